@@ -1,0 +1,8 @@
+//! opsdeck: a terminal ops console for Kubernetes GitOps platforms.
+//!
+//! Data flows one way: `sources` → events → `app::update` → state → `ui::render`.
+//! The `sandbox` serves recordings as a real Kubernetes API so that every view can be
+//! seen (and tested) without a cluster.
+
+pub mod cli;
+pub mod sandbox;

@@ -1,0 +1,19 @@
+use clap::Parser;
+use color_eyre::eyre::Result;
+use opsdeck::cli::{Cli, Command};
+
+fn main() -> Result<()> {
+    color_eyre::install()?;
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Some(Command::Sandbox(args)) => runtime.block_on(opsdeck::sandbox::run_cli(args)),
+        None => {
+            // The console (issue 3) is wired in here.
+            let _ = cli.console;
+            Ok(())
+        }
+    }
+}
