@@ -4,5 +4,7 @@
 //! The `sandbox` serves recordings as a real Kubernetes API so that every view can be
 //! seen (and tested) without a cluster.
 
+pub mod app;
 pub mod cli;
+pub mod config;
 pub mod sandbox;

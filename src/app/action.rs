@@ -1,0 +1,151 @@
+//! The one vocabulary of user intents. Keys become [`Action`]s through the active keymap
+//! (`keymaps/*.toml` use the names below); panes never look at raw key codes.
+
+use std::fmt;
+
+/// Where a binding applies. The focused view decides the context; `global` bindings apply
+/// everywhere unless the focused context binds the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Table,
+    Text,
+    Logs,
+    Help,
+    Dialog,
+    Prompt,
+}
+
+impl Context {
+    pub const ALL: &'static [Context] = &[
+        Context::Global,
+        Context::Table,
+        Context::Text,
+        Context::Logs,
+        Context::Help,
+        Context::Dialog,
+        Context::Prompt,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Table => "table",
+            Context::Text => "text",
+            Context::Logs => "logs",
+            Context::Help => "help",
+            Context::Dialog => "dialog",
+            Context::Prompt => "prompt",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Context> {
+        Context::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal [$($ctx:ident),*]),* $(,)?) => {
+        /// A bindable user intent.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            /// Every action, in the order help lists them.
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The name used in keymap files.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            /// Contexts in which the action means something.
+            pub fn contexts(self) -> &'static [Context] {
+                match self { $(Action::$variant => &[$(Context::$ctx),*]),* }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit" [Global],
+    Back => "back" [Global, Table, Text, Logs, Help],
+    Help => "help" [Global],
+    Command => "command" [Global],
+    Up => "up" [Table, Text, Logs, Help],
+    Down => "down" [Table, Text, Logs, Help],
+    PageUp => "page_up" [Table, Text, Logs, Help],
+    PageDown => "page_down" [Table, Text, Logs, Help],
+    Top => "top" [Table, Text, Logs, Help],
+    Bottom => "bottom" [Table, Text, Logs, Help],
+    Select => "select" [Table],
+    Filter => "filter" [Table, Logs],
+    Describe => "describe" [Table],
+    Yaml => "yaml" [Table],
+    Logs => "logs" [Table],
+    LogsPrevious => "logs_previous" [Table],
+    Delete => "delete" [Table],
+    Restart => "restart" [Table],
+    Scale => "scale" [Table],
+    Search => "search" [Text],
+    SearchNext => "search_next" [Text],
+    SearchPrev => "search_prev" [Text],
+    ToggleWrap => "toggle_wrap" [Text, Logs],
+    ToggleFollow => "toggle_follow" [Logs],
+    ToggleTimestamps => "toggle_timestamps" [Logs],
+    TogglePrevious => "toggle_previous" [Logs],
+    Confirm => "confirm" [Dialog],
+    Cancel => "cancel" [Dialog, Prompt],
+    Submit => "submit" [Prompt],
+    Complete => "complete" [Prompt],
+    HistoryPrev => "history_prev" [Prompt],
+    HistoryNext => "history_next" [Prompt],
+    DeleteBack => "delete_back" [Prompt],
+    DeleteForward => "delete_forward" [Prompt],
+    CursorLeft => "cursor_left" [Prompt],
+    CursorRight => "cursor_right" [Prompt],
+    CursorHome => "cursor_home" [Prompt],
+    CursorEnd => "cursor_end" [Prompt],
+    ClearLine => "clear_line" [Prompt],
+}
+
+impl Action {
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
+    /// Whether the action changes the cluster (refused in read-only mode).
+    pub fn is_mutating(self) -> bool {
+        matches!(self, Action::Delete | Action::Restart | Action::Scale)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for a in Action::ALL {
+            assert!(seen.insert(a.name()), "duplicate name {}", a.name());
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+            assert!(!a.contexts().is_empty());
+        }
+        for c in Context::ALL {
+            assert_eq!(Context::from_name(c.name()), Some(*c));
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Configuration: themes, keymaps and settings. Defaults are embedded; the user's files in
+//! the config directory patch them. Problems never stop the console: they are collected with
+//! file, line and key, logged, and shown in the UI.
+
+pub mod error;
+pub mod key;
+pub mod keymap;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use error::ConfigError;
+pub use key::{Key, KeyName};
+pub use keymap::{Binding, Keymap};
+pub use theme::{Slot, Theme};
+
+/// Environment variable overriding the config directory (used by tests).
+pub const CONFIG_DIR_ENV: &str = "OPSDECK_CONFIG_DIR";
+/// Environment variable overriding the data directory (logs).
+pub const DATA_DIR_ENV: &str = "OPSDECK_DATA_DIR";
+
+/// `config.toml` in the config directory.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Disable every mutating action.
+    pub readonly: bool,
+    /// Theme name: `dark`, `light`, `high-contrast`, or `themes/<name>.toml` in the config dir.
+    pub theme: String,
+    /// Keymap name: `default`, `vim`, or `keymaps/<name>.toml` in the config dir.
+    pub keymap: String,
+    /// Lines kept per log view (older lines are dropped).
+    pub log_lines: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            readonly: false,
+            theme: "dark".to_string(),
+            keymap: "default".to_string(),
+            log_lines: 5000,
+        }
+    }
+}
+
+/// Command-line choices that win over `config.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+    pub readonly: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// Every problem found, for the log and the UI.
+    pub problems: Vec<ConfigError>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            settings: Settings::default(),
+            keymap: Keymap::builtin(),
+            theme: Theme::builtin(false),
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// The user's config directory (`$OPSDECK_CONFIG_DIR`, else the platform's).
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("dev", "opsdeck", "opsdeck")
+        .map(|d| d.config_dir().to_path_buf())
+}
+
+/// The user's data directory (`$OPSDECK_DATA_DIR`, else the platform's), for logs.
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("dev", "opsdeck", "opsdeck").map(|d| d.data_dir().to_path_buf())
+}
+
+/// Reads a file that may be absent; an unreadable existing file is a problem.
+fn read_optional(path: &Path, problems: &mut Vec<ConfigError>) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            problems.push(ConfigError::new(
+                &path.display().to_string(),
+                format!("cannot read: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+impl Config {
+    /// Loads settings, keymap and theme from `dir` (if any) over the embedded defaults.
+    pub fn load(dir: Option<&Path>, overrides: &Overrides, no_color: bool) -> Config {
+        let mut problems = Vec::new();
+
+        let mut settings = Settings::default();
+        if let Some(dir) = dir {
+            let path = dir.join("config.toml");
+            if let Some(text) = read_optional(&path, &mut problems) {
+                match toml::from_str::<Settings>(&text) {
+                    Ok(s) => settings = s,
+                    Err(e) => problems.push(ConfigError::from_toml(
+                        &path.display().to_string(),
+                        &text,
+                        &e,
+                    )),
+                }
+            }
+        }
+        if let Some(t) = &overrides.theme {
+            settings.theme = t.clone();
+        }
+        if let Some(k) = &overrides.keymap {
+            settings.keymap = k.clone();
+        }
+        settings.readonly |= overrides.readonly;
+
+        let keymap = load_keymap(dir, &settings.keymap, &mut problems);
+        let theme = load_theme(dir, &settings.theme, no_color, &mut problems);
+        Config {
+            settings,
+            keymap,
+            theme,
+            problems,
+        }
+    }
+}
+
+fn load_keymap(dir: Option<&Path>, name: &str, problems: &mut Vec<ConfigError>) -> Keymap {
+    let mut keymap = match Keymap::embedded(name) {
+        Some((k, errs)) => {
+            problems.extend(errs);
+            k
+        }
+        None => {
+            let mut k = Keymap::builtin();
+            let named = dir.map(|d| d.join("keymaps").join(format!("{name}.toml")));
+            match named.as_deref().and_then(|p| read_optional(p, problems).map(|t| (p, t))) {
+                Some((path, text)) => problems.extend(k.apply_text(&text, &path.display().to_string())),
+                None => problems.push(ConfigError::new(
+                    "config.toml",
+                    format!("unknown keymap {name:?} (built in: default, vim; or keymaps/{name}.toml in the config dir); using default"),
+                )),
+            }
+            k
+        }
+    };
+    if let Some(dir) = dir {
+        let path = dir.join("keymap.toml");
+        if let Some(text) = read_optional(&path, problems) {
+            problems.extend(keymap.apply_text(&text, &path.display().to_string()));
+        }
+    }
+    keymap
+}
+
+fn load_theme(
+    dir: Option<&Path>,
+    name: &str,
+    no_color: bool,
+    problems: &mut Vec<ConfigError>,
+) -> Theme {
+    let mut theme = match Theme::embedded(name, no_color) {
+        Some((t, errs)) => {
+            problems.extend(errs);
+            t
+        }
+        None => {
+            let mut t = Theme::builtin(no_color);
+            let named = dir.map(|d| d.join("themes").join(format!("{name}.toml")));
+            match named.as_deref().and_then(|p| read_optional(p, problems).map(|t| (p, t))) {
+                Some((path, text)) => problems.extend(t.apply_text(&text, &path.display().to_string())),
+                None => problems.push(ConfigError::new(
+                    "config.toml",
+                    format!("unknown theme {name:?} (built in: dark, light, high-contrast; or themes/{name}.toml in the config dir); using dark"),
+                )),
+            }
+            t
+        }
+    };
+    if let Some(dir) = dir {
+        let path = dir.join("theme.toml");
+        if let Some(text) = read_optional(&path, problems) {
+            problems.extend(theme.apply_text(&text, &path.display().to_string()));
+        }
+    }
+    theme
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::action::{Action, Context};
+
+    #[test]
+    fn no_dir_gives_defaults_without_problems() {
+        let c = Config::load(None, &Overrides::default(), false);
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.settings, Settings::default());
+    }
+
+    #[test]
+    fn user_files_patch_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "readonly = true\nkeymap = \"vim\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("keymap.toml"),
+            "[table]\nyaml = { keys = [\"Y\"] }\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("theme.toml"), "ok = { fg = \"blue\" }\n").unwrap();
+        let c = Config::load(Some(dir.path()), &Overrides::default(), false);
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert!(c.settings.readonly);
+        assert_eq!(
+            c.keymap.lookup(Context::Table, Key::char('Y')),
+            Some(Action::Yaml)
+        );
+        assert_eq!(
+            c.keymap.lookup(Context::Table, Key::char('D')),
+            Some(Action::Delete),
+            "vim kept"
+        );
+        assert_eq!(
+            c.theme.style(Slot::ok).fg,
+            Some(ratatui::style::Color::Blue)
+        );
+    }
+
+    #[test]
+    fn invalid_files_are_problems_and_defaults_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "readonly = \"yes\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("keymap.toml"),
+            "[table]\nnope = { keys = [\"x\"] }\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(dir.path()),
+            &Overrides {
+                theme: Some("neon".into()),
+                ..Default::default()
+            },
+            false,
+        );
+        let shown: Vec<String> = c.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert!(shown[0].contains("config.toml:1"), "{}", shown[0]);
+        assert!(
+            shown[1].contains("keymap.toml:2: key `table.nope`: unknown action"),
+            "{}",
+            shown[1]
+        );
+        assert!(shown[2].contains("unknown theme \"neon\""), "{}", shown[2]);
+        assert_eq!(
+            c.keymap.lookup(Context::Table, Key::ctrl('d')),
+            Some(Action::Delete)
+        );
+        assert!(!c.settings.readonly);
+    }
+
+    #[test]
+    fn named_user_theme_from_config_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("themes")).unwrap();
+        std::fs::write(
+            dir.path().join("themes/solar.toml"),
+            "title = { fg = \"yellow\" }\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(dir.path()),
+            &Overrides {
+                theme: Some("solar".into()),
+                ..Default::default()
+            },
+            false,
+        );
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(
+            c.theme.style(Slot::title).fg,
+            Some(ratatui::style::Color::Yellow)
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! Keymaps: `keymaps/*.toml`, embedded, patched by the user's `keymap.toml`.
+//!
+//! File format: one table per context, one entry per action:
+//!
+//! ```toml
+//! [table]
+//! delete = { keys = ["ctrl-d"], desc = "Delete" }
+//! ```
+//!
+//! A user file overrides only the actions it names (their keys, and the description when
+//! given). Every named keymap other than `default` is itself a patch over `default`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::ConfigError;
+use super::key::Key;
+use crate::app::action::{Action, Context};
+
+/// Keymaps compiled into the binary, by name.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("default", include_str!("../../keymaps/default.toml")),
+    ("vim", include_str!("../../keymaps/vim.toml")),
+];
+
+/// One binding: an action in a context, its keys and a description for help and the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub context: Context,
+    pub action: Action,
+    pub keys: Vec<Key>,
+    pub desc: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Keymap {
+    /// Keyed by (context, action); ordered for help.
+    bindings: BTreeMap<(Context, Action), Binding>,
+    lookup: HashMap<(Context, Key), Action>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBinding {
+    #[serde(default)]
+    keys: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    desc: Option<String>,
+}
+
+type RawKeymap = BTreeMap<String, Spanned<BTreeMap<String, Spanned<RawBinding>>>>;
+
+impl Keymap {
+    /// The embedded keymap of that name (`default`, `vim`), layered over `default`.
+    pub fn embedded(name: &str) -> Option<(Keymap, Vec<ConfigError>)> {
+        let mut map = Keymap::default();
+        let mut errors = Vec::new();
+        let (_, base) = EMBEDDED.iter().find(|(n, _)| *n == "default")?;
+        errors.extend(map.apply_text(base, "<embedded keymaps/default.toml>"));
+        if name != "default" {
+            let (n, text) = EMBEDDED.iter().find(|(n, _)| *n == name)?;
+            errors.extend(map.apply_text(text, &format!("<embedded keymaps/{n}.toml>")));
+        }
+        Some((map, errors))
+    }
+
+    /// The built-in default keymap (never fails: a test guards the embedded files).
+    pub fn builtin() -> Keymap {
+        Keymap::embedded("default")
+            .map(|(m, _)| m)
+            .unwrap_or_default()
+    }
+
+    /// Applies a keymap file over this one. A syntax error rejects the whole file; an
+    /// invalid entry is skipped. Every problem is returned with file, line and key.
+    pub fn apply_text(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
+        let raw: RawKeymap = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => return vec![ConfigError::from_toml(file, text, &e)],
+        };
+        let mut errors = Vec::new();
+        for (ctx_name, table) in raw {
+            let Some(context) = Context::from_name(&ctx_name) else {
+                let known: Vec<_> = Context::ALL.iter().map(|c| c.name()).collect();
+                errors.push(ConfigError::at(
+                    file,
+                    text,
+                    table.span(),
+                    &ctx_name,
+                    format!("unknown context (known: {})", known.join(", ")),
+                ));
+                continue;
+            };
+            for (action_name, entry) in table.into_inner() {
+                let key_path = format!("{ctx_name}.{action_name}");
+                let span = entry.span();
+                let Some(action) = Action::from_name(&action_name) else {
+                    errors.push(ConfigError::at(
+                        file,
+                        text,
+                        span,
+                        &key_path,
+                        "unknown action",
+                    ));
+                    continue;
+                };
+                if !action.contexts().contains(&context) {
+                    let ctxs: Vec<_> = action.contexts().iter().map(|c| c.name()).collect();
+                    errors.push(ConfigError::at(
+                        file,
+                        text,
+                        span,
+                        &key_path,
+                        format!("action `{action_name}` is not available in context `{ctx_name}` (only in: {})", ctxs.join(", ")),
+                    ));
+                    continue;
+                }
+                let raw = entry.into_inner();
+                let mut keys = Vec::new();
+                let mut bad = false;
+                for k in raw.keys.iter().flatten() {
+                    match Key::parse(k.get_ref()) {
+                        Ok(key) => keys.push(key),
+                        Err(msg) => {
+                            errors.push(ConfigError::at(file, text, k.span(), &key_path, msg));
+                            bad = true;
+                        }
+                    }
+                }
+                if bad {
+                    continue;
+                }
+                let slot = self
+                    .bindings
+                    .entry((context, action))
+                    .or_insert_with(|| Binding {
+                        context,
+                        action,
+                        keys: Vec::new(),
+                        desc: action.name().replace('_', " "),
+                    });
+                if raw.keys.is_some() {
+                    slot.keys = keys;
+                }
+                if let Some(desc) = raw.desc {
+                    slot.desc = desc;
+                }
+            }
+        }
+        self.rebuild_lookup(file, &mut errors);
+        errors
+    }
+
+    fn rebuild_lookup(&mut self, file: &str, errors: &mut Vec<ConfigError>) {
+        self.lookup.clear();
+        for b in self.bindings.values_mut() {
+            let mut kept = Vec::new();
+            for key in &b.keys {
+                match self.lookup.get(&(b.context, *key)) {
+                    Some(other) if *other != b.action => errors.push(ConfigError {
+                        file: file.to_string(),
+                        line: None,
+                        key: Some(format!("{}.{}", b.context, b.action)),
+                        message: format!(
+                            "key {key} is already bound to `{other}` in context `{}`; ignored",
+                            b.context
+                        ),
+                    }),
+                    _ => {
+                        self.lookup.insert((b.context, *key), b.action);
+                        kept.push(*key);
+                    }
+                }
+            }
+            b.keys = kept;
+        }
+    }
+
+    /// The action bound to `key` in `context`, falling back to `global`.
+    pub fn lookup(&self, context: Context, key: Key) -> Option<Action> {
+        self.lookup
+            .get(&(context, key))
+            .or_else(|| self.lookup.get(&(Context::Global, key)))
+            .copied()
+    }
+
+    /// Bindings of one context (with keys), in help order.
+    pub fn bindings(&self, context: Context) -> impl Iterator<Item = &Binding> {
+        self.bindings
+            .range((context, Action::ALL[0])..)
+            .take_while(move |((c, _), _)| *c == context)
+            .map(|(_, b)| b)
+            .filter(|b| !b.keys.is_empty())
+    }
+
+    pub fn binding(&self, context: Context, action: Action) -> Option<&Binding> {
+        self.bindings
+            .get(&(context, action))
+            .filter(|b| !b.keys.is_empty())
+    }
+
+    /// The first key of an action (for hints such as "press ? for help").
+    pub fn key_for(&self, context: Context, action: Action) -> Option<Key> {
+        self.binding(context, action)
+            .or_else(|| self.binding(Context::Global, action))
+            .and_then(|b| b.keys.first().copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::key::KeyName;
+
+    #[test]
+    fn embedded_keymaps_are_valid() {
+        for (name, _) in EMBEDDED {
+            let (map, errors) = Keymap::embedded(name).unwrap();
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            // Every action has a binding in each of its contexts, except global fallbacks.
+            for a in Action::ALL {
+                let bound = a.contexts().iter().any(|c| map.binding(*c, *a).is_some());
+                assert!(bound, "{name}: action {a} unbound");
+            }
+        }
+    }
+
+    #[test]
+    fn default_is_k9s_like() {
+        let map = Keymap::builtin();
+        assert_eq!(
+            map.lookup(Context::Table, Key::ctrl('d')),
+            Some(Action::Delete)
+        );
+        assert_eq!(
+            map.lookup(Context::Table, Key::char('d')),
+            Some(Action::Describe)
+        );
+        assert_eq!(
+            map.lookup(Context::Table, Key::char(':')),
+            Some(Action::Command)
+        );
+        assert_eq!(
+            map.lookup(Context::Logs, Key::char('?')),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            map.lookup(Context::Prompt, Key::plain(KeyName::Esc)),
+            Some(Action::Cancel),
+            "the context wins over global"
+        );
+    }
+
+    #[test]
+    fn vim_patches_default() {
+        let (map, _) = Keymap::embedded("vim").unwrap();
+        assert_eq!(
+            map.lookup(Context::Table, Key::char('D')),
+            Some(Action::Delete)
+        );
+        assert_eq!(
+            map.lookup(Context::Table, Key::ctrl('d')),
+            Some(Action::PageDown)
+        );
+        assert_eq!(
+            map.lookup(Context::Table, Key::char('d')),
+            Some(Action::Describe)
+        );
+    }
+
+    #[test]
+    fn user_override_replaces_only_what_it_names() {
+        let mut map = Keymap::builtin();
+        let before = map.binding(Context::Table, Action::Yaml).cloned();
+        let errors = map.apply_text("[table]\ndelete = { keys = [\"x\"] }\n", "keymap.toml");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            map.lookup(Context::Table, Key::char('x')),
+            Some(Action::Delete)
+        );
+        assert_eq!(map.lookup(Context::Table, Key::ctrl('d')), None);
+        let delete = map.binding(Context::Table, Action::Delete).unwrap();
+        assert_eq!(
+            delete.desc,
+            Keymap::builtin()
+                .binding(Context::Table, Action::Delete)
+                .unwrap()
+                .desc
+        );
+        assert_eq!(map.binding(Context::Table, Action::Yaml).cloned(), before);
+    }
+
+    #[test]
+    fn invalid_entries_name_file_line_and_key() {
+        let mut map = Keymap::builtin();
+        let text = "[table]\ndescribe = { keys = [\"z\"] }\nfrobnicate = { keys = [\"q\"] }\nyaml = { keys = [\"nokey\"] }\n[nowhere]\nquit = { keys = [\"q\"] }\n";
+        let errors = map.apply_text(text, "/home/u/.config/opsdeck/keymap.toml");
+        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "/home/u/.config/opsdeck/keymap.toml:5: key `nowhere`: unknown context (known: global, table, text, logs, help, dialog, prompt)".to_string(),
+                "/home/u/.config/opsdeck/keymap.toml:3: key `table.frobnicate`: unknown action".to_string(),
+                "/home/u/.config/opsdeck/keymap.toml:4: key `table.yaml`: unknown key \"nokey\"".to_string(),
+            ]
+        );
+        // The valid entry still applies; the invalid ones leave the defaults.
+        assert_eq!(
+            map.lookup(Context::Table, Key::char('z')),
+            Some(Action::Describe)
+        );
+        assert_eq!(
+            map.lookup(Context::Table, Key::char('y')),
+            Some(Action::Yaml)
+        );
+    }
+
+    #[test]
+    fn syntax_error_rejects_file_and_keeps_defaults() {
+        let mut map = Keymap::builtin();
+        let errors = map.apply_text("[table]\ndelete = { keys = [\"x\" }\n", "keymap.toml");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].file, "keymap.toml");
+        assert_eq!(errors[0].line, Some(2));
+        assert_eq!(
+            map.lookup(Context::Table, Key::ctrl('d')),
+            Some(Action::Delete)
+        );
+    }
+
+    #[test]
+    fn action_outside_its_context_is_rejected() {
+        let mut map = Keymap::builtin();
+        let errors = map.apply_text("[logs]\ndelete = { keys = [\"x\"] }\n", "k.toml");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].key.as_deref(), Some("logs.delete"));
+        assert_eq!(errors[0].line, Some(2));
+    }
+
+    #[test]
+    fn conflicting_keys_are_reported() {
+        let mut map = Keymap::builtin();
+        let errors = map.apply_text("[table]\nyaml = { keys = [\"d\"] }\n", "k.toml");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("already bound"), "{}", errors[0]);
+    }
+}

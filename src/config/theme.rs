@@ -1,0 +1,289 @@
+//! Themes: `themes/*.toml` with semantic style slots, embedded, patched by the user's
+//! `theme.toml`. `NO_COLOR` drops colours and keeps modifiers.
+//!
+//! File format: one entry per slot, each naming only what it sets:
+//!
+//! ```toml
+//! error = { fg = "red", bold = true }
+//! selection = { fg = "black", bg = "cyan" }
+//! ```
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::ConfigError;
+
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+];
+
+macro_rules! slots {
+    ($($slot:ident),* $(,)?) => {
+        /// Semantic style slots. Panes ask for a meaning, never for a colour.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(non_camel_case_types)]
+        pub enum Slot { $($slot),* }
+
+        impl Slot {
+            pub const ALL: &'static [Slot] = &[$(Slot::$slot),*];
+            pub fn name(self) -> &'static str {
+                match self { $(Slot::$slot => stringify!($slot)),* }
+            }
+        }
+    };
+}
+
+slots! {
+    text, muted, border, border_focused, title, header, selection, highlight,
+    ok, warn, error, info, key, crumb, crumb_active, flash, dialog, prompt,
+}
+
+impl Slot {
+    pub fn from_name(name: &str) -> Option<Slot> {
+        Slot::ALL.iter().copied().find(|s| s.name() == name)
+    }
+}
+
+/// A style as written in a file: every field optional, so a patch names only what it sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleSpec {
+    pub fg: Option<String>,
+    pub bg: Option<String>,
+    pub bold: Option<bool>,
+    pub dim: Option<bool>,
+    pub italic: Option<bool>,
+    pub underline: Option<bool>,
+    pub reversed: Option<bool>,
+}
+
+impl StyleSpec {
+    fn patch(&mut self, other: &StyleSpec) {
+        macro_rules! take {
+            ($($f:ident),*) => { $(if other.$f.is_some() { self.$f = other.$f.clone(); })* };
+        }
+        take!(fg, bg, bold, dim, italic, underline, reversed);
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Theme {
+    specs: BTreeMap<Slot, StyleSpec>,
+    styles: BTreeMap<Slot, Style>,
+    no_color: bool,
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme::builtin(false)
+    }
+}
+
+impl Theme {
+    /// An embedded theme by name.
+    pub fn embedded(name: &str, no_color: bool) -> Option<(Theme, Vec<ConfigError>)> {
+        let (n, text) = EMBEDDED.iter().find(|(n, _)| *n == name)?;
+        let mut theme = Theme {
+            specs: BTreeMap::new(),
+            styles: BTreeMap::new(),
+            no_color,
+        };
+        let errors = theme.apply_text(text, &format!("<embedded themes/{n}.toml>"));
+        Some((theme, errors))
+    }
+
+    /// The default dark theme.
+    pub fn builtin(no_color: bool) -> Theme {
+        match Theme::embedded("dark", no_color) {
+            Some((t, _)) => t,
+            None => Theme {
+                specs: BTreeMap::new(),
+                styles: BTreeMap::new(),
+                no_color,
+            },
+        }
+    }
+
+    /// Applies a theme file over this one; each slot entry patches only the fields it names.
+    pub fn apply_text(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
+        let raw: BTreeMap<String, Spanned<StyleSpec>> = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => return vec![ConfigError::from_toml(file, text, &e)],
+        };
+        let mut errors = Vec::new();
+        for (name, spec) in raw {
+            let span = spec.span();
+            let Some(slot) = Slot::from_name(&name) else {
+                let known: Vec<_> = Slot::ALL.iter().map(|s| s.name()).collect();
+                errors.push(ConfigError::at(
+                    file,
+                    text,
+                    span,
+                    &name,
+                    format!("unknown style slot (known: {})", known.join(", ")),
+                ));
+                continue;
+            };
+            let spec = spec.into_inner();
+            let mut bad = false;
+            for (field, value) in [("fg", &spec.fg), ("bg", &spec.bg)] {
+                if let Some(v) = value
+                    && Color::from_str(v).is_err()
+                {
+                    errors.push(ConfigError::at(
+                        file,
+                        text,
+                        span.clone(),
+                        &format!("{name}.{field}"),
+                        format!("unknown colour {v:?} (use a name such as \"red\", \"#rrggbb\" or 0-255)"),
+                    ));
+                    bad = true;
+                }
+            }
+            if !bad {
+                self.specs.entry(slot).or_default().patch(&spec);
+            }
+        }
+        self.resolve();
+        errors
+    }
+
+    fn resolve(&mut self) {
+        self.styles.clear();
+        for slot in Slot::ALL {
+            let spec = self.specs.get(slot).cloned().unwrap_or_default();
+            let mut style = Style::default();
+            if !self.no_color {
+                if let Some(c) = spec.fg.as_deref().and_then(|c| Color::from_str(c).ok()) {
+                    style = style.fg(c);
+                }
+                if let Some(c) = spec.bg.as_deref().and_then(|c| Color::from_str(c).ok()) {
+                    style = style.bg(c);
+                }
+            }
+            let mods = [
+                (spec.bold, Modifier::BOLD),
+                (spec.dim, Modifier::DIM),
+                (spec.italic, Modifier::ITALIC),
+                (spec.underline, Modifier::UNDERLINED),
+                (spec.reversed, Modifier::REVERSED),
+            ];
+            for (on, m) in mods {
+                if on == Some(true) {
+                    style = style.add_modifier(m);
+                }
+            }
+            // Without colours a selection and a search match must still be visible.
+            if self.no_color && matches!(slot, Slot::selection | Slot::highlight) {
+                style = style.add_modifier(Modifier::REVERSED);
+            }
+            self.styles.insert(*slot, style);
+        }
+    }
+
+    pub fn style(&self, slot: Slot) -> Style {
+        self.styles.get(&slot).copied().unwrap_or_default()
+    }
+
+    pub fn no_color(&self) -> bool {
+        self.no_color
+    }
+}
+
+/// `NO_COLOR` (https://no-color.org): set and not empty.
+pub fn no_color_from_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_themes_are_complete_and_valid() {
+        for (name, _) in EMBEDDED {
+            let (theme, errors) = Theme::embedded(name, false).unwrap();
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            for slot in Slot::ALL {
+                assert!(
+                    theme.specs.contains_key(slot),
+                    "{name}: slot {} missing",
+                    slot.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn user_patch_merges_field_by_field() {
+        let mut theme = Theme::builtin(false);
+        let before = theme.style(Slot::ok);
+        let errors = theme.apply_text("error = { bg = \"#101010\" }\n", "theme.toml");
+        assert!(errors.is_empty(), "{errors:?}");
+        let error = theme.style(Slot::error);
+        assert_eq!(error.bg, Some(Color::Rgb(16, 16, 16)));
+        assert_eq!(
+            error.fg,
+            Theme::builtin(false).style(Slot::error).fg,
+            "fg kept"
+        );
+        assert_eq!(theme.style(Slot::ok), before, "other slots untouched");
+    }
+
+    #[test]
+    fn invalid_theme_names_file_line_and_key() {
+        let mut theme = Theme::builtin(false);
+        let errors = theme.apply_text(
+            "ok = { fg = \"green\" }\nwarn = { fg = \"blurple\" }\nsparkle = { bold = true }\n",
+            "theme.toml",
+        );
+        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(shown.len(), 2);
+        assert!(
+            shown[0].starts_with("theme.toml:3: key `sparkle`: unknown style slot"),
+            "{}",
+            shown[0]
+        );
+        assert!(
+            shown[1].starts_with("theme.toml:2: key `warn.fg`: unknown colour \"blurple\""),
+            "{}",
+            shown[1]
+        );
+        let errors = theme.apply_text("ok = { fg = ", "theme.toml");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(1));
+        let errors = theme.apply_text("ok = { colour = \"red\" }", "theme.toml");
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("colour"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn no_color_keeps_modifiers_only() {
+        let theme = Theme::builtin(true);
+        for slot in Slot::ALL {
+            let s = theme.style(*slot);
+            assert_eq!((s.fg, s.bg), (None, None), "{}", slot.name());
+        }
+        assert!(
+            theme
+                .style(Slot::selection)
+                .add_modifier
+                .contains(Modifier::REVERSED)
+        );
+        assert!(
+            theme
+                .style(Slot::title)
+                .add_modifier
+                .contains(Modifier::BOLD)
+        );
+    }
+}
