@@ -1,3 +1,317 @@
 //! The sandbox: serves a recording on 127.0.0.1 as a Kubernetes API.
+//!
+//! It is a stateful API server in memory: the recording's objects are loaded into a
+//! [`store::Store`], its timeline is replayed through the same code paths client requests
+//! take, and `kubectl` or kube-rs talk to it over HTTP as to a real cluster.
 
+pub mod discovery;
+pub mod error;
+pub mod logs;
+pub mod merge;
+pub mod protobuf;
 pub mod recording;
+pub mod registry;
+pub mod selector;
+pub mod server;
+pub mod store;
+pub mod table;
+pub mod timeline;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::cli::SandboxArgs;
+use recording::{Change, Recording};
+use server::Shared;
+
+/// What to serve and how.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    pub recording: Recording,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Timeline speed; 0 pauses it.
+    pub speed: f64,
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    name: String,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    timeline: JoinHandle<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+    #[error("recording {recording}: {message}")]
+    Load { recording: String, message: String },
+}
+
+/// Seconds between the recording's `recordedAt` and now.
+fn time_shift(rec: &Recording) -> i64 {
+    rec.metadata
+        .recorded_at
+        .as_deref()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map(|t| jiff::Timestamp::now().as_second() - t.as_second())
+        .unwrap_or(0)
+}
+
+fn shift_change(change: &mut Change, delta: i64) {
+    match change {
+        Change::Apply(v) => timeline::shift_timestamps(v, delta),
+        Change::Patch(p) => timeline::shift_timestamps(&mut p.patch, delta),
+        Change::Delete(_) => {}
+        Change::Log(l) => {
+            if let Some(s) = timeline::shift_one(&l.line, delta) {
+                l.line = s;
+            }
+        }
+    }
+}
+
+/// Loads a recording into a fresh store. CRDs first, then namespaces, then the rest.
+fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
+    let delta = time_shift(rec);
+    let rank = |o: &Value| match o.get("kind").and_then(Value::as_str) {
+        Some("CustomResourceDefinition") => 0,
+        Some("Namespace") => 1,
+        _ => 2,
+    };
+    let mut objects = std::mem::take(&mut rec.objects);
+    objects.sort_by_key(|o| rank(o));
+    for (i, mut obj) in objects.into_iter().enumerate() {
+        timeline::shift_timestamps(&mut obj, delta);
+        shared.store.load(obj).map_err(|message| SandboxError::Load {
+            recording: rec.metadata.name.clone(),
+            message: format!("object {i}: {message}"),
+        })?;
+    }
+    for log in &rec.logs {
+        let shift = |lines: &[String]| -> Vec<String> {
+            lines
+                .iter()
+                .map(|l| timeline::shift_one(l, delta).unwrap_or_else(|| l.clone()))
+                .collect()
+        };
+        shared.logs.set(
+            (log.namespace.clone(), log.pod.clone(), log.container.clone()),
+            shift(&log.lines),
+            shift(&log.previous),
+        );
+    }
+    for entry in &mut rec.timeline {
+        shift_change(&mut entry.change, delta);
+    }
+    Ok(())
+}
+
+impl Sandbox {
+    /// Loads the recording and starts serving it on 127.0.0.1.
+    pub async fn start(opts: SandboxOptions) -> Result<Sandbox, SandboxError> {
+        let mut rec = opts.recording;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
+            .await
+            .map_err(|source| SandboxError::Bind {
+                port: opts.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            port: opts.port,
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            store: store::Store::new(),
+            logs: logs::Logs::default(),
+            kubernetes_version: rec.metadata.kubernetes_version.clone(),
+            server_address: addr.to_string(),
+        });
+        load(&shared, &mut rec)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = server::router(shared.clone());
+        let server = tokio::spawn(async move {
+            let result = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, "sandbox server failed");
+            }
+        });
+        let timeline = tokio::spawn(timeline::play(
+            shared.clone(),
+            std::mem::take(&mut rec.timeline),
+            opts.speed,
+        ));
+        Ok(Sandbox {
+            addr,
+            name: rec.metadata.name.clone(),
+            shared,
+            stop: Some(stop),
+            server: Some(server),
+            timeline,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Name of the kubeconfig context (and cluster) for this sandbox.
+    pub fn context_name(&self) -> String {
+        format!("opsdeck-sandbox-{}", self.name)
+    }
+
+    /// A kubeconfig for this sandbox (no credentials: the sandbox needs none).
+    pub fn kubeconfig_yaml(&self) -> String {
+        let ctx = self.context_name();
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {ctx}\n  cluster:\n    server: {url}\ncontexts:\n- name: {ctx}\n  context:\n    cluster: {ctx}\n    user: {ctx}\n    namespace: default\ncurrent-context: {ctx}\nusers:\n- name: {ctx}\n  user: {{}}\npreferences: {{}}\n",
+            url = self.url()
+        )
+    }
+
+    /// Writes [`Self::kubeconfig_yaml`] to `path` (mode 0600, as kubectl does).
+    pub fn write_kubeconfig(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, self.kubeconfig_yaml())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    /// A kube-rs client configuration for this sandbox.
+    pub fn kube_config(&self) -> kube::Config {
+        let uri = self
+            .url()
+            .parse::<http_uri::Uri>()
+            .unwrap_or_else(|_| http_uri::Uri::from_static("http://127.0.0.1"));
+        kube::Config::new(uri)
+    }
+
+    /// Closes every open watch stream (clients resume from their last resourceVersion).
+    pub fn disconnect_watchers(&self) {
+        self.shared.store.disconnect_watchers();
+    }
+
+    /// Forgets the watch history: resuming from an older resourceVersion gets 410 Gone.
+    pub fn compact(&self) {
+        self.shared.store.compact();
+    }
+
+    /// Number of objects served.
+    pub fn object_count(&self) -> usize {
+        self.shared.store.count()
+    }
+
+    /// Stops serving and waits for the server to finish.
+    pub async fn shutdown(mut self) {
+        self.timeline.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.shared.store.disconnect_watchers();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.timeline.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.shared.store.disconnect_watchers();
+    }
+}
+
+use axum::http::uri as http_uri;
+
+/// Default kubeconfig path of `opsdeck sandbox`.
+pub fn default_kubeconfig_path() -> PathBuf {
+    std::env::temp_dir().join("opsdeck-sandbox.kubeconfig")
+}
+
+/// The recording named on the command line, or the embedded `platform` one.
+pub fn load_recording(path: Option<&Path>) -> Result<Recording> {
+    match path {
+        Some(p) => Recording::load(p).map_err(|e| eyre!(e)),
+        None => Recording::embedded("platform").map_err(|e| eyre!(e)),
+    }
+}
+
+/// `opsdeck sandbox`: serve until Ctrl-C or SIGTERM.
+pub async fn run_cli(args: SandboxArgs) -> Result<()> {
+    let recording = load_recording(args.recording.as_deref())?;
+    let (objects, changes) = (recording.objects.len(), recording.timeline.len());
+    let name = recording.metadata.name.clone();
+    let sandbox = Sandbox::start(SandboxOptions {
+        recording,
+        port: args.port,
+        speed: args.speed,
+    })
+    .await?;
+    let kubeconfig = args
+        .write_kubeconfig
+        .clone()
+        .unwrap_or_else(default_kubeconfig_path);
+    sandbox
+        .write_kubeconfig(&kubeconfig)
+        .wrap_err_with(|| format!("cannot write kubeconfig {}", kubeconfig.display()))?;
+    println!(
+        "opsdeck sandbox: serving recording {name:?} ({objects} objects, {changes} timeline changes at {}x)",
+        args.speed
+    );
+    println!("listening on {}", sandbox.url());
+    println!("export KUBECONFIG={}", kubeconfig.display());
+    wait_for_signal().await;
+    println!("opsdeck sandbox: stopping");
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

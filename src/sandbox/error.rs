@@ -1,0 +1,125 @@
+//! Kubernetes `Status` errors with the standard reasons clients branch on.
+
+use serde_json::{Value, json};
+
+use super::registry::ResourceType;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: u16,
+    pub reason: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    fn with_details(mut self, rt: &ResourceType, name: &str) -> Self {
+        let mut d = json!({"name": name, "kind": rt.plural});
+        if !rt.group.is_empty() {
+            d["group"] = json!(rt.group);
+        }
+        self.details = Some(d);
+        self
+    }
+
+    pub fn not_found(rt: &ResourceType, name: &str) -> Self {
+        Self::new(404, "NotFound", format!("{} \"{name}\" not found", rt.group_resource()))
+            .with_details(rt, name)
+    }
+
+    pub fn namespace_not_found(ns: &str) -> Self {
+        let mut e = Self::new(404, "NotFound", format!("namespaces \"{ns}\" not found"));
+        e.details = Some(json!({"name": ns, "kind": "namespaces"}));
+        e
+    }
+
+    pub fn already_exists(rt: &ResourceType, name: &str) -> Self {
+        Self::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", rt.group_resource()))
+            .with_details(rt, name)
+    }
+
+    pub fn conflict(rt: &ResourceType, name: &str) -> Self {
+        Self::new(
+            409,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                rt.group_resource()
+            ),
+        )
+        .with_details(rt, name)
+    }
+
+    pub fn invalid(rt: &ResourceType, name: &str, field: &str, detail: &str) -> Self {
+        let mut e = Self::new(
+            422,
+            "Invalid",
+            format!("{} \"{name}\" is invalid: {field}: {detail}", rt.kind),
+        )
+        .with_details(rt, name);
+        if let Some(d) = e.details.as_mut() {
+            d["causes"] = json!([{"reason": "FieldValueInvalid", "message": detail, "field": field}]);
+        }
+        e
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", message)
+    }
+
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(410, "Expired", message)
+    }
+
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(405, "MethodNotAllowed", message)
+    }
+
+    pub fn unsupported_media(message: impl Into<String>) -> Self {
+        Self::new(415, "UnsupportedMediaType", message)
+    }
+
+    pub fn no_resource(path: &str) -> Self {
+        Self::new(404, "NotFound", format!("the server could not find the requested resource ({path})"))
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(500, "InternalError", message)
+    }
+
+    /// The `Status` object clients decode.
+    pub fn status(&self) -> Value {
+        let mut v = json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        });
+        if let Some(d) = &self.details {
+            v["details"] = d.clone();
+        }
+        v
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.reason, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}

@@ -1,0 +1,605 @@
+//! The HTTP side: routes Kubernetes API paths to the store, decodes bodies (JSON, YAML,
+//! protobuf), encodes lists, tables and watch streams, and turns errors into `Status`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use super::discovery;
+use super::error::{ApiError, ApiResult};
+use super::logs::{LogQuery, Logs, format_line};
+use super::protobuf;
+use super::registry::ResourceType;
+use super::selector::{FieldSelector, LabelSelector};
+use super::store::{EventType, PatchType, Store, Sub, WatchEvent, WriteOpts, scale_of};
+use super::table;
+
+/// State shared by every request.
+pub struct Shared {
+    pub store: Store,
+    pub logs: Logs,
+    pub kubernetes_version: String,
+    pub server_address: String,
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+type Params = HashMap<String, String>;
+
+fn json_response(code: StatusCode, value: &Value) -> Response {
+    let mut resp = (code, value.to_string()).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+fn error_response(err: &ApiError) -> Response {
+    let code = StatusCode::from_u16(err.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(code, &err.status())
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params: Params = Query::try_from_uri(&uri).map(|q| q.0).unwrap_or_default();
+    let path = uri.path().trim_matches('/').to_string();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    tracing::debug!(%method, %uri, "request");
+    match route(&shared, &method, &segs, &params, &headers, &body).await {
+        Ok(resp) => resp,
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn route(
+    sh: &Arc<Shared>,
+    method: &Method,
+    segs: &[&str],
+    params: &Params,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<Response> {
+    let reg = || sh.store.registry();
+    let ok = |v: Value| Ok(json_response(StatusCode::OK, &v));
+    let not_found = || ApiError::no_resource(&format!("get /{}", segs.join("/")));
+    if method == Method::GET {
+        match segs {
+            ["version"] => return ok(discovery::version(&sh.kubernetes_version)),
+            ["healthz" | "livez" | "readyz"] => return Ok((StatusCode::OK, "ok").into_response()),
+            ["api"] => return ok(discovery::core_versions(&sh.server_address)),
+            ["apis"] => return ok(discovery::group_list(&reg())),
+            ["api", v] => return discovery::resource_list(&reg(), "", v).map_or_else(|| Err(not_found()), ok),
+            ["apis", g] => return discovery::group(&reg(), g).map_or_else(|| Err(not_found()), ok),
+            ["apis", g, v] => return discovery::resource_list(&reg(), g, v).map_or_else(|| Err(not_found()), ok),
+            ["openapi", "v3"] => return ok(discovery::openapi_index(&reg())),
+            ["openapi", "v3", "api", v] => {
+                return discovery::openapi_group_version(&reg(), "", v).map_or_else(|| Err(not_found()), ok);
+            }
+            ["openapi", "v3", "apis", g, v] => {
+                return discovery::openapi_group_version(&reg(), g, v).map_or_else(|| Err(not_found()), ok);
+            }
+            ["openapi", ..] => {
+                return Err(ApiError::no_resource("the sandbox serves /openapi/v3 only"));
+            }
+            _ => {}
+        }
+    }
+    let (group, version, rest) = match segs {
+        ["api", v, rest @ ..] if !rest.is_empty() => ("", *v, rest),
+        ["apis", g, v, rest @ ..] if !rest.is_empty() => (*g, *v, rest),
+        _ => return Err(ApiError::no_resource(&format!("{} /{}", method.as_str().to_lowercase(), segs.join("/")))),
+    };
+    let req = ResourceRequest::parse(sh, group, version, rest)?;
+    req.serve(sh, method, params, headers, body).await
+}
+
+/// A request for a resource path: `[namespaces/{ns}/]{plural}[/{name}[/{sub}]]`.
+struct ResourceRequest {
+    rt: ResourceType,
+    ns: String,
+    name: Option<String>,
+    sub: Option<String>,
+    legacy_watch: bool,
+}
+
+impl ResourceRequest {
+    fn parse(sh: &Shared, group: &str, version: &str, mut rest: &[&str]) -> ApiResult<Self> {
+        let reg = sh.store.registry();
+        let mut legacy_watch = false;
+        if rest.first() == Some(&"watch") {
+            legacy_watch = true;
+            rest = &rest[1..];
+        }
+        let mut ns = String::new();
+        if rest.len() >= 3
+            && rest[0] == "namespaces"
+            && reg.lookup(group, version, rest[2]).is_some_and(|t| t.namespaced)
+        {
+            ns = rest[1].to_string();
+            rest = &rest[2..];
+        }
+        let plural = rest.first().copied().unwrap_or("");
+        let rt = reg
+            .lookup(group, version, plural)
+            .cloned()
+            .ok_or_else(|| {
+                let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+                ApiError::no_resource(&format!("{gv} {plural}"))
+            })?;
+        if rest.len() > 3 {
+            return Err(ApiError::no_resource(&rest.join("/")));
+        }
+        Ok(ResourceRequest {
+            rt,
+            ns,
+            name: rest.get(1).map(|s| s.to_string()),
+            sub: rest.get(2).map(|s| s.to_string()),
+            legacy_watch,
+        })
+    }
+
+    fn sub(&self) -> ApiResult<Sub> {
+        match self.sub.as_deref() {
+            None => Ok(Sub::Main),
+            Some("status") if self.rt.status => Ok(Sub::Status),
+            Some("scale") if self.rt.scale.is_some() => Ok(Sub::Scale),
+            Some(other) => Err(ApiError::no_resource(&format!("{}/{other}", self.rt.plural))),
+        }
+    }
+
+    async fn serve(
+        self,
+        sh: &Arc<Shared>,
+        method: &Method,
+        params: &Params,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> ApiResult<Response> {
+        let rt = &self.rt;
+        if rt.namespaced && self.ns.is_empty() && self.name.is_some() {
+            return Err(ApiError::no_resource(&format!("{} requires a namespace", rt.plural)));
+        }
+        if !rt.namespaced && !self.ns.is_empty() {
+            return Err(ApiError::no_resource(&format!("{} is not namespaced", rt.plural)));
+        }
+        let opts = WriteOpts {
+            dry_run: params.get("dryRun").is_some_and(|v| v == "All"),
+            field_manager: params.get("fieldManager").cloned(),
+        };
+        let as_table = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("as=Table"));
+        let include = params.get("includeObject").map(String::as_str).unwrap_or("Metadata");
+        let obj_response = |code: StatusCode, obj: &Value| {
+            if as_table {
+                let rv = obj.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or(0);
+                json_response(code, &table::table(rt, [obj], rv, None, include))
+            } else {
+                json_response(code, obj)
+            }
+        };
+        let name = self.name.as_deref();
+        match (method.clone(), name) {
+            (Method::GET, None) => {
+                let watch = self.legacy_watch || params.get("watch").is_some_and(|v| v == "true" || v == "1");
+                if watch {
+                    return watch_response(sh, rt, &self.ns, params, as_table, include);
+                }
+                list_response(sh, rt, &self.ns, params, as_table, include)
+            }
+            (Method::GET, Some(name)) => {
+                if self.legacy_watch {
+                    let mut p = params.clone();
+                    p.insert("fieldSelector".into(), format!("metadata.name={name}"));
+                    return watch_response(sh, rt, &self.ns, &p, as_table, include);
+                }
+                if self.sub.as_deref() == Some("log") && rt.group.is_empty() && rt.plural == "pods" {
+                    return log_response(sh, &self.ns, name, params).await;
+                }
+                let obj = sh.store.get(rt, &self.ns, name)?;
+                match self.sub()? {
+                    Sub::Scale => Ok(json_response(StatusCode::OK, &scale_of(rt, &obj)?)),
+                    _ => Ok(obj_response(StatusCode::OK, &obj)),
+                }
+            }
+            (Method::POST, None) => {
+                if rt.namespaced && self.ns.is_empty() {
+                    return Err(ApiError::no_resource(&format!("{} requires a namespace", rt.plural)));
+                }
+                let obj = decode_body(headers, body)?;
+                let created = sh.store.create(rt, &self.ns, obj, &opts)?;
+                Ok(obj_response(StatusCode::CREATED, &created))
+            }
+            (Method::POST, Some(_)) => Err(ApiError::method_not_allowed(format!(
+                "the sandbox does not support {} on {}/{}",
+                self.sub.as_deref().unwrap_or("POST"),
+                rt.plural,
+                self.sub.as_deref().unwrap_or("")
+            ))),
+            (Method::PUT, Some(name)) => {
+                let obj = decode_body(headers, body)?;
+                let updated = sh.store.update(rt, &self.ns, name, obj, self.sub()?, &opts)?;
+                match self.sub()? {
+                    Sub::Scale => Ok(json_response(StatusCode::OK, &scale_of(rt, &updated)?)),
+                    _ => Ok(obj_response(StatusCode::OK, &updated)),
+                }
+            }
+            (Method::PATCH, Some(name)) => {
+                let ct = content_type(headers);
+                let patch_type = match ct.as_str() {
+                    "application/json-patch+json" => PatchType::Json,
+                    "application/merge-patch+json" => PatchType::Merge,
+                    "application/strategic-merge-patch+json" => PatchType::Strategic,
+                    "application/apply-patch+yaml" | "application/apply-patch+cbor" => PatchType::Apply,
+                    other => {
+                        return Err(ApiError::unsupported_media(format!(
+                            "the body of the request was in an unknown format ({other}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"
+                        )));
+                    }
+                };
+                let patch = parse_text_body(body, patch_type == PatchType::Apply)?;
+                let sub = self.sub()?;
+                let existed = sh.store.get(rt, &self.ns, name).is_ok();
+                let patched = sh.store.patch(rt, &self.ns, name, patch_type, &patch, sub, &opts)?;
+                let code = if existed { StatusCode::OK } else { StatusCode::CREATED };
+                match sub {
+                    Sub::Scale => Ok(json_response(code, &scale_of(rt, &patched)?)),
+                    _ => Ok(obj_response(code, &patched)),
+                }
+            }
+            (Method::DELETE, Some(name)) => {
+                let options: Value = if body.is_empty() {
+                    json!({})
+                } else {
+                    decode_body(headers, body).unwrap_or(json!({}))
+                };
+                let dry_run = opts.dry_run
+                    || options.get("dryRun").and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v == "All"));
+                let precondition = options.pointer("/preconditions/resourceVersion").and_then(Value::as_str);
+                let opts = WriteOpts { dry_run, ..opts };
+                let deleted = sh.store.delete(rt, &self.ns, name, &opts, precondition)?;
+                Ok(obj_response(StatusCode::OK, &deleted))
+            }
+            (Method::DELETE, None) => {
+                let labels = label_selector(params)?;
+                let fields = field_selector(params)?;
+                let page = sh.store.list(rt, &self.ns, &labels, &fields, None, None)?;
+                let mut items = Vec::new();
+                for obj in page.items {
+                    let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
+                    let n = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+                    if let Ok(d) = sh.store.delete(rt, ns, n, &opts, None) {
+                        items.push((*d).clone());
+                    }
+                }
+                Ok(json_response(StatusCode::OK, &list_json(rt, items, sh.store.resource_version(), None, None)))
+            }
+            (m, _) => Err(ApiError::method_not_allowed(format!(
+                "the server does not allow this method on the requested resource ({m} {})",
+                rt.plural
+            ))),
+        }
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Decodes a request body by its content type.
+fn decode_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Value> {
+    let ct = content_type(headers);
+    if protobuf::is_protobuf(&ct) {
+        return protobuf::decode(body).map_err(|e| ApiError::unsupported_media(e.to_string()));
+    }
+    if ct.contains("cbor") {
+        return Err(ApiError::unsupported_media(
+            "the sandbox does not accept CBOR bodies; send application/json",
+        ));
+    }
+    parse_text_body(body, ct.contains("yaml"))
+}
+
+fn parse_text_body(body: &Bytes, yaml: bool) -> ApiResult<Value> {
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => Ok(v),
+        Err(e) if !yaml => Err(ApiError::bad_request(format!("the request body is not valid JSON: {e}"))),
+        Err(_) => serde_saphyr::from_str::<Value>(text)
+            .map_err(|e| ApiError::bad_request(format!("the request body is not valid YAML: {e}"))),
+    }
+}
+
+fn label_selector(params: &Params) -> ApiResult<LabelSelector> {
+    LabelSelector::parse(params.get("labelSelector").map(String::as_str).unwrap_or(""))
+        .map_err(ApiError::bad_request)
+}
+
+fn field_selector(params: &Params) -> ApiResult<FieldSelector> {
+    FieldSelector::parse(params.get("fieldSelector").map(String::as_str).unwrap_or(""))
+        .map_err(ApiError::bad_request)
+}
+
+fn list_json(rt: &ResourceType, items: Vec<Value>, rv: u64, cont: Option<String>, remaining: Option<usize>) -> Value {
+    let mut meta = json!({"resourceVersion": rv.to_string()});
+    if let Some(c) = cont {
+        meta["continue"] = json!(c);
+    }
+    if let Some(r) = remaining {
+        meta["remainingItemCount"] = json!(r);
+    }
+    json!({
+        "kind": format!("{}List", rt.kind),
+        "apiVersion": rt.api_version(),
+        "metadata": meta,
+        "items": items,
+    })
+}
+
+fn list_response(sh: &Shared, rt: &ResourceType, ns: &str, params: &Params, as_table: bool, include: &str) -> ApiResult<Response> {
+    let labels = label_selector(params)?;
+    let fields = field_selector(params)?;
+    let limit = params.get("limit").and_then(|l| l.parse().ok());
+    let page = sh
+        .store
+        .list(rt, ns, &labels, &fields, limit, params.get("continue").map(String::as_str))?;
+    let body = if as_table {
+        table::table(rt, page.items.iter().map(|o| o.as_ref()), page.resource_version, page.continue_token.as_deref(), include)
+    } else {
+        let items = page.items.iter().map(|o| (**o).clone()).collect();
+        list_json(rt, items, page.resource_version, page.continue_token, page.remaining)
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// What one watcher sees of the store's events.
+struct WatchFilter {
+    ns: String,
+    labels: LabelSelector,
+    fields: FieldSelector,
+}
+
+impl WatchFilter {
+    fn visible(&self, obj: &Value) -> bool {
+        (self.ns.is_empty() || obj.pointer("/metadata/namespace").and_then(Value::as_str) == Some(self.ns.as_str()))
+            && self.labels.matches(obj)
+            && self.fields.matches(obj)
+    }
+
+    /// The event type this watcher gets for a store event, if any.
+    fn translate(&self, ev: &WatchEvent) -> Option<&'static str> {
+        let now = self.visible(&ev.object);
+        match ev.type_ {
+            EventType::Added | EventType::Deleted => now.then(|| ev.type_.as_str()),
+            EventType::Modified => {
+                let before = ev.previous.as_deref().map(|p| self.visible(p)).unwrap_or(now);
+                match (before, now) {
+                    (true, true) => Some("MODIFIED"),
+                    (false, true) => Some("ADDED"),
+                    (true, false) => Some("DELETED"),
+                    (false, false) => None,
+                }
+            }
+        }
+    }
+}
+
+fn line(type_: &str, object: &Value) -> Bytes {
+    let mut s = json!({"type": type_, "object": object}).to_string();
+    s.push('\n');
+    Bytes::from(s)
+}
+
+fn stream_response(rx: mpsc::Receiver<Bytes>, content_type: &'static str) -> Response {
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<Bytes, Infallible>(b), rx))
+    });
+    let mut resp = Response::new(Body::from_stream(stream));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+fn watch_response(sh: &Arc<Shared>, rt: &ResourceType, ns: &str, params: &Params, as_table: bool, include: &str) -> ApiResult<Response> {
+    let filter = WatchFilter {
+        ns: ns.to_string(),
+        labels: label_selector(params)?,
+        fields: field_selector(params)?,
+    };
+    let send_initial = params.get("sendInitialEvents").is_some_and(|v| v == "true");
+    let from = match params.get("resourceVersion").map(String::as_str) {
+        None | Some("") | Some("0") => None,
+        Some(rv) if send_initial => {
+            let _ = rv;
+            None
+        }
+        Some(rv) => Some(rv.parse::<u64>().map_err(|_| {
+            ApiError::bad_request(format!("resourceVersion: Invalid value: \"{rv}\": must be an integer"))
+        })?),
+    };
+    let bookmarks = params.get("allowWatchBookmarks").is_some_and(|v| v == "true");
+    let timeout = params
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(1800));
+    let (tx, rx) = mpsc::channel::<Bytes>(256);
+    let sub = match sh.store.watch(rt, from) {
+        Ok(sub) => sub,
+        Err(e) if e.code == 410 => {
+            // Kubernetes answers an expired watch with 200 and an ERROR event.
+            let _ = tx.try_send(line("ERROR", &e.status()));
+            drop(tx);
+            return Ok(stream_response(rx, "application/json"));
+        }
+        Err(e) => return Err(e),
+    };
+    let rt = rt.clone();
+    let include = include.to_string();
+    let key = rt.key();
+    tokio::spawn(async move {
+        let render = |obj: &Value, rv: u64| -> Value {
+            if as_table {
+                table::table(&rt, [obj], rv, None, &include)
+            } else {
+                obj.clone()
+            }
+        };
+        let mut live = sub.live;
+        let mut disconnect = sub.disconnect;
+        let mut last_rv = sub.resource_version;
+        for ev in &sub.initial {
+            if let Some(t) = filter.translate(ev)
+                && tx.send(line(t, &render(&ev.object, ev.rv))).await.is_err()
+            {
+                return;
+            }
+            last_rv = last_rv.max(ev.rv);
+        }
+        if send_initial {
+            let bm = bookmark(&rt, sub.resource_version, true);
+            if tx.send(line("BOOKMARK", &bm)).await.is_err() {
+                return;
+            }
+        }
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut ticker = tokio::time::interval(Duration::from_secs(30));
+        ticker.tick().await;
+        loop {
+            tokio::select! {
+                ev = live.recv() => match ev {
+                    Ok(ev) => {
+                        last_rv = last_rv.max(ev.rv);
+                        if ev.key != key {
+                            continue;
+                        }
+                        if let Some(t) = filter.translate(&ev)
+                            && tx.send(line(t, &render(&ev.object, ev.rv))).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                    // Too slow to keep up, or the store is gone: end the stream; the client
+                    // re-watches from its last resourceVersion.
+                    Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = disconnect.changed() => return,
+                _ = &mut deadline => return,
+                _ = tx.closed() => return,
+                _ = ticker.tick(), if bookmarks => {
+                    if tx.send(line("BOOKMARK", &bookmark(&rt, last_rv, false))).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    Ok(stream_response(rx, "application/json"))
+}
+
+fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> Value {
+    let mut meta = json!({"resourceVersion": rv.to_string()});
+    if initial_end {
+        meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+    }
+    json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta})
+}
+
+async fn log_response(sh: &Arc<Shared>, ns: &str, pod_name: &str, params: &Params) -> ApiResult<Response> {
+    let reg = sh.store.registry();
+    let pods = reg
+        .lookup("", "v1", "pods")
+        .cloned()
+        .ok_or_else(|| ApiError::internal("pods are not registered"))?;
+    let pod = sh.store.get(&pods, ns, pod_name)?;
+    let containers: Vec<String> = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map(|cs| cs.iter().filter_map(|c| c.get("name").and_then(Value::as_str)).map(str::to_string).collect())
+        .unwrap_or_default();
+    let init: Vec<String> = pod
+        .pointer("/spec/initContainers")
+        .and_then(Value::as_array)
+        .map(|cs| cs.iter().filter_map(|c| c.get("name").and_then(Value::as_str)).map(str::to_string).collect())
+        .unwrap_or_default();
+    let container = match params.get("container") {
+        Some(c) if containers.contains(c) || init.contains(c) => c.clone(),
+        Some(c) => {
+            return Err(ApiError::bad_request(format!(
+                "container {c} is not valid for pod {pod_name}"
+            )));
+        }
+        None if containers.len() == 1 => containers[0].clone(),
+        None => {
+            return Err(ApiError::bad_request(format!(
+                "a container name must be specified for pod {pod_name}, choose one of: [{}]",
+                containers.join(" ")
+            )));
+        }
+    };
+    let q = LogQuery {
+        previous: params.get("previous").is_some_and(|v| v == "true"),
+        timestamps: params.get("timestamps").is_some_and(|v| v == "true"),
+        tail_lines: params.get("tailLines").and_then(|v| v.parse().ok()),
+        since_seconds: params.get("sinceSeconds").and_then(|v| v.parse().ok()),
+    };
+    let key = (ns.to_string(), pod_name.to_string(), container.clone());
+    let (lines, mut live) = sh.logs.read(&key, &q).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
+        ))
+    })?;
+    let follow = params.get("follow").is_some_and(|v| v == "true") && !q.previous;
+    let (tx, rx) = mpsc::channel::<Bytes>(256);
+    let timestamps = q.timestamps;
+    tokio::spawn(async move {
+        for l in lines {
+            if tx.send(Bytes::from(format_line(&l, timestamps))).await.is_err() {
+                return;
+            }
+        }
+        if !follow {
+            return;
+        }
+        loop {
+            tokio::select! {
+                msg = live.recv() => match msg {
+                    Ok((k, l)) if k == key => {
+                        if tx.send(Bytes::from(format_line(&l, timestamps))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = tx.closed() => return,
+            }
+        }
+    });
+    Ok(stream_response(rx, "text/plain"))
+}
