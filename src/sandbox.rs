@@ -5,6 +5,7 @@
 //! take, and `kubectl` or kube-rs talk to it over HTTP as to a real cluster.
 
 pub mod discovery;
+pub mod eks;
 pub mod error;
 pub mod logs;
 pub mod merge;
@@ -114,6 +115,9 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
     for entry in &mut rec.timeline {
         shift_change(&mut entry.change, delta);
     }
+    if let Some(eks) = &mut rec.eks {
+        eks.clusters.iter_mut().chain(eks.nodegroups.iter_mut()).for_each(|v| timeline::shift_timestamps(v, delta));
+    }
     Ok(())
 }
 
@@ -139,7 +143,8 @@ impl Sandbox {
         });
         load(&shared, &mut rec)?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = server::router(shared.clone());
+        let eks_state = Arc::new(eks::EksState::new(rec.eks.take().unwrap_or_default()));
+        let app = server::router(shared.clone()).nest("/eks", eks::router(eks_state));
         let server = tokio::spawn(async move {
             let result = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -172,6 +177,12 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Endpoint of the EKS API subset (for `AWS_ENDPOINT_URL_EKS` or a profile's
+    /// `endpoint_url`).
+    pub fn eks_endpoint(&self) -> String {
+        format!("{}/eks", self.url())
     }
 
     /// Name of the kubeconfig context (and cluster) for this sandbox.
@@ -288,6 +299,10 @@ pub async fn run_cli(args: SandboxArgs) -> Result<()> {
     );
     println!("listening on {}", sandbox.url());
     println!("export KUBECONFIG={}", kubeconfig.display());
+    println!(
+        "# EKS API: export AWS_ENDPOINT_URL_EKS={} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=eu-west-1",
+        sandbox.eks_endpoint()
+    );
     wait_for_signal().await;
     println!("opsdeck sandbox: stopping");
     sandbox.shutdown().await;

@@ -53,6 +53,9 @@ pub struct Recording {
     /// Container logs served by the pod `log` subresource.
     #[serde(default)]
     pub logs: Vec<PodLog>,
+    /// Recorded EKS answers (clusters and managed node groups), served under `/eks`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eks: Option<super::eks::EksRecording>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -217,6 +220,9 @@ impl Recording {
         }
         for (i, obj) in self.objects.iter().enumerate() {
             check_object(obj).map_err(|m| invalid(format!("objects[{i}]"), m))?;
+        }
+        if let Some(eks) = &self.eks {
+            eks.validate().map_err(|(location, message)| invalid(location, message))?;
         }
         let mut last = Duration::ZERO;
         for (i, entry) in self.timeline.iter().enumerate() {
