@@ -94,10 +94,13 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
     objects.sort_by_key(|o| rank(o));
     for (i, mut obj) in objects.into_iter().enumerate() {
         timeline::shift_timestamps(&mut obj, delta);
-        shared.store.load(obj).map_err(|message| SandboxError::Load {
-            recording: rec.metadata.name.clone(),
-            message: format!("object {i}: {message}"),
-        })?;
+        shared
+            .store
+            .load(obj)
+            .map_err(|message| SandboxError::Load {
+                recording: rec.metadata.name.clone(),
+                message: format!("object {i}: {message}"),
+            })?;
     }
     for log in &rec.logs {
         let shift = |lines: &[String]| -> Vec<String> {
@@ -107,7 +110,11 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
                 .collect()
         };
         shared.logs.set(
-            (log.namespace.clone(), log.pod.clone(), log.container.clone()),
+            (
+                log.namespace.clone(),
+                log.pod.clone(),
+                log.container.clone(),
+            ),
             shift(&log.lines),
             shift(&log.previous),
         );
@@ -116,7 +123,10 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
         shift_change(&mut entry.change, delta);
     }
     if let Some(eks) = &mut rec.eks {
-        eks.clusters.iter_mut().chain(eks.nodegroups.iter_mut()).for_each(|v| timeline::shift_timestamps(v, delta));
+        eks.clusters
+            .iter_mut()
+            .chain(eks.nodegroups.iter_mut())
+            .for_each(|v| timeline::shift_timestamps(v, delta));
     }
     Ok(())
 }

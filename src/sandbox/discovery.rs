@@ -40,7 +40,11 @@ fn group_doc(group: &str, versions: &[String]) -> Value {
 }
 
 pub fn group_list(reg: &Registry) -> Value {
-    let groups: Vec<Value> = reg.groups().iter().map(|(g, vs)| group_doc(g, vs)).collect();
+    let groups: Vec<Value> = reg
+        .groups()
+        .iter()
+        .map(|(g, vs)| group_doc(g, vs))
+        .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
@@ -58,12 +62,22 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
         return None;
     }
     let resources: Vec<Value> = types.iter().flat_map(|t| t.discovery_entries()).collect();
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+    )
 }
 
 fn gv_path(group: &str, version: &str) -> String {
-    if group.is_empty() { format!("api/{version}") } else { format!("apis/{group}/{version}") }
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
 }
 
 /// `/openapi/v3`: one entry per group version.
@@ -77,7 +91,10 @@ pub fn openapi_index(reg: &Registry) -> Value {
     }
     for (g, v) in gvs {
         let p = gv_path(&g, &v);
-        paths.insert(p.clone(), json!({"serverRelativeURL": format!("/openapi/v3/{p}")}));
+        paths.insert(
+            p.clone(),
+            json!({"serverRelativeURL": format!("/openapi/v3/{p}")}),
+        );
     }
     json!({"paths": paths})
 }
@@ -98,7 +115,11 @@ pub fn openapi_group_version(reg: &Registry, group: &str, version: &str) -> Opti
     let mut paths = serde_json::Map::new();
     for t in types {
         let base = if t.namespaced {
-            format!("/{}/namespaces/{{namespace}}/{}", gv_path(group, version), t.plural)
+            format!(
+                "/{}/namespaces/{{namespace}}/{}",
+                gv_path(group, version),
+                t.plural
+            )
         } else {
             format!("/{}/{}", gv_path(group, version), t.plural)
         };
@@ -137,10 +158,23 @@ mod tests {
     fn discovery_lists_groups_and_resources() {
         let reg = Registry::builtin();
         let groups = group_list(&reg);
-        assert!(groups["groups"].as_array().is_some_and(|g| g.iter().any(|g| g["name"] == "apps")));
+        assert!(
+            groups["groups"]
+                .as_array()
+                .is_some_and(|g| g.iter().any(|g| g["name"] == "apps"))
+        );
         let core = resource_list(&reg, "", "v1").expect("core");
-        let names: Vec<&str> = core["resources"].as_array().into_iter().flatten().filter_map(|r| r["name"].as_str()).collect();
-        assert!(names.contains(&"pods") && names.contains(&"pods/status") && names.contains(&"pods/log"));
+        let names: Vec<&str> = core["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["name"].as_str())
+            .collect();
+        assert!(
+            names.contains(&"pods")
+                && names.contains(&"pods/status")
+                && names.contains(&"pods/log")
+        );
         assert!(resource_list(&reg, "nope", "v1").is_none());
     }
 
@@ -150,7 +184,11 @@ mod tests {
         let doc = openapi_group_version(&reg, "apps", "v1").expect("apps/v1");
         let op = &doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
         assert_eq!(op["x-kubernetes-group-version-kind"]["kind"], "Deployment");
-        assert!(op["parameters"].as_array().is_some_and(|p| p.iter().any(|p| p["name"] == "fieldValidation")));
+        assert!(
+            op["parameters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["name"] == "fieldValidation"))
+        );
         assert!(openapi_index(&reg)["paths"].get("apis/apps/v1").is_some());
     }
 }

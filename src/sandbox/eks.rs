@@ -190,7 +190,11 @@ async fn list_nodegroups(State(st): State<Arc<EksState>>, Path(name): Path<Strin
     ok(json!({"nodegroups": names}))
 }
 
-fn find_nodegroup<'a>(data: &'a mut EksRecording, cluster: &str, ng: &str) -> Option<&'a mut Value> {
+fn find_nodegroup<'a>(
+    data: &'a mut EksRecording,
+    cluster: &str,
+    ng: &str,
+) -> Option<&'a mut Value> {
     data.nodegroups.iter_mut().find(|n| {
         n.get("clusterName").and_then(Value::as_str) == Some(cluster)
             && n.get("nodegroupName").and_then(Value::as_str) == Some(ng)
@@ -246,13 +250,20 @@ async fn update_nodegroup_config(
     let mut params = Vec::new();
     if let Some(sc) = req.get("scalingConfig").and_then(Value::as_object) {
         let current = n.get("scalingConfig").cloned().unwrap_or(json!({}));
-        let pick = |k: &str| sc.get(k).or_else(|| current.get(k)).and_then(Value::as_i64).unwrap_or(0);
+        let pick = |k: &str| {
+            sc.get(k)
+                .or_else(|| current.get(k))
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+        };
         let (min, desired, max) = (pick("minSize"), pick("desiredSize"), pick("maxSize"));
         if max < 1 || min > max || desired < min || desired > max {
             return aws_error(
                 StatusCode::BAD_REQUEST,
                 "InvalidParameterException",
-                &format!("Invalid scaling configuration: minSize {min}, desiredSize {desired}, maxSize {max} (need 0 <= min <= desired <= max, max >= 1)"),
+                &format!(
+                    "Invalid scaling configuration: minSize {min}, desiredSize {desired}, maxSize {max} (need 0 <= min <= desired <= max, max >= 1)"
+                ),
             );
         }
         n["scalingConfig"] = json!({"minSize": min, "desiredSize": desired, "maxSize": max});
@@ -263,12 +274,18 @@ async fn update_nodegroup_config(
         }
     }
     if let Some(labels) = req.get("labels") {
-        let mut current = n.get("labels").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut current = n
+            .get("labels")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         if let Some(add) = labels.get("addOrUpdateLabels").and_then(Value::as_object) {
             for (k, v) in add {
                 current.insert(k.clone(), v.clone());
             }
-            params.push(json!({"type": "LabelsToAdd", "value": Value::Object(add.clone()).to_string()}));
+            params.push(
+                json!({"type": "LabelsToAdd", "value": Value::Object(add.clone()).to_string()}),
+            );
         }
         if let Some(remove) = labels.get("removeLabels").and_then(Value::as_array) {
             for k in remove.iter().filter_map(Value::as_str) {
@@ -279,7 +296,11 @@ async fn update_nodegroup_config(
         n["labels"] = Value::Object(current);
     }
     if let Some(taints) = req.get("taints") {
-        let mut current = n.get("taints").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut current = n
+            .get("taints")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let key_of = |t: &Value| (t.get("key").cloned(), t.get("effect").cloned());
         if let Some(remove) = taints.get("removeTaints").and_then(Value::as_array) {
             current.retain(|t| !remove.iter().any(|r| key_of(r) == key_of(t)));
@@ -327,8 +348,13 @@ mod tests {
 
     #[test]
     fn wire_times_are_epoch_seconds() {
-        let v = wire(&json!({"createdAt": "2026-11-01T09:00:00Z", "nested": [{"modifiedAt": "1970-01-01T00:00:10Z"}]}));
-        let want = "2026-11-01T09:00:00Z".parse::<jiff::Timestamp>().map(|t| t.as_second() as f64).ok();
+        let v = wire(
+            &json!({"createdAt": "2026-11-01T09:00:00Z", "nested": [{"modifiedAt": "1970-01-01T00:00:10Z"}]}),
+        );
+        let want = "2026-11-01T09:00:00Z"
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.as_second() as f64)
+            .ok();
         assert_eq!(v["createdAt"].as_f64(), want);
         assert_eq!(v["nested"][0]["modifiedAt"].as_f64(), Some(10.0));
     }

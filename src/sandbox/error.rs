@@ -34,8 +34,12 @@ impl ApiError {
     }
 
     pub fn not_found(rt: &ResourceType, name: &str) -> Self {
-        Self::new(404, "NotFound", format!("{} \"{name}\" not found", rt.group_resource()))
-            .with_details(rt, name)
+        Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", rt.group_resource()),
+        )
+        .with_details(rt, name)
     }
 
     pub fn namespace_not_found(ns: &str) -> Self {
@@ -45,8 +49,12 @@ impl ApiError {
     }
 
     pub fn already_exists(rt: &ResourceType, name: &str) -> Self {
-        Self::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", rt.group_resource()))
-            .with_details(rt, name)
+        Self::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{name}\" already exists", rt.group_resource()),
+        )
+        .with_details(rt, name)
     }
 
     pub fn conflict(rt: &ResourceType, name: &str) -> Self {
@@ -69,7 +77,8 @@ impl ApiError {
         )
         .with_details(rt, name);
         if let Some(d) = e.details.as_mut() {
-            d["causes"] = json!([{"reason": "FieldValueInvalid", "message": detail, "field": field}]);
+            d["causes"] =
+                json!([{"reason": "FieldValueInvalid", "message": detail, "field": field}]);
         }
         e
     }
@@ -91,7 +100,11 @@ impl ApiError {
     }
 
     pub fn no_resource(path: &str) -> Self {
-        Self::new(404, "NotFound", format!("the server could not find the requested resource ({path})"))
+        Self::new(
+            404,
+            "NotFound",
+            format!("the server could not find the requested resource ({path})"),
+        )
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

@@ -9,6 +9,9 @@ use tokio::sync::broadcast;
 /// (namespace, pod, container)
 pub type LogKey = (String, String, String);
 
+/// Receives the lines appended after a read.
+pub type LogReceiver = broadcast::Receiver<(LogKey, String)>;
+
 /// How many lines are kept per container (older ones are dropped, as kubelet rotates).
 const MAX_LINES: usize = 10_000;
 
@@ -89,11 +92,7 @@ impl Logs {
 
     /// Lines for a request, and (for `follow`) a receiver of later lines; taken under one
     /// lock so no line is lost or doubled.
-    pub fn read(
-        &self,
-        key: &LogKey,
-        q: &LogQuery,
-    ) -> Option<(Vec<String>, broadcast::Receiver<(LogKey, String)>)> {
+    pub fn read(&self, key: &LogKey, q: &LogQuery) -> Option<(Vec<String>, LogReceiver)> {
         let inner = self.lock();
         let rx = self.tx.subscribe();
         let source = if q.previous {
@@ -134,15 +133,24 @@ mod tests {
         let logs = Logs::default();
         logs.set(
             key(),
-            vec!["2026-11-01T09:00:00Z one".into(), "2026-11-01T09:00:01Z two".into()],
+            vec![
+                "2026-11-01T09:00:00Z one".into(),
+                "2026-11-01T09:00:01Z two".into(),
+            ],
             vec!["2026-11-01T08:00:00Z crashed".into()],
         );
-        let q = LogQuery { tail_lines: Some(1), ..Default::default() };
+        let q = LogQuery {
+            tail_lines: Some(1),
+            ..Default::default()
+        };
         let (lines, _) = logs.read(&key(), &q).expect("current");
         assert_eq!(lines, vec!["2026-11-01T09:00:01Z two".to_string()]);
         assert_eq!(format_line(&lines[0], false), "two\n");
         assert_eq!(format_line(&lines[0], true), "2026-11-01T09:00:01Z two\n");
-        let q = LogQuery { previous: true, ..Default::default() };
+        let q = LogQuery {
+            previous: true,
+            ..Default::default()
+        };
         assert_eq!(logs.read(&key(), &q).expect("previous").0.len(), 1);
         let other = ("ns".into(), "pod".into(), "other".into());
         assert!(logs.read(&other, &q).is_none());

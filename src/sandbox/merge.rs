@@ -9,8 +9,13 @@ use serde_json::{Map, Value, json};
 /// The merge key of a list field, from its name and elements.
 fn merge_key(field: &str, elements: &[&Value]) -> Option<&'static str> {
     Some(match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
-        | "imagePullSecrets" | "resourceClaims" => "name",
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "resourceClaims" => "name",
         "volumeMounts" => "mountPath",
         "volumeDevices" => "devicePath",
         "conditions" | "addresses" => "type",
@@ -71,7 +76,9 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
             continue;
         }
         match (obj.get_mut(key), value) {
-            (Some(existing @ Value::Object(_)), Value::Object(_)) => strategic_merge(existing, value),
+            (Some(existing @ Value::Object(_)), Value::Object(_)) => {
+                strategic_merge(existing, value)
+            }
             (Some(Value::Array(existing)), Value::Array(items)) => {
                 merge_list(key, existing, items);
             }
@@ -109,7 +116,9 @@ fn merge_list(field: &str, existing: &mut Vec<Value>, items: &[Value]) {
     }
     for item in items {
         let id = item.get(key);
-        let pos = existing.iter().position(|e| e.get(key) == id && id.is_some());
+        let pos = existing
+            .iter()
+            .position(|e| e.get(key) == id && id.is_some());
         let delete = item.get("$patch").and_then(Value::as_str) == Some("delete");
         match (pos, delete) {
             (Some(p), true) => {
@@ -147,7 +156,10 @@ pub fn fields_v1(applied: &Value) -> Value {
                 let mut meta = Map::new();
                 if let Some(mm) = v.as_object() {
                     for (mk, mv) in mm {
-                        if matches!(mk.as_str(), "labels" | "annotations" | "finalizers" | "ownerReferences") {
+                        if matches!(
+                            mk.as_str(),
+                            "labels" | "annotations" | "finalizers" | "ownerReferences"
+                        ) {
                             meta.insert(format!("f:{mk}"), field_set(mk, mv));
                         }
                     }
@@ -175,7 +187,12 @@ fn field_set(name: &str, v: &Value) -> Value {
         Value::Array(items) => {
             let refs: Vec<&Value> = items.iter().collect();
             if is_set_list(name) {
-                return Value::Object(items.iter().map(|i| (format!("v:{i}"), json!({}))).collect());
+                return Value::Object(
+                    items
+                        .iter()
+                        .map(|i| (format!("v:{i}"), json!({})))
+                        .collect(),
+                );
             }
             match merge_key(name, &refs).filter(|_| items.iter().all(Value::is_object)) {
                 Some(key) => {
@@ -243,12 +260,11 @@ fn remove_unapplied_list(list: &mut Vec<Value>, previous: &Value, current: &Valu
                     }
                 }
             }
-        } else if let Some(v) = pk.strip_prefix("v:") {
-            if cur.and_then(|c| c.get(pk)).is_none()
-                && let Ok(value) = serde_json::from_str::<Value>(v)
-            {
-                list.retain(|e| *e != value);
-            }
+        } else if let Some(v) = pk.strip_prefix("v:")
+            && cur.and_then(|c| c.get(pk)).is_none()
+            && let Ok(value) = serde_json::from_str::<Value>(v)
+        {
+            list.retain(|e| *e != value);
         }
     }
 }
@@ -267,32 +283,52 @@ mod tests {
     #[test]
     fn containers_merge_by_name() {
         let mut d = deployment();
-        strategic_merge(&mut d, &json!({"spec": {"template": {"spec": {"containers": [
-            {"name": "app", "env": [{"name": "B", "value": "2"}]}]}}}}));
+        strategic_merge(
+            &mut d,
+            &json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "app", "env": [{"name": "B", "value": "2"}]}]}}}}),
+        );
         let c = &d["spec"]["template"]["spec"]["containers"];
         assert_eq!(c.as_array().map(Vec::len), Some(2));
         assert_eq!(c[0]["image"], "app:1");
-        assert_eq!(c[0]["env"], json!([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]));
+        assert_eq!(
+            c[0]["env"],
+            json!([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}])
+        );
     }
 
     #[test]
     fn directives_delete_and_replace() {
         let mut d = deployment();
-        strategic_merge(&mut d, &json!({
-            "metadata": {"finalizers": ["b"], "$deleteFromPrimitiveList/finalizers": ["a"]},
-            "spec": {"replicas": null, "template": {"spec": {"containers": [{"name": "sidecar", "$patch": "delete"}]}}}
-        }));
+        strategic_merge(
+            &mut d,
+            &json!({
+                "metadata": {"finalizers": ["b"], "$deleteFromPrimitiveList/finalizers": ["a"]},
+                "spec": {"replicas": null, "template": {"spec": {"containers": [{"name": "sidecar", "$patch": "delete"}]}}}
+            }),
+        );
         assert!(d["spec"].get("replicas").is_none());
         assert_eq!(d["metadata"]["finalizers"], json!(["b"]));
-        assert_eq!(d["spec"]["template"]["spec"]["containers"].as_array().map(Vec::len), Some(1));
-        strategic_merge(&mut d, &json!({"spec": {"$patch": "replace", "paused": true}}));
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        strategic_merge(
+            &mut d,
+            &json!({"spec": {"$patch": "replace", "paused": true}}),
+        );
         assert_eq!(d["spec"], json!({"paused": true}));
     }
 
     #[test]
     fn unkeyed_lists_are_replaced() {
         let mut v = json!({"spec": {"args": ["a", "b"], "tolerations": [{"key": "x"}]}});
-        strategic_merge(&mut v, &json!({"spec": {"args": ["c"], "tolerations": [{"key": "y"}]}}));
+        strategic_merge(
+            &mut v,
+            &json!({"spec": {"args": ["c"], "tolerations": [{"key": "y"}]}}),
+        );
         assert_eq!(v["spec"]["args"], json!(["c"]));
         assert_eq!(v["spec"]["tolerations"], json!([{"key": "y"}]));
     }
@@ -318,7 +354,11 @@ mod tests {
         let first = json!({"spec": {"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "2"}]}});
         let second = json!({"spec": {"containers": [{"name": "a", "image": "1"}]}});
         let f1 = fields_v1(&first);
-        assert!(f1["f:spec"]["f:containers"].get("k:{\"name\":\"a\"}").is_some());
+        assert!(
+            f1["f:spec"]["f:containers"]
+                .get("k:{\"name\":\"a\"}")
+                .is_some()
+        );
         let mut live = first.clone();
         remove_unapplied(&mut live, &f1, &fields_v1(&second));
         assert_eq!(live, second);

@@ -222,7 +222,8 @@ impl Recording {
             check_object(obj).map_err(|m| invalid(format!("objects[{i}]"), m))?;
         }
         if let Some(eks) = &self.eks {
-            eks.validate().map_err(|(location, message)| invalid(location, message))?;
+            eks.validate()
+                .map_err(|(location, message)| invalid(location, message))?;
         }
         let mut last = Duration::ZERO;
         for (i, entry) in self.timeline.iter().enumerate() {
@@ -301,7 +302,7 @@ pub fn parse_offset(text: &str) -> Result<Duration, String> {
 /// Formats a duration the way [`parse_offset`] reads it.
 pub fn format_offset(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let s = ms / 1000;

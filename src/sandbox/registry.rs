@@ -171,6 +171,7 @@ type Builtin = (
     bool,
 );
 
+#[rustfmt::skip]
 const BUILTINS: &[Builtin] = &[
     ("", "v1", "Namespace", "namespaces", &["ns"], false, true, false),
     ("", "v1", "Node", "nodes", &["no"], false, true, false),
@@ -230,29 +231,27 @@ impl Registry {
         let types = BUILTINS
             .iter()
             .map(
-                |&(group, version, kind, plural, short, namespaced, status, scale)| {
-                    ResourceType {
-                        group: group.into(),
-                        version: version.into(),
-                        kind: kind.into(),
-                        plural: plural.into(),
-                        singular: kind.to_ascii_lowercase(),
-                        short_names: short.iter().map(|s| s.to_string()).collect(),
-                        categories: if CATEGORY_ALL.contains(&plural) {
-                            vec!["all".into()]
-                        } else {
-                            vec![]
-                        },
-                        namespaced,
-                        status,
-                        scale: scale.then(|| ScalePaths {
-                            spec_replicas: ".spec.replicas".into(),
-                            status_replicas: ".status.replicas".into(),
-                            label_selector: Some(".status.selector".into()),
-                        }),
-                        custom: false,
-                        printer_columns: vec![],
-                    }
+                |&(group, version, kind, plural, short, namespaced, status, scale)| ResourceType {
+                    group: group.into(),
+                    version: version.into(),
+                    kind: kind.into(),
+                    plural: plural.into(),
+                    singular: kind.to_ascii_lowercase(),
+                    short_names: short.iter().map(|s| s.to_string()).collect(),
+                    categories: if CATEGORY_ALL.contains(&plural) {
+                        vec!["all".into()]
+                    } else {
+                        vec![]
+                    },
+                    namespaced,
+                    status,
+                    scale: scale.then(|| ScalePaths {
+                        spec_replicas: ".spec.replicas".into(),
+                        status_replicas: ".status.replicas".into(),
+                        label_selector: Some(".status.selector".into()),
+                    }),
+                    custom: false,
+                    printer_columns: vec![],
                 },
             )
             .collect();
@@ -346,7 +345,12 @@ pub fn crd_types(crd: &Value) -> Result<Vec<ResourceType>, String> {
         crd.pointer(path)
             .and_then(Value::as_str)
             .map(str::to_string)
-            .ok_or_else(|| format!("spec.{} is required", path.trim_start_matches("/spec/").replace('/', ".")))
+            .ok_or_else(|| {
+                format!(
+                    "spec.{} is required",
+                    path.trim_start_matches("/spec/").replace('/', ".")
+                )
+            })
     };
     let group = s("/spec/group")?;
     let kind = s("/spec/names/kind")?;
@@ -418,7 +422,8 @@ pub fn crd_types(crd: &Value) -> Result<Vec<ResourceType>, String> {
             .map(|cols| {
                 cols.iter()
                     .map(|c| {
-                        let f = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                        let f =
+                            |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
                         PrinterColumn {
                             name: f("name"),
                             type_: f("type"),
@@ -471,12 +476,20 @@ mod tests {
     #[test]
     fn builtin_names_resolve_like_kubectl() {
         let r = Registry::builtin();
-        let find = |n: &str| r.types().iter().find(|t| t.matches_name(n)).map(|t| t.kind.clone());
+        let find = |n: &str| {
+            r.types()
+                .iter()
+                .find(|t| t.matches_name(n))
+                .map(|t| t.kind.clone())
+        };
         assert_eq!(find("po").as_deref(), Some("Pod"));
         assert_eq!(find("deploy").as_deref(), Some("Deployment"));
         assert_eq!(find("deployments.apps").as_deref(), Some("Deployment"));
         assert_eq!(find("crd").as_deref(), Some("CustomResourceDefinition"));
-        assert!(r.lookup("apps", "v1", "statefulsets").is_some_and(|t| t.scale.is_some()));
+        assert!(
+            r.lookup("apps", "v1", "statefulsets")
+                .is_some_and(|t| t.scale.is_some())
+        );
     }
 
     #[test]
@@ -484,10 +497,16 @@ mod tests {
         let mut r = Registry::builtin();
         let types = r.register_crd(&app_crd()).expect("valid crd");
         assert_eq!(types.len(), 1);
-        let t = r.by_kind("argoproj.io/v1alpha1", "Application").expect("registered");
+        let t = r
+            .by_kind("argoproj.io/v1alpha1", "Application")
+            .expect("registered");
         assert!(t.namespaced && !t.status && t.custom);
         assert_eq!(t.printer_columns[0].json_path, ".status.sync.status");
-        assert!(r.groups().iter().any(|(g, v)| g == "argoproj.io" && v == &["v1alpha1"]));
+        assert!(
+            r.groups()
+                .iter()
+                .any(|(g, v)| g == "argoproj.io" && v == &["v1alpha1"])
+        );
         assert!(r.types().iter().any(|t| t.matches_name("apps")));
         r.unregister_crd(&app_crd());
         assert!(r.by_kind("argoproj.io/v1alpha1", "Application").is_none());

@@ -34,7 +34,10 @@ fn split_top(text: &str) -> Vec<&str> {
         }
     }
     out.push(&text[start..]);
-    out.into_iter().map(str::trim).filter(|s| !s.is_empty()).collect()
+    out.into_iter()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn valid_key(k: &str) -> bool {
@@ -71,7 +74,9 @@ impl LabelSelector {
                 | LabelReq::NotExists(k) => k,
             };
             if !valid_key(key) {
-                return Err(format!("unable to parse requirement: invalid label key {key:?}"));
+                return Err(format!(
+                    "unable to parse requirement: invalid label key {key:?}"
+                ));
             }
             reqs.push(req);
         }
@@ -89,11 +94,20 @@ impl LabelSelector {
         }
         if let Some(exprs) = sel.get("matchExpressions").and_then(Value::as_array) {
             for e in exprs {
-                let key = e.get("key").and_then(Value::as_str).unwrap_or("").to_string();
+                let key = e
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 let values: Vec<String> = e
                     .get("values")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 match e.get("operator").and_then(Value::as_str) {
                     Some("In") => reqs.push(LabelReq::In(key, values)),
@@ -157,7 +171,9 @@ impl FieldSelector {
             } else if let Some((p, v)) = part.split_once('=') {
                 (p, true, v)
             } else {
-                return Err(format!("invalid selector: '{part}'; can't understand '{part}'"));
+                return Err(format!(
+                    "invalid selector: '{part}'; can't understand '{part}'"
+                ));
             };
             terms.push((path.trim().to_string(), eq, value.trim().to_string()));
         }
@@ -214,7 +230,11 @@ mod tests {
             ("app=web,tier=be", false),
             ("", true),
         ] {
-            assert_eq!(LabelSelector::parse(sel).expect(sel).matches(&p), want, "{sel}");
+            assert_eq!(
+                LabelSelector::parse(sel).expect(sel).matches(&p),
+                want,
+                "{sel}"
+            );
         }
         assert!(LabelSelector::parse("a b c=").is_err());
     }
@@ -229,10 +249,27 @@ mod tests {
     #[test]
     fn field_selector_forms() {
         let p = pod();
-        assert!(FieldSelector::parse("spec.nodeName=n1").expect("parses").matches(&p));
-        assert!(FieldSelector::parse("status.phase!=Pending,metadata.namespace==ns").expect("parses").matches(&p));
-        assert!(!FieldSelector::parse("metadata.name=q").expect("parses").matches(&p));
-        assert_eq!(FieldSelector::parse("metadata.name=p").expect("parses").pinned_name(), Some("p"));
+        assert!(
+            FieldSelector::parse("spec.nodeName=n1")
+                .expect("parses")
+                .matches(&p)
+        );
+        assert!(
+            FieldSelector::parse("status.phase!=Pending,metadata.namespace==ns")
+                .expect("parses")
+                .matches(&p)
+        );
+        assert!(
+            !FieldSelector::parse("metadata.name=q")
+                .expect("parses")
+                .matches(&p)
+        );
+        assert_eq!(
+            FieldSelector::parse("metadata.name=p")
+                .expect("parses")
+                .pinned_name(),
+            Some("p")
+        );
         assert!(FieldSelector::parse("bogus").is_err());
     }
 }

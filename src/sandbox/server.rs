@@ -39,8 +39,10 @@ type Params = HashMap<String, String>;
 
 fn json_response(code: StatusCode, value: &Value) -> Response {
     let mut resp = (code, value.to_string()).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -83,15 +85,22 @@ async fn route(
             ["healthz" | "livez" | "readyz"] => return Ok((StatusCode::OK, "ok").into_response()),
             ["api"] => return ok(discovery::core_versions(&sh.server_address)),
             ["apis"] => return ok(discovery::group_list(&reg())),
-            ["api", v] => return discovery::resource_list(&reg(), "", v).map_or_else(|| Err(not_found()), ok),
+            ["api", v] => {
+                return discovery::resource_list(&reg(), "", v)
+                    .map_or_else(|| Err(not_found()), ok);
+            }
             ["apis", g] => return discovery::group(&reg(), g).map_or_else(|| Err(not_found()), ok),
-            ["apis", g, v] => return discovery::resource_list(&reg(), g, v).map_or_else(|| Err(not_found()), ok),
+            ["apis", g, v] => {
+                return discovery::resource_list(&reg(), g, v).map_or_else(|| Err(not_found()), ok);
+            }
             ["openapi", "v3"] => return ok(discovery::openapi_index(&reg())),
             ["openapi", "v3", "api", v] => {
-                return discovery::openapi_group_version(&reg(), "", v).map_or_else(|| Err(not_found()), ok);
+                return discovery::openapi_group_version(&reg(), "", v)
+                    .map_or_else(|| Err(not_found()), ok);
             }
             ["openapi", "v3", "apis", g, v] => {
-                return discovery::openapi_group_version(&reg(), g, v).map_or_else(|| Err(not_found()), ok);
+                return discovery::openapi_group_version(&reg(), g, v)
+                    .map_or_else(|| Err(not_found()), ok);
             }
             ["openapi", ..] => {
                 return Err(ApiError::no_resource("the sandbox serves /openapi/v3 only"));
@@ -102,7 +111,13 @@ async fn route(
     let (group, version, rest) = match segs {
         ["api", v, rest @ ..] if !rest.is_empty() => ("", *v, rest),
         ["apis", g, v, rest @ ..] if !rest.is_empty() => (*g, *v, rest),
-        _ => return Err(ApiError::no_resource(&format!("{} /{}", method.as_str().to_lowercase(), segs.join("/")))),
+        _ => {
+            return Err(ApiError::no_resource(&format!(
+                "{} /{}",
+                method.as_str().to_lowercase(),
+                segs.join("/")
+            )));
+        }
     };
     let req = ResourceRequest::parse(sh, group, version, rest)?;
     req.serve(sh, method, params, headers, body).await
@@ -128,19 +143,22 @@ impl ResourceRequest {
         let mut ns = String::new();
         if rest.len() >= 3
             && rest[0] == "namespaces"
-            && reg.lookup(group, version, rest[2]).is_some_and(|t| t.namespaced)
+            && reg
+                .lookup(group, version, rest[2])
+                .is_some_and(|t| t.namespaced)
         {
             ns = rest[1].to_string();
             rest = &rest[2..];
         }
         let plural = rest.first().copied().unwrap_or("");
-        let rt = reg
-            .lookup(group, version, plural)
-            .cloned()
-            .ok_or_else(|| {
-                let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-                ApiError::no_resource(&format!("{gv} {plural}"))
-            })?;
+        let rt = reg.lookup(group, version, plural).cloned().ok_or_else(|| {
+            let gv = if group.is_empty() {
+                version.to_string()
+            } else {
+                format!("{group}/{version}")
+            };
+            ApiError::no_resource(&format!("{gv} {plural}"))
+        })?;
         if rest.len() > 3 {
             return Err(ApiError::no_resource(&rest.join("/")));
         }
@@ -158,7 +176,10 @@ impl ResourceRequest {
             None => Ok(Sub::Main),
             Some("status") if self.rt.status => Ok(Sub::Status),
             Some("scale") if self.rt.scale.is_some() => Ok(Sub::Scale),
-            Some(other) => Err(ApiError::no_resource(&format!("{}/{other}", self.rt.plural))),
+            Some(other) => Err(ApiError::no_resource(&format!(
+                "{}/{other}",
+                self.rt.plural
+            ))),
         }
     }
 
@@ -172,10 +193,16 @@ impl ResourceRequest {
     ) -> ApiResult<Response> {
         let rt = &self.rt;
         if rt.namespaced && self.ns.is_empty() && self.name.is_some() {
-            return Err(ApiError::no_resource(&format!("{} requires a namespace", rt.plural)));
+            return Err(ApiError::no_resource(&format!(
+                "{} requires a namespace",
+                rt.plural
+            )));
         }
         if !rt.namespaced && !self.ns.is_empty() {
-            return Err(ApiError::no_resource(&format!("{} is not namespaced", rt.plural)));
+            return Err(ApiError::no_resource(&format!(
+                "{} is not namespaced",
+                rt.plural
+            )));
         }
         let opts = WriteOpts {
             dry_run: params.get("dryRun").is_some_and(|v| v == "All"),
@@ -185,10 +212,17 @@ impl ResourceRequest {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.contains("as=Table"));
-        let include = params.get("includeObject").map(String::as_str).unwrap_or("Metadata");
+        let include = params
+            .get("includeObject")
+            .map(String::as_str)
+            .unwrap_or("Metadata");
         let obj_response = |code: StatusCode, obj: &Value| {
             if as_table {
-                let rv = obj.pointer("/metadata/resourceVersion").and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or(0);
+                let rv = obj
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
                 json_response(code, &table::table(rt, [obj], rv, None, include))
             } else {
                 json_response(code, obj)
@@ -197,7 +231,8 @@ impl ResourceRequest {
         let name = self.name.as_deref();
         match (method.clone(), name) {
             (Method::GET, None) => {
-                let watch = self.legacy_watch || params.get("watch").is_some_and(|v| v == "true" || v == "1");
+                let watch = self.legacy_watch
+                    || params.get("watch").is_some_and(|v| v == "true" || v == "1");
                 if watch {
                     return watch_response(sh, rt, &self.ns, params, as_table, include);
                 }
@@ -209,7 +244,8 @@ impl ResourceRequest {
                     p.insert("fieldSelector".into(), format!("metadata.name={name}"));
                     return watch_response(sh, rt, &self.ns, &p, as_table, include);
                 }
-                if self.sub.as_deref() == Some("log") && rt.group.is_empty() && rt.plural == "pods" {
+                if self.sub.as_deref() == Some("log") && rt.group.is_empty() && rt.plural == "pods"
+                {
                     return log_response(sh, &self.ns, name, params).await;
                 }
                 let obj = sh.store.get(rt, &self.ns, name)?;
@@ -220,7 +256,10 @@ impl ResourceRequest {
             }
             (Method::POST, None) => {
                 if rt.namespaced && self.ns.is_empty() {
-                    return Err(ApiError::no_resource(&format!("{} requires a namespace", rt.plural)));
+                    return Err(ApiError::no_resource(&format!(
+                        "{} requires a namespace",
+                        rt.plural
+                    )));
                 }
                 let obj = decode_body(headers, body)?;
                 let created = sh.store.create(rt, &self.ns, obj, &opts)?;
@@ -234,7 +273,9 @@ impl ResourceRequest {
             ))),
             (Method::PUT, Some(name)) => {
                 let obj = decode_body(headers, body)?;
-                let updated = sh.store.update(rt, &self.ns, name, obj, self.sub()?, &opts)?;
+                let updated = sh
+                    .store
+                    .update(rt, &self.ns, name, obj, self.sub()?, &opts)?;
                 match self.sub()? {
                     Sub::Scale => Ok(json_response(StatusCode::OK, &scale_of(rt, &updated)?)),
                     _ => Ok(obj_response(StatusCode::OK, &updated)),
@@ -246,7 +287,9 @@ impl ResourceRequest {
                     "application/json-patch+json" => PatchType::Json,
                     "application/merge-patch+json" => PatchType::Merge,
                     "application/strategic-merge-patch+json" => PatchType::Strategic,
-                    "application/apply-patch+yaml" | "application/apply-patch+cbor" => PatchType::Apply,
+                    "application/apply-patch+yaml" | "application/apply-patch+cbor" => {
+                        PatchType::Apply
+                    }
                     other => {
                         return Err(ApiError::unsupported_media(format!(
                             "the body of the request was in an unknown format ({other}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"
@@ -256,8 +299,14 @@ impl ResourceRequest {
                 let patch = parse_text_body(body, patch_type == PatchType::Apply)?;
                 let sub = self.sub()?;
                 let existed = sh.store.get(rt, &self.ns, name).is_ok();
-                let patched = sh.store.patch(rt, &self.ns, name, patch_type, &patch, sub, &opts)?;
-                let code = if existed { StatusCode::OK } else { StatusCode::CREATED };
+                let patched = sh
+                    .store
+                    .patch(rt, &self.ns, name, patch_type, &patch, sub, &opts)?;
+                let code = if existed {
+                    StatusCode::OK
+                } else {
+                    StatusCode::CREATED
+                };
                 match sub {
                     Sub::Scale => Ok(json_response(code, &scale_of(rt, &patched)?)),
                     _ => Ok(obj_response(code, &patched)),
@@ -270,8 +319,13 @@ impl ResourceRequest {
                     decode_body(headers, body).unwrap_or(json!({}))
                 };
                 let dry_run = opts.dry_run
-                    || options.get("dryRun").and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v == "All"));
-                let precondition = options.pointer("/preconditions/resourceVersion").and_then(Value::as_str);
+                    || options
+                        .get("dryRun")
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| a.iter().any(|v| v == "All"));
+                let precondition = options
+                    .pointer("/preconditions/resourceVersion")
+                    .and_then(Value::as_str);
                 let opts = WriteOpts { dry_run, ..opts };
                 let deleted = sh.store.delete(rt, &self.ns, name, &opts, precondition)?;
                 Ok(obj_response(StatusCode::OK, &deleted))
@@ -282,13 +336,22 @@ impl ResourceRequest {
                 let page = sh.store.list(rt, &self.ns, &labels, &fields, None, None)?;
                 let mut items = Vec::new();
                 for obj in page.items {
-                    let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
-                    let n = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+                    let ns = obj
+                        .pointer("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    let n = obj
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
                     if let Ok(d) = sh.store.delete(rt, ns, n, &opts, None) {
                         items.push((*d).clone());
                     }
                 }
-                Ok(json_response(StatusCode::OK, &list_json(rt, items, sh.store.resource_version(), None, None)))
+                Ok(json_response(
+                    StatusCode::OK,
+                    &list_json(rt, items, sh.store.resource_version(), None, None),
+                ))
             }
             (m, _) => Err(ApiError::method_not_allowed(format!(
                 "the server does not allow this method on the requested resource ({m} {})",
@@ -325,26 +388,45 @@ fn decode_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Value> {
 }
 
 fn parse_text_body(body: &Bytes, yaml: bool) -> ApiResult<Value> {
-    let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
     match serde_json::from_str::<Value>(text) {
         Ok(v) => Ok(v),
-        Err(e) if !yaml => Err(ApiError::bad_request(format!("the request body is not valid JSON: {e}"))),
+        Err(e) if !yaml => Err(ApiError::bad_request(format!(
+            "the request body is not valid JSON: {e}"
+        ))),
         Err(_) => serde_saphyr::from_str::<Value>(text)
             .map_err(|e| ApiError::bad_request(format!("the request body is not valid YAML: {e}"))),
     }
 }
 
 fn label_selector(params: &Params) -> ApiResult<LabelSelector> {
-    LabelSelector::parse(params.get("labelSelector").map(String::as_str).unwrap_or(""))
-        .map_err(ApiError::bad_request)
+    LabelSelector::parse(
+        params
+            .get("labelSelector")
+            .map(String::as_str)
+            .unwrap_or(""),
+    )
+    .map_err(ApiError::bad_request)
 }
 
 fn field_selector(params: &Params) -> ApiResult<FieldSelector> {
-    FieldSelector::parse(params.get("fieldSelector").map(String::as_str).unwrap_or(""))
-        .map_err(ApiError::bad_request)
+    FieldSelector::parse(
+        params
+            .get("fieldSelector")
+            .map(String::as_str)
+            .unwrap_or(""),
+    )
+    .map_err(ApiError::bad_request)
 }
 
-fn list_json(rt: &ResourceType, items: Vec<Value>, rv: u64, cont: Option<String>, remaining: Option<usize>) -> Value {
+fn list_json(
+    rt: &ResourceType,
+    items: Vec<Value>,
+    rv: u64,
+    cont: Option<String>,
+    remaining: Option<usize>,
+) -> Value {
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some(c) = cont {
         meta["continue"] = json!(c);
@@ -360,18 +442,42 @@ fn list_json(rt: &ResourceType, items: Vec<Value>, rv: u64, cont: Option<String>
     })
 }
 
-fn list_response(sh: &Shared, rt: &ResourceType, ns: &str, params: &Params, as_table: bool, include: &str) -> ApiResult<Response> {
+fn list_response(
+    sh: &Shared,
+    rt: &ResourceType,
+    ns: &str,
+    params: &Params,
+    as_table: bool,
+    include: &str,
+) -> ApiResult<Response> {
     let labels = label_selector(params)?;
     let fields = field_selector(params)?;
     let limit = params.get("limit").and_then(|l| l.parse().ok());
-    let page = sh
-        .store
-        .list(rt, ns, &labels, &fields, limit, params.get("continue").map(String::as_str))?;
+    let page = sh.store.list(
+        rt,
+        ns,
+        &labels,
+        &fields,
+        limit,
+        params.get("continue").map(String::as_str),
+    )?;
     let body = if as_table {
-        table::table(rt, page.items.iter().map(|o| o.as_ref()), page.resource_version, page.continue_token.as_deref(), include)
+        table::table(
+            rt,
+            page.items.iter().map(|o| o.as_ref()),
+            page.resource_version,
+            page.continue_token.as_deref(),
+            include,
+        )
     } else {
         let items = page.items.iter().map(|o| (**o).clone()).collect();
-        list_json(rt, items, page.resource_version, page.continue_token, page.remaining)
+        list_json(
+            rt,
+            items,
+            page.resource_version,
+            page.continue_token,
+            page.remaining,
+        )
     };
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -385,7 +491,8 @@ struct WatchFilter {
 
 impl WatchFilter {
     fn visible(&self, obj: &Value) -> bool {
-        (self.ns.is_empty() || obj.pointer("/metadata/namespace").and_then(Value::as_str) == Some(self.ns.as_str()))
+        (self.ns.is_empty()
+            || obj.pointer("/metadata/namespace").and_then(Value::as_str) == Some(self.ns.as_str()))
             && self.labels.matches(obj)
             && self.fields.matches(obj)
     }
@@ -396,7 +503,11 @@ impl WatchFilter {
         match ev.type_ {
             EventType::Added | EventType::Deleted => now.then(|| ev.type_.as_str()),
             EventType::Modified => {
-                let before = ev.previous.as_deref().map(|p| self.visible(p)).unwrap_or(now);
+                let before = ev
+                    .previous
+                    .as_deref()
+                    .map(|p| self.visible(p))
+                    .unwrap_or(now);
                 match (before, now) {
                     (true, true) => Some("MODIFIED"),
                     (false, true) => Some("ADDED"),
@@ -424,7 +535,14 @@ fn stream_response(rx: mpsc::Receiver<Bytes>, content_type: &'static str) -> Res
     resp
 }
 
-fn watch_response(sh: &Arc<Shared>, rt: &ResourceType, ns: &str, params: &Params, as_table: bool, include: &str) -> ApiResult<Response> {
+fn watch_response(
+    sh: &Arc<Shared>,
+    rt: &ResourceType,
+    ns: &str,
+    params: &Params,
+    as_table: bool,
+    include: &str,
+) -> ApiResult<Response> {
     let filter = WatchFilter {
         ns: ns.to_string(),
         labels: label_selector(params)?,
@@ -438,10 +556,14 @@ fn watch_response(sh: &Arc<Shared>, rt: &ResourceType, ns: &str, params: &Params
             None
         }
         Some(rv) => Some(rv.parse::<u64>().map_err(|_| {
-            ApiError::bad_request(format!("resourceVersion: Invalid value: \"{rv}\": must be an integer"))
+            ApiError::bad_request(format!(
+                "resourceVersion: Invalid value: \"{rv}\": must be an integer"
+            ))
         })?),
     };
-    let bookmarks = params.get("allowWatchBookmarks").is_some_and(|v| v == "true");
+    let bookmarks = params
+        .get("allowWatchBookmarks")
+        .is_some_and(|v| v == "true");
     let timeout = params
         .get("timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
@@ -530,7 +652,12 @@ fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> Value {
     json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta})
 }
 
-async fn log_response(sh: &Arc<Shared>, ns: &str, pod_name: &str, params: &Params) -> ApiResult<Response> {
+async fn log_response(
+    sh: &Arc<Shared>,
+    ns: &str,
+    pod_name: &str,
+    params: &Params,
+) -> ApiResult<Response> {
     let reg = sh.store.registry();
     let pods = reg
         .lookup("", "v1", "pods")
@@ -540,12 +667,22 @@ async fn log_response(sh: &Arc<Shared>, ns: &str, pod_name: &str, params: &Param
     let containers: Vec<String> = pod
         .pointer("/spec/containers")
         .and_then(Value::as_array)
-        .map(|cs| cs.iter().filter_map(|c| c.get("name").and_then(Value::as_str)).map(str::to_string).collect())
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let init: Vec<String> = pod
         .pointer("/spec/initContainers")
         .and_then(Value::as_array)
-        .map(|cs| cs.iter().filter_map(|c| c.get("name").and_then(Value::as_str)).map(str::to_string).collect())
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let container = match params.get("container") {
         Some(c) if containers.contains(c) || init.contains(c) => c.clone(),
@@ -579,7 +716,11 @@ async fn log_response(sh: &Arc<Shared>, ns: &str, pod_name: &str, params: &Param
     let timestamps = q.timestamps;
     tokio::spawn(async move {
         for l in lines {
-            if tx.send(Bytes::from(format_line(&l, timestamps))).await.is_err() {
+            if tx
+                .send(Bytes::from(format_line(&l, timestamps)))
+                .await
+                .is_err()
+            {
                 return;
             }
         }

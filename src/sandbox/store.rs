@@ -103,7 +103,9 @@ pub struct Store {
 }
 
 pub fn now_rfc3339() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 fn meta_str<'a>(obj: &'a Value, field: &str) -> Option<&'a str> {
@@ -153,7 +155,10 @@ fn spec_part(obj: &Value, rt: &ResourceType) -> Value {
 
 /// Reads a value at a `.spec.replicas`-style path.
 fn get_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
-    obj.pointer(&format!("/{}", path.trim_start_matches('.').replace('.', "/")))
+    obj.pointer(&format!(
+        "/{}",
+        path.trim_start_matches('.').replace('.', "/")
+    ))
 }
 
 fn set_path(obj: &mut Value, path: &str, value: Value) {
@@ -227,13 +232,25 @@ impl Store {
     /// resourceVersion. CRDs register their types.
     pub fn load(&self, obj: Value) -> Result<(), String> {
         let mut inner = self.lock();
-        let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_string();
-        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+        let api_version = obj
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let rt = inner
             .registry
             .by_kind(&api_version, &kind)
             .cloned()
-            .ok_or_else(|| format!("no resource type serves {api_version} {kind} (is its CRD in the recording?)"))?;
+            .ok_or_else(|| {
+                format!(
+                    "no resource type serves {api_version} {kind} (is its CRD in the recording?)"
+                )
+            })?;
         let mut obj = obj;
         let name = meta_str(&obj, "name").unwrap_or("").to_string();
         let ns = if rt.namespaced {
@@ -300,12 +317,9 @@ impl Store {
         };
         let empty = Objects::new();
         let objects = inner.objects.get(&rt.key()).unwrap_or(&empty);
-        let mut iter: Box<dyn Iterator<Item = (&(String, String), &Arc<Value>)>> = match &start_after {
-            Some(k) => Box::new(
-                objects
-                    .range(k.clone()..)
-                    .filter(move |(key, _)| *key != k),
-            ),
+        type Entries<'a> = Box<dyn Iterator<Item = (&'a (String, String), &'a Arc<Value>)> + 'a>;
+        let mut iter: Entries = match &start_after {
+            Some(k) => Box::new(objects.range(k.clone()..).filter(move |(key, _)| *key != k)),
             None => Box::new(objects.iter()),
         };
         if !ns.is_empty() {
@@ -325,10 +339,7 @@ impl Store {
         let remaining = matching.count();
         let rv = token_rv.unwrap_or(inner.rv);
         let (continue_token, remaining) = if remaining > 0 {
-            (
-                last_key.map(|k| encode_continue(rv, &k)),
-                Some(remaining),
-            )
+            (last_key.map(|k| encode_continue(rv, &k)), Some(remaining))
         } else {
             (None, None)
         };
@@ -433,7 +444,11 @@ impl Store {
             type_,
             key,
             object: object.clone(),
-            previous: if type_ == EventType::Modified { previous } else { None },
+            previous: if type_ == EventType::Modified {
+                previous
+            } else {
+                None
+            },
         });
         inner.history.push_back(event.clone());
         if inner.history.len() > HISTORY
@@ -454,7 +469,13 @@ impl Store {
     }
 
     /// Creates an object (POST).
-    pub fn create(&self, rt: &ResourceType, ns: &str, body: Value, opts: &WriteOpts) -> ApiResult<Arc<Value>> {
+    pub fn create(
+        &self,
+        rt: &ResourceType,
+        ns: &str,
+        body: Value,
+        opts: &WriteOpts,
+    ) -> ApiResult<Arc<Value>> {
         let mut inner = self.lock();
         self.create_locked(&mut inner, rt, ns, body, opts, "Update")
     }
@@ -469,7 +490,9 @@ impl Store {
         operation: &str,
     ) -> ApiResult<Arc<Value>> {
         if !obj.is_object() {
-            return Err(ApiError::bad_request("the body of the request must be a JSON object"));
+            return Err(ApiError::bad_request(
+                "the body of the request must be a JSON object",
+            ));
         }
         check_type(rt, &obj)?;
         obj["apiVersion"] = json!(rt.api_version());
@@ -478,7 +501,12 @@ impl Store {
         if name.is_empty() {
             let prefix = meta_str(&obj, "generateName").unwrap_or("").to_string();
             if prefix.is_empty() {
-                return Err(ApiError::invalid(rt, "", "metadata.name", "Required value: name or generateName is required"));
+                return Err(ApiError::invalid(
+                    rt,
+                    "",
+                    "metadata.name",
+                    "Required value: name or generateName is required",
+                ));
             }
             name = format!("{prefix}{}", random_suffix());
         }
@@ -545,13 +573,16 @@ impl Store {
     }
 
     /// Kind-specific defaults the real API server (or its controllers at once) would set.
-    fn apply_defaults(&self, inner: &mut Inner, rt: &ResourceType, obj: &mut Value) -> ApiResult<()> {
+    fn apply_defaults(
+        &self,
+        inner: &mut Inner,
+        rt: &ResourceType,
+        obj: &mut Value,
+    ) -> ApiResult<()> {
         match (rt.group.as_str(), rt.kind.as_str()) {
             ("", "Namespace") => {
                 let name = meta_str(obj, "name").unwrap_or("").to_string();
-                let labels = meta_mut(obj)
-                    .entry("labels")
-                    .or_insert_with(|| json!({}));
+                let labels = meta_mut(obj).entry("labels").or_insert_with(|| json!({}));
                 labels["kubernetes.io/metadata.name"] = json!(name);
                 if obj.pointer("/spec/finalizers").is_none() {
                     obj["spec"] = json!({"finalizers": ["kubernetes"]});
@@ -559,14 +590,19 @@ impl Store {
                 obj["status"] = json!({"phase": "Active"});
             }
             ("", "Secret") => {
-                if let Some(Value::Object(string_data)) = obj.as_object_mut().and_then(|m| m.remove("stringData")) {
+                if let Some(Value::Object(string_data)) =
+                    obj.as_object_mut().and_then(|m| m.remove("stringData"))
+                {
                     let data = obj
                         .as_object_mut()
                         .map(|m| m.entry("data").or_insert_with(|| json!({})));
                     if let Some(Value::Object(data)) = data {
                         for (k, v) in string_data {
                             let text = v.as_str().unwrap_or("").to_string();
-                            data.insert(k, json!(base64::engine::general_purpose::STANDARD.encode(text)));
+                            data.insert(
+                                k,
+                                json!(base64::engine::general_purpose::STANDARD.encode(text)),
+                            );
                         }
                     }
                 }
@@ -584,7 +620,8 @@ impl Store {
                     }
                     if spec.get("clusterIP").is_none() {
                         inner.next_ip += 1;
-                        let ip = format!("172.20.{}.{}", inner.next_ip / 250, inner.next_ip % 250 + 1);
+                        let ip =
+                            format!("172.20.{}.{}", inner.next_ip / 250, inner.next_ip % 250 + 1);
                         spec["clusterIP"] = json!(ip);
                         spec["clusterIPs"] = json!([ip]);
                     }
@@ -608,10 +645,8 @@ impl Store {
                     obj["status"] = json!({"loadBalancer": {}});
                 }
             }
-            ("", "Pod") => {
-                if obj.get("status").is_none() {
-                    obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"});
-                }
+            ("", "Pod") if obj.get("status").is_none() => {
+                obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"});
             }
             _ => {}
         }
@@ -650,7 +685,9 @@ impl Store {
             }
         };
         let operation = "Update";
-        self.write_locked(&mut inner, rt, ns, name, &current, new, sub, opts, operation, None)
+        self.write_locked(
+            &mut inner, rt, ns, name, &current, new, sub, opts, operation, None,
+        )
     }
 
     fn current(inner: &Inner, rt: &ResourceType, ns: &str, name: &str) -> ApiResult<Arc<Value>> {
@@ -694,7 +731,9 @@ impl Store {
             Sub::Main | Sub::Scale => {
                 let mut v = requested;
                 if !v.is_object() {
-                    return Err(ApiError::bad_request("the body of the request must be a JSON object"));
+                    return Err(ApiError::bad_request(
+                        "the body of the request must be a JSON object",
+                    ));
                 }
                 v["apiVersion"] = json!(rt.api_version());
                 v["kind"] = json!(rt.kind);
@@ -710,7 +749,15 @@ impl Store {
                 }
                 let cur_meta = current.get("metadata").cloned().unwrap_or(json!({}));
                 let meta = meta_mut(&mut v);
-                for keep in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "name", "namespace"] {
+                for keep in [
+                    "uid",
+                    "creationTimestamp",
+                    "deletionTimestamp",
+                    "deletionGracePeriodSeconds",
+                    "generation",
+                    "name",
+                    "namespace",
+                ] {
                     match cur_meta.get(keep) {
                         Some(val) => meta.insert(keep.into(), val.clone()),
                         None => meta.remove(keep),
@@ -727,7 +774,14 @@ impl Store {
         if let Some(manager) = &opts.field_manager {
             let fields = applied_fields.unwrap_or_else(|| json!({}));
             let subresource = if sub == Sub::Status { "status" } else { "" };
-            set_managed(&mut new, manager, operation, &rt.api_version(), fields, subresource);
+            set_managed(
+                &mut new,
+                manager,
+                operation,
+                &rt.api_version(),
+                fields,
+                subresource,
+            );
         }
         if spec_part(&new, rt) != spec_part(current, rt) {
             let generation = current
@@ -809,7 +863,13 @@ impl Store {
                     .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
                 let mut doc = base.clone();
                 json_patch::patch(&mut doc, &ops).map_err(|e| {
-                    ApiError::new(422, "Invalid", format!("the server rejected our request due to an error in our request: {e}"))
+                    ApiError::new(
+                        422,
+                        "Invalid",
+                        format!(
+                            "the server rejected our request due to an error in our request: {e}"
+                        ),
+                    )
                 })?;
                 doc
             }
@@ -823,7 +883,9 @@ impl Store {
             }
             PatchType::Strategic => {
                 if !patch.is_object() {
-                    return Err(ApiError::bad_request("a strategic merge patch must be a JSON object"));
+                    return Err(ApiError::bad_request(
+                        "a strategic merge patch must be a JSON object",
+                    ));
                 }
                 let mut doc = base.clone();
                 merge::strategic_merge(&mut doc, patch);
@@ -832,7 +894,9 @@ impl Store {
             PatchType::Apply => {
                 operation = "Apply";
                 let manager = opts.field_manager.clone().ok_or_else(|| {
-                    ApiError::bad_request("PATCH with apply-patch+yaml requires a fieldManager parameter")
+                    ApiError::bad_request(
+                        "PATCH with apply-patch+yaml requires a fieldManager parameter",
+                    )
                 })?;
                 if sub == Sub::Main {
                     check_type(rt, patch)?;
@@ -864,12 +928,30 @@ impl Store {
             return Err(ApiError::conflict(rt, name));
         }
         let write_sub = if sub == Sub::Scale { Sub::Main } else { sub };
-        self.write_locked(&mut inner, rt, ns, name, &current, requested, write_sub, opts, operation, applied_fields)
+        self.write_locked(
+            &mut inner,
+            rt,
+            ns,
+            name,
+            &current,
+            requested,
+            write_sub,
+            opts,
+            operation,
+            applied_fields,
+        )
     }
 
     /// Deletes an object (DELETE): with finalizers it only gets a deletionTimestamp;
     /// otherwise it goes at once, and its dependents are garbage-collected.
-    pub fn delete(&self, rt: &ResourceType, ns: &str, name: &str, opts: &WriteOpts, precondition_rv: Option<&str>) -> ApiResult<Arc<Value>> {
+    pub fn delete(
+        &self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        opts: &WriteOpts,
+        precondition_rv: Option<&str>,
+    ) -> ApiResult<Arc<Value>> {
         let mut inner = self.lock();
         let current = Self::current(&inner, rt, ns, name)?;
         if let Some(rv) = precondition_rv
@@ -897,20 +979,33 @@ impl Store {
         Ok(self.delete_locked(&mut inner, rt, ns, name))
     }
 
-    fn delete_locked(&self, inner: &mut Inner, rt: &ResourceType, ns: &str, name: &str) -> Arc<Value> {
+    fn delete_locked(
+        &self,
+        inner: &mut Inner,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+    ) -> Arc<Value> {
         let current = Self::current(inner, rt, ns, name).ok();
         if rt.key() == ns_key() {
             // Namespace deletion removes everything in it first.
             let keys: Vec<ResKey> = inner.objects.keys().cloned().collect();
             for key in keys {
-                let Some(t) = inner.registry.by_key(&key).cloned() else { continue };
+                let Some(t) = inner.registry.by_key(&key).cloned() else {
+                    continue;
+                };
                 if !t.namespaced {
                     continue;
                 }
                 let names: Vec<String> = inner
                     .objects
                     .get(&key)
-                    .map(|m| m.keys().filter(|(n, _)| n == name).map(|(_, x)| x.clone()).collect())
+                    .map(|m| {
+                        m.keys()
+                            .filter(|(n, _)| n == name)
+                            .map(|(_, x)| x.clone())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for n in names {
                     self.commit(inner, &t, name, &n, None);
@@ -921,7 +1016,11 @@ impl Store {
             && let Some(crd) = &current
             && let Some(key) = inner.registry.unregister_crd(crd)
         {
-            let items: Vec<(String, String)> = inner.objects.get(&key).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+            let items: Vec<(String, String)> = inner
+                .objects
+                .get(&key)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
             let t = crd_types_fallback(&key);
             for (n, x) in items {
                 self.commit(inner, &t, &n, &x, None);
@@ -945,9 +1044,18 @@ impl Store {
                     let owned = obj
                         .pointer("/metadata/ownerReferences")
                         .and_then(Value::as_array)
-                        .is_some_and(|refs| refs.iter().any(|r| r.get("uid").and_then(Value::as_str) == Some(owner.as_str())));
+                        .is_some_and(|refs| {
+                            refs.iter().any(|r| {
+                                r.get("uid").and_then(Value::as_str) == Some(owner.as_str())
+                            })
+                        });
                     if owned {
-                        dependents.push((key.clone(), ns.clone(), name.clone(), meta_str(obj, "uid").unwrap_or("").to_string()));
+                        dependents.push((
+                            key.clone(),
+                            ns.clone(),
+                            name.clone(),
+                            meta_str(obj, "uid").unwrap_or("").to_string(),
+                        ));
                     }
                 }
             }
@@ -969,9 +1077,31 @@ impl Store {
             Ok(current) => {
                 let mut requested = obj;
                 meta_mut(&mut requested).remove("resourceVersion");
-                let mut new = self.write_locked(&mut inner, &rt, &ns, &name, &current, requested.clone(), Sub::Main, &opts, "Update", None)?;
+                let mut new = self.write_locked(
+                    &mut inner,
+                    &rt,
+                    &ns,
+                    &name,
+                    &current,
+                    requested.clone(),
+                    Sub::Main,
+                    &opts,
+                    "Update",
+                    None,
+                )?;
                 if rt.status && requested.get("status").is_some() {
-                    new = self.write_locked(&mut inner, &rt, &ns, &name, &new, requested, Sub::Status, &opts, "Update", None)?;
+                    new = self.write_locked(
+                        &mut inner,
+                        &rt,
+                        &ns,
+                        &name,
+                        &new,
+                        requested,
+                        Sub::Status,
+                        &opts,
+                        "Update",
+                        None,
+                    )?;
                 }
                 Ok(new)
             }
@@ -982,7 +1112,18 @@ impl Store {
                     Some(status) if rt.status => {
                         let mut v = (*created).clone();
                         v["status"] = status;
-                        self.write_locked(&mut inner, &rt, &ns, &name, &created, v, Sub::Status, &opts, "Update", None)
+                        self.write_locked(
+                            &mut inner,
+                            &rt,
+                            &ns,
+                            &name,
+                            &created,
+                            v,
+                            Sub::Status,
+                            &opts,
+                            "Update",
+                            None,
+                        )
                     }
                     _ => Ok(created),
                 }
@@ -994,17 +1135,32 @@ impl Store {
     pub fn resolve(&self, obj: &Value) -> ApiResult<(ResourceType, String, String)> {
         let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
         let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-        self.resolve_ref(api_version, kind, meta_str(obj, "namespace"), meta_str(obj, "name").unwrap_or(""))
+        self.resolve_ref(
+            api_version,
+            kind,
+            meta_str(obj, "namespace"),
+            meta_str(obj, "name").unwrap_or(""),
+        )
     }
 
-    pub fn resolve_ref(&self, api_version: &str, kind: &str, ns: Option<&str>, name: &str) -> ApiResult<(ResourceType, String, String)> {
+    pub fn resolve_ref(
+        &self,
+        api_version: &str,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+    ) -> ApiResult<(ResourceType, String, String)> {
         let inner = self.lock();
         let rt = inner
             .registry
             .by_kind(api_version, kind)
             .cloned()
             .ok_or_else(|| ApiError::no_resource(&format!("{api_version} {kind}")))?;
-        let ns = if rt.namespaced { ns.unwrap_or("default").to_string() } else { String::new() };
+        let ns = if rt.namespaced {
+            ns.unwrap_or("default").to_string()
+        } else {
+            String::new()
+        };
         Ok((rt, ns, name.to_string()))
     }
 
@@ -1015,11 +1171,17 @@ impl Store {
 }
 
 fn ns_key() -> ResKey {
-    ResKey { group: String::new(), plural: "namespaces".into() }
+    ResKey {
+        group: String::new(),
+        plural: "namespaces".into(),
+    }
 }
 
 fn crd_key() -> ResKey {
-    ResKey { group: "apiextensions.k8s.io".into(), plural: "customresourcedefinitions".into() }
+    ResKey {
+        group: "apiextensions.k8s.io".into(),
+        plural: "customresourcedefinitions".into(),
+    }
 }
 
 /// A minimal type to emit DELETED events for custom resources whose CRD just went away.
@@ -1041,13 +1203,17 @@ fn crd_types_fallback(key: &ResKey) -> ResourceType {
 }
 
 fn object_rv(obj: &Value) -> u64 {
-    meta_str(obj, "resourceVersion").and_then(|s| s.parse().ok()).unwrap_or(0)
+    meta_str(obj, "resourceVersion")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 fn check_type(rt: &ResourceType, obj: &Value) -> ApiResult<()> {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    if (!kind.is_empty() && kind != rt.kind) || (!api_version.is_empty() && api_version != rt.api_version()) {
+    if (!kind.is_empty() && kind != rt.kind)
+        || (!api_version.is_empty() && api_version != rt.api_version())
+    {
         return Err(ApiError::bad_request(format!(
             "the API version in the data ({api_version}) does not match the expected API version ({}) or kind ({kind}) does not match {}",
             rt.api_version(),
@@ -1060,7 +1226,13 @@ fn check_type(rt: &ResourceType, obj: &Value) -> ApiResult<()> {
 /// DNS-1123 subdomain, as most kinds require.
 fn validate_name(rt: &ResourceType, name: &str) -> ApiResult<()> {
     let ok = name.len() <= 253
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || (rt.kind == "Node" && c == ':'))
+        && name.chars().all(|c| {
+            c.is_ascii_lowercase()
+                || c.is_ascii_digit()
+                || c == '-'
+                || c == '.'
+                || (rt.kind == "Node" && c == ':')
+        })
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric());
     if ok {
@@ -1070,7 +1242,9 @@ fn validate_name(rt: &ResourceType, name: &str) -> ApiResult<()> {
             rt,
             name,
             "metadata.name",
-            &format!("Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
+            &format!(
+                "Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+            ),
         ))
     }
 }
@@ -1090,7 +1264,12 @@ fn set_crd_status(obj: &mut Value) {
     let versions: Vec<Value> = obj
         .pointer("/spec/versions")
         .and_then(Value::as_array)
-        .map(|vs| vs.iter().filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true)).filter_map(|v| v.get("name").cloned()).collect())
+        .map(|vs| {
+            vs.iter()
+                .filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
+                .filter_map(|v| v.get("name").cloned())
+                .collect()
+        })
         .unwrap_or_default();
     if obj.pointer("/status/conditions").is_some() {
         return;
@@ -1107,17 +1286,28 @@ fn set_crd_status(obj: &mut Value) {
 
 /// Records a manager's fields in `metadata.managedFields` (replacing its previous entry
 /// for the same operation and subresource).
-fn set_managed(obj: &mut Value, manager: &str, operation: &str, api_version: &str, fields: Value, subresource: &str) {
+fn set_managed(
+    obj: &mut Value,
+    manager: &str,
+    operation: &str,
+    api_version: &str,
+    fields: Value,
+    subresource: &str,
+) {
     let meta = meta_mut(obj);
     let list = meta.entry("managedFields").or_insert_with(|| json!([]));
-    let Some(list) = list.as_array_mut() else { return };
+    let Some(list) = list.as_array_mut() else {
+        return;
+    };
     let same = |e: &Value| {
         e.get("manager").and_then(Value::as_str) == Some(manager)
             && e.get("operation").and_then(Value::as_str) == Some(operation)
             && e.get("subresource").and_then(Value::as_str).unwrap_or("") == subresource
     };
     let previous_time = list.iter().find(|e| same(e)).and_then(|e| {
-        (e.get("fieldsV1") == Some(&fields)).then(|| e.get("time").cloned()).flatten()
+        (e.get("fieldsV1") == Some(&fields))
+            .then(|| e.get("time").cloned())
+            .flatten()
     });
     list.retain(|e| !same(e));
     let mut entry = json!({
@@ -1157,8 +1347,12 @@ fn scale_paths(rt: &ResourceType) -> ApiResult<&ScalePaths> {
 /// The `autoscaling/v1` Scale view of an object.
 pub fn scale_of(rt: &ResourceType, obj: &Value) -> ApiResult<Value> {
     let paths = scale_paths(rt)?;
-    let spec = get_path(obj, &paths.spec_replicas).cloned().unwrap_or(json!(0));
-    let status = get_path(obj, &paths.status_replicas).cloned().unwrap_or(json!(0));
+    let spec = get_path(obj, &paths.spec_replicas)
+        .cloned()
+        .unwrap_or(json!(0));
+    let status = get_path(obj, &paths.status_replicas)
+        .cloned()
+        .unwrap_or(json!(0));
     let selector = paths
         .label_selector
         .as_deref()
@@ -1168,10 +1362,21 @@ pub fn scale_of(rt: &ResourceType, obj: &Value) -> ApiResult<Value> {
         .or_else(|| {
             obj.pointer("/spec/selector/matchLabels")
                 .and_then(Value::as_object)
-                .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join(","))
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
         });
     let mut meta = json!({});
-    for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+    for k in [
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+    ] {
         if let Some(v) = obj.pointer(&format!("/metadata/{k}")) {
             meta[k] = v.clone();
         }
@@ -1197,7 +1402,12 @@ fn scale_into(rt: &ResourceType, current: &Value, scale: &Value) -> ApiResult<Va
         .and_then(Value::as_i64)
         .ok_or_else(|| ApiError::bad_request("Scale.spec.replicas is required"))?;
     if replicas < 0 {
-        return Err(ApiError::invalid(rt, meta_str(current, "name").unwrap_or(""), "spec.replicas", "Invalid value: must be greater than or equal to 0"));
+        return Err(ApiError::invalid(
+            rt,
+            meta_str(current, "name").unwrap_or(""),
+            "spec.replicas",
+            "Invalid value: must be greater than or equal to 0",
+        ));
     }
     let mut v = current.clone();
     set_path(&mut v, &paths.spec_replicas, json!(replicas));
@@ -1210,11 +1420,20 @@ fn encode_continue(rv: u64, key: &(String, String)) -> String {
 }
 
 fn decode_continue(token: &str) -> ApiResult<(u64, (String, String))> {
-    let bad = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+    let bad = || {
+        ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion")
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
     let rv = v.get("rv").and_then(Value::as_u64).ok_or_else(bad)?;
-    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(bad);
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(bad)
+    };
     Ok((rv, (s("ns")?, s("name")?)))
 }
 

@@ -46,7 +46,12 @@ fn columns(rt: &ResourceType) -> Vec<Col> {
             ("Selector", "string", 1),
         ],
         ("", "ConfigMap") => vec![("Name", "string", 0), ("Data", "integer", 0), age],
-        ("", "Secret") => vec![("Name", "string", 0), ("Type", "string", 0), ("Data", "integer", 0), age],
+        ("", "Secret") => vec![
+            ("Name", "string", 0),
+            ("Type", "string", 0),
+            ("Data", "integer", 0),
+            age,
+        ],
         ("", "ServiceAccount") => vec![("Name", "string", 0), ("Secrets", "integer", 0), age],
         ("", "Event") => vec![
             ("Last Seen", "string", 0),
@@ -101,7 +106,9 @@ fn columns(rt: &ResourceType) -> Vec<Col> {
             ("Allowed Disruptions", "integer", 0),
             age,
         ],
-        ("coordination.k8s.io", "Lease") => vec![("Name", "string", 0), ("Holder", "string", 0), age],
+        ("coordination.k8s.io", "Lease") => {
+            vec![("Name", "string", 0), ("Holder", "string", 0), age]
+        }
         ("apiextensions.k8s.io", "CustomResourceDefinition") => {
             vec![("Name", "string", 0), ("Created At", "date", 0)]
         }
@@ -120,22 +127,38 @@ pub fn human_duration(secs: i64) -> String {
         format!("{secs}s")
     } else if m < 10 {
         let s = secs % 60;
-        if s == 0 { format!("{m}m") } else { format!("{m}m{s}s") }
+        if s == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{s}s")
+        }
     } else if m < 180 {
         format!("{m}m")
     } else if h < 8 {
         let mm = m % 60;
-        if mm == 0 { format!("{h}h") } else { format!("{h}h{mm}m") }
+        if mm == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{mm}m")
+        }
     } else if h < 48 {
         format!("{h}h")
     } else if h < 24 * 8 {
         let hh = h % 24;
-        if hh == 0 { format!("{d}d") } else { format!("{d}d{hh}h") }
+        if hh == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{hh}h")
+        }
     } else if h < 24 * 365 * 2 {
         format!("{d}d")
     } else if h < 24 * 365 * 8 {
         let dd = d % 365;
-        if dd == 0 { format!("{}y", d / 365) } else { format!("{}y{dd}d", d / 365) }
+        if dd == 0 {
+            format!("{}y", d / 365)
+        } else {
+            format!("{}y{dd}d", d / 365)
+        }
     } else {
         format!("{}y", d / 365)
     }
@@ -158,11 +181,18 @@ fn n(obj: &Value, ptr: &str) -> i64 {
 }
 
 fn arr<'a>(obj: &'a Value, ptr: &str) -> &'a [Value] {
-    obj.pointer(ptr).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    obj.pointer(ptr)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn or_none(text: String) -> String {
-    if text.is_empty() { "<none>".into() } else { text }
+    if text.is_empty() {
+        "<none>".into()
+    } else {
+        text
+    }
 }
 
 fn containers_images(obj: &Value) -> (String, String) {
@@ -173,17 +203,26 @@ fn containers_images(obj: &Value) -> (String, String) {
 }
 
 fn selector_text(obj: &Value) -> String {
-    let Some(sel) = obj.pointer("/spec/selector") else { return "<none>".into() };
+    let Some(sel) = obj.pointer("/spec/selector") else {
+        return "<none>".into();
+    };
     let mut parts: Vec<String> = sel
         .get("matchLabels")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect()
+        })
         .unwrap_or_default();
     if parts.is_empty()
         && let Some(m) = sel.as_object()
         && sel.get("matchExpressions").is_none()
     {
-        parts = m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect();
+        parts = m
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+            .collect();
     }
     or_none(parts.join(","))
 }
@@ -206,17 +245,27 @@ pub fn pod_status(pod: &Value) -> String {
             reason = terminated.to_string();
         }
     }
-    if reason.is_empty() { "Unknown".into() } else { reason }
+    if reason.is_empty() {
+        "Unknown".into()
+    } else {
+        reason
+    }
 }
 
 fn pod_cells(pod: &Value) -> Vec<Value> {
     let statuses = arr(pod, "/status/containerStatuses");
     let total = arr(pod, "/spec/containers").len();
-    let ready = statuses.iter().filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true)).count();
+    let ready = statuses
+        .iter()
+        .filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true))
+        .count();
     let restarts: i64 = statuses.iter().map(|c| n(c, "/restartCount")).sum();
     let last_restart = statuses
         .iter()
-        .filter_map(|c| c.pointer("/lastState/terminated/finishedAt").and_then(Value::as_str))
+        .filter_map(|c| {
+            c.pointer("/lastState/terminated/finishedAt")
+                .and_then(Value::as_str)
+        })
         .max();
     let restarts = match (restarts, last_restart) {
         (r, Some(t)) if r > 0 => format!("{r} ({} ago)", age(Some(t))),
@@ -227,7 +276,9 @@ fn pod_cells(pod: &Value) -> Vec<Value> {
         json!(format!("{ready}/{total}")),
         json!(pod_status(pod)),
         json!(restarts),
-        json!(age(pod.pointer("/metadata/creationTimestamp").and_then(Value::as_str))),
+        json!(age(pod
+            .pointer("/metadata/creationTimestamp")
+            .and_then(Value::as_str))),
         json!(or_none(s(pod, "/status/podIP").to_string())),
         json!(or_none(s(pod, "/spec/nodeName").to_string())),
         json!(or_none(s(pod, "/status/nominatedNodeName").to_string())),
@@ -239,7 +290,13 @@ fn node_cells(node: &Value) -> Vec<Value> {
     let ready = arr(node, "/status/conditions")
         .iter()
         .find(|c| s(c, "/type") == "Ready")
-        .map(|c| if s(c, "/status") == "True" { "Ready" } else { "NotReady" })
+        .map(|c| {
+            if s(c, "/status") == "True" {
+                "Ready"
+            } else {
+                "NotReady"
+            }
+        })
         .unwrap_or("Unknown");
     let mut status = ready.to_string();
     if node.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) {
@@ -250,7 +307,10 @@ fn node_cells(node: &Value) -> Vec<Value> {
         .and_then(Value::as_object)
         .map(|m| {
             m.keys()
-                .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/").map(str::to_string))
+                .filter_map(|k| {
+                    k.strip_prefix("node-role.kubernetes.io/")
+                        .map(str::to_string)
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -266,7 +326,9 @@ fn node_cells(node: &Value) -> Vec<Value> {
         json!(s(node, "/metadata/name")),
         json!(status),
         json!(or_none(roles.join(","))),
-        json!(age(node.pointer("/metadata/creationTimestamp").and_then(Value::as_str))),
+        json!(age(node
+            .pointer("/metadata/creationTimestamp")
+            .and_then(Value::as_str))),
         json!(s(node, "/status/nodeInfo/kubeletVersion")),
         json!(addr("InternalIP")),
         json!(addr("ExternalIP")),
@@ -293,7 +355,11 @@ fn service_cells(svc: &Value, created: &str) -> Vec<Value> {
         .iter()
         .map(|i| {
             let ip = s(i, "/ip");
-            if ip.is_empty() { s(i, "/hostname").to_string() } else { ip.to_string() }
+            if ip.is_empty() {
+                s(i, "/hostname").to_string()
+            } else {
+                ip.to_string()
+            }
         })
         .collect();
     let external = if !external.is_empty() {
@@ -306,7 +372,12 @@ fn service_cells(svc: &Value, created: &str) -> Vec<Value> {
     let selector = svc
         .pointer("/spec/selector")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join(","))
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
         .unwrap_or_default();
     vec![
         json!(s(svc, "/metadata/name")),
@@ -321,20 +392,40 @@ fn service_cells(svc: &Value, created: &str) -> Vec<Value> {
 
 fn cells(rt: &ResourceType, obj: &Value) -> Vec<Value> {
     let name = json!(s(obj, "/metadata/name"));
-    let created = age(obj.pointer("/metadata/creationTimestamp").and_then(Value::as_str));
-    let data_len = |p: &str| obj.pointer(p).and_then(Value::as_object).map(|m| m.len()).unwrap_or(0);
+    let created = age(obj
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str));
+    let data_len = |p: &str| {
+        obj.pointer(p)
+            .and_then(Value::as_object)
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("", "Pod") => pod_cells(obj),
         ("", "Node") => node_cells(obj),
         ("", "Namespace") => vec![name, json!(s(obj, "/status/phase")), json!(created)],
         ("", "Service") => service_cells(obj, &created),
-        ("", "ConfigMap") => vec![name, json!(data_len("/data") + data_len("/binaryData")), json!(created)],
-        ("", "Secret") => vec![name, json!(s(obj, "/type")), json!(data_len("/data")), json!(created)],
+        ("", "ConfigMap") => vec![
+            name,
+            json!(data_len("/data") + data_len("/binaryData")),
+            json!(created),
+        ],
+        ("", "Secret") => vec![
+            name,
+            json!(s(obj, "/type")),
+            json!(data_len("/data")),
+            json!(created),
+        ],
         ("", "ServiceAccount") => vec![name, json!(arr(obj, "/secrets").len()), json!(created)],
         ("", "Event") => {
-            let last = [ "/lastTimestamp", "/eventTime", "/metadata/creationTimestamp"]
-                .iter()
-                .find_map(|p| obj.pointer(p).and_then(Value::as_str));
+            let last = [
+                "/lastTimestamp",
+                "/eventTime",
+                "/metadata/creationTimestamp",
+            ]
+            .iter()
+            .find_map(|p| obj.pointer(p).and_then(Value::as_str));
             let kind = s(obj, "/involvedObject/kind").to_ascii_lowercase();
             vec![
                 json!(age(last)),
@@ -348,7 +439,11 @@ fn cells(rt: &ResourceType, obj: &Value) -> Vec<Value> {
             let (c, i) = containers_images(obj);
             vec![
                 name,
-                json!(format!("{}/{}", n(obj, "/status/readyReplicas"), n(obj, "/spec/replicas"))),
+                json!(format!(
+                    "{}/{}",
+                    n(obj, "/status/readyReplicas"),
+                    n(obj, "/spec/replicas")
+                )),
                 json!(n(obj, "/status/updatedReplicas")),
                 json!(n(obj, "/status/availableReplicas")),
                 json!(created),
@@ -374,7 +469,11 @@ fn cells(rt: &ResourceType, obj: &Value) -> Vec<Value> {
             let (c, i) = containers_images(obj);
             vec![
                 name,
-                json!(format!("{}/{}", n(obj, "/status/readyReplicas"), n(obj, "/spec/replicas"))),
+                json!(format!(
+                    "{}/{}",
+                    n(obj, "/status/readyReplicas"),
+                    n(obj, "/spec/replicas")
+                )),
                 json!(created),
                 json!(c),
                 json!(i),
@@ -385,7 +484,12 @@ fn cells(rt: &ResourceType, obj: &Value) -> Vec<Value> {
             let node_selector = obj
                 .pointer("/spec/template/spec/nodeSelector")
                 .and_then(Value::as_object)
-                .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join(","))
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
                 .unwrap_or_default();
             vec![
                 name,
@@ -406,9 +510,19 @@ fn cells(rt: &ResourceType, obj: &Value) -> Vec<Value> {
                 Some(Value::Number(x)) => x.to_string(),
                 _ => "N/A".into(),
             };
-            vec![name, json!(val("/spec/minAvailable")), json!(val("/spec/maxUnavailable")), json!(n(obj, "/status/disruptionsAllowed")), json!(created)]
+            vec![
+                name,
+                json!(val("/spec/minAvailable")),
+                json!(val("/spec/maxUnavailable")),
+                json!(n(obj, "/status/disruptionsAllowed")),
+                json!(created),
+            ]
         }
-        ("coordination.k8s.io", "Lease") => vec![name, json!(or_none(s(obj, "/spec/holderIdentity").to_string())), json!(created)],
+        ("coordination.k8s.io", "Lease") => vec![
+            name,
+            json!(or_none(s(obj, "/spec/holderIdentity").to_string())),
+            json!(created),
+        ],
         ("apiextensions.k8s.io", "CustomResourceDefinition") => {
             vec![name, json!(s(obj, "/metadata/creationTimestamp"))]
         }
@@ -420,7 +534,11 @@ fn cells(rt: &ResourceType, obj: &Value) -> Vec<Value> {
 /// `.a[?(@.type=="Ready")].status`.
 pub fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = obj;
-    let mut rest = path.trim().trim_start_matches('{').trim_end_matches('}').trim_start_matches('.');
+    let mut rest = path
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim_start_matches('.');
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('[') {
             let end = after.find(']')?;
@@ -430,7 +548,8 @@ pub fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
                 let (field, want) = filter.split_once("==")?;
                 let want = want.trim().trim_matches(|c| c == '"' || c == '\'');
                 cur = cur.as_array()?.iter().find(|e| {
-                    e.get(field.trim()).is_some_and(|v| v.as_str() == Some(want) || v.to_string() == want)
+                    e.get(field.trim())
+                        .is_some_and(|v| v.as_str() == Some(want) || *v.to_string() == *want)
                 })?;
             } else {
                 let idx: usize = inner.parse().ok()?;
@@ -447,7 +566,9 @@ pub fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 fn printer_cell(obj: &Value, col: &PrinterColumn) -> Value {
-    let Some(v) = json_path(obj, &col.json_path) else { return Value::Null };
+    let Some(v) = json_path(obj, &col.json_path) else {
+        return Value::Null;
+    };
     match (col.type_.as_str(), v) {
         ("date", Value::String(t)) => json!(age(Some(t))),
         (_, Value::String(_) | Value::Number(_) | Value::Bool(_)) => v.clone(),
@@ -458,7 +579,9 @@ fn printer_cell(obj: &Value, col: &PrinterColumn) -> Value {
 
 fn column_definitions(rt: &ResourceType) -> Vec<Value> {
     if rt.custom {
-        let mut cols = vec![json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0})];
+        let mut cols = vec![
+            json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
+        ];
         if rt.printer_columns.is_empty() {
             cols.push(json!({"name": "Age", "type": "date", "format": "", "description": "Creation timestamp", "priority": 0}));
         }
@@ -480,7 +603,9 @@ fn row(rt: &ResourceType, obj: &Value, include: &str) -> Value {
     let cells = if rt.custom {
         let mut c = vec![json!(s(obj, "/metadata/name"))];
         if rt.printer_columns.is_empty() {
-            c.push(json!(age(obj.pointer("/metadata/creationTimestamp").and_then(Value::as_str))));
+            c.push(json!(age(obj
+                .pointer("/metadata/creationTimestamp")
+                .and_then(Value::as_str))));
         }
         c.extend(rt.printer_columns.iter().map(|col| printer_cell(obj, col)));
         c
@@ -551,8 +676,14 @@ mod tests {
     fn json_path_subset() {
         let obj = json!({"status": {"conditions": [{"type": "A", "status": "False"}, {"type": "Ready", "status": "True"}],
             "sync": {"status": "Synced"}, "list": [1, 2]}});
-        assert_eq!(json_path(&obj, ".status.sync.status"), Some(&json!("Synced")));
-        assert_eq!(json_path(&obj, ".status.conditions[?(@.type==\"Ready\")].status"), Some(&json!("True")));
+        assert_eq!(
+            json_path(&obj, ".status.sync.status"),
+            Some(&json!("Synced"))
+        );
+        assert_eq!(
+            json_path(&obj, ".status.conditions[?(@.type==\"Ready\")].status"),
+            Some(&json!("True"))
+        );
         assert_eq!(json_path(&obj, ".status.list[1]"), Some(&json!(2)));
         assert_eq!(json_path(&obj, ".status.missing"), None);
     }

@@ -19,8 +19,12 @@ pub fn shift_timestamps(value: &mut Value, delta_secs: i64) {
                 *s = shifted;
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| shift_timestamps(v, delta_secs)),
-        Value::Object(map) => map.values_mut().for_each(|v| shift_timestamps(v, delta_secs)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| shift_timestamps(v, delta_secs)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| shift_timestamps(v, delta_secs)),
         _ => {}
     }
 }
@@ -37,7 +41,9 @@ pub fn shift_one(s: &str, delta_secs: i64) -> Option<String> {
         return None;
     }
     let ts: jiff::Timestamp = head.parse().ok()?;
-    let shifted = ts.checked_add(jiff::SignedDuration::from_secs(delta_secs)).ok()?;
+    let shifted = ts
+        .checked_add(jiff::SignedDuration::from_secs(delta_secs))
+        .ok()?;
     let text = if head.contains('.') {
         let frac = head.len() - head.find('.')? - 2;
         let fmt = match frac {
@@ -59,7 +65,10 @@ pub fn shift_one(s: &str, delta_secs: i64) -> Option<String> {
 pub fn apply_change(shared: &Shared, change: &Change) -> Result<(), String> {
     let store = &shared.store;
     match change {
-        Change::Apply(obj) => store.apply_object(obj.clone()).map(|_| ()).map_err(|e| e.to_string()),
+        Change::Apply(obj) => store
+            .apply_object(obj.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
         Change::Patch(p) => {
             let (rt, ns, name) = store
                 .resolve_ref(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name)
@@ -76,7 +85,15 @@ pub fn apply_change(shared: &Shared, change: &Change) -> Result<(), String> {
                 PatchKind::Strategic => PatchType::Strategic,
             };
             store
-                .patch(&rt, &ns, &name, patch_type, &p.patch, sub, &WriteOpts::default())
+                .patch(
+                    &rt,
+                    &ns,
+                    &name,
+                    patch_type,
+                    &p.patch,
+                    sub,
+                    &WriteOpts::default(),
+                )
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }
