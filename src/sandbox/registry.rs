@@ -137,7 +137,7 @@ impl ResourceType {
         base == self.plural
             || base == self.singular
             || base == self.kind.to_ascii_lowercase()
-            || self.short_names.iter().any(|s| *s == base)
+            || self.short_names.contains(&base)
     }
 }
 
