@@ -7,4 +7,5 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod domain;
 pub mod sandbox;

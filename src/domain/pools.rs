@@ -1,0 +1,552 @@
+//! Node pools: nodes grouped by the provider's pool label (or one the user names), with
+//! capacity, requests, spread and the warnings an operator should act on.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::quantity;
+
+/// Who manages a pool, detected from node labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Provider {
+    EksManaged,
+    Eksctl,
+    Karpenter,
+    Gke,
+    Aks,
+    Doks,
+    Kops,
+    /// The label the user named (`--pool-label`).
+    Custom,
+    Unpooled,
+}
+
+impl Provider {
+    pub fn label(self) -> &'static str {
+        match self {
+            Provider::EksManaged => "EKS managed",
+            Provider::Eksctl => "eksctl",
+            Provider::Karpenter => "Karpenter",
+            Provider::Gke => "GKE",
+            Provider::Aks => "AKS",
+            Provider::Doks => "DOKS",
+            Provider::Kops => "kops",
+            Provider::Custom => "label",
+            Provider::Unpooled => "unpooled",
+        }
+    }
+}
+
+/// Pool labels in order of detection.
+pub const PROVIDER_LABELS: &[(&str, Provider)] = &[
+    ("eks.amazonaws.com/nodegroup", Provider::EksManaged),
+    ("alpha.eksctl.io/nodegroup-name", Provider::Eksctl),
+    ("karpenter.sh/nodepool", Provider::Karpenter),
+    ("karpenter.sh/provisioner-name", Provider::Karpenter),
+    ("cloud.google.com/gke-nodepool", Provider::Gke),
+    ("kubernetes.azure.com/agentpool", Provider::Aks),
+    ("agentpool", Provider::Aks),
+    ("doks.digitalocean.com/node-pool", Provider::Doks),
+    ("kops.k8s.io/instancegroup", Provider::Kops),
+];
+
+pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+pub const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
+const CAPACITY_TYPE_LABELS: &[&str] = &[
+    "eks.amazonaws.com/capacityType",
+    "karpenter.sh/capacity-type",
+    "cloud.google.com/gke-provisioning",
+];
+/// Name of the group of nodes that carry no pool label.
+pub const UNPOOLED: &str = "unpooled";
+
+/// The pool a node belongs to: (provider, pool name).
+pub fn pool_of(node: &Value, pool_label: Option<&str>) -> (Provider, String) {
+    let labels = node.pointer("/metadata/labels").and_then(Value::as_object);
+    let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+    if let Some(label) = pool_label {
+        return match get(label) {
+            Some(v) => (Provider::Custom, v.to_string()),
+            None => (Provider::Unpooled, UNPOOLED.to_string()),
+        };
+    }
+    PROVIDER_LABELS
+        .iter()
+        .find_map(|(label, provider)| get(label).map(|v| (*provider, v.to_string())))
+        .unwrap_or((Provider::Unpooled, UNPOOLED.to_string()))
+}
+
+/// A taint as Kubernetes shows it: `key=value:Effect`.
+pub fn taint_text(t: &Value) -> String {
+    let key = t.get("key").and_then(Value::as_str).unwrap_or("");
+    let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
+    match t
+        .get("value")
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
+    {
+        Some(v) => format!("{key}={v}:{effect}"),
+        None => format!("{key}:{effect}"),
+    }
+}
+
+/// Whether a pod's tolerations tolerate a taint (Kubernetes' matching rules).
+pub fn tolerates(pod: &Value, taint: &Value) -> bool {
+    let tk = taint.get("key").and_then(Value::as_str).unwrap_or("");
+    let tv = taint.get("value").and_then(Value::as_str).unwrap_or("");
+    let te = taint.get("effect").and_then(Value::as_str).unwrap_or("");
+    pod.pointer("/spec/tolerations")
+        .and_then(Value::as_array)
+        .is_some_and(|tols| {
+            tols.iter().any(|t| {
+                let key = t.get("key").and_then(Value::as_str).unwrap_or("");
+                let op = t.get("operator").and_then(Value::as_str).unwrap_or("Equal");
+                let value = t.get("value").and_then(Value::as_str).unwrap_or("");
+                let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
+                let key_ok = key.is_empty() && op == "Exists" || key == tk;
+                let value_ok = op == "Exists" || value == tv;
+                let effect_ok = effect.is_empty() || effect == te;
+                key_ok && value_ok && effect_ok
+            })
+        })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeSummary {
+    pub name: String,
+    pub ready: bool,
+    /// Conditions other than Ready that are True (MemoryPressure, DiskPressure, PIDPressure…).
+    pub pressures: Vec<String>,
+    pub unschedulable: bool,
+    pub zone: Option<String>,
+    pub instance_type: Option<String>,
+    pub cpu_allocatable: f64,
+    pub memory_allocatable: f64,
+    pub pods_allocatable: f64,
+    pub cpu_requested: f64,
+    pub memory_requested: f64,
+    pub pods: usize,
+}
+
+/// What EKS says about a managed node group (from `describe_nodegroup`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodegroupInfo {
+    pub name: String,
+    pub status: String,
+    pub min_size: i32,
+    pub desired_size: i32,
+    pub max_size: i32,
+    pub release_version: Option<String>,
+    pub ami_type: Option<String>,
+    pub instance_types: Vec<String>,
+    pub capacity_type: Option<String>,
+    /// `code: message` per health issue.
+    pub health_issues: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WarningKind {
+    SingleZone,
+    EksMinSize,
+    NodeNotReady,
+    NodePressure,
+    TaintNotTolerated,
+    CpuOvercommitted,
+    MemoryOvercommitted,
+    EksHealth,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    pub kind: WarningKind,
+    /// The reason, in words.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pool {
+    pub name: String,
+    pub provider: Provider,
+    pub nodes: Vec<NodeSummary>,
+    /// zone → nodes in it (nodes without a zone label under `<none>`).
+    pub zones: BTreeMap<String, usize>,
+    pub instance_types: BTreeMap<String, usize>,
+    pub capacity_types: BTreeSet<String>,
+    /// Taints as Kubernetes shows them, common to every node of the pool.
+    pub taints: Vec<String>,
+    /// Labels with the same value on every node (hostname-like labels excluded).
+    pub common_labels: BTreeMap<String, String>,
+    pub eks: Option<NodegroupInfo>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Pool {
+    pub fn ready(&self) -> usize {
+        self.nodes.iter().filter(|n| n.ready).count()
+    }
+    pub fn cpu_allocatable(&self) -> f64 {
+        self.nodes.iter().map(|n| n.cpu_allocatable).sum()
+    }
+    pub fn cpu_requested(&self) -> f64 {
+        self.nodes.iter().map(|n| n.cpu_requested).sum()
+    }
+    pub fn memory_allocatable(&self) -> f64 {
+        self.nodes.iter().map(|n| n.memory_allocatable).sum()
+    }
+    pub fn memory_requested(&self) -> f64 {
+        self.nodes.iter().map(|n| n.memory_requested).sum()
+    }
+    pub fn pods(&self) -> usize {
+        self.nodes.iter().map(|n| n.pods).sum()
+    }
+    pub fn pods_allocatable(&self) -> f64 {
+        self.nodes.iter().map(|n| n.pods_allocatable).sum()
+    }
+}
+
+fn q(v: &Value, ptr: &str) -> f64 {
+    v.pointer(ptr)
+        .and_then(Value::as_str)
+        .and_then(quantity::parse)
+        .unwrap_or(0.0)
+}
+
+/// A pod counts against its node while it is scheduled and not finished.
+fn is_active(pod: &Value) -> bool {
+    !matches!(
+        pod.pointer("/status/phase").and_then(Value::as_str),
+        Some("Succeeded" | "Failed")
+    )
+}
+
+/// Requests of a pod as the scheduler sums them: max(sum of containers, any init container).
+pub fn pod_requests(pod: &Value) -> (f64, f64) {
+    let sum = |ptr: &str, res: &str| -> f64 {
+        pod.pointer(ptr)
+            .and_then(Value::as_array)
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| q(c, &format!("/resources/requests/{res}")))
+                    .sum()
+            })
+            .unwrap_or(0.0)
+    };
+    let max_init = |res: &str| -> f64 {
+        pod.pointer("/spec/initContainers")
+            .and_then(Value::as_array)
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| q(c, &format!("/resources/requests/{res}")))
+                    .fold(0.0, f64::max)
+            })
+            .unwrap_or(0.0)
+    };
+    (
+        sum("/spec/containers", "cpu").max(max_init("cpu")),
+        sum("/spec/containers", "memory").max(max_init("memory")),
+    )
+}
+
+fn is_daemonset_pod(pod: &Value) -> bool {
+    pod.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter()
+                .any(|r| r.get("kind").and_then(Value::as_str) == Some("DaemonSet"))
+        })
+}
+
+/// Labels that differ per node by nature and say nothing about the pool.
+fn is_per_node_label(key: &str) -> bool {
+    matches!(
+        key,
+        "kubernetes.io/hostname"
+            | ZONE_LABEL
+            | "failure-domain.beta.kubernetes.io/zone"
+            | "topology.ebs.csi.aws.com/zone"
+            | "k8s.io/cloud-provider-aws"
+    ) || key.starts_with("topology.k8s.aws/")
+}
+
+fn summarize_node(node: &Value, pods: &[&Value]) -> NodeSummary {
+    let labels = node.pointer("/metadata/labels").and_then(Value::as_object);
+    let label = |k: &str| {
+        labels
+            .and_then(|l| l.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let conditions = node
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let cond = |t: &str| {
+        conditions
+            .iter()
+            .find(|c| c.get("type").and_then(Value::as_str) == Some(t))
+            .and_then(|c| c.get("status").and_then(Value::as_str))
+    };
+    let pressures = conditions
+        .iter()
+        .filter(|c| c.get("type").and_then(Value::as_str) != Some("Ready"))
+        .filter(|c| c.get("status").and_then(Value::as_str) == Some("True"))
+        .filter_map(|c| c.get("type").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let (cpu, mem) = pods
+        .iter()
+        .map(|p| pod_requests(p))
+        .fold((0.0, 0.0), |(a, b), (c, m)| (a + c, b + m));
+    NodeSummary {
+        name: node
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        ready: cond("Ready") == Some("True"),
+        pressures,
+        unschedulable: node.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true),
+        zone: label(ZONE_LABEL),
+        instance_type: label(INSTANCE_TYPE_LABEL),
+        cpu_allocatable: q(node, "/status/allocatable/cpu"),
+        memory_allocatable: q(node, "/status/allocatable/memory"),
+        pods_allocatable: q(node, "/status/allocatable/pods"),
+        cpu_requested: cpu,
+        memory_requested: mem,
+        pods: pods.len(),
+    }
+}
+
+/// Groups nodes into pools (provider labels, or `pool_label`), sums pod requests per node,
+/// merges EKS node group data and computes warnings. Pools are sorted by name, the
+/// unpooled group last.
+pub fn group(
+    nodes: &[Value],
+    pods: &[Value],
+    pool_label: Option<&str>,
+    eks: &[NodegroupInfo],
+) -> Vec<Pool> {
+    let mut pods_by_node: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for pod in pods.iter().filter(|p| is_active(p)) {
+        if let Some(node) = pod.pointer("/spec/nodeName").and_then(Value::as_str) {
+            pods_by_node.entry(node).or_default().push(pod);
+        }
+    }
+    let mut groups: BTreeMap<(bool, String), (Provider, Vec<&Value>)> = BTreeMap::new();
+    for node in nodes {
+        let (provider, name) = pool_of(node, pool_label);
+        let entry = groups
+            .entry((provider == Provider::Unpooled, name))
+            .or_insert((provider, Vec::new()));
+        entry.1.push(node);
+    }
+    groups
+        .into_iter()
+        .map(|((_, name), (provider, members))| {
+            build_pool(name, provider, &members, &pods_by_node, pods, eks)
+        })
+        .collect()
+}
+
+fn build_pool(
+    name: String,
+    provider: Provider,
+    members: &[&Value],
+    pods_by_node: &BTreeMap<&str, Vec<&Value>>,
+    all_pods: &[Value],
+    eks: &[NodegroupInfo],
+) -> Pool {
+    let empty = Vec::new();
+    let nodes: Vec<NodeSummary> = members
+        .iter()
+        .map(|n| {
+            let node_name = n
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            summarize_node(n, pods_by_node.get(node_name).unwrap_or(&empty))
+        })
+        .collect();
+    let mut zones = BTreeMap::new();
+    let mut instance_types = BTreeMap::new();
+    for n in &nodes {
+        *zones
+            .entry(n.zone.clone().unwrap_or_else(|| "<none>".into()))
+            .or_insert(0) += 1;
+        if let Some(t) = &n.instance_type {
+            *instance_types.entry(t.clone()).or_insert(0) += 1;
+        }
+    }
+    let capacity_types = members
+        .iter()
+        .filter_map(|n| {
+            CAPACITY_TYPE_LABELS.iter().find_map(|l| {
+                n.pointer("/metadata/labels")
+                    .and_then(|ls| ls.get(*l))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+        })
+        .collect();
+    // Taints present on every node of the pool.
+    let node_taints: Vec<Vec<Value>> = members
+        .iter()
+        .map(|n| {
+            n.pointer("/spec/taints")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    let common_taints: Vec<Value> = node_taints
+        .first()
+        .map(|first| {
+            first
+                .iter()
+                .filter(|t| node_taints.iter().all(|ts| ts.contains(t)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let common_labels = common_labels(members);
+    let eks_info = (provider == Provider::EksManaged || provider == Provider::Custom)
+        .then(|| eks.iter().find(|g| g.name == name).cloned())
+        .flatten();
+    let mut pool = Pool {
+        name,
+        provider,
+        nodes,
+        zones,
+        instance_types,
+        capacity_types,
+        taints: common_taints.iter().map(taint_text).collect(),
+        common_labels,
+        eks: eks_info,
+        warnings: Vec::new(),
+    };
+    pool.warnings = warnings(&pool, &common_taints, all_pods);
+    pool
+}
+
+fn common_labels(members: &[&Value]) -> BTreeMap<String, String> {
+    let label_maps: Vec<BTreeMap<String, String>> = members
+        .iter()
+        .map(|n| {
+            n.pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, _)| !is_per_node_label(k))
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let Some(first) = label_maps.first() else {
+        return BTreeMap::new();
+    };
+    first
+        .iter()
+        .filter(|(k, v)| label_maps.iter().all(|m| m.get(*k) == Some(*v)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Above this share of allocatable, requests are flagged.
+pub const OVERCOMMIT_RATIO: f64 = 0.9;
+
+fn warnings(pool: &Pool, taints: &[Value], all_pods: &[Value]) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let mut warn = |kind: WarningKind, message: String| out.push(Warning { kind, message });
+    let known_zones: Vec<&String> = pool.zones.keys().filter(|z| *z != "<none>").collect();
+    if pool.nodes.len() > 1 && known_zones.len() == 1 {
+        warn(
+            WarningKind::SingleZone,
+            format!(
+                "all {} nodes are in zone {}: a zone outage takes the whole pool down",
+                pool.nodes.len(),
+                known_zones[0]
+            ),
+        );
+    }
+    if let Some(eks) = &pool.eks {
+        if eks.min_size < 2 {
+            warn(
+                WarningKind::EksMinSize,
+                format!(
+                    "EKS min size is {}: the node group may scale to fewer than 2 nodes (seeds advise min ≥ 2 across ≥ 2 zones)",
+                    eks.min_size
+                ),
+            );
+        }
+        for issue in &eks.health_issues {
+            warn(WarningKind::EksHealth, format!("EKS health issue: {issue}"));
+        }
+    }
+    for n in &pool.nodes {
+        if !n.ready {
+            warn(
+                WarningKind::NodeNotReady,
+                format!("node {} is NotReady", n.name),
+            );
+        }
+        for p in &n.pressures {
+            warn(
+                WarningKind::NodePressure,
+                format!("node {} reports {p}", n.name),
+            );
+        }
+    }
+    for taint in taints {
+        let effect = taint.get("effect").and_then(Value::as_str).unwrap_or("");
+        if effect == "PreferNoSchedule" {
+            continue;
+        }
+        let tolerated = all_pods
+            .iter()
+            .filter(|p| p.pointer("/status/phase").and_then(Value::as_str) == Some("Running"))
+            .filter(|p| !is_daemonset_pod(p))
+            .any(|p| tolerates(p, taint));
+        if !tolerated {
+            warn(
+                WarningKind::TaintNotTolerated,
+                format!(
+                    "taint {} is tolerated by no running workload (DaemonSets aside): the pool runs nothing useful",
+                    taint_text(taint)
+                ),
+            );
+        }
+    }
+    let ratio = |req: f64, alloc: f64| if alloc > 0.0 { req / alloc } else { 0.0 };
+    let cpu = ratio(pool.cpu_requested(), pool.cpu_allocatable());
+    if cpu > OVERCOMMIT_RATIO {
+        warn(
+            WarningKind::CpuOvercommitted,
+            format!(
+                "CPU requests are {:.0}% of allocatable ({} of {}): new pods may not schedule",
+                cpu * 100.0,
+                quantity::format_cpu(pool.cpu_requested()),
+                quantity::format_cpu(pool.cpu_allocatable())
+            ),
+        );
+    }
+    let mem = ratio(pool.memory_requested(), pool.memory_allocatable());
+    if mem > OVERCOMMIT_RATIO {
+        warn(
+            WarningKind::MemoryOvercommitted,
+            format!(
+                "memory requests are {:.0}% of allocatable ({} of {}): new pods may not schedule",
+                mem * 100.0,
+                quantity::format_bytes(pool.memory_requested()),
+                quantity::format_bytes(pool.memory_allocatable())
+            ),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "pools_tests.rs"]
+mod tests;

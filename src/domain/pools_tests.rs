@@ -1,0 +1,256 @@
+//! Unit tests of pool grouping and warnings.
+
+use super::*;
+use serde_json::json;
+
+fn node(name: &str, labels: Value, zone: &str, ready: bool) -> Value {
+    let mut labels = labels;
+    labels["kubernetes.io/hostname"] = json!(name);
+    labels[ZONE_LABEL] = json!(zone);
+    labels[INSTANCE_TYPE_LABEL] = json!("m6i.large");
+    json!({
+        "metadata": {"name": name, "labels": labels},
+        "spec": {},
+        "status": {
+            "allocatable": {"cpu": "1930m", "memory": "7291780Ki", "pods": "29"},
+            "conditions": [
+                {"type": "MemoryPressure", "status": "False"},
+                {"type": "Ready", "status": if ready { "True" } else { "False" }},
+            ]
+        }
+    })
+}
+
+fn pod(name: &str, node: &str, cpu: &str, mem: &str) -> Value {
+    json!({
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"nodeName": node, "containers": [{"name": "c", "resources": {"requests": {"cpu": cpu, "memory": mem}}}]},
+        "status": {"phase": "Running"}
+    })
+}
+
+fn eks_label(pool: &str) -> Value {
+    json!({"eks.amazonaws.com/nodegroup": pool, "eks.amazonaws.com/capacityType": "ON_DEMAND", "workload-type": pool})
+}
+
+#[test]
+fn every_provider_label_is_detected_in_order() {
+    let cases = [
+        ("eks.amazonaws.com/nodegroup", Provider::EksManaged),
+        ("alpha.eksctl.io/nodegroup-name", Provider::Eksctl),
+        ("karpenter.sh/nodepool", Provider::Karpenter),
+        ("karpenter.sh/provisioner-name", Provider::Karpenter),
+        ("cloud.google.com/gke-nodepool", Provider::Gke),
+        ("kubernetes.azure.com/agentpool", Provider::Aks),
+        ("agentpool", Provider::Aks),
+        ("doks.digitalocean.com/node-pool", Provider::Doks),
+        ("kops.k8s.io/instancegroup", Provider::Kops),
+    ];
+    for (label, provider) in cases {
+        let n = node("n", json!({label: "p1"}), "z1", true);
+        assert_eq!(pool_of(&n, None), (provider, "p1".to_string()), "{label}");
+    }
+    // EKS managed wins over eksctl when both are present.
+    let both = node(
+        "n",
+        json!({"alpha.eksctl.io/nodegroup-name": "x", "eks.amazonaws.com/nodegroup": "y"}),
+        "z",
+        true,
+    );
+    assert_eq!(
+        pool_of(&both, None),
+        (Provider::EksManaged, "y".to_string())
+    );
+    let none = node("n", json!({}), "z", true);
+    assert_eq!(
+        pool_of(&none, None),
+        (Provider::Unpooled, UNPOOLED.to_string())
+    );
+}
+
+#[test]
+fn user_label_overrides_provider_labels() {
+    let n = node("n", eks_label("infra"), "z", true);
+    let mut n2 = n.clone();
+    n2["metadata"]["labels"]["workload-type"] = json!("special");
+    assert_eq!(
+        pool_of(&n2, Some("workload-type")),
+        (Provider::Custom, "special".to_string())
+    );
+    let bare = node("m", json!({}), "z", true);
+    assert_eq!(pool_of(&bare, Some("workload-type")).0, Provider::Unpooled);
+}
+
+#[test]
+fn groups_mixed_pools_with_zones_requests_and_unpooled_last() {
+    let nodes = vec![
+        node("a1", eks_label("apps"), "eu-west-1a", true),
+        node("a2", eks_label("apps"), "eu-west-1b", true),
+        node(
+            "k1",
+            json!({"karpenter.sh/nodepool": "burst", "karpenter.sh/capacity-type": "spot"}),
+            "eu-west-1c",
+            true,
+        ),
+        node("x1", json!({}), "eu-west-1a", true),
+    ];
+    let pods = vec![
+        pod("p1", "a1", "500m", "1Gi"),
+        pod("p2", "a2", "250m", "512Mi"),
+        pod("done", "a1", "4", "4Gi"),
+    ];
+    let mut pods = pods;
+    pods[2]["status"]["phase"] = json!("Succeeded");
+    let pools = group(&nodes, &pods, None, &[]);
+    let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec!["apps", "burst", "unpooled"]);
+    let apps = &pools[0];
+    assert_eq!(apps.provider, Provider::EksManaged);
+    assert_eq!((apps.ready(), apps.nodes.len()), (2, 2));
+    assert_eq!(apps.zones.len(), 2);
+    assert!(
+        (apps.cpu_requested() - 0.75).abs() < 1e-9,
+        "finished pods don't count"
+    );
+    assert_eq!(apps.pods(), 2);
+    assert_eq!(
+        apps.common_labels.get("workload-type").map(String::as_str),
+        Some("apps")
+    );
+    assert!(!apps.common_labels.contains_key("kubernetes.io/hostname"));
+    assert_eq!(
+        pools[1].capacity_types.iter().next().map(String::as_str),
+        Some("spot")
+    );
+    assert!(apps.warnings.is_empty(), "{:?}", apps.warnings);
+}
+
+#[test]
+fn single_zone_not_ready_and_pressure_warnings() {
+    let mut n2 = node("d2", eks_label("db"), "eu-west-1a", false);
+    n2["status"]["conditions"][0]["status"] = json!("True");
+    let nodes = vec![node("d1", eks_label("db"), "eu-west-1a", true), n2];
+    let pools = group(&nodes, &[], None, &[]);
+    let kinds: Vec<&WarningKind> = pools[0].warnings.iter().map(|w| &w.kind).collect();
+    assert!(kinds.contains(&&WarningKind::SingleZone));
+    assert!(kinds.contains(&&WarningKind::NodeNotReady));
+    assert!(kinds.contains(&&WarningKind::NodePressure));
+    let text: Vec<&str> = pools[0]
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    assert!(text.iter().any(|t| t.contains("eu-west-1a")));
+    assert!(text.iter().any(|t| t.contains("d2 reports MemoryPressure")));
+}
+
+#[test]
+fn taint_without_tolerating_workload_is_flagged() {
+    let taint = json!({"key": "workload-type", "value": "database", "effect": "NoSchedule"});
+    let mut d1 = node("d1", eks_label("database"), "a", true);
+    let mut d2 = node("d2", eks_label("database"), "b", true);
+    d1["spec"]["taints"] = json!([taint]);
+    d2["spec"]["taints"] = json!([taint]);
+    let nodes = vec![d1, d2];
+    // A DaemonSet pod tolerating everything does not count.
+    let mut ds = pod("aws-node-x", "d1", "25m", "0");
+    ds["metadata"]["ownerReferences"] = json!([{"kind": "DaemonSet", "name": "aws-node"}]);
+    ds["spec"]["tolerations"] = json!([{"operator": "Exists"}]);
+    let pools = group(&nodes, std::slice::from_ref(&ds), None, &[]);
+    assert_eq!(
+        pools[0].taints,
+        vec!["workload-type=database:NoSchedule".to_string()]
+    );
+    assert!(
+        pools[0]
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::TaintNotTolerated)
+    );
+    // A database pod that tolerates it clears the warning.
+    let mut db = pod("db-1", "d1", "500m", "1Gi");
+    db["spec"]["tolerations"] = json!([{"key": "workload-type", "operator": "Equal", "value": "database", "effect": "NoSchedule"}]);
+    let pools = group(&nodes, &[ds, db], None, &[]);
+    assert!(
+        !pools[0]
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::TaintNotTolerated)
+    );
+}
+
+#[test]
+fn toleration_matching_rules() {
+    let taint = json!({"key": "k", "value": "v", "effect": "NoSchedule"});
+    let with = |tols: Value| json!({"spec": {"tolerations": tols}});
+    assert!(tolerates(
+        &with(json!([{"key": "k", "operator": "Equal", "value": "v"}])),
+        &taint
+    ));
+    assert!(tolerates(
+        &with(json!([{"key": "k", "operator": "Exists"}])),
+        &taint
+    ));
+    assert!(tolerates(&with(json!([{"operator": "Exists"}])), &taint));
+    assert!(!tolerates(
+        &with(json!([{"key": "k", "value": "w"}])),
+        &taint
+    ));
+    assert!(!tolerates(
+        &with(json!([{"key": "k", "operator": "Exists", "effect": "NoExecute"}])),
+        &taint
+    ));
+    assert!(!tolerates(&json!({"spec": {}}), &taint));
+}
+
+#[test]
+fn overcommitted_requests_are_flagged() {
+    let nodes = vec![
+        node("a", eks_label("apps"), "z1", true),
+        node("b", eks_label("apps"), "z2", true),
+    ];
+    let pods = vec![
+        pod("big", "a", "1900m", "7Gi"),
+        pod("big2", "b", "1900m", "100Mi"),
+    ];
+    let pools = group(&nodes, &pods, None, &[]);
+    let kinds: Vec<&WarningKind> = pools[0].warnings.iter().map(|w| &w.kind).collect();
+    assert!(
+        kinds.contains(&&WarningKind::CpuOvercommitted),
+        "{:?}",
+        pools[0].warnings
+    );
+    assert!(!kinds.contains(&&WarningKind::MemoryOvercommitted));
+}
+
+#[test]
+fn eks_node_group_data_is_merged_with_warnings() {
+    let nodes = vec![
+        node("a", eks_label("apps"), "z1", true),
+        node("b", eks_label("apps"), "z2", true),
+    ];
+    let info = NodegroupInfo {
+        name: "apps".into(),
+        status: "ACTIVE".into(),
+        min_size: 1,
+        desired_size: 2,
+        max_size: 4,
+        health_issues: vec!["AsgInstanceLaunchFailures: capacity".into()],
+        ..Default::default()
+    };
+    let pools = group(&nodes, &[], None, std::slice::from_ref(&info));
+    assert_eq!(pools[0].eks.as_ref().map(|e| e.max_size), Some(4));
+    let kinds: Vec<&WarningKind> = pools[0].warnings.iter().map(|w| &w.kind).collect();
+    assert!(kinds.contains(&&WarningKind::EksMinSize));
+    assert!(kinds.contains(&&WarningKind::EksHealth));
+}
+
+#[test]
+fn init_containers_raise_requests_like_the_scheduler() {
+    let mut p = pod("p", "n", "100m", "64Mi");
+    p["spec"]["initContainers"] =
+        json!([{"name": "init", "resources": {"requests": {"cpu": "1", "memory": "32Mi"}}}]);
+    let (cpu, mem) = pod_requests(&p);
+    assert!((cpu - 1.0).abs() < 1e-9);
+    assert!((mem - 64.0 * 1024.0 * 1024.0).abs() < 1.0);
+}
