@@ -1,1 +1,548 @@
+//! Application state and the one place it changes: [`App::update`].
+//!
+//! Terminal keys become [`Action`]s through the keymap ([`App::on_key`]); source events,
+//! ticks and resizes arrive as [`Msg`]s. `update` never performs I/O: it records
+//! [`Request`]s for the sources (drained by the event loop) and declares the watches the
+//! view stack needs ([`App::desired_watches`]).
+
 pub mod action;
+pub mod columns;
+pub mod command;
+pub mod describe;
+pub mod drill;
+pub mod filter;
+mod handlers;
+pub use handlers::HelpLine;
+pub mod jsonpath;
+pub mod prompt;
+mod refresh;
+pub mod strings;
+pub mod view;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+use jiff::{SignedDuration, Timestamp};
+use kube::api::DynamicObject;
+use kube::runtime::reflector::Store;
+
+pub use action::{Action, Context};
+use prompt::{History, Prompt};
+use view::View;
+
+use crate::config::{Config, Key};
+use crate::sources::{
+    Catalog, ClusterInfo, ConnState, LogId, ObjectTarget, Request, ResourceKind, SourceEvent,
+    WatchKey, WatchSpec,
+};
+
+/// Everything `update` reacts to besides actions.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Action(Action),
+    /// A character typed into the focused prompt.
+    Input(char),
+    Source(SourceEvent),
+    Tick(Timestamp),
+    Resize(u16, u16),
+}
+
+/// Freshness of one watch's data. Failures are state: the last data stays with its age.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchStatus {
+    Loading,
+    Ready,
+    Stale { error: String, since: Timestamp },
+}
+
+#[derive(Debug, Clone)]
+pub struct WatchData {
+    pub store: Option<Store<DynamicObject>>,
+    pub status: WatchStatus,
+    /// When the data last changed.
+    pub updated: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub level: Level,
+    pub until: Timestamp,
+}
+
+/// A confirmation overlay for a destructive request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialog {
+    pub title: String,
+    pub message: String,
+    pub request: Request,
+}
+
+/// Startup choices.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-n`; `None` uses the context's namespace.
+    pub namespace: Option<String>,
+    /// `-A`
+    pub all_namespaces: bool,
+}
+
+pub struct App {
+    pub config: Config,
+    pub readonly: bool,
+    pub cluster: ClusterInfo,
+    pub conn: ConnState,
+    pub version: Option<String>,
+    pub catalog: Catalog,
+    /// Current namespace; `None` means all namespaces.
+    pub namespace: Option<String>,
+    namespace_chosen: bool,
+    pub stack: Vec<View>,
+    pub watches: HashMap<WatchKey, WatchData>,
+    pub prompt: Option<Prompt>,
+    pub dialog: Option<Dialog>,
+    pub flash: Option<Flash>,
+    pub history: History,
+    pub now: Timestamp,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub quit: bool,
+    requests: Vec<Request>,
+    next_log_id: LogId,
+}
+
+impl App {
+    pub fn new(config: Config, options: Options, now: Timestamp) -> App {
+        let readonly = config.settings.readonly;
+        let (namespace, namespace_chosen) = match (options.all_namespaces, options.namespace) {
+            (true, _) => (None, true),
+            (false, Some(ns)) => (Some(ns), true),
+            (false, None) => (Some("default".to_string()), false),
+        };
+        let mut app = App {
+            config,
+            readonly,
+            cluster: ClusterInfo::default(),
+            conn: ConnState::Connecting,
+            version: None,
+            catalog: Catalog::builtin(),
+            namespace,
+            namespace_chosen,
+            stack: Vec::new(),
+            watches: HashMap::new(),
+            prompt: None,
+            dialog: None,
+            flash: None,
+            history: History::default(),
+            now,
+            size: (120, 30),
+            quit: false,
+            requests: Vec::new(),
+            next_log_id: 1,
+        };
+        if let Some(first) = app.config.problems.first() {
+            let text = strings::config_problems(&first.to_string(), app.config.problems.len() - 1);
+            app.flash_for(text, Level::Error, 30);
+        }
+        if let Some(pods) = app.catalog.resolve("pods") {
+            app.open_table(pods, None, None, None, None, false);
+        }
+        app
+    }
+
+    /// The keymap context of what has focus: dialog, prompt, or the top view.
+    pub fn focused_context(&self) -> Context {
+        if self.dialog.is_some() {
+            Context::Dialog
+        } else if self.prompt.is_some() {
+            Context::Prompt
+        } else {
+            self.top_context()
+        }
+    }
+
+    /// The context of the top view (ignoring overlays).
+    pub fn top_context(&self) -> Context {
+        self.stack.last().map_or(Context::Table, View::context)
+    }
+
+    /// Maps a terminal key through the keymap and applies it.
+    pub fn on_key(&mut self, ev: &KeyEvent) {
+        let Some(key) = Key::from_event(ev) else {
+            return;
+        };
+        let ctx = self.focused_context();
+        let action = match ctx {
+            Context::Prompt | Context::Dialog => self.config.keymap.lookup_only(ctx, key),
+            _ => self.config.keymap.lookup(ctx, key),
+        };
+        match action {
+            Some(a) => self.dispatch(Msg::Action(a)),
+            None if ctx == Context::Prompt => {
+                if let Some(c) = key.typed_char() {
+                    self.dispatch(Msg::Input(c));
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Applies a message and every follow-up action it yields.
+    pub fn dispatch(&mut self, msg: Msg) {
+        let mut next = self.update(msg);
+        let mut guard = 0;
+        while let Some(action) = next {
+            guard += 1;
+            if guard > 16 {
+                break;
+            }
+            next = self.update(Msg::Action(action));
+        }
+    }
+
+    /// The one state transition.
+    pub fn update(&mut self, msg: Msg) -> Option<Action> {
+        match msg {
+            Msg::Action(a) => self.handle_action(a),
+            Msg::Input(c) => {
+                self.prompt_input(c);
+                None
+            }
+            Msg::Source(ev) => {
+                self.handle_source(ev);
+                None
+            }
+            Msg::Tick(now) => {
+                self.now = now;
+                if self.flash.as_ref().is_some_and(|f| f.until <= now) {
+                    self.flash = None;
+                }
+                None
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.refit();
+                None
+            }
+        }
+    }
+
+    /// Whether the screen shows something that changes with time alone (ages, countdowns).
+    pub fn time_dependent(&self) -> bool {
+        true
+    }
+
+    /// Requests for the sources since the last call.
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.requests)
+    }
+
+    /// Every watch the view stack needs, deduplicated.
+    pub fn desired_watches(&self) -> Vec<WatchSpec> {
+        let mut out: Vec<WatchSpec> = Vec::new();
+        for v in &self.stack {
+            for spec in v.watches() {
+                if !out.iter().any(|s| s.key == spec.key) {
+                    out.push(spec.clone());
+                }
+            }
+        }
+        out
+    }
+
+    pub fn top(&self) -> Option<&View> {
+        self.stack.last()
+    }
+
+    pub fn flash_for(&mut self, text: impl Into<String>, level: Level, secs: i64) {
+        let text = text.into();
+        match level {
+            Level::Error => tracing::warn!("{text}"),
+            _ => tracing::info!("{text}"),
+        }
+        self.flash = Some(Flash {
+            text,
+            level,
+            until: self
+                .now
+                .checked_add(SignedDuration::from_secs(secs))
+                .unwrap_or(self.now),
+        });
+    }
+
+    pub fn flash(&mut self, text: impl Into<String>, level: Level) {
+        self.flash_for(text, level, 5);
+    }
+
+    fn request(&mut self, r: Request) {
+        self.requests.push(r);
+    }
+
+    /// Rows a list view can show at the current size.
+    pub fn list_height(&self) -> usize {
+        crate::ui::layout::list_rows(self.size, self.prompt.is_some())
+    }
+
+    /// Lines a text view can show at the current size.
+    pub fn text_height(&self) -> usize {
+        crate::ui::layout::text_rows(self.size, self.prompt.is_some())
+    }
+
+    fn store(&self, key: &WatchKey) -> Option<&Store<DynamicObject>> {
+        self.watches.get(key).and_then(|w| w.store.as_ref())
+    }
+
+    /// The watch spec for a kind in a namespace (respecting cluster scope).
+    fn spec_for(
+        &self,
+        kind: Arc<ResourceKind>,
+        namespace: Option<String>,
+        labels: Option<String>,
+        fields: Option<String>,
+    ) -> WatchSpec {
+        WatchSpec::new(kind, namespace, labels, fields)
+    }
+
+    fn handle_source(&mut self, ev: SourceEvent) {
+        match ev {
+            SourceEvent::Client(_) => {}
+            SourceEvent::Cluster(info) => {
+                if !self.namespace_chosen {
+                    self.namespace = Some(info.namespace.clone());
+                    self.namespace_chosen = true;
+                    self.reopen_root();
+                }
+                self.cluster = info;
+            }
+            SourceEvent::Connection(state) => self.conn = state,
+            SourceEvent::Version(v) => self.version = Some(v),
+            SourceEvent::Discovered(catalog) => {
+                self.catalog = catalog;
+                self.rekind_views();
+            }
+            SourceEvent::WatchStarted { key, store } => {
+                if self.desired_watches().iter().any(|s| s.key == key) {
+                    self.watches.insert(
+                        key.clone(),
+                        WatchData {
+                            store: Some(store),
+                            status: WatchStatus::Loading,
+                            updated: None,
+                        },
+                    );
+                    self.refresh_key(&key);
+                }
+            }
+            SourceEvent::WatchReady(key) => {
+                if let Some(w) = self.watches.get_mut(&key) {
+                    w.status = WatchStatus::Ready;
+                    w.updated = Some(self.now);
+                }
+                self.refresh_key(&key);
+            }
+            SourceEvent::WatchChanged(key) => {
+                if let Some(w) = self.watches.get_mut(&key) {
+                    w.updated = Some(self.now);
+                }
+                self.refresh_key(&key);
+            }
+            SourceEvent::WatchFailed { key, error } => {
+                let now = self.now;
+                if let Some(w) = self.watches.get_mut(&key) {
+                    let since = match &w.status {
+                        WatchStatus::Stale { since, .. } => *since,
+                        _ => w.updated.unwrap_or(now),
+                    };
+                    w.status = WatchStatus::Stale { error, since };
+                }
+            }
+            SourceEvent::LogLines { id, lines } => {
+                let height = self.text_height();
+                if let Some(l) = self.logs_mut(id) {
+                    l.push(lines);
+                    if l.follow {
+                        let n = l.visible().count();
+                        l.scroll = n.saturating_sub(height);
+                    }
+                }
+            }
+            SourceEvent::LogEnded { id, error } => {
+                if let Some(l) = self.logs_mut(id) {
+                    l.status = match error {
+                        Some(e) => view::LogStatus::Failed(e),
+                        None => view::LogStatus::Ended,
+                    };
+                }
+            }
+            SourceEvent::Done { message, error } => match error {
+                None => self.flash(strings::done(&message), Level::Info),
+                Some(e) => self.flash_for(strings::failed(&message, &e), Level::Error, 10),
+            },
+        }
+    }
+
+    fn logs_mut(&mut self, id: LogId) -> Option<&mut view::LogsView> {
+        self.stack.iter_mut().find_map(|v| match v {
+            View::Logs(l) if l.id == id => Some(l),
+            _ => None,
+        })
+    }
+
+    /// Opens a kind's table: pushed on the stack (drill-down) or as the new root (command).
+    fn open_table(
+        &mut self,
+        kind: Arc<ResourceKind>,
+        namespace: Option<Option<String>>,
+        labels: Option<String>,
+        fields: Option<String>,
+        scope: Option<String>,
+        push: bool,
+    ) {
+        let ns = namespace.unwrap_or_else(|| self.namespace.clone());
+        let spec = self.spec_for(kind.clone(), ns.clone(), labels, fields);
+        let all = kind.namespaced && spec.key.namespace.is_none();
+        let table = view::TableView {
+            columns: columns::columns_for(&kind, all),
+            spec,
+            scope,
+            filter: filter::Filter::None,
+            filter_text: String::new(),
+            rows: Vec::new(),
+            total: 0,
+            cursor: view::Cursor::default(),
+        };
+        if !push {
+            self.clear_stack();
+        }
+        self.stack.push(View::Table(table));
+        self.prune_watches();
+        let key = match self.stack.last() {
+            Some(View::Table(t)) => t.spec.key.clone(),
+            _ => return,
+        };
+        self.refresh_key(&key);
+    }
+
+    /// Pops every view, stopping log streams.
+    fn clear_stack(&mut self) {
+        while let Some(v) = self.stack.pop() {
+            if let View::Logs(l) = v {
+                self.request(Request::StopLogs(l.id));
+            }
+        }
+    }
+
+    /// Pops the top view (never the last one).
+    fn pop_view(&mut self) {
+        if self.stack.len() <= 1 {
+            return;
+        }
+        if let Some(View::Logs(l)) = self.stack.pop() {
+            self.request(Request::StopLogs(l.id));
+        }
+        self.prune_watches();
+    }
+
+    /// Drops data of watches no view needs any more.
+    fn prune_watches(&mut self) {
+        let desired = self.desired_watches();
+        self.watches
+            .retain(|k, _| desired.iter().any(|s| s.key == *k));
+    }
+
+    /// Re-opens the root table with the current namespace.
+    fn reopen_root(&mut self) {
+        if let Some(View::Table(t)) = self.stack.first() {
+            let kind = t.kind().clone();
+            self.open_table(kind, None, None, None, None, false);
+        }
+    }
+
+    /// After discovery: views opened from the built-in catalog get the server's kind
+    /// (printer columns, real version).
+    fn rekind_views(&mut self) {
+        let mut changed = false;
+        for v in &mut self.stack {
+            if let View::Table(t) = v
+                && let Some(k) = self.catalog.resolve(&t.kind().full_name())
+                && *k != **t.kind()
+            {
+                let key = &t.spec.key;
+                t.spec = WatchSpec::new(
+                    k.clone(),
+                    key.namespace.clone(),
+                    key.labels.clone(),
+                    key.fields.clone(),
+                );
+                let all = k.namespaced && t.spec.key.namespace.is_none();
+                t.columns = columns::columns_for(&k, all);
+                changed = true;
+            }
+        }
+        if changed {
+            self.prune_watches();
+            let keys: Vec<WatchKey> = self.desired_watches().into_iter().map(|s| s.key).collect();
+            for k in keys {
+                self.refresh_key(&k);
+            }
+        }
+    }
+
+    fn object_target(&self) -> Option<ObjectTarget> {
+        match self.top()? {
+            View::Table(t) => {
+                let obj = t.selected()?;
+                Some(ObjectTarget {
+                    kind: t.kind().clone(),
+                    namespace: obj.metadata.namespace.clone(),
+                    name: obj.metadata.name.clone()?,
+                })
+            }
+            View::Containers(c) => Some(ObjectTarget {
+                kind: c.source.kind().clone(),
+                namespace: c.source.namespace.clone(),
+                name: c.source.name.clone(),
+            }),
+            View::Text(t) => Some(ObjectTarget {
+                kind: t.source.kind().clone(),
+                namespace: t.source.namespace.clone(),
+                name: t.source.name.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Namespace names known from any namespaces watch (for `:ns` completion).
+    pub fn known_namespaces(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .watches
+            .iter()
+            .filter(|(k, _)| k.plural == "namespaces" && k.api_version == "v1")
+            .filter_map(|(_, w)| w.store.as_ref())
+            .flat_map(|s| s.state())
+            .filter_map(|o| o.metadata.name.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The namespace shown in the header.
+    pub fn namespace_label(&self) -> String {
+        match &self.namespace {
+            Some(ns) => ns.clone(),
+            None => "all".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

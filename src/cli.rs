@@ -47,6 +47,14 @@ pub struct ConsoleArgs {
     #[arg(long)]
     pub readonly: bool,
 
+    /// Theme: dark, light, high-contrast, or themes/<name>.toml in the config directory.
+    #[arg(long)]
+    pub theme: Option<String>,
+
+    /// Keymap: default (k9s-like), vim, or keymaps/<name>.toml in the config directory.
+    #[arg(long)]
+    pub keymap: Option<String>,
+
     /// Log level of opsdeck's own log file (error, warn, info, debug, trace).
     #[arg(long, default_value = "info")]
     pub log_level: String,

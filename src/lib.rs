@@ -7,5 +7,8 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod sandbox;
+pub mod sources;
+pub mod ui;

@@ -10,10 +10,6 @@ fn main() -> Result<()> {
         .build()?;
     match cli.command {
         Some(Command::Sandbox(args)) => runtime.block_on(opsdeck::sandbox::run_cli(args)),
-        None => {
-            // The console (issue 3) is wired in here.
-            let _ = cli.console;
-            Ok(())
-        }
+        None => runtime.block_on(opsdeck::console::run(cli.console)),
     }
 }

@@ -186,6 +186,11 @@ impl Keymap {
             .copied()
     }
 
+    /// The action bound to `key` in `context` only (prompts and dialogs do not fall back).
+    pub fn lookup_only(&self, context: Context, key: Key) -> Option<Action> {
+        self.lookup.get(&(context, key)).copied()
+    }
+
     /// Bindings of one context (with keys), in help order.
     pub fn bindings(&self, context: Context) -> impl Iterator<Item = &Binding> {
         self.bindings

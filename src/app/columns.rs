@@ -1,0 +1,853 @@
+//! Table columns for any kind: built-in columns for common kinds (as kubectl prints them),
+//! CRD `additionalPrinterColumns` through the JSONPath subset, NAME/NAMESPACE/AGE.
+
+use jiff::Timestamp;
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+use super::jsonpath::{JsonPath, scalar_text};
+use crate::sources::ResourceKind;
+
+/// How a cell should look; the UI maps tones to theme slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Normal,
+    Ok,
+    Warn,
+    Error,
+    Muted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub text: String,
+    pub tone: Tone,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            tone: Tone::Normal,
+        }
+    }
+    pub fn toned(text: impl Into<String>, tone: Tone) -> Cell {
+        Cell {
+            text: text.into(),
+            tone,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum ColumnKind {
+    Namespace,
+    Name,
+    /// Age of `metadata.creationTimestamp`.
+    Age,
+    /// A JSONPath; `date` columns print as ages; `toned` colours status words.
+    Path {
+        path: JsonPath,
+        date: bool,
+        toned: bool,
+    },
+    Builtin(fn(&DynamicObject, Timestamp) -> Cell),
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub kind: ColumnKind,
+}
+
+impl Column {
+    fn new(name: &str, kind: ColumnKind) -> Column {
+        Column {
+            name: name.to_string(),
+            kind,
+        }
+    }
+
+    fn path(name: &str, path: &str) -> Column {
+        let toned = is_status_like(name);
+        match JsonPath::parse(path) {
+            Ok(path) => Column::new(
+                name,
+                ColumnKind::Path {
+                    path,
+                    date: false,
+                    toned,
+                },
+            ),
+            Err(_) => Column::new(name, ColumnKind::Builtin(|_, _| Cell::new("<bad path>"))),
+        }
+    }
+
+    pub fn cell(&self, obj: &DynamicObject, now: Timestamp) -> Cell {
+        match &self.kind {
+            ColumnKind::Namespace => Cell::new(obj.metadata.namespace.clone().unwrap_or_default()),
+            ColumnKind::Name => Cell::new(obj.metadata.name.clone().unwrap_or_default()),
+            ColumnKind::Age => Cell::new(
+                obj.metadata
+                    .creation_timestamp
+                    .as_ref()
+                    .map(|t| age(t.0, now))
+                    .unwrap_or_else(|| "<unknown>".into()),
+            ),
+            ColumnKind::Path { path, date, toned } => {
+                let text = eval_on_object(path, obj);
+                if *date {
+                    return Cell::new(match text.parse::<Timestamp>() {
+                        Ok(t) => age(t, now),
+                        Err(_) => text,
+                    });
+                }
+                let tone = if *toned {
+                    tone_for(&text)
+                } else {
+                    Tone::Normal
+                };
+                Cell::toned(text, tone)
+            }
+            ColumnKind::Builtin(f) => f(obj, now),
+        }
+    }
+}
+
+/// Evaluates a path on an object; `metadata` paths see the object's metadata.
+pub fn eval_on_object(path: &JsonPath, obj: &DynamicObject) -> String {
+    if path.first_field() == Some("metadata") {
+        let meta = serde_json::to_value(&obj.metadata).unwrap_or(Value::Null);
+        path.render(&serde_json::json!({ "metadata": meta }))
+    } else {
+        path.render(&obj.data)
+    }
+}
+
+fn is_status_like(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["status", "health", "sync", "phase", "state", "ready"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+/// Colours well-known status words.
+pub fn tone_for(text: &str) -> Tone {
+    let t = text.to_ascii_lowercase();
+    const OK: &[&str] = &[
+        "running",
+        "ready",
+        "healthy",
+        "synced",
+        "bound",
+        "active",
+        "true",
+        "succeeded",
+        "completed",
+        "available",
+        "established",
+        "cluster in healthy state",
+    ];
+    const WARN: &[&str] = &[
+        "pending",
+        "progressing",
+        "outofsync",
+        "unknown",
+        "terminating",
+        "containercreating",
+        "podinitializing",
+        "suspended",
+        "switchover in progress",
+        "failing over",
+        "upgrading cluster",
+        "setting up primary",
+        "waiting for the instances to become active",
+    ];
+    const ERR: &[&str] = &[
+        "failed",
+        "error",
+        "crashloopbackoff",
+        "degraded",
+        "notready",
+        "missing",
+        "false",
+        "imagepullbackoff",
+        "errimagepull",
+        "oomkilled",
+        "evicted",
+        "lost",
+    ];
+    if OK.contains(&t.as_str()) {
+        Tone::Ok
+    } else if WARN.contains(&t.as_str()) || t.starts_with("init:") {
+        Tone::Warn
+    } else if ERR.contains(&t.as_str()) || t.contains("backoff") || t.contains("failover") {
+        if t.contains("failover") {
+            Tone::Warn
+        } else {
+            Tone::Error
+        }
+    } else {
+        Tone::Normal
+    }
+}
+
+/// kubectl's human duration: `45s`, `3m20s`, `12m`, `5h3m`, `20h`, `3d4h`, `45d`, `2y30d`.
+pub fn age(since: Timestamp, now: Timestamp) -> String {
+    let secs = now.as_second() - since.as_second();
+    if secs < 0 {
+        return "0s".into();
+    }
+    let (m, h, d) = (secs / 60, secs / 3600, secs / 86400);
+    if secs < 120 {
+        format!("{secs}s")
+    } else if m < 10 {
+        let s = secs % 60;
+        if s == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{s}s")
+        }
+    } else if h < 3 {
+        format!("{m}m")
+    } else if h < 8 {
+        let mm = m % 60;
+        if mm == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{mm}m")
+        }
+    } else if h < 48 {
+        format!("{h}h")
+    } else if d < 8 {
+        let hh = h % 24;
+        if hh == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{hh}h")
+        }
+    } else if d < 365 * 2 {
+        format!("{d}d")
+    } else {
+        let y = d / 365;
+        let dd = d % 365;
+        if dd == 0 {
+            format!("{y}y")
+        } else {
+            format!("{y}y{dd}d")
+        }
+    }
+}
+
+fn i64_at(v: &Value, path: &[&str]) -> i64 {
+    let mut x = v;
+    for p in path {
+        x = &x[*p];
+    }
+    x.as_i64().unwrap_or(0)
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut x = v;
+    for p in path {
+        x = &x[*p];
+    }
+    x.as_str().unwrap_or("")
+}
+
+/// (ready, total) containers of a pod.
+pub fn pod_ready(obj: &DynamicObject) -> (usize, usize) {
+    let total = obj.data["spec"]["containers"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let ready = obj.data["status"]["containerStatuses"]
+        .as_array()
+        .map_or(0, |s| {
+            s.iter()
+                .filter(|c| c["ready"].as_bool() == Some(true))
+                .count()
+        });
+    (ready, total)
+}
+
+pub fn pod_restarts(obj: &DynamicObject) -> i64 {
+    obj.data["status"]["containerStatuses"]
+        .as_array()
+        .map_or(0, |s| {
+            s.iter()
+                .map(|c| c["restartCount"].as_i64().unwrap_or(0))
+                .sum()
+        })
+}
+
+/// The STATUS column as kubectl computes it (simplified).
+pub fn pod_status(obj: &DynamicObject) -> String {
+    let status = &obj.data["status"];
+    let mut reason = status["reason"]
+        .as_str()
+        .or_else(|| status["phase"].as_str())
+        .unwrap_or("Unknown")
+        .to_string();
+    if let Some(inits) = status["initContainerStatuses"].as_array() {
+        let total = inits.len();
+        for (i, c) in inits.iter().enumerate() {
+            let state = &c["state"];
+            if state["terminated"]["exitCode"].as_i64() == Some(0) {
+                continue;
+            }
+            if let Some(r) = state["waiting"]["reason"]
+                .as_str()
+                .filter(|r| *r != "PodInitializing")
+            {
+                return format!("Init:{r}");
+            }
+            if state["terminated"].is_object() {
+                let r = state["terminated"]["reason"].as_str().unwrap_or("Error");
+                return format!("Init:{r}");
+            }
+            return format!("Init:{i}/{total}");
+        }
+    }
+    if let Some(cs) = status["containerStatuses"].as_array() {
+        let mut has_running = false;
+        for c in cs.iter().rev() {
+            let state = &c["state"];
+            if let Some(r) = state["waiting"]["reason"].as_str() {
+                reason = r.to_string();
+            } else if state["terminated"].is_object() {
+                reason = match state["terminated"]["reason"].as_str() {
+                    Some(r) => r.to_string(),
+                    None => match state["terminated"]["signal"].as_i64() {
+                        Some(s) if s != 0 => format!("Signal:{s}"),
+                        _ => format!(
+                            "ExitCode:{}",
+                            state["terminated"]["exitCode"].as_i64().unwrap_or(0)
+                        ),
+                    },
+                };
+            } else if c["ready"].as_bool() == Some(true) && state["running"].is_object() {
+                has_running = true;
+            }
+        }
+        if reason == "Completed" && has_running {
+            reason = "Running".into();
+        }
+    }
+    if obj.metadata.deletion_timestamp.is_some() {
+        reason = if status["reason"].as_str() == Some("NodeLost") {
+            "Unknown".into()
+        } else {
+            "Terminating".into()
+        };
+    }
+    reason
+}
+
+fn pod_ready_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let (r, t) = pod_ready(obj);
+    Cell::toned(
+        format!("{r}/{t}"),
+        if r == t { Tone::Normal } else { Tone::Warn },
+    )
+}
+
+fn pod_status_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let s = pod_status(obj);
+    let (r, t) = pod_ready(obj);
+    let tone = match tone_for(&s) {
+        Tone::Ok if s == "Running" && r < t => Tone::Warn,
+        Tone::Ok if s == "Completed" || s == "Succeeded" => Tone::Muted,
+        other => other,
+    };
+    Cell::toned(s, tone)
+}
+
+fn pod_restarts_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let n = pod_restarts(obj);
+    Cell::toned(n.to_string(), if n > 0 { Tone::Warn } else { Tone::Normal })
+}
+
+fn replicas_ready_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let want = obj.data["spec"]["replicas"].as_i64().unwrap_or(1);
+    let ready = i64_at(&obj.data, &["status", "readyReplicas"]);
+    Cell::toned(
+        format!("{ready}/{want}"),
+        if ready >= want { Tone::Ok } else { Tone::Warn },
+    )
+}
+
+fn node_status_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let ready = obj.data["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "Ready"))
+        .map(|c| str_at(c, &["status"]) == "True");
+    let mut text = match ready {
+        Some(true) => "Ready".to_string(),
+        Some(false) => "NotReady".to_string(),
+        None => "Unknown".to_string(),
+    };
+    if obj.data["spec"]["unschedulable"].as_bool() == Some(true) {
+        text.push_str(",SchedulingDisabled");
+    }
+    let tone = match ready {
+        Some(true) if !text.contains(',') => Tone::Ok,
+        Some(true) => Tone::Warn,
+        _ => Tone::Error,
+    };
+    Cell::toned(text, tone)
+}
+
+fn node_roles_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let roles: Vec<&str> = obj
+        .metadata
+        .labels
+        .iter()
+        .flatten()
+        .filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/"))
+        .collect();
+    Cell::new(if roles.is_empty() {
+        "<none>".to_string()
+    } else {
+        roles.join(",")
+    })
+}
+
+fn service_ports_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let ports = obj.data["spec"]["ports"].as_array().map(|ps| {
+        ps.iter()
+            .map(|p| {
+                let port = p["port"].as_i64().unwrap_or(0);
+                let proto = p["protocol"].as_str().unwrap_or("TCP");
+                match p["nodePort"].as_i64() {
+                    Some(np) => format!("{port}:{np}/{proto}"),
+                    None => format!("{port}/{proto}"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    Cell::new(
+        ports
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "<none>".into()),
+    )
+}
+
+fn external_ip_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let ing: Vec<String> = obj.data["status"]["loadBalancer"]["ingress"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| {
+                    i["ip"]
+                        .as_str()
+                        .or_else(|| i["hostname"].as_str())
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let ext: Vec<String> = obj.data["spec"]["externalIPs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let all: Vec<String> = ing.into_iter().chain(ext).collect();
+    if !all.is_empty() {
+        return Cell::new(all.join(","));
+    }
+    Cell::new(if str_at(&obj.data, &["spec", "type"]) == "LoadBalancer" {
+        "<pending>"
+    } else {
+        "<none>"
+    })
+}
+
+fn data_count_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let n = obj.data["data"].as_object().map_or(0, |m| m.len())
+        + obj.data["binaryData"].as_object().map_or(0, |m| m.len());
+    Cell::new(n.to_string())
+}
+
+fn event_last_seen_cell(obj: &DynamicObject, now: Timestamp) -> Cell {
+    let t = ["lastTimestamp", "eventTime", "firstTimestamp"]
+        .iter()
+        .find_map(|f| {
+            obj.data[*f]
+                .as_str()
+                .and_then(|s| s.parse::<Timestamp>().ok())
+        })
+        .or_else(|| obj.metadata.creation_timestamp.as_ref().map(|t| t.0));
+    Cell::new(t.map(|t| age(t, now)).unwrap_or_default())
+}
+
+fn event_type_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let t = str_at(&obj.data, &["type"]).to_string();
+    let tone = if t == "Warning" {
+        Tone::Warn
+    } else {
+        Tone::Normal
+    };
+    Cell::toned(t, tone)
+}
+
+fn event_object_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let io = &obj.data["involvedObject"];
+    let io = if io.is_object() {
+        io
+    } else {
+        &obj.data["regarding"]
+    };
+    Cell::new(format!(
+        "{}/{}",
+        str_at(io, &["kind"]).to_ascii_lowercase(),
+        str_at(io, &["name"])
+    ))
+}
+
+fn job_completions_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    let want = obj.data["spec"]["completions"].as_i64().unwrap_or(1);
+    let done = i64_at(&obj.data, &["status", "succeeded"]);
+    Cell::toned(
+        format!("{done}/{want}"),
+        if done >= want { Tone::Ok } else { Tone::Normal },
+    )
+}
+
+fn crd_name_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+    Cell::new(str_at(&obj.data, &["spec", "group"]).to_string())
+}
+
+/// Built-in columns (between NAME and AGE) of common kinds, by `plural.group`.
+fn builtin_columns(full_name: &str) -> Option<Vec<Column>> {
+    use ColumnKind::Builtin;
+    let b = |n: &str, f: fn(&DynamicObject, Timestamp) -> Cell| Column::new(n, Builtin(f));
+    let p = Column::path;
+    Some(match full_name {
+        "pods" => vec![
+            b("READY", pod_ready_cell),
+            b("STATUS", pod_status_cell),
+            b("RESTARTS", pod_restarts_cell),
+            p("IP", ".status.podIP"),
+            p("NODE", ".spec.nodeName"),
+        ],
+        "deployments.apps" => vec![
+            b("READY", replicas_ready_cell),
+            p("UP-TO-DATE", ".status.updatedReplicas"),
+            p("AVAILABLE", ".status.availableReplicas"),
+        ],
+        "statefulsets.apps" => vec![b("READY", replicas_ready_cell)],
+        "replicasets.apps" => vec![
+            p("DESIRED", ".spec.replicas"),
+            p("CURRENT", ".status.replicas"),
+            p("READY", ".status.readyReplicas"),
+        ],
+        "daemonsets.apps" => vec![
+            p("DESIRED", ".status.desiredNumberScheduled"),
+            p("CURRENT", ".status.currentNumberScheduled"),
+            p("READY", ".status.numberReady"),
+            p("UP-TO-DATE", ".status.updatedNumberScheduled"),
+            p("AVAILABLE", ".status.numberAvailable"),
+        ],
+        "nodes" => vec![
+            b("STATUS", node_status_cell),
+            b("ROLES", node_roles_cell),
+            p("VERSION", ".status.nodeInfo.kubeletVersion"),
+            p(
+                "INTERNAL-IP",
+                r#".status.addresses[?(@.type=="InternalIP")].address"#,
+            ),
+        ],
+        "services" => vec![
+            p("TYPE", ".spec.type"),
+            p("CLUSTER-IP", ".spec.clusterIP"),
+            b("EXTERNAL-IP", external_ip_cell),
+            b("PORT(S)", service_ports_cell),
+        ],
+        "namespaces" => vec![p("STATUS", ".status.phase")],
+        "configmaps" => vec![b("DATA", data_count_cell)],
+        "secrets" => vec![p("TYPE", ".type"), b("DATA", data_count_cell)],
+        "events" => vec![
+            b("LAST SEEN", event_last_seen_cell),
+            b("TYPE", event_type_cell),
+            p("REASON", ".reason"),
+            b("OBJECT", event_object_cell),
+            p("MESSAGE", ".message"),
+        ],
+        "persistentvolumeclaims" => vec![
+            p("STATUS", ".status.phase"),
+            p("VOLUME", ".spec.volumeName"),
+            p("CAPACITY", ".status.capacity.storage"),
+            p("STORAGECLASS", ".spec.storageClassName"),
+        ],
+        "persistentvolumes" => vec![
+            p("CAPACITY", ".spec.capacity.storage"),
+            p("RECLAIM POLICY", ".spec.persistentVolumeReclaimPolicy"),
+            p("STATUS", ".status.phase"),
+            p("STORAGECLASS", ".spec.storageClassName"),
+        ],
+        "jobs.batch" => vec![b("COMPLETIONS", job_completions_cell)],
+        "cronjobs.batch" => vec![
+            p("SCHEDULE", ".spec.schedule"),
+            p("SUSPEND", ".spec.suspend"),
+            p("ACTIVE", ".status.active[*].name"),
+        ],
+        "ingresses.networking.k8s.io" => vec![
+            p("CLASS", ".spec.ingressClassName"),
+            p("HOSTS", ".spec.rules[*].host"),
+            p("ADDRESS", ".status.loadBalancer.ingress[*].ip"),
+        ],
+        "customresourcedefinitions.apiextensions.k8s.io" => vec![b("GROUP", crd_name_cell)],
+        "serviceaccounts" | "endpoints" => vec![],
+        _ => return None,
+    })
+}
+
+/// The columns of a kind's table. `all_namespaces` adds NAMESPACE first for namespaced kinds.
+pub fn columns_for(kind: &ResourceKind, all_namespaces: bool) -> Vec<Column> {
+    let mut cols = Vec::new();
+    if kind.namespaced && all_namespaces {
+        cols.push(Column::new("NAMESPACE", ColumnKind::Namespace));
+    }
+    cols.push(Column::new("NAME", ColumnKind::Name));
+    let mut has_age = false;
+    if let Some(builtin) = builtin_columns(&kind.full_name()) {
+        cols.extend(builtin);
+    } else {
+        for pc in kind.printer_columns.iter().filter(|c| c.priority == 0) {
+            let name = pc.name.to_ascii_uppercase();
+            if pc.type_ == "date"
+                && pc
+                    .json_path
+                    .trim_start_matches('{')
+                    .starts_with(".metadata.creationTimestamp")
+            {
+                has_age = true;
+                cols.push(Column::new(&name, ColumnKind::Age));
+                continue;
+            }
+            match JsonPath::parse(&pc.json_path) {
+                Ok(path) => cols.push(Column::new(
+                    &name,
+                    ColumnKind::Path {
+                        path,
+                        date: pc.type_ == "date",
+                        toned: is_status_like(&name),
+                    },
+                )),
+                Err(e) => tracing::warn!("printer column {} of {}: {e}", pc.name, kind.full_name()),
+            }
+        }
+    }
+    if !has_age {
+        cols.push(Column::new("AGE", ColumnKind::Age));
+    }
+    cols
+}
+
+/// The text a filter matches against: every cell except ages.
+pub fn row_text(cols: &[Column], obj: &DynamicObject, now: Timestamp) -> String {
+    cols.iter()
+        .filter(|c| !matches!(c.kind, ColumnKind::Age))
+        .map(|c| c.cell(obj, now).text)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A field of an object by a dotted path, for field selectors (`spec.nodeName`).
+pub fn field_value(obj: &DynamicObject, dotted: &str) -> String {
+    match dotted {
+        "metadata.name" => obj.metadata.name.clone().unwrap_or_default(),
+        "metadata.namespace" => obj.metadata.namespace.clone().unwrap_or_default(),
+        _ => {
+            let mut x = &obj.data;
+            for p in dotted.split('.') {
+                x = &x[p];
+            }
+            scalar_text(x)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{Catalog, PrinterColumn};
+
+    fn obj(v: serde_json::Value) -> DynamicObject {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ages_like_kubectl() {
+        let now = ts("2025-01-10T12:00:00Z");
+        let cases = [
+            (5, "5s"),
+            (119, "119s"),
+            (200, "3m20s"),
+            (600, "10m"),
+            (2 * 3600, "120m"),
+            (5 * 3600 + 180, "5h3m"),
+            (20 * 3600, "20h"),
+            (3 * 86400 + 4 * 3600, "3d4h"),
+            (45 * 86400, "45d"),
+            (800 * 86400, "2y70d"),
+        ];
+        for (secs, want) in cases {
+            let since = Timestamp::from_second(now.as_second() - secs).unwrap();
+            assert_eq!(age(since, now), want, "{secs}s");
+        }
+    }
+
+    #[test]
+    fn pod_columns() {
+        let kind = Catalog::builtin().resolve("pods").unwrap();
+        let cols = columns_for(&kind, true);
+        let names: Vec<_> = cols.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "NAMESPACE",
+                "NAME",
+                "READY",
+                "STATUS",
+                "RESTARTS",
+                "IP",
+                "NODE",
+                "AGE"
+            ]
+        );
+        let pod = obj(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-1", "namespace": "shop", "creationTimestamp": "2025-01-10T11:00:00Z"},
+            "spec": {"nodeName": "n1", "containers": [{"name": "a"}, {"name": "b"}]},
+            "status": {"phase": "Running", "podIP": "10.0.0.5", "containerStatuses": [
+                {"name": "a", "ready": true, "restartCount": 2, "state": {"running": {}}},
+                {"name": "b", "ready": false, "restartCount": 1, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}
+        }));
+        let now = ts("2025-01-10T12:00:00Z");
+        let cells: Vec<Cell> = cols.iter().map(|c| c.cell(&pod, now)).collect();
+        let texts: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "shop",
+                "web-1",
+                "1/2",
+                "CrashLoopBackOff",
+                "3",
+                "10.0.0.5",
+                "n1",
+                "60m"
+            ]
+        );
+        assert_eq!(cells[3].tone, Tone::Error);
+        assert_eq!(cells[2].tone, Tone::Warn);
+    }
+
+    #[test]
+    fn pod_status_variants() {
+        let base = |status: serde_json::Value, deleting: bool| {
+            let mut v = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                "spec": {"containers": [{"name": "a"}]}, "status": status});
+            if deleting {
+                v["metadata"]["deletionTimestamp"] = "2025-01-01T00:00:00Z".into();
+            }
+            pod_status(&obj(v))
+        };
+        assert_eq!(
+            base(serde_json::json!({"phase": "Pending"}), false),
+            "Pending"
+        );
+        assert_eq!(
+            base(serde_json::json!({"phase": "Running"}), true),
+            "Terminating"
+        );
+        assert_eq!(
+            base(
+                serde_json::json!({"phase": "Pending", "initContainerStatuses": [{"state": {"running": {}}}]}),
+                false
+            ),
+            "Init:0/1"
+        );
+        assert_eq!(
+            base(
+                serde_json::json!({"phase": "Failed", "containerStatuses": [{"state": {"terminated": {"exitCode": 137}}}]}),
+                false
+            ),
+            "ExitCode:137"
+        );
+        assert_eq!(
+            base(
+                serde_json::json!({"phase": "Succeeded", "containerStatuses": [{"state": {"terminated": {"reason": "Completed", "exitCode": 0}}}]}),
+                false
+            ),
+            "Completed"
+        );
+    }
+
+    #[test]
+    fn crd_printer_columns() {
+        let mut kind = (*Catalog::builtin().resolve("pods").unwrap()).clone();
+        kind.group = "argoproj.io".into();
+        kind.plural = "applications".into();
+        kind.printer_columns = vec![
+            PrinterColumn {
+                name: "Sync Status".into(),
+                json_path: ".status.sync.status".into(),
+                type_: "string".into(),
+                priority: 0,
+            },
+            PrinterColumn {
+                name: "Health Status".into(),
+                json_path: ".status.health.status".into(),
+                type_: "string".into(),
+                priority: 0,
+            },
+            PrinterColumn {
+                name: "Revision".into(),
+                json_path: ".status.sync.revision".into(),
+                type_: "string".into(),
+                priority: 10,
+            },
+            PrinterColumn {
+                name: "Age".into(),
+                json_path: ".metadata.creationTimestamp".into(),
+                type_: "date".into(),
+                priority: 0,
+            },
+        ];
+        let cols = columns_for(&kind, false);
+        let names: Vec<_> = cols.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["NAME", "SYNC STATUS", "HEALTH STATUS", "AGE"]);
+        let app = obj(
+            serde_json::json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": "cnpg", "namespace": "argocd", "creationTimestamp": "2025-01-10T11:59:00Z"},
+            "status": {"sync": {"status": "OutOfSync"}, "health": {"status": "Degraded"}}}),
+        );
+        let now = ts("2025-01-10T12:00:00Z");
+        let cells: Vec<Cell> = cols.iter().map(|c| c.cell(&app, now)).collect();
+        assert_eq!(cells[1], Cell::toned("OutOfSync", Tone::Warn));
+        assert_eq!(cells[2], Cell::toned("Degraded", Tone::Error));
+        assert_eq!(cells[3].text, "60s");
+    }
+
+    #[test]
+    fn unknown_kind_gets_name_and_age() {
+        let mut kind = (*Catalog::builtin().resolve("pods").unwrap()).clone();
+        kind.plural = "widgets".into();
+        kind.group = "example.com".into();
+        let names: Vec<_> = columns_for(&kind, false)
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        assert_eq!(names, ["NAME", "AGE"]);
+    }
+}

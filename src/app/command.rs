@@ -1,0 +1,194 @@
+//! The `:` command line: parsing and tab completion.
+
+use crate::sources::Catalog;
+
+/// A parsed command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    Help,
+    /// `:ctx` lists contexts; `:ctx name` switches.
+    Context(Option<String>),
+    /// `:ns` lists namespaces; `:ns name` (or `all`, `-A`) switches.
+    Namespace(Option<NsArg>),
+    /// A kind's table, optionally in another namespace.
+    Kind {
+        name: String,
+        namespace: Option<NsArg>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NsArg {
+    All,
+    Named(String),
+}
+
+impl NsArg {
+    fn parse(s: &str) -> NsArg {
+        match s {
+            "all" | "-A" | "*" | "--all-namespaces" => NsArg::All,
+            other => NsArg::Named(other.to_string()),
+        }
+    }
+}
+
+const BUILTINS: &[&str] = &["q", "quit", "q!", "help", "ctx", "context", "ns"];
+
+pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
+    let mut words = input.split_whitespace();
+    let Some(first) = words.next() else {
+        return Err(String::new());
+    };
+    let arg = words.next().map(str::to_string);
+    if let Some(extra) = words.next() {
+        return Err(format!("unexpected {extra:?} in :{input}"));
+    }
+    let cmd = first.trim_start_matches(':').to_ascii_lowercase();
+    Ok(match cmd.as_str() {
+        "q" | "quit" | "q!" | "exit" => Command::Quit,
+        "help" | "?" => Command::Help,
+        "ctx" | "context" | "contexts" => Command::Context(arg),
+        "ns" if arg.is_some() => Command::Namespace(arg.as_deref().map(NsArg::parse)),
+        "ns" => Command::Namespace(None),
+        word => match catalog.resolve(word) {
+            Some(kind) => Command::Kind {
+                name: kind.full_name(),
+                namespace: arg.as_deref().map(NsArg::parse),
+            },
+            None => {
+                return Err(format!(
+                    "unknown command or resource {word:?} (tab completes, ? lists keys)"
+                ));
+            }
+        },
+    })
+}
+
+/// Candidate completions of the whole line, sorted, best first.
+pub fn completions(
+    input: &str,
+    catalog: &Catalog,
+    contexts: &[String],
+    namespaces: &[String],
+) -> Vec<String> {
+    let trailing_space = input.ends_with(' ');
+    let words: Vec<&str> = input.split_whitespace().collect();
+    match (words.as_slice(), trailing_space) {
+        ([], _) => Vec::new(),
+        ([w], false) => {
+            let w = w.to_ascii_lowercase();
+            let mut all: Vec<String> = catalog.words();
+            all.extend(BUILTINS.iter().map(|s| s.to_string()));
+            let mut out: Vec<String> = all
+                .into_iter()
+                .filter(|c| c.starts_with(&w) && *c != w)
+                .collect();
+            out.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+            out.dedup();
+            out
+        }
+        ([cmd], true) | ([cmd, _], false) => {
+            let partial = if trailing_space { "" } else { words[1] };
+            let pool: Vec<String> = match cmd.to_ascii_lowercase().as_str() {
+                "ctx" | "context" => contexts.to_vec(),
+                _ => {
+                    let mut ns = namespaces.to_vec();
+                    ns.push("all".into());
+                    ns
+                }
+            };
+            let mut out: Vec<String> = pool
+                .into_iter()
+                .filter(|c| c.starts_with(partial) && c != partial)
+                .map(|c| format!("{cmd} {c}"))
+                .collect();
+            out.sort();
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The longest common prefix of the candidates.
+pub fn common_prefix(candidates: &[String]) -> String {
+    let Some(first) = candidates.first() else {
+        return String::new();
+    };
+    let mut len = first.len();
+    for c in &candidates[1..] {
+        len = len.min(
+            first
+                .bytes()
+                .zip(c.bytes())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
+    first[..len].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        let c = Catalog::builtin();
+        assert_eq!(parse("q", &c), Ok(Command::Quit));
+        assert_eq!(parse("quit", &c), Ok(Command::Quit));
+        assert_eq!(parse("ctx", &c), Ok(Command::Context(None)));
+        assert_eq!(
+            parse("ctx prod", &c),
+            Ok(Command::Context(Some("prod".into())))
+        );
+        assert_eq!(parse("ns", &c), Ok(Command::Namespace(None)));
+        assert_eq!(
+            parse("ns kube-system", &c),
+            Ok(Command::Namespace(Some(NsArg::Named("kube-system".into()))))
+        );
+        assert_eq!(
+            parse("ns all", &c),
+            Ok(Command::Namespace(Some(NsArg::All)))
+        );
+        assert_eq!(
+            parse("po", &c),
+            Ok(Command::Kind {
+                name: "pods".into(),
+                namespace: None
+            })
+        );
+        assert_eq!(
+            parse("deploy -A", &c),
+            Ok(Command::Kind {
+                name: "deployments.apps".into(),
+                namespace: Some(NsArg::All)
+            })
+        );
+        assert!(parse("bogus", &c).unwrap_err().contains("bogus"));
+        assert!(parse("po a b", &c).is_err());
+    }
+
+    #[test]
+    fn completes() {
+        let c = Catalog::builtin();
+        let got = completions("dep", &c, &[], &[]);
+        assert_eq!(got.first().map(String::as_str), Some("deploy"));
+        assert!(got.contains(&"deployments".to_string()));
+        assert!(got.contains(&"deployments.apps".to_string()));
+        assert_eq!(common_prefix(&got), "deploy");
+        let ctx = vec!["prod".to_string(), "staging".to_string()];
+        assert_eq!(
+            completions("ctx ", &c, &ctx, &[]),
+            vec!["ctx prod", "ctx staging"]
+        );
+        assert_eq!(completions("ctx st", &c, &ctx, &[]), vec!["ctx staging"]);
+        let ns = vec!["kube-system".to_string(), "shop".to_string()];
+        assert_eq!(completions("ns k", &c, &[], &ns), vec!["ns kube-system"]);
+        assert_eq!(completions("po s", &c, &[], &ns), vec!["po shop"]);
+        assert!(completions("", &c, &[], &[]).is_empty());
+    }
+}

@@ -1,0 +1,393 @@
+//! A `kubectl describe`-like text built from an object and the events about it.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+use super::columns::{age, pod_status};
+use super::jsonpath::scalar_text;
+use crate::sources::ResourceKind;
+
+const LABEL_W: usize = 16;
+
+fn field(out: &mut Vec<String>, label: &str, value: &str) {
+    out.push(format!("{:<w$}{value}", format!("{label}:"), w = LABEL_W));
+}
+
+fn map_field(
+    out: &mut Vec<String>,
+    label: &str,
+    map: Option<&std::collections::BTreeMap<String, String>>,
+) {
+    match map.filter(|m| !m.is_empty()) {
+        None => field(out, label, "<none>"),
+        Some(m) => {
+            for (i, (k, v)) in m.iter().enumerate() {
+                let v = if v.len() > 120 {
+                    format!("{}…", &v[..v.floor_char_boundary(120)])
+                } else {
+                    v.clone()
+                };
+                if i == 0 {
+                    field(out, label, &format!("{k}={v}"));
+                } else {
+                    out.push(format!("{:LABEL_W$}{k}={v}", ""));
+                }
+            }
+        }
+    }
+}
+
+/// Renders a JSON value as an indented tree (`key: value`, `- item`).
+fn tree(out: &mut Vec<String>, v: &Value, indent: usize) {
+    let pad = " ".repeat(indent);
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                match x {
+                    Value::Object(m) if !m.is_empty() => {
+                        out.push(format!("{pad}{k}:"));
+                        tree(out, x, indent + 2);
+                    }
+                    Value::Array(a) if !a.is_empty() => {
+                        out.push(format!("{pad}{k}:"));
+                        tree(out, x, indent + 2);
+                    }
+                    other => out.push(format!("{pad}{k}: {}", short(other))),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match item {
+                    Value::Object(_) | Value::Array(_) => {
+                        let mut sub = Vec::new();
+                        tree(&mut sub, item, indent + 2);
+                        for (i, line) in sub.into_iter().enumerate() {
+                            if i == 0 {
+                                out.push(format!("{pad}- {}", line.trim_start()));
+                            } else {
+                                out.push(line);
+                            }
+                        }
+                    }
+                    other => out.push(format!("{pad}- {}", short(other))),
+                }
+            }
+        }
+        other => out.push(format!("{pad}{}", short(other))),
+    }
+}
+
+fn short(v: &Value) -> String {
+    match v {
+        Value::Object(m) if m.is_empty() => "{}".into(),
+        Value::Array(a) if a.is_empty() => "[]".into(),
+        other => scalar_text(other),
+    }
+}
+
+fn container_state(state: &Value) -> String {
+    if let Some(r) = state.get("running") {
+        return format!(
+            "Running (started {})",
+            r["startedAt"].as_str().unwrap_or("?")
+        );
+    }
+    if let Some(w) = state.get("waiting") {
+        return format!("Waiting ({})", w["reason"].as_str().unwrap_or("?"));
+    }
+    if let Some(t) = state.get("terminated") {
+        return format!(
+            "Terminated ({}, exit code {})",
+            t["reason"].as_str().unwrap_or("?"),
+            t["exitCode"].as_i64().unwrap_or(0)
+        );
+    }
+    "<unknown>".into()
+}
+
+fn describe_pod(out: &mut Vec<String>, obj: &DynamicObject) {
+    let spec = &obj.data["spec"];
+    let status = &obj.data["status"];
+    field(out, "Node", spec["nodeName"].as_str().unwrap_or("<none>"));
+    field(out, "Status", &pod_status(obj));
+    field(out, "IP", status["podIP"].as_str().unwrap_or("<none>"));
+    field(
+        out,
+        "QoS Class",
+        status["qosClass"].as_str().unwrap_or("<none>"),
+    );
+    if let Some(sa) = spec["serviceAccountName"].as_str() {
+        field(out, "Service Acct", sa);
+    }
+    let statuses = status["containerStatuses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (title, key) in [
+        ("Init Containers", "initContainers"),
+        ("Containers", "containers"),
+    ] {
+        let Some(containers) = spec[key].as_array().filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        out.push(format!("{title}:"));
+        let statuses = if key == "containers" {
+            statuses.clone()
+        } else {
+            status["initContainerStatuses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        };
+        for c in containers {
+            let name = c["name"].as_str().unwrap_or("?");
+            out.push(format!("  {name}:"));
+            out.push(format!(
+                "    Image:      {}",
+                c["image"].as_str().unwrap_or("?")
+            ));
+            if let Some(ports) = c["ports"].as_array() {
+                let p: Vec<String> = ports
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}/{}",
+                            p["containerPort"],
+                            p["protocol"].as_str().unwrap_or("TCP")
+                        )
+                    })
+                    .collect();
+                out.push(format!("    Ports:      {}", p.join(", ")));
+            }
+            if let Some(st) = statuses.iter().find(|s| s["name"].as_str() == Some(name)) {
+                out.push(format!("    State:      {}", container_state(&st["state"])));
+                if st["lastState"].as_object().is_some_and(|m| !m.is_empty()) {
+                    out.push(format!(
+                        "    Last State: {}",
+                        container_state(&st["lastState"])
+                    ));
+                }
+                out.push(format!(
+                    "    Ready:      {}",
+                    st["ready"].as_bool().unwrap_or(false)
+                ));
+                out.push(format!(
+                    "    Restarts:   {}",
+                    st["restartCount"].as_i64().unwrap_or(0)
+                ));
+            }
+        }
+    }
+    if let Some(conds) = status["conditions"].as_array().filter(|c| !c.is_empty()) {
+        out.push("Conditions:".into());
+        out.push("  Type              Status".into());
+        for c in conds {
+            out.push(format!(
+                "  {:<18}{}",
+                c["type"].as_str().unwrap_or("?"),
+                c["status"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+}
+
+/// Whether an event is about this object.
+pub fn event_is_about(ev: &DynamicObject, kind: &ResourceKind, obj: &DynamicObject) -> bool {
+    let io = &ev.data["involvedObject"];
+    let io = if io.is_object() {
+        io
+    } else {
+        &ev.data["regarding"]
+    };
+    io["name"].as_str() == obj.metadata.name.as_deref()
+        && io["kind"].as_str() == Some(kind.kind.as_str())
+        && (obj.metadata.namespace.is_none()
+            || io["namespace"].as_str() == obj.metadata.namespace.as_deref())
+}
+
+fn event_time(ev: &DynamicObject) -> Option<Timestamp> {
+    ["lastTimestamp", "eventTime", "firstTimestamp"]
+        .iter()
+        .find_map(|f| {
+            ev.data[*f]
+                .as_str()
+                .and_then(|s| s.parse::<Timestamp>().ok())
+        })
+        .or_else(|| ev.metadata.creation_timestamp.as_ref().map(|t| t.0))
+}
+
+/// The describe text. `events` are all events of the namespace (filtered here), or `None`
+/// while they are loading.
+pub fn describe(
+    kind: &ResourceKind,
+    obj: &DynamicObject,
+    events: Option<&[Arc<DynamicObject>]>,
+    now: Timestamp,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let meta = &obj.metadata;
+    field(&mut out, "Name", meta.name.as_deref().unwrap_or(""));
+    if let Some(ns) = &meta.namespace {
+        field(&mut out, "Namespace", ns);
+    }
+    field(
+        &mut out,
+        "Kind",
+        &format!("{} ({})", kind.kind, kind.api_version()),
+    );
+    map_field(&mut out, "Labels", meta.labels.as_ref());
+    let annotations = meta.annotations.as_ref().map(|a| {
+        a.iter()
+            .filter(|(k, _)| k.as_str() != "kubectl.kubernetes.io/last-applied-configuration")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    });
+    map_field(&mut out, "Annotations", annotations.as_ref());
+    if let Some(t) = &meta.creation_timestamp {
+        field(
+            &mut out,
+            "Created",
+            &format!("{} ({} ago)", t.0, age(t.0, now)),
+        );
+    }
+    if let Some(owners) = meta.owner_references.as_ref().filter(|o| !o.is_empty()) {
+        let o: Vec<String> = owners
+            .iter()
+            .map(|o| format!("{}/{}", o.kind, o.name))
+            .collect();
+        field(&mut out, "Controlled By", &o.join(", "));
+    }
+    if kind.full_name() == "pods" {
+        describe_pod(&mut out, obj);
+    } else if let Value::Object(map) = &obj.data {
+        for (k, v) in map {
+            if k == "apiVersion" || k == "kind" {
+                continue;
+            }
+            let mut title: Vec<char> = k.chars().collect();
+            if let Some(f) = title.first_mut() {
+                *f = f.to_ascii_uppercase();
+            }
+            let title: String = title.into_iter().collect();
+            match v {
+                Value::Object(m) if !m.is_empty() => {
+                    out.push(format!("{title}:"));
+                    tree(&mut out, v, 2);
+                }
+                Value::Array(a) if !a.is_empty() => {
+                    out.push(format!("{title}:"));
+                    tree(&mut out, v, 2);
+                }
+                other => field(&mut out, &title, &short(other)),
+            }
+        }
+    }
+    match events {
+        None => out.push("Events:       <loading>".into()),
+        Some(all) => {
+            let mut mine: Vec<&Arc<DynamicObject>> = all
+                .iter()
+                .filter(|e| event_is_about(e, kind, obj))
+                .collect();
+            if mine.is_empty() {
+                out.push("Events:       <none>".into());
+            } else {
+                mine.sort_by_key(|e| event_time(e));
+                out.push("Events:".into());
+                out.push(format!(
+                    "  {:<8} {:<20} {:<6} {:<20} Message",
+                    "Type", "Reason", "Age", "From"
+                ));
+                out.push(format!(
+                    "  {:<8} {:<20} {:<6} {:<20} -------",
+                    "----", "------", "---", "----"
+                ));
+                for e in mine {
+                    let from = e.data["source"]["component"]
+                        .as_str()
+                        .or_else(|| e.data["reportingComponent"].as_str())
+                        .unwrap_or("");
+                    out.push(format!(
+                        "  {:<8} {:<20} {:<6} {:<20} {}",
+                        e.data["type"].as_str().unwrap_or(""),
+                        e.data["reason"].as_str().unwrap_or(""),
+                        event_time(e).map(|t| age(t, now)).unwrap_or_default(),
+                        from,
+                        e.data["message"].as_str().unwrap_or("").replace('\n', " ")
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The YAML view text (without `managedFields`, as k9s shows it).
+pub fn yaml(obj: &DynamicObject) -> Vec<String> {
+    let mut o = obj.clone();
+    o.metadata.managed_fields = None;
+    match serde_saphyr::to_string(&o) {
+        Ok(s) => s.lines().map(str::to_string).collect(),
+        Err(e) => vec![format!("cannot render YAML: {e}")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::Catalog;
+
+    fn obj(v: serde_json::Value) -> DynamicObject {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn describes_a_deployment_with_events() {
+        let kind = Catalog::builtin().resolve("deploy").unwrap();
+        let d = obj(
+            serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}, "creationTimestamp": "2025-01-10T11:00:00Z"},
+            "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "a", "image": "nginx"}]}}},
+            "status": {"readyReplicas": 2}}),
+        );
+        let ev = Arc::new(obj(serde_json::json!({"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": "web.1", "namespace": "shop"},
+            "involvedObject": {"kind": "Deployment", "name": "web", "namespace": "shop"},
+            "type": "Normal", "reason": "ScalingReplicaSet", "message": "Scaled up to 2",
+            "lastTimestamp": "2025-01-10T11:58:00Z", "source": {"component": "deployment-controller"}})));
+        let other = Arc::new(obj(serde_json::json!({"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": "db.1", "namespace": "shop"},
+            "involvedObject": {"kind": "Deployment", "name": "db", "namespace": "shop"}, "reason": "X"})));
+        let now: Timestamp = "2025-01-10T12:00:00Z".parse().unwrap();
+        let text = describe(&kind, &d, Some(&[ev, other]), now).join("\n");
+        assert!(text.contains("Name:           web"), "{text}");
+        assert!(text.contains("Labels:         app=web"), "{text}");
+        assert!(text.contains("Spec:\n  replicas: 2"), "{text}");
+        assert!(
+            text.contains("      - name: a\n        image: nginx") || text.contains("- name: a"),
+            "{text}"
+        );
+        assert!(text.contains("ScalingReplicaSet"), "{text}");
+        assert!(!text.contains("db.1") && !text.contains(" X "), "{text}");
+        assert!(
+            describe(&kind, &d, None, now)
+                .last()
+                .unwrap()
+                .contains("<loading>")
+        );
+    }
+
+    #[test]
+    fn yaml_drops_managed_fields() {
+        let d = obj(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "managedFields": [{"manager": "kubectl"}]}, "data": {"k": "v"}}));
+        let text = yaml(&d).join("\n");
+        assert!(text.contains("name: c"), "{text}");
+        assert!(!text.contains("managedFields"), "{text}");
+        assert!(text.contains("k: v"), "{text}");
+    }
+}

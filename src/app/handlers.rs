@@ -1,0 +1,780 @@
+//! Action handling: what each [`Action`] does to the state, per focused view.
+
+use std::collections::VecDeque;
+
+use super::action::{Action, Context};
+use super::command::{self, Command, NsArg};
+use super::drill::{Drill, drill};
+use super::filter::Filter;
+use super::prompt::{Prompt, PromptKind};
+use super::strings;
+use super::view::{
+    ContainersView, ContextsView, Cursor, HelpView, LogStatus, LogsView, ObjSource, TextMode,
+    TextView, View,
+};
+use super::{App, Dialog, Level, WatchStatus};
+use crate::sources::{LogRequest, ObjectTarget, Request, WatchSpec};
+
+/// One line of the generated help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelpLine {
+    Section(String),
+    Binding {
+        keys: String,
+        desc: String,
+        action: String,
+    },
+    Text(String, String),
+    Problem(String),
+}
+
+const SCALABLE: &[&str] = &["deployments.apps", "statefulsets.apps", "replicasets.apps"];
+const RESTARTABLE: &[&str] = &["deployments.apps", "statefulsets.apps", "daemonsets.apps"];
+
+impl App {
+    pub(super) fn handle_action(&mut self, a: Action) -> Option<Action> {
+        if self.dialog.is_some() {
+            self.dialog_action(a);
+            return None;
+        }
+        if self.prompt.is_some() {
+            self.prompt_action(a);
+            return None;
+        }
+        match a {
+            Action::Quit => self.quit = true,
+            Action::Back => self.back(),
+            Action::Help => {
+                if matches!(self.top(), Some(View::Help(_))) {
+                    self.pop_view();
+                } else {
+                    let context = self.top_context();
+                    self.stack.push(View::Help(HelpView { context, scroll: 0 }));
+                }
+            }
+            Action::Command => self.open_prompt(Prompt::new(PromptKind::Command, "")),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.list_height().max(2) as isize - 1)),
+            Action::PageDown => self.move_by(self.list_height().max(2) as isize - 1),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Select => self.select(),
+            Action::Filter => {
+                let text = match self.top() {
+                    Some(View::Table(t)) => Some(t.filter_text.clone()),
+                    Some(View::Logs(l)) => Some(l.filter_text.clone()),
+                    _ => None,
+                };
+                if let Some(text) = text {
+                    self.open_prompt(Prompt::new(PromptKind::Filter, &text));
+                }
+            }
+            Action::Search => {
+                if let Some(View::Text(t)) = self.top() {
+                    let text = t.search.clone().unwrap_or_default();
+                    self.open_prompt(Prompt::new(PromptKind::Search, &text));
+                }
+            }
+            Action::SearchNext => self.jump_match(1),
+            Action::SearchPrev => self.jump_match(-1),
+            Action::Describe => self.open_text(TextMode::Describe),
+            Action::Yaml => self.open_text(TextMode::Yaml),
+            Action::Logs => self.open_logs_from_selection(false),
+            Action::LogsPrevious => self.open_logs_from_selection(true),
+            Action::Delete | Action::Restart | Action::Scale => self.mutate(a),
+            Action::ToggleWrap => match self.stack.last_mut() {
+                Some(View::Text(t)) => t.wrap = !t.wrap,
+                Some(View::Logs(l)) => l.wrap = !l.wrap,
+                _ => {}
+            },
+            Action::ToggleFollow => {
+                let h = self.text_height();
+                if let Some(View::Logs(l)) = self.stack.last_mut() {
+                    l.follow = !l.follow;
+                    if l.follow {
+                        l.scroll = l.visible().count().saturating_sub(h);
+                    }
+                }
+            }
+            Action::ToggleTimestamps => {
+                if let Some(View::Logs(l)) = self.stack.last_mut() {
+                    l.timestamps = !l.timestamps;
+                }
+            }
+            Action::TogglePrevious => self.toggle_previous(),
+            Action::Confirm
+            | Action::Cancel
+            | Action::Submit
+            | Action::Complete
+            | Action::HistoryPrev
+            | Action::HistoryNext
+            | Action::DeleteBack
+            | Action::DeleteForward
+            | Action::CursorLeft
+            | Action::CursorRight
+            | Action::CursorHome
+            | Action::CursorEnd
+            | Action::ClearLine => {}
+        }
+        None
+    }
+
+    fn back(&mut self) {
+        let root = self.stack.len() == 1;
+        match self.stack.last_mut() {
+            Some(View::Table(t)) if root && !t.filter.is_none() => {
+                t.filter = Filter::None;
+                t.filter_text.clear();
+                self.refresh_view(0);
+            }
+            _ => self.pop_view(),
+        }
+    }
+
+    fn open_prompt(&mut self, p: Prompt) {
+        self.prompt = Some(p);
+        self.refit();
+    }
+
+    fn close_prompt(&mut self) {
+        self.prompt = None;
+        self.refit();
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let list_h = self.list_height();
+        let text_h = self.text_height();
+        let help_len = self.help_lines(self.help_context()).len();
+        let clamp = |pos: usize, len: usize, h: usize| -> usize {
+            let max = len.saturating_sub(h) as isize;
+            (pos as isize).saturating_add(delta).clamp(0, max.max(0)) as usize
+        };
+        match self.stack.last_mut() {
+            Some(View::Table(t)) => {
+                let len = t.rows.len();
+                t.cursor.step(delta, len, list_h);
+            }
+            Some(View::Containers(c)) => {
+                let len = c.rows.len();
+                c.cursor.step(delta, len, list_h);
+            }
+            Some(View::Contexts(c)) => {
+                let len = c.names.len();
+                c.cursor.step(delta, len, list_h);
+            }
+            Some(View::Text(t)) => t.scroll = clamp(t.scroll, t.lines.len(), text_h),
+            Some(View::Help(h)) => h.scroll = clamp(h.scroll, help_len, text_h),
+            Some(View::Logs(l)) => {
+                let n = l.visible().count();
+                l.scroll = clamp(l.scroll, n, text_h);
+                l.follow = l.scroll + text_h >= n;
+            }
+            None => {}
+        }
+    }
+
+    fn help_context(&self) -> Context {
+        match self.top() {
+            Some(View::Help(h)) => h.context,
+            _ => self.top_context(),
+        }
+    }
+
+    fn select(&mut self) {
+        match self.top() {
+            Some(View::Table(t)) => {
+                let Some(obj) = t.selected().cloned() else {
+                    return self.flash(strings::NOTHING_SELECTED, Level::Warn);
+                };
+                let kind = t.kind().clone();
+                let spec = t.spec.clone();
+                match drill(&kind, &obj) {
+                    Drill::Table {
+                        kind: target,
+                        namespace,
+                        labels,
+                        fields,
+                        title,
+                    } => {
+                        if let Some(k) = self.catalog.resolve(&target) {
+                            self.open_table(k, Some(namespace), labels, fields, Some(title), true);
+                        }
+                    }
+                    Drill::Containers => {
+                        let source = ObjSource {
+                            spec,
+                            namespace: obj.metadata.namespace.clone(),
+                            name: obj.metadata.name.clone().unwrap_or_default(),
+                        };
+                        self.stack.push(View::Containers(ContainersView {
+                            source,
+                            rows: Vec::new(),
+                            cursor: Cursor::default(),
+                            missing: false,
+                        }));
+                        let i = self.stack.len() - 1;
+                        self.refresh_view(i);
+                    }
+                    Drill::Describe => self.open_text(TextMode::Describe),
+                }
+            }
+            Some(View::Containers(_)) => self.open_logs_from_selection(false),
+            Some(View::Contexts(c)) => {
+                if let Some(name) = c.names.get(c.cursor.selected).cloned() {
+                    self.switch_context(&name);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The object under the cursor as a source for describe/YAML/logs.
+    fn selected_source(&self) -> Option<ObjSource> {
+        match self.top()? {
+            View::Table(t) => {
+                let obj = t.selected()?;
+                Some(ObjSource {
+                    spec: t.spec.clone(),
+                    namespace: obj.metadata.namespace.clone(),
+                    name: obj.metadata.name.clone()?,
+                })
+            }
+            View::Containers(c) => Some(c.source.clone()),
+            _ => None,
+        }
+    }
+
+    fn open_text(&mut self, mode: TextMode) {
+        let Some(source) = self.selected_source() else {
+            return self.flash(strings::NOTHING_SELECTED, Level::Warn);
+        };
+        let events = match mode {
+            TextMode::Describe => self.catalog.resolve("events").map(|k| {
+                let ns = source.namespace.clone().or_else(|| Some("default".into()));
+                WatchSpec::new(k, ns, None, None)
+            }),
+            TextMode::Yaml => None,
+        };
+        self.stack.push(View::Text(TextView {
+            mode,
+            source,
+            events,
+            lines: Vec::new(),
+            scroll: 0,
+            wrap: false,
+            search: None,
+            matches: Vec::new(),
+            current_match: 0,
+            missing: false,
+        }));
+        let i = self.stack.len() - 1;
+        self.refresh_view(i);
+    }
+
+    fn open_logs_from_selection(&mut self, previous: bool) {
+        let target = match self.top() {
+            Some(View::Table(t)) if t.kind().full_name() == "pods" => t.selected().map(|pod| {
+                let default = pod
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get("kubectl.kubernetes.io/default-container").cloned())
+                    .or_else(|| {
+                        pod.data["spec"]["containers"][0]["name"]
+                            .as_str()
+                            .map(str::to_string)
+                    })
+                    .unwrap_or_default();
+                (
+                    pod.metadata.namespace.clone().unwrap_or_default(),
+                    pod.metadata.name.clone().unwrap_or_default(),
+                    default,
+                )
+            }),
+            Some(View::Containers(c)) => c.rows.get(c.cursor.selected).map(|row| {
+                (
+                    c.source.namespace.clone().unwrap_or_default(),
+                    c.source.name.clone(),
+                    row.name.clone(),
+                )
+            }),
+            _ => return self.flash(strings::LOGS_ONLY_PODS, Level::Warn),
+        };
+        let Some((namespace, pod, container)) = target else {
+            return self.flash(strings::NOTHING_SELECTED, Level::Warn);
+        };
+        let id = self.next_log_id;
+        self.next_log_id += 1;
+        let cap = self.config.settings.log_lines.max(100);
+        self.stack.push(View::Logs(LogsView {
+            id,
+            namespace: namespace.clone(),
+            pod: pod.clone(),
+            container: container.clone(),
+            previous,
+            follow: true,
+            timestamps: false,
+            wrap: false,
+            filter: Filter::None,
+            filter_text: String::new(),
+            lines: VecDeque::new(),
+            cap,
+            dropped: 0,
+            scroll: 0,
+            status: LogStatus::Streaming,
+        }));
+        self.request(Request::StartLogs(LogRequest {
+            id,
+            namespace,
+            pod,
+            container,
+            previous,
+            tail: cap as i64,
+        }));
+    }
+
+    fn toggle_previous(&mut self) {
+        let id = self.next_log_id;
+        let Some(View::Logs(l)) = self.stack.last_mut() else {
+            return;
+        };
+        let old = l.id;
+        l.id = id;
+        l.previous = !l.previous;
+        l.lines.clear();
+        l.scroll = 0;
+        l.follow = true;
+        l.status = LogStatus::Streaming;
+        let req = LogRequest {
+            id,
+            namespace: l.namespace.clone(),
+            pod: l.pod.clone(),
+            container: l.container.clone(),
+            previous: l.previous,
+            tail: l.cap as i64,
+        };
+        self.next_log_id += 1;
+        self.request(Request::StopLogs(old));
+        self.request(Request::StartLogs(req));
+    }
+
+    fn jump_match(&mut self, dir: isize) {
+        let h = self.text_height();
+        if let Some(View::Text(t)) = self.stack.last_mut() {
+            if t.matches.is_empty() {
+                return;
+            }
+            let n = t.matches.len() as isize;
+            t.current_match = (t.current_match as isize + dir).rem_euclid(n) as usize;
+            let line = t.matches[t.current_match];
+            t.scroll = line
+                .saturating_sub(h / 3)
+                .min(t.lines.len().saturating_sub(h));
+        }
+    }
+
+    fn mutate(&mut self, a: Action) {
+        if self.readonly {
+            return self.flash_for(strings::readonly(a.name()), Level::Warn, 6);
+        }
+        let Some(target) = self.object_target() else {
+            return self.flash(strings::NOTHING_SELECTED, Level::Warn);
+        };
+        let full = target.kind.full_name();
+        let what = target.describe();
+        match a {
+            Action::Delete => {
+                self.dialog = Some(Dialog {
+                    title: "Delete".into(),
+                    message: strings::confirm_delete(&what),
+                    request: Request::Delete(target),
+                });
+            }
+            Action::Restart => {
+                if !RESTARTABLE.contains(&full.as_str()) {
+                    return self.flash(strings::NOT_RESTARTABLE, Level::Warn);
+                }
+                let patch = serde_json::json!({"spec": {"template": {"metadata": {"annotations": {
+                    "kubectl.kubernetes.io/restartedAt": self.now.to_string()}}}}});
+                self.dialog = Some(Dialog {
+                    title: "Restart".into(),
+                    message: strings::confirm_restart(&what),
+                    request: Request::Patch {
+                        target,
+                        patch,
+                        what: format!("restart {what}"),
+                    },
+                });
+            }
+            Action::Scale => {
+                if !SCALABLE.contains(&full.as_str()) {
+                    return self.flash(strings::NOT_SCALABLE, Level::Warn);
+                }
+                let current = match self.top() {
+                    Some(View::Table(t)) => t
+                        .selected()
+                        .and_then(|o| o.data["spec"]["replicas"].as_i64())
+                        .unwrap_or(1),
+                    _ => 1,
+                };
+                self.open_prompt(Prompt::new(
+                    PromptKind::Scale { target, current },
+                    &current.to_string(),
+                ));
+            }
+            _ => {}
+        }
+    }
+
+    fn dialog_action(&mut self, a: Action) {
+        match a {
+            Action::Confirm => {
+                if let Some(d) = self.dialog.take() {
+                    tracing::info!(?d.request, "confirmed");
+                    self.request(d.request);
+                }
+            }
+            Action::Cancel | Action::Back => self.dialog = None,
+            Action::Quit => self.quit = true,
+            _ => {}
+        }
+    }
+
+    pub(super) fn prompt_input(&mut self, c: char) {
+        if let Some(p) = self.prompt.as_mut() {
+            p.insert(c);
+        }
+        self.prompt_changed();
+    }
+
+    /// Live effects of editing: filters apply as you type, completions refresh.
+    fn prompt_changed(&mut self) {
+        let Some(p) = self.prompt.as_mut() else {
+            return;
+        };
+        p.error = None;
+        match p.kind {
+            PromptKind::Filter => {
+                let text = p.text.clone();
+                match Filter::parse(&text) {
+                    Ok(f) => self.set_filter(f, text),
+                    Err(e) => {
+                        if let Some(p) = self.prompt.as_mut() {
+                            p.error = Some(e);
+                        }
+                    }
+                }
+            }
+            PromptKind::Command => {
+                let text = p.text.clone();
+                let c = command::completions(
+                    &text,
+                    &self.catalog,
+                    &self.cluster.contexts,
+                    &self.known_namespaces(),
+                );
+                if let Some(p) = self.prompt.as_mut() {
+                    p.candidates = c.into_iter().take(8).collect();
+                }
+            }
+            PromptKind::Search | PromptKind::Scale { .. } => {}
+        }
+    }
+
+    fn set_filter(&mut self, f: Filter, text: String) {
+        let h = self.text_height();
+        match self.stack.last_mut() {
+            Some(View::Table(t)) => {
+                t.filter = f;
+                t.filter_text = text;
+                t.cursor = Cursor::default();
+                let i = self.stack.len() - 1;
+                self.refresh_view(i);
+            }
+            Some(View::Logs(l)) => {
+                l.filter = f;
+                l.filter_text = text;
+                if l.follow {
+                    l.scroll = l.visible().count().saturating_sub(h);
+                } else {
+                    l.scroll = 0;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn prompt_action(&mut self, a: Action) {
+        let namespaces = self.known_namespaces();
+        let Some(p) = self.prompt.as_mut() else {
+            return;
+        };
+        match a {
+            Action::Submit => return self.submit_prompt(),
+            Action::Cancel | Action::Back => {
+                let kind = p.kind.clone();
+                self.close_prompt();
+                if kind == PromptKind::Filter {
+                    self.set_filter(Filter::None, String::new());
+                }
+                return;
+            }
+            Action::Complete => {
+                if p.kind == PromptKind::Command {
+                    let cands = command::completions(
+                        &p.text,
+                        &self.catalog,
+                        &self.cluster.contexts,
+                        &namespaces,
+                    );
+                    let prefix = command::common_prefix(&cands);
+                    if prefix.len() > p.text.len() {
+                        p.set(&prefix);
+                    } else if let Some(first) = cands.first() {
+                        p.set(first);
+                    }
+                }
+            }
+            Action::HistoryPrev | Action::HistoryNext if p.kind == PromptKind::Command => {
+                let len = self.history.len();
+                let pos = match (a, p.history_pos) {
+                    (Action::HistoryPrev, None) if len > 0 => Some(0),
+                    (Action::HistoryPrev, Some(i)) => Some((i + 1).min(len.saturating_sub(1))),
+                    (Action::HistoryNext, Some(0)) => None,
+                    (Action::HistoryNext, Some(i)) => Some(i - 1),
+                    (_, cur) => cur,
+                };
+                let text = pos
+                    .and_then(|i| self.history.get(i))
+                    .unwrap_or("")
+                    .to_string();
+                p.set(&text);
+                p.history_pos = pos;
+            }
+            Action::DeleteBack => p.delete_back(),
+            Action::DeleteForward => p.delete_forward(),
+            Action::CursorLeft => p.left(),
+            Action::CursorRight => p.right(),
+            Action::CursorHome => p.home(),
+            Action::CursorEnd => p.end(),
+            Action::ClearLine => p.clear(),
+            Action::Quit => self.quit = true,
+            _ => return,
+        }
+        self.prompt_changed();
+    }
+
+    fn submit_prompt(&mut self) {
+        let Some(p) = self.prompt.clone() else { return };
+        match p.kind {
+            PromptKind::Command => {
+                let text = p.text.trim().to_string();
+                if text.is_empty() {
+                    return self.close_prompt();
+                }
+                match command::parse(&text, &self.catalog) {
+                    Ok(cmd) => {
+                        self.history.push(&text);
+                        self.close_prompt();
+                        self.run_command(cmd);
+                    }
+                    Err(e) => {
+                        if let Some(p) = self.prompt.as_mut() {
+                            p.error = Some(e);
+                        }
+                    }
+                }
+            }
+            PromptKind::Filter => self.close_prompt(),
+            PromptKind::Search => {
+                self.close_prompt();
+                let h = self.text_height();
+                if let Some(View::Text(t)) = self.stack.last_mut() {
+                    t.search = Some(p.text.clone()).filter(|s| !s.is_empty());
+                    t.recompute_matches();
+                    t.current_match = t.matches.iter().position(|m| *m >= t.scroll).unwrap_or(0);
+                    if let Some(line) = t.matches.get(t.current_match) {
+                        t.scroll = line
+                            .saturating_sub(h / 3)
+                            .min(t.lines.len().saturating_sub(h));
+                    }
+                }
+            }
+            PromptKind::Scale { target, current } => match p.text.trim().parse::<i64>() {
+                Ok(n) if n >= 0 => {
+                    self.close_prompt();
+                    let what = target.describe();
+                    self.dialog = Some(Dialog {
+                        title: "Scale".into(),
+                        message: strings::confirm_scale(&what, current, n),
+                        request: Request::Patch {
+                            target,
+                            patch: serde_json::json!({"spec": {"replicas": n}}),
+                            what: format!("scale {what} to {n}"),
+                        },
+                    });
+                }
+                _ => {
+                    if let Some(p) = self.prompt.as_mut() {
+                        p.error = Some("enter a number of replicas (0 or more)".into());
+                    }
+                }
+            },
+        }
+    }
+
+    fn run_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Quit => self.quit = true,
+            Command::Help => {
+                let context = self.top_context();
+                self.stack.push(View::Help(HelpView { context, scroll: 0 }));
+            }
+            Command::Context(None) => {
+                let names = self.cluster.contexts.clone();
+                let current = self.cluster.context.clone();
+                let selected = names.iter().position(|n| *n == current).unwrap_or(0);
+                self.stack.push(View::Contexts(ContextsView {
+                    names,
+                    current,
+                    cursor: Cursor {
+                        selected,
+                        offset: 0,
+                    },
+                }));
+                self.refit();
+            }
+            Command::Context(Some(name)) => self.switch_context(&name),
+            Command::Namespace(None) => {
+                if let Some(k) = self.catalog.resolve("namespaces") {
+                    self.open_table(k, None, None, None, None, false);
+                }
+            }
+            Command::Namespace(Some(arg)) => {
+                self.namespace = match arg {
+                    NsArg::All => None,
+                    NsArg::Named(n) => Some(n),
+                };
+                let root_kind = match self.stack.first() {
+                    Some(View::Table(t)) if t.kind().namespaced => Some(t.kind().clone()),
+                    _ => self.catalog.resolve("pods"),
+                };
+                if let Some(k) = root_kind {
+                    self.open_table(k, None, None, None, None, false);
+                }
+            }
+            Command::Kind { name, namespace } => {
+                if let Some(k) = self.catalog.resolve(&name) {
+                    let ns = namespace.map(|n| match n {
+                        NsArg::All => None,
+                        NsArg::Named(n) => Some(n),
+                    });
+                    self.open_table(k, ns, None, None, None, false);
+                }
+            }
+        }
+    }
+
+    fn switch_context(&mut self, name: &str) {
+        if !self.cluster.contexts.iter().any(|c| c == name) {
+            return self.flash(
+                format!(
+                    "unknown context {name:?} (known: {})",
+                    self.cluster.contexts.join(", ")
+                ),
+                Level::Error,
+            );
+        }
+        self.request(Request::SwitchContext(name.to_string()));
+        self.namespace_chosen = false;
+        self.version = None;
+        self.catalog = crate::sources::Catalog::builtin();
+        self.watches.clear();
+        let root = match self.stack.first() {
+            Some(View::Table(t)) => self.catalog.resolve(&t.kind().full_name()),
+            _ => None,
+        };
+        let root = root.or_else(|| self.catalog.resolve("pods"));
+        if let Some(k) = root {
+            self.open_table(k, None, None, None, None, false);
+        }
+        self.flash(format!("switching to context {name}"), Level::Info);
+    }
+
+    /// Help generated from the active keymap for a context.
+    pub fn help_lines(&self, context: Context) -> Vec<HelpLine> {
+        let mut out = Vec::new();
+        let km = &self.config.keymap;
+        let section = |out: &mut Vec<HelpLine>, title: String, ctx: Context| {
+            out.push(HelpLine::Section(title));
+            for b in km.bindings(ctx) {
+                out.push(HelpLine::Binding {
+                    keys: b
+                        .keys
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    desc: b.desc.clone(),
+                    action: b.action.name().to_string(),
+                });
+            }
+        };
+        if context != Context::Global {
+            section(&mut out, format!("{} keys", context.name()), context);
+        }
+        section(&mut out, "global keys".into(), Context::Global);
+        out.push(HelpLine::Section("commands".into()));
+        for (cmd, what) in [
+            (
+                ":<kind>",
+                "resource table by plural, singular, short name or plural.group (tab completes)",
+            ),
+            (
+                ":po :deploy :svc :no :ns :ev",
+                "k9s aliases; also :apps (Argo CD) and :cnpg (CloudNativePG)",
+            ),
+            (":<kind> <ns>|-A", "a kind in another namespace, or in all"),
+            (":ns <name>|all", "switch namespace"),
+            (
+                ":ctx [name]",
+                "switch context (without a name: list contexts)",
+            ),
+            (":q", "quit"),
+        ] {
+            out.push(HelpLine::Text(cmd.into(), what.into()));
+        }
+        out.push(HelpLine::Section("filter".into()));
+        for (f, what) in [
+            ("text", "rows containing text"),
+            ("!text", "rows not containing text"),
+            ("-l app=web", "label selector (k=v, k!=v, k, !k)"),
+        ] {
+            out.push(HelpLine::Text(f.into(), what.into()));
+        }
+        if self.readonly {
+            out.push(HelpLine::Section(
+                "read-only mode: delete, restart and scale are disabled".into(),
+            ));
+        }
+        if !self.config.problems.is_empty() {
+            out.push(HelpLine::Section("configuration problems".into()));
+            for p in &self.config.problems {
+                out.push(HelpLine::Problem(p.to_string()));
+            }
+        }
+        out
+    }
+
+    /// The status of the watch behind the top view.
+    pub fn top_status(&self) -> Option<&WatchStatus> {
+        let spec = self.top()?.watches().into_iter().next()?;
+        self.watches.get(&spec.key).map(|w| &w.status)
+    }
+
+    /// For tests and the UI: the object target of the selection.
+    pub fn selection_target(&self) -> Option<ObjectTarget> {
+        self.object_target()
+    }
+}

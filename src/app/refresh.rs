@@ -1,0 +1,248 @@
+//! Rebuilding view data from watch stores when they change (never per frame).
+
+use std::sync::Arc;
+
+use kube::api::DynamicObject;
+use kube::runtime::reflector::{ObjectRef, Store};
+
+use super::columns::{field_value, row_text};
+use super::describe::{describe, yaml};
+use super::filter::{Filter, parse_selector};
+use super::view::{ContainerRow, ObjSource, TableView, TextMode, View};
+use super::{App, WatchStatus};
+use crate::sources::WatchKey;
+
+/// Client-side check of a field selector (`a.b=c,d!=e`), in case a server ignores it.
+fn fields_match(obj: &DynamicObject, fields: &str) -> bool {
+    fields.split(',').all(|part| {
+        if let Some((k, v)) = part.split_once("!=") {
+            field_value(obj, k.trim()) != v.trim()
+        } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
+            field_value(obj, k.trim()) == v.trim()
+        } else {
+            true
+        }
+    })
+}
+
+pub(super) fn table_rows(
+    t: &TableView,
+    store: Option<&Store<DynamicObject>>,
+    now: jiff::Timestamp,
+) -> (Vec<Arc<DynamicObject>>, usize) {
+    let Some(store) = store else {
+        return (Vec::new(), 0);
+    };
+    let mut objs = store.state();
+    if let Some(fields) = &t.spec.key.fields {
+        objs.retain(|o| fields_match(o, fields));
+    }
+    if let Some(labels) = &t.spec.key.labels
+        && let Ok(reqs) = parse_selector(labels)
+    {
+        let sel = Filter::Labels(reqs);
+        objs.retain(|o| sel.matches("", o.metadata.labels.as_ref()));
+    }
+    let total = objs.len();
+    if !t.filter.is_none() {
+        let needs_text = t.filter.needs_text();
+        objs.retain(|o| {
+            let text = if needs_text {
+                row_text(&t.columns, o, now)
+            } else {
+                String::new()
+            };
+            t.filter.matches(&text, o.metadata.labels.as_ref())
+        });
+    }
+    objs.sort_by(|a, b| {
+        (a.metadata.namespace.as_deref(), a.metadata.name.as_deref())
+            .cmp(&(b.metadata.namespace.as_deref(), b.metadata.name.as_deref()))
+    });
+    (objs, total)
+}
+
+fn lookup(store: &Store<DynamicObject>, src: &ObjSource) -> Option<Arc<DynamicObject>> {
+    let mut r = ObjectRef::<DynamicObject>::new_with(&src.name, src.kind().api_resource());
+    if let Some(ns) = &src.namespace {
+        r = r.within(ns);
+    }
+    store.get(&r)
+}
+
+pub(super) fn container_rows(pod: &DynamicObject) -> Vec<ContainerRow> {
+    let mut rows = Vec::new();
+    for (key, status_key, init) in [
+        ("initContainers", "initContainerStatuses", true),
+        ("containers", "containerStatuses", false),
+    ] {
+        let statuses = pod.data["status"][status_key]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for c in pod.data["spec"][key].as_array().into_iter().flatten() {
+            let name = c["name"].as_str().unwrap_or("").to_string();
+            let st = statuses
+                .iter()
+                .find(|s| s["name"].as_str() == Some(name.as_str()));
+            let state = st
+                .and_then(|s| s["state"].as_object())
+                .and_then(|m| m.iter().next())
+                .map(|(k, v)| match v["reason"].as_str() {
+                    Some(r) => r.to_string(),
+                    None => {
+                        let mut k = k.clone();
+                        if let Some(f) = k.get_mut(0..1) {
+                            f.make_ascii_uppercase();
+                        }
+                        k
+                    }
+                })
+                .unwrap_or_else(|| "Unknown".into());
+            rows.push(ContainerRow {
+                name,
+                image: c["image"].as_str().unwrap_or("").to_string(),
+                init,
+                ready: st.and_then(|s| s["ready"].as_bool()).unwrap_or(false),
+                state,
+                restarts: st.and_then(|s| s["restartCount"].as_i64()).unwrap_or(0),
+            });
+        }
+    }
+    rows
+}
+
+impl App {
+    /// Rebuilds every view that reads `key`.
+    pub(super) fn refresh_key(&mut self, key: &WatchKey) {
+        for i in 0..self.stack.len() {
+            if self.stack[i].watches().iter().any(|s| s.key == *key) {
+                self.refresh_view(i);
+            }
+        }
+    }
+
+    pub(super) fn refresh_view(&mut self, i: usize) {
+        let now = self.now;
+        let list_h = self.list_height();
+        let text_h = self.text_height();
+        match &self.stack[i] {
+            View::Table(t) => {
+                let (rows, total) = table_rows(t, self.store(&t.spec.key), now);
+                if let View::Table(t) = &mut self.stack[i] {
+                    // Keep the selection on the same object when rows move.
+                    let uid = t.selected().and_then(|o| o.metadata.uid.clone());
+                    t.rows = rows;
+                    t.total = total;
+                    if let Some(uid) = uid
+                        && let Some(pos) = t
+                            .rows
+                            .iter()
+                            .position(|o| o.metadata.uid.as_deref() == Some(uid.as_str()))
+                    {
+                        t.cursor.selected = pos;
+                    }
+                    let len = t.rows.len();
+                    t.cursor.fit(len, list_h);
+                }
+            }
+            View::Containers(c) => {
+                let pod = self
+                    .store(&c.source.spec.key)
+                    .and_then(|s| lookup(s, &c.source));
+                let loaded = self
+                    .watches
+                    .get(&c.source.spec.key)
+                    .is_some_and(|w| w.status != WatchStatus::Loading);
+                if let View::Containers(c) = &mut self.stack[i] {
+                    match pod {
+                        Some(p) => {
+                            c.rows = container_rows(&p);
+                            c.missing = false;
+                        }
+                        None => c.missing = loaded,
+                    }
+                    let len = c.rows.len();
+                    c.cursor.fit(len, list_h);
+                }
+            }
+            View::Text(t) => {
+                let obj = self
+                    .store(&t.source.spec.key)
+                    .and_then(|s| lookup(s, &t.source));
+                let loaded = self
+                    .watches
+                    .get(&t.source.spec.key)
+                    .is_some_and(|w| w.status != WatchStatus::Loading);
+                let lines = obj.map(|o| match t.mode {
+                    TextMode::Yaml => yaml(&o),
+                    TextMode::Describe => {
+                        let events: Option<Vec<Arc<DynamicObject>>> =
+                            t.events.as_ref().and_then(|e| {
+                                let w = self.watches.get(&e.key)?;
+                                if w.status == WatchStatus::Loading {
+                                    return None;
+                                }
+                                w.store.as_ref().map(|s| s.state())
+                            });
+                        describe(t.source.kind(), &o, events.as_deref(), now)
+                    }
+                });
+                if let View::Text(t) = &mut self.stack[i] {
+                    match lines {
+                        Some(lines) => {
+                            t.lines = lines;
+                            t.missing = false;
+                        }
+                        None => t.missing = loaded,
+                    }
+                    t.recompute_matches();
+                    t.scroll = t.scroll.min(t.lines.len().saturating_sub(text_h));
+                }
+            }
+            View::Logs(_) | View::Help(_) | View::Contexts(_) => {}
+        }
+    }
+
+    /// Re-fits cursors after a resize or a prompt opening/closing.
+    pub(super) fn refit(&mut self) {
+        let list_h = self.list_height();
+        for v in &mut self.stack {
+            match v {
+                View::Table(t) => {
+                    let len = t.rows.len();
+                    t.cursor.fit(len, list_h);
+                }
+                View::Containers(c) => {
+                    let len = c.rows.len();
+                    c.cursor.fit(len, list_h);
+                }
+                View::Contexts(c) => {
+                    let len = c.names.len();
+                    c.cursor.fit(len, list_h);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl super::view::TextView {
+    pub fn recompute_matches(&mut self) {
+        self.matches = match &self.search {
+            Some(needle) if !needle.is_empty() => {
+                let n = needle.to_lowercase();
+                self.lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.to_lowercase().contains(&n))
+                    .map(|(i, _)| i)
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        if self.current_match >= self.matches.len() {
+            self.current_match = 0;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The console entry point: logging to a file, configuration, the target cluster (or the
+//! in-process sandbox), the terminal, and the event loop.
+//!
+//! The loop `select!`s over terminal input, source events and a one-second tick; it draws
+//! only after something changed. Nothing in it awaits the network: sources run as tasks.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use jiff::Timestamp;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+use crate::app::{App, Msg, Options};
+use crate::cli::ConsoleArgs;
+use crate::config::{self, Config, Overrides};
+use crate::sandbox::recording::Recording;
+use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::sources::{SourceEvent, Sources, Target};
+
+const TICK: Duration = Duration::from_secs(1);
+/// Source events handled per loop turn before drawing again.
+const BATCH: usize = 1024;
+
+/// Installs the file logger. Returns the guard that flushes it, and the log file path.
+fn init_logging(
+    level: &str,
+) -> Result<Option<(tracing_appender::non_blocking::WorkerGuard, PathBuf)>> {
+    let Some(dir) = config::data_dir() else {
+        return Ok(None);
+    };
+    std::fs::create_dir_all(&dir)
+        .wrap_err_with(|| format!("cannot create the data directory {}", dir.display()))?;
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .wrap_err_with(|| format!("bad --log-level {level:?}"))?;
+    let appender = tracing_appender::rolling::never(&dir, "opsdeck.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init();
+    Ok(Some((guard, dir.join("opsdeck.log"))))
+}
+
+/// Runs the console until the user quits.
+pub async fn run(args: ConsoleArgs) -> Result<()> {
+    let log = init_logging(&args.log_level)?;
+    if let Some((_, path)) = &log {
+        tracing::info!(log = %path.display(), "opsdeck console starting");
+    }
+    let overrides = Overrides {
+        theme: args.theme.clone(),
+        keymap: args.keymap.clone(),
+        readonly: args.readonly,
+    };
+    let config = Config::load(
+        config::config_dir().as_deref(),
+        &overrides,
+        config::theme::no_color_from_env(),
+    );
+    for p in &config.problems {
+        tracing::warn!("configuration: {p}");
+    }
+
+    // The only sandbox-specific lines: start it in-process and take its kubeconfig.
+    let (sandbox, target) = if args.sandbox {
+        let recording = match &args.recording {
+            Some(path) => Recording::load(path)?,
+            None => Recording::embedded("platform")?,
+        };
+        let sandbox = Sandbox::start(SandboxOptions {
+            recording,
+            port: 0,
+            speed: 1.0,
+        })
+        .await?;
+        tracing::info!(url = %sandbox.url(), "sandbox started");
+        let target = Target::from_yaml(
+            &sandbox.kubeconfig_yaml(),
+            "<sandbox kubeconfig>",
+            args.context.as_deref(),
+        )?;
+        (Some(sandbox), target)
+    } else {
+        (
+            None,
+            Target::load(args.kubeconfig.as_deref(), args.context.as_deref())?,
+        )
+    };
+
+    let options = Options {
+        namespace: args.namespace.clone(),
+        all_namespaces: args.all_namespaces,
+    };
+    let app = App::new(config, options, Timestamp::now());
+    // ratatui::init enters the alternate screen and raw mode, and installs a panic hook that
+    // restores the terminal before the previous hook (color-eyre) prints.
+    let mut terminal = ratatui::init();
+    let result = event_loop(&mut terminal, app, target).await;
+    ratatui::restore();
+    if let Some(sandbox) = sandbox {
+        sandbox.shutdown().await;
+    }
+    tracing::info!("opsdeck console stopped");
+    drop(log);
+    result
+}
+
+async fn event_loop(terminal: &mut DefaultTerminal, mut app: App, target: Target) -> Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
+    let mut sources = Sources::new(tx, target);
+    let size = terminal.size()?;
+    app.dispatch(Msg::Resize(size.width, size.height));
+    sources.connect();
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| crate::ui::render(&app, f))?;
+            dirty = false;
+        }
+        tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    app.on_key(&key);
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(w, h))) => {
+                    app.dispatch(Msg::Resize(w, h));
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e).wrap_err("reading terminal input"),
+                None => break,
+            },
+            Some(ev) = rx.recv() => {
+                app.dispatch(Msg::Tick(Timestamp::now()));
+                let mut next = Some(ev);
+                let mut n = 0;
+                while let Some(ev) = next {
+                    if let SourceEvent::Client(c) = &ev {
+                        sources.set_client(c.0.clone());
+                    }
+                    app.dispatch(Msg::Source(ev));
+                    n += 1;
+                    next = if n < BATCH { rx.try_recv().ok() } else { None };
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                app.dispatch(Msg::Tick(Timestamp::now()));
+                dirty = app.time_dependent();
+            }
+        }
+        for request in app.take_requests() {
+            sources.handle(request);
+        }
+        sources.reconcile(&app.desired_watches());
+        if app.quit {
+            break;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! Async data sources. Nothing here draws or blocks the UI: tasks talk to the cluster with
+//! kube-rs and send [`SourceEvent`]s into the app channel. The app asks for work with
+//! [`Request`]s and declares which watches it needs; [`Sources`] starts and stops tasks.
+
+pub mod catalog;
+pub mod connection;
+pub mod kubeconfig;
+pub mod logs;
+pub mod mutate;
+pub mod watch;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use kube::api::DynamicObject;
+use kube::runtime::reflector::Store;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+pub use catalog::{Catalog, PrinterColumn, ResourceKind};
+pub use kubeconfig::{ClusterInfo, Target};
+
+/// Identity of one watch: a kind in a scope with optional server-side selectors.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WatchKey {
+    /// `v1`, `apps/v1`, …
+    pub api_version: String,
+    pub plural: String,
+    /// `None` watches every namespace (or a cluster-scoped kind).
+    pub namespace: Option<String>,
+    pub labels: Option<String>,
+    pub fields: Option<String>,
+}
+
+/// What a watch needs to start.
+#[derive(Debug, Clone)]
+pub struct WatchSpec {
+    pub key: WatchKey,
+    pub kind: Arc<ResourceKind>,
+}
+
+impl WatchSpec {
+    pub fn new(
+        kind: Arc<ResourceKind>,
+        namespace: Option<String>,
+        labels: Option<String>,
+        fields: Option<String>,
+    ) -> Self {
+        let namespace = if kind.namespaced { namespace } else { None };
+        WatchSpec {
+            key: WatchKey {
+                api_version: kind.api_version(),
+                plural: kind.plural.clone(),
+                namespace,
+                labels,
+                fields,
+            },
+            kind,
+        }
+    }
+}
+
+/// Connection state shown in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Connected,
+    Unreachable {
+        error: String,
+        retry_at: Timestamp,
+    },
+    /// The client could not even be built (bad credentials plugin, TLS material, …).
+    Failed(String),
+}
+
+/// Identifies a log stream.
+pub type LogId = u64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRequest {
+    pub id: LogId,
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub previous: bool,
+    /// Lines of history to fetch before following.
+    pub tail: i64,
+}
+
+/// A reference to one object, for actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectTarget {
+    pub kind: Arc<ResourceKind>,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectTarget {
+    /// `deployment default/web`
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind.singular, self.name),
+            None => format!("{} {}", self.kind.singular, self.name),
+        }
+    }
+}
+
+/// Work the app asks of the sources.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    StartLogs(LogRequest),
+    StopLogs(LogId),
+    Delete(ObjectTarget),
+    /// A JSON merge patch, with what it does for the flash message.
+    Patch {
+        target: ObjectTarget,
+        patch: serde_json::Value,
+        what: String,
+    },
+    SwitchContext(String),
+}
+
+/// The client, handed from the connection task to [`Sources`] (the app ignores it).
+#[derive(Clone)]
+pub struct ClientHandle(pub kube::Client);
+
+impl std::fmt::Debug for ClientHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientHandle")
+    }
+}
+
+/// What the sources report.
+#[derive(Debug, Clone)]
+pub enum SourceEvent {
+    Client(ClientHandle),
+    Cluster(ClusterInfo),
+    Connection(ConnState),
+    Version(String),
+    Discovered(Catalog),
+    /// A watch started; its reflector store fills as events arrive.
+    WatchStarted {
+        key: WatchKey,
+        store: Store<DynamicObject>,
+    },
+    /// The store holds a complete list (after the first list or a relist).
+    WatchReady(WatchKey),
+    /// Objects changed (coalesced).
+    WatchChanged(WatchKey),
+    /// The watch failed; it retries with backoff, the store keeps the last data.
+    WatchFailed {
+        key: WatchKey,
+        error: String,
+    },
+    LogLines {
+        id: LogId,
+        lines: Vec<String>,
+    },
+    LogEnded {
+        id: LogId,
+        error: Option<String>,
+    },
+    /// A mutating request finished.
+    Done {
+        message: String,
+        error: Option<String>,
+    },
+}
+
+pub type Sender = UnboundedSender<SourceEvent>;
+
+/// Aborts its task when dropped.
+struct Task(JoinHandle<()>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Owns the client and every running task.
+pub struct Sources {
+    tx: Sender,
+    target: Target,
+    client: Option<kube::Client>,
+    connection: Option<Task>,
+    watches: HashMap<WatchKey, Task>,
+    logs: HashMap<LogId, Task>,
+}
+
+impl Sources {
+    pub fn new(tx: Sender, target: Target) -> Sources {
+        Sources {
+            tx,
+            target,
+            client: None,
+            connection: None,
+            watches: HashMap::new(),
+            logs: HashMap::new(),
+        }
+    }
+
+    /// Builds the client for the current context and starts the connection task (version,
+    /// discovery, health with backoff). Never blocks.
+    pub fn connect(&mut self) {
+        self.watches.clear();
+        self.logs.clear();
+        self.connection = None;
+        self.client = None;
+        let _ = self.tx.send(SourceEvent::Cluster(self.target.info()));
+        let _ = self.tx.send(SourceEvent::Connection(ConnState::Connecting));
+        let task = tokio::spawn(connection::run(self.target.clone(), self.tx.clone()));
+        self.connection = Some(Task(task));
+    }
+
+    /// The connection task built the client: watches can start.
+    pub fn set_client(&mut self, client: kube::Client) {
+        self.client = Some(client);
+    }
+
+    /// Starts watches the app needs and stops the ones it no longer needs.
+    pub fn reconcile(&mut self, desired: &[WatchSpec]) {
+        self.watches
+            .retain(|key, _| desired.iter().any(|s| s.key == *key));
+        let Some(client) = &self.client else { return };
+        for spec in desired {
+            if !self.watches.contains_key(&spec.key) {
+                tracing::debug!(?spec.key, "starting watch");
+                let handle =
+                    tokio::spawn(watch::run(client.clone(), spec.clone(), self.tx.clone()));
+                self.watches.insert(spec.key.clone(), Task(handle));
+            }
+        }
+    }
+
+    pub fn handle(&mut self, request: Request) {
+        match request {
+            Request::SwitchContext(name) => {
+                match self.target.switch_context(&name) {
+                    Ok(()) => self.connect(),
+                    Err(e) => {
+                        let _ = self.tx.send(SourceEvent::Done {
+                            message: format!("switch to context {name}"),
+                            error: Some(e.to_string()),
+                        });
+                    }
+                }
+                return;
+            }
+            Request::StopLogs(id) => {
+                self.logs.remove(&id);
+                return;
+            }
+            _ => {}
+        }
+        let Some(client) = self.client.clone() else {
+            let _ = self.tx.send(SourceEvent::Done {
+                message: "request".into(),
+                error: Some("not connected".into()),
+            });
+            return;
+        };
+        let tx = self.tx.clone();
+        match request {
+            Request::StartLogs(req) => {
+                let id = req.id;
+                self.logs
+                    .insert(id, Task(tokio::spawn(logs::run(client, req, tx))));
+            }
+            Request::Delete(target) => {
+                tokio::spawn(mutate::delete(client, target, tx));
+            }
+            Request::Patch {
+                target,
+                patch,
+                what,
+            } => {
+                tokio::spawn(mutate::patch(client, target, patch, what, tx));
+            }
+            Request::StopLogs(_) | Request::SwitchContext(_) => {}
+        }
+    }
+
+    /// Context names of the kubeconfig, for `:ctx` completion.
+    pub fn contexts(&self) -> Vec<String> {
+        self.target.contexts()
+    }
+}

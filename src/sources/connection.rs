@@ -1,0 +1,222 @@
+//! The connection task: builds the client, asks `/version`, runs discovery, then keeps a
+//! light health check. An unreachable server is reported with the time of the next retry;
+//! retries back off exponentially (1s … 30s).
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::core::ApiResource;
+use serde_json::Value;
+
+use super::catalog::{Catalog, PrinterColumn, ResourceKind};
+use super::kubeconfig::Target;
+use super::{ClientHandle, ConnState, SourceEvent};
+
+const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+pub async fn run(target: Target, tx: super::Sender) {
+    let client = match target.client().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("{e}");
+            let _ = tx.send(SourceEvent::Connection(ConnState::Failed(e.to_string())));
+            return;
+        }
+    };
+    let _ = tx.send(SourceEvent::Client(ClientHandle(client.clone())));
+    let mut backoff = Duration::from_secs(1);
+    let mut discovered = false;
+    let mut connected = false;
+    loop {
+        let result = tokio::time::timeout(REQUEST_TIMEOUT, client.apiserver_version()).await;
+        let error = match result {
+            Ok(Ok(info)) => {
+                if !connected {
+                    tracing::info!(version = %info.git_version, "connected");
+                    let _ = tx.send(SourceEvent::Connection(ConnState::Connected));
+                    let _ = tx.send(SourceEvent::Version(info.git_version));
+                    connected = true;
+                }
+                backoff = Duration::from_secs(1);
+                if !discovered {
+                    match discover(&client).await {
+                        Ok(catalog) => {
+                            tracing::info!(kinds = catalog.kinds().len(), "discovery done");
+                            let _ = tx.send(SourceEvent::Discovered(catalog));
+                            discovered = true;
+                        }
+                        Err(e) => tracing::warn!("discovery failed: {e}"),
+                    }
+                }
+                tokio::time::sleep(HEALTH_INTERVAL).await;
+                continue;
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
+        };
+        connected = false;
+        tracing::warn!(
+            "cluster unreachable: {error}; retrying in {}s",
+            backoff.as_secs()
+        );
+        let retry_at = Timestamp::now()
+            .checked_add(SignedDuration::try_from(backoff).unwrap_or(SignedDuration::from_secs(1)))
+            .unwrap_or_else(|_| Timestamp::now());
+        let _ = tx.send(SourceEvent::Connection(ConnState::Unreachable {
+            error,
+            retry_at,
+        }));
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+fn push_resources(
+    kinds: &mut Vec<ResourceKind>,
+    list: k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList,
+) {
+    let (group, version) = match list.group_version.split_once('/') {
+        Some((g, v)) => (g.to_string(), v.to_string()),
+        None => (String::new(), list.group_version.clone()),
+    };
+    for r in list.resources {
+        if r.name.contains('/') {
+            continue; // subresources
+        }
+        if !r.verbs.is_empty() && !r.verbs.iter().any(|v| v == "list") {
+            continue;
+        }
+        let singular = if r.singular_name.is_empty() {
+            r.kind.to_ascii_lowercase()
+        } else {
+            r.singular_name
+        };
+        kinds.push(ResourceKind {
+            group: r.group.unwrap_or_else(|| group.clone()),
+            version: r.version.unwrap_or_else(|| version.clone()),
+            kind: r.kind,
+            plural: r.name,
+            singular,
+            short_names: r.short_names.unwrap_or_default(),
+            namespaced: r.namespaced,
+            verbs: r.verbs,
+            printer_columns: Vec::new(),
+        });
+    }
+}
+
+/// Lists every group's preferred version and its resources, then reads CRD printer columns.
+pub async fn discover(client: &kube::Client) -> Result<Catalog, kube::Error> {
+    let mut kinds = Vec::new();
+    let core = client.list_core_api_versions().await?;
+    for v in core.versions {
+        push_resources(&mut kinds, client.list_core_api_resources(&v).await?);
+    }
+    let groups = client.list_api_groups().await?;
+    for g in groups.groups {
+        let Some(gv) = g.preferred_version.or_else(|| g.versions.first().cloned()) else {
+            continue;
+        };
+        match client.list_api_group_resources(&gv.group_version).await {
+            Ok(list) => push_resources(&mut kinds, list),
+            Err(e) => tracing::warn!("discovery of {}: {e}", gv.group_version),
+        }
+    }
+    if kinds
+        .iter()
+        .any(|k| k.group == "apiextensions.k8s.io" && k.plural == "customresourcedefinitions")
+    {
+        let ar = ApiResource {
+            group: "apiextensions.k8s.io".into(),
+            version: "v1".into(),
+            api_version: "apiextensions.k8s.io/v1".into(),
+            kind: "CustomResourceDefinition".into(),
+            plural: "customresourcedefinitions".into(),
+        };
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+        match api.list(&ListParams::default()).await {
+            Ok(list) => {
+                for crd in list.items {
+                    apply_printer_columns(&mut kinds, &crd.data);
+                }
+            }
+            Err(e) => tracing::warn!("reading CRD printer columns: {e}"),
+        }
+    }
+    Ok(Catalog::new(kinds))
+}
+
+/// Copies a CRD's `additionalPrinterColumns` (for the served version) onto its kind.
+pub fn apply_printer_columns(kinds: &mut [ResourceKind], crd: &Value) {
+    let spec = &crd["spec"];
+    let Some(group) = spec["group"].as_str() else {
+        return;
+    };
+    let Some(plural) = spec["names"]["plural"].as_str() else {
+        return;
+    };
+    for kind in kinds
+        .iter_mut()
+        .filter(|k| k.group == group && k.plural == plural)
+    {
+        let versions = spec["versions"].as_array().cloned().unwrap_or_default();
+        let Some(v) = versions
+            .iter()
+            .find(|v| v["name"].as_str() == Some(kind.version.as_str()))
+        else {
+            continue;
+        };
+        kind.printer_columns = parse_printer_columns(&v["additionalPrinterColumns"]);
+    }
+}
+
+pub fn parse_printer_columns(cols: &Value) -> Vec<PrinterColumn> {
+    cols.as_array()
+        .map(|cols| {
+            cols.iter()
+                .filter_map(|c| {
+                    Some(PrinterColumn {
+                        name: c["name"].as_str()?.to_string(),
+                        json_path: c["jsonPath"].as_str()?.to_string(),
+                        type_: c["type"].as_str().unwrap_or("string").to_string(),
+                        priority: c["priority"].as_i64().unwrap_or(0),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printer_columns_for_served_version() {
+        let crd = serde_json::json!({"spec": {"group": "argoproj.io", "names": {"plural": "applications"},
+            "versions": [{"name": "v1alpha1", "additionalPrinterColumns": [
+                {"name": "Sync Status", "type": "string", "jsonPath": ".status.sync.status"},
+                {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                {"name": "Revision", "type": "string", "jsonPath": ".status.sync.revision", "priority": 10}]}]}});
+        let mut kinds = vec![ResourceKind {
+            group: "argoproj.io".into(),
+            version: "v1alpha1".into(),
+            kind: "Application".into(),
+            plural: "applications".into(),
+            singular: "application".into(),
+            short_names: vec![],
+            namespaced: true,
+            verbs: vec![],
+            printer_columns: vec![],
+        }];
+        apply_printer_columns(&mut kinds, &crd);
+        let cols = &kinds[0].printer_columns;
+        assert_eq!(cols.len(), 3);
+        assert_eq!(cols[0].name, "Sync Status");
+        assert_eq!(cols[1].type_, "date");
+        assert_eq!(cols[2].priority, 10);
+    }
+}

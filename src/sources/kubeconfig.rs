@@ -1,0 +1,288 @@
+//! Which cluster to talk to, resolved as kubectl does: `--kubeconfig`, else `KUBECONFIG`
+//! (a list of files, merged), else `~/.kube/config`; `--context`, else the current context.
+
+use std::path::{Path, PathBuf};
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("cannot read kubeconfig {file}: {source}")]
+    Read {
+        file: String,
+        source: kube::config::KubeconfigError,
+    },
+    #[error(
+        "no kubeconfig found (looked at {0}); pass --kubeconfig, set KUBECONFIG, or try --sandbox"
+    )]
+    Missing(String),
+    #[error("context {name:?} not found in {files} (known: {known})")]
+    UnknownContext {
+        name: String,
+        files: String,
+        known: String,
+    },
+    #[error("kubeconfig {files} has no current context; pass --context (known: {known})")]
+    NoContext { files: String, known: String },
+    #[error("kubeconfig {files}, context {context}: {message}")]
+    Config {
+        files: String,
+        context: String,
+        message: String,
+    },
+}
+
+/// What the header shows about the target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterInfo {
+    pub context: String,
+    pub cluster: String,
+    pub user: String,
+    /// The context's namespace (`default` when unset).
+    pub namespace: String,
+    pub server: String,
+    pub contexts: Vec<String>,
+}
+
+/// A kubeconfig and the chosen context.
+#[derive(Debug, Clone)]
+pub struct Target {
+    kubeconfig: Kubeconfig,
+    files: String,
+    context: String,
+}
+
+impl Target {
+    /// Resolves the kubeconfig files as kubectl does. `explicit` is `--kubeconfig` or the
+    /// value of `KUBECONFIG` (a path list).
+    pub fn load(explicit: Option<&Path>, context: Option<&str>) -> Result<Target, TargetError> {
+        let (paths, must_exist): (Vec<PathBuf>, bool) = match explicit {
+            Some(list) => {
+                let paths: Vec<PathBuf> = std::env::split_paths(list.as_os_str())
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect();
+                let single = paths.len() == 1;
+                (paths, single)
+            }
+            None => {
+                let home =
+                    directories::BaseDirs::new().map(|b| b.home_dir().join(".kube").join("config"));
+                (home.into_iter().collect(), false)
+            }
+        };
+        let shown = paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
+        let mut merged: Option<Kubeconfig> = None;
+        for path in &paths {
+            if !must_exist && !path.exists() {
+                continue;
+            }
+            let file = path.display().to_string();
+            let kc = Kubeconfig::read_from(path).map_err(|source| TargetError::Read {
+                file: file.clone(),
+                source,
+            })?;
+            merged = Some(match merged {
+                None => kc,
+                Some(m) => m
+                    .merge(kc)
+                    .map_err(|source| TargetError::Read { file, source })?,
+            });
+        }
+        let kubeconfig = merged.ok_or_else(|| TargetError::Missing(shown.clone()))?;
+        Target::new(kubeconfig, shown, context)
+    }
+
+    /// A kubeconfig given as YAML text (the in-process sandbox writes one).
+    pub fn from_yaml(
+        yaml: &str,
+        origin: &str,
+        context: Option<&str>,
+    ) -> Result<Target, TargetError> {
+        let kubeconfig = Kubeconfig::from_yaml(yaml).map_err(|source| TargetError::Read {
+            file: origin.to_string(),
+            source,
+        })?;
+        Target::new(kubeconfig, origin.to_string(), context)
+    }
+
+    fn new(
+        kubeconfig: Kubeconfig,
+        files: String,
+        context: Option<&str>,
+    ) -> Result<Target, TargetError> {
+        let known = kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let context = match context
+            .map(str::to_string)
+            .or_else(|| kubeconfig.current_context.clone())
+        {
+            Some(c) => c,
+            None => return Err(TargetError::NoContext { files, known }),
+        };
+        if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+            return Err(TargetError::UnknownContext {
+                name: context,
+                files,
+                known,
+            });
+        }
+        Ok(Target {
+            kubeconfig,
+            files,
+            context,
+        })
+    }
+
+    pub fn contexts(&self) -> Vec<String> {
+        self.kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    pub fn switch_context(&mut self, name: &str) -> Result<(), TargetError> {
+        if !self.kubeconfig.contexts.iter().any(|c| c.name == name) {
+            return Err(TargetError::UnknownContext {
+                name: name.to_string(),
+                files: self.files.clone(),
+                known: self.contexts().join(", "),
+            });
+        }
+        self.context = name.to_string();
+        Ok(())
+    }
+
+    pub fn info(&self) -> ClusterInfo {
+        let ctx = self
+            .kubeconfig
+            .contexts
+            .iter()
+            .find(|c| c.name == self.context)
+            .and_then(|c| c.context.clone());
+        let cluster = ctx.as_ref().map(|c| c.cluster.clone()).unwrap_or_default();
+        let server = self
+            .kubeconfig
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .and_then(|c| c.cluster.as_ref())
+            .and_then(|c| c.server.clone())
+            .unwrap_or_default();
+        ClusterInfo {
+            context: self.context.clone(),
+            cluster,
+            user: ctx
+                .as_ref()
+                .and_then(|c| c.user.clone())
+                .unwrap_or_default(),
+            namespace: ctx
+                .as_ref()
+                .and_then(|c| c.namespace.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "default".to_string()),
+            server,
+            contexts: self.contexts(),
+        }
+    }
+
+    /// Builds a client for the chosen context (may run credential plugins, hence async).
+    pub async fn client(&self) -> Result<kube::Client, TargetError> {
+        let options = KubeConfigOptions {
+            context: Some(self.context.clone()),
+            ..Default::default()
+        };
+        let err = |message: String| TargetError::Config {
+            files: self.files.clone(),
+            context: self.context.clone(),
+            message,
+        };
+        let config = kube::Config::from_custom_kubeconfig(self.kubeconfig.clone(), &options)
+            .await
+            .map_err(|e| err(e.to_string()))?;
+        kube::Client::try_from(config).map_err(|e| err(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KC: &str = r#"
+apiVersion: v1
+kind: Config
+current-context: one
+clusters:
+- name: c1
+  cluster: {server: "https://127.0.0.1:1"}
+- name: c2
+  cluster: {server: "https://127.0.0.1:2"}
+users:
+- name: u1
+  user: {token: abc}
+contexts:
+- name: one
+  context: {cluster: c1, user: u1, namespace: team-a}
+- name: two
+  context: {cluster: c2, user: u1}
+"#;
+
+    #[test]
+    fn info_from_current_and_chosen_context() {
+        let t = Target::from_yaml(KC, "kc", None).unwrap();
+        let i = t.info();
+        assert_eq!(
+            (
+                i.context.as_str(),
+                i.cluster.as_str(),
+                i.user.as_str(),
+                i.namespace.as_str()
+            ),
+            ("one", "c1", "u1", "team-a")
+        );
+        assert_eq!(i.server, "https://127.0.0.1:1");
+        let t = Target::from_yaml(KC, "kc", Some("two")).unwrap();
+        assert_eq!(t.info().namespace, "default");
+        assert_eq!(t.contexts(), vec!["one", "two"]);
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let e = Target::from_yaml(KC, "/tmp/kc", Some("three"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "context \"three\" not found in /tmp/kc (known: one, two)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, "clusters: [oops\n").unwrap();
+        let e = Target::load(Some(&bad), None).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("cannot read kubeconfig {}", bad.display())),
+            "{e}"
+        );
+        let missing = dir.path().join("missing.yaml");
+        let e = Target::load(Some(&missing), None).unwrap_err().to_string();
+        assert!(e.contains("missing.yaml"), "{e}");
+    }
+
+    #[test]
+    fn kubeconfig_list_is_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::fs::write(&a, KC).unwrap();
+        let list = std::env::join_paths([a.clone(), dir.path().join("absent")]).unwrap();
+        let t = Target::load(Some(Path::new(&list)), Some("two")).unwrap();
+        assert_eq!(t.info().cluster, "c2");
+    }
+}

@@ -1,0 +1,43 @@
+//! Mutating requests (delete, merge patch). Each reports back with [`SourceEvent::Done`].
+
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+
+use super::{ObjectTarget, SourceEvent};
+
+fn api(client: kube::Client, target: &ObjectTarget) -> Api<DynamicObject> {
+    let ar = target.kind.api_resource();
+    match &target.namespace {
+        Some(ns) => Api::namespaced_with(client, ns, &ar),
+        None => Api::all_with(client, &ar),
+    }
+}
+
+pub async fn delete(client: kube::Client, target: ObjectTarget, tx: super::Sender) {
+    let result = api(client, &target)
+        .delete(&target.name, &DeleteParams::default())
+        .await;
+    let message = format!("delete {}", target.describe());
+    tracing::info!("{message}: {:?}", result.as_ref().err());
+    let _ = tx.send(SourceEvent::Done {
+        message,
+        error: result.err().map(|e| e.to_string()),
+    });
+}
+
+pub async fn patch(
+    client: kube::Client,
+    target: ObjectTarget,
+    patch: serde_json::Value,
+    what: String,
+    tx: super::Sender,
+) {
+    let params = PatchParams::default();
+    let result = api(client, &target)
+        .patch(&target.name, &params, &Patch::Merge(&patch))
+        .await;
+    tracing::info!("{what}: {:?}", result.as_ref().err());
+    let _ = tx.send(SourceEvent::Done {
+        message: what,
+        error: result.err().map(|e| e.to_string()),
+    });
+}
