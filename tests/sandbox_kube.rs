@@ -252,6 +252,18 @@ async fn discovery_finds_core_apps_and_crd_groups() {
         .await
         .expect("discovery");
     assert_discovered(&discovery, "legacy discovery");
+    sb.shutdown().await;
+}
+
+/// Aggregated discovery (`Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`),
+/// which real API servers have served since 1.30 and kubectl 1.32 asks for first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregated_discovery_finds_core_apps_and_crd_groups() {
+    let (sb, client) = start_recording(
+        Recording::embedded("platform").expect("platform recording"),
+        1.0,
+    )
+    .await;
     let aggregated = Discovery::new(client)
         .run_aggregated()
         .await

@@ -200,6 +200,15 @@ impl SandboxProcess {
                 self.log_tail()
             );
         }
+        // client-go logs discovery and decoding trouble as klog lines (`E1122 00:08:08 …`,
+        // `W1122 …`) even when the command succeeds: a real cluster causes none.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(line) = stderr.lines().find(|l| is_klog_problem(l)) {
+            panic!(
+                "`kubectl {}` succeeded but client-go complained:\n{line}\n--- stderr ---\n{stderr}",
+                args.join(" ")
+            );
+        }
         String::from_utf8(out.stdout).expect("kubectl stdout is UTF-8")
     }
 
@@ -347,6 +356,15 @@ impl Drop for KubectlStream {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A klog error or warning line: `E1122 00:08:08.349804   26173 file.go:53] …`.
+fn is_klog_problem(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() > 6
+        && (b[0] == b'E' || b[0] == b'W')
+        && b[1..5].iter().all(u8::is_ascii_digit)
+        && b[5] == b' '
 }
 
 /// The kubectl under test: `$OPSDECK_TEST_KUBECTL` (set by scripts/test), else `kubectl` on
