@@ -11,6 +11,8 @@ pub mod command;
 pub mod describe;
 pub mod drill;
 pub mod filter;
+#[cfg(test)]
+pub(crate) mod fixture;
 mod handlers;
 pub use handlers::HelpLine;
 pub mod jsonpath;

@@ -93,4 +93,4 @@ pub(crate) fn highlighted<'a>(
 }
 
 #[cfg(test)]
-mod snapshots;
+mod tests;

@@ -1,1 +1,498 @@
+//! `update()` transitions, driven through the keymap like a user would.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::fixture;
+use super::view::View;
+use super::*;
+use crate::config::{Config, Overrides};
+use crate::sources::{ConnState, Request, SourceEvent};
+
+fn press(app: &mut App, keys: &str) {
+    for k in keys.split_whitespace() {
+        let (code, mods) = match k {
+            "enter" => (KeyCode::Enter, KeyModifiers::NONE),
+            "esc" => (KeyCode::Esc, KeyModifiers::NONE),
+            "tab" => (KeyCode::Tab, KeyModifiers::NONE),
+            "up" => (KeyCode::Up, KeyModifiers::NONE),
+            "down" => (KeyCode::Down, KeyModifiers::NONE),
+            "backspace" => (KeyCode::Backspace, KeyModifiers::NONE),
+            "space" => (KeyCode::Char(' '), KeyModifiers::NONE),
+            other if other.starts_with("ctrl-") => (
+                KeyCode::Char(other.chars().last().unwrap()),
+                KeyModifiers::CONTROL,
+            ),
+            other => {
+                assert_eq!(other.chars().count(), 1, "key {other}");
+                (
+                    KeyCode::Char(other.chars().next().unwrap()),
+                    KeyModifiers::NONE,
+                )
+            }
+        };
+        app.on_key(&KeyEvent::new(code, mods));
+    }
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn names(app: &App) -> Vec<String> {
+    match app.top() {
+        Some(View::Table(t)) => t
+            .rows
+            .iter()
+            .map(|o| o.metadata.name.clone().unwrap_or_default())
+            .collect(),
+        other => panic!("top is not a table: {:?}", other.map(View::crumb)),
+    }
+}
+
+fn crumbs(app: &App) -> Vec<String> {
+    app.stack.iter().map(View::crumb).collect()
+}
+
+#[test]
+fn starts_on_pods_of_the_context_namespace() {
+    let mut app = App::new(Config::default(), Options::default(), fixture::now());
+    assert_eq!(crumbs(&app), ["pods"]);
+    app.dispatch(Msg::Source(SourceEvent::Cluster(
+        crate::sources::ClusterInfo {
+            namespace: "team-a".into(),
+            ..fixture::cluster()
+        },
+    )));
+    assert_eq!(app.namespace.as_deref(), Some("team-a"));
+    let keys: Vec<_> = app.desired_watches().into_iter().map(|s| s.key).collect();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        (keys[0].plural.as_str(), keys[0].namespace.as_deref()),
+        ("pods", Some("team-a"))
+    );
+}
+
+#[test]
+fn all_namespaces_flag_wins_over_context() {
+    let mut app = App::new(
+        Config::default(),
+        Options {
+            namespace: None,
+            all_namespaces: true,
+        },
+        fixture::now(),
+    );
+    app.dispatch(Msg::Source(SourceEvent::Cluster(fixture::cluster())));
+    assert_eq!(app.namespace, None);
+    assert_eq!(app.desired_watches()[0].key.namespace, None);
+}
+
+#[test]
+fn pods_table_is_sorted_and_keeps_selection() {
+    let mut app = fixture::app();
+    assert_eq!(
+        names(&app),
+        ["orders-db-0", "web-7d9f8c6b5-abcde", "web-7d9f8c6b5-fghij"]
+    );
+    press(&mut app, "j j");
+    let Some(View::Table(t)) = app.top() else {
+        panic!()
+    };
+    assert_eq!(t.cursor.selected, 2);
+    press(&mut app, "k g");
+    let Some(View::Table(t)) = app.top() else {
+        panic!()
+    };
+    assert_eq!(t.cursor.selected, 0);
+}
+
+#[test]
+fn command_mode_opens_kinds_and_records_history() {
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    assert_eq!(app.focused_context(), Context::Prompt);
+    type_text(&mut app, "dep");
+    press(&mut app, "tab");
+    assert_eq!(app.prompt.as_ref().unwrap().text, "deploy");
+    press(&mut app, "enter");
+    assert!(app.prompt.is_none());
+    fixture::feed(&mut app);
+    assert_eq!(crumbs(&app), ["deployments"]);
+    assert_eq!(names(&app), ["web"]);
+    press(&mut app, ": up");
+    assert_eq!(app.prompt.as_ref().unwrap().text, "deploy", "history");
+    press(&mut app, "esc");
+    assert!(app.prompt.is_none());
+}
+
+#[test]
+fn typed_characters_go_to_the_prompt_not_to_bindings() {
+    let mut app = fixture::app();
+    press(&mut app, ": ? d q");
+    assert_eq!(app.prompt.as_ref().unwrap().text, "?dq");
+    assert_eq!(app.stack.len(), 1);
+}
+
+#[test]
+fn unknown_command_keeps_the_prompt_with_an_error() {
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    type_text(&mut app, "bogus");
+    press(&mut app, "enter");
+    let p = app.prompt.as_ref().expect("prompt stays open");
+    assert!(p.error.as_deref().unwrap_or("").contains("bogus"));
+}
+
+#[test]
+fn quit_command() {
+    let mut app = fixture::app();
+    press(&mut app, ": q enter");
+    assert!(app.quit);
+}
+
+#[test]
+fn aliases_for_crds_and_crd_columns() {
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    type_text(&mut app, "apps -A");
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    assert_eq!(names(&app), ["shop"]);
+    let Some(View::Table(t)) = app.top() else {
+        panic!()
+    };
+    let cols: Vec<_> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        cols,
+        ["NAMESPACE", "NAME", "SYNC STATUS", "HEALTH STATUS", "AGE"]
+    );
+}
+
+#[test]
+fn filter_as_you_type_invert_labels_and_cancel() {
+    let mut app = fixture::app();
+    press(&mut app, "/");
+    type_text(&mut app, "db");
+    assert_eq!(names(&app), ["orders-db-0"]);
+    press(&mut app, "enter");
+    assert!(app.prompt.is_none());
+    assert_eq!(names(&app), ["orders-db-0"], "filter stays after enter");
+    press(&mut app, "/ ctrl-u");
+    type_text(&mut app, "!db");
+    assert_eq!(names(&app).len(), 2);
+    press(&mut app, "ctrl-u");
+    type_text(&mut app, "-l app=orders-db");
+    assert_eq!(names(&app), ["orders-db-0"]);
+    press(&mut app, "esc");
+    assert_eq!(names(&app).len(), 3, "esc in the filter prompt clears it");
+}
+
+#[test]
+fn drill_down_deployment_to_pods_to_containers_and_back() {
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    type_text(&mut app, "deploy");
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    assert_eq!(crumbs(&app), ["deployments", "pods (deployment web)"]);
+    assert_eq!(names(&app), ["web-7d9f8c6b5-abcde", "web-7d9f8c6b5-fghij"]);
+    let Some(View::Table(t)) = app.top() else {
+        panic!()
+    };
+    assert_eq!(t.spec.key.labels.as_deref(), Some("app=web"));
+    press(&mut app, "enter");
+    let Some(View::Containers(c)) = app.top() else {
+        panic!("containers expected")
+    };
+    assert_eq!(c.rows.len(), 1);
+    assert_eq!(c.rows[0].name, "nginx");
+    press(&mut app, "esc esc");
+    assert_eq!(crumbs(&app), ["deployments"]);
+    press(&mut app, "esc");
+    assert_eq!(crumbs(&app), ["deployments"], "the root stays");
+    assert_eq!(
+        app.desired_watches().len(),
+        1,
+        "watches of popped views are released"
+    );
+}
+
+#[test]
+fn node_drill_down_uses_a_field_selector() {
+    let mut app = fixture::app();
+    press(&mut app, ": n o enter");
+    fixture::feed(&mut app);
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    let Some(View::Table(t)) = app.top() else {
+        panic!()
+    };
+    assert_eq!(
+        t.spec.key.fields.as_deref(),
+        Some("spec.nodeName=ip-10-0-1-10.eu-west-1.compute.internal")
+    );
+    assert_eq!(t.spec.key.namespace, None);
+    assert_eq!(
+        names(&app),
+        ["coredns-5b9d6c7f4-x2x2x", "web-7d9f8c6b5-abcde"]
+    );
+}
+
+#[test]
+fn describe_yaml_and_search() {
+    let mut app = fixture::app();
+    press(&mut app, "d");
+    fixture::feed(&mut app);
+    let Some(View::Text(t)) = app.top() else {
+        panic!("describe expected")
+    };
+    assert!(
+        t.lines.iter().any(|l| l.contains("CrashLoopBackOff")),
+        "{:?}",
+        t.lines
+    );
+    assert!(
+        t.lines
+            .iter()
+            .any(|l| l.contains("BackOff") && l.contains("Back-off restarting"))
+    );
+    assert_eq!(app.desired_watches().len(), 2, "pods and events");
+    press(&mut app, "/");
+    type_text(&mut app, "postgres");
+    press(&mut app, "enter");
+    let Some(View::Text(t)) = app.top() else {
+        panic!()
+    };
+    assert!(t.matches.len() >= 2);
+    let first = t.current_match;
+    press(&mut app, "n");
+    let Some(View::Text(t)) = app.top() else {
+        panic!()
+    };
+    assert_eq!(t.current_match, first + 1);
+    press(&mut app, "esc y");
+    let Some(View::Text(t)) = app.top() else {
+        panic!("yaml expected")
+    };
+    assert!(t.lines.iter().any(|l| l.trim() == "name: orders-db-0"));
+}
+
+#[test]
+fn logs_stream_and_stop() {
+    let mut app = fixture::app();
+    app.take_requests();
+    press(&mut app, "l");
+    let reqs = app.take_requests();
+    let Some(Request::StartLogs(req)) = reqs.first() else {
+        panic!("{reqs:?}")
+    };
+    assert_eq!(
+        (req.pod.as_str(), req.container.as_str(), req.previous),
+        ("orders-db-0", "postgres", false)
+    );
+    let id = req.id;
+    app.dispatch(Msg::Source(SourceEvent::LogLines {
+        id,
+        lines: vec![
+            "2025-01-10T11:58:00Z FATAL: boom".into(),
+            "2025-01-10T11:58:01Z LOG: retry".into(),
+        ],
+    }));
+    let Some(View::Logs(l)) = app.top() else {
+        panic!()
+    };
+    assert_eq!(
+        l.visible().collect::<Vec<_>>(),
+        ["FATAL: boom", "LOG: retry"]
+    );
+    press(&mut app, "t / ctrl-u");
+    type_text(&mut app, "fatal");
+    press(&mut app, "enter");
+    let Some(View::Logs(l)) = app.top() else {
+        panic!()
+    };
+    assert_eq!(
+        l.visible().collect::<Vec<_>>(),
+        ["2025-01-10T11:58:00Z FATAL: boom"]
+    );
+    press(&mut app, "p");
+    let reqs = app.take_requests();
+    assert!(
+        matches!(&reqs[..], [Request::StopLogs(old), Request::StartLogs(r)] if *old == id && r.previous)
+    );
+    press(&mut app, "esc");
+    assert!(matches!(&app.take_requests()[..], [Request::StopLogs(_)]));
+}
+
+#[test]
+fn delete_asks_for_confirmation_naming_the_object() {
+    let mut app = fixture::app();
+    app.take_requests();
+    press(&mut app, "j ctrl-d");
+    let d = app.dialog.as_ref().expect("dialog");
+    assert_eq!(d.message, "Delete pod shop/web-7d9f8c6b5-abcde?");
+    assert_eq!(app.focused_context(), Context::Dialog);
+    press(&mut app, "n");
+    assert!(app.dialog.is_none());
+    assert!(app.take_requests().is_empty());
+    press(&mut app, "ctrl-d y");
+    let reqs = app.take_requests();
+    assert!(
+        matches!(&reqs[..], [Request::Delete(t)] if t.name == "web-7d9f8c6b5-abcde"),
+        "{reqs:?}"
+    );
+}
+
+#[test]
+fn scale_and_restart_build_patches() {
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    type_text(&mut app, "deploy");
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    app.take_requests();
+    press(&mut app, "s ctrl-u");
+    type_text(&mut app, "5");
+    press(&mut app, "enter");
+    assert_eq!(
+        app.dialog.as_ref().unwrap().message,
+        "Scale deployment shop/web from 2 to 5 replicas?"
+    );
+    press(&mut app, "enter");
+    let reqs = app.take_requests();
+    let [Request::Patch { patch, .. }] = &reqs[..] else {
+        panic!("{reqs:?}")
+    };
+    assert_eq!(patch["spec"]["replicas"], 5);
+    press(&mut app, "ctrl-r y");
+    let reqs = app.take_requests();
+    let [Request::Patch { patch, .. }] = &reqs[..] else {
+        panic!("{reqs:?}")
+    };
+    assert!(
+        patch["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
+            .is_string()
+    );
+}
+
+#[test]
+fn readonly_refuses_mutations_and_says_so() {
+    let config = Config::load(
+        None,
+        &Overrides {
+            readonly: true,
+            ..Default::default()
+        },
+        false,
+    );
+    let mut app = fixture::app_with(config);
+    for key in ["ctrl-d", "ctrl-r", "s"] {
+        app.flash = None;
+        press(&mut app, key);
+        assert!(app.dialog.is_none() && app.prompt.is_none(), "{key}");
+        let flash = app.flash.as_ref().expect("flash");
+        assert!(flash.text.starts_with("read-only mode"), "{}", flash.text);
+    }
+    assert!(
+        app.take_requests()
+            .iter()
+            .all(|r| matches!(r, Request::StopLogs(_)))
+    );
+}
+
+#[test]
+fn watch_failure_keeps_rows_and_marks_stale() {
+    let mut app = fixture::app();
+    let key = app.desired_watches()[0].key.clone();
+    app.dispatch(Msg::Source(SourceEvent::WatchFailed {
+        key: key.clone(),
+        error: "connection refused".into(),
+    }));
+    assert_eq!(names(&app).len(), 3);
+    assert!(
+        matches!(app.top_status(), Some(WatchStatus::Stale { error, .. }) if error == "connection refused")
+    );
+    app.dispatch(Msg::Source(SourceEvent::WatchReady(key)));
+    assert_eq!(app.top_status(), Some(&WatchStatus::Ready));
+}
+
+#[test]
+fn unreachable_connection_is_state() {
+    let mut app = fixture::app();
+    let retry_at = fixture::now()
+        .checked_add(jiff::SignedDuration::from_secs(4))
+        .unwrap();
+    app.dispatch(Msg::Source(SourceEvent::Connection(
+        ConnState::Unreachable {
+            error: "connection refused".into(),
+            retry_at,
+        },
+    )));
+    assert!(matches!(app.conn, ConnState::Unreachable { .. }));
+}
+
+#[test]
+fn help_toggles_and_lists_bindings_of_the_view() {
+    let mut app = fixture::app();
+    press(&mut app, "?");
+    let Some(View::Help(h)) = app.top() else {
+        panic!()
+    };
+    assert_eq!(h.context, Context::Table);
+    let lines = app.help_lines(Context::Table);
+    assert!(lines.iter().any(|l| matches!(l, HelpLine::Binding { keys, action, .. } if keys == "ctrl-d" && action == "delete")));
+    press(&mut app, "?");
+    assert_eq!(app.stack.len(), 1);
+}
+
+#[test]
+fn context_and_namespace_switching() {
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    type_text(&mut app, "ns kube-system");
+    press(&mut app, "enter");
+    assert_eq!(app.namespace.as_deref(), Some("kube-system"));
+    fixture::feed(&mut app);
+    assert_eq!(names(&app), ["coredns-5b9d6c7f4-x2x2x"]);
+    app.take_requests();
+    press(&mut app, ":");
+    type_text(&mut app, "ctx prod-eu");
+    press(&mut app, "enter");
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::SwitchContext("prod-eu".into())]
+    );
+    press(&mut app, ":");
+    type_text(&mut app, "ctx nope");
+    press(&mut app, "enter");
+    assert!(app.flash.as_ref().unwrap().text.contains("unknown context"));
+}
+
+#[test]
+fn config_problems_are_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[table]\nfrob = { keys = [\"x\"] }\n",
+    )
+    .unwrap();
+    let config = Config::load(Some(dir.path()), &Overrides::default(), false);
+    let app = App::new(config, Options::default(), fixture::now());
+    let flash = app.flash.as_ref().expect("flash");
+    assert!(
+        flash
+            .text
+            .contains("keymap.toml:2: key `table.frob`: unknown action"),
+        "{}",
+        flash.text
+    );
+    assert!(
+        app.help_lines(Context::Table)
+            .iter()
+            .any(|l| matches!(l, HelpLine::Problem(_)))
+    );
+}

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::style;
 use crate::app::prompt::Prompt;
-use crate::app::{App, Context, Level, strings};
+use crate::app::{Action, App, Context, Level, strings};
 use crate::config::Slot;
 use crate::sources::ConnState;
 
@@ -52,8 +52,18 @@ pub fn header(app: &App, f: &mut Frame, area: Rect) {
         ConnState::Connected => (format!("● {}", strings::CONNECTED), Slot::ok),
         ConnState::Unreachable { error, retry_at } => {
             let secs = (retry_at.as_second() - app.now.as_second()).max(0);
+            // Shorten the error so that the retry countdown stays visible.
+            let used: usize = l2.iter().map(|s| s.content.chars().count()).sum();
+            let full = strings::unreachable("", secs).chars().count() + 2;
+            let room = (area.width as usize).saturating_sub(used + full).max(12);
+            let error = if error.chars().count() > room {
+                let cut: String = error.chars().take(room.saturating_sub(1)).collect();
+                format!("{cut}…")
+            } else {
+                error.clone()
+            };
             (
-                format!("✖ {}", strings::unreachable(error, secs)),
+                format!("✖ {}", strings::unreachable(&error, secs)),
                 Slot::error,
             )
         }
@@ -130,6 +140,18 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
             continue;
         }
         if b.action.is_mutating() && app.readonly {
+            continue;
+        }
+        // Movement keys are in help; the footer shows what the view can do.
+        if matches!(
+            b.action,
+            Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+        ) {
             continue;
         }
         if let Some(k) = b.keys.first() {

@@ -50,7 +50,7 @@ pub fn render(app: &App, l: &LogsView, f: &mut Frame, area: Rect) {
         .collect();
     let flag = |on: bool, name: &str| -> Span<'static> {
         Span::styled(
-            format!("[{name}]"),
+            format!("[{name}] "),
             if on {
                 style(app, Slot::ok)
             } else {
@@ -70,11 +70,11 @@ pub fn render(app: &App, l: &LogsView, f: &mut Frame, area: Rect) {
         flag(l.wrap, "wrap"),
     ];
     if l.previous {
-        title.push(Span::styled("[previous]", style(app, Slot::warn)));
+        title.push(Span::styled("[previous] ", style(app, Slot::warn)));
     }
     if !l.filter.is_none() {
         title.push(Span::styled(
-            format!(" </{}>", l.filter_text),
+            format!("</{}>", l.filter_text),
             style(app, Slot::highlight),
         ));
     }

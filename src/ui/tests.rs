@@ -1,0 +1,150 @@
+//! Snapshots of the main views at 120×30 from the fixture state (no network).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::fixture;
+use crate::app::{App, Msg};
+use crate::sources::{ConnState, Request, SourceEvent};
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    t.draw(|f| super::render(app, f)).unwrap();
+    t
+}
+
+fn keys(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) {
+    app.on_key(&KeyEvent::new(code, mods));
+}
+
+#[test]
+fn pods_table() {
+    let mut app = fixture::app();
+    keys(&mut app, "j");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn pods_filtered() {
+    let mut app = fixture::app();
+    keys(&mut app, "/web");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn command_completion() {
+    let mut app = fixture::app();
+    keys(&mut app, ":dep");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn crd_printer_columns() {
+    let mut app = fixture::app();
+    keys(&mut app, ":cnpg");
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    fixture::feed(&mut app);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn describe_pod() {
+    let mut app = fixture::app();
+    keys(&mut app, "d");
+    fixture::feed(&mut app);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn yaml_pod() {
+    let mut app = fixture::app();
+    keys(&mut app, "jy");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn containers_of_a_pod() {
+    let mut app = fixture::app();
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn logs_filtered() {
+    let mut app = fixture::app();
+    keys(&mut app, "l");
+    let id = app
+        .take_requests()
+        .into_iter()
+        .find_map(|r| match r {
+            Request::StartLogs(l) => Some(l.id),
+            _ => None,
+        })
+        .unwrap();
+    let lines = fixture::recording()
+        .logs
+        .into_iter()
+        .flat_map(|l| l.lines)
+        .collect();
+    app.dispatch(Msg::Source(SourceEvent::LogLines { id, lines }));
+    keys(&mut app, "/fatal");
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn help() {
+    let mut app = fixture::app();
+    keys(&mut app, "?");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn confirm_delete() {
+    let mut app = fixture::app();
+    keys(&mut app, "j");
+    key(&mut app, KeyCode::Char('d'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn header_unreachable_and_stale_table() {
+    let mut app = fixture::app();
+    let retry_at = fixture::now()
+        .checked_add(jiff::SignedDuration::from_secs(4))
+        .unwrap();
+    app.dispatch(Msg::Source(SourceEvent::Connection(
+        ConnState::Unreachable {
+            error: "tcp connect error: Connection refused (os error 111)".into(),
+            retry_at,
+        },
+    )));
+    let key = app.desired_watches()[0].key.clone();
+    app.dispatch(Msg::Source(SourceEvent::WatchFailed {
+        key,
+        error: "watch stream failed".into(),
+    }));
+    app.dispatch(Msg::Tick(
+        fixture::now()
+            .checked_add(jiff::SignedDuration::from_secs(2))
+            .unwrap(),
+    ));
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn connecting_before_any_data() {
+    let app = App::new(
+        crate::config::Config::default(),
+        crate::app::Options::default(),
+        fixture::now(),
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
