@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod connection;
+pub mod eks;
 pub mod kubeconfig;
 pub mod logs;
 pub mod mutate;

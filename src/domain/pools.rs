@@ -141,6 +141,10 @@ pub struct NodegroupInfo {
     pub ami_type: Option<String>,
     pub instance_types: Vec<String>,
     pub capacity_type: Option<String>,
+    /// Kubernetes labels EKS puts on the group's nodes.
+    pub labels: BTreeMap<String, String>,
+    /// Taints EKS puts on the group's nodes, as Kubernetes shows them (`k=v:NoSchedule`).
+    pub taints: Vec<String>,
     /// `code: message` per health issue.
     pub health_issues: Vec<String>,
 }
