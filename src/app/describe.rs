@@ -287,14 +287,14 @@ pub fn describe(
         }
     }
     match events {
-        None => out.push("Events:       <loading>".into()),
+        None => field(&mut out, "Events", "<loading>"),
         Some(all) => {
             let mut mine: Vec<&Arc<DynamicObject>> = all
                 .iter()
                 .filter(|e| event_is_about(e, kind, obj))
                 .collect();
             if mine.is_empty() {
-                out.push("Events:       <none>".into());
+                field(&mut out, "Events", "<none>");
             } else {
                 mine.sort_by_key(|e| event_time(e));
                 out.push("Events:".into());
