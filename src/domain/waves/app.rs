@@ -1,0 +1,679 @@
+//! One Application as the pane shows it, read from the JSON the API returns.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::tree::ParentLink;
+use super::{
+    GROUP, KIND, annotation, array_at, bool_at, group_of, int_at, str_at, string_at, time_at,
+};
+
+/// Namespace and name of an Application.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct AppKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl AppKey {
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        AppKey {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for AppKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// The sync wave of an Application, as Argo CD computes it (`syncwaves.Wave`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Wave {
+    /// The wave Argo CD uses: the annotation when it is an integer, else the
+    /// `helm.sh/hook-weight` annotation when that is one, else 0.
+    pub value: i64,
+    /// The annotation text as written, when present.
+    pub raw: Option<String>,
+    /// Why `raw` is not a wave (not an integer).
+    pub error: Option<String>,
+}
+
+impl Wave {
+    /// Reads `argocd.argoproj.io/sync-wave` from `metadata.annotations`.
+    pub fn of(obj: &Value) -> Wave {
+        let ann = |key: &str| {
+            obj.pointer("/metadata/annotations")
+                .and_then(|a| a.get(key))
+                .and_then(Value::as_str)
+        };
+        let weight = || {
+            ann(annotation::HELM_HOOK_WEIGHT)
+                .and_then(|w| w.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        match ann(annotation::SYNC_WAVE) {
+            None => Wave {
+                value: weight(),
+                raw: None,
+                error: None,
+            },
+            // Go's strconv.Atoi: optional sign, digits, no spaces. Rust's parse is the same.
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(value) => Wave {
+                    value,
+                    raw: Some(raw.to_string()),
+                    error: None,
+                },
+                Err(e) => Wave {
+                    value: weight(),
+                    raw: Some(raw.to_string()),
+                    error: Some(format!(
+                        "{} {raw:?} is not an integer ({e})",
+                        annotation::SYNC_WAVE
+                    )),
+                },
+            },
+        }
+    }
+
+    /// A wave known only from a parent's `status.resources[].syncWave`.
+    pub fn declared(value: i64) -> Wave {
+        Wave {
+            value,
+            raw: None,
+            error: None,
+        }
+    }
+}
+
+macro_rules! code_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)+
+            /// A value this build does not know, kept as written.
+            Other(String),
+        }
+
+        impl $name {
+            pub fn parse(text: &str) -> Self {
+                match text {
+                    $(stringify!($variant) => $name::$variant,)+
+                    other => $name::Other(other.to_string()),
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => stringify!($variant),)+
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// `status.sync.status` (and `status.resources[].status`).
+    SyncCode { Synced, OutOfSync, Unknown }
+);
+
+code_enum!(
+    /// `status.health.status` (and `status.resources[].health.status`).
+    HealthCode { Healthy, Progressing, Degraded, Suspended, Missing, Unknown }
+);
+
+code_enum!(
+    /// `status.operationState.phase`.
+    OperationPhase { Running, Terminating, Failed, Error, Succeeded }
+);
+
+impl HealthCode {
+    /// Argo CD's order of badness (`health.IsWorse`): Healthy < Suspended < Progressing <
+    /// Missing < Degraded < Unknown.
+    pub fn badness(&self) -> u8 {
+        match self {
+            HealthCode::Healthy => 0,
+            HealthCode::Suspended => 1,
+            HealthCode::Progressing => 2,
+            HealthCode::Missing => 3,
+            HealthCode::Degraded => 4,
+            HealthCode::Unknown | HealthCode::Other(_) => 5,
+        }
+    }
+
+    /// Counts as unhealthy in the resource counts (everything but Healthy and Suspended).
+    pub fn is_unhealthy(&self) -> bool {
+        !matches!(self, HealthCode::Healthy | HealthCode::Suspended)
+    }
+}
+
+impl OperationPhase {
+    /// Running or Terminating.
+    pub fn is_active(&self) -> bool {
+        matches!(self, OperationPhase::Running | OperationPhase::Terminating)
+    }
+
+    /// Failed or Error.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, OperationPhase::Failed | OperationPhase::Error)
+    }
+}
+
+/// A Kubernetes object an Application manages.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ResourceRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ResourceRef {
+    fn of(v: &Value) -> ResourceRef {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        ResourceRef {
+            group: s("group"),
+            kind: s("kind"),
+            namespace: s("namespace"),
+            name: s("name"),
+        }
+    }
+
+    /// An Application (`argoproj.io`, kind Application).
+    pub fn is_application(&self) -> bool {
+        self.group == GROUP && self.kind == KIND
+    }
+
+    /// `group/kind/name` as Argo CD's operation messages write it (`/Service/web` for core).
+    pub fn argo_path(&self) -> String {
+        format!("{}/{}/{}", self.group, self.kind, self.name)
+    }
+}
+
+impl fmt::Display for ResourceRef {
+    /// `Deployment cert-manager-webhook`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.name)
+    }
+}
+
+/// One entry of `status.resources`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceSummary {
+    pub resource: ResourceRef,
+    pub version: String,
+    pub sync: SyncCode,
+    /// `None` when not stored (Argo CD ≥ 3.0 with `resourceHealthSource: appTree`) or for
+    /// kinds without a health check.
+    pub health: Option<HealthCode>,
+    pub health_message: Option<String>,
+    pub hook: bool,
+    pub requires_pruning: bool,
+    /// Omitted means 0.
+    pub sync_wave: i64,
+}
+
+impl ResourceSummary {
+    fn of(v: &Value) -> ResourceSummary {
+        ResourceSummary {
+            resource: ResourceRef::of(v),
+            version: str_at(v, "/version").unwrap_or("").to_string(),
+            sync: SyncCode::parse(str_at(v, "/status").unwrap_or("Unknown")),
+            health: str_at(v, "/health/status").map(HealthCode::parse),
+            health_message: string_at(v, "/health/message"),
+            hook: bool_at(v, "/hook"),
+            requires_pruning: bool_at(v, "/requiresPruning"),
+            sync_wave: int_at(v, "/syncWave").unwrap_or(0),
+        }
+    }
+}
+
+/// Who started an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Initiator {
+    pub username: Option<String>,
+    /// Started by the application controller (auto-sync, self-heal).
+    pub automated: bool,
+}
+
+impl Initiator {
+    fn of(v: Option<&Value>) -> Initiator {
+        let v = v.unwrap_or(&Value::Null);
+        Initiator {
+            username: string_at(v, "/username"),
+            automated: bool_at(v, "/automated"),
+        }
+    }
+}
+
+impl fmt::Display for Initiator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.username, self.automated) {
+            (Some(user), _) => f.write_str(user),
+            (None, true) => f.write_str("automated sync"),
+            (None, false) => f.write_str("unknown"),
+        }
+    }
+}
+
+/// One entry of `status.operationState.syncResult.resources`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncResultEntry {
+    pub resource: ResourceRef,
+    /// `Synced`, `SyncFailed`, `Pruned`, `PruneSkipped`.
+    pub status: String,
+    pub message: Option<String>,
+    /// `Running`, `Succeeded`, `Failed`, … (also set for non-hook resources).
+    pub hook_phase: Option<String>,
+    pub hook_type: Option<String>,
+    pub sync_phase: Option<String>,
+}
+
+/// `status.operationState`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationSummary {
+    pub phase: OperationPhase,
+    pub message: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub retry_count: i64,
+    pub initiated_by: Initiator,
+    /// `syncResult.revision` (or the requested `operation.sync.revision`).
+    pub revision: Option<String>,
+    pub sync_result: Vec<SyncResultEntry>,
+}
+
+impl OperationSummary {
+    fn of(v: &Value) -> Option<OperationSummary> {
+        let phase = str_at(v, "/phase")?;
+        let sync_result = array_at(v, "/syncResult/resources")
+            .iter()
+            .map(|r| SyncResultEntry {
+                resource: ResourceRef::of(r),
+                status: str_at(r, "/status").unwrap_or("").to_string(),
+                message: string_at(r, "/message"),
+                hook_phase: string_at(r, "/hookPhase"),
+                hook_type: string_at(r, "/hookType"),
+                sync_phase: string_at(r, "/syncPhase"),
+            })
+            .collect();
+        Some(OperationSummary {
+            phase: OperationPhase::parse(phase),
+            message: string_at(v, "/message"),
+            started_at: time_at(v, "/startedAt"),
+            finished_at: time_at(v, "/finishedAt"),
+            retry_count: int_at(v, "/retryCount").unwrap_or(0),
+            initiated_by: Initiator::of(v.pointer("/operation/initiatedBy")),
+            revision: string_at(v, "/syncResult/revision")
+                .or_else(|| string_at(v, "/operation/sync/revision")),
+            sync_result,
+        })
+    }
+}
+
+/// `spec.syncPolicy.automated` and friends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AutoSync {
+    /// `automated` is set and not `enabled: false`.
+    pub enabled: bool,
+    pub prune: bool,
+    pub self_heal: bool,
+    pub allow_empty: bool,
+}
+
+/// One source (`spec.source` or an entry of `spec.sources`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceSummary {
+    pub repo_url: String,
+    pub path: Option<String>,
+    pub chart: Option<String>,
+    pub target_revision: Option<String>,
+    /// `ref` (a values-only source referenced as `$ref` by the others).
+    pub ref_name: Option<String>,
+    pub name: Option<String>,
+}
+
+impl SourceSummary {
+    fn of(v: &Value) -> SourceSummary {
+        SourceSummary {
+            repo_url: str_at(v, "/repoURL").unwrap_or("").to_string(),
+            path: string_at(v, "/path"),
+            chart: string_at(v, "/chart"),
+            target_revision: string_at(v, "/targetRevision"),
+            ref_name: string_at(v, "/ref"),
+            name: string_at(v, "/name"),
+        }
+    }
+}
+
+/// One entry of `status.conditions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// `ComparisonError`, `SyncError`, `InvalidSpecError`, `OrphanedResourceWarning`, …
+    pub kind: String,
+    pub message: String,
+    pub last_transition_time: Option<Timestamp>,
+}
+
+impl Condition {
+    /// Argo CD: a condition is an error when its type ends in `Error`.
+    pub fn is_error(&self) -> bool {
+        self.kind.ends_with("Error")
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.kind.ends_with("Warning")
+    }
+}
+
+/// Signals of the parent Application, resolved later against the other apps.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct ParentHints {
+    /// Application part of a `tracking-id` that names this very object.
+    pub tracking_app: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    /// Names of owner Applications.
+    pub owner_apps: Vec<String>,
+}
+
+/// One Application (or one a parent declares but has not created yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppSummary {
+    pub key: AppKey,
+    /// `false` for an Application known only from a parent's `status.resources`.
+    pub exists: bool,
+    pub project: String,
+    pub wave: Wave,
+    pub sync: SyncCode,
+    pub health: HealthCode,
+    pub health_message: Option<String>,
+    /// `status.health.lastTransitionTime` (Argo CD ≥ 3.0).
+    pub health_since: Option<Timestamp>,
+    /// `status.operationState`: the running or the last operation.
+    pub operation: Option<OperationSummary>,
+    /// The top-level `operation` field: an operation requested or in progress.
+    pub requested_operation: Option<Initiator>,
+    /// Short revision(s) for display (7 characters of a Git SHA, chart versions as is).
+    pub revision: Option<String>,
+    /// Full revisions: `status.sync.revision`, or `revisions` of a multi-source app.
+    pub revisions: Vec<String>,
+    /// `operationState.finishedAt`, else the last history entry's `deployedAt`.
+    pub last_synced: Option<Timestamp>,
+    pub reconciled_at: Option<Timestamp>,
+    pub auto_sync: AutoSync,
+    pub sync_options: Vec<String>,
+    pub out_of_sync: usize,
+    /// `None` when resource health is not stored on the Application (Argo CD ≥ 3.0 default).
+    pub unhealthy: Option<usize>,
+    pub resources: Vec<ResourceSummary>,
+    /// `status.resourceHealthSource` is not `appTree`.
+    pub resource_health_stored: bool,
+    pub conditions: Vec<Condition>,
+    pub sources: Vec<SourceSummary>,
+    /// `spec.destination`: `server` or `name`, then `namespace`.
+    pub destination: String,
+    /// Filled in by [`super::WavesModel::build`].
+    pub parent: Option<ParentLink>,
+    /// Owning ApplicationSet, if any.
+    pub application_set: Option<String>,
+    /// `metadata.deletionTimestamp` is set.
+    pub deleting: bool,
+    pub(crate) hints: ParentHints,
+}
+
+impl AppSummary {
+    /// Reads an Application object; `None` when it has no name.
+    pub fn from_json(obj: &Value) -> Option<AppSummary> {
+        let name = string_at(obj, "/metadata/name")?;
+        let namespace = str_at(obj, "/metadata/namespace").unwrap_or("").to_string();
+        let key = AppKey::new(namespace, name);
+
+        let operation = obj
+            .pointer("/status/operationState")
+            .and_then(OperationSummary::of);
+        let requested_operation = obj
+            .get("operation")
+            .filter(|o| !o.is_null())
+            .map(|o| Initiator::of(o.get("initiatedBy")));
+
+        let mut revisions: Vec<String> = match string_at(obj, "/status/sync/revision") {
+            Some(r) => vec![r],
+            None => array_at(obj, "/status/sync/revisions")
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        };
+        revisions.retain(|r| !r.is_empty());
+        let revision = (!revisions.is_empty()).then(|| {
+            revisions
+                .iter()
+                .map(|r| short_revision(r))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+
+        let history = array_at(obj, "/status/history");
+        let last_synced = operation
+            .as_ref()
+            .and_then(|op| op.finished_at)
+            .or_else(|| history.last().and_then(|h| time_at(h, "/deployedAt")));
+
+        let automated = obj.pointer("/spec/syncPolicy/automated");
+        let auto_sync = match automated {
+            Some(a) if a.is_object() => AutoSync {
+                enabled: a.get("enabled").and_then(Value::as_bool) != Some(false),
+                prune: bool_at(a, "/prune"),
+                self_heal: bool_at(a, "/selfHeal"),
+                allow_empty: bool_at(a, "/allowEmpty"),
+            },
+            _ => AutoSync::default(),
+        };
+
+        let resource_health_stored = str_at(obj, "/status/resourceHealthSource") != Some("appTree");
+        let resources: Vec<ResourceSummary> = array_at(obj, "/status/resources")
+            .iter()
+            .map(ResourceSummary::of)
+            .collect();
+        let out_of_sync = resources
+            .iter()
+            .filter(|r| r.sync == SyncCode::OutOfSync)
+            .count();
+        let unhealthy = resource_health_stored.then(|| {
+            resources
+                .iter()
+                .filter(|r| r.health.as_ref().is_some_and(HealthCode::is_unhealthy))
+                .count()
+        });
+
+        let conditions = array_at(obj, "/status/conditions")
+            .iter()
+            .map(|c| Condition {
+                kind: str_at(c, "/type").unwrap_or("").to_string(),
+                message: str_at(c, "/message").unwrap_or("").to_string(),
+                last_transition_time: time_at(c, "/lastTransitionTime"),
+            })
+            .collect();
+
+        let sources = match obj.pointer("/spec/sources").and_then(Value::as_array) {
+            Some(list) if !list.is_empty() => list.iter().map(SourceSummary::of).collect(),
+            _ => obj
+                .pointer("/spec/source")
+                .map(|s| vec![SourceSummary::of(s)])
+                .unwrap_or_default(),
+        };
+
+        let dest = |k: &str| str_at(obj, &format!("/spec/destination/{k}")).unwrap_or("");
+        let target = [dest("name"), dest("server")]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .unwrap_or("");
+        let destination = match (target, dest("namespace")) {
+            (t, "") => t.to_string(),
+            ("", ns) => ns.to_string(),
+            (t, ns) => format!("{t} {ns}"),
+        };
+
+        let owners = array_at(obj, "/metadata/ownerReferences");
+        let owner_of_kind = |kind: &str| {
+            owners
+                .iter()
+                .filter(|o| {
+                    str_at(o, "/kind") == Some(kind)
+                        && group_of(str_at(o, "/apiVersion").unwrap_or("")) == GROUP
+                })
+                .filter_map(|o| string_at(o, "/name"))
+                .collect::<Vec<_>>()
+        };
+
+        let hints = ParentHints {
+            tracking_app: tracking_parent(obj, &key),
+            labels: obj
+                .pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            owner_apps: owner_of_kind(KIND),
+        };
+
+        Some(AppSummary {
+            exists: true,
+            project: str_at(obj, "/spec/project")
+                .unwrap_or("default")
+                .to_string(),
+            wave: Wave::of(obj),
+            sync: SyncCode::parse(str_at(obj, "/status/sync/status").unwrap_or("Unknown")),
+            health: HealthCode::parse(str_at(obj, "/status/health/status").unwrap_or("Unknown")),
+            health_message: string_at(obj, "/status/health/message"),
+            health_since: time_at(obj, "/status/health/lastTransitionTime"),
+            operation,
+            requested_operation,
+            revision,
+            revisions,
+            last_synced,
+            reconciled_at: time_at(obj, "/status/reconciledAt"),
+            auto_sync,
+            sync_options: array_at(obj, "/spec/syncPolicy/syncOptions")
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            out_of_sync,
+            unhealthy,
+            resources,
+            resource_health_stored,
+            conditions,
+            sources,
+            destination,
+            parent: None,
+            application_set: owner_of_kind("ApplicationSet").into_iter().next(),
+            deleting: obj.pointer("/metadata/deletionTimestamp").is_some(),
+            hints,
+            key,
+        })
+    }
+
+    /// An Application a parent lists in `status.resources` that does not exist (yet).
+    pub(crate) fn declared(entry: &ResourceSummary, parent: ParentLink) -> AppSummary {
+        let res = &entry.resource;
+        AppSummary {
+            key: AppKey::new(res.namespace.clone(), res.name.clone()),
+            exists: false,
+            project: String::new(),
+            wave: Wave::declared(entry.sync_wave),
+            sync: entry.sync.clone(),
+            health: entry.health.clone().unwrap_or(HealthCode::Missing),
+            health_message: entry.health_message.clone(),
+            health_since: None,
+            operation: None,
+            requested_operation: None,
+            revision: None,
+            revisions: Vec::new(),
+            last_synced: None,
+            reconciled_at: None,
+            auto_sync: AutoSync::default(),
+            sync_options: Vec::new(),
+            out_of_sync: 0,
+            unhealthy: None,
+            resources: Vec::new(),
+            resource_health_stored: false,
+            conditions: Vec::new(),
+            sources: Vec::new(),
+            destination: String::new(),
+            parent: Some(parent),
+            application_set: None,
+            deleting: false,
+            hints: ParentHints::default(),
+        }
+    }
+
+    /// Synced and Healthy: nothing left for this app in a rollout.
+    pub fn is_done(&self) -> bool {
+        self.exists && self.sync == SyncCode::Synced && self.health == HealthCode::Healthy
+    }
+
+    /// The running operation, if any.
+    pub fn running_operation(&self) -> Option<&OperationSummary> {
+        self.operation.as_ref().filter(|op| op.phase.is_active())
+    }
+
+    /// The Application children this app manages (from its `status.resources`).
+    pub fn declared_children(&self) -> impl Iterator<Item = &ResourceSummary> {
+        self.resources
+            .iter()
+            .filter(|r| r.resource.is_application())
+    }
+
+    pub fn error_conditions(&self) -> impl Iterator<Item = &Condition> {
+        self.conditions.iter().filter(|c| c.is_error())
+    }
+}
+
+/// The parent named by a tracking-id that points at this very object; `None` otherwise (a
+/// tracking-id copied from elsewhere does not make Argo CD track the object either).
+fn tracking_parent(obj: &Value, key: &AppKey) -> Option<String> {
+    let id = obj
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(annotation::TRACKING_ID))
+        .and_then(Value::as_str)?;
+    // <app>:<group>/<kind>:<namespace>/<name> (util/argo/resource_tracking.go)
+    let mut parts = id.splitn(3, ':');
+    let (app, gk, nsn) = (parts.next()?, parts.next()?, parts.next()?);
+    let (group, kind) = gk.split_once('/')?;
+    let (ns, name) = nsn.split_once('/')?;
+    let ns_matches = ns.is_empty() || ns == key.namespace;
+    (group == GROUP && kind == KIND && name == key.name && ns_matches && !app.is_empty())
+        .then(|| app.to_string())
+}
+
+/// 7 characters of a 40-character Git SHA; anything else (chart versions, tags) as is.
+pub fn short_revision(revision: &str) -> String {
+    let is_sha = revision.len() == 40 && revision.chars().all(|c| c.is_ascii_hexdigit());
+    if is_sha {
+        revision[..7].to_string()
+    } else {
+        revision.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests;
