@@ -22,6 +22,22 @@ use tokio::task::JoinHandle;
 pub use catalog::{Catalog, PrinterColumn, ResourceKind};
 pub use kubeconfig::{ClusterInfo, Target};
 
+/// An error with its sources (`client error (Connect): tcp connect error: Connection
+/// refused`), since kube's errors often hide the useful part in the chain.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cur = s.source();
+    }
+    out
+}
+
 /// Identity of one watch: a kind in a scope with optional server-side selectors.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WatchKey {
@@ -286,5 +302,26 @@ impl Sources {
     /// Context names of the kubeconfig, for `:ctx` completion.
     pub fn contexts(&self) -> Vec<String> {
         self.target.contexts()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect)")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn error_chain_includes_sources() {
+        let e = Outer(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused",
+        ));
+        assert_eq!(
+            error_chain(&e),
+            "client error (Connect): Connection refused"
+        );
     }
 }

@@ -54,7 +54,7 @@ pub async fn run(target: Target, tx: super::Sender) {
                 tokio::time::sleep(HEALTH_INTERVAL).await;
                 continue;
             }
-            Ok(Err(e)) => e.to_string(),
+            Ok(Err(e)) => super::error_chain(&e),
             Err(_) => format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
         };
         connected = false;

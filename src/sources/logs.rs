@@ -23,7 +23,7 @@ pub async fn run(client: kube::Client, req: LogRequest, tx: super::Sender) {
         Err(e) => {
             let _ = tx.send(SourceEvent::LogEnded {
                 id: req.id,
-                error: Some(e.to_string()),
+                error: Some(super::error_chain(&e)),
             });
             return;
         }

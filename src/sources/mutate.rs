@@ -20,7 +20,7 @@ pub async fn delete(client: kube::Client, target: ObjectTarget, tx: super::Sende
     tracing::info!("{message}: {:?}", result.as_ref().err());
     let _ = tx.send(SourceEvent::Done {
         message,
-        error: result.err().map(|e| e.to_string()),
+        error: result.err().map(|e| super::error_chain(&e)),
     });
 }
 
@@ -38,6 +38,6 @@ pub async fn patch(
     tracing::info!("{what}: {:?}", result.as_ref().err());
     let _ = tx.send(SourceEvent::Done {
         message: what,
-        error: result.err().map(|e| e.to_string()),
+        error: result.err().map(|e| super::error_chain(&e)),
     });
 }

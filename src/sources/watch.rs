@@ -53,7 +53,7 @@ pub async fn run(client: kube::Client, spec: WatchSpec, tx: super::Sender) {
                 Some(Ok(watcher::Event::Init | watcher::Event::InitApply(_))) => {}
                 Some(Err(e)) => {
                     tracing::warn!(plural = %key.plural, "watch failed: {e}");
-                    let _ = tx.send(SourceEvent::WatchFailed { key: key.clone(), error: e.to_string() });
+                    let _ = tx.send(SourceEvent::WatchFailed { key: key.clone(), error: super::error_chain(&e) });
                 }
                 None => break,
             },
