@@ -1,1 +1,171 @@
-//! (being written)
+//! CloudNativePG (`postgresql.cnpg.io/v1` Cluster): failover state at a glance.
+//!
+//! Pure logic over the JSON the API returns (no I/O, no clock: `now` is a parameter):
+//!
+//! - [`ClusterSummary`]: one row of the cluster list, phase coloured as `kubectl cnpg status`
+//!   colours it ([`Severity`]), "X (switching to Y)" while targetPrimary differs.
+//! - [`ClusterDetail`]: per instance role, readiness, node, zone, pool, restarts, lag and
+//!   streaming state; services rw/ro/r; conditions; PodDisruptionBudgets; recent events; and
+//!   [`Warning`]s in words.
+//! - [`FailoverTimeline`]: successive observations of a Cluster (and its pods) turned into
+//!   a bounded list of transitions with human sentences.
+//! - [`promote_patch`]: the status merge patch `kubectl cnpg promote` sends, with refusals.
+
+mod detail;
+mod promote;
+mod summary;
+mod timeline;
+mod warnings;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use detail::{
+    ClusterDetail, ClusterInputs, ConditionRow, DetailOptions, EventRow, InstanceMetrics,
+    InstanceRole, InstanceRow, InstanceStatusGroup, PdbRow, ServiceKind, ServiceRow, Streaming,
+    cluster_detail, instance_role, node_pool, node_zone,
+};
+pub use promote::{PromoteError, promote_patch, resolve_instance_name};
+pub use summary::{ClusterSummary, PrimaryChange, Severity, phase_severity};
+pub use timeline::{FailoverTimeline, TimelineEntry, Transition};
+pub use warnings::{ChangeKind, Warning, format_elapsed, summary_warnings};
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+/// API group of the CloudNativePG resources.
+pub const GROUP: &str = "postgresql.cnpg.io";
+/// API version served for Clusters.
+pub const VERSION: &str = "v1";
+/// `apiVersion` of a Cluster object.
+pub const API_VERSION: &str = "postgresql.cnpg.io/v1";
+/// Kind of a Cluster object.
+pub const KIND: &str = "Cluster";
+/// Plural resource name (`clusters.postgresql.cnpg.io`).
+pub const PLURAL: &str = "clusters";
+/// targetPrimary while a failover has started and no new primary is chosen yet.
+pub const PENDING_FAILOVER: &str = "pending";
+
+/// Phases the operator writes into `status.phase` (from `api/v1/cluster_types.go`).
+pub mod phase {
+    pub const HEALTHY: &str = "Cluster in healthy state";
+    pub const FAILING_OVER: &str = "Failing over";
+    pub const SWITCHOVER: &str = "Switchover in progress";
+    pub const SETTING_UP_PRIMARY: &str = "Setting up primary";
+    pub const CREATING_REPLICA: &str = "Creating a new replica";
+    pub const UPGRADING: &str = "Upgrading cluster";
+    pub const WAITING_FOR_USER: &str = "Waiting for user action";
+    pub const WAITING_FOR_INSTANCES: &str = "Waiting for the instances to become active";
+    pub const UNRECOVERABLE: &str = "Cluster is unrecoverable and needs manual intervention";
+}
+
+/// Pod labels the operator sets on instance pods.
+pub mod label {
+    pub const CLUSTER: &str = "cnpg.io/cluster";
+    pub const INSTANCE_NAME: &str = "cnpg.io/instanceName";
+    pub const INSTANCE_ROLE: &str = "cnpg.io/instanceRole";
+    /// Deprecated spelling of [`INSTANCE_ROLE`], still set by the operator.
+    pub const ROLE: &str = "role";
+    pub const POD_ROLE: &str = "cnpg.io/podRole";
+    pub const JOB_ROLE: &str = "cnpg.io/jobRole";
+}
+
+// -------------------------------------------------------------------------------------------
+// small JSON helpers shared by the submodules
+// -------------------------------------------------------------------------------------------
+
+fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+fn string_at(v: &Value, pointer: &str) -> Option<String> {
+    str_at(v, pointer)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn int_at(v: &Value, pointer: &str) -> Option<i64> {
+    let value = v.pointer(pointer)?;
+    value
+        .as_i64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn strings_at(v: &Value, pointer: &str) -> Vec<String> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn label<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj.pointer("/metadata/labels")
+        .and_then(|labels| labels.get(key))
+        .and_then(Value::as_str)
+}
+
+fn name_of(obj: &Value) -> &str {
+    str_at(obj, "/metadata/name").unwrap_or("")
+}
+
+fn namespace_of(obj: &Value) -> &str {
+    str_at(obj, "/metadata/namespace").unwrap_or("")
+}
+
+/// Parses RFC 3339 (with or without fraction, as CNPG's RFC3339Micro); `None` when empty
+/// or malformed.
+fn parse_time(text: &str) -> Option<Timestamp> {
+    text.trim().parse().ok()
+}
+
+fn time_at(v: &Value, pointer: &str) -> Option<Timestamp> {
+    str_at(v, pointer).and_then(parse_time)
+}
+
+/// Formats a timestamp as CloudNativePG writes them (`metav1.RFC3339Micro`).
+pub fn format_rfc3339_micro(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// `false` when `obj` says it is something other than a Cluster (`postgresql.cnpg.io/*`,
+/// kind Cluster). Objects without `kind`/`apiVersion` (list items as kube-rs hands them over)
+/// are taken for what the caller says they are.
+pub fn is_cluster(obj: &Value) -> bool {
+    let kind_ok = str_at(obj, "/kind").is_none_or(|k| k == KIND);
+    let group_ok = str_at(obj, "/apiVersion").is_none_or(|a| a.split('/').next() == Some(GROUP));
+    obj.is_object() && kind_ok && group_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_timestamps_like_cnpg() {
+        let at: Timestamp = "2026-11-01T09:00:00.5Z".parse().expect("ts");
+        assert_eq!(format_rfc3339_micro(at), "2026-11-01T09:00:00.500000Z");
+        let back = parse_time(&format_rfc3339_micro(at)).expect("parses back");
+        assert_eq!(back, at);
+        assert_eq!(parse_time(""), None);
+        assert_eq!(parse_time("yesterday"), None);
+    }
+
+    #[test]
+    fn recognises_cluster_objects() {
+        let c = fixtures::healthy();
+        assert!(is_cluster(&c));
+        let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod"});
+        assert!(!is_cluster(&pod));
+        let other = serde_json::json!({"apiVersion": "example.com/v1", "kind": "Cluster"});
+        assert!(!is_cluster(&other));
+        // List items often come without kind and apiVersion.
+        assert!(is_cluster(&serde_json::json!({"metadata": {"name": "x"}})));
+        assert!(!is_cluster(&serde_json::json!("text")));
+    }
+}

@@ -1,0 +1,312 @@
+//! One Cluster at a glance: phase and its colour, instances, primaries, timeline.
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::{
+    PENDING_FAILOVER, int_at, name_of, namespace_of, phase, str_at, string_at, strings_at, time_at,
+};
+
+/// How alarming a phase is, as `kubectl cnpg status` colours it: green, yellow, red.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Ok,
+    Warn,
+    Error,
+}
+
+/// Colour class of a Cluster phase: healthy, setting up primary and creating a replica are
+/// fine; upgrading and waiting for user action are warnings; every other phase (failing
+/// over, switchover, unrecoverable, waiting for instances, none yet…) is an error.
+pub fn phase_severity(phase_text: &str) -> Severity {
+    match phase_text {
+        phase::HEALTHY | phase::SETTING_UP_PRIMARY | phase::CREATING_REPLICA => Severity::Ok,
+        phase::UPGRADING | phase::WAITING_FOR_USER => Severity::Warn,
+        _ => Severity::Error,
+    }
+}
+
+/// What targetPrimary says about the primary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrimaryChange {
+    /// targetPrimary equals currentPrimary (or is not set).
+    None,
+    /// targetPrimary is `pending`: a failover has started, no new primary chosen yet.
+    FailoverStarting,
+    /// targetPrimary names another instance: failover target or switchover.
+    SwitchingTo(String),
+    /// No currentPrimary yet: the first primary is being set up.
+    Initializing(String),
+}
+
+/// One row of the cluster list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterSummary {
+    pub namespace: String,
+    pub name: String,
+    /// `status.phase`; empty before the operator first reconciles.
+    pub phase: String,
+    pub phase_reason: String,
+    pub severity: Severity,
+    /// `status.instances`: instance pods that exist.
+    pub instances: u32,
+    /// `status.readyInstances`.
+    pub ready_instances: u32,
+    /// `spec.instances`: how many were asked for (1 when unset, as the CRD defaults it).
+    pub requested_instances: u32,
+    pub current_primary: Option<String>,
+    pub target_primary: Option<String>,
+    pub primary_change: PrimaryChange,
+    pub timeline_id: Option<i64>,
+    /// `currentPrimaryTimestamp`: when the current primary was promoted.
+    pub last_promotion: Option<Timestamp>,
+    /// `targetPrimaryTimestamp`: when targetPrimary was last set.
+    pub target_primary_since: Option<Timestamp>,
+    /// `currentPrimaryFailingSinceTimestamp` (set when a failover delay is configured).
+    pub failing_since: Option<Timestamp>,
+    /// `status.instanceNames`.
+    pub instance_names: Vec<String>,
+    pub created: Option<Timestamp>,
+}
+
+fn count(v: &Value, pointer: &str) -> Option<u32> {
+    int_at(v, pointer).and_then(|n| u32::try_from(n).ok())
+}
+
+impl ClusterSummary {
+    /// Reads a Cluster object; `None` when it has no name.
+    pub fn from_cluster(cluster: &Value) -> Option<Self> {
+        let name = name_of(cluster);
+        if name.is_empty() {
+            return None;
+        }
+        let phase_text = str_at(cluster, "/status/phase").unwrap_or("").to_string();
+        let current = string_at(cluster, "/status/currentPrimary");
+        let target = string_at(cluster, "/status/targetPrimary");
+        let primary_change = match (&current, &target) {
+            (_, Some(t)) if t == PENDING_FAILOVER => PrimaryChange::FailoverStarting,
+            (None, Some(t)) => PrimaryChange::Initializing(t.clone()),
+            (Some(c), Some(t)) if c != t => PrimaryChange::SwitchingTo(t.clone()),
+            _ => PrimaryChange::None,
+        };
+        Some(ClusterSummary {
+            namespace: namespace_of(cluster).to_string(),
+            name: name.to_string(),
+            severity: phase_severity(&phase_text),
+            phase: phase_text,
+            phase_reason: str_at(cluster, "/status/phaseReason")
+                .unwrap_or("")
+                .to_string(),
+            instances: count(cluster, "/status/instances").unwrap_or(0),
+            ready_instances: count(cluster, "/status/readyInstances").unwrap_or(0),
+            requested_instances: count(cluster, "/spec/instances").unwrap_or(1),
+            current_primary: current,
+            target_primary: target,
+            primary_change,
+            timeline_id: int_at(cluster, "/status/timelineID"),
+            last_promotion: time_at(cluster, "/status/currentPrimaryTimestamp"),
+            target_primary_since: time_at(cluster, "/status/targetPrimaryTimestamp"),
+            failing_since: time_at(cluster, "/status/currentPrimaryFailingSinceTimestamp"),
+            instance_names: strings_at(cluster, "/status/instanceNames"),
+            created: time_at(cluster, "/metadata/creationTimestamp"),
+        })
+    }
+
+    /// The primary as `kubectl cnpg status` shows it: `keycloak-db-1`,
+    /// `keycloak-db-1 (switching to keycloak-db-2)`, `keycloak-db-1 (failover starting)`.
+    pub fn primary_text(&self) -> String {
+        let current = self.current_primary.as_deref().unwrap_or("-");
+        match &self.primary_change {
+            PrimaryChange::None => current.to_string(),
+            PrimaryChange::FailoverStarting => format!("{current} (failover starting)"),
+            PrimaryChange::SwitchingTo(t) => format!("{current} (switching to {t})"),
+            PrimaryChange::Initializing(t) => format!("- (initializing {t})"),
+        }
+    }
+
+    /// `ready/instances`, plus what was requested when it differs: `2/3`, `2/2 of 3`.
+    pub fn instances_text(&self) -> String {
+        if self.instances == self.requested_instances {
+            format!("{}/{}", self.ready_instances, self.instances)
+        } else {
+            format!(
+                "{}/{} of {}",
+                self.ready_instances, self.instances, self.requested_instances
+            )
+        }
+    }
+
+    /// The phase followed by its reason, when there is one.
+    pub fn phase_text(&self) -> String {
+        match (self.phase.is_empty(), self.phase_reason.trim().is_empty()) {
+            (true, _) => "-".to_string(),
+            (false, true) => self.phase.clone(),
+            (false, false) => format!("{} ({})", self.phase, self.phase_reason.trim()),
+        }
+    }
+
+    /// A failover (targetPrimary `pending` or phase "Failing over") is under way.
+    pub fn is_failing_over(&self) -> bool {
+        self.primary_change == PrimaryChange::FailoverStarting || self.phase == phase::FAILING_OVER
+    }
+
+    /// A change of primary (failover or switchover) is under way.
+    pub fn is_primary_changing(&self) -> bool {
+        matches!(
+            self.primary_change,
+            PrimaryChange::FailoverStarting | PrimaryChange::SwitchingTo(_)
+        ) || self.phase == phase::FAILING_OVER
+            || self.phase == phase::SWITCHOVER
+    }
+
+    /// When the ongoing change of primary started, if one is under way: the failing-since
+    /// timestamp when the operator set it, else when targetPrimary was set.
+    pub fn primary_change_started(&self) -> Option<Timestamp> {
+        if !self.is_primary_changing() {
+            return None;
+        }
+        match (self.failing_since, self.target_primary_since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{self, DB1, DB2, DB3};
+    use super::*;
+
+    fn summary(c: &Value) -> ClusterSummary {
+        ClusterSummary::from_cluster(c).expect("summary")
+    }
+
+    #[test]
+    fn phase_colours_follow_kubectl_cnpg_status() {
+        let cases = [
+            (fixtures::healthy(), Severity::Ok),
+            (fixtures::setting_up_primary(), Severity::Ok),
+            (fixtures::creating_replica(), Severity::Ok),
+            (fixtures::upgrading(), Severity::Warn),
+            (fixtures::waiting_for_user(), Severity::Warn),
+            (fixtures::failing_over_pending(), Severity::Error),
+            (fixtures::failing_over_to_db2(), Severity::Error),
+            (fixtures::switchover(), Severity::Error),
+            (fixtures::waiting_for_instances(), Severity::Error),
+            (fixtures::unrecoverable(), Severity::Error),
+        ];
+        for (cluster, want) in cases {
+            let s = summary(&cluster);
+            assert_eq!(s.severity, want, "{}", s.phase);
+        }
+        assert_eq!(phase_severity(""), Severity::Error);
+    }
+
+    #[test]
+    fn healthy_cluster_summary() {
+        let s = summary(&fixtures::healthy());
+        assert_eq!(s.namespace, "keycloak");
+        assert_eq!(s.name, "keycloak-db");
+        assert_eq!(s.phase, "Cluster in healthy state");
+        assert_eq!(s.phase_text(), "Cluster in healthy state");
+        assert_eq!(s.instances_text(), "3/3");
+        assert_eq!(s.current_primary.as_deref(), Some(DB1));
+        assert_eq!(s.primary_change, PrimaryChange::None);
+        assert_eq!(s.primary_text(), DB1);
+        assert_eq!(s.timeline_id, Some(1));
+        assert_eq!(
+            s.last_promotion.map(|t| t.to_string()).as_deref(),
+            Some("2026-10-30T08:00:12.345678Z")
+        );
+        assert_eq!(s.failing_since, None);
+        assert!(!s.is_primary_changing());
+        assert_eq!(s.primary_change_started(), None);
+        assert_eq!(s.instance_names, vec![DB1, DB2, DB3]);
+    }
+
+    #[test]
+    fn pending_target_reads_as_failover_starting() {
+        let s = summary(&fixtures::failing_over_pending());
+        assert_eq!(s.primary_change, PrimaryChange::FailoverStarting);
+        assert_eq!(s.primary_text(), "keycloak-db-1 (failover starting)");
+        assert_eq!(
+            s.phase_text(),
+            "Failing over (Initiating a failover from keycloak-db-1)"
+        );
+        assert_eq!(s.instances_text(), "2/3");
+        assert!(s.is_failing_over());
+        assert_eq!(
+            s.primary_change_started().map(|t| t.to_string()).as_deref(),
+            Some("2026-11-01T09:00:02Z")
+        );
+    }
+
+    #[test]
+    fn failover_target_and_switchover_read_as_switching() {
+        let s = summary(&fixtures::failing_over_to_db2());
+        assert_eq!(s.primary_change, PrimaryChange::SwitchingTo(DB2.into()));
+        assert_eq!(
+            s.primary_text(),
+            "keycloak-db-1 (switching to keycloak-db-2)"
+        );
+        assert!(s.is_failing_over());
+
+        let s = summary(&fixtures::switchover());
+        assert_eq!(
+            s.primary_text(),
+            "keycloak-db-1 (switching to keycloak-db-3)"
+        );
+        assert!(!s.is_failing_over());
+        assert!(s.is_primary_changing());
+        // No failing-since during a switchover: the targetPrimary timestamp counts.
+        assert_eq!(
+            s.primary_change_started().map(|t| t.to_string()).as_deref(),
+            Some("2026-11-01T09:00:00Z")
+        );
+    }
+
+    #[test]
+    fn first_primary_being_set_up() {
+        let s = summary(&fixtures::setting_up_primary());
+        assert_eq!(s.current_primary, None);
+        assert_eq!(s.primary_change, PrimaryChange::Initializing(DB1.into()));
+        assert_eq!(s.primary_text(), "- (initializing keycloak-db-1)");
+        assert_eq!(s.instances_text(), "0/0 of 3");
+        assert!(!s.is_primary_changing());
+    }
+
+    #[test]
+    fn other_phases() {
+        let s = summary(&fixtures::creating_replica());
+        assert_eq!(s.instances_text(), "2/2 of 3");
+        assert_eq!(s.phase_reason, "Creating replica keycloak-db-3-join");
+        let s = summary(&fixtures::upgrading());
+        assert_eq!(s.instances_text(), "2/3");
+        let s = summary(&fixtures::waiting_for_user());
+        assert_eq!(
+            s.phase_text(),
+            "Waiting for user action (User must issue a supervised switchover)"
+        );
+        let s = summary(&fixtures::waiting_for_instances());
+        assert_eq!(s.current_primary.as_deref(), Some(DB2));
+        assert_eq!(s.timeline_id, Some(2));
+        let s = summary(&fixtures::unrecoverable());
+        assert_eq!(s.instances_text(), "0/3");
+        assert_eq!(s.severity, Severity::Error);
+    }
+
+    #[test]
+    fn brand_new_cluster_without_status() {
+        let c = serde_json::json!({
+            "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+            "metadata": {"name": "new-db", "namespace": "x"},
+            "spec": {"instances": 2}
+        });
+        let s = summary(&c);
+        assert_eq!(s.phase_text(), "-");
+        assert_eq!(s.instances_text(), "0/0 of 2");
+        assert_eq!(s.primary_text(), "-");
+        assert_eq!(s.timeline_id, None);
+        assert!(ClusterSummary::from_cluster(&serde_json::json!({})).is_none());
+    }
+}
