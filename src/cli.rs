@@ -82,6 +82,11 @@ pub struct SandboxArgs {
     #[arg(long)]
     pub write_kubeconfig: Option<PathBuf>,
 
+    /// Serve a large synthetic cluster instead of a recording, e.g.
+    /// `nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200` (pod updates per second).
+    #[arg(long, conflicts_with = "recording")]
+    pub synthetic: Option<String>,
+
     /// Timeline speed: 2 plays the recording's timeline twice as fast, 0 pauses it.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,

@@ -15,6 +15,7 @@ pub mod registry;
 pub mod selector;
 pub mod server;
 pub mod store;
+pub mod synthetic;
 pub mod table;
 pub mod timeline;
 
@@ -134,6 +135,26 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
 impl Sandbox {
     /// Loads the recording and starts serving it on 127.0.0.1.
     pub async fn start(opts: SandboxOptions) -> Result<Sandbox, SandboxError> {
+        Self::start_inner(opts, None).await
+    }
+
+    /// Serves a large synthetic cluster (see [`synthetic`]) with its churn running.
+    pub async fn start_synthetic(
+        spec: synthetic::SyntheticSpec,
+        port: u16,
+    ) -> Result<Sandbox, SandboxError> {
+        let opts = SandboxOptions {
+            recording: synthetic::recording(&spec),
+            port,
+            speed: 1.0,
+        };
+        Self::start_inner(opts, Some(spec)).await
+    }
+
+    async fn start_inner(
+        opts: SandboxOptions,
+        synthetic: Option<synthetic::SyntheticSpec>,
+    ) -> Result<Sandbox, SandboxError> {
         let mut rec = opts.recording;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
             .await
@@ -165,11 +186,14 @@ impl Sandbox {
                 tracing::error!(error = %e, "sandbox server failed");
             }
         });
-        let timeline = tokio::spawn(timeline::play(
-            shared.clone(),
-            std::mem::take(&mut rec.timeline),
-            opts.speed,
-        ));
+        let timeline = match synthetic {
+            Some(spec) => tokio::spawn(synthetic::churn(shared.clone(), spec)),
+            None => tokio::spawn(timeline::play(
+                shared.clone(),
+                std::mem::take(&mut rec.timeline),
+                opts.speed,
+            )),
+        };
         Ok(Sandbox {
             addr,
             name: rec.metadata.name.clone(),
@@ -287,15 +311,32 @@ pub fn load_recording(path: Option<&Path>) -> Result<Recording> {
 
 /// `opsdeck sandbox`: serve until Ctrl-C or SIGTERM.
 pub async fn run_cli(args: SandboxArgs) -> Result<()> {
-    let recording = load_recording(args.recording.as_deref())?;
-    let (objects, changes) = (recording.objects.len(), recording.timeline.len());
-    let name = recording.metadata.name.clone();
-    let sandbox = Sandbox::start(SandboxOptions {
-        recording,
-        port: args.port,
-        speed: args.speed,
-    })
-    .await?;
+    let started = std::time::Instant::now();
+    let (sandbox, name, objects, changes) = match &args.synthetic {
+        Some(text) => {
+            let spec: synthetic::SyntheticSpec =
+                text.parse().map_err(|e| eyre!("--synthetic: {e}"))?;
+            let sandbox = Sandbox::start_synthetic(spec, args.port).await?;
+            let count = sandbox.object_count();
+            (sandbox, "synthetic".to_string(), count, 0)
+        }
+        None => {
+            let recording = load_recording(args.recording.as_deref())?;
+            let (objects, changes) = (recording.objects.len(), recording.timeline.len());
+            let name = recording.metadata.name.clone();
+            let sandbox = Sandbox::start(SandboxOptions {
+                recording,
+                port: args.port,
+                speed: args.speed,
+            })
+            .await?;
+            (sandbox, name, objects, changes)
+        }
+    };
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "sandbox loaded"
+    );
     let kubeconfig = args
         .write_kubeconfig
         .clone()

@@ -1,0 +1,306 @@
+//! Large synthetic clusters for benchmarks: `--synthetic nodes=5000,pods=50000,apps=1000,
+//! cnpg=200,churn=200`. Objects look like what a real cluster returns (so the console does
+//! the same work as against one); churn updates pod status at a steady rate.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::recording::{Recording, RecordingMeta};
+use super::server::Shared;
+use super::store::{PatchType, Sub, WriteOpts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntheticSpec {
+    pub nodes: usize,
+    pub pods: usize,
+    pub apps: usize,
+    pub cnpg: usize,
+    /// Pod status updates per second.
+    pub churn: u32,
+}
+
+impl Default for SyntheticSpec {
+    fn default() -> Self {
+        SyntheticSpec {
+            nodes: 5000,
+            pods: 50_000,
+            apps: 1000,
+            cnpg: 200,
+            churn: 200,
+        }
+    }
+}
+
+impl std::str::FromStr for SyntheticSpec {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut spec = SyntheticSpec::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = part.split_once('=').ok_or_else(|| {
+                format!("{part:?}: expected key=value (nodes, pods, apps, cnpg, churn)")
+            })?;
+            let n: usize = value
+                .parse()
+                .map_err(|_| format!("{key}: {value:?} is not a whole number"))?;
+            match key {
+                "nodes" => spec.nodes = n.max(1),
+                "pods" => spec.pods = n,
+                "apps" => spec.apps = n,
+                "cnpg" => spec.cnpg = n,
+                "churn" => {
+                    spec.churn = u32::try_from(n).map_err(|_| format!("churn: {n} is too large"))?
+                }
+                other => {
+                    return Err(format!(
+                        "unknown key {other:?} (nodes, pods, apps, cnpg, churn)"
+                    ));
+                }
+            }
+        }
+        Ok(spec)
+    }
+}
+
+const ZONES: [&str; 3] = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+const POOLS: [(&str, &str); 3] = [
+    ("infra", "m6i.large"),
+    ("apps", "m6i.xlarge"),
+    ("database", "r6i.large"),
+];
+const T0: &str = "2026-11-01T08:00:00Z";
+
+fn uid(kind: &str, n: usize) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{kind}/{n}").as_bytes()).to_string()
+}
+
+fn node_name(i: usize) -> String {
+    format!(
+        "ip-10-{}-{}-{}.eu-west-1.compute.internal",
+        i / 65_536 % 256,
+        i / 256 % 256,
+        i % 256
+    )
+}
+
+fn node(i: usize) -> Value {
+    let (pool, instance) = POOLS[i % POOLS.len()];
+    let zone = ZONES[i / POOLS.len() % ZONES.len()];
+    let name = node_name(i);
+    let mut n = json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "uid": uid("node", i), "creationTimestamp": T0,
+            "labels": {
+                "eks.amazonaws.com/nodegroup": pool, "eks.amazonaws.com/capacityType": "ON_DEMAND",
+                "node.kubernetes.io/instance-type": instance, "topology.kubernetes.io/zone": zone,
+                "topology.kubernetes.io/region": "eu-west-1", "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "workload-type": pool}},
+        "spec": {"providerID": format!("aws:///{zone}/i-{i:017x}")},
+        "status": {
+            "capacity": {"cpu": "4", "memory": "16069876Ki", "pods": "58", "ephemeral-storage": "83873772Ki"},
+            "allocatable": {"cpu": "3920m", "memory": "15052020Ki", "pods": "58", "ephemeral-storage": "76224326324"},
+            "conditions": [
+                {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory", "lastHeartbeatTime": T0, "lastTransitionTime": T0},
+                {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure", "lastHeartbeatTime": T0, "lastTransitionTime": T0},
+                {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID", "lastHeartbeatTime": T0, "lastTransitionTime": T0},
+                {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status", "lastHeartbeatTime": T0, "lastTransitionTime": T0}],
+            "addresses": [{"type": "InternalIP", "address": format!("10.{}.{}.{}", i / 65_536 % 256, i / 256 % 256, i % 256)}, {"type": "Hostname", "address": name}],
+            "nodeInfo": {"kubeletVersion": "v1.31.4-eks-2d5f260", "osImage": "Amazon Linux 2023.6.20241121", "containerRuntimeVersion": "containerd://1.7.23",
+                "kernelVersion": "6.1.115-126.197.amzn2023.x86_64", "architecture": "amd64", "operatingSystem": "linux"}}
+    });
+    if pool == "database" {
+        n["spec"]["taints"] =
+            json!([{"key": "workload-type", "value": "database", "effect": "NoSchedule"}]);
+    }
+    n
+}
+
+fn pod(i: usize, nodes: usize, namespaces: usize) -> Value {
+    let ns = format!("team-{}", i % namespaces);
+    let app = format!("svc-{}", i / 10);
+    let name = format!("{app}-7d9f8c6b5-{:05x}", i % 0xfffff);
+    let node = node_name((i * 7) % nodes);
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "uid": uid("pod", i), "creationTimestamp": T0,
+            "labels": {"app.kubernetes.io/name": app, "pod-template-hash": "7d9f8c6b5"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{app}-7d9f8c6b5"), "uid": uid("rs", i / 10), "controller": true, "blockOwnerDeletion": true}]},
+        "spec": {"nodeName": node, "serviceAccountName": "default", "restartPolicy": "Always",
+            "containers": [{"name": "app", "image": format!("registry.example.com/{app}:1.4.{}", i % 7),
+                "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}}],
+            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]},
+        "status": {"phase": "Running", "hostIP": "10.0.0.1", "podIP": format!("100.{}.{}.{}", i / 65_536 % 256, i / 256 % 256, i % 256), "startTime": T0, "qosClass": "Burstable",
+            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": T0}, {"type": "ContainersReady", "status": "True", "lastTransitionTime": T0}, {"type": "PodScheduled", "status": "True", "lastTransitionTime": T0}],
+            "containerStatuses": [{"name": "app", "ready": true, "started": true, "restartCount": 0, "image": "app", "imageID": "", "containerID": format!("containerd://{:064x}", i),
+                "state": {"running": {"startedAt": T0}}}]}
+    })
+}
+
+fn application(i: usize) -> Value {
+    let wave = [-10, -5, -2, -1, 0][i % 5];
+    json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": format!("app-{i}"), "namespace": "argo", "uid": uid("app", i), "creationTimestamp": T0,
+            "annotations": {"argocd.argoproj.io/sync-wave": wave.to_string()}, "finalizers": ["resources-finalizer.argocd.argoproj.io"]},
+        "spec": {"project": "default", "source": {"repoURL": "https://git.example.com/platform/gitops.git", "path": format!("apps/app-{i}"), "targetRevision": "main"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": format!("team-{}", i % 50)}},
+        "status": {"sync": {"status": "Synced", "revision": format!("{:040x}", i)}, "health": {"status": "Healthy"}}
+    })
+}
+
+fn cnpg_cluster(i: usize) -> Value {
+    let name = format!("pg-{i}");
+    json!({
+        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+        "metadata": {"name": name, "namespace": format!("team-{}", i % 50), "uid": uid("cnpg", i), "creationTimestamp": T0, "generation": 1},
+        "spec": {"instances": 3, "storage": {"size": "10Gi"}},
+        "status": {"instances": 3, "readyInstances": 3, "currentPrimary": format!("{name}-1"), "targetPrimary": format!("{name}-1"),
+            "phase": "Cluster in healthy state", "timelineID": 1,
+            "instancesStatus": {"healthy": [format!("{name}-1"), format!("{name}-2"), format!("{name}-3")]}}
+    })
+}
+
+fn crd(group: &str, kind: &str, plural: &str, version: &str, status: bool) -> Value {
+    let mut v = json!({"name": version, "served": true, "storage": true,
+        "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}});
+    if status {
+        v["subresources"] = json!({"status": {}});
+    }
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": format!("{plural}.{group}")},
+        "spec": {"group": group, "scope": "Namespaced",
+            "names": {"kind": kind, "plural": plural, "singular": kind.to_ascii_lowercase(), "listKind": format!("{kind}List")},
+            "versions": [v]}})
+}
+
+/// A recording of a synthetic cluster (no timeline: churn is generated live).
+pub fn recording(spec: &SyntheticSpec) -> Recording {
+    let namespaces = 50usize;
+    let mut objects =
+        Vec::with_capacity(spec.nodes + spec.pods + spec.apps + spec.cnpg + namespaces + 4);
+    objects.push(crd(
+        "argoproj.io",
+        "Application",
+        "applications",
+        "v1alpha1",
+        false,
+    ));
+    objects.push(crd("postgresql.cnpg.io", "Cluster", "clusters", "v1", true));
+    for ns in ["default", "kube-system", "argo"]
+        .into_iter()
+        .map(String::from)
+        .chain((0..namespaces).map(|i| format!("team-{i}")))
+    {
+        objects.push(json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ns, "creationTimestamp": T0, "labels": {"kubernetes.io/metadata.name": ns}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}));
+    }
+    objects.extend((0..spec.nodes).map(node));
+    objects.extend((0..spec.pods).map(|i| pod(i, spec.nodes, namespaces)));
+    objects.extend((0..spec.apps).map(application));
+    objects.extend((0..spec.cnpg).map(cnpg_cluster));
+    Recording {
+        api_version: super::recording::FORMAT_VERSION.into(),
+        kind: "Recording".into(),
+        metadata: RecordingMeta {
+            name: "synthetic".into(),
+            description: format!(
+                "synthetic cluster: {} nodes, {} pods, {} applications, {} CNPG clusters, churn {}/s",
+                spec.nodes, spec.pods, spec.apps, spec.cnpg, spec.churn
+            ),
+            kubernetes_version: "v1.31.4-eks-2d5f260".into(),
+            recorded_at: None,
+            platform: Some("eks".into()),
+        },
+        objects,
+        timeline: Vec::new(),
+        logs: Vec::new(),
+        eks: None,
+    }
+}
+
+/// Updates `churn` pods per second (restart count and readiness flip), forever.
+pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
+    if spec.churn == 0 || spec.pods == 0 {
+        return;
+    }
+    let Some(pods) = shared.store.registry().lookup("", "v1", "pods").cloned() else {
+        return;
+    };
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(spec.churn)));
+    let mut n: usize = 0;
+    loop {
+        tick.tick().await;
+        let i = (n * 7919) % spec.pods;
+        n += 1;
+        let p = pod(i, spec.nodes, 50);
+        let ns = p["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let name = p["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let ready = n.is_multiple_of(2);
+        let patch = json!({"status": {"containerStatuses": [{"name": "app", "ready": ready, "started": true,
+            "restartCount": n / spec.pods + 1, "image": "app", "imageID": "",
+            "state": {"running": {"startedAt": super::store::now_rfc3339()}}}]}});
+        let _ = shared.store.patch(
+            &pods,
+            &ns,
+            &name,
+            PatchType::Merge,
+            &patch,
+            Sub::Status,
+            &WriteOpts::default(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_parses_and_rejects_bad_keys() {
+        let s: SyntheticSpec = "nodes=10,pods=100,apps=5,cnpg=2,churn=0"
+            .parse()
+            .expect("parses");
+        assert_eq!(
+            s,
+            SyntheticSpec {
+                nodes: 10,
+                pods: 100,
+                apps: 5,
+                cnpg: 2,
+                churn: 0
+            }
+        );
+        assert!("nodes=x".parse::<SyntheticSpec>().is_err());
+        assert!("galaxies=3".parse::<SyntheticSpec>().is_err());
+        assert_eq!("pods=7".parse::<SyntheticSpec>().map(|s| s.nodes), Ok(5000));
+    }
+
+    #[test]
+    fn recording_loads_into_a_store() {
+        let spec: SyntheticSpec = "nodes=9,pods=40,apps=5,cnpg=2,churn=0"
+            .parse()
+            .expect("parses");
+        let rec = recording(&spec);
+        let store = super::super::store::Store::new();
+        let mut objects = rec.objects;
+        objects.sort_by_key(|o| match o["kind"].as_str() {
+            Some("CustomResourceDefinition") => 0,
+            Some("Namespace") => 1,
+            _ => 2,
+        });
+        for o in objects {
+            store.load(o).expect("loads");
+        }
+        assert_eq!(store.count(), 2 + 53 + 9 + 40 + 5 + 2);
+    }
+}
