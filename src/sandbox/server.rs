@@ -79,6 +79,19 @@ async fn route(
     let reg = || sh.store.registry();
     let ok = |v: Value| Ok(json_response(StatusCode::OK, &v));
     let not_found = || ApiError::no_resource(&format!("get /{}", segs.join("/")));
+    let aggregated = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("as=APIGroupDiscoveryList"));
+    if method == Method::GET && aggregated && matches!(segs, ["api"] | ["apis"]) {
+        let doc = discovery::aggregated(&reg(), segs == ["api"]);
+        let mut resp = json_response(StatusCode::OK, &doc);
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(discovery::AGGREGATED_CONTENT_TYPE),
+        );
+        return Ok(resp);
+    }
     if method == Method::GET {
         match segs {
             ["version"] => return ok(discovery::version(&sh.kubernetes_version)),
