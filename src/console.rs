@@ -17,7 +17,6 @@ use tokio::sync::mpsc;
 use crate::app::{App, Msg, Options};
 use crate::cli::ConsoleArgs;
 use crate::config::{self, Config, Overrides};
-use crate::sandbox::recording::Recording;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::sources::{SourceEvent, Sources, Target};
 
@@ -68,10 +67,7 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
 
     // The only sandbox-specific lines: start it in-process and take its kubeconfig.
     let (sandbox, target) = if args.sandbox {
-        let recording = match &args.recording {
-            Some(path) => Recording::load(path)?,
-            None => Recording::embedded("platform")?,
-        };
+        let recording = crate::sandbox::load_recording(args.recording.as_deref())?;
         let sandbox = Sandbox::start(SandboxOptions {
             recording,
             port: 0,

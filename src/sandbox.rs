@@ -46,6 +46,9 @@ pub struct SandboxOptions {
 pub struct Sandbox {
     addr: SocketAddr,
     name: String,
+    /// ARN of the recording's first EKS cluster: the kubeconfig names its context and
+    /// cluster after it, as `aws eks update-kubeconfig` does.
+    eks_arn: Option<String>,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
@@ -174,6 +177,13 @@ impl Sandbox {
         });
         load(&shared, &mut rec)?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let eks_arn = rec.eks.as_ref().and_then(|e| {
+            e.clusters
+                .first()
+                .and_then(|c| c.get("arn"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
         let eks_state = Arc::new(eks::EksState::new(rec.eks.take().unwrap_or_default()));
         let app = server::router(shared.clone()).nest("/eks", eks::router(eks_state));
         let server = tokio::spawn(async move {
@@ -197,6 +207,7 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             name: rec.metadata.name.clone(),
+            eks_arn,
             shared,
             stop: Some(stop),
             server: Some(server),
@@ -221,14 +232,26 @@ impl Sandbox {
 
     /// Name of the kubeconfig context (and cluster) for this sandbox.
     pub fn context_name(&self) -> String {
-        format!("opsdeck-sandbox-{}", self.name)
+        match &self.eks_arn {
+            Some(arn) => arn.clone(),
+            None => format!("opsdeck-sandbox-{}", self.name),
+        }
+    }
+
+    /// The recorded EKS cluster's region, when the recording has one.
+    pub fn eks_region(&self) -> Option<String> {
+        self.eks_arn
+            .as_deref()
+            .and_then(|a| a.strip_prefix("arn:aws:eks:"))
+            .and_then(|r| r.split(':').next())
+            .map(str::to_string)
     }
 
     /// A kubeconfig for this sandbox (no credentials: the sandbox needs none).
     pub fn kubeconfig_yaml(&self) -> String {
         let ctx = self.context_name();
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: {ctx}\n  cluster:\n    server: {url}\ncontexts:\n- name: {ctx}\n  context:\n    cluster: {ctx}\n    user: {ctx}\n    namespace: default\ncurrent-context: {ctx}\nusers:\n- name: {ctx}\n  user: {{}}\npreferences: {{}}\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: \"{ctx}\"\n  cluster:\n    server: {url}\ncontexts:\n- name: \"{ctx}\"\n  context:\n    cluster: \"{ctx}\"\n    user: \"{ctx}\"\n    namespace: default\ncurrent-context: \"{ctx}\"\nusers:\n- name: \"{ctx}\"\n  user: {{}}\npreferences: {{}}\n",
             url = self.url()
         )
     }
@@ -301,9 +324,13 @@ pub fn default_kubeconfig_path() -> PathBuf {
     std::env::temp_dir().join("opsdeck-sandbox.kubeconfig")
 }
 
-/// The recording named on the command line, or the embedded `platform` one.
+/// The recording named on the command line (a file, or the name of an embedded one such
+/// as `cnpg-failover`), or the embedded `platform` one.
 pub fn load_recording(path: Option<&Path>) -> Result<Recording> {
     match path {
+        Some(p) if !p.exists() && recording::EMBEDDED.iter().any(|(n, _)| p.as_os_str() == *n) => {
+            Recording::embedded(&p.to_string_lossy()).map_err(|e| eyre!(e))
+        }
         Some(p) => Recording::load(p).map_err(|e| eyre!(e)),
         None => Recording::embedded("platform").map_err(|e| eyre!(e)),
     }

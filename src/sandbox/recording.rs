@@ -14,8 +14,17 @@ use serde_json::Value;
 pub const FORMAT_VERSION: &str = "opsdeck.dev/v1";
 
 /// Recordings compiled into the binary, by name.
-pub const EMBEDDED: &[(&str, &str)] =
-    &[("platform", include_str!("../../recordings/platform.yaml"))];
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("platform", include_str!("../../recordings/platform.yaml")),
+    (
+        "wave-stuck",
+        include_str!("../../recordings/wave-stuck.yaml"),
+    ),
+    (
+        "cnpg-failover",
+        include_str!("../../recordings/cnpg-failover.yaml"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
@@ -32,7 +41,7 @@ pub enum RecordingError {
         location: String,
         message: String,
     },
-    #[error("no embedded recording named {0:?} (known: platform)")]
+    #[error("no embedded recording named {0:?} (known: platform, wave-stuck, cnpg-failover)")]
     UnknownEmbedded(String),
 }
 
@@ -418,6 +427,14 @@ timeline:
         }
         assert!(parse_offset("10").is_err());
         assert!(parse_offset("3d").is_err());
+    }
+
+    #[test]
+    fn every_embedded_recording_parses() {
+        for (name, _) in EMBEDDED {
+            let rec = Recording::embedded(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(rec.metadata.name, *name);
+        }
     }
 
     #[test]
