@@ -1,0 +1,31 @@
+//! The guided install wizard: cluster → age key → Argo CD → apps.
+//!
+//! Each step is an explicit state machine: **check** what exists (a [`Plan`] holds what was
+//! found and the changes still needed), **plan** (the preview), **apply**, **verify**. The
+//! wizard's progress is persisted in the data directory with atomic writes ([`state`]), so a
+//! killed wizard resumes where it stopped; re-running a finished step is a no-op because its
+//! check finds everything in place.
+//!
+//! The interactive TUI and the non-interactive `opsdeck install --config install.toml` run the
+//! same [`wizard::Wizard`].
+
+pub mod agekey;
+pub mod apply;
+pub mod apps;
+pub mod argocd;
+pub mod catalog;
+pub mod cluster;
+pub mod config;
+pub mod error;
+pub mod kubeconfig;
+pub mod plan;
+pub mod run;
+pub mod sops;
+pub mod state;
+pub mod wizard;
+
+pub use config::InstallConfig;
+pub use error::InstallError;
+pub use plan::{Change, ChangeKind, Plan};
+pub use state::{InstallState, StepStatus};
+pub use wizard::{StepId, Wizard};

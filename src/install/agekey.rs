@@ -1,0 +1,484 @@
+//! The age key step: an X25519 identity in age-keygen's file format, stored 0600 in the data
+//! dir per cluster and environment (never overwritten: an existing key is reused), the
+//! namespace and the `helm-secrets-private-keys` Secret in the cluster, and the environment's
+//! rule in the GitOps repository's `.sops.yaml`. Only the public key is ever shown or logged.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
+
+use age::secrecy::ExposeSecret as _;
+use base64::Engine as _;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use kube::Api;
+use kube::api::{Patch, PatchParams};
+use serde_json::json;
+
+use super::plan::{Change, ChangeKind, Plan};
+use super::state::{safe_name, write_atomic};
+use super::wizard::StepCtx;
+use super::{InstallError, sops};
+
+pub const FIELD_MANAGER: &str = "opsdeck";
+
+/// An age X25519 identity. `Debug` never prints the secret.
+pub struct AgeKey {
+    identity: age::x25519::Identity,
+    /// The whole key file as written (the Secret holds exactly these bytes).
+    file_text: String,
+}
+
+impl std::fmt::Debug for AgeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgeKey")
+            .field("recipient", &self.recipient())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AgeKey {
+    /// A new identity, formatted as `age-keygen -o key.txt` does.
+    pub fn generate() -> AgeKey {
+        let identity = age::x25519::Identity::generate();
+        let created = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let file_text = format!(
+            "# created: {created}\n# public key: {}\n{}\n",
+            identity.to_public(),
+            identity.to_string().expose_secret()
+        );
+        AgeKey {
+            identity,
+            file_text,
+        }
+    }
+
+    /// Reads age-keygen's format (comment lines, one `AGE-SECRET-KEY-1…` line). A `# public
+    /// key:` comment that does not match the secret key is an error.
+    pub fn parse(text: &str) -> Result<AgeKey, InstallError> {
+        let mut identity = None;
+        let mut public = None;
+        for line in text.lines().map(str::trim) {
+            if let Some(p) = line.strip_prefix("# public key:") {
+                public = Some(p.trim().to_string());
+            } else if line.starts_with("AGE-SECRET-KEY-") {
+                if identity.is_some() {
+                    return Err(InstallError::Key(
+                        "the key file holds more than one identity".into(),
+                    ));
+                }
+                identity = Some(age::x25519::Identity::from_str(line).map_err(|_| {
+                    InstallError::Key("the AGE-SECRET-KEY line is not a valid X25519 key".into())
+                })?);
+            }
+        }
+        let identity =
+            identity.ok_or_else(|| InstallError::Key("no AGE-SECRET-KEY-1… line found".into()))?;
+        let recipient = identity.to_public().to_string();
+        if let Some(p) = public
+            && p != recipient
+        {
+            return Err(InstallError::Key(format!(
+                "the public key comment ({p}) does not match the secret key ({recipient})"
+            )));
+        }
+        Ok(AgeKey {
+            identity,
+            file_text: text.to_string(),
+        })
+    }
+
+    /// The recipient (`age1…`), the only part ever shown.
+    pub fn recipient(&self) -> String {
+        self.identity.to_public().to_string()
+    }
+
+    pub fn identity(&self) -> &age::x25519::Identity {
+        &self.identity
+    }
+
+    /// The key file's bytes (secret: for the file and the Secret only).
+    pub fn file_bytes(&self) -> &[u8] {
+        self.file_text.as_bytes()
+    }
+
+    /// Loads a key file; `None` when it does not exist.
+    pub fn load(path: &Path) -> Result<Option<AgeKey>, InstallError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => AgeKey::parse(&text)
+                .map(Some)
+                .map_err(|e| InstallError::Key(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(InstallError::io(path, e)),
+        }
+    }
+
+    /// Writes the key file with mode 0600, atomically and without ever replacing an existing
+    /// file (the temp file is hard-linked into place, which fails if the target exists).
+    pub fn save_new(&self, path: &Path) -> Result<(), InstallError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| InstallError::io(dir, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+        let tmp = dir.join(format!(".key.txt.new-{}", std::process::id()));
+        write_atomic(&tmp, self.file_bytes(), Some(0o600))?;
+        let linked = std::fs::hard_link(&tmp, path);
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(InstallError::Key(
+                format!("{} already exists; it is never overwritten", path.display()),
+            )),
+            Err(e) => Err(InstallError::io(path, e)),
+        }
+    }
+}
+
+/// Where the key of (cluster, environment) lives: `<data>/keys/<cluster>/<env>/key.txt`.
+pub fn key_path(data_dir: &Path, cluster: &str, environment: &str) -> PathBuf {
+    data_dir
+        .join("keys")
+        .join(safe_name(cluster))
+        .join(safe_name(environment))
+        .join("key.txt")
+}
+
+/// What the age step found in the cluster.
+enum SecretState {
+    Absent,
+    /// Present, holding this key file text.
+    Holds(String),
+    /// Present without the expected data key.
+    WithoutKey,
+}
+
+async fn secret_state(ctx: &StepCtx<'_>) -> Result<SecretState, InstallError> {
+    let client = ctx.client()?;
+    let cfg = &ctx.config;
+    let api: Api<Secret> = Api::namespaced(client.clone(), &cfg.argocd.namespace);
+    let secret = api
+        .get_opt(&cfg.age_key.secret_name)
+        .await
+        .map_err(|e| InstallError::kube(format!("get Secret {}", cfg.age_key.secret_name), e))?;
+    Ok(match secret {
+        None => SecretState::Absent,
+        Some(s) => match s.data.as_ref().and_then(|d| d.get(&cfg.age_key.secret_key)) {
+            Some(bytes) => SecretState::Holds(String::from_utf8_lossy(&bytes.0).into_owned()),
+            None => SecretState::WithoutKey,
+        },
+    })
+}
+
+async fn namespace_exists(ctx: &StepCtx<'_>) -> Result<bool, InstallError> {
+    let api: Api<Namespace> = Api::all(ctx.client()?.clone());
+    let ns = &ctx.config.argocd.namespace;
+    Ok(api
+        .get_opt(ns)
+        .await
+        .map_err(|e| InstallError::kube(format!("get Namespace {ns}"), e))?
+        .is_some())
+}
+
+fn secret_target(ctx: &StepCtx<'_>) -> String {
+    format!(
+        "Secret {}/{} ({})",
+        ctx.config.argocd.namespace, ctx.config.age_key.secret_name, ctx.config.age_key.secret_key
+    )
+}
+
+/// The key this install uses: the local file, else the one already in the cluster's Secret.
+async fn existing_key(ctx: &StepCtx<'_>, path: &Path) -> Result<Option<AgeKey>, InstallError> {
+    if let Some(k) = AgeKey::load(path)? {
+        return Ok(Some(k));
+    }
+    if let SecretState::Holds(text) = secret_state(ctx).await? {
+        return AgeKey::parse(&text).map(Some).map_err(|e| {
+            InstallError::Key(format!(
+                "the cluster's {} holds no usable key: {e}",
+                secret_target(ctx)
+            ))
+        });
+    }
+    Ok(None)
+}
+
+pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
+    let cfg = &ctx.config;
+    let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
+    let mut plan = Plan::default();
+    let local = AgeKey::load(&path)?;
+    let secret = secret_state(ctx).await?;
+    let recipient = match (&local, &secret) {
+        (Some(k), _) => {
+            plan.found.push(format!(
+                "age key {} (public key {})",
+                path.display(),
+                k.recipient()
+            ));
+            plan.changes.push(Change::new(
+                ChangeKind::Unchanged,
+                format!("file {}", path.display()),
+            ));
+            Some(k.recipient())
+        }
+        (None, SecretState::Holds(text)) => {
+            let k = AgeKey::parse(text).map_err(|e| {
+                InstallError::Key(format!(
+                    "the cluster's {} holds no usable key: {e}",
+                    secret_target(ctx)
+                ))
+            })?;
+            plan.changes.push(
+                Change::new(ChangeKind::Create, format!("file {}", path.display())).with_detail(
+                    vec![format!(
+                        "+ the key already in the cluster (public key {}), mode 0600",
+                        k.recipient()
+                    )],
+                ),
+            );
+            Some(k.recipient())
+        }
+        (None, _) => {
+            plan.changes.push(
+                Change::new(ChangeKind::Create, format!("file {}", path.display()))
+                    .with_detail(vec!["+ new X25519 age identity, mode 0600".into()]),
+            );
+            None
+        }
+    };
+    let ns = &cfg.argocd.namespace;
+    if namespace_exists(ctx).await? {
+        plan.changes.push(Change::new(
+            ChangeKind::Unchanged,
+            format!("Namespace {ns}"),
+        ));
+    } else {
+        plan.changes
+            .push(Change::new(ChangeKind::Create, format!("Namespace {ns}")));
+    }
+    let redacted = format!("{}: <age identity, redacted>", cfg.age_key.secret_key);
+    match (&secret, &local) {
+        (SecretState::Absent, _) => plan.changes.push(
+            Change::new(ChangeKind::Create, secret_target(ctx))
+                .with_detail(vec![format!("+ data.{redacted}")]),
+        ),
+        (SecretState::WithoutKey, _) => plan.changes.push(
+            Change::new(ChangeKind::Update, secret_target(ctx))
+                .with_detail(vec![format!("+ data.{redacted}")]),
+        ),
+        (SecretState::Holds(text), Some(k)) if text.as_bytes() != k.file_bytes() => {
+            let theirs = AgeKey::parse(text)
+                .map(|k| k.recipient())
+                .unwrap_or_default();
+            return Err(InstallError::Key(format!(
+                "the cluster's {} holds a different key (public key {theirs}) than {} (public key {}); \
+                 opsdeck never replaces a key: remove one of them deliberately first",
+                secret_target(ctx),
+                path.display(),
+                k.recipient()
+            )));
+        }
+        (SecretState::Holds(_), _) => plan
+            .changes
+            .push(Change::new(ChangeKind::Unchanged, secret_target(ctx))),
+    }
+    let sops_path = cfg.gitops.path.join(".sops.yaml");
+    let sops_target = format!("file {}", sops_path.display());
+    let existing = read_optional(&sops_path)?;
+    match &recipient {
+        Some(r) => match sops::updated(existing.as_deref(), &cfg.environment, r)? {
+            None => plan
+                .changes
+                .push(Change::new(ChangeKind::Unchanged, sops_target)),
+            Some(_) => plan.changes.push(
+                Change::new(
+                    if existing.is_some() {
+                        ChangeKind::Update
+                    } else {
+                        ChangeKind::Create
+                    },
+                    sops_target,
+                )
+                .with_detail(vec![format!(
+                    "+ creation_rules: path_regex {} → age {r}",
+                    sops::path_regex(&cfg.environment)
+                )]),
+            ),
+        },
+        None => plan.changes.push(
+            Change::new(
+                if existing.is_some() {
+                    ChangeKind::Update
+                } else {
+                    ChangeKind::Create
+                },
+                sops_target,
+            )
+            .with_detail(vec![format!(
+                "+ creation_rules: path_regex {} → age <the new key's recipient>",
+                sops::path_regex(&cfg.environment)
+            )]),
+        ),
+    }
+    Ok(plan)
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, InstallError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(InstallError::io(path, e)),
+    }
+}
+
+/// Applies the step; returns the recipient. Every part re-checks what exists first.
+pub async fn apply(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
+    let cfg = &ctx.config;
+    let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
+    let key = match existing_key(ctx, &path).await? {
+        Some(k) => {
+            if !path.exists() {
+                k.save_new(&path)?;
+                ctx.say(&format!(
+                    "saved the cluster's age key to {}",
+                    path.display()
+                ));
+            } else {
+                ctx.say(&format!("reusing age key {}", path.display()));
+            }
+            k
+        }
+        None => {
+            let k = AgeKey::generate();
+            k.save_new(&path)?;
+            ctx.say(&format!("generated age key {} (mode 0600)", path.display()));
+            k
+        }
+    };
+    let recipient = key.recipient();
+    ctx.say(&format!("public key: {recipient}"));
+    let client = ctx.client()?;
+    let ns = &cfg.argocd.namespace;
+    if !namespace_exists(ctx).await? {
+        let api: Api<Namespace> = Api::all(client.clone());
+        let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+        api.patch(
+            ns,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&body),
+        )
+        .await
+        .map_err(|e| InstallError::kube(format!("create Namespace {ns}"), e))?;
+        ctx.say(&format!("created Namespace {ns}"));
+    }
+    match secret_state(ctx).await? {
+        SecretState::Holds(text) if text.as_bytes() == key.file_bytes() => {}
+        SecretState::Holds(_) => {
+            return Err(InstallError::Key(format!(
+                "the cluster's {} holds a different key; opsdeck never replaces a key",
+                secret_target(ctx)
+            )));
+        }
+        SecretState::Absent | SecretState::WithoutKey => {
+            let api: Api<Secret> = Api::namespaced(client.clone(), ns);
+            let name = &cfg.age_key.secret_name;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(key.file_bytes());
+            let body = json!({
+                "apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": name, "namespace": ns,
+                    "labels": {"app.kubernetes.io/managed-by": "opsdeck"}},
+                "type": "Opaque",
+                "data": {cfg.age_key.secret_key.clone(): encoded},
+            });
+            api.patch(
+                name,
+                &PatchParams::apply(FIELD_MANAGER).force(),
+                &Patch::Apply(&body),
+            )
+            .await
+            .map_err(|e| InstallError::kube(format!("apply {}", secret_target(ctx)), e))?;
+            ctx.say(&format!("created {}", secret_target(ctx)));
+        }
+    }
+    let sops_path = cfg.gitops.path.join(".sops.yaml");
+    let existing = read_optional(&sops_path)?;
+    if let Some(text) = sops::updated(existing.as_deref(), &cfg.environment, &recipient)? {
+        write_atomic(&sops_path, text.as_bytes(), None)?;
+        ctx.say(&format!("wrote {}", sops_path.display()));
+    }
+    Ok(recipient)
+}
+
+pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
+    let cfg = &ctx.config;
+    let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
+    let key = AgeKey::load(&path)?
+        .ok_or_else(|| InstallError::Key(format!("{} is missing", path.display())))?;
+    match secret_state(ctx).await? {
+        SecretState::Holds(text) if text.as_bytes() == key.file_bytes() => {}
+        _ => {
+            return Err(InstallError::Key(format!(
+                "{} does not hold the key {}",
+                secret_target(ctx),
+                path.display()
+            )));
+        }
+    }
+    let sops_path = cfg.gitops.path.join(".sops.yaml");
+    let text = read_optional(&sops_path)?.unwrap_or_default();
+    if !sops::has_rule(&text, &cfg.environment, &key.recipient()) {
+        return Err(InstallError::Key(format!(
+            "{} has no rule for environment {}",
+            sops_path.display(),
+            cfg.environment
+        )));
+    }
+    Ok(format!("age key in place, public key {}", key.recipient()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_file_round_trips_and_debug_hides_the_secret() {
+        let k = AgeKey::generate();
+        let text = String::from_utf8(k.file_bytes().to_vec()).expect("utf8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("# created: "), "{text}");
+        assert_eq!(lines[1], format!("# public key: {}", k.recipient()));
+        assert!(lines[2].starts_with("AGE-SECRET-KEY-1"));
+        let back = AgeKey::parse(&text).expect("parses");
+        assert_eq!(back.recipient(), k.recipient());
+        assert!(!format!("{k:?}").contains("AGE-SECRET-KEY"));
+    }
+
+    #[test]
+    fn mismatched_public_comment_is_refused() {
+        let a = AgeKey::generate();
+        let b = AgeKey::generate();
+        let text = String::from_utf8_lossy(a.file_bytes()).replace(&a.recipient(), &b.recipient());
+        assert!(AgeKey::parse(&text).is_err());
+    }
+
+    #[test]
+    fn save_new_is_0600_and_never_overwrites() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = key_path(dir.path(), "arn:aws:eks:x:1:cluster/p", "dev");
+        let k = AgeKey::generate();
+        k.save_new(&path).expect("saved");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let other = AgeKey::generate();
+        assert!(other.save_new(&path).is_err());
+        let back = AgeKey::load(&path).expect("load").expect("present");
+        assert_eq!(back.recipient(), k.recipient());
+    }
+}

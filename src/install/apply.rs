@@ -1,0 +1,422 @@
+//! The manifest apply engine: multi-document YAML → objects; per object a check against the
+//! live object (create / update with the changed field paths / unchanged), server-side apply
+//! (field manager `opsdeck`, force conflicts), CRDs first with a wait for Established, and a
+//! bounded wait for workloads to become available.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::core::GroupVersionKind;
+use kube::discovery::{ApiResource, Scope, pinned_kind};
+use serde_json::Value;
+
+use super::InstallError;
+use super::plan::{Change, ChangeKind};
+
+pub const FIELD_MANAGER: &str = "opsdeck";
+
+/// How often waits poll the API server.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Parses a multi-document YAML manifest (empty documents skipped, `kind: List` flattened).
+pub fn parse_manifest(text: &str, origin: &str) -> Result<Vec<Value>, InstallError> {
+    let docs: Vec<Value> =
+        serde_saphyr::from_multiple(text).map_err(|e| InstallError::Manifest {
+            origin: origin.into(),
+            message: e.to_string(),
+        })?;
+    let mut out = Vec::new();
+    for doc in docs {
+        if doc.is_null() {
+            continue;
+        }
+        if doc.get("kind").and_then(Value::as_str) == Some("List") {
+            if let Some(items) = doc.get("items").and_then(Value::as_array) {
+                out.extend(items.iter().cloned());
+            }
+            continue;
+        }
+        out.push(doc);
+    }
+    for (i, obj) in out.iter().enumerate() {
+        if obj.get("apiVersion").and_then(Value::as_str).is_none()
+            || obj.get("kind").and_then(Value::as_str).is_none()
+            || name(obj).is_empty()
+        {
+            return Err(InstallError::Manifest {
+                origin: origin.into(),
+                message: format!("object #{} lacks apiVersion, kind or metadata.name", i + 1),
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub fn kind(obj: &Value) -> &str {
+    obj.get("kind").and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn name(obj: &Value) -> &str {
+    obj.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+pub fn namespace(obj: &Value) -> Option<&str> {
+    obj.pointer("/metadata/namespace").and_then(Value::as_str)
+}
+
+pub fn is_crd(obj: &Value) -> bool {
+    kind(obj) == "CustomResourceDefinition"
+}
+
+/// "Kind ns/name" or "Kind name".
+pub fn target(obj: &Value) -> String {
+    match namespace(obj) {
+        Some(ns) => format!("{} {ns}/{}", kind(obj), name(obj)),
+        None => format!("{} {}", kind(obj), name(obj)),
+    }
+}
+
+fn gvk(obj: &Value) -> GroupVersionKind {
+    let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    GroupVersionKind::gvk(group, version, kind(obj))
+}
+
+/// Whether every field of `desired` has the same value in `live` (lists element-wise, same
+/// length), so fields the server adds (defaults, status, metadata) do not count as drift.
+pub fn contains(desired: &Value, live: &Value) -> bool {
+    match (desired, live) {
+        (Value::Object(d), Value::Object(l)) => d
+            .iter()
+            .all(|(k, v)| l.get(k).is_some_and(|lv| contains(v, lv)) || v.is_null()),
+        (Value::Array(d), Value::Array(l)) => {
+            d.len() == l.len() && d.iter().zip(l).all(|(a, b)| contains(a, b))
+        }
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => desired == live,
+    }
+}
+
+/// The paths where `live` differs from `desired` (values never shown: Secrets go through
+/// here too).
+pub fn diff_paths(desired: &Value, live: &Value, prefix: &str, out: &mut Vec<String>) {
+    match (desired, live) {
+        (Value::Object(d), Value::Object(l)) => {
+            for (k, v) in d {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else if k.contains('.') || k.contains('/') {
+                    format!("{prefix}[{k:?}]")
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                match l.get(k) {
+                    None if v.is_null() => {}
+                    None => out.push(format!("+ {path}")),
+                    Some(lv) => diff_paths(v, lv, &path, out),
+                }
+            }
+        }
+        _ if contains(desired, live) => {}
+        _ => out.push(format!("~ {prefix}")),
+    }
+}
+
+/// Applies objects to one cluster, resolving kinds through discovery.
+pub struct Applier {
+    client: kube::Client,
+    default_namespace: String,
+    resolved: HashMap<String, (ApiResource, Scope)>,
+}
+
+impl Applier {
+    pub fn new(client: kube::Client, default_namespace: &str) -> Applier {
+        Applier {
+            client,
+            default_namespace: default_namespace.into(),
+            resolved: HashMap::new(),
+        }
+    }
+
+    /// The kind's API resource and scope; `None` when the server does not serve it (yet).
+    async fn resolve(&mut self, obj: &Value) -> Result<Option<(ApiResource, Scope)>, InstallError> {
+        let gvk = gvk(obj);
+        let key = format!("{}/{}/{}", gvk.group, gvk.version, gvk.kind);
+        if let Some(r) = self.resolved.get(&key) {
+            return Ok(Some(r.clone()));
+        }
+        match pinned_kind(&self.client, &gvk).await {
+            Ok((ar, caps)) => {
+                self.resolved.insert(key, (ar.clone(), caps.scope.clone()));
+                Ok(Some((ar, caps.scope)))
+            }
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+            Err(kube::Error::Discovery(_)) => Ok(None),
+            Err(e) => Err(InstallError::kube(format!("discover {key}"), e)),
+        }
+    }
+
+    fn api(&self, ar: &ApiResource, scope: &Scope, ns: Option<&str>) -> Api<DynamicObject> {
+        match (scope, ns) {
+            (Scope::Namespaced, Some(ns)) => Api::namespaced_with(self.client.clone(), ns, ar),
+            (Scope::Namespaced, None) => {
+                Api::namespaced_with(self.client.clone(), &self.default_namespace, ar)
+            }
+            (Scope::Cluster, _) => Api::all_with(self.client.clone(), ar),
+        }
+    }
+
+    /// Sets the default namespace on namespaced objects that have none (as `kubectl apply -n`
+    /// does), then compares with the live object.
+    pub async fn check(&mut self, obj: &mut Value) -> Result<Change, InstallError> {
+        let Some((ar, scope)) = self.resolve(obj).await? else {
+            if namespace(obj).is_none() && !is_crd(obj) && kind(obj) != "Namespace" {
+                // Not served yet (its CRD comes with this plan): assume namespaced.
+                set_namespace(obj, &self.default_namespace);
+            }
+            return Ok(
+                Change::new(ChangeKind::Create, target(obj)).with_detail(vec![
+                    "(kind not served yet: its CRD is applied first)".into(),
+                ]),
+            );
+        };
+        match scope {
+            Scope::Namespaced if namespace(obj).is_none() => {
+                set_namespace(obj, &self.default_namespace)
+            }
+            Scope::Cluster => {
+                if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.remove("namespace");
+                }
+            }
+            Scope::Namespaced => {}
+        }
+        let api = self.api(&ar, &scope, namespace(obj));
+        let live = api
+            .get_opt(name(obj))
+            .await
+            .map_err(|e| InstallError::kube(format!("get {}", target(obj)), e))?;
+        let Some(live) = live else {
+            return Ok(Change::new(ChangeKind::Create, target(obj)));
+        };
+        let live = serde_json::to_value(&live)
+            .map_err(|e| InstallError::Invalid(format!("live {}: {e}", target(obj))))?;
+        let mut paths = Vec::new();
+        diff_paths(obj, &live, "", &mut paths);
+        paths.retain(|p| p != "~ apiVersion");
+        Ok(if paths.is_empty() {
+            Change::new(ChangeKind::Unchanged, target(obj))
+        } else {
+            Change::new(ChangeKind::Update, target(obj)).with_detail(paths)
+        })
+    }
+
+    /// Server-side apply of one object (after `check` set its namespace).
+    pub async fn apply(&mut self, obj: &Value) -> Result<(), InstallError> {
+        let Some((ar, scope)) = self.resolve(obj).await? else {
+            return Err(InstallError::Invalid(format!(
+                "{}: the server does not serve {} (is its CRD installed?)",
+                target(obj),
+                obj.get("apiVersion").and_then(Value::as_str).unwrap_or("")
+            )));
+        };
+        let api = self.api(&ar, &scope, namespace(obj));
+        api.patch(
+            name(obj),
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(obj),
+        )
+        .await
+        .map_err(|e| InstallError::kube(format!("apply {}", target(obj)), e))?;
+        Ok(())
+    }
+
+    /// Waits until each CRD reports `Established=True`.
+    pub async fn wait_established(
+        &mut self,
+        names: &[String],
+        timeout: Duration,
+        say: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<(), InstallError> {
+        let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(
+            "apiextensions.k8s.io",
+            "v1",
+            "CustomResourceDefinition",
+        ));
+        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
+        let deadline = Instant::now() + timeout;
+        for name in names {
+            loop {
+                let crd = api
+                    .get_opt(name)
+                    .await
+                    .map_err(|e| InstallError::kube(format!("get CRD {name}"), e))?;
+                let established = crd.as_ref().is_some_and(|c| {
+                    c.data
+                        .pointer("/status/conditions")
+                        .and_then(Value::as_array)
+                        .is_some_and(|cs| {
+                            cs.iter()
+                                .any(|c| c["type"] == "Established" && c["status"] == "True")
+                        })
+                });
+                if established {
+                    say(&format!("CRD {name} established"));
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    return Err(InstallError::Timeout(format!(
+                        "CRD {name} not Established after {}s",
+                        timeout.as_secs()
+                    )));
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        }
+        // Kinds served by the new CRDs resolve now.
+        self.resolved.clear();
+        Ok(())
+    }
+}
+
+fn set_namespace(obj: &mut Value, ns: &str) {
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("namespace".into(), Value::String(ns.into()));
+    }
+}
+
+/// Whether a Deployment or StatefulSet reports all its replicas available.
+pub fn workload_available(obj: &Value) -> bool {
+    let want = obj
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let field = if obj.get("kind").and_then(Value::as_str) == Some("StatefulSet") {
+        "/status/readyReplicas"
+    } else {
+        "/status/availableReplicas"
+    };
+    let have = obj.pointer(field).and_then(Value::as_i64).unwrap_or(0);
+    let observed_ok = match (
+        obj.pointer("/status/observedGeneration")
+            .and_then(Value::as_i64),
+        obj.pointer("/metadata/generation").and_then(Value::as_i64),
+    ) {
+        (Some(o), Some(g)) => o >= g,
+        _ => true,
+    };
+    have >= want && observed_ok
+}
+
+/// Workloads (`Deployment`/`StatefulSet` names in `ns`) not available yet.
+pub async fn unavailable_workloads(
+    client: &kube::Client,
+    ns: &str,
+    workloads: &[(String, String)],
+) -> Result<Vec<String>, InstallError> {
+    let mut out = Vec::new();
+    for (kind, name) in workloads {
+        let ar = ApiResource::from_gvk(&GroupVersionKind::gvk("apps", "v1", kind));
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+        let obj = api
+            .get_opt(name)
+            .await
+            .map_err(|e| InstallError::kube(format!("get {kind} {ns}/{name}"), e))?;
+        let ok = obj
+            .and_then(|o| serde_json::to_value(o).ok())
+            .is_some_and(|v| workload_available(&v));
+        if !ok {
+            out.push(format!("{kind} {name}"));
+        }
+    }
+    Ok(out)
+}
+
+/// Waits (bounded) until the workloads are available; returns those still unavailable at the
+/// deadline, reporting progress as it goes. A zero timeout checks once.
+pub async fn wait_available(
+    client: &kube::Client,
+    ns: &str,
+    workloads: &[(String, String)],
+    timeout: Duration,
+    say: &(dyn Fn(&str) + Send + Sync),
+) -> Result<Vec<String>, InstallError> {
+    let deadline = Instant::now() + timeout;
+    let mut last_count = usize::MAX;
+    loop {
+        let pending = unavailable_workloads(client, ns, workloads).await?;
+        if pending.is_empty() {
+            say(&format!("all {} workloads available", workloads.len()));
+            return Ok(pending);
+        }
+        if pending.len() != last_count {
+            say(&format!(
+                "waiting for {} of {} workloads to become available: {}",
+                pending.len(),
+                workloads.len(),
+                pending.join(", ")
+            ));
+            last_count = pending.len();
+        }
+        if Instant::now() >= deadline {
+            return Ok(pending);
+        }
+        tokio::time::sleep(POLL * 4).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn contains_ignores_server_added_fields() {
+        let desired = json!({"metadata": {"name": "a"}, "spec": {"ports": [{"port": 80}]}});
+        let live = json!({"metadata": {"name": "a", "uid": "x"},
+            "spec": {"ports": [{"port": 80, "protocol": "TCP"}]}, "status": {}});
+        assert!(contains(&desired, &live));
+        let changed = json!({"metadata": {"name": "a"}, "spec": {"ports": [{"port": 81}]}});
+        assert!(!contains(&changed, &live));
+        let mut paths = Vec::new();
+        diff_paths(&changed, &live, "", &mut paths);
+        assert_eq!(paths, vec!["~ spec.ports"]);
+    }
+
+    #[test]
+    fn diff_paths_quote_dotted_keys() {
+        let desired = json!({"data": {"helm.valuesFileSchemes": "x", "url": "u"}});
+        let live = json!({"data": {"url": "u"}});
+        let mut paths = Vec::new();
+        diff_paths(&desired, &live, "", &mut paths);
+        assert_eq!(paths, vec!["+ data[\"helm.valuesFileSchemes\"]"]);
+    }
+
+    #[test]
+    fn parses_multi_document_manifests() {
+        let objs = parse_manifest(
+            "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n",
+            "m.yaml",
+        )
+        .expect("parses");
+        assert_eq!(objs.len(), 2);
+        assert_eq!(target(&objs[1]), "ConfigMap b");
+        assert!(parse_manifest("apiVersion: v1\nkind: ConfigMap\n", "m.yaml").is_err());
+    }
+
+    #[test]
+    fn availability() {
+        assert!(!workload_available(
+            &json!({"kind": "Deployment", "spec": {"replicas": 2}, "status": {"availableReplicas": 1}})
+        ));
+        assert!(workload_available(
+            &json!({"kind": "Deployment", "spec": {"replicas": 2}, "status": {"availableReplicas": 2}})
+        ));
+        assert!(workload_available(
+            &json!({"kind": "StatefulSet", "spec": {}, "status": {"readyReplicas": 1}})
+        ));
+    }
+}

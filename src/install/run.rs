@@ -1,0 +1,129 @@
+//! `opsdeck install --config install.toml [--dry-run] [--yes]`: the wizard without a screen,
+//! for CI. Prints each step's plan and progress; resumes from the persisted state.
+
+use std::io::{BufRead as _, Write as _};
+use std::path::Path;
+
+use super::config::InstallConfig;
+use super::wizard::{Progress, StepId, StepOutcome, Wizard};
+use super::{InstallError, catalog};
+
+pub struct RunOptions<'a> {
+    pub config: &'a Path,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub data_dir: &'a Path,
+}
+
+/// Runs every step in order; returns the summary lines.
+pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
+    let config = InstallConfig::load(opts.config)?;
+    let progress = Progress::new(|line| println!("    {line}"));
+    let mut wizard = Wizard::open(config, opts.data_dir, progress)?;
+    if let Some(step) = wizard.state.resume_step()
+        && step != StepId::Cluster
+    {
+        println!("resuming at step {} ({})", step.number(), step.title());
+    }
+    let yes = opts.yes;
+    let mut confirm = move |step: StepId, plan: &super::Plan| -> bool {
+        println!("plan for step {} ({}):", step.number(), step.title());
+        print!("{}", plan.render());
+        if yes {
+            return true;
+        }
+        print!("apply these changes? [y/N] ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        matches!(answer.trim(), "y" | "Y" | "yes")
+    };
+    let mut summary = Vec::new();
+    for step in StepId::ALL {
+        println!("==> step {}/4: {}", step.number(), step.title());
+        match wizard.run_step(step, opts.dry_run, &mut confirm).await? {
+            StepOutcome::AlreadyDone { verified } => {
+                println!("    already in place: {verified}");
+                summary.push(format!("{}: {verified}", step.title()));
+            }
+            StepOutcome::Applied { verified } => {
+                println!("    done: {verified}");
+                summary.push(format!("{}: {verified}", step.title()));
+            }
+            StepOutcome::Planned if opts.dry_run => {
+                if step == StepId::Cluster {
+                    // Later steps need the context the cluster step records.
+                    if wizard.state.context.is_none() {
+                        println!(
+                            "    (dry run: later steps are planned once the cluster step has run)"
+                        );
+                        break;
+                    }
+                }
+            }
+            StepOutcome::Planned => {
+                return Err(InstallError::Invalid(format!(
+                    "step {} not applied (declined); re-run to continue",
+                    step.title()
+                )));
+            }
+        }
+    }
+    if !opts.dry_run {
+        summary.extend(next_steps(&wizard));
+        println!();
+        for line in &summary {
+            println!("{line}");
+        }
+    }
+    Ok(summary)
+}
+
+/// How to reach Argo CD and what to do next.
+pub fn next_steps(w: &Wizard) -> Vec<String> {
+    let ns = &w.config.argocd.namespace;
+    vec![
+        format!(
+            "Argo CD: kubectl -n {ns} port-forward svc/argocd-server 8080:443, then https://localhost:8080 (user admin)"
+        ),
+        format!(
+            "admin password: kubectl -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' | base64 -d"
+        ),
+        format!(
+            "next: commit and push {} (apps/{}/ and environments/{}/) so the root Application can sync; encrypt secrets with sops (.sops.yaml holds the recipient)",
+            w.config.gitops.path.display(),
+            w.config.environment,
+            w.config.environment
+        ),
+        format!("catalog: {}", catalog::names().join(", ")),
+    ]
+}
+
+/// Entry point of `opsdeck install`.
+pub async fn cli(args: crate::cli::InstallArgs) -> color_eyre::eyre::Result<()> {
+    if args.catalog {
+        for app in catalog::CATALOG {
+            println!(
+                "{:<24} wave {:>3}  {} {} ({})",
+                app.name, app.wave, app.chart, app.revision, app.description
+            );
+        }
+        return Ok(());
+    }
+    let Some(config) = args.config else {
+        return Err(color_eyre::eyre::eyre!(
+            "the interactive wizard is not available yet: pass --config install.toml \
+             (documented example: tests/fixtures/install/install.toml)"
+        ));
+    };
+    let data_dir = crate::config::data_dir()
+        .ok_or_else(|| color_eyre::eyre::eyre!("no data directory (set OPSDECK_DATA_DIR)"))?;
+    run(RunOptions {
+        config: &config,
+        dry_run: args.dry_run,
+        yes: args.yes,
+        data_dir: &data_dir,
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,348 @@
+//! The wizard's state machine: steps Cluster → AgeKey → ArgoCd → Apps, each going
+//! check → plan → apply → verify, with every transition persisted (atomically) before the
+//! work it announces, so an interrupted run resumes at the step it left.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{ClusterMode, InstallConfig};
+use super::plan::Plan;
+use super::state::{InstallState, StepStatus, safe_name};
+use super::{InstallError, agekey, apps, argocd, cluster};
+use crate::sources::kubeconfig::Target;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepId {
+    Cluster,
+    AgeKey,
+    ArgoCd,
+    Apps,
+}
+
+impl StepId {
+    pub const ALL: [StepId; 4] = [
+        StepId::Cluster,
+        StepId::AgeKey,
+        StepId::ArgoCd,
+        StepId::Apps,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            StepId::Cluster => "Cluster",
+            StepId::AgeKey => "Age key",
+            StepId::ArgoCd => "Argo CD",
+            StepId::Apps => "Apps",
+        }
+    }
+
+    pub fn number(self) -> usize {
+        StepId::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
+    }
+}
+
+/// Where progress lines go (stdout for the CLI, the log pane for the TUI) besides the log.
+#[derive(Clone)]
+pub struct Progress(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl Progress {
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Progress {
+        Progress(Arc::new(f))
+    }
+
+    pub fn silent() -> Progress {
+        Progress::new(|_| {})
+    }
+
+    pub fn say(&self, line: &str) {
+        tracing::info!(target: "opsdeck::install", "{line}");
+        (self.0)(line);
+    }
+}
+
+/// What a step sees while it runs.
+pub struct StepCtx<'a> {
+    pub config: &'a InstallConfig,
+    pub data_dir: &'a Path,
+    pub state: &'a InstallState,
+    client: Option<&'a kube::Client>,
+    progress: &'a Progress,
+}
+
+impl StepCtx<'_> {
+    pub fn client(&self) -> Result<&kube::Client, InstallError> {
+        self.client.ok_or_else(|| {
+            InstallError::Invalid("no cluster connection: run the cluster step first".into())
+        })
+    }
+
+    pub fn say(&self, line: &str) {
+        self.progress.say(line);
+    }
+
+    /// Names the cluster in key paths: the chosen context, else the configured one.
+    pub fn cluster_id(&self) -> String {
+        self.state
+            .context
+            .clone()
+            .unwrap_or_else(|| install_id(self.config))
+    }
+}
+
+/// Identifies an install (its state file): the EKS cluster name or the configured context
+/// (else `current-context`), plus the environment.
+pub fn install_id(cfg: &InstallConfig) -> String {
+    let cluster = match (cfg.cluster.mode, &cfg.cluster.eks, &cfg.cluster.context) {
+        (ClusterMode::Eks, Some(eks), _) => eks.name.clone(),
+        (_, _, Some(ctx)) => ctx.clone(),
+        _ => "current-context".into(),
+    };
+    format!("{cluster}-{}", cfg.environment)
+}
+
+/// Result of running one step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// The check found everything in place; nothing was applied.
+    AlreadyDone {
+        verified: String,
+    },
+    Applied {
+        verified: String,
+    },
+    /// Dry run, or the user declined: the plan only.
+    Planned,
+}
+
+pub struct Wizard {
+    pub config: InstallConfig,
+    pub data_dir: PathBuf,
+    pub state_path: PathBuf,
+    pub state: InstallState,
+    progress: Progress,
+    client: Option<kube::Client>,
+}
+
+impl Wizard {
+    /// Opens (or starts) the install's persisted state in `data_dir/install/`.
+    pub fn open(
+        config: InstallConfig,
+        data_dir: &Path,
+        progress: Progress,
+    ) -> Result<Wizard, InstallError> {
+        let state_path = data_dir
+            .join("install")
+            .join(format!("{}.json", safe_name(&install_id(&config))));
+        let state = InstallState::load(&state_path)?;
+        Ok(Wizard {
+            config,
+            data_dir: data_dir.to_path_buf(),
+            state_path,
+            state,
+            progress,
+            client: None,
+        })
+    }
+
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    fn save(&self) -> Result<(), InstallError> {
+        self.state.save(&self.state_path)
+    }
+
+    fn mark(
+        &mut self,
+        step: StepId,
+        status: StepStatus,
+        message: Option<String>,
+    ) -> Result<(), InstallError> {
+        self.state.set(step, status, message);
+        self.save()
+    }
+
+    /// Connects to the cluster the cluster step chose (a no-op when connected).
+    async fn connect(&mut self) -> Result<(), InstallError> {
+        if self.client.is_some() {
+            return Ok(());
+        }
+        let kc = self
+            .state
+            .kubeconfig
+            .clone()
+            .or_else(|| self.config.cluster.kubeconfig.clone())
+            .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from));
+        let context = self
+            .state
+            .context
+            .clone()
+            .or_else(|| self.config.cluster.context.clone());
+        let target = Target::load(kc.as_deref(), context.as_deref())
+            .map_err(|e| InstallError::Invalid(e.to_string()))?;
+        let client = target
+            .client()
+            .await
+            .map_err(|e| InstallError::Invalid(e.to_string()))?;
+        self.client = Some(client);
+        Ok(())
+    }
+
+    fn ctx(&self) -> StepCtx<'_> {
+        StepCtx {
+            config: &self.config,
+            data_dir: &self.data_dir,
+            state: &self.state,
+            client: self.client.as_ref(),
+            progress: &self.progress,
+        }
+    }
+
+    async fn ensure_connected(&mut self, step: StepId) -> Result<(), InstallError> {
+        if step != StepId::Cluster {
+            if self.state.context.is_none()
+                && self.state.step(StepId::Cluster).status != StepStatus::Done
+            {
+                return Err(InstallError::Invalid(format!(
+                    "step {} needs the cluster step done first",
+                    step.title()
+                )));
+            }
+            self.connect().await?;
+        }
+        Ok(())
+    }
+
+    /// check → plan: what exists and what would change.
+    pub async fn check(&mut self, step: StepId) -> Result<Plan, InstallError> {
+        let result = async {
+            self.ensure_connected(step).await?;
+            let ctx = self.ctx();
+            match step {
+                StepId::Cluster => cluster::check(&ctx).await,
+                StepId::AgeKey => agekey::check(&ctx).await,
+                StepId::ArgoCd => argocd::check(&ctx).await,
+                StepId::Apps => apps::check(&ctx).await,
+            }
+        }
+        .await;
+        if let Err(e) = &result
+            && self.state.step(step).status != StepStatus::Done
+        {
+            self.mark(step, StepStatus::Failed, Some(e.to_string()))?;
+        }
+        result
+    }
+
+    /// apply: persisted as `applying` first, so a killed run is seen as interrupted.
+    pub async fn apply(&mut self, step: StepId) -> Result<(), InstallError> {
+        self.mark(step, StepStatus::Applying, None)?;
+        let result = async {
+            self.ensure_connected(step).await?;
+            let ctx = self.ctx();
+            match step {
+                StepId::Cluster => cluster::apply(&ctx)
+                    .await
+                    .map(|(kc, context)| (Some((kc, context)), None)),
+                StepId::AgeKey => agekey::apply(&ctx).await.map(|r| (None, Some(r))),
+                StepId::ArgoCd => argocd::apply(&ctx).await.map(|()| (None, None)),
+                StepId::Apps => apps::apply(&ctx).await.map(|()| (None, None)),
+            }
+        }
+        .await;
+        match result {
+            Ok((cluster, recipient)) => {
+                if let Some((kc, context)) = cluster {
+                    self.state.kubeconfig = kc;
+                    self.state.context = Some(context);
+                    self.client = None;
+                }
+                if let Some(r) = recipient {
+                    self.state.recipient = Some(r);
+                }
+                self.mark(step, StepStatus::Verifying, None)
+            }
+            Err(e) => {
+                self.mark(step, StepStatus::Failed, Some(e.to_string()))?;
+                Err(e)
+            }
+        }
+    }
+
+    /// verify: marks the step done with the verify message, or failed.
+    pub async fn verify(&mut self, step: StepId) -> Result<String, InstallError> {
+        let result = async {
+            self.ensure_connected(step).await?;
+            let ctx = self.ctx();
+            match step {
+                StepId::Cluster => cluster::verify(&ctx).await,
+                StepId::AgeKey => agekey::verify(&ctx).await,
+                StepId::ArgoCd => argocd::verify(&ctx).await,
+                StepId::Apps => apps::verify(&ctx).await,
+            }
+        }
+        .await;
+        match &result {
+            Ok(m) => self.mark(step, StepStatus::Done, Some(m.clone()))?,
+            Err(e) => self.mark(step, StepStatus::Failed, Some(e.to_string()))?,
+        }
+        result
+    }
+
+    /// One full step. `confirm` sees the plan and decides whether to apply it (the CLI's
+    /// `--yes`, the TUI's confirmation); with `dry_run` nothing is applied.
+    pub async fn run_step(
+        &mut self,
+        step: StepId,
+        dry_run: bool,
+        confirm: &mut (dyn FnMut(StepId, &Plan) -> bool + Send),
+    ) -> Result<StepOutcome, InstallError> {
+        self.mark(step, self.state.step(step).status.max_resumable(), None)?;
+        let plan = self.check(step).await?;
+        if dry_run {
+            // In context mode the cluster step changes nothing: record the context in memory
+            // (not persisted) so the later steps can be planned against it.
+            if step == StepId::Cluster
+                && self.config.cluster.mode == ClusterMode::Context
+                && self.state.context.is_none()
+            {
+                let (kc, context) = cluster::apply(&self.ctx()).await?;
+                self.state.kubeconfig = kc;
+                self.state.context = Some(context);
+            }
+            confirm(step, &plan);
+            return Ok(StepOutcome::Planned);
+        }
+        if plan.is_noop() {
+            // Nothing to change; the cluster step still records the context it checked.
+            if step == StepId::Cluster && self.state.context.is_none() {
+                self.apply(step).await?;
+            }
+            let verified = self.verify(step).await?;
+            return Ok(StepOutcome::AlreadyDone { verified });
+        }
+        if self.state.step(step).status != StepStatus::Failed {
+            self.mark(step, StepStatus::Planned, None)?;
+        }
+        if !confirm(step, &plan) {
+            return Ok(StepOutcome::Planned);
+        }
+        self.apply(step).await?;
+        let verified = self.verify(step).await?;
+        Ok(StepOutcome::Applied { verified })
+    }
+}
+
+impl StepStatus {
+    /// The status recorded when a step (re)starts: `checking`, keeping `failed` visible until
+    /// the check passes.
+    fn max_resumable(self) -> StepStatus {
+        match self {
+            StepStatus::Failed => StepStatus::Failed,
+            _ => StepStatus::Checking,
+        }
+    }
+}
