@@ -5,6 +5,7 @@
 //! progress and what blocks it, CloudNativePG failover state.
 
 pub mod cnpg;
+pub mod dashboard;
 pub mod pools;
 pub mod quantity;
 pub mod waves;

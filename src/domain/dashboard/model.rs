@@ -1,0 +1,208 @@
+//! The dashboard model: panels on a 24-column grid (as Grafana), targets, units,
+//! thresholds, template variables. Deserialized strictly from TOML (`deny_unknown_fields`).
+
+use serde::{Deserialize, Serialize};
+
+/// Width of the layout grid, in columns (Grafana's).
+pub const GRID_COLUMNS: u16 = 24;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dashboard {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Default time range, e.g. `1h`.
+    #[serde(default = "default_range")]
+    pub range: String,
+    /// Default auto refresh, e.g. `30s` (`off` or absent: manual).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<String>,
+    #[serde(default, rename = "variable", skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<Variable>,
+    #[serde(default, rename = "panel")]
+    pub panels: Vec<Panel>,
+}
+
+fn default_range() -> String {
+    "1h".into()
+}
+
+/// A template variable (`$namespace`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    /// Where values come from: `label_values(metric, label)`, `label_values(label)` or a
+    /// PromQL query whose series' first label gives values. Absent: `values` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Fixed values (Grafana's "custom" variables), or the first values before a query ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// Selected at start; `all` when `include_all`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Offer "All" (substituted as `.*` in a regex matcher).
+    #[serde(default)]
+    pub include_all: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PanelKind {
+    Timeseries,
+    Stat,
+    Gauge,
+    Bar,
+    Table,
+}
+
+impl PanelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PanelKind::Timeseries => "timeseries",
+            PanelKind::Stat => "stat",
+            PanelKind::Gauge => "gauge",
+            PanelKind::Bar => "bar",
+            PanelKind::Table => "table",
+        }
+    }
+
+    /// Whether the panel needs history (a range query) or only the latest value.
+    pub fn needs_range(self) -> bool {
+        // Stat panels draw a sparkline.
+        matches!(self, PanelKind::Timeseries | PanelKind::Stat)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Panel {
+    pub title: String,
+    pub kind: PanelKind,
+    #[serde(default, skip_serializing_if = "is_default_unit")]
+    pub unit: Unit,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    pub grid: Grid,
+    #[serde(default, rename = "threshold", skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<Threshold>,
+    #[serde(rename = "target")]
+    pub targets: Vec<Target>,
+}
+
+fn is_default_unit(u: &Unit) -> bool {
+    *u == Unit::Short
+}
+
+/// Position on the 24-column grid; `h` in rows of about one text line pair (Grafana's
+/// grid height units, 30 px each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    pub x: u16,
+    pub y: u16,
+    pub w: u16,
+    pub h: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub expr: String,
+    /// `{{pod}} on {{node}}`; empty: the series selector.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub legend: String,
+}
+
+/// A threshold step: from `value` upwards the panel is drawn in `color`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    pub value: f64,
+    pub color: Severity,
+}
+
+/// Threshold colours by meaning; the theme maps them to terminal colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Ok,
+    Info,
+    Warn,
+    Critical,
+}
+
+impl Severity {
+    /// Grafana's colour names (`green`, `#F2495C`, `semi-dark-red`) by meaning.
+    pub fn from_grafana(color: &str) -> Severity {
+        let c = color.to_ascii_lowercase();
+        if c.contains("red") || c == "#f2495c" || c == "#e02f44" || c == "#c4162a" {
+            Severity::Critical
+        } else if c.contains("orange") || c.contains("yellow") || c == "#ff9830" || c == "#fade2a" {
+            Severity::Warn
+        } else if c.contains("blue") || c.contains("purple") || c == "#5794f2" {
+            Severity::Info
+        } else {
+            Severity::Ok
+        }
+    }
+}
+
+/// The severity of `value` against ascending `thresholds` (the highest step it reaches).
+pub fn severity_of(thresholds: &[Threshold], value: f64) -> Option<Severity> {
+    let mut out = None;
+    for t in thresholds {
+        if value >= t.value {
+            out = Some(t.color);
+        }
+    }
+    out
+}
+
+/// Units a panel formats values in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    /// Plain numbers with k/M/G suffixes.
+    #[default]
+    Short,
+    /// Bytes with binary prefixes (KiB, MiB, …).
+    Bytes,
+    BytesPerSecond,
+    /// 0–100.
+    Percent,
+    /// 0–1 shown as a percentage.
+    PercentUnit,
+    Seconds,
+    Milliseconds,
+    OpsPerSecond,
+    /// No unit, no suffix.
+    None,
+}
+
+impl Unit {
+    /// Grafana's unit ids (`bytes`, `percentunit`, `s`, `ops`, `reqps`, …); `None` when
+    /// there is no close equivalent.
+    pub fn from_grafana(id: &str) -> Option<Unit> {
+        Some(match id {
+            "short" | "" => Unit::Short,
+            "none" => Unit::None,
+            "bytes" | "decbytes" => Unit::Bytes,
+            "Bps" | "binBps" | "decBps" => Unit::BytesPerSecond,
+            "percent" => Unit::Percent,
+            "percentunit" => Unit::PercentUnit,
+            "s" | "dtdurations" => Unit::Seconds,
+            "ms" => Unit::Milliseconds,
+            "ops" | "reqps" | "rps" | "wps" | "iops" | "cps" => Unit::OpsPerSecond,
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! Runs batches of metric queries off the UI task and reports each answer as it arrives.
+
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use jiff::Timestamp;
+
+use super::{PromClient, PromError};
+use crate::domain::dashboard::QueryResult;
+
+/// How many queries of one batch run at once.
+const CONCURRENCY: usize = 4;
+
+/// Identifies one query of a batch (the app keeps which panel/target it belongs to).
+pub type QueryId = u64;
+
+/// A range query window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub step: Duration,
+}
+
+/// One query to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsQuery {
+    pub id: QueryId,
+    pub expr: String,
+    /// `None` runs an instant query now.
+    pub window: Option<Window>,
+}
+
+/// One query's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsAnswer {
+    pub id: QueryId,
+    pub sent: Timestamp,
+    pub received: Timestamp,
+    pub result: Result<QueryResult, PromError>,
+}
+
+/// Runs one query.
+pub async fn run_one(client: &PromClient, query: &MetricsQuery) -> MetricsAnswer {
+    let sent = Timestamp::now();
+    let result = match query.window {
+        Some(w) => client.range(&query.expr, w.start, w.end, w.step).await,
+        None => client.instant(&query.expr, None).await,
+    };
+    MetricsAnswer {
+        id: query.id,
+        sent,
+        received: Timestamp::now(),
+        result,
+    }
+}
+
+/// Runs a batch, a few at a time, calling `report` with each answer as it arrives.
+pub async fn run_batch(
+    client: PromClient,
+    queries: Vec<MetricsQuery>,
+    report: impl Fn(MetricsAnswer),
+) {
+    let client = &client;
+    let mut answers = futures::stream::iter(queries.iter())
+        .map(|q| run_one(client, q))
+        .buffer_unordered(CONCURRENCY);
+    while let Some(answer) = answers.next().await {
+        report(answer);
+    }
+}
