@@ -144,14 +144,47 @@ impl Severity {
     /// Grafana's colour names (`green`, `#F2495C`, `semi-dark-red`) by meaning.
     pub fn from_grafana(color: &str) -> Severity {
         let c = color.to_ascii_lowercase();
-        if c.contains("red") || c == "#f2495c" || c == "#e02f44" || c == "#c4162a" {
+        if let Some(hex) = c.strip_prefix('#') {
+            return Severity::from_hue(hex);
+        }
+        if c.contains("red") {
             Severity::Critical
-        } else if c.contains("orange") || c.contains("yellow") || c == "#ff9830" || c == "#fade2a" {
+        } else if c.contains("orange") || c.contains("yellow") {
             Severity::Warn
-        } else if c.contains("blue") || c.contains("purple") || c == "#5794f2" {
+        } else if c.contains("blue") || c.contains("purple") {
             Severity::Info
         } else {
             Severity::Ok
+        }
+    }
+
+    /// `#EAB839` → warn, by hue: red critical, orange/yellow warn, green ok, blue info.
+    fn from_hue(hex: &str) -> Severity {
+        let channel = |i: usize| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .map(|v| f64::from(v) / 255.0)
+                .unwrap_or(0.0)
+        };
+        let (r, g, b) = (channel(0), channel(2), channel(4));
+        let max = r.max(g).max(b);
+        let min = r.min(g).min(b);
+        if max - min < 1e-9 {
+            return Severity::Info;
+        }
+        let d = max - min;
+        let h = if max == r {
+            60.0 * ((g - b) / d).rem_euclid(6.0)
+        } else if max == g {
+            60.0 * ((b - r) / d + 2.0)
+        } else {
+            60.0 * ((r - g) / d + 4.0)
+        };
+        match h {
+            h if !(15.0..345.0).contains(&h) => Severity::Critical,
+            h if h < 70.0 => Severity::Warn,
+            h if h < 170.0 => Severity::Ok,
+            _ => Severity::Info,
         }
     }
 }

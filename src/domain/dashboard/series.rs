@@ -66,4 +66,44 @@ impl QueryResult {
     pub fn is_empty(&self) -> bool {
         self.series.iter().all(|s| s.points.is_empty())
     }
+
+    /// The latest value of each series keyed by one label, for panes that show a metric
+    /// beside their own rows: CPU/memory use per node pool (`by
+    /// (label_eks_amazonaws_com_nodegroup)`), replication lag per CNPG pod (`by (pod)`).
+    /// Series without the label or without a finite value are left out.
+    pub fn latest_by(&self, label: &str) -> BTreeMap<String, f64> {
+        self.series
+            .iter()
+            .filter_map(|s| {
+                let key = s.labels.get(label)?;
+                let v = s.points.iter().rev().map(|p| p.1).find(|v| v.is_finite())?;
+                Some((key.clone(), v))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latest_by_label() {
+        let r = QueryResult {
+            kind: ResultKind::Matrix,
+            series: vec![
+                Series::new(&[("pod", "pg-1")], vec![(1.0, 0.5), (2.0, f64::NAN)]),
+                Series::new(&[("pod", "pg-2")], vec![(1.0, 3.0), (2.0, 4.0)]),
+                Series::new(&[("node", "x")], vec![(1.0, 9.0)]),
+                Series::new(&[("pod", "pg-3")], vec![]),
+            ],
+        };
+        let m = r.latest_by("pod");
+        assert_eq!(m.len(), 2);
+        assert_eq!((m["pg-1"], m["pg-2"]), (0.5, 4.0));
+        assert_eq!(
+            Series::new(&[("__name__", "up"), ("job", "a")], vec![]).selector(),
+            "up{job=\"a\"}"
+        );
+    }
 }
