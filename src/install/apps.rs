@@ -225,3 +225,45 @@ pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
         ctx.config.apps.root_name
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> InstallConfig {
+        let mut cfg = InstallConfig::default();
+        cfg.apps.enabled = vec!["traefik".into(), "cert-manager".into()];
+        cfg.gitops.repo_url = "https://github.com/example/platform-gitops.git".into();
+        cfg.gitops.revision = "main".into();
+        cfg
+    }
+
+    #[test]
+    fn scaffolded_files() {
+        let files = files(&config()).expect("files");
+        let text: String = files
+            .iter()
+            .map(|(p, c)| format!("=== {}\n{c}", p.display()))
+            .collect();
+        insta::assert_snapshot!("install_apps_files", text);
+    }
+
+    #[test]
+    fn waves_order_and_overrides() {
+        let mut cfg = config();
+        cfg.apps.overrides.insert(
+            "traefik".into(),
+            super::super::config::AppOverride {
+                wave: Some(-7),
+                ..Default::default()
+            },
+        );
+        let apps = resolve(&cfg);
+        assert_eq!(apps[0].name, "traefik");
+        assert_eq!(apps[0].wave, -7);
+        let app = application(&cfg, &apps[0]);
+        assert_eq!(app["metadata"]["annotations"][WAVE_ANNOTATION], "-7");
+        let root = root_application(&cfg);
+        assert_eq!(root["spec"]["source"]["path"], "apps/dev");
+    }
+}
