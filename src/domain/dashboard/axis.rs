@@ -113,7 +113,7 @@ const TIME_STEPS: [i64; 12] = [
 /// Ticks for a time axis from `start` to `end` (Unix seconds) that fit `columns`, with
 /// labels in `tz`: `14:05` within a day, `Mon 14:00` or `03-12` over days.
 pub fn time_ticks(start: f64, end: f64, columns: u16, tz: &TimeZone) -> Vec<Tick> {
-    if !(end > start) {
+    if end.partial_cmp(&start) != Some(std::cmp::Ordering::Greater) {
         return Vec::new();
     }
     let span = end - start;
