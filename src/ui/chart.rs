@@ -279,7 +279,14 @@ impl Widget for TimeSeriesChart<'_> {
         if !has_data {
             let msg = "no data";
             let x = plot.x + plot.width.saturating_sub(msg.len() as u16) / 2;
-            put(buf, x, plot.y + plot.height / 2, msg, self.palette.muted, area);
+            put(
+                buf,
+                x,
+                plot.y + plot.height / 2,
+                msg,
+                self.palette.muted,
+                area,
+            );
         }
         // Legend.
         for (row, line) in legend_lines.iter().take(legend_h as usize).enumerate() {
