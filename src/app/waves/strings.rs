@@ -1,0 +1,146 @@
+//! User-visible strings of the sync waves pane, gathered in one place.
+
+use crate::domain::waves::{ActionError, AppKey, ResourceRef};
+
+pub const CRUMB: &str = "waves";
+pub const ALL_APPS: &str = "all apps";
+pub const ROLLOUT: &str = "Rollout";
+pub const TREE: &str = "App of apps";
+pub const RESOURCES: &str = "Resources";
+pub const NO_APPS: &str = "no Argo CD Applications";
+pub const NO_RESOURCES: &str = "no resources in status.resources";
+pub const NOT_CREATED: &str = "not created yet";
+pub const NO_ARGO: &str =
+    "this cluster serves no applications.argoproj.io (Argo CD is not installed)";
+pub const APP_GONE: &str = "the Application no longer exists; showing its last state";
+pub const DEFAULT_USER: &str = "opsdeck";
+pub const ROOT_LABEL: &str = "(app of apps)";
+
+/// Column headings of the lanes list.
+pub const LANE_COLUMNS: [&str; 10] = [
+    "APP",
+    "SYNC",
+    "HEALTH",
+    "OPERATION",
+    "REVISION",
+    "LAST SYNC",
+    "AUTO-SYNC",
+    "OOS",
+    "UNH",
+    "MESSAGE",
+];
+
+/// Column headings of the app detail's resources.
+pub const RESOURCE_COLUMNS: [&str; 8] = [
+    "KIND",
+    "NAME",
+    "NAMESPACE",
+    "SYNC",
+    "HEALTH",
+    "HOOK",
+    "WAVE",
+    "MESSAGE",
+];
+
+pub fn crumb(root: Option<&AppKey>) -> String {
+    match root {
+        Some(r) => format!("{CRUMB} ({})", r.name),
+        None => format!("{CRUMB} ({ALL_APPS})"),
+    }
+}
+
+pub fn detail_crumb(key: &AppKey) -> String {
+    format!("app {}", key.name)
+}
+
+pub fn lane_heading(wave: i64, state: &str, apps: usize) -> String {
+    let noun = if apps == 1 { "app" } else { "apps" };
+    format!("wave {wave} · {state} · {apps} {noun}")
+}
+
+pub const LANE_DONE: &str = "done";
+pub const LANE_IN_PROGRESS: &str = "in progress";
+pub const LANE_PENDING: &str = "pending";
+
+pub fn not_created(key: &AppKey, parent: Option<&AppKey>) -> String {
+    match parent {
+        Some(p) => format!(
+            "{} is not created yet: {} has not applied it",
+            key.name, p.name
+        ),
+        None => format!("{} is not created yet", key.name),
+    }
+}
+
+pub fn refused(verb: &str, key: &AppKey, e: &ActionError) -> String {
+    format!("cannot {verb} {key}: {e}")
+}
+
+pub fn confirm_sync(key: &AppKey, prune: bool, user: &str) -> String {
+    let prune = if prune { ", prune" } else { "" };
+    format!("Sync {key}? Writes operation.sync (hook strategy{prune}), initiated by {user}.")
+}
+
+pub fn confirm_refresh(key: &AppKey, kind: &str) -> String {
+    format!("Refresh {key}? Writes annotation argocd.argoproj.io/refresh={kind}.")
+}
+
+pub fn confirm_terminate(key: &AppKey) -> String {
+    format!("Terminate the running sync of {key}? Writes status.operationState.phase=Terminating.")
+}
+
+pub fn done_what(verb: &str, key: &AppKey) -> String {
+    format!("{verb} application {key}")
+}
+
+pub fn unknown_kind(r: &ResourceRef) -> String {
+    let gk = if r.group.is_empty() {
+        r.kind.clone()
+    } else {
+        format!("{}.{}", r.kind, r.group)
+    };
+    format!(
+        "{gk} is not in the cluster's discovery (yet): cannot open {}",
+        r.name
+    )
+}
+
+pub fn resource_scope(app: &AppKey) -> String {
+    format!("app {}", app.name)
+}
+
+pub fn config_found(namespace: &str, health_check: bool) -> String {
+    if health_check {
+        format!("argocd-cm ({namespace}) has the Application health check: waves block")
+    } else {
+        format!("argocd-cm ({namespace}) lacks the Application health check")
+    }
+}
+
+pub const CONFIG_LOADING: &str = "reading argocd-cm…";
+pub const CONFIG_MISSING: &str = "no argocd-cm ConfigMap found";
+
+pub fn config_failed(error: &str) -> String {
+    format!("cannot read argocd-cm: {error}")
+}
+
+pub fn rollout_title(root: Option<&AppKey>, state: &str) -> String {
+    match root {
+        Some(r) => format!("{ROLLOUT} of {} · {state}", r.name),
+        None => format!("{ROLLOUT} of {ALL_APPS} · {state}"),
+    }
+}
+
+pub fn wave_in_progress(wave: i64) -> String {
+    format!("wave {wave} in progress")
+}
+
+pub const ROLLOUT_DONE: &str = "done";
+pub const ROLLOUT_EMPTY: &str = "empty";
+
+pub fn waves_title(root: Option<&AppKey>, position: usize, count: usize) -> String {
+    match root {
+        Some(r) => format!("waves of {} [{position}/{count}]", r.name),
+        None => format!("waves of {ALL_APPS} [{position}/{count}]"),
+    }
+}

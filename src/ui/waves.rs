@@ -1,0 +1,548 @@
+//! The sync waves pane: the rollout in words with the traps (top left), the app-of-apps tree
+//! (top right) and the wave lanes, lowest wave first (below). The app detail is in
+//! [`detail`]. Everything drawn here was computed in `update`; this only lays it out.
+
+mod detail;
+#[cfg(test)]
+mod tests;
+
+pub use detail::{detail, detail_rows};
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::table::{block, status_span};
+use super::{layout, style};
+use crate::app::App;
+use crate::app::columns::age;
+use crate::app::waves::strings;
+use crate::app::waves::{ConfigSource, WaveRow, WavesView};
+use crate::config::Slot;
+use crate::domain::waves::{
+    AppKey, AppSummary, BlockerState, HealthCode, OperationPhase, RolloutState, Severity, SyncCode,
+};
+
+/// Width of the tree panel (at most a third of the screen).
+const TREE_W: u16 = 38;
+/// The lanes keep at least this many rows (borders and heading included).
+const MIN_LANES_H: u16 = 7;
+/// The tree asks for at most this many lines; longer trees scroll.
+const TREE_LINES: usize = 8;
+/// The summary never takes less than this (borders included).
+const MIN_TOP_H: u16 = 4;
+
+/// Display width of `text` in columns.
+pub(crate) fn width(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// Word-wraps `text` to `width` columns (long words are cut).
+pub(crate) fn wrap(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let used = width(&line);
+            let need = width(&word) + usize::from(used > 0);
+            if used + need <= max {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if used > 0 {
+                out.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than the line: cut it.
+            let mut head = String::new();
+            let mut rest = String::new();
+            for c in word.chars() {
+                if rest.is_empty() && width(&format!("{head}{c}")) <= max {
+                    head.push(c);
+                } else {
+                    rest.push(c);
+                }
+            }
+            out.push(head);
+            word = rest;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// Pads or cuts (with `…`) to exactly `width` columns.
+pub(crate) fn fit(text: &str, max: usize) -> String {
+    let w = width(text);
+    if w <= max {
+        return format!("{text}{}", " ".repeat(max - w));
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = width(c.encode_utf8(&mut [0; 4]));
+        if used + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out.push('…');
+    format!("{out}{}", " ".repeat(max.saturating_sub(used + 1)))
+}
+
+/// Lines of pre-wrapped text with their slots.
+pub(crate) type Items = Vec<(String, Slot)>;
+
+pub(crate) fn wrapped(items: &Items, width: usize) -> Items {
+    items
+        .iter()
+        .flat_map(|(text, slot)| wrap(text, width).into_iter().map(move |l| (l, *slot)))
+        .collect()
+}
+
+pub(crate) fn health_slot(h: &HealthCode) -> Slot {
+    match h {
+        HealthCode::Healthy => Slot::ok,
+        HealthCode::Progressing | HealthCode::Suspended => Slot::warn,
+        HealthCode::Degraded | HealthCode::Missing => Slot::error,
+        HealthCode::Unknown | HealthCode::Other(_) => Slot::muted,
+    }
+}
+
+pub(crate) fn sync_slot(s: &SyncCode) -> Slot {
+    match s {
+        SyncCode::Synced => Slot::ok,
+        SyncCode::OutOfSync => Slot::warn,
+        SyncCode::Unknown | SyncCode::Other(_) => Slot::muted,
+    }
+}
+
+pub(crate) fn phase_slot(p: &OperationPhase) -> Slot {
+    match p {
+        OperationPhase::Running | OperationPhase::Terminating => Slot::warn,
+        OperationPhase::Failed | OperationPhase::Error => Slot::error,
+        OperationPhase::Succeeded => Slot::ok,
+        OperationPhase::Other(_) => Slot::muted,
+    }
+}
+
+pub(crate) fn severity_mark(s: Severity) -> (&'static str, Slot) {
+    match s {
+        Severity::Error => ("✖", Slot::error),
+        Severity::Warning => ("⚠", Slot::warn),
+        Severity::Info => ("ℹ", Slot::info),
+    }
+}
+
+/// The summary: the rollout lines (blockers first), the traps, the argocd-cm finding.
+fn summary_items(w: &WavesView) -> Items {
+    let mut out: Items = Vec::new();
+    if let Some(r) = w.rollout() {
+        let blockers: Vec<Slot> = match &r.state {
+            RolloutState::InProgress { blockers, .. } => blockers
+                .iter()
+                .map(|b| match &b.state {
+                    BlockerState::Unhealthy(h) if h.badness() >= HealthCode::Missing.badness() => {
+                        Slot::error
+                    }
+                    _ => Slot::warn,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (i, line) in r.lines.iter().enumerate() {
+            let (mark, slot) = match (&r.state, blockers.get(i)) {
+                (RolloutState::Done, _) if i == 0 => ("✓", Slot::ok),
+                (RolloutState::Empty, _) if i == 0 => ("·", Slot::muted),
+                (_, Some(slot)) => (if *slot == Slot::error { "✖" } else { "◌" }, *slot),
+                _ if line.starts_with("pending: ") => ("…", Slot::muted),
+                _ => {
+                    let failed = r.parent_wait.as_ref().is_some_and(|p| p.phase.is_failure());
+                    ("↻", if failed { Slot::error } else { Slot::warn })
+                }
+            };
+            out.push((format!("{mark} {line}"), slot));
+        }
+    }
+    for t in w.traps() {
+        let (mark, slot) = severity_mark(t.severity);
+        out.push((format!("{mark} {}", t.title), slot));
+    }
+    let config = match &w.config_source {
+        ConfigSource::Loading => (strings::CONFIG_LOADING.to_string(), Slot::muted),
+        ConfigSource::Found {
+            namespace,
+            health_check,
+        } => (
+            strings::config_found(namespace, *health_check),
+            if *health_check {
+                Slot::muted
+            } else {
+                Slot::warn
+            },
+        ),
+        ConfigSource::Missing => (strings::CONFIG_MISSING.to_string(), Slot::warn),
+        ConfigSource::Failed(e) => (strings::config_failed(e), Slot::warn),
+    };
+    out.push((format!("ℹ {}", config.0), config.1));
+    out
+}
+
+/// The app-of-apps tree: one line per app, indented by depth.
+fn tree_items(w: &WavesView) -> Vec<(String, Slot, Option<AppKey>)> {
+    let Some(model) = w.model() else {
+        return Vec::new();
+    };
+    model
+        .tree
+        .walk()
+        .into_iter()
+        .filter_map(|(depth, key)| {
+            let a = model.get(&key)?;
+            let (mark, slot) = app_mark(a);
+            let wave = if a.parent.is_some() || a.wave.raw.is_some() {
+                format!(" · {}", a.wave.value)
+            } else {
+                String::new()
+            };
+            let text = format!("{}{mark} {}{wave}", "  ".repeat(depth), key.name);
+            Some((text, slot, Some(key)))
+        })
+        .collect()
+}
+
+/// A one-character state of an app.
+pub(crate) fn app_mark(a: &AppSummary) -> (&'static str, Slot) {
+    if !a.exists {
+        ("○", Slot::muted)
+    } else if a.is_done() {
+        ("✓", Slot::ok)
+    } else if a.health.badness() >= HealthCode::Missing.badness() {
+        ("✖", Slot::error)
+    } else {
+        ("◌", Slot::warn)
+    }
+}
+
+struct Areas {
+    summary: Rect,
+    tree: Rect,
+    lanes: Rect,
+}
+
+fn areas(w: &WavesView, body: Rect) -> Areas {
+    let tree_w = TREE_W.min(body.width / 3);
+    let summary_w = body.width.saturating_sub(tree_w);
+    let text_lines = wrapped(&summary_items(w), summary_w.saturating_sub(2) as usize).len();
+    // A long tree scrolls (to the selection) rather than taking the lanes' room.
+    let tree_lines = w.model().map_or(0, |m| m.apps.len()).min(TREE_LINES);
+    let wanted = (text_lines.max(tree_lines) + 2) as u16;
+    let max_top = (body.height / 2)
+        .min(body.height.saturating_sub(MIN_LANES_H))
+        .max(MIN_TOP_H);
+    let top_h = wanted.clamp(MIN_TOP_H, max_top).min(body.height);
+    let [top, lanes] =
+        Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(body);
+    let [summary, tree] =
+        Layout::horizontal([Constraint::Length(summary_w), Constraint::Min(0)]).areas(top);
+    Areas {
+        summary,
+        tree,
+        lanes,
+    }
+}
+
+/// Rows of the lanes list that fit at this terminal size (for paging and scrolling).
+pub fn lane_rows(size: (u16, u16), prompt: bool, w: &WavesView) -> usize {
+    let body = layout::areas(Rect::new(0, 0, size.0, size.1), prompt).body;
+    (areas(w, body).lanes.height as usize)
+        .saturating_sub(3)
+        .max(1)
+}
+
+pub fn render(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
+    let a = areas(w, area);
+    summary(app, w, f, a.summary);
+    tree(app, w, f, a.tree);
+    lanes(app, w, f, a.lanes);
+}
+
+fn summary(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
+    let state = match w.rollout().map(|r| &r.state) {
+        Some(RolloutState::InProgress { wave, .. }) => strings::wave_in_progress(*wave),
+        Some(RolloutState::Done) => strings::ROLLOUT_DONE.to_string(),
+        Some(RolloutState::Empty) | None => strings::ROLLOUT_EMPTY.to_string(),
+    };
+    let title = vec![
+        Span::raw(" "),
+        Span::styled(
+            strings::rollout_title(w.root.as_ref(), &state),
+            style(app, Slot::title),
+        ),
+        Span::raw(" "),
+    ];
+    let b = block(app, title, None);
+    let inner = b.inner(area);
+    let lines: Vec<Line> = wrapped(&summary_items(w), inner.width as usize)
+        .into_iter()
+        .take(inner.height as usize)
+        .map(|(t, slot)| Line::from(Span::styled(t, style(app, slot))))
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+fn tree(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
+    let title = vec![
+        Span::raw(" "),
+        Span::styled(strings::TREE, style(app, Slot::title)),
+        Span::raw(" "),
+    ];
+    let b = block(app, title, None);
+    let inner = b.inner(area);
+    let items = tree_items(w);
+    let h = inner.height as usize;
+    let selected = w.selected_app();
+    let pos = items
+        .iter()
+        .position(|(_, _, k)| k.as_ref() == selected)
+        .unwrap_or(0);
+    let start = if pos >= h { pos + 1 - h } else { 0 };
+    let lines: Vec<Line> = items
+        .into_iter()
+        .skip(start)
+        .take(h)
+        .map(|(text, slot, key)| {
+            let mut s = style(app, slot);
+            if key.is_some() && key.as_ref() == w.root.as_ref() {
+                s = s.patch(style(app, Slot::title));
+            }
+            if key.is_some() && key.as_ref() == selected {
+                s = style(app, Slot::highlight);
+            }
+            Line::from(Span::styled(fit(&text, inner.width as usize), s))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+/// Column widths of the lanes list; the message takes the rest.
+fn lane_widths(w: &WavesView, total: usize) -> [usize; 10] {
+    let name = w
+        .rows
+        .iter()
+        .filter_map(|r| match r {
+            WaveRow::Parent(k) => Some(width(&k.name) + 1 + width(strings::ROOT_LABEL)),
+            WaveRow::App(k) => Some(width(&k.name) + 2),
+            WaveRow::Lane(_) => None,
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(width(strings::LANE_COLUMNS[0]) + 2, 34);
+    let mut widths = [name, 9, 11, 10, 8, 9, 15, 3, 3, 0];
+    let used: usize = widths.iter().sum::<usize>() + widths.len() - 1;
+    widths[9] = total.saturating_sub(used).max(7);
+    widths
+}
+
+/// The cells of an app row, with their slots.
+fn app_cells(w: &WavesView, a: &AppSummary, parent: bool, now: Timestamp) -> Vec<(String, Slot)> {
+    let dash = || ("–".to_string(), Slot::muted);
+    let name = if parent {
+        format!("{} {}", a.key.name, strings::ROOT_LABEL)
+    } else {
+        format!("  {}", a.key.name)
+    };
+    let (_, name_slot) = app_mark(a);
+    let name_slot = if name_slot == Slot::ok {
+        Slot::text
+    } else {
+        name_slot
+    };
+    if !a.exists {
+        return vec![
+            (name, Slot::muted),
+            (a.sync.to_string(), Slot::muted),
+            (a.health.to_string(), Slot::muted),
+            dash(),
+            dash(),
+            dash(),
+            dash(),
+            dash(),
+            dash(),
+            (strings::NOT_CREATED.to_string(), Slot::muted),
+        ];
+    }
+    let operation = match (&a.operation, &a.requested_operation) {
+        (Some(op), _) if op.phase.is_active() && op.retry_count > 0 => (
+            format!("{} #{}", op.phase, op.retry_count),
+            phase_slot(&op.phase),
+        ),
+        (Some(op), _) if op.phase.is_active() => (op.phase.to_string(), phase_slot(&op.phase)),
+        (_, Some(_)) => ("Requested".to_string(), Slot::warn),
+        (Some(op), None) => (op.phase.to_string(), phase_slot(&op.phase)),
+        (None, None) => dash(),
+    };
+    let auto = if a.auto_sync.enabled {
+        let mut s = "auto".to_string();
+        if a.auto_sync.prune {
+            s.push_str(" prune");
+        }
+        if a.auto_sync.self_heal {
+            s.push_str(" heal");
+        }
+        (s, Slot::text)
+    } else {
+        ("manual".to_string(), Slot::muted)
+    };
+    let count = |n: usize, bad: Slot| (n.to_string(), if n > 0 { bad } else { Slot::muted });
+    let (message, message_slot) = message_of(a);
+    let _ = w;
+    vec![
+        (name, name_slot),
+        (a.sync.to_string(), sync_slot(&a.sync)),
+        (a.health.to_string(), health_slot(&a.health)),
+        operation,
+        a.revision
+            .clone()
+            .map(|r| (r, Slot::text))
+            .unwrap_or_else(dash),
+        a.last_synced
+            .map(|t| (age(t, now), Slot::text))
+            .unwrap_or_else(dash),
+        auto,
+        count(a.out_of_sync, Slot::warn),
+        a.unhealthy
+            .map(|n| count(n, Slot::error))
+            .unwrap_or_else(dash),
+        (message, message_slot),
+    ]
+}
+
+/// What an app says about itself: an error condition, its operation, its health message.
+pub(crate) fn message_of(a: &AppSummary) -> (String, Slot) {
+    if let Some(c) = a.error_conditions().next() {
+        return (format!("{}: {}", c.kind, c.message), Slot::error);
+    }
+    if let Some(op) = &a.operation
+        && (op.phase.is_active() || op.phase.is_failure())
+        && let Some(m) = &op.message
+    {
+        return (m.clone(), phase_slot(&op.phase));
+    }
+    if let Some(m) = &a.health_message {
+        return (m.clone(), health_slot(&a.health));
+    }
+    (String::new(), Slot::muted)
+}
+
+fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
+    let choices = w.root_choices();
+    let position = choices.iter().position(|c| *c == w.root).unwrap_or(0) + 1;
+    let title = vec![
+        Span::raw(" "),
+        Span::styled(
+            strings::waves_title(w.root.as_ref(), position, choices.len()),
+            style(app, Slot::title),
+        ),
+        Span::raw(" "),
+    ];
+    let status = app.watches.get(&w.apps.key).map(|x| &x.status);
+    let b = block(app, title, status_span(app, status));
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if inner.height == 0 {
+        return;
+    }
+    let widths = lane_widths(w, inner.width as usize);
+    let header: String = strings::LANE_COLUMNS
+        .iter()
+        .zip(widths)
+        .map(|(h, wd)| fit(h, wd))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut lines = vec![Line::from(Span::styled(header, style(app, Slot::header)))];
+    if w.rows.is_empty() {
+        let no_argo =
+            app.catalog.discovered && app.catalog.resolve(&w.apps.kind.full_name()).is_none();
+        let text = match status {
+            _ if no_argo => strings::NO_ARGO,
+            None | Some(crate::app::WatchStatus::Loading) => crate::app::strings::LOADING,
+            _ => strings::NO_APPS,
+        };
+        f.render_widget(Paragraph::new(lines), inner);
+        if inner.height > 2 {
+            let msg = Rect::new(inner.x, inner.y + 2, inner.width, 1);
+            f.render_widget(
+                Paragraph::new(Span::styled(text, style(app, Slot::muted)))
+                    .alignment(Alignment::Center),
+                msg,
+            );
+        }
+        return;
+    }
+    let h = (inner.height as usize).saturating_sub(1);
+    let in_progress = w.rollout().and_then(|r| r.wave_in_progress());
+    let sel = style(app, Slot::selection);
+    for (i, row) in w.rows.iter().enumerate().skip(w.cursor.offset).take(h) {
+        let selected = i == w.cursor.selected;
+        let line = match row {
+            WaveRow::Lane(l) => {
+                let Some(lane) = w.lanes.get(*l) else {
+                    continue;
+                };
+                let (state, slot) = if lane.done {
+                    (strings::LANE_DONE, Slot::ok)
+                } else if Some(lane.wave) == in_progress {
+                    (strings::LANE_IN_PROGRESS, Slot::warn)
+                } else {
+                    (strings::LANE_PENDING, Slot::muted)
+                };
+                let text = format!(
+                    "▾ {}",
+                    strings::lane_heading(lane.wave, state, lane.apps.len())
+                );
+                Line::from(Span::styled(
+                    fit(&text, inner.width as usize),
+                    style(app, slot)
+                        .patch(style(app, Slot::header))
+                        .patch(style(app, slot)),
+                ))
+            }
+            WaveRow::Parent(k) | WaveRow::App(k) => {
+                let Some(a) = w.app(k) else { continue };
+                let cells = app_cells(w, a, matches!(row, WaveRow::Parent(_)), app.now);
+                let mut spans = Vec::new();
+                for (j, ((text, slot), wd)) in cells.into_iter().zip(widths).enumerate() {
+                    let base = if selected { sel } else { style(app, slot) };
+                    if j > 0 {
+                        spans.push(Span::styled(
+                            " ",
+                            if selected { sel } else { Style::default() },
+                        ));
+                    }
+                    spans.push(Span::styled(fit(&text, wd), base));
+                }
+                Line::from(spans)
+            }
+        };
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}

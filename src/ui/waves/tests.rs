@@ -1,0 +1,60 @@
+//! Snapshots of the sync waves pane at 120×30, from state built from the shipped recordings
+//! (no network): the healthy `platform` rollout and the final state of `wave-stuck`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::App;
+use crate::app::waves::fixture;
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    t.draw(|f| crate::ui::render(app, f)).unwrap();
+    t
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.on_key(&KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn keys(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn waves_platform_healthy_rollout() {
+    let app = fixture::platform();
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn waves_stuck_stall_and_traps() {
+    let mut app = fixture::stuck();
+    keys(&mut app, "jj");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn waves_stuck_all_apps() {
+    let mut app = fixture::stuck();
+    press(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn waves_app_detail_degraded() {
+    let mut app = fixture::stuck();
+    keys(&mut app, "jj");
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn waves_sync_confirmation() {
+    let mut app = fixture::stuck();
+    keys(&mut app, "js");
+    insta::assert_snapshot!(draw(&app).backend());
+}
