@@ -33,6 +33,8 @@ pub struct Settings {
     pub keymap: String,
     /// Lines kept per log view (older lines are dropped).
     pub log_lines: usize,
+    /// Node pools pane: group nodes by this label instead of the provider's pool label.
+    pub pool_label: Option<String>,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             theme: "dark".to_string(),
             keymap: "default".to_string(),
             log_lines: 5000,
+            pool_label: None,
         }
     }
 }
@@ -52,6 +55,8 @@ pub struct Overrides {
     pub theme: Option<String>,
     pub keymap: Option<String>,
     pub readonly: bool,
+    /// `--pool-label`
+    pub pool_label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +137,9 @@ impl Config {
             settings.keymap = k.clone();
         }
         settings.readonly |= overrides.readonly;
+        if let Some(l) = &overrides.pool_label {
+            settings.pool_label = Some(l.clone());
+        }
 
         let keymap = load_keymap(dir, &settings.keymap, &mut problems);
         let theme = load_theme(dir, &settings.theme, no_color, &mut problems);

@@ -18,6 +18,7 @@ fn settings(cluster: &str, endpoint: &str) -> EksSettings {
         region: Some("eu-west-1".into()),
         endpoint: Some(endpoint.into()),
         static_credentials: Some(("testing".into(), "testing".into())),
+        profile: None,
     }
 }
 

@@ -63,18 +63,43 @@ pub const UNPOOLED: &str = "unpooled";
 
 /// The pool a node belongs to: (provider, pool name).
 pub fn pool_of(node: &Value, pool_label: Option<&str>) -> (Provider, String) {
+    let (provider, name, _) = pool_key(node, pool_label);
+    (provider, name)
+}
+
+/// The pool a node belongs to with the label that decides it: (provider, pool name, label
+/// key); the label is `None` for unpooled nodes.
+fn pool_key(node: &Value, pool_label: Option<&str>) -> (Provider, String, Option<String>) {
     let labels = node.pointer("/metadata/labels").and_then(Value::as_object);
     let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
     if let Some(label) = pool_label {
         return match get(label) {
-            Some(v) => (Provider::Custom, v.to_string()),
-            None => (Provider::Unpooled, UNPOOLED.to_string()),
+            Some(v) => (Provider::Custom, v.to_string(), Some(label.to_string())),
+            None => (Provider::Unpooled, UNPOOLED.to_string(), None),
         };
     }
     PROVIDER_LABELS
         .iter()
-        .find_map(|(label, provider)| get(label).map(|v| (*provider, v.to_string())))
-        .unwrap_or((Provider::Unpooled, UNPOOLED.to_string()))
+        .find_map(|(label, provider)| {
+            get(label).map(|v| (*provider, v.to_string(), Some(label.to_string())))
+        })
+        .unwrap_or((Provider::Unpooled, UNPOOLED.to_string(), None))
+}
+
+/// A label selector for the nodes of a pool: `label=name`, or for the unpooled group the
+/// absence of every pool label (`!a,!b`).
+pub fn node_selector(pool: &Pool, pool_label: Option<&str>) -> String {
+    match &pool.label {
+        Some(label) => format!("{label}={}", pool.name),
+        None => match pool_label {
+            Some(l) => format!("!{l}"),
+            None => PROVIDER_LABELS
+                .iter()
+                .map(|(l, _)| format!("!{l}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        },
+    }
 }
 
 /// A taint as Kubernetes shows it: `key=value:Effect`.
@@ -155,6 +180,8 @@ pub enum WarningKind {
     EksMinSize,
     NodeNotReady,
     NodePressure,
+    /// An EKS node group wants nodes but none has joined the cluster.
+    NodesMissing,
     TaintNotTolerated,
     CpuOvercommitted,
     MemoryOvercommitted,
@@ -172,6 +199,8 @@ pub struct Warning {
 pub struct Pool {
     pub name: String,
     pub provider: Provider,
+    /// The node label whose value names the pool (`None` for the unpooled group).
+    pub label: Option<String>,
     pub nodes: Vec<NodeSummary>,
     /// zone → nodes in it (nodes without a zone label under `<none>`).
     pub zones: BTreeMap<String, usize>,
@@ -322,6 +351,9 @@ fn summarize_node(node: &Value, pods: &[&Value]) -> NodeSummary {
     }
 }
 
+/// The nodes of one pool while grouping: provider, pool label, members.
+type Members<'a> = (Provider, Option<String>, Vec<&'a Value>);
+
 /// Groups nodes into pools (provider labels, or `pool_label`), sums pod requests per node,
 /// merges EKS node group data and computes warnings. Pools are sorted by name, the
 /// unpooled group last.
@@ -337,18 +369,30 @@ pub fn group(
             pods_by_node.entry(node).or_default().push(pod);
         }
     }
-    let mut groups: BTreeMap<(bool, String), (Provider, Vec<&Value>)> = BTreeMap::new();
+    // (unpooled last, name) → (provider, pool label, member nodes)
+    let mut groups: BTreeMap<(bool, String), Members> = BTreeMap::new();
     for node in nodes {
-        let (provider, name) = pool_of(node, pool_label);
+        let (provider, name, label) = pool_key(node, pool_label);
         let entry = groups
             .entry((provider == Provider::Unpooled, name))
-            .or_insert((provider, Vec::new()));
-        entry.1.push(node);
+            .or_insert((provider, label, Vec::new()));
+        entry.2.push(node);
+    }
+    // EKS node groups without a node in the cluster (scaled to zero, or nodes not joining)
+    // are pools too, when pools follow the provider labels.
+    if pool_label.is_none() {
+        for g in eks {
+            groups.entry((false, g.name.clone())).or_insert((
+                Provider::EksManaged,
+                Some(PROVIDER_LABELS[0].0.to_string()),
+                Vec::new(),
+            ));
+        }
     }
     groups
         .into_iter()
-        .map(|((_, name), (provider, members))| {
-            build_pool(name, provider, &members, &pods_by_node, pods, eks)
+        .map(|((_, name), (provider, label, members))| {
+            build_pool(name, provider, label, &members, &pods_by_node, pods, eks)
         })
         .collect()
 }
@@ -356,6 +400,7 @@ pub fn group(
 fn build_pool(
     name: String,
     provider: Provider,
+    label: Option<String>,
     members: &[&Value],
     pods_by_node: &BTreeMap<&str, Vec<&Value>>,
     all_pods: &[Value],
@@ -382,7 +427,7 @@ fn build_pool(
             *instance_types.entry(t.clone()).or_insert(0) += 1;
         }
     }
-    let capacity_types = members
+    let mut capacity_types: BTreeSet<String> = members
         .iter()
         .filter_map(|n| {
             CAPACITY_TYPE_LABELS.iter().find_map(|l| {
@@ -417,14 +462,22 @@ fn build_pool(
     let eks_info = (provider == Provider::EksManaged || provider == Provider::Custom)
         .then(|| eks.iter().find(|g| g.name == name).cloned())
         .flatten();
+    let mut taints: Vec<String> = common_taints.iter().map(taint_text).collect();
+    if members.is_empty()
+        && let Some(g) = &eks_info
+    {
+        taints.clone_from(&g.taints);
+        capacity_types.extend(g.capacity_type.clone());
+    }
     let mut pool = Pool {
         name,
         provider,
+        label,
         nodes,
         zones,
         instance_types,
         capacity_types,
-        taints: common_taints.iter().map(taint_text).collect(),
+        taints,
         common_labels,
         eks: eks_info,
         warnings: Vec::new(),
@@ -487,6 +540,15 @@ fn warnings(pool: &Pool, taints: &[Value], all_pods: &[Value]) -> Vec<Warning> {
         }
         for issue in &eks.health_issues {
             warn(WarningKind::EksHealth, format!("EKS health issue: {issue}"));
+        }
+        if pool.nodes.is_empty() && eks.desired_size > 0 {
+            warn(
+                WarningKind::NodesMissing,
+                format!(
+                    "EKS wants {} nodes in this node group but none has joined the cluster",
+                    eks.desired_size
+                ),
+            );
         }
     }
     for n in &pool.nodes {

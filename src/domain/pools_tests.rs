@@ -254,3 +254,78 @@ fn init_containers_raise_requests_like_the_scheduler() {
     assert!((cpu - 1.0).abs() < 1e-9);
     assert!((mem - 64.0 * 1024.0 * 1024.0).abs() < 1.0);
 }
+
+#[test]
+fn pools_know_their_label_and_node_selector() {
+    let nodes = vec![
+        node("a", eks_label("apps"), "z1", true),
+        node("b", json!({}), "z1", true),
+    ];
+    let pools = group(&nodes, &[], None, &[]);
+    assert_eq!(
+        pools[0].label.as_deref(),
+        Some("eks.amazonaws.com/nodegroup")
+    );
+    assert_eq!(
+        node_selector(&pools[0], None),
+        "eks.amazonaws.com/nodegroup=apps"
+    );
+    assert_eq!(pools[1].label, None);
+    let unpooled = node_selector(&pools[1], None);
+    assert!(unpooled.starts_with("!eks.amazonaws.com/nodegroup,!alpha.eksctl.io/nodegroup-name"));
+    assert_eq!(unpooled.matches('!').count(), PROVIDER_LABELS.len());
+
+    let pools = group(&nodes, &[], Some("workload-type"), &[]);
+    assert_eq!(
+        node_selector(&pools[0], Some("workload-type")),
+        "workload-type=apps"
+    );
+    assert_eq!(
+        node_selector(&pools[1], Some("workload-type")),
+        "!workload-type"
+    );
+}
+
+#[test]
+fn eks_node_groups_without_nodes_are_pools() {
+    let nodes = vec![node("a", eks_label("apps"), "z1", true)];
+    let gpu = NodegroupInfo {
+        name: "gpu".into(),
+        status: "ACTIVE".into(),
+        min_size: 0,
+        desired_size: 0,
+        max_size: 2,
+        capacity_type: Some("SPOT".into()),
+        taints: vec!["nvidia.com/gpu=true:NoSchedule".into()],
+        ..Default::default()
+    };
+    let stuck = NodegroupInfo {
+        name: "batch".into(),
+        status: "ACTIVE".into(),
+        min_size: 2,
+        desired_size: 2,
+        max_size: 4,
+        ..Default::default()
+    };
+    let pools = group(&nodes, &[], None, &[gpu, stuck]);
+    let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["apps", "batch", "gpu"]);
+    let gpu = &pools[2];
+    assert!(gpu.nodes.is_empty());
+    assert_eq!(gpu.provider, Provider::EksManaged);
+    assert_eq!(gpu.taints, ["nvidia.com/gpu=true:NoSchedule"]);
+    assert!(gpu.capacity_types.contains("SPOT"));
+    assert!(
+        gpu.warnings
+            .iter()
+            .all(|w| w.kind != WarningKind::NodesMissing)
+    );
+    assert!(
+        pools[1]
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::NodesMissing && w.message.contains("wants 2 nodes"))
+    );
+    // With a user-named label, node group names need not match label values: no extras.
+    assert_eq!(group(&nodes, &[], Some("workload-type"), &[]).len(), 1);
+}

@@ -35,6 +35,9 @@ pub struct EksSettings {
     /// Static credentials (for endpoints that need none, like the sandbox); default from
     /// the AWS configuration's provider chain.
     pub static_credentials: Option<(String, String)>,
+    /// AWS profile (as the kubeconfig's `aws eks get-token` plugin names it in `AWS_PROFILE`);
+    /// default from the AWS configuration.
+    pub profile: Option<String>,
 }
 
 #[derive(Clone)]
@@ -140,6 +143,9 @@ impl EksSource {
     /// Builds a client from the AWS configuration plus the overrides in `settings`.
     pub async fn new(settings: &EksSettings) -> EksSource {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
         if let Some(region) = &settings.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }

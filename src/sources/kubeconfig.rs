@@ -161,6 +161,24 @@ impl Target {
         Ok(())
     }
 
+    /// The chosen context's exec credential plugin (`aws eks get-token --cluster-name X`,
+    /// as `aws eks update-kubeconfig` and eksctl write it), if its user has one.
+    pub fn exec_plugin(&self) -> Option<kube::config::ExecConfig> {
+        let user = self
+            .kubeconfig
+            .contexts
+            .iter()
+            .find(|c| c.name == self.context)
+            .and_then(|c| c.context.as_ref())
+            .and_then(|c| c.user.clone())?;
+        self.kubeconfig
+            .auth_infos
+            .iter()
+            .find(|a| a.name == user)
+            .and_then(|a| a.auth_info.as_ref())
+            .and_then(|a| a.exec.clone())
+    }
+
     pub fn info(&self) -> ClusterInfo {
         let ctx = self
             .kubeconfig

@@ -1,0 +1,342 @@
+//! The node pools pane (`:pools`): nodes grouped into pools with capacity, requests, spread,
+//! warnings and EKS node group data. The model is rebuilt here when the node or pod watch
+//! or the EKS data changes (never per frame); the UI only reads it.
+//!
+//! Drill-down: Enter on a pool opens the nodes table scoped by the pool's label selector;
+//! Enter on a node there opens its pods (the usual node → pods drill). `s` changes the
+//! selected pool's EKS node group scaling, behind a prompt and a confirmation.
+
+pub mod strings;
+
+use jiff::Timestamp;
+use kube::api::DynamicObject;
+use serde_json::{Map, Value, json};
+
+use super::prompt::{Prompt, PromptKind};
+use super::view::{Cursor, View};
+use super::{App, Dialog, Level, WatchStatus};
+use crate::domain::pools::{self, NodegroupInfo, Pool};
+use crate::sources::nodegroups::{EksEvent, EksRequest};
+use crate::sources::{Request, WatchSpec};
+
+/// EKS node group data, kept across openings of the pane (shown with its age).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EksState {
+    /// Whether the sources have said which EKS cluster the context is.
+    pub known: bool,
+    /// The context's EKS cluster; `None` when it is not one (and no `--eks-cluster`).
+    pub cluster: Option<String>,
+    /// The last node groups described.
+    pub groups: Vec<NodegroupInfo>,
+    pub status: WatchStatus,
+    /// When `groups` was last refreshed.
+    pub updated: Option<Timestamp>,
+}
+
+impl Default for EksState {
+    fn default() -> Self {
+        EksState {
+            known: false,
+            cluster: None,
+            groups: Vec::new(),
+            status: WatchStatus::Loading,
+            updated: None,
+        }
+    }
+}
+
+/// `min/desired/max` of a node group.
+pub type Scaling = (i32, i32, i32);
+
+#[derive(Debug, Clone)]
+pub struct PoolsView {
+    /// Every node (cluster-scoped).
+    pub nodes: WatchSpec,
+    /// Pods of every namespace (requests per node, tolerations).
+    pub pods: WatchSpec,
+    /// `--pool-label` / `pool_label`: group by this label instead of the provider's.
+    pub pool_label: Option<String>,
+    pub pools: Vec<Pool>,
+    pub cursor: Cursor,
+}
+
+impl PoolsView {
+    pub fn selected(&self) -> Option<&Pool> {
+        self.pools.get(self.cursor.selected)
+    }
+
+    pub fn watches(&self) -> Vec<&WatchSpec> {
+        vec![&self.nodes, &self.pods]
+    }
+}
+
+/// What grouping needs of a node, without the rest (images, addresses, …).
+fn node_value(o: &DynamicObject) -> Value {
+    json!({
+        "metadata": {"name": o.metadata.name, "labels": o.metadata.labels},
+        "spec": {
+            "taints": o.data["spec"]["taints"],
+            "unschedulable": o.data["spec"]["unschedulable"],
+        },
+        "status": {
+            "allocatable": o.data["status"]["allocatable"],
+            "conditions": o.data["status"]["conditions"],
+        },
+    })
+}
+
+/// Requests of a container list, without the rest of the containers.
+fn requests_only(containers: &Value) -> Value {
+    let list = containers.as_array().map(|cs| {
+        cs.iter()
+            .map(|c| json!({"resources": {"requests": c["resources"]["requests"]}}))
+            .collect::<Vec<_>>()
+    });
+    list.map(Value::Array).unwrap_or(Value::Null)
+}
+
+/// What grouping needs of a scheduled pod; `None` for pods not on a node.
+fn pod_value(o: &DynamicObject) -> Option<Value> {
+    let spec = &o.data["spec"];
+    let node = spec["nodeName"].as_str()?;
+    let owners: Vec<Value> = o
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .map(|r| json!({"kind": r.kind}))
+        .collect();
+    let mut out = Map::new();
+    out.insert("metadata".into(), json!({"ownerReferences": owners}));
+    out.insert(
+        "spec".into(),
+        json!({
+            "nodeName": node,
+            "containers": requests_only(&spec["containers"]),
+            "initContainers": requests_only(&spec["initContainers"]),
+            "tolerations": spec["tolerations"],
+        }),
+    );
+    out.insert("status".into(), json!({"phase": o.data["status"]["phase"]}));
+    Some(Value::Object(out))
+}
+
+/// Parses `min/desired/max` (`2/4/6`), or a lone desired size kept within the current
+/// min and max.
+pub fn parse_scaling(text: &str, current: Scaling) -> Result<Scaling, String> {
+    let parts: Vec<&str> = text.split('/').map(str::trim).collect();
+    let num = |s: &str| {
+        s.parse::<i32>()
+            .map_err(|_| strings::SCALING_FORMAT.to_string())
+    };
+    let (min, desired, max) = match parts.as_slice() {
+        [d] => (current.0, num(d)?, current.2),
+        [a, b, c] => (num(a)?, num(b)?, num(c)?),
+        _ => return Err(strings::SCALING_FORMAT.into()),
+    };
+    if min < 0 || max < 1 || min > desired || desired > max {
+        return Err(strings::scaling_order(min, desired, max));
+    }
+    Ok((min, desired, max))
+}
+
+impl App {
+    /// `:pools`: the pane as the new root view.
+    pub(super) fn open_pools(&mut self) {
+        let (Some(nodes), Some(pods)) =
+            (self.catalog.resolve("nodes"), self.catalog.resolve("pods"))
+        else {
+            return self.flash(strings::NO_NODE_KINDS, Level::Error);
+        };
+        let view = PoolsView {
+            nodes: WatchSpec::new(nodes, None, None, None),
+            pods: WatchSpec::new(pods, None, None, None),
+            pool_label: self.config.settings.pool_label.clone(),
+            pools: Vec::new(),
+            cursor: Cursor::default(),
+        };
+        self.clear_stack();
+        self.stack.push(View::Pools(view));
+        self.prune_watches();
+        self.refresh_view(0);
+    }
+
+    /// Whether node groups should be polled (a pools pane is on the stack).
+    pub fn eks_wanted(&self) -> bool {
+        self.stack.iter().any(|v| matches!(v, View::Pools(_)))
+    }
+
+    /// Recomputes the pools of the view at `i` from the watch stores and the EKS data.
+    pub(super) fn refresh_pools(&mut self, i: usize) {
+        let Some(View::Pools(v)) = self.stack.get(i) else {
+            return;
+        };
+        let nodes: Vec<Value> = self
+            .store(&v.nodes.key)
+            .map(|s| s.state().iter().map(|o| node_value(o)).collect())
+            .unwrap_or_default();
+        let pods: Vec<Value> = self
+            .store(&v.pods.key)
+            .map(|s| s.state().iter().filter_map(|o| pod_value(o)).collect())
+            .unwrap_or_default();
+        let eks: &[NodegroupInfo] = if self.eks.cluster.is_some() {
+            &self.eks.groups
+        } else {
+            &[]
+        };
+        let grouped = pools::group(&nodes, &pods, v.pool_label.as_deref(), eks);
+        let list_h = self.pools_list_height();
+        if let Some(View::Pools(v)) = self.stack.get_mut(i) {
+            let name = v.selected().map(|p| p.name.clone());
+            v.pools = grouped;
+            if let Some(pos) = name.and_then(|n| v.pools.iter().position(|p| p.name == n)) {
+                v.cursor.selected = pos;
+            }
+            let len = v.pools.len();
+            v.cursor.fit(len, list_h);
+        }
+    }
+
+    fn refresh_all_pools(&mut self) {
+        for i in 0..self.stack.len() {
+            if matches!(self.stack[i], View::Pools(_)) {
+                self.refresh_pools(i);
+            }
+        }
+    }
+
+    /// Rows the pools table shows (the detail area takes the rest of the body).
+    pub(super) fn pools_list_height(&self) -> usize {
+        crate::ui::pools::table_rows(self.size, self.prompt.is_some())
+    }
+
+    pub(super) fn handle_eks(&mut self, ev: EksEvent) {
+        let now = self.now;
+        let e = &mut self.eks;
+        match ev {
+            EksEvent::Cluster(cluster) => {
+                if cluster != e.cluster || !e.known {
+                    *e = EksState {
+                        known: true,
+                        cluster,
+                        ..EksState::default()
+                    };
+                }
+            }
+            EksEvent::Nodegroups { cluster, groups } => {
+                if e.cluster.as_deref() != Some(cluster.as_str()) {
+                    return;
+                }
+                e.groups = groups;
+                e.status = WatchStatus::Ready;
+                e.updated = Some(now);
+            }
+            EksEvent::Failed { cluster, error } => {
+                if e.cluster.as_deref() != Some(cluster.as_str()) {
+                    return;
+                }
+                let since = match &e.status {
+                    WatchStatus::Stale { since, .. } => *since,
+                    _ => e.updated.unwrap_or(now),
+                };
+                e.status = WatchStatus::Stale { error, since };
+            }
+        }
+        self.refresh_all_pools();
+    }
+
+    /// Enter on a pool: its nodes, as a nodes table scoped by the pool's label selector.
+    pub(super) fn select_pool(&mut self) {
+        let Some(View::Pools(v)) = self.top() else {
+            return;
+        };
+        let Some(pool) = v.selected() else {
+            return self.flash(super::strings::NOTHING_SELECTED, Level::Warn);
+        };
+        let selector = pools::node_selector(pool, v.pool_label.as_deref());
+        let title = strings::pool_scope(&pool.name);
+        let kind = v.nodes.kind.clone();
+        self.open_table(kind, None, Some(selector), None, Some(title), true);
+    }
+
+    /// `r`: describe the node groups now.
+    pub(super) fn refresh_eks(&mut self) {
+        if self.eks.cluster.is_none() {
+            return self.flash_for(strings::NOT_EKS, Level::Warn, 8);
+        }
+        self.request(Request::Eks(EksRequest::Refresh));
+        self.flash(strings::REFRESHING, Level::Info);
+    }
+
+    /// `s` on a pool: a prompt for the node group's new min/desired/max.
+    pub(super) fn scale_pool(&mut self) {
+        let Some(View::Pools(v)) = self.top() else {
+            return;
+        };
+        let Some(pool) = v.selected() else {
+            return self.flash(super::strings::NOTHING_SELECTED, Level::Warn);
+        };
+        let Some(cluster) = self.eks.cluster.clone() else {
+            return self.flash_for(strings::NOT_EKS, Level::Warn, 8);
+        };
+        let Some(eks) = &pool.eks else {
+            let text = strings::no_nodegroup(&pool.name, &cluster);
+            return self.flash_for(text, Level::Warn, 8);
+        };
+        let current = (eks.min_size, eks.desired_size, eks.max_size);
+        let text = format!("{}/{}/{}", current.0, current.1, current.2);
+        let kind = PromptKind::ScaleNodegroup {
+            cluster,
+            nodegroup: eks.name.clone(),
+            current,
+        };
+        self.prompt = Some(Prompt::new(kind, &text));
+        self.refit();
+    }
+
+    /// Enter in the scaling prompt: validates, then asks for confirmation.
+    pub(super) fn submit_scaling(
+        &mut self,
+        text: &str,
+        cluster: String,
+        nodegroup: String,
+        current: Scaling,
+    ) {
+        match parse_scaling(text, current) {
+            Ok(new) if new == current => {
+                self.prompt = None;
+                self.refit();
+                self.flash(strings::scaling_unchanged(&nodegroup), Level::Info);
+            }
+            Ok((min, desired, max)) => {
+                self.prompt = None;
+                self.refit();
+                self.dialog = Some(Dialog {
+                    title: strings::SCALE_TITLE.into(),
+                    message: strings::confirm_scaling(
+                        &cluster,
+                        &nodegroup,
+                        current,
+                        (min, desired, max),
+                    ),
+                    request: Request::Eks(EksRequest::Scale {
+                        nodegroup,
+                        min,
+                        desired,
+                        max,
+                    }),
+                });
+            }
+            Err(e) => {
+                if let Some(p) = self.prompt.as_mut() {
+                    p.error = Some(e);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,91 @@
+//! User-visible strings of the node pools pane, gathered in one place.
+
+use super::Scaling;
+
+pub const TITLE: &str = "pools";
+pub const NO_NODE_KINDS: &str = "the cluster serves no nodes or pods API";
+pub const NO_POOLS: &str = "no nodes";
+pub const NOT_EKS: &str =
+    "not an EKS cluster: node group scaling needs EKS (pass --eks-cluster NAME)";
+pub const REFRESHING: &str = "refreshing EKS node groups…";
+pub const SCALE_TITLE: &str = "Scale node group";
+pub const SCALING_FORMAT: &str = "enter min/desired/max (e.g. 2/3/6) or just the desired size";
+pub const NO_WARNINGS: &str = "none";
+pub const NO_TAINTS: &str = "<none>";
+pub const NO_HEALTH_ISSUES: &str = "no health issues";
+pub const EKS_NOT_EKS: &str = "not an EKS cluster (--eks-cluster NAME to name one)";
+pub const EKS_DETECTING: &str = "detecting the EKS cluster…";
+pub const EKS_LOADING: &str = "describing node groups…";
+pub const EKS_NOT_A_GROUP: &str = "not an EKS managed node group of this cluster";
+
+/// Table headers, in display order.
+pub const COLUMNS: &[&str] = &[
+    "NAME",
+    "PROVIDER",
+    "NODES",
+    "ZONES",
+    "TYPES",
+    "CAPACITY",
+    "CPU REQ/ALLOC",
+    "MEM REQ/ALLOC",
+    "PODS",
+    "EKS MIN/DES/MAX",
+    "WARN",
+    "TAINTS",
+];
+
+pub fn pool_scope(pool: &str) -> String {
+    format!("pool {pool}")
+}
+
+pub fn no_nodegroup(pool: &str, cluster: &str) -> String {
+    format!(
+        "pool {pool} is not an EKS managed node group of {cluster} (or its data has not arrived)"
+    )
+}
+
+pub fn scaling_order(min: i32, desired: i32, max: i32) -> String {
+    format!("need 0 ≤ min ≤ desired ≤ max and max ≥ 1 (got {min}/{desired}/{max})")
+}
+
+pub fn scaling_unchanged(nodegroup: &str) -> String {
+    format!("node group {nodegroup}: scaling unchanged")
+}
+
+pub fn scaling_prompt(nodegroup: &str, current: Scaling) -> String {
+    format!(
+        "scale node group {nodegroup} min/desired/max (now {}/{}/{}): ",
+        current.0, current.1, current.2
+    )
+}
+
+pub fn confirm_scaling(cluster: &str, nodegroup: &str, from: Scaling, to: Scaling) -> String {
+    format!(
+        "Scale EKS node group {cluster}/{nodegroup} min/desired/max from {}/{}/{} to {}/{}/{}?",
+        from.0, from.1, from.2, to.0, to.1, to.2
+    )
+}
+
+pub fn by_label(label: &str) -> String {
+    format!("by {label}")
+}
+
+pub fn eks_cluster(cluster: &str) -> String {
+    format!("EKS {cluster}")
+}
+
+pub fn eks_stale(error: &str, age: &str) -> String {
+    format!("EKS stale {age}: {error}")
+}
+
+pub fn eks_detail_stale(error: &str, age: &str) -> String {
+    format!("as of {age} ago; refreshing failed: {error}")
+}
+
+pub fn eks_updated(age: &str) -> String {
+    format!("updated {age} ago")
+}
+
+pub fn eks_failed_no_data(error: &str) -> String {
+    format!("EKS unavailable: {error}")
+}
