@@ -6,6 +6,7 @@
 //! view stack needs ([`App::desired_watches`]).
 
 pub mod action;
+pub mod cnpg;
 pub mod columns;
 pub mod command;
 pub mod describe;
@@ -16,10 +17,12 @@ pub(crate) mod fixture;
 mod handlers;
 pub use handlers::HelpLine;
 pub mod jsonpath;
+pub mod pools;
 pub mod prompt;
 mod refresh;
 pub mod strings;
 pub mod view;
+pub mod waves;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -113,6 +116,12 @@ pub struct App {
     pub dialog: Option<Dialog>,
     pub flash: Option<Flash>,
     pub history: History,
+    /// CloudNativePG Clusters, their pods and failover timelines, kept while the console runs.
+    pub cnpg: cnpg::CnpgState,
+    /// A `:` command to run once discovery has answered (`--command`).
+    startup_command: Option<String>,
+    /// EKS node groups of the context's cluster (node pools pane).
+    pub eks: pools::EksState,
     pub now: Timestamp,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
@@ -144,6 +153,9 @@ impl App {
             dialog: None,
             flash: None,
             history: History::default(),
+            cnpg: cnpg::CnpgState::default(),
+            startup_command: None,
+            eks: pools::EksState::default(),
             now,
             size: (120, 30),
             quit: false,
@@ -227,6 +239,8 @@ impl App {
                 if self.flash.as_ref().is_some_and(|f| f.until <= now) {
                     self.flash = None;
                 }
+                self.cnpg_tick();
+                self.tick_waves();
                 None
             }
             Msg::Resize(w, h) => {
@@ -258,6 +272,25 @@ impl App {
             }
         }
         out
+    }
+
+    /// The view stack's watches plus the ones kept in the background while the console
+    /// runs (CNPG Clusters and their pods, feeding the failover timelines): what the
+    /// sources should run.
+    pub fn all_watches(&self) -> Vec<WatchSpec> {
+        let mut out = self.desired_watches();
+        for spec in self.cnpg_background_watches() {
+            if !out.iter().any(|s| s.key == spec.key) {
+                out.push(spec);
+            }
+        }
+        out
+    }
+
+    /// Runs a `:` command (`cnpg`, `po kube-system`, …) once discovery has answered.
+    pub fn set_startup_command(&mut self, command: &str) {
+        let command = command.trim().trim_start_matches(':').trim();
+        self.startup_command = Some(command.to_string()).filter(|c| !c.is_empty());
     }
 
     pub fn top(&self) -> Option<&View> {
@@ -329,9 +362,12 @@ impl App {
             SourceEvent::Discovered(catalog) => {
                 self.catalog = catalog;
                 self.rekind_views();
+                if let Some(command) = self.startup_command.take() {
+                    self.run_command_text(&command);
+                }
             }
             SourceEvent::WatchStarted { key, store } => {
-                if self.desired_watches().iter().any(|s| s.key == key) {
+                if self.all_watches().iter().any(|s| s.key == key) {
                     self.watches.insert(
                         key.clone(),
                         WatchData {
@@ -384,6 +420,7 @@ impl App {
                     };
                 }
             }
+            SourceEvent::Eks(ev) => self.handle_eks(ev),
             SourceEvent::Done { message, error } => match error {
                 None => self.flash(strings::done(&message), Level::Info),
                 Some(e) => self.flash_for(strings::failed(&message, &e), Level::Error, 10),
@@ -455,7 +492,7 @@ impl App {
 
     /// Drops data of watches no view needs any more.
     fn prune_watches(&mut self) {
-        let desired = self.desired_watches();
+        let desired = self.all_watches();
         self.watches
             .retain(|k, _| desired.iter().any(|s| s.key == *k));
     }

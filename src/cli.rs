@@ -55,15 +55,58 @@ pub struct ConsoleArgs {
     #[arg(long)]
     pub keymap: Option<String>,
 
+    /// EKS cluster of the node pools pane's node groups (default: detected from the
+    /// context's EKS ARN or `aws eks get-token` exec plugin). AWS settings come from the
+    /// usual AWS configuration (profile, region, AWS_ENDPOINT_URL_EKS).
+    #[arg(long, value_name = "NAME")]
+    pub eks_cluster: Option<String>,
+
+    /// Group nodes into pools by this label (e.g. `workload-type`) instead of the provider's
+    /// (EKS, eksctl, Karpenter, GKE, AKS, DOKS, kops); overrides `pool_label` in config.toml.
+    #[arg(long, value_name = "LABEL")]
+    pub pool_label: Option<String>,
+
     /// Log level of opsdeck's own log file (error, warn, info, debug, trace).
     #[arg(long, default_value = "info")]
     pub log_level: String,
+
+    /// Start in this view: a `:` command such as `cnpg`, `cnpg keycloak/keycloak-db`,
+    /// `deploy kube-system` (run once the API server's discovery has answered).
+    #[arg(short = 'c', long)]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Record the current cluster (initial objects, then every change) into a recording.
+    Record(RecordArgs),
+    /// Benchmark the console headless against a sandbox serving a large synthetic cluster.
+    Bench(BenchArgs),
     /// Serve a recording on 127.0.0.1 as a Kubernetes API (and write a kubeconfig for it).
     Sandbox(SandboxArgs),
+    /// Guided install: cluster → age key → Argo CD → apps (`--config` runs it without a screen).
+    Install(InstallArgs),
+}
+
+/// Flags of `opsdeck install`.
+#[derive(Debug, Clone, Args)]
+pub struct InstallArgs {
+    /// Install configuration (TOML; see tests/fixtures/install/install.toml). Required for
+    /// the non-interactive run.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+
+    /// Print each step's plan; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Apply every plan without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// List the app catalog and exit.
+    #[arg(long)]
+    pub catalog: bool,
 }
 
 /// Flags of `opsdeck sandbox`.
@@ -90,4 +133,68 @@ pub struct SandboxArgs {
     /// Timeline speed: 2 plays the recording's timeline twice as fast, 0 pauses it.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+}
+
+/// Flags of `opsdeck bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Size of the synthetic cluster and the sandbox's churn (pod updates per second).
+    #[arg(
+        long,
+        default_value = "nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200"
+    )]
+    pub synthetic: String,
+
+    /// Seconds to measure CPU while nothing changes.
+    #[arg(long, default_value_t = 10)]
+    pub idle_seconds: u64,
+
+    /// Seconds to measure latency and CPU under churn.
+    #[arg(long, default_value_t = 10)]
+    pub churn_seconds: u64,
+
+    /// Marked changes per second whose event-to-screen latency is timed (on top of churn).
+    #[arg(long, default_value_t = 20)]
+    pub marks_per_second: u32,
+
+    /// Give up when the pods table is not complete after this many seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+/// Flags of `opsdeck record`.
+#[derive(Debug, Clone, Args)]
+pub struct RecordArgs {
+    /// File to write (YAML, the recording format).
+    #[arg(long)]
+    pub out: PathBuf,
+
+    /// Stop after this long (`90s`, `10m`, `1h`); default: until Ctrl-C.
+    #[arg(long)]
+    pub duration: Option<String>,
+
+    /// Comma-separated kinds (`pods,deployments.apps,applications.argoproj.io`); default:
+    /// the kinds the panes use.
+    #[arg(long)]
+    pub kinds: Option<String>,
+
+    /// Comma-separated namespaces; default: all.
+    #[arg(long)]
+    pub namespaces: Option<String>,
+
+    /// Name written into the recording's metadata (default: the file's stem).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Write Secret data and credential-looking values in clear.
+    #[arg(long)]
+    pub no_redact: bool,
+
+    /// Path to the kubeconfig file (as kubectl: overrides KUBECONFIG).
+    #[arg(long, env = "KUBECONFIG")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context to use (default: the current context).
+    #[arg(long)]
+    pub context: Option<String>,
 }

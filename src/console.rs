@@ -18,11 +18,52 @@ use crate::app::{App, Msg, Options};
 use crate::cli::ConsoleArgs;
 use crate::config::{self, Config, Overrides};
 use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::sources::eks::EksSettings;
 use crate::sources::{SourceEvent, Sources, Target};
 
 const TICK: Duration = Duration::from_secs(1);
 /// Source events handled per loop turn before drawing again.
 const BATCH: usize = 1024;
+
+/// Feeds one source event and up to [`BATCH`] queued ones to the app.
+pub(crate) fn apply_source_events(
+    app: &mut App,
+    sources: &mut Sources,
+    first: SourceEvent,
+    rx: &mut mpsc::UnboundedReceiver<SourceEvent>,
+) {
+    app.dispatch(Msg::Tick(Timestamp::now()));
+    let mut next = Some(first);
+    let mut n = 0;
+    while let Some(ev) = next {
+        if let SourceEvent::Client(c) = &ev {
+            sources.set_client(c.0.clone());
+        }
+        app.dispatch(Msg::Source(ev));
+        n += 1;
+        next = if n < BATCH { rx.try_recv().ok() } else { None };
+    }
+}
+
+/// Hands the app's requests to the sources and starts/stops watches to match its views.
+pub(crate) fn settle(app: &mut App, sources: &mut Sources) {
+    for request in app.take_requests() {
+        sources.handle(request);
+    }
+    sources.reconcile(&app.all_watches());
+    sources.reconcile_eks(app.eks_wanted());
+}
+
+/// The sandbox's EKS API subset, reached as a user's settings would reach EKS: endpoint,
+/// region and static credentials (the sandbox checks none).
+pub fn sandbox_eks(sandbox: &Sandbox, base: EksSettings) -> EksSettings {
+    EksSettings {
+        endpoint: Some(sandbox.eks_endpoint()),
+        region: sandbox.eks_region(),
+        static_credentials: Some(("sandbox".into(), "sandbox".into())),
+        ..base
+    }
+}
 
 /// Installs the file logger. Returns the guard that flushes it, and the log file path.
 fn init_logging(
@@ -55,6 +96,7 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         theme: args.theme.clone(),
         keymap: args.keymap.clone(),
         readonly: args.readonly,
+        pool_label: args.pool_label.clone(),
     };
     let config = Config::load(
         config::config_dir().as_deref(),
@@ -65,6 +107,11 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         tracing::warn!("configuration: {p}");
     }
 
+    // EKS node groups (pools pane): the cluster is detected from the context unless named.
+    let mut eks = EksSettings {
+        cluster: args.eks_cluster.clone().unwrap_or_default(),
+        ..EksSettings::default()
+    };
     // The only sandbox-specific lines: start it in-process and take its kubeconfig.
     let (sandbox, target) = if args.sandbox {
         let recording = crate::sandbox::load_recording(args.recording.as_deref())?;
@@ -75,6 +122,7 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         })
         .await?;
         tracing::info!(url = %sandbox.url(), "sandbox started");
+        eks = sandbox_eks(&sandbox, eks);
         let target = Target::from_yaml(
             &sandbox.kubeconfig_yaml(),
             "<sandbox kubeconfig>",
@@ -92,11 +140,14 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         namespace: args.namespace.clone(),
         all_namespaces: args.all_namespaces,
     };
-    let app = App::new(config, options, Timestamp::now());
+    let mut app = App::new(config, options, Timestamp::now());
+    if let Some(command) = &args.command {
+        app.set_startup_command(command);
+    }
     // ratatui::init enters the alternate screen and raw mode, and installs a panic hook that
     // restores the terminal before the previous hook (color-eyre) prints.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, app, target).await;
+    let result = event_loop(&mut terminal, app, target, eks).await;
     ratatui::restore();
     if let Some(sandbox) = sandbox {
         sandbox.shutdown().await;
@@ -106,9 +157,15 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, mut app: App, target: Target) -> Result<()> {
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    mut app: App,
+    target: Target,
+    eks: EksSettings,
+) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
     let mut sources = Sources::new(tx, target);
+    sources.set_eks(eks);
     let size = terminal.size()?;
     app.dispatch(Msg::Resize(size.width, size.height));
     sources.connect();
@@ -136,17 +193,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, mut app: App, target: Target
                 None => break,
             },
             Some(ev) = rx.recv() => {
-                app.dispatch(Msg::Tick(Timestamp::now()));
-                let mut next = Some(ev);
-                let mut n = 0;
-                while let Some(ev) = next {
-                    if let SourceEvent::Client(c) = &ev {
-                        sources.set_client(c.0.clone());
-                    }
-                    app.dispatch(Msg::Source(ev));
-                    n += 1;
-                    next = if n < BATCH { rx.try_recv().ok() } else { None };
-                }
+                apply_source_events(&mut app, &mut sources, ev, &mut rx);
                 dirty = true;
             }
             _ = tick.tick() => {
@@ -154,10 +201,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, mut app: App, target: Target
                 dirty = app.time_dependent();
             }
         }
-        for request in app.take_requests() {
-            sources.handle(request);
-        }
-        sources.reconcile(&app.desired_watches());
+        settle(&mut app, &mut sources);
         if app.quit {
             break;
         }

@@ -5,10 +5,13 @@
 //! seen (and tested) without a cluster.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod domain;
+pub mod record;
+pub mod install;
 pub mod sandbox;
 pub mod sources;
 pub mod ui;

@@ -10,6 +10,9 @@ fn main() -> Result<()> {
         .build()?;
     match cli.command {
         Some(Command::Sandbox(args)) => runtime.block_on(opsdeck::sandbox::run_cli(args)),
+        Some(Command::Install(args)) => runtime.block_on(opsdeck::install::run::cli(args)),
+        Some(Command::Bench(args)) => runtime.block_on(opsdeck::bench::run(args)),
+        Some(Command::Record(args)) => runtime.block_on(opsdeck::record::run_cli(args)),
         None => runtime.block_on(opsdeck::console::run(cli.console)),
     }
 }

@@ -8,6 +8,8 @@ pub mod eks;
 pub mod kubeconfig;
 pub mod logs;
 pub mod mutate;
+pub mod nodegroups;
+pub mod prometheus;
 pub mod watch;
 
 use std::collections::HashMap;
@@ -136,6 +138,14 @@ pub enum Request {
         what: String,
     },
     SwitchContext(String),
+    /// A JSON merge patch of the object's `status` subresource (CNPG promote).
+    PatchStatus {
+        target: ObjectTarget,
+        patch: serde_json::Value,
+        what: String,
+    },
+    /// EKS node groups: refresh now, or change a group's scaling.
+    Eks(nodegroups::EksRequest),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -178,6 +188,8 @@ pub enum SourceEvent {
         id: LogId,
         error: Option<String>,
     },
+    /// EKS node groups of the context's cluster (node pools pane).
+    Eks(nodegroups::EksEvent),
     /// A mutating request finished.
     Done {
         message: String,
@@ -204,11 +216,13 @@ pub struct Sources {
     connection: Option<Task>,
     watches: HashMap<WatchKey, Task>,
     logs: HashMap<LogId, Task>,
+    eks: nodegroups::Nodegroups,
 }
 
 impl Sources {
     pub fn new(tx: Sender, target: Target) -> Sources {
         Sources {
+            eks: nodegroups::Nodegroups::new(tx.clone()),
             tx,
             target,
             client: None,
@@ -229,6 +243,18 @@ impl Sources {
         let _ = self.tx.send(SourceEvent::Connection(ConnState::Connecting));
         let task = tokio::spawn(connection::run(self.target.clone(), self.tx.clone()));
         self.connection = Some(Task(task));
+        self.eks.retarget(&self.target);
+    }
+
+    /// EKS settings from the command line (and the sandbox); the cluster is detected from
+    /// the context unless `base.cluster` names one.
+    pub fn set_eks(&mut self, base: eks::EksSettings) {
+        self.eks.set_base(base);
+    }
+
+    /// Polls EKS node groups while the app wants them (the node pools pane is open).
+    pub fn reconcile_eks(&mut self, wanted: bool) {
+        self.eks.reconcile(wanted);
     }
 
     /// The connection task built the client: watches can start.
@@ -265,6 +291,10 @@ impl Sources {
                 }
                 return;
             }
+            Request::Eks(r) => {
+                self.eks.handle(r);
+                return;
+            }
             Request::StopLogs(id) => {
                 self.logs.remove(&id);
                 return;
@@ -295,7 +325,14 @@ impl Sources {
             } => {
                 tokio::spawn(mutate::patch(client, target, patch, what, tx));
             }
-            Request::StopLogs(_) | Request::SwitchContext(_) => {}
+            Request::PatchStatus {
+                target,
+                patch,
+                what,
+            } => {
+                tokio::spawn(mutate::patch_status(client, target, patch, what, tx));
+            }
+            Request::StopLogs(_) | Request::SwitchContext(_) | Request::Eks(_) => {}
         }
     }
 

@@ -1,13 +1,18 @@
 //! Drawing. `render` only reads the [`App`]: no I/O, no awaits, no state changes. Only
 //! visible rows are turned into cells.
 
+pub mod chart;
 mod chrome;
+mod cnpg;
 mod dialog;
 mod help;
 pub mod layout;
 mod logs;
+pub mod metrics;
+pub(crate) mod pools;
 mod table;
 mod text;
+pub(crate) mod waves;
 
 use ratatui::Frame;
 use ratatui::style::Style;
@@ -33,6 +38,11 @@ pub fn render(app: &App, f: &mut Frame) {
         Some(View::Text(t)) => text::render(app, t, f, a.body),
         Some(View::Logs(l)) => logs::render(app, l, f, a.body),
         Some(View::Help(h)) => help::render(app, h, f, a.body),
+        Some(View::Pools(p)) => pools::render(app, p, f, a.body),
+        Some(View::Waves(w)) => waves::render(app, w, f, a.body),
+        Some(View::WaveApp(d)) => waves::detail(app, d, f, a.body),
+        Some(View::Cnpg(v)) => cnpg::list(app, v, f, a.body),
+        Some(View::CnpgDetail(v)) => cnpg::detail(app, v, f, a.body),
         None => {}
     }
     chrome::hints(app, f, a.hints);

@@ -14,6 +14,12 @@ pub enum Context {
     Help,
     Dialog,
     Prompt,
+    /// The Argo CD sync waves pane (`:waves`) and its app detail.
+    Waves,
+    /// The node pools pane (`:pools`).
+    Pools,
+    /// The CloudNativePG pane (`:cnpg`).
+    Cnpg,
 }
 
 impl Context {
@@ -25,6 +31,9 @@ impl Context {
         Context::Help,
         Context::Dialog,
         Context::Prompt,
+        Context::Waves,
+        Context::Pools,
+        Context::Cnpg,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +45,9 @@ impl Context {
             Context::Help => "help",
             Context::Dialog => "dialog",
             Context::Prompt => "prompt",
+            Context::Waves => "waves",
+            Context::Pools => "pools",
+            Context::Cnpg => "cnpg",
         }
     }
 
@@ -75,24 +87,26 @@ macro_rules! actions {
 
 actions! {
     Quit => "quit" [Global],
-    Back => "back" [Global, Table, Text, Logs, Help],
+    Back => "back" [Global, Table, Text, Logs, Help, Pools, Cnpg, Waves],
     Help => "help" [Global],
     Command => "command" [Global],
-    Up => "up" [Table, Text, Logs, Help],
-    Down => "down" [Table, Text, Logs, Help],
-    PageUp => "page_up" [Table, Text, Logs, Help],
-    PageDown => "page_down" [Table, Text, Logs, Help],
-    Top => "top" [Table, Text, Logs, Help],
-    Bottom => "bottom" [Table, Text, Logs, Help],
-    Select => "select" [Table],
+    Up => "up" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
+    Down => "down" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
+    PageUp => "page_up" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
+    PageDown => "page_down" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
+    Top => "top" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
+    Bottom => "bottom" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
+    Select => "select" [Table, Pools, Cnpg, Waves],
     Filter => "filter" [Table, Logs],
-    Describe => "describe" [Table],
-    Yaml => "yaml" [Table],
-    Logs => "logs" [Table],
-    LogsPrevious => "logs_previous" [Table],
+    Describe => "describe" [Table, Cnpg, Waves],
+    Yaml => "yaml" [Table, Cnpg, Waves],
+    Logs => "logs" [Table, Cnpg],
+    LogsPrevious => "logs_previous" [Table, Cnpg],
     Delete => "delete" [Table],
     Restart => "restart" [Table],
-    Scale => "scale" [Table],
+    Scale => "scale" [Table, Pools],
+    Refresh => "refresh" [Pools, Waves],
+    Promote => "promote" [Cnpg],
     Search => "search" [Text],
     SearchNext => "search_next" [Text],
     SearchPrev => "search_prev" [Text],
@@ -113,6 +127,10 @@ actions! {
     CursorHome => "cursor_home" [Prompt],
     CursorEnd => "cursor_end" [Prompt],
     ClearLine => "clear_line" [Prompt],
+    Sync => "sync" [Waves],
+    HardRefresh => "hard_refresh" [Waves],
+    Terminate => "terminate" [Waves],
+    NextRoot => "next_root" [Waves],
 }
 
 impl Action {
@@ -122,7 +140,16 @@ impl Action {
 
     /// Whether the action changes the cluster (refused in read-only mode).
     pub fn is_mutating(self) -> bool {
-        matches!(self, Action::Delete | Action::Restart | Action::Scale)
+        matches!(
+            self,
+            Action::Delete
+                | Action::Restart
+                | Action::Scale
+                | Action::Promote
+                | Action::Sync
+                | Action::HardRefresh
+                | Action::Terminate
+        )
     }
 }
 

@@ -11,6 +11,12 @@ pub enum Command {
     Context(Option<String>),
     /// `:ns` lists namespaces; `:ns name` (or `all`, `-A`) switches.
     Namespace(Option<NsArg>),
+    /// The node pools pane.
+    Pools,
+    /// The Argo CD sync waves pane.
+    Waves,
+    /// The CloudNativePG pane; with `[namespace/]name`, that Cluster's detail.
+    Cnpg(Option<String>),
     /// A kind's table, optionally in another namespace.
     Kind {
         name: String,
@@ -33,7 +39,9 @@ impl NsArg {
     }
 }
 
-const BUILTINS: &[&str] = &["q", "quit", "q!", "help", "ctx", "context", "ns"];
+const BUILTINS: &[&str] = &[
+    "q", "quit", "q!", "help", "ctx", "context", "ns", "pools", "cnpg", "waves",
+];
 
 pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
     let mut words = input.split_whitespace();
@@ -51,6 +59,9 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
         "ctx" | "context" | "contexts" => Command::Context(arg),
         "ns" if arg.is_some() => Command::Namespace(arg.as_deref().map(NsArg::parse)),
         "ns" => Command::Namespace(None),
+        "pools" | "pool" => Command::Pools,
+        "waves" | "wave" => Command::Waves,
+        "cnpg" => Command::Cnpg(arg),
         word => match catalog.resolve(word) {
             Some(kind) => Command::Kind {
                 name: kind.full_name(),

@@ -41,6 +41,9 @@ impl App {
             self.prompt_action(a);
             return None;
         }
+        if self.cnpg_action(a) {
+            return None;
+        }
         match a {
             Action::Quit => self.quit = true,
             Action::Back => self.back(),
@@ -83,6 +86,15 @@ impl App {
             Action::Logs => self.open_logs_from_selection(false),
             Action::LogsPrevious => self.open_logs_from_selection(true),
             Action::Delete | Action::Restart | Action::Scale => self.mutate(a),
+            Action::Refresh => {
+                if matches!(self.top(), Some(View::Pools(_))) {
+                    self.refresh_eks();
+                } else {
+                    self.waves_action(a);
+                }
+            }
+            Action::Sync | Action::HardRefresh | Action::Terminate => self.waves_action(a),
+            Action::NextRoot => self.waves_next_root(),
             Action::ToggleWrap => match self.stack.last_mut() {
                 Some(View::Text(t)) => t.wrap = !t.wrap,
                 Some(View::Logs(l)) => l.wrap = !l.wrap,
@@ -103,6 +115,7 @@ impl App {
                 }
             }
             Action::TogglePrevious => self.toggle_previous(),
+            Action::Promote => self.flash(super::cnpg::strings::PROMOTE_FROM_DETAIL, Level::Warn),
             Action::Confirm
             | Action::Cancel
             | Action::Submit
@@ -143,9 +156,13 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
+        if self.waves_move(delta) {
+            return;
+        }
         let list_h = self.list_height();
         let text_h = self.text_height();
         let help_len = self.help_lines(self.help_context()).len();
+        let pools_h = self.pools_list_height();
         let clamp = |pos: usize, len: usize, h: usize| -> usize {
             let max = len.saturating_sub(h) as isize;
             (pos as isize).saturating_add(delta).clamp(0, max.max(0)) as usize
@@ -163,6 +180,18 @@ impl App {
                 let len = c.names.len();
                 c.cursor.step(delta, len, list_h);
             }
+            Some(View::Pools(p)) => {
+                let len = p.pools.len();
+                p.cursor.step(delta, len, pools_h);
+            }
+            Some(View::Cnpg(l)) => {
+                let len = l.rows.len();
+                l.cursor.step(delta, len, list_h);
+            }
+            Some(View::CnpgDetail(d)) => {
+                let len = d.detail.as_ref().map_or(0, |x| x.instances.len());
+                d.cursor.step(delta, len, list_h);
+            }
             Some(View::Text(t)) => t.scroll = clamp(t.scroll, t.lines.len(), text_h),
             Some(View::Help(h)) => h.scroll = clamp(h.scroll, help_len, text_h),
             Some(View::Logs(l)) => {
@@ -170,6 +199,8 @@ impl App {
                 l.scroll = clamp(l.scroll, n, text_h);
                 l.follow = l.scroll + text_h >= n;
             }
+            // Moved by `waves_move` above.
+            Some(View::Waves(_) | View::WaveApp(_)) => {}
             None => {}
         }
     }
@@ -220,6 +251,8 @@ impl App {
                 }
             }
             Some(View::Containers(_)) => self.open_logs_from_selection(false),
+            Some(View::Pools(_)) => self.select_pool(),
+            Some(View::Waves(_) | View::WaveApp(_)) => self.waves_select(),
             Some(View::Contexts(c)) => {
                 if let Some(name) = c.names.get(c.cursor.selected).cloned() {
                     self.switch_context(&name);
@@ -241,6 +274,7 @@ impl App {
                 })
             }
             View::Containers(c) => Some(c.source.clone()),
+            View::Waves(_) | View::WaveApp(_) => self.waves_source(),
             _ => None,
         }
     }
@@ -249,6 +283,11 @@ impl App {
         let Some(source) = self.selected_source() else {
             return self.flash(strings::NOTHING_SELECTED, Level::Warn);
         };
+        self.open_text_for(mode, source);
+    }
+
+    /// Describe or YAML of one object, pushed on the stack.
+    pub(super) fn open_text_for(&mut self, mode: TextMode, source: ObjSource) {
         let events = match mode {
             TextMode::Describe => self.catalog.resolve("events").map(|k| {
                 let ns = source.namespace.clone().or_else(|| Some("default".into()));
@@ -304,6 +343,17 @@ impl App {
         let Some((namespace, pod, container)) = target else {
             return self.flash(strings::NOTHING_SELECTED, Level::Warn);
         };
+        self.open_logs(namespace, pod, container, previous);
+    }
+
+    /// Streams a container's logs in a new view.
+    pub(super) fn open_logs(
+        &mut self,
+        namespace: String,
+        pod: String,
+        container: String,
+        previous: bool,
+    ) {
         let id = self.next_log_id;
         self.next_log_id += 1;
         let cap = self.config.settings.log_lines.max(100);
@@ -377,6 +427,9 @@ impl App {
     fn mutate(&mut self, a: Action) {
         if self.readonly {
             return self.flash_for(strings::readonly(a.name()), Level::Warn, 6);
+        }
+        if a == Action::Scale && matches!(self.top(), Some(View::Pools(_))) {
+            return self.scale_pool();
         }
         let Some(target) = self.object_target() else {
             return self.flash(strings::NOTHING_SELECTED, Level::Warn);
@@ -478,7 +531,7 @@ impl App {
                     p.candidates = c.into_iter().take(8).collect();
                 }
             }
-            PromptKind::Search | PromptKind::Scale { .. } => {}
+            PromptKind::Search | PromptKind::Scale { .. } | PromptKind::ScaleNodegroup { .. } => {}
         }
     }
 
@@ -601,6 +654,11 @@ impl App {
                     }
                 }
             }
+            PromptKind::ScaleNodegroup {
+                cluster,
+                nodegroup,
+                current,
+            } => self.submit_scaling(&p.text, cluster, nodegroup, current),
             PromptKind::Scale { target, current } => match p.text.trim().parse::<i64>() {
                 Ok(n) if n >= 0 => {
                     self.close_prompt();
@@ -624,9 +682,18 @@ impl App {
         }
     }
 
+    /// Parses and runs a `:` command line (as `--command` gives it); errors are flashed.
+    pub(super) fn run_command_text(&mut self, text: &str) {
+        match command::parse(text, &self.catalog) {
+            Ok(cmd) => self.run_command(cmd),
+            Err(e) => self.flash_for(e, Level::Error, 10),
+        }
+    }
+
     fn run_command(&mut self, cmd: Command) {
         match cmd {
             Command::Quit => self.quit = true,
+            Command::Cnpg(cluster) => self.open_cnpg(cluster.as_deref()),
             Command::Help => {
                 let context = self.top_context();
                 self.stack.push(View::Help(HelpView { context, scroll: 0 }));
@@ -646,6 +713,8 @@ impl App {
                 self.refit();
             }
             Command::Context(Some(name)) => self.switch_context(&name),
+            Command::Pools => self.open_pools(),
+            Command::Waves => self.open_waves(),
             Command::Namespace(None) => {
                 if let Some(k) = self.catalog.resolve("namespaces") {
                     self.open_table(k, None, None, None, None, false);
@@ -736,6 +805,14 @@ impl App {
                 "k9s aliases; also :apps (Argo CD) and :cnpg (CloudNativePG)",
             ),
             (":<kind> <ns>|-A", "a kind in another namespace, or in all"),
+            (
+                ":pools",
+                "node pools: nodes by pool label with capacity, zones, taints, EKS node groups",
+            ),
+            (
+                ":waves",
+                "Argo CD sync waves: lanes, app-of-apps tree, what blocks the rollout, traps",
+            ),
             (":ns <name>|all", "switch namespace"),
             (
                 ":ctx [name]",

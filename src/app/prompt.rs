@@ -15,6 +15,12 @@ pub enum PromptKind {
         target: ObjectTarget,
         current: i64,
     },
+    /// New `min/desired/max` of an EKS node group (node pools pane).
+    ScaleNodegroup {
+        cluster: String,
+        nodegroup: String,
+        current: super::pools::Scaling,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +57,9 @@ impl Prompt {
             PromptKind::Scale { target, current } => {
                 format!("scale {} (now {current}) to: ", target.describe())
             }
+            PromptKind::ScaleNodegroup {
+                nodegroup, current, ..
+            } => super::pools::strings::scaling_prompt(nodegroup, *current),
         }
     }
 

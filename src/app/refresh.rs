@@ -115,6 +115,7 @@ pub(super) fn container_rows(pod: &DynamicObject) -> Vec<ContainerRow> {
 impl App {
     /// Rebuilds every view that reads `key`.
     pub(super) fn refresh_key(&mut self, key: &WatchKey) {
+        self.cnpg_observe(key);
         for i in 0..self.stack.len() {
             if self.stack[i].watches().iter().any(|s| s.key == *key) {
                 self.refresh_view(i);
@@ -200,6 +201,10 @@ impl App {
                     t.scroll = t.scroll.min(t.lines.len().saturating_sub(text_h));
                 }
             }
+            View::Pools(_) => self.refresh_pools(i),
+            View::Waves(_) => self.refresh_waves(i),
+            View::WaveApp(_) => self.refresh_wave_app(i),
+            View::Cnpg(_) | View::CnpgDetail(_) => self.refresh_cnpg_view(i),
             View::Logs(_) | View::Help(_) | View::Contexts(_) => {}
         }
     }
@@ -207,6 +212,7 @@ impl App {
     /// Re-fits cursors after a resize or a prompt opening/closing.
     pub(super) fn refit(&mut self) {
         let list_h = self.list_height();
+        let pools_h = self.pools_list_height();
         for v in &mut self.stack {
             match v {
                 View::Table(t) => {
@@ -221,9 +227,22 @@ impl App {
                     let len = c.names.len();
                     c.cursor.fit(len, list_h);
                 }
+                View::Pools(p) => {
+                    let len = p.pools.len();
+                    p.cursor.fit(len, pools_h);
+                }
+                View::Cnpg(l) => {
+                    let len = l.rows.len();
+                    l.cursor.fit(len, list_h);
+                }
+                View::CnpgDetail(d) => {
+                    let len = d.detail.as_ref().map_or(0, |x| x.instances.len());
+                    d.cursor.fit(len, list_h);
+                }
                 _ => {}
             }
         }
+        self.refit_waves();
     }
 }
 

@@ -216,6 +216,15 @@ pub enum View {
     Logs(LogsView),
     Help(HelpView),
     Contexts(ContextsView),
+    /// `:waves`: Argo CD sync wave lanes, the rollout in words and traps.
+    Waves(super::waves::WavesView),
+    /// One Argo CD Application in detail (Enter in `:waves`).
+    WaveApp(super::waves::WaveAppView),
+    Pools(super::pools::PoolsView),
+    /// `:cnpg`: every CloudNativePG Cluster.
+    Cnpg(super::cnpg::CnpgListView),
+    /// One CloudNativePG Cluster in detail, with its failover timeline.
+    CnpgDetail(super::cnpg::CnpgDetailView),
 }
 
 impl View {
@@ -225,6 +234,9 @@ impl View {
             View::Text(_) => Context::Text,
             View::Logs(_) => Context::Logs,
             View::Help(_) => Context::Help,
+            View::Waves(_) | View::WaveApp(_) => Context::Waves,
+            View::Pools(_) => Context::Pools,
+            View::Cnpg(_) | View::CnpgDetail(_) => Context::Cnpg,
         }
     }
 
@@ -243,6 +255,11 @@ impl View {
             View::Logs(l) => format!("logs {}/{}", l.pod, l.container),
             View::Help(_) => "help".into(),
             View::Contexts(_) => "contexts".into(),
+            View::Waves(w) => super::waves::strings::crumb(w.root.as_ref()),
+            View::WaveApp(d) => super::waves::strings::detail_crumb(&d.key),
+            View::Pools(_) => super::pools::strings::TITLE.into(),
+            View::Cnpg(_) => super::cnpg::strings::LIST_TITLE.into(),
+            View::CnpgDetail(d) => super::cnpg::strings::crumb_detail(&d.key.1),
         }
     }
 
@@ -255,6 +272,14 @@ impl View {
                 .chain(t.events.as_ref())
                 .collect(),
             View::Logs(_) | View::Help(_) | View::Contexts(_) => Vec::new(),
+            View::Waves(w) => std::iter::once(&w.apps)
+                .chain(std::iter::once(&w.config))
+                .chain(&w.live)
+                .collect(),
+            View::WaveApp(d) => vec![&d.apps],
+            View::Pools(p) => p.watches(),
+            View::Cnpg(l) => l.watches.specs(),
+            View::CnpgDetail(d) => d.specs(),
         }
     }
 }

@@ -303,12 +303,22 @@ mod tests {
         let text = "[table]\ndescribe = { keys = [\"z\"] }\nfrobnicate = { keys = [\"q\"] }\nyaml = { keys = [\"nokey\"] }\n[nowhere]\nquit = { keys = [\"q\"] }\n";
         let errors = map.apply_text(text, "/home/u/.config/opsdeck/keymap.toml");
         let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        // Every context is listed (panes add their own).
+        let known: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
+        assert!(known.starts_with(&[
+            "global", "table", "text", "logs", "help", "dialog", "prompt"
+        ]));
         assert_eq!(
             shown,
             vec![
-                "/home/u/.config/opsdeck/keymap.toml:5: key `nowhere`: unknown context (known: global, table, text, logs, help, dialog, prompt)".to_string(),
-                "/home/u/.config/opsdeck/keymap.toml:3: key `table.frobnicate`: unknown action".to_string(),
-                "/home/u/.config/opsdeck/keymap.toml:4: key `table.yaml`: unknown key \"nokey\"".to_string(),
+                format!(
+                    "/home/u/.config/opsdeck/keymap.toml:5: key `nowhere`: unknown context (known: {})",
+                    known.join(", ")
+                ),
+                "/home/u/.config/opsdeck/keymap.toml:3: key `table.frobnicate`: unknown action"
+                    .to_string(),
+                "/home/u/.config/opsdeck/keymap.toml:4: key `table.yaml`: unknown key \"nokey\""
+                    .to_string(),
             ]
         );
         // The valid entry still applies; the invalid ones leave the defaults.

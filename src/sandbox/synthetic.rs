@@ -117,10 +117,19 @@ fn node(i: usize) -> Value {
     n
 }
 
-fn pod(i: usize, nodes: usize, namespaces: usize) -> Value {
-    let ns = format!("team-{}", i % namespaces);
+const NAMESPACES: usize = 50;
+
+/// Namespace and name of synthetic pod `i`.
+pub fn pod_ref(i: usize) -> (String, String) {
+    (
+        format!("team-{}", i % NAMESPACES),
+        format!("svc-{}-7d9f8c6b5-{:05x}", i / 10, i % 0xfffff),
+    )
+}
+
+fn pod(i: usize, nodes: usize) -> Value {
+    let (ns, name) = pod_ref(i);
     let app = format!("svc-{}", i / 10);
-    let name = format!("{app}-7d9f8c6b5-{:05x}", i % 0xfffff);
     let node = node_name((i * 7) % nodes);
     json!({
         "apiVersion": "v1", "kind": "Pod",
@@ -178,7 +187,7 @@ fn crd(group: &str, kind: &str, plural: &str, version: &str, status: bool) -> Va
 
 /// A recording of a synthetic cluster (no timeline: churn is generated live).
 pub fn recording(spec: &SyntheticSpec) -> Recording {
-    let namespaces = 50usize;
+    let namespaces = NAMESPACES;
     let mut objects =
         Vec::with_capacity(spec.nodes + spec.pods + spec.apps + spec.cnpg + namespaces + 4);
     objects.push(crd(
@@ -199,7 +208,7 @@ pub fn recording(spec: &SyntheticSpec) -> Recording {
             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}));
     }
     objects.extend((0..spec.nodes).map(node));
-    objects.extend((0..spec.pods).map(|i| pod(i, spec.nodes, namespaces)));
+    objects.extend((0..spec.pods).map(|i| pod(i, spec.nodes)));
     objects.extend((0..spec.apps).map(application));
     objects.extend((0..spec.cnpg).map(cnpg_cluster));
     Recording {
@@ -236,7 +245,7 @@ pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
         tick.tick().await;
         let i = (n * 7919) % spec.pods;
         n += 1;
-        let p = pod(i, spec.nodes, 50);
+        let p = pod(i, spec.nodes);
         let ns = p["metadata"]["namespace"]
             .as_str()
             .unwrap_or_default()

@@ -41,3 +41,22 @@ pub async fn patch(
         error: result.err().map(|e| super::error_chain(&e)),
     });
 }
+
+/// A merge patch of the `status` subresource (`PATCH …/<name>/status`, as `kubectl cnpg
+/// promote` sends it): only the status changes, never spec or metadata.
+pub async fn patch_status(
+    client: kube::Client,
+    target: ObjectTarget,
+    patch: serde_json::Value,
+    what: String,
+    tx: super::Sender,
+) {
+    let result = api(client, &target)
+        .patch_status(&target.name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await;
+    tracing::info!("{what}: {:?}", result.as_ref().err());
+    let _ = tx.send(SourceEvent::Done {
+        message: what,
+        error: result.err().map(|e| super::error_chain(&e)),
+    });
+}

@@ -1,0 +1,556 @@
+//! The CloudNativePG pane (`:cnpg`): every `postgresql.cnpg.io/v1` Cluster at a glance, a
+//! live `kubectl cnpg status`-like detail per Cluster with its failover timeline, and
+//! promote (switchover) behind a confirmation.
+//!
+//! The models are computed here, in `update()`, when watch data changes (never per frame):
+//! [`CnpgListView::rows`] and [`CnpgDetailView::detail`]. The failover timelines live in
+//! [`CnpgState`] in the app: the console watches Clusters and their pods in the background
+//! as soon as discovery shows the CRD, so a timeline starts when the console first sees a
+//! Cluster, before the pane is opened.
+
+#[cfg(test)]
+pub(crate) mod fixture;
+mod state;
+pub mod strings;
+
+use std::sync::Arc;
+
+use kube::api::DynamicObject;
+use kube::runtime::reflector::Store;
+use serde_json::Value;
+
+pub use state::{ClusterKey, CnpgState};
+
+use super::action::Action;
+use super::view::{Cursor, ObjSource, TextMode, View};
+use super::{App, Dialog, Level, WatchStatus};
+use crate::domain::cnpg::{
+    self, ClusterDetail, ClusterInputs, ClusterSummary, DetailOptions, InstanceRow, Warning, label,
+};
+use crate::sources::{ObjectTarget, Request, ResourceKind, WatchKey, WatchSpec};
+
+/// The watches of the list: Clusters and their pods in every namespace, and Nodes.
+#[derive(Debug, Clone)]
+pub struct ListWatches {
+    pub clusters: WatchSpec,
+    pub pods: WatchSpec,
+    pub nodes: WatchSpec,
+}
+
+/// One row of the cluster list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterRow {
+    pub summary: ClusterSummary,
+    /// Every warning of the cluster (placement, readiness, streaming, long failover).
+    pub warnings: Vec<Warning>,
+}
+
+/// `:cnpg`: every Cluster.
+#[derive(Debug, Clone)]
+pub struct CnpgListView {
+    pub watches: ListWatches,
+    /// Sorted by namespace and name.
+    pub rows: Vec<ClusterRow>,
+    pub cursor: Cursor,
+}
+
+impl CnpgListView {
+    pub fn selected(&self) -> Option<&ClusterRow> {
+        self.rows.get(self.cursor.selected)
+    }
+}
+
+/// One Cluster in detail.
+#[derive(Debug, Clone)]
+pub struct CnpgDetailView {
+    pub key: ClusterKey,
+    pub watches: ListWatches,
+    /// Services, PodDisruptionBudgets and Events of the Cluster's namespace.
+    pub services: WatchSpec,
+    pub pdbs: Option<WatchSpec>,
+    pub events: WatchSpec,
+    pub detail: Option<ClusterDetail>,
+    /// The Cluster is gone (or was never there); the last detail stays.
+    pub missing: bool,
+    /// Selection among the instances.
+    pub cursor: Cursor,
+}
+
+impl CnpgDetailView {
+    pub fn selected(&self) -> Option<&InstanceRow> {
+        self.detail
+            .as_ref()
+            .and_then(|d| d.instances.get(self.cursor.selected))
+    }
+
+    pub fn specs(&self) -> Vec<&WatchSpec> {
+        let mut out = vec![
+            &self.watches.clusters,
+            &self.watches.pods,
+            &self.watches.nodes,
+            &self.services,
+        ];
+        out.extend(self.pdbs.as_ref());
+        out.push(&self.events);
+        out
+    }
+}
+
+impl ListWatches {
+    pub fn specs(&self) -> Vec<&WatchSpec> {
+        vec![&self.clusters, &self.pods, &self.nodes]
+    }
+}
+
+/// Cheap filter before converting an Event: is it about this Cluster or one of its pods?
+fn event_is_about(obj: &DynamicObject, cluster: &str) -> bool {
+    let involved = obj
+        .data
+        .get("involvedObject")
+        .or_else(|| obj.data.get("regarding"));
+    let name = involved
+        .and_then(|o| o.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    name == cluster
+        || name
+            .strip_prefix(cluster)
+            .is_some_and(|rest| rest.starts_with('-'))
+}
+
+fn values_where(
+    store: Option<&Store<DynamicObject>>,
+    keep: impl Fn(&DynamicObject) -> bool,
+) -> Vec<Value> {
+    store
+        .map(|s| {
+            s.state()
+                .iter()
+                .filter(|o| keep(o))
+                .filter_map(|o| serde_json::to_value(o.as_ref()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The container `kubectl logs` picks: the default-container annotation, else the first.
+fn default_container(pod: &Value) -> String {
+    pod.pointer("/metadata/annotations/kubectl.kubernetes.io~1default-container")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            pod.pointer("/spec/containers/0/name")
+                .and_then(Value::as_str)
+        })
+        .unwrap_or("postgres")
+        .to_string()
+}
+
+impl App {
+    fn cnpg_kind(&self) -> Option<Arc<ResourceKind>> {
+        self.catalog
+            .kinds()
+            .iter()
+            .find(|k| k.group == cnpg::GROUP && k.plural == cnpg::PLURAL && k.kind == cnpg::KIND)
+            .cloned()
+    }
+
+    /// The list's watches, when the API server serves CloudNativePG Clusters.
+    fn cnpg_list_watches(&self) -> Option<ListWatches> {
+        let clusters = self.cnpg_kind()?;
+        let pods = self.catalog.resolve("pods")?;
+        let nodes = self.catalog.resolve("nodes")?;
+        Some(ListWatches {
+            clusters: WatchSpec::new(clusters, None, None, None),
+            pods: WatchSpec::new(pods, None, Some(label::CLUSTER.to_string()), None),
+            nodes: WatchSpec::new(nodes, None, None, None),
+        })
+    }
+
+    /// Watches kept while the console runs, whatever the view: Clusters and their pods, so
+    /// that failover timelines start when a Cluster is first seen.
+    pub(super) fn cnpg_background_watches(&self) -> Vec<WatchSpec> {
+        if !self.catalog.discovered {
+            return Vec::new();
+        }
+        match self.cnpg_list_watches() {
+            Some(w) => vec![w.clusters, w.pods],
+            None => Vec::new(),
+        }
+    }
+
+    /// Feeds the failover timelines after a change of the Clusters or their pods. Called
+    /// before views refresh, so the pane shows the timeline with the data.
+    pub(super) fn cnpg_observe(&mut self, key: &WatchKey) {
+        let Some(w) = self.cnpg_list_watches() else {
+            return;
+        };
+        let is_clusters = *key == w.clusters.key;
+        let is_pods = *key == w.pods.key;
+        if !is_clusters && !is_pods {
+            return;
+        }
+        let loaded = |k: &WatchKey| {
+            self.watches
+                .get(k)
+                .filter(|d| d.status != WatchStatus::Loading)
+                .and_then(|d| d.store.clone())
+        };
+        let store = loaded(key);
+        let Some(store) = store else { return };
+        let now = self.now;
+        self.cnpg.follow_context(&self.cluster.context);
+        let mut pod_keys = Vec::new();
+        if is_clusters {
+            let changed = self.cnpg.sync_clusters(&store.state());
+            pod_keys = self.cnpg.observe_clusters(&changed, now);
+            // Pods not synced yet (the pods watch answered first): take them now.
+            if let Some(pods) = loaded(&w.pods.key).filter(|_| !pod_keys.is_empty()) {
+                self.cnpg.sync_pods(&pods.state());
+            }
+        }
+        if is_pods {
+            pod_keys.extend(self.cnpg.sync_pods(&store.state()));
+        }
+        self.cnpg.observe_pods(&pod_keys, now);
+    }
+
+    /// `:cnpg [namespace/]name`: the list, and the detail of a cluster when named.
+    pub(super) fn open_cnpg(&mut self, cluster: Option<&str>) {
+        let Some(watches) = self.cnpg_list_watches() else {
+            let text = if self.catalog.discovered {
+                strings::NOT_INSTALLED
+            } else {
+                strings::WAITING_FOR_DISCOVERY
+            };
+            return self.flash_for(text, Level::Error, 8);
+        };
+        self.clear_stack();
+        self.stack.push(View::Cnpg(CnpgListView {
+            watches,
+            rows: Vec::new(),
+            cursor: Cursor::default(),
+        }));
+        self.prune_watches();
+        self.refresh_view(0);
+        if let Some(arg) = cluster {
+            let key = match arg.split_once('/') {
+                Some((ns, name)) => (ns.to_string(), name.to_string()),
+                None => {
+                    let found = self.cnpg.cluster_keys().find(|k| k.1 == arg).cloned();
+                    found.unwrap_or_else(|| {
+                        (
+                            self.namespace.clone().unwrap_or_else(|| "default".into()),
+                            arg.to_string(),
+                        )
+                    })
+                }
+            };
+            if let Some(pos) = self
+                .cnpg_list_rows()
+                .iter()
+                .position(|r| r.summary.namespace == key.0 && r.summary.name == key.1)
+                && let Some(View::Cnpg(l)) = self.stack.last_mut()
+            {
+                l.cursor.selected = pos;
+            }
+            self.open_cnpg_detail(key);
+        }
+    }
+
+    fn cnpg_list_rows(&self) -> &[ClusterRow] {
+        match self.stack.first() {
+            Some(View::Cnpg(l)) => &l.rows,
+            _ => &[],
+        }
+    }
+
+    fn open_cnpg_detail(&mut self, key: ClusterKey) {
+        let Some(watches) = self.cnpg_list_watches() else {
+            return;
+        };
+        let in_ns = |plural: &str| {
+            self.catalog
+                .resolve(plural)
+                .map(|k| WatchSpec::new(k, Some(key.0.clone()), None, None))
+        };
+        let (Some(services), Some(events)) = (in_ns("services"), in_ns("events")) else {
+            return;
+        };
+        let pdbs = self
+            .catalog
+            .resolve("poddisruptionbudgets.policy")
+            .map(|k| WatchSpec::new(k, Some(key.0.clone()), None, None));
+        self.stack.push(View::CnpgDetail(CnpgDetailView {
+            key,
+            watches,
+            services,
+            pdbs,
+            events,
+            detail: None,
+            missing: false,
+            cursor: Cursor::default(),
+        }));
+        let i = self.stack.len() - 1;
+        self.refresh_view(i);
+    }
+
+    /// Rebuilds the model of the CNPG view at `i` from the shared state and the stores.
+    pub(super) fn refresh_cnpg_view(&mut self, i: usize) {
+        let now = self.now;
+        let list_h = self.list_height();
+        match &self.stack[i] {
+            View::Cnpg(l) => {
+                let nodes_store = self.store(&l.watches.nodes.key).cloned();
+                let nodes_ar = l.watches.nodes.kind.api_resource();
+                let keys: Vec<ClusterKey> = self.cnpg.cluster_keys().cloned().collect();
+                let mut rows = Vec::with_capacity(keys.len());
+                for key in &keys {
+                    let nodes = self.cnpg.nodes_for(key, nodes_store.as_ref(), &nodes_ar);
+                    let Some(cluster) = self.cnpg.cluster(key) else {
+                        continue;
+                    };
+                    let inputs = ClusterInputs {
+                        pods: self.cnpg.pods(key),
+                        nodes: &nodes,
+                        ..ClusterInputs::new(cluster)
+                    };
+                    if let Some(d) = cnpg::cluster_detail(&inputs, &DetailOptions::default(), now) {
+                        rows.push(ClusterRow {
+                            summary: d.summary,
+                            warnings: d.warnings,
+                        });
+                    }
+                }
+                if let View::Cnpg(l) = &mut self.stack[i] {
+                    let selected = l
+                        .selected()
+                        .map(|r| (r.summary.namespace.clone(), r.summary.name.clone()));
+                    l.rows = rows;
+                    if let Some(sel) = selected
+                        && let Some(pos) = l.rows.iter().position(|r| {
+                            (&r.summary.namespace, &r.summary.name) == (&sel.0, &sel.1)
+                        })
+                    {
+                        l.cursor.selected = pos;
+                    }
+                    let len = l.rows.len();
+                    l.cursor.fit(len, list_h);
+                }
+            }
+            View::CnpgDetail(d) => {
+                let key = d.key.clone();
+                let name = key.1.clone();
+                let nodes_store = self.store(&d.watches.nodes.key).cloned();
+                let nodes_ar = d.watches.nodes.kind.api_resource();
+                let services = values_where(self.store(&d.services.key), |o| {
+                    o.metadata.name.as_deref().is_some_and(|n| {
+                        n.strip_prefix(name.as_str())
+                            .is_some_and(|r| r.starts_with('-'))
+                    })
+                });
+                let pdbs = values_where(d.pdbs.as_ref().and_then(|p| self.store(&p.key)), |_| true);
+                let events = values_where(self.store(&d.events.key), |o| event_is_about(o, &name));
+                let loaded = self.cnpg.clusters_loaded();
+                let nodes = self.cnpg.nodes_for(&key, nodes_store.as_ref(), &nodes_ar);
+                let pods = self.cnpg.pods(&key);
+                let detail = self.cnpg.cluster(&key).and_then(|cluster| {
+                    let inputs = ClusterInputs {
+                        pods,
+                        nodes: &nodes,
+                        services: &services,
+                        pdbs: &pdbs,
+                        events: &events,
+                        ..ClusterInputs::new(cluster)
+                    };
+                    cnpg::cluster_detail(&inputs, &DetailOptions::default(), now)
+                });
+                if let View::CnpgDetail(d) = &mut self.stack[i] {
+                    let selected = d.selected().map(|r| r.pod.clone());
+                    match detail {
+                        Some(detail) => {
+                            d.detail = Some(detail);
+                            d.missing = false;
+                        }
+                        None => d.missing = loaded,
+                    }
+                    if let Some(pod) = selected
+                        && let Some(pos) = d
+                            .detail
+                            .as_ref()
+                            .and_then(|x| x.instances.iter().position(|r| r.pod == pod))
+                    {
+                        d.cursor.selected = pos;
+                    }
+                    let len = d.detail.as_ref().map_or(0, |x| x.instances.len());
+                    d.cursor.fit(len, list_h);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Once a second: warnings that depend on the time (a failover running too long) are
+    /// recomputed while a change of primary is under way.
+    pub(super) fn cnpg_tick(&mut self) {
+        for i in 0..self.stack.len() {
+            let changing = match &self.stack[i] {
+                View::Cnpg(l) => l.rows.iter().any(|r| r.summary.is_primary_changing()),
+                View::CnpgDetail(d) => d
+                    .detail
+                    .as_ref()
+                    .is_some_and(|x| x.summary.is_primary_changing()),
+                _ => false,
+            };
+            if changing {
+                self.refresh_cnpg_view(i);
+            }
+        }
+    }
+
+    /// Actions the pane handles itself. Returns false when the action is not the pane's.
+    pub(super) fn cnpg_action(&mut self, a: Action) -> bool {
+        let in_pane = matches!(self.top(), Some(View::Cnpg(_) | View::CnpgDetail(_)));
+        if !in_pane {
+            return false;
+        }
+        match a {
+            Action::Select => self.cnpg_select(),
+            Action::Describe => self.cnpg_cluster_text(TextMode::Describe),
+            Action::Yaml => self.cnpg_cluster_text(TextMode::Yaml),
+            Action::Logs => self.cnpg_logs(false),
+            Action::LogsPrevious => self.cnpg_logs(true),
+            Action::Promote => self.cnpg_promote(),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The Cluster the top view is about.
+    fn cnpg_current(&self) -> Option<(ClusterKey, ListWatches)> {
+        match self.top()? {
+            View::Cnpg(l) => {
+                let r = l.selected()?;
+                Some((
+                    (r.summary.namespace.clone(), r.summary.name.clone()),
+                    l.watches.clone(),
+                ))
+            }
+            View::CnpgDetail(d) => Some((d.key.clone(), d.watches.clone())),
+            _ => None,
+        }
+    }
+
+    fn cnpg_select(&mut self) {
+        match self.top() {
+            Some(View::Cnpg(l)) => match l.selected() {
+                Some(r) => {
+                    let key = (r.summary.namespace.clone(), r.summary.name.clone());
+                    self.open_cnpg_detail(key);
+                }
+                None => self.flash(super::strings::NOTHING_SELECTED, Level::Warn),
+            },
+            Some(View::CnpgDetail(d)) => match d.selected() {
+                Some(r) if r.exists => {
+                    let source = ObjSource {
+                        spec: d.watches.pods.clone(),
+                        namespace: Some(d.key.0.clone()),
+                        name: r.pod.clone(),
+                    };
+                    self.open_text_for(TextMode::Describe, source);
+                }
+                Some(r) => self.flash(format!("{}: pod {}", strings::MISSING, r.pod), Level::Warn),
+                None => self.flash(strings::NO_INSTANCE, Level::Warn),
+            },
+            _ => {}
+        }
+    }
+
+    fn cnpg_cluster_text(&mut self, mode: TextMode) {
+        let Some(((ns, name), watches)) = self.cnpg_current() else {
+            return self.flash(super::strings::NOTHING_SELECTED, Level::Warn);
+        };
+        let source = ObjSource {
+            spec: watches.clusters,
+            namespace: Some(ns),
+            name,
+        };
+        self.open_text_for(mode, source);
+    }
+
+    /// Logs of the selected instance (detail) or of the primary (list).
+    fn cnpg_logs(&mut self, previous: bool) {
+        let Some((key, _)) = self.cnpg_current() else {
+            return self.flash(super::strings::NOTHING_SELECTED, Level::Warn);
+        };
+        let pod = match self.top() {
+            Some(View::CnpgDetail(d)) => d.selected().map(|r| r.pod.clone()),
+            Some(View::Cnpg(l)) => l.selected().and_then(|r| r.summary.current_primary.clone()),
+            _ => None,
+        };
+        let Some(pod) = pod else {
+            let text = match self.top() {
+                Some(View::Cnpg(_)) => strings::NO_PRIMARY,
+                _ => strings::NO_INSTANCE,
+            };
+            return self.flash(text, Level::Warn);
+        };
+        let container = self
+            .cnpg
+            .pods(&key)
+            .iter()
+            .find(|p| p.pointer("/metadata/name").and_then(Value::as_str) == Some(pod.as_str()))
+            .map_or_else(|| "postgres".to_string(), default_container);
+        self.open_logs(key.0, pod, container, previous);
+    }
+
+    /// Promote (switchover) to the selected instance: refused in read-only mode and when
+    /// the domain refuses; otherwise a confirmation naming the cluster and the target.
+    fn cnpg_promote(&mut self) {
+        if self.readonly {
+            return self.flash_for(
+                super::strings::readonly(Action::Promote.name()),
+                Level::Warn,
+                6,
+            );
+        }
+        let (key, watches, pod) = match self.top() {
+            Some(View::CnpgDetail(d)) => match d.selected() {
+                Some(r) => (d.key.clone(), d.watches.clone(), r.pod.clone()),
+                None => return self.flash(strings::NO_INSTANCE, Level::Warn),
+            },
+            _ => return self.flash_for(strings::PROMOTE_FROM_DETAIL, Level::Warn, 6),
+        };
+        let Some(cluster) = self.cnpg.cluster(&key) else {
+            return self.flash(strings::CLUSTER_UNKNOWN, Level::Warn);
+        };
+        let current = cluster
+            .pointer("/status/currentPrimary")
+            .and_then(Value::as_str)
+            .unwrap_or("-")
+            .to_string();
+        match cnpg::promote_patch(cluster, &pod, self.now) {
+            Err(e) => {
+                self.flash_for(strings::promote_refused(&e.to_string()), Level::Warn, 8);
+            }
+            Ok(patch) => {
+                let (ns, name) = key;
+                self.dialog = Some(Dialog {
+                    title: "Promote".into(),
+                    message: strings::confirm_promote(&pod, &ns, &name, &current),
+                    request: Request::PatchStatus {
+                        what: strings::promote_what(&pod, &ns, &name),
+                        target: ObjectTarget {
+                            kind: watches.clusters.kind.clone(),
+                            namespace: Some(ns),
+                            name,
+                        },
+                        patch,
+                    },
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,368 @@
+//! What the console keeps about CloudNativePG across views: JSON copies of the Clusters and
+//! of their instance pods (converted once per resourceVersion, grouped by cluster), the
+//! nodes those pods run on, and one [`FailoverTimeline`] per Cluster fed with every change
+//! observed while the console runs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use kube::api::{ApiResource, DynamicObject};
+use kube::runtime::reflector::{ObjectRef, Store};
+use serde_json::Value;
+
+use crate::domain::cnpg::{FailoverTimeline, label};
+
+/// A Cluster (or its pods) by namespace and name.
+pub type ClusterKey = (String, String);
+
+/// A JSON copy of an object and the resourceVersion it was made from.
+#[derive(Debug, Clone)]
+struct Versioned {
+    rv: Option<String>,
+    value: Value,
+}
+
+/// The labelled pods of one cluster: (name, resourceVersion) in name order, and their JSON.
+#[derive(Debug, Clone, Default)]
+struct PodGroup {
+    versions: Vec<(String, Option<String>)>,
+    values: Vec<Value>,
+}
+
+/// CNPG data shared by the pane's views and the failover timelines.
+#[derive(Debug, Clone, Default)]
+pub struct CnpgState {
+    /// The kubeconfig context the data belongs to; a switch starts over.
+    context: Option<String>,
+    clusters: BTreeMap<ClusterKey, Versioned>,
+    clusters_loaded: bool,
+    pods: BTreeMap<ClusterKey, PodGroup>,
+    pods_loaded: bool,
+    nodes: HashMap<String, Versioned>,
+    timelines: BTreeMap<ClusterKey, FailoverTimeline>,
+}
+
+fn to_value(obj: &DynamicObject) -> Option<Value> {
+    serde_json::to_value(obj).ok()
+}
+
+fn key_of(obj: &DynamicObject) -> Option<ClusterKey> {
+    Some((
+        obj.metadata.namespace.clone().unwrap_or_default(),
+        obj.metadata.name.clone()?,
+    ))
+}
+
+/// The object's JSON, reusing `old` when the resourceVersion says nothing changed.
+/// Returns the copy and whether it differs from `old`.
+fn refreshed(old: Option<&Versioned>, obj: &DynamicObject) -> Option<(Versioned, bool)> {
+    let rv = obj.metadata.resource_version.clone();
+    if let Some(old) = old
+        && rv.is_some()
+        && old.rv == rv
+    {
+        return Some((old.clone(), false));
+    }
+    let value = to_value(obj)?;
+    let changed = old.is_none_or(|o| o.value != value);
+    Some((Versioned { rv, value }, changed))
+}
+
+impl CnpgState {
+    /// Forgets everything when the console now talks to another context.
+    pub fn follow_context(&mut self, context: &str) {
+        if self.context.as_deref() != Some(context) {
+            *self = CnpgState {
+                context: Some(context.to_string()),
+                ..CnpgState::default()
+            };
+        }
+    }
+
+    /// Takes the Clusters' store contents; returns the keys of Clusters that changed or
+    /// appeared.
+    pub fn sync_clusters(&mut self, objs: &[Arc<DynamicObject>]) -> Vec<ClusterKey> {
+        let mut next = BTreeMap::new();
+        let mut changed = Vec::new();
+        for obj in objs {
+            let Some(key) = key_of(obj) else { continue };
+            let Some((copy, differs)) = refreshed(self.clusters.get(&key), obj) else {
+                continue;
+            };
+            if differs {
+                changed.push(key.clone());
+            }
+            next.insert(key, copy);
+        }
+        self.clusters = next;
+        self.clusters_loaded = true;
+        changed
+    }
+
+    /// Takes the labelled pods' store contents; returns the clusters whose set of pods (or
+    /// any of them) changed, including clusters that lost all their pods.
+    pub fn sync_pods(&mut self, objs: &[Arc<DynamicObject>]) -> Vec<ClusterKey> {
+        let mut grouped: BTreeMap<ClusterKey, Vec<&Arc<DynamicObject>>> = BTreeMap::new();
+        for obj in objs {
+            let Some(cluster) = obj
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(label::CLUSTER))
+            else {
+                continue;
+            };
+            let ns = obj.metadata.namespace.clone().unwrap_or_default();
+            grouped.entry((ns, cluster.clone())).or_default().push(obj);
+        }
+        let mut changed: Vec<ClusterKey> = self
+            .pods
+            .keys()
+            .filter(|k| !grouped.contains_key(*k))
+            .cloned()
+            .collect();
+        let mut next = BTreeMap::new();
+        for (key, mut pods) in grouped {
+            pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+            let versions: Vec<(String, Option<String>)> = pods
+                .iter()
+                .map(|p| {
+                    (
+                        p.metadata.name.clone().unwrap_or_default(),
+                        p.metadata.resource_version.clone(),
+                    )
+                })
+                .collect();
+            let old = self.pods.remove(&key);
+            let unchanged = old.as_ref().is_some_and(|g| {
+                g.versions == versions && versions.iter().all(|(_, rv)| rv.is_some())
+            });
+            if let (true, Some(g)) = (unchanged, old.clone()) {
+                next.insert(key, g);
+                continue;
+            }
+            // Reuse the JSON of pods whose resourceVersion did not move.
+            let previous: HashMap<&str, Versioned> = old
+                .as_ref()
+                .map(|g| {
+                    g.versions
+                        .iter()
+                        .zip(&g.values)
+                        .map(|((name, rv), value)| {
+                            (
+                                name.as_str(),
+                                Versioned {
+                                    rv: rv.clone(),
+                                    value: value.clone(),
+                                },
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut values = Vec::with_capacity(pods.len());
+            let mut kept = Vec::with_capacity(pods.len());
+            let mut differs = old.as_ref().is_none_or(|g| g.versions.len() != pods.len());
+            for (pod, version) in pods.iter().zip(versions) {
+                let Some((copy, d)) = refreshed(previous.get(version.0.as_str()), pod) else {
+                    continue;
+                };
+                differs |= d || !previous.contains_key(version.0.as_str());
+                values.push(copy.value);
+                kept.push(version);
+            }
+            if differs {
+                changed.push(key.clone());
+            }
+            next.insert(
+                key,
+                PodGroup {
+                    versions: kept,
+                    values,
+                },
+            );
+        }
+        self.pods = next;
+        self.pods_loaded = true;
+        changed
+    }
+
+    /// Feeds the Clusters named in `keys` to their timelines (creating timelines for
+    /// Clusters seen for the first time). Returns the keys of the new timelines.
+    pub fn observe_clusters(&mut self, keys: &[ClusterKey], at: Timestamp) -> Vec<ClusterKey> {
+        let mut fresh = Vec::new();
+        for key in keys {
+            let Some(c) = self.clusters.get(key) else {
+                continue;
+            };
+            let tl = self.timelines.entry(key.clone()).or_insert_with(|| {
+                fresh.push(key.clone());
+                FailoverTimeline::new(&key.0, &key.1)
+            });
+            tl.observe(&c.value, at);
+        }
+        fresh
+    }
+
+    /// Feeds the pods of the clusters in `keys` to their timelines (once pods are loaded).
+    pub fn observe_pods(&mut self, keys: &[ClusterKey], at: Timestamp) {
+        if !self.pods_loaded {
+            return;
+        }
+        let unique: BTreeSet<&ClusterKey> = keys.iter().collect();
+        for key in unique {
+            if let Some(tl) = self.timelines.get_mut(key) {
+                let pods = self.pods.get(key).map_or(&[][..], |g| &g.values[..]);
+                tl.observe_pods(pods, at);
+            }
+        }
+    }
+
+    /// Whether a complete list of Clusters was taken.
+    pub fn clusters_loaded(&self) -> bool {
+        self.clusters_loaded
+    }
+
+    pub fn cluster_keys(&self) -> impl Iterator<Item = &ClusterKey> {
+        self.clusters.keys()
+    }
+
+    pub fn cluster(&self, key: &ClusterKey) -> Option<&Value> {
+        self.clusters.get(key).map(|v| &v.value)
+    }
+
+    /// The labelled pods of a cluster (instances and jobs), in name order.
+    pub fn pods(&self, key: &ClusterKey) -> &[Value] {
+        self.pods.get(key).map_or(&[][..], |g| &g.values[..])
+    }
+
+    pub fn timeline(&self, key: &ClusterKey) -> Option<&FailoverTimeline> {
+        self.timelines.get(key)
+    }
+
+    /// The Nodes the pods of a cluster run on, from the nodes store (copies kept per
+    /// resourceVersion).
+    pub fn nodes_for(
+        &mut self,
+        key: &ClusterKey,
+        store: Option<&Store<DynamicObject>>,
+        resource: &ApiResource,
+    ) -> Vec<Value> {
+        let Some(store) = store else {
+            return Vec::new();
+        };
+        let names: BTreeSet<String> = self
+            .pods(key)
+            .iter()
+            .filter_map(|p| p.pointer("/spec/nodeName").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let r = ObjectRef::<DynamicObject>::new_with(&name, resource.clone());
+            let Some(obj) = store.get(&r) else {
+                self.nodes.remove(&name);
+                continue;
+            };
+            if let Some((copy, _)) = refreshed(self.nodes.get(&name), &obj) {
+                out.push(copy.value.clone());
+                self.nodes.insert(name, copy);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::api::ObjectMeta;
+    use serde_json::json;
+
+    fn obj(
+        ns: &str,
+        name: &str,
+        rv: &str,
+        labels: &[(&str, &str)],
+        data: Value,
+    ) -> Arc<DynamicObject> {
+        Arc::new(DynamicObject {
+            types: None,
+            metadata: ObjectMeta {
+                namespace: Some(ns.into()),
+                name: Some(name.into()),
+                resource_version: Some(rv.into()),
+                labels: Some(
+                    labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                ),
+                ..ObjectMeta::default()
+            },
+            data,
+        })
+    }
+
+    #[test]
+    fn pods_are_grouped_and_only_changed_groups_reported() {
+        let mut s = CnpgState::default();
+        let a1 = obj("db", "a-1", "1", &[(label::CLUSTER, "a")], json!({}));
+        let a2 = obj("db", "a-2", "1", &[(label::CLUSTER, "a")], json!({}));
+        let b1 = obj("db", "b-1", "1", &[(label::CLUSTER, "b")], json!({}));
+        let changed = s.sync_pods(&[a2.clone(), a1.clone(), b1.clone()]);
+        assert_eq!(
+            changed,
+            vec![
+                ("db".to_string(), "a".to_string()),
+                ("db".into(), "b".into())
+            ]
+        );
+        let names: Vec<&str> = s
+            .pods(&("db".into(), "a".into()))
+            .iter()
+            .map(|p| p["metadata"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["a-1", "a-2"]);
+        // Nothing moved: nothing reported.
+        assert!(
+            s.sync_pods(&[a1.clone(), a2.clone(), b1.clone()])
+                .is_empty()
+        );
+        // One pod of b changes, a loses a pod.
+        let b1v2 = obj(
+            "db",
+            "b-1",
+            "2",
+            &[(label::CLUSTER, "b")],
+            json!({"status": {}}),
+        );
+        let changed = s.sync_pods(&[a1, b1v2]);
+        assert_eq!(
+            changed,
+            vec![
+                ("db".to_string(), "a".to_string()),
+                ("db".into(), "b".into())
+            ]
+        );
+        // b loses every pod: still reported, with no pods.
+        let changed = s.sync_pods(&[]);
+        assert_eq!(changed.len(), 2);
+        assert!(s.pods(&("db".into(), "b".into())).is_empty());
+    }
+
+    #[test]
+    fn a_context_switch_forgets_everything() {
+        let mut s = CnpgState::default();
+        s.follow_context("a");
+        s.sync_clusters(&[obj("db", "c", "1", &[], json!({}))]);
+        s.observe_clusters(&[("db".into(), "c".into())], Timestamp::UNIX_EPOCH);
+        assert!(s.timeline(&("db".into(), "c".into())).is_some());
+        s.follow_context("a");
+        assert!(s.timeline(&("db".into(), "c".into())).is_some());
+        s.follow_context("b");
+        assert!(s.timeline(&("db".into(), "c".into())).is_none());
+        assert!(!s.clusters_loaded());
+    }
+}

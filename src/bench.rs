@@ -1,0 +1,462 @@
+//! `opsdeck bench`: runs the console headless (the real app, sources and renderer on a
+//! ratatui `TestBackend`) against a sandbox serving a large synthetic cluster in a child
+//! process, and reports time to first frame, time until the pods table is complete,
+//! event-to-screen latency under churn, frame render time, peak RSS and CPU use.
+//!
+//! Figures are printed, never asserted: this is a benchmark, not a timed test.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
+use kube::runtime::reflector::ObjectRef;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::app::view::View;
+use crate::app::{App, Msg, Options};
+use crate::cli::BenchArgs;
+use crate::config::{Config, Overrides};
+use crate::console::{apply_source_events, settle};
+use crate::sandbox::synthetic::{self, SyntheticSpec};
+use crate::sources::{SourceEvent, Sources, Target};
+
+const MARK: &str = "opsdeck.dev/bench-mark";
+
+/// The sandbox child process; killed when dropped.
+struct SandboxChild {
+    child: Child,
+    kubeconfig: PathBuf,
+    _dir: PathBuf,
+}
+
+impl Drop for SandboxChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
+fn spawn_sandbox(spec: &SyntheticSpec, churn: u32) -> Result<(SandboxChild, Duration)> {
+    let dir = std::env::temp_dir().join(format!("opsdeck-bench-{}-{churn}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let kubeconfig = dir.join("kubeconfig");
+    let synthetic = format!(
+        "nodes={},pods={},apps={},cnpg={},churn={churn}",
+        spec.nodes, spec.pods, spec.apps, spec.cnpg
+    );
+    let started = Instant::now();
+    let mut child = Command::new(std::env::current_exe()?)
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--synthetic",
+            &synthetic,
+            "--write-kubeconfig",
+        ])
+        .arg(&kubeconfig)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .wrap_err("cannot start the sandbox child process")?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| eyre!("sandbox stdout not captured"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = loop {
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with("listening on") => break true,
+            Some(Ok(_)) => continue,
+            _ => break false,
+        }
+    };
+    let handle = SandboxChild {
+        child,
+        kubeconfig,
+        _dir: dir,
+    };
+    if !ready {
+        return Err(eyre!("the sandbox child exited before listening"));
+    }
+    // Keep draining its stdout so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Ok((handle, started.elapsed()))
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+/// CPU time (user + system) of this process, from /proc.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Fields after the command: state is index 0, utime is 11, stime is 12 (man proc).
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// (current, peak) resident set size in MiB, from /proc.
+fn rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+            .unwrap_or(0.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The console without a terminal: same app, sources and renderer.
+struct Headless {
+    app: App,
+    sources: Sources,
+    rx: mpsc::UnboundedReceiver<SourceEvent>,
+    terminal: Terminal<TestBackend>,
+    frames: Vec<Duration>,
+}
+
+impl Headless {
+    fn new(target: Target) -> Result<Headless> {
+        let config = Config::load(None, &Overrides::default(), true);
+        let mut app = App::new(config, Options::default(), Timestamp::now());
+        let (tx, rx) = mpsc::unbounded_channel();
+        let sources = Sources::new(tx, target);
+        let terminal = Terminal::new(TestBackend::new(200, 50))?;
+        app.dispatch(Msg::Resize(200, 50));
+        Ok(Headless {
+            app,
+            sources,
+            rx,
+            terminal,
+            frames: Vec::new(),
+        })
+    }
+
+    fn draw(&mut self) -> Result<Instant> {
+        let start = Instant::now();
+        let app = &self.app;
+        self.terminal.draw(|f| crate::ui::render(app, f))?;
+        self.frames.push(start.elapsed());
+        Ok(Instant::now())
+    }
+
+    fn type_command(&mut self, command: &str) {
+        for c in std::iter::once(':').chain(command.chars()) {
+            self.app.on_key(&key(c));
+        }
+        self.app
+            .on_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        settle(&mut self.app, &mut self.sources);
+    }
+
+    /// Waits until the console is connected and knows the server version (the app picks
+    /// the context's namespace then, so commands typed earlier would be re-scoped).
+    async fn wait_connected(&mut self, timeout: u64) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(timeout);
+        self.run_until(
+            deadline,
+            None,
+            |_, _, _| {},
+            |app| app.version.is_some() && matches!(app.conn, crate::sources::ConnState::Connected),
+        )
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| eyre!("the console did not connect to the sandbox within {timeout}s"))
+    }
+
+    /// Runs the loop until `done(app)` after a frame, or the deadline. Each frame's end
+    /// time is passed to `on_frame`.
+    async fn run_until(
+        &mut self,
+        deadline: Instant,
+        mut marks: Option<&mut mpsc::UnboundedReceiver<Mark>>,
+        mut on_frame: impl FnMut(&App, Instant, &mut Vec<Mark>),
+        done: impl Fn(&App) -> bool,
+    ) -> Result<Option<Instant>> {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut pending: Vec<Mark> = Vec::new();
+        loop {
+            let mut dirty = false;
+            tokio::select! {
+                Some(ev) = self.rx.recv() => {
+                    apply_source_events(&mut self.app, &mut self.sources, ev, &mut self.rx);
+                    dirty = true;
+                }
+                Some(m) = async {
+                    match marks.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => pending.push(m),
+                _ = tick.tick() => {
+                    self.app.dispatch(Msg::Tick(Timestamp::now()));
+                    dirty = self.app.time_dependent();
+                }
+                _ = tokio::time::sleep_until(deadline.into()) => return Ok(None),
+            }
+            settle(&mut self.app, &mut self.sources);
+            if dirty {
+                let end = self.draw()?;
+                on_frame(&self.app, end, &mut pending);
+                if done(&self.app) {
+                    return Ok(Some(end));
+                }
+            }
+        }
+    }
+}
+
+/// A marker patch sent to a pod at `sent`.
+struct Mark {
+    seq: u64,
+    pod: ObjectRef<DynamicObject>,
+    sent: Instant,
+}
+
+fn pods_table_total(app: &App) -> Option<usize> {
+    match app.top() {
+        Some(View::Table(t)) if t.kind().plural == "pods" => Some(t.total),
+        _ => None,
+    }
+}
+
+fn pods_store(app: &App) -> Option<kube::runtime::reflector::Store<DynamicObject>> {
+    app.watches
+        .iter()
+        .find(|(k, _)| k.plural == "pods" && k.api_version == "v1")
+        .and_then(|(_, w)| w.store.clone())
+}
+
+pub async fn run(args: BenchArgs) -> Result<()> {
+    let spec: SyntheticSpec = args
+        .synthetic
+        .parse()
+        .map_err(|e| eyre!("--synthetic: {e}"))?;
+    println!(
+        "opsdeck bench: {} nodes, {} pods, {} applications, {} CNPG clusters; churn {}/s",
+        spec.nodes, spec.pods, spec.apps, spec.cnpg, spec.churn
+    );
+
+    // Phase 1: a quiet cluster.
+    let (sandbox, load) = spawn_sandbox(&spec, 0)?;
+    println!(
+        "sandbox ready (synthetic cluster generated and loaded) in {}",
+        ms(load)
+    );
+    let target = Target::load(Some(&sandbox.kubeconfig), None).wrap_err_with(|| {
+        format!(
+            "reading the sandbox kubeconfig {}",
+            sandbox.kubeconfig.display()
+        )
+    })?;
+    let started = Instant::now();
+    let mut h = Headless::new(target).wrap_err("starting the headless console")?;
+    let first_frame = h
+        .draw()
+        .wrap_err("drawing the first frame")?
+        .duration_since(started);
+    h.sources.connect();
+    h.wait_connected(args.timeout).await?;
+    h.type_command("pods -A");
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let complete = h
+        .run_until(deadline, None, |_, _, _| {}, |app| {
+            pods_table_total(app) == Some(spec.pods)
+        })
+        .await?
+        .map(|t| t.duration_since(started))
+        .ok_or_else(|| {
+            eyre!(
+                "the pods table did not reach {} rows within {}s (view: {:?}, rows: {:?}, flash: {:?}, conn: {:?}, watches: {:?})",
+                spec.pods,
+                args.timeout,
+                h.app.top().map(View::crumb),
+                pods_table_total(&h.app),
+                h.app.flash.as_ref().map(|f| f.text.clone()),
+                h.app.conn,
+                h.app.watches.iter().map(|(k, w)| (k.plural.clone(), w.status.clone())).collect::<Vec<_>>()
+            )
+        })?;
+    let load_frames = h.frames.clone();
+    let (_, peak_after_load) = rss_mib();
+
+    // Idle: nothing changes; only the clock ticks.
+    let cpu0 = cpu_time();
+    let idle_start = Instant::now();
+    let frames_before = h.frames.len();
+    h.run_until(
+        Instant::now() + Duration::from_secs(args.idle_seconds),
+        None,
+        |_, _, _| {},
+        |_| false,
+    )
+    .await?;
+    let idle_cpu = cpu0
+        .zip(cpu_time())
+        .map(|(a, b)| (b - a).as_secs_f64() / idle_start.elapsed().as_secs_f64() * 100.0);
+    let idle_frames = h.frames.len() - frames_before;
+    drop(h);
+    drop(sandbox);
+
+    // Phase 2: churn from the sandbox, plus marker patches to time event → screen.
+    let (sandbox, _) = spawn_sandbox(&spec, spec.churn)?;
+    let target = Target::load(Some(&sandbox.kubeconfig), None).wrap_err_with(|| {
+        format!(
+            "reading the sandbox kubeconfig {}",
+            sandbox.kubeconfig.display()
+        )
+    })?;
+    let mut h = Headless::new(target).wrap_err("starting the headless console")?;
+    h.draw()?;
+    h.sources.connect();
+    h.wait_connected(args.timeout).await?;
+    h.type_command("pods -A");
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    h.run_until(
+        deadline,
+        None,
+        |_, _, _| {},
+        |app| pods_table_total(app) == Some(spec.pods),
+    )
+    .await?
+    .ok_or_else(|| eyre!("the pods table did not fill under churn"))?;
+    h.frames.clear();
+    let client = kube::Client::try_from(kube_config(&sandbox.kubeconfig).await?)?;
+    let (mark_tx, mut mark_rx) = mpsc::unbounded_channel::<Mark>();
+    let marker_rate = args.marks_per_second.max(1);
+    let churn_seconds = args.churn_seconds;
+    let pods = spec.pods;
+    let marker = tokio::spawn(async move {
+        let ar = ApiResource::erase::<Pod>(&());
+        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(marker_rate)));
+        for seq in 0..u64::from(marker_rate) * churn_seconds {
+            tick.tick().await;
+            let (ns, name) = synthetic::pod_ref((seq as usize * 104_729) % pods);
+            let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &ns);
+            let sent = Instant::now();
+            let patch = json!({"metadata": {"annotations": {MARK: seq.to_string()}}});
+            match api
+                .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+            {
+                Ok(_) => {
+                    let pod = ObjectRef::new_with(&name, ar.clone()).within(&ns);
+                    let _ = mark_tx.send(Mark { seq, pod, sent });
+                }
+                Err(e) => eprintln!("marker patch of {ns}/{name} failed: {e}"),
+            }
+        }
+    });
+    let cpu0 = cpu_time();
+    let churn_start = Instant::now();
+    let mut latencies = Vec::new();
+    h.run_until(
+        Instant::now() + Duration::from_secs(churn_seconds + 2),
+        Some(&mut mark_rx),
+        |app, end, pending| {
+            let Some(store) = pods_store(app) else { return };
+            pending.retain(|m| {
+                let seen = store.get(&m.pod).is_some_and(|p| {
+                    p.metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get(MARK))
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .is_some_and(|s| s >= m.seq)
+                });
+                if seen {
+                    latencies.push(end.duration_since(m.sent));
+                }
+                !seen
+            });
+        },
+        |_| false,
+    )
+    .await?;
+    let churn_cpu = cpu0
+        .zip(cpu_time())
+        .map(|(a, b)| (b - a).as_secs_f64() / churn_start.elapsed().as_secs_f64() * 100.0);
+    marker.abort();
+    let (_, peak) = rss_mib();
+    let churn_frames = h.frames.clone();
+    drop(h);
+    drop(sandbox);
+
+    let all_frames: Vec<Duration> = load_frames
+        .iter()
+        .chain(churn_frames.iter())
+        .copied()
+        .collect();
+    let pct = |v: Option<f64>| {
+        v.map(|c| format!("{c:.1}% of one core"))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    println!();
+    println!("time to first frame         {}", ms(first_frame));
+    println!(
+        "pods table complete         {} ({} rows)",
+        ms(complete),
+        spec.pods
+    );
+    println!(
+        "frame render time           p50 {}  p99 {}  ({} frames)",
+        ms(percentile(&all_frames, 0.5)),
+        ms(percentile(&all_frames, 0.99)),
+        all_frames.len()
+    );
+    println!(
+        "event-to-screen latency     p50 {}  p99 {}  ({} marked changes under churn {}/s)",
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        latencies.len(),
+        spec.churn
+    );
+    println!("peak RSS                    {peak:.0} MiB (after load {peak_after_load:.0} MiB)");
+    println!(
+        "CPU idle                    {} ({idle_frames} frames in {}s)",
+        pct(idle_cpu),
+        args.idle_seconds
+    );
+    println!("CPU under churn             {}", pct(churn_cpu));
+    Ok(())
+}
+
+async fn kube_config(path: &Path) -> Result<kube::Config> {
+    let kc = kube::config::Kubeconfig::read_from(path)?;
+    Ok(
+        kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+            .await?,
+    )
+}

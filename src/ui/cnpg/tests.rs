@@ -1,0 +1,83 @@
+//! Snapshots of the CNPG pane from recording objects (no network): the healthy cluster of
+//! the `platform` recording, the `cnpg-failover` cluster mid-failover, and its failover
+//! timeline filled in.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::App;
+use crate::app::cnpg::fixture::{self, World};
+use crate::config::Config;
+
+const W: u16 = 120;
+const H: u16 = 36;
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(W, H)).unwrap();
+    t.draw(|f| crate::ui::render(app, f)).unwrap();
+    t
+}
+
+fn command(app: &mut App, text: &str) {
+    app.on_key(&KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE));
+    for c in text.chars() {
+        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    app.on_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+}
+
+fn app_at(world: &mut World, offset: Duration, command_text: &str) -> App {
+    let mut app = fixture::app(world, Config::default(), (W, H));
+    command(&mut app, command_text);
+    fixture::play_to(&mut app, world, offset);
+    fixture::feed(&mut app, world);
+    app
+}
+
+#[test]
+fn platform_healthy_cluster_detail() {
+    let mut w = World::new("platform");
+    let app = app_at(&mut w, Duration::ZERO, "cnpg keycloak/keycloak-db");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn platform_cluster_list() {
+    let mut w = World::new("platform");
+    let app = app_at(&mut w, Duration::ZERO, "cnpg");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn failover_starting_list() {
+    let mut w = World::new("cnpg-failover");
+    let app = app_at(&mut w, Duration::from_secs(9), "cnpg");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn failover_starting_detail() {
+    let mut w = World::new("cnpg-failover");
+    let app = app_at(&mut w, Duration::from_secs(9), "cnpg keycloak/keycloak-db");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn failover_timeline_filled_in() {
+    let mut w = World::new("cnpg-failover");
+    let app = app_at(&mut w, Duration::from_secs(26), "cnpg keycloak/keycloak-db");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn promote_confirmation() {
+    let mut w = World::new("cnpg-failover");
+    let mut app = app_at(&mut w, Duration::ZERO, "cnpg keycloak/keycloak-db");
+    for c in ['j', 'j', 'P'] {
+        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    insta::assert_snapshot!(draw(&app).backend());
+}

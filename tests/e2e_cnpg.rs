@@ -1,0 +1,442 @@
+//! The CloudNativePG pane end to end in a real terminal (tmux):
+//!
+//! - against `opsdeck --sandbox --recording cnpg-failover`, the failover shows live in the
+//!   list and in the detail (phase "Failing over", "failover starting", the new primary
+//!   keycloak-db-2 on timeline 2, healthy again) and the failover timeline fills in, without
+//!   a key press (`--command` opens the pane);
+//! - against a separate `opsdeck sandbox --recording cnpg-failover --speed 0` (paused),
+//!   promote writes the Cluster's status subresource and nothing else, checked with the real
+//!   kubectl; `--readonly` refuses it.
+//!
+//! The console binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds
+//! it). Deadlines are generous liveness limits; the screen is polled, never timed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::SandboxProcess;
+use serde_json::Value;
+
+/// Liveness limit: the recording plays 24 s.
+const WAIT: Duration = Duration::from_secs(90);
+
+fn binary() -> PathBuf {
+    let bin = std::env::var_os("OPSDECK_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdeck")
+        });
+    assert!(
+        bin.exists(),
+        "opsdeck binary not found at {} — build it with `cargo build --release` (scripts/test does) or set OPSDECK_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// The console exited (before the test asked it to).
+fn exited(screen: &str) -> bool {
+    screen.contains("OPSDECK-EXITED")
+}
+
+/// A tmux server on its own socket running the console, killed on drop.
+struct Tmux {
+    socket: String,
+    _dir: tempfile::TempDir,
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+impl Tmux {
+    fn start(name: &str, args: &[&str]) -> Tmux {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = format!("opsdeck-cnpg-{}-{name}", std::process::id());
+        let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        let cmd = format!(
+            "unset KUBECONFIG; OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config NO_COLOR= {bin} {args}; echo OPSDECK-EXITED $?; sleep 600",
+            d = dir.path().display(),
+            bin = binary().display(),
+            args = args.join(" "),
+        );
+        let t = Tmux { socket, _dir: dir };
+        let out = t.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed (is tmux installed?): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux: {e} (tmux is required for this test)"))
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "main", k]);
+            std::thread::sleep(Duration::from_millis(80));
+        }
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout)
+            .into_owned()
+    }
+
+    /// Polls the screen until `done` holds, or fails with the screen.
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let s = self.screen();
+            if done(&s) {
+                return s;
+            }
+            if Instant::now() > deadline || exited(&s) {
+                panic!("gave up waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for(&self, needles: &[&str]) -> String {
+        self.wait_until(&format!("{needles:?}"), |s| {
+            needles.iter().all(|n| s.contains(n))
+        })
+    }
+
+    /// Polls the screen until `done` holds, keeping every distinct screen seen on the way.
+    fn record_until(&self, what: &str, done: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            let s = self.screen();
+            if seen.last() != Some(&s) {
+                seen.push(s.clone());
+            }
+            if done(&s) {
+                return seen;
+            }
+            if Instant::now() > deadline || exited(&s) {
+                panic!(
+                    "gave up waiting for {what}; screens seen:\n{}",
+                    seen.join("\n----------------\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn quit(&self) {
+        self.keys(&["C-c"]);
+        self.wait_until("the console to exit", |s| s.contains("OPSDECK-EXITED 0"));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// The cells of the list row of keycloak-db (columns are separated by two spaces or more).
+fn row_cells(screen: &str) -> Option<Vec<String>> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains(" keycloak-db ") && l.contains("keycloak "))?;
+    let inner = line.trim_matches(|c: char| c == '│' || c.is_whitespace());
+    Some(
+        inner
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// Index of the first screen satisfying `pred`, with what it is for failure messages.
+fn first(screens: &[String], what: &str, pred: impl Fn(&str) -> bool) -> usize {
+    screens.iter().position(|s| pred(s)).unwrap_or_else(|| {
+        panic!(
+            "never saw {what}; screens seen:\n{}",
+            screens.join("\n----------------\n")
+        )
+    })
+}
+
+#[test]
+fn failover_shows_live_in_the_cluster_list() {
+    let t = Tmux::start(
+        "list",
+        &[
+            "--sandbox",
+            "--recording",
+            "cnpg-failover",
+            "--command",
+            "cnpg",
+        ],
+    );
+    // NAMESPACE NAME PHASE INSTANCES PRIMARY TL PROMOTED WARNINGS
+    let cell = |s: &str, i: usize| {
+        row_cells(s)
+            .and_then(|c| c.get(i).cloned())
+            .unwrap_or_default()
+    };
+    let healthy_again = |s: &str| {
+        cell(s, 2) == "Cluster in healthy state"
+            && cell(s, 4) == "keycloak-db-2"
+            && cell(s, 5) == "2"
+    };
+    let screens = t.record_until("the cluster healthy again on keycloak-db-2", healthy_again);
+    let healthy = first(&screens, "the healthy cluster on keycloak-db-1", |s| {
+        cell(s, 2) == "Cluster in healthy state"
+            && cell(s, 4) == "keycloak-db-1"
+            && cell(s, 5) == "1"
+    });
+    let failing_over = first(&screens, "phase Failing over", |s| {
+        cell(s, 2) == "Failing over"
+    });
+    let starting = first(&screens, "failover starting", |s| {
+        cell(s, 4) == "keycloak-db-1 (failover starting)"
+    });
+    let switching = first(&screens, "switching to keycloak-db-2", |s| {
+        cell(s, 4) == "keycloak-db-1 (switching to keycloak-db-2)"
+    });
+    let promoted = first(&screens, "keycloak-db-2 primary on timeline 2", |s| {
+        cell(s, 4) == "keycloak-db-2" && cell(s, 5) == "2"
+    });
+    let back = screens.len() - 1;
+    assert!(
+        healthy < failing_over
+            && failing_over <= starting
+            && starting < switching
+            && switching < promoted
+            && promoted <= back,
+        "order of screens: healthy {healthy}, failing over {failing_over}, starting {starting}, switching {switching}, promoted {promoted}, back {back}"
+    );
+    // While failing over fewer instances are ready (`2/2 of 3`) and the row warns.
+    assert!(
+        screens[failing_over..promoted]
+            .iter()
+            .any(|s| cell(s, 3) == "2/2 of 3" && cell(s, 7).starts_with('⚠')),
+        "no `2/2 of 3` with a warning during the failover"
+    );
+    t.quit();
+}
+
+#[test]
+fn failover_timeline_fills_in_the_detail() {
+    let t = Tmux::start(
+        "detail",
+        &[
+            "--sandbox",
+            "--recording",
+            "cnpg-failover",
+            "--command",
+            "cnpg keycloak/keycloak-db",
+        ],
+    );
+    let sentences = [
+        "Cluster in healthy state; primary keycloak-db-1, timeline 1",
+        "primary keycloak-db-1 failing",
+        "Failing over (Initiating a failover from keycloak-db-1)",
+        "failover starting (targetPrimary pending)",
+        "failing over from keycloak-db-1 to keycloak-db-2",
+        "promoted keycloak-db-2 (timeline 1 → 2)",
+        "keycloak-db-1 rejoined as replica",
+    ];
+    let done = |s: &str| {
+        s.contains("keycloak-db-1 rejoined as replica")
+            && s.lines()
+                .any(|l| l.contains("Phase ") && l.contains("Cluster in healthy state"))
+    };
+    let screens = t.record_until(
+        "the timeline to reach the rejoin and the healthy phase",
+        done,
+    );
+    let last = screens.last().cloned().unwrap_or_default();
+    // Every step is on the final screen, in order.
+    let positions: Vec<usize> = sentences
+        .iter()
+        .map(|n| {
+            last.find(n)
+                .unwrap_or_else(|| panic!("timeline lacks {n:?}; screen:\n{last}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "timeline out of order: {positions:?}\n{last}"
+    );
+    assert!(last.contains("keycloak-db-2"), "{last}");
+    let header = |s: &str, label: &str| {
+        s.lines()
+            .find(|l| l.contains(label))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert!(
+        header(&last, "Primary ").contains("keycloak-db-2"),
+        "{last}"
+    );
+    assert!(header(&last, "Timeline ").contains(" 2 "), "{last}");
+    // It filled in live: the promotion showed before the rejoin did.
+    first(&screens, "the promotion before the rejoin", |s| {
+        s.contains("promoted keycloak-db-2") && !s.contains("rejoined as replica")
+    });
+    // And the header showed the failover while it ran.
+    first(&screens, "the failover in the header", |s| {
+        header(s, "Phase ").contains("Failing over")
+    });
+    t.quit();
+}
+
+fn cluster_json(sandbox: &SandboxProcess) -> Value {
+    sandbox.kubectl_json(&[
+        "get",
+        "clusters.postgresql.cnpg.io",
+        "-n",
+        "keycloak",
+        "keycloak-db",
+    ])
+}
+
+/// The keys of `a` and `b` whose values differ.
+fn changed_keys(a: &Value, b: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let (a, b) = (
+        a.as_object().unwrap_or(&empty),
+        b.as_object().unwrap_or(&empty),
+    );
+    let mut keys: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn console(name: &str, kubeconfig: &Path, extra: &[&str]) -> Tmux {
+    let kubeconfig = kubeconfig.display().to_string();
+    let mut args = vec![
+        "--kubeconfig",
+        kubeconfig.as_str(),
+        "--command",
+        "cnpg keycloak/keycloak-db",
+    ];
+    args.extend(extra);
+    Tmux::start(name, &args)
+}
+
+#[test]
+fn promote_writes_the_status_subresource_and_nothing_else() {
+    // Paused: keycloak-db stays healthy with keycloak-db-1 primary.
+    let sandbox =
+        SandboxProcess::start_with(None, &["--recording", "cnpg-failover", "--speed", "0"]);
+    let before = cluster_json(&sandbox);
+    assert_eq!(before["status"]["currentPrimary"], "keycloak-db-1");
+
+    // --readonly refuses, and nothing changes.
+    {
+        let t = console("readonly", sandbox.kubeconfig(), &["--readonly"]);
+        t.wait_for(&["keycloak-db-3", "Cluster in healthy state", "[read-only]"]);
+        t.keys(&["j", "j", "P"]);
+        t.wait_for(&["read-only mode: promote is disabled"]);
+        t.quit();
+        assert_eq!(
+            cluster_json(&sandbox),
+            before,
+            "read-only mode changed the Cluster"
+        );
+    }
+
+    let t = console("promote", sandbox.kubeconfig(), &[]);
+    t.wait_for(&["keycloak-db-3", "Cluster in healthy state"]);
+    // The primary is refused by the domain, with the reason.
+    t.keys(&["P"]);
+    t.wait_for(&["promote refused: keycloak-db-1 is already the primary of keycloak-db"]);
+    // keycloak-db-3: confirm, then the console patches.
+    t.keys(&["j", "j", "P"]);
+    t.wait_for(&["Promote keycloak-db-3 to primary of Cluster keycloak/keycloak-db?"]);
+    t.keys(&["y"]);
+    t.wait_for(&["promote keycloak-db-3 (cluster keycloak/keycloak-db): done"]);
+    // The watch brings the change back to the pane.
+    t.wait_for(&[
+        "keycloak-db-1 (switching to keycloak-db-3)",
+        "Switchover in progress",
+    ]);
+    t.quit();
+
+    let after = cluster_json(&sandbox);
+    // The status: exactly what `kubectl cnpg promote` writes.
+    assert_eq!(
+        changed_keys(&before["status"], &after["status"]),
+        [
+            "conditions",
+            "phase",
+            "phaseReason",
+            "targetPrimary",
+            "targetPrimaryTimestamp"
+        ],
+        "status before: {}\nstatus after: {}",
+        before["status"],
+        after["status"]
+    );
+    assert_eq!(after["status"]["targetPrimary"], "keycloak-db-3");
+    assert_eq!(after["status"]["phase"], "Switchover in progress");
+    assert_eq!(
+        after["status"]["phaseReason"],
+        "Switching over to keycloak-db-3"
+    );
+    assert_eq!(after["status"]["currentPrimary"], "keycloak-db-1");
+    // Nothing else: spec, generation, labels, annotations… only the resourceVersion moved.
+    assert_eq!(after["spec"], before["spec"], "spec changed");
+    assert_eq!(
+        changed_keys(&before["metadata"], &after["metadata"]),
+        ["resourceVersion"],
+        "metadata before: {}\nmetadata after: {}",
+        before["metadata"],
+        after["metadata"]
+    );
+    assert_eq!(
+        changed_keys(&before, &after),
+        ["metadata", "status"],
+        "top-level fields"
+    );
+    let got = sandbox.kubectl_ok(&[
+        "get",
+        "clusters.postgresql.cnpg.io",
+        "-n",
+        "keycloak",
+        "keycloak-db",
+        "-o",
+        "jsonpath={.metadata.generation}|{.status.targetPrimary}",
+    ]);
+    assert_eq!(
+        got,
+        format!("{}|keycloak-db-3", before["metadata"]["generation"])
+    );
+}
