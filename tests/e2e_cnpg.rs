@@ -13,151 +13,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use common::SandboxProcess;
+use common::tmux::Tmux;
 use serde_json::Value;
 
 /// Liveness limit: the recording plays 24 s.
 const WAIT: Duration = Duration::from_secs(90);
-
-fn binary() -> PathBuf {
-    let bin = std::env::var_os("OPSDECK_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdeck")
-        });
-    assert!(
-        bin.exists(),
-        "opsdeck binary not found at {} — build it with `cargo build --release` (scripts/test does) or set OPSDECK_BIN",
-        bin.display()
-    );
-    bin
-}
-
-/// The console exited (before the test asked it to).
-fn exited(screen: &str) -> bool {
-    screen.contains("OPSDECK-EXITED")
-}
-
-/// A tmux server on its own socket running the console, killed on drop.
-struct Tmux {
-    socket: String,
-    _dir: tempfile::TempDir,
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-impl Tmux {
-    fn start(name: &str, args: &[&str]) -> Tmux {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let socket = format!("opsdeck-cnpg-{}-{name}", std::process::id());
-        let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
-        let cmd = format!(
-            "unset KUBECONFIG; OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config NO_COLOR= {bin} {args}; echo OPSDECK-EXITED $?; sleep 600",
-            d = dir.path().display(),
-            bin = binary().display(),
-            args = args.join(" "),
-        );
-        let t = Tmux { socket, _dir: dir };
-        let out = t.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed (is tmux installed?): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux: {e} (tmux is required for this test)"))
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "main", k]);
-            std::thread::sleep(Duration::from_millis(80));
-        }
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout)
-            .into_owned()
-    }
-
-    /// Polls the screen until `done` holds, or fails with the screen.
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let s = self.screen();
-            if done(&s) {
-                return s;
-            }
-            if Instant::now() > deadline || exited(&s) {
-                panic!("gave up waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, needles: &[&str]) -> String {
-        self.wait_until(&format!("{needles:?}"), |s| {
-            needles.iter().all(|n| s.contains(n))
-        })
-    }
-
-    /// Polls the screen until `done` holds, keeping every distinct screen seen on the way.
-    fn record_until(&self, what: &str, done: impl Fn(&str) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + WAIT;
-        let mut seen: Vec<String> = Vec::new();
-        loop {
-            let s = self.screen();
-            if seen.last() != Some(&s) {
-                seen.push(s.clone());
-            }
-            if done(&s) {
-                return seen;
-            }
-            if Instant::now() > deadline || exited(&s) {
-                panic!(
-                    "gave up waiting for {what}; screens seen:\n{}",
-                    seen.join("\n----------------\n")
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn quit(&self) {
-        self.keys(&["C-c"]);
-        self.wait_until("the console to exit", |s| s.contains("OPSDECK-EXITED 0"));
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
 
 /// The cells of the list row of keycloak-db (columns are separated by two spaces or more).
 fn row_cells(screen: &str) -> Option<Vec<String>> {
@@ -187,7 +51,7 @@ fn first(screens: &[String], what: &str, pred: impl Fn(&str) -> bool) -> usize {
 
 #[test]
 fn failover_shows_live_in_the_cluster_list() {
-    let t = Tmux::start(
+    let t = cnpg_console(
         "list",
         &[
             "--sandbox",
@@ -247,7 +111,7 @@ fn failover_shows_live_in_the_cluster_list() {
 
 #[test]
 fn failover_timeline_fills_in_the_detail() {
-    let t = Tmux::start(
+    let t = cnpg_console(
         "detail",
         &[
             "--sandbox",
@@ -339,6 +203,10 @@ fn changed_keys(a: &Value, b: &Value) -> Vec<String> {
     keys
 }
 
+fn cnpg_console(name: &str, args: &[&str]) -> Tmux {
+    Tmux::start(name, args, WAIT)
+}
+
 fn console(name: &str, kubeconfig: &Path, extra: &[&str]) -> Tmux {
     let kubeconfig = kubeconfig.display().to_string();
     let mut args = vec![
@@ -348,7 +216,7 @@ fn console(name: &str, kubeconfig: &Path, extra: &[&str]) -> Tmux {
         "cnpg keycloak/keycloak-db",
     ];
     args.extend(extra);
-    Tmux::start(name, &args)
+    cnpg_console(name, &args)
 }
 
 #[test]

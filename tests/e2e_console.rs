@@ -4,136 +4,30 @@
 //!
 //! The binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds it).
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::tmux::Tmux;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn binary() -> PathBuf {
-    let bin = std::env::var_os("OPSDECK_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdeck")
-        });
-    assert!(
-        bin.exists(),
-        "opsdeck binary not found at {} — build it with `cargo build --release` (scripts/test does) or set OPSDECK_BIN",
-        bin.display()
-    );
-    bin
-}
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/console-shop.yaml")
 }
 
-/// A tmux server on its own socket, killed on drop.
-struct Tmux {
-    socket: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(name: &str, args: &str) -> Tmux {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let socket = format!("opsdeck-test-{}-{name}", std::process::id());
-        let cmd = format!(
-            "OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config NO_COLOR= {bin} --sandbox --recording {rec} {args}; echo OPSDECK-EXITED $?; sleep 600",
-            d = dir.path().display(),
-            bin = binary().display(),
-            rec = fixture().display(),
-        );
-        let t = Tmux { socket, _dir: dir };
-        let out = t.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed (is tmux installed?): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux: {e} (tmux is required for this test)"))
-    }
-
-    /// Sends tmux key names (`Enter`, `Escape`, `C-d`) or single characters.
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "main", k]);
-            // A lone Escape followed at once by a key reads as Alt-key.
-            let pause = if *k == "Escape" { 300 } else { 60 };
-            std::thread::sleep(Duration::from_millis(pause));
-        }
-    }
-
-    /// Types text literally.
-    fn text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "main", "-l", text]);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout)
-            .into_owned()
-    }
-
-    /// Polls the screen until `done` holds, or fails with the screen.
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let s = self.screen();
-            if done(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Polls the screen until every needle shows, or fails with the screen.
-    fn wait_for(&self, needles: &[&str]) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let s = self.screen();
-            if needles.iter().all(|n| s.contains(n)) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {needles:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
+/// The console on its in-process sandbox serving the fixture, with `args`.
+fn console(name: &str, args: &str) -> Tmux {
+    let rec = fixture().display().to_string();
+    let mut all = vec!["--sandbox", "--recording", rec.as_str()];
+    all.extend(args.split_whitespace());
+    Tmux::start(name, &all, WAIT)
 }
 
 #[test]
 fn browse_filter_describe_yaml_logs_help_quit() {
-    let t = Tmux::start("browse", "-n shop");
+    let t = console("browse", "-n shop");
     // Starts on pods of the namespace, connected to the sandbox.
     t.wait_for(&[
         "pods(shop)[3]",
@@ -213,7 +107,7 @@ fn browse_filter_describe_yaml_logs_help_quit() {
 
 #[test]
 fn readonly_refuses_delete() {
-    let t = Tmux::start("readonly", "-n shop --readonly");
+    let t = console("readonly", "-n shop --readonly");
     t.wait_for(&["pods(shop)", "orders-db-0", "[read-only]"]);
     t.keys(&["C-d"]);
     let s = t.wait_for(&["read-only mode: delete is disabled"]);
@@ -224,7 +118,7 @@ fn readonly_refuses_delete() {
 
 #[test]
 fn delete_asks_then_deletes() {
-    let t = Tmux::start("delete", "-n shop");
+    let t = console("delete", "-n shop");
     t.wait_for(&["pods(shop)[3]", "orders-db-0"]);
     t.keys(&["C-d"]);
     t.wait_for(&["Delete pod shop/orders-db-0?", "Confirm", "Cancel"]);

@@ -7,132 +7,34 @@
 //!
 //! The binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds it).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
+
+use common::tmux::Tmux;
 
 /// Generous liveness deadline for each screen.
 const WAIT: Duration = Duration::from_secs(60);
 
-fn binary() -> PathBuf {
-    let bin = std::env::var_os("OPSDECK_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdeck")
-        });
-    assert!(
-        bin.exists(),
-        "opsdeck binary not found at {} — build it with `cargo build --release` (scripts/test does) or set OPSDECK_BIN",
-        bin.display()
-    );
-    bin
+/// The console on its in-process sandbox (the platform recording) with `args`.
+fn console(name: &str, args: &str) -> Tmux {
+    let mut all = vec!["--sandbox"];
+    all.extend(args.split_whitespace());
+    Tmux::start(name, &all, WAIT)
 }
 
-/// A tmux server on its own socket running the console, killed on drop.
-struct Tmux {
-    socket: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(name: &str, args: &str) -> Tmux {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let socket = format!("opsdeck-pools-{}-{name}", std::process::id());
-        // AWS_* variables of the environment must not steer the sandbox's EKS settings.
-        let cmd = format!(
-            "env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_EKS OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config AWS_CONFIG_FILE={d}/aws-config AWS_SHARED_CREDENTIALS_FILE={d}/aws-credentials NO_COLOR= {bin} --sandbox {args}; echo OPSDECK-EXITED $?; sleep 600",
-            d = dir.path().display(),
-            bin = binary().display(),
-        );
-        let t = Tmux { socket, _dir: dir };
-        let out = t.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed (is tmux installed?): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux: {e} (tmux is required for this test)"))
-    }
-
-    /// Sends tmux key names (`Enter`, `Escape`, `C-u`) or single characters.
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "main", k]);
-            // A lone Escape followed at once by a key reads as Alt-key.
-            let pause = if *k == "Escape" { 300 } else { 80 };
-            std::thread::sleep(Duration::from_millis(pause));
-        }
-    }
-
-    /// Types text literally.
-    fn text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "main", "-l", text]);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout)
-            .into_owned()
-    }
-
-    /// Polls the screen until every needle shows, or fails with the screen.
-    fn wait_for(&self, needles: &[&str]) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let s = self.screen();
-            if needles.iter().all(|n| s.contains(n)) {
-                return s;
-            }
-            if s.contains("OPSDECK-EXITED") || Instant::now() > deadline {
-                panic!("waiting for {needles:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// `:pools`, then the pools with their EKS data.
-    fn open_pools(&self) -> String {
-        self.wait_for(&["● connected"]);
-        self.keys(&[":"]);
-        self.text("pools");
-        self.keys(&["Enter"]);
-        self.wait_for(&[
-            "pools[3]",
-            "EKS platform-prod",
-            "ACTIVE 2/3/6",
-            "ACTIVE 2/2/3",
-        ])
-    }
-
-    fn quit(&self) {
-        self.keys(&["C-c"]);
-        self.wait_for(&["OPSDECK-EXITED 0"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
+/// `:pools`, then the pools with their EKS data.
+fn open_pools(t: &Tmux) -> String {
+    t.wait_for(&["● connected"]);
+    t.keys(&[":"]);
+    t.text("pools");
+    t.keys(&["Enter"]);
+    t.wait_for(&[
+        "pools[3]",
+        "EKS platform-prod",
+        "ACTIVE 2/3/6",
+        "ACTIVE 2/2/3",
+    ])
 }
 
 /// The table row of a pool (the line starting with its name inside the border).
@@ -145,8 +47,8 @@ fn row<'a>(screen: &'a str, pool: &str) -> &'a str {
 
 #[test]
 fn pools_zones_taint_eks_drill_down_and_scaling() {
-    let t = Tmux::start("main", "");
-    let s = t.open_pools();
+    let t = console("main", "");
+    let s = open_pools(&t);
     // Three pools with their zones (and node counts), the database taint as Kubernetes
     // shows it, and EKS min/desired/max.
     for (pool, nodes, zones, eks) in [
@@ -214,9 +116,9 @@ fn pools_zones_taint_eks_drill_down_and_scaling() {
 
 #[test]
 fn readonly_refuses_node_group_scaling() {
-    let t = Tmux::start("readonly", "--readonly");
+    let t = console("readonly", "--readonly");
     // (The header's `[read-only]` is beyond the long ARN context at this width.)
-    let s = t.open_pools();
+    let s = open_pools(&t);
     assert!(
         !s.contains("Scale node group"),
         "the footer offers scaling:\n{s}"

@@ -9,11 +9,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use common::SandboxProcess;
+use common::tmux::Tmux;
 
 /// Generous liveness deadline for screens; the recording's timeline lasts about 24 s.
 const WAIT: Duration = Duration::from_secs(60);
@@ -30,120 +30,24 @@ const STALL_WHY: &str = "2 pods";
 const WAITING: &str = "waiting for healthy state of argoproj.io/Application/cert-manager";
 const USER: &str = "opsdeck-sandbox-wave-stuck";
 
-fn binary() -> PathBuf {
-    let bin = std::env::var_os("OPSDECK_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdeck")
-        });
-    assert!(
-        bin.exists(),
-        "opsdeck binary not found at {} — build it with `cargo build --release` (scripts/test does) or set OPSDECK_BIN",
-        bin.display()
-    );
-    bin
+/// The console in a 150×40 terminal with `args`.
+fn console(name: &str, args: &[&str]) -> Tmux {
+    Tmux::start_sized(name, args, (150, 40), WAIT)
 }
 
-/// A tmux server on its own socket running the console, killed on drop.
-struct Tmux {
-    socket: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(name: &str, args: &str) -> Tmux {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let socket = format!("opsdeck-waves-{}-{name}", std::process::id());
-        let cmd = format!(
-            "OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config NO_COLOR= {bin} {args}; echo OPSDECK-EXITED $?; sleep 600",
-            d = dir.path().display(),
-            bin = binary().display(),
-        );
-        let t = Tmux { socket, _dir: dir };
-        let out = t.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            "150",
-            "-y",
-            "40",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed (is tmux installed?): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux: {e} (tmux is required for this test)"))
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "main", k]);
-            std::thread::sleep(Duration::from_millis(80));
-        }
-    }
-
-    fn text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "main", "-l", text]);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(
-            &self
-                .tmux(&["capture-pane", "-p", "-J", "-t", "main"])
-                .stdout,
-        )
-        .into_owned()
-    }
-
-    /// Polls the screen until every needle shows, or fails with the screen.
-    fn wait_for(&self, needles: &[&str]) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let s = self.screen();
-            if needles.iter().all(|n| s.contains(n)) {
-                return s;
-            }
-            if s.contains("OPSDECK-EXITED") || Instant::now() > deadline {
-                panic!("waiting for {needles:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// `:waves`, then the lanes.
-    fn open_waves(&self) -> String {
-        self.wait_for(&["● connected"]);
-        self.keys(&[":"]);
-        self.text("waves");
-        self.keys(&["Enter"]);
-        self.wait_for(LANES)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
+/// `:waves`, then the lanes.
+fn open_waves(t: &Tmux) -> String {
+    t.wait_for(&["● connected"]);
+    t.keys(&[":"]);
+    t.text("waves");
+    t.keys(&["Enter"]);
+    t.wait_for(LANES)
 }
 
 #[test]
 fn lanes_show_and_the_stall_explanation_appears_live() {
-    let t = Tmux::start("live", "--sandbox --recording wave-stuck");
-    let first = t.open_waves();
+    let t = console("live", &["--sandbox", "--recording", "wave-stuck"]);
+    let first = open_waves(&t);
     // The console is up long before the recording's cert-manager turns Degraded (12 s in):
     // the first lanes show an earlier wave in progress.
     assert!(
@@ -197,8 +101,9 @@ fn sync_writes_operation_as_kubectl_sees_it() {
         "monitoring starts without an operation: {before}"
     );
 
-    let t = Tmux::start("sync", &format!("--kubeconfig {}", kubeconfig.display()));
-    t.open_waves();
+    let kc = kubeconfig.display().to_string();
+    let t = console("sync", &["--kubeconfig", &kc]);
+    open_waves(&t);
     // Wait until the timeline no longer touches monitoring (it turns Healthy at 5 s) so that
     // the patch's resourceVersion is current.
     t.wait_for(&[STALL, WAITING]);

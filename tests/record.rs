@@ -34,9 +34,13 @@ fn run_kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> String {
 }
 
 async fn start(recording: Recording, speed: f64) -> (Sandbox, kube::Client) {
-    let sb = Sandbox::start(SandboxOptions { recording, port: 0, speed })
-        .await
-        .expect("sandbox starts");
+    let sb = Sandbox::start(SandboxOptions {
+        recording,
+        port: 0,
+        speed,
+    })
+    .await
+    .expect("sandbox starts");
     let client = kube::Client::try_from(sb.kube_config()).expect("client");
     (sb, client)
 }
@@ -62,30 +66,87 @@ async fn kubectl_changes_are_recorded_in_order_and_secrets_redacted() {
     let file = std::fs::File::create(&out).expect("file");
     let opts = options(&["namespaces", "configmaps", "secrets"]);
     let recorder = tokio::spawn(async move {
-        record(client, &opts, file, async { let _ = stop_rx.await; }, |_, _, _| {}).await
+        record(
+            client,
+            &opts,
+            file,
+            async {
+                let _ = stop_rx.await;
+            },
+            |_, _, _| {},
+        )
+        .await
     });
     // Let the initial listing finish before changing things.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(&out).unwrap_or_default().contains("timeline:") {
-        assert!(std::time::Instant::now() < deadline, "recording never reached its timeline");
+    while !std::fs::read_to_string(&out)
+        .unwrap_or_default()
+        .contains("timeline:")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "recording never reached its timeline"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    run_kubectl(&kubeconfig, &["-n", "default", "create", "configmap", "rec-cm", "--from-literal=step=one"]);
-    run_kubectl(&kubeconfig, &["-n", "default", "patch", "configmap", "rec-cm", "--type=merge", "-p", r#"{"data":{"step":"two"}}"#]);
-    run_kubectl(&kubeconfig, &["-n", "default", "delete", "configmap", "rec-cm"]);
+    run_kubectl(
+        &kubeconfig,
+        &[
+            "-n",
+            "default",
+            "create",
+            "configmap",
+            "rec-cm",
+            "--from-literal=step=one",
+        ],
+    );
+    run_kubectl(
+        &kubeconfig,
+        &[
+            "-n",
+            "default",
+            "patch",
+            "configmap",
+            "rec-cm",
+            "--type=merge",
+            "-p",
+            r#"{"data":{"step":"two"}}"#,
+        ],
+    );
+    run_kubectl(
+        &kubeconfig,
+        &["-n", "default", "delete", "configmap", "rec-cm"],
+    );
     let key = dir.path().join("key.txt");
     std::fs::write(&key, PLANTED).expect("key file");
-    run_kubectl(&kubeconfig, &["-n", "argo", "create", "secret", "generic", "planted", &format!("--from-file=key.txt={}", key.display())]);
+    run_kubectl(
+        &kubeconfig,
+        &[
+            "-n",
+            "argo",
+            "create",
+            "secret",
+            "generic",
+            "planted",
+            &format!("--from-file=key.txt={}", key.display()),
+        ],
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let _ = stop_tx.send(());
     let summary = recorder.await.expect("joined").expect("recorded");
     assert!(summary.events >= 4, "{summary:?}");
 
     let text = std::fs::read_to_string(&out).expect("read");
-    assert!(!text.contains(PLANTED), "the planted secret reached the recording");
+    assert!(
+        !text.contains(PLANTED),
+        "the planted secret reached the recording"
+    );
     use base64::Engine;
     let planted_b64 = base64::engine::general_purpose::STANDARD.encode(PLANTED);
-    assert!(!text.contains(&planted_b64), "the planted secret (base64) reached the recording");
+    assert!(
+        !text.contains(&planted_b64),
+        "the planted secret (base64) reached the recording"
+    );
     // The platform recording's own Secret data is redacted too.
     assert!(text.contains(opsdeck::record::redact::MARKER_B64));
 
@@ -94,9 +155,10 @@ async fn kubectl_changes_are_recorded_in_order_and_secrets_redacted() {
         .timeline
         .iter()
         .filter_map(|e| match &e.change {
-            Change::Apply(o) if o["metadata"]["name"] == "rec-cm" => {
-                Some(format!("apply {}", o["data"]["step"].as_str().unwrap_or("")))
-            }
+            Change::Apply(o) if o["metadata"]["name"] == "rec-cm" => Some(format!(
+                "apply {}",
+                o["data"]["step"].as_str().unwrap_or("")
+            )),
             Change::Delete(r) if r.name == "rec-cm" => Some("delete".to_string()),
             _ => None,
         })
@@ -119,7 +181,9 @@ fn cluster_resource() -> ApiResource {
 /// after a failover.
 async fn observe_phases(client: kube::Client) -> Vec<String> {
     let api: Api<DynamicObject> = Api::namespaced_with(client, "keycloak", &cluster_resource());
-    let mut stream = watcher(api, watcher::Config::default()).applied_objects().boxed();
+    let mut stream = watcher(api, watcher::Config::default())
+        .applied_objects()
+        .boxed();
     let mut phases: Vec<String> = Vec::new();
     let deadline = tokio::time::sleep(Duration::from_secs(60));
     tokio::pin!(deadline);
@@ -141,7 +205,11 @@ async fn observe_phases(client: kube::Client) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recorded_failover_replays_the_same_phases() {
-    let (sb, client) = start(Recording::embedded("cnpg-failover").expect("cnpg-failover"), 4.0).await;
+    let (sb, client) = start(
+        Recording::embedded("cnpg-failover").expect("cnpg-failover"),
+        4.0,
+    )
+    .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("failover.yaml");
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -149,7 +217,16 @@ async fn a_recorded_failover_replays_the_same_phases() {
     let opts = options(DEFAULT_KINDS);
     let rec_client = client.clone();
     let recorder = tokio::spawn(async move {
-        record(rec_client, &opts, file, async { let _ = stop_rx.await; }, |_, _, _| {}).await
+        record(
+            rec_client,
+            &opts,
+            file,
+            async {
+                let _ = stop_rx.await;
+            },
+            |_, _, _| {},
+        )
+        .await
     });
     let live = observe_phases(client).await;
     tokio::time::sleep(Duration::from_secs(1)).await;

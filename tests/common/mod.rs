@@ -6,6 +6,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
+pub mod tmux;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

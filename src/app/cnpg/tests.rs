@@ -180,7 +180,13 @@ fn enter_opens_the_detail_of_the_selected_cluster() {
         );
     }
     let d = detail(&app).detail.clone().expect("detail");
-    type Row<'a> = (&'a str, InstanceRole, bool, Option<&'a str>, Option<&'a str>);
+    type Row<'a> = (
+        &'a str,
+        InstanceRole,
+        bool,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
     let rows: Vec<Row> = d
         .instances
         .iter()

@@ -1,0 +1,169 @@
+//! The console in a real terminal: the opsdeck binary runs in a tmux session on its own
+//! socket; keys go in with `send-keys`, the screen comes out with `capture-pane`.
+//!
+//! The binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds it).
+//! Every wait polls with a generous deadline and fails with the screen it saw.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The binary under test; panics (naming how to build it) when missing.
+pub fn binary() -> PathBuf {
+    let bin = std::env::var_os("OPSDECK_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdeck")
+        });
+    assert!(
+        bin.exists(),
+        "opsdeck binary not found at {} — build it with `cargo build --release` (scripts/test does) or set OPSDECK_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// The console exited (it prints this marker when it does).
+pub fn exited(screen: &str) -> bool {
+    screen.contains("OPSDECK-EXITED")
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A tmux server running the console, killed on drop.
+pub struct Tmux {
+    socket: String,
+    wait: Duration,
+    _dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// `opsdeck ARGS…` in a 160×45 terminal, with its own config and data directories and
+    /// no KUBECONFIG or AWS settings from the environment; waits give up after `wait`.
+    pub fn start(name: &str, args: &[&str], wait: Duration) -> Tmux {
+        Self::start_sized(name, args, (160, 45), wait)
+    }
+
+    pub fn start_sized(
+        name: &str,
+        args: &[&str],
+        (width, height): (u16, u16),
+        wait: Duration,
+    ) -> Tmux {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = format!("opsdeck-test-{}-{name}", std::process::id());
+        let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        let cmd = format!(
+            "unset KUBECONFIG AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EKS; OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config AWS_CONFIG_FILE={d}/aws-config AWS_SHARED_CREDENTIALS_FILE={d}/aws-credentials NO_COLOR= {bin} {args}; echo OPSDECK-EXITED $?; sleep 600",
+            d = dir.path().display(),
+            bin = binary().display(),
+            args = args.join(" "),
+        );
+        let t = Tmux {
+            socket,
+            wait,
+            _dir: dir,
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        let out = t.tmux(&["new-session", "-d", "-s", "main", "-x", &w, "-y", &h, &cmd]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed (is tmux installed?): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux: {e} (tmux is required for this test)"))
+    }
+
+    /// Sends tmux key names (`Enter`, `Escape`, `C-d`) or single characters.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "main", k]);
+            // A lone Escape followed at once by a key reads as Alt-key.
+            let pause = if *k == "Escape" { 300 } else { 80 };
+            std::thread::sleep(Duration::from_millis(pause));
+        }
+    }
+
+    /// Types text literally.
+    pub fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "main", "-l", text]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["capture-pane", "-p", "-J", "-t", "main"])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    /// Polls the screen until `done` holds, or fails with the screen (also when the console
+    /// exited on the way).
+    pub fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + self.wait;
+        loop {
+            let s = self.screen();
+            if done(&s) {
+                return s;
+            }
+            if Instant::now() > deadline || exited(&s) {
+                panic!("gave up waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Polls the screen until every needle shows.
+    pub fn wait_for(&self, needles: &[&str]) -> String {
+        self.wait_until(&format!("{needles:?}"), |s| {
+            needles.iter().all(|n| s.contains(n))
+        })
+    }
+
+    /// Polls the screen until `done` holds, keeping every distinct screen seen on the way.
+    pub fn record_until(&self, what: &str, done: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + self.wait;
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            let s = self.screen();
+            if seen.last() != Some(&s) {
+                seen.push(s.clone());
+            }
+            if done(&s) {
+                return seen;
+            }
+            if Instant::now() > deadline || exited(&s) {
+                panic!(
+                    "gave up waiting for {what}; screens seen:\n{}",
+                    seen.join("\n----------------\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Ctrl-C, then waits for a clean exit.
+    pub fn quit(&self) {
+        self.keys(&["C-c"]);
+        self.wait_until("the console to exit", |s| s.contains("OPSDECK-EXITED 0"));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
