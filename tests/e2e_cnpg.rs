@@ -8,8 +8,8 @@
 //!   promote writes the Cluster's status subresource and nothing else, checked with the real
 //!   kubectl; `--readonly` refuses it.
 //!
-//! The console binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds
-//! it). Deadlines are generous liveness limits; the screen is polled, never timed.
+//! The console binary is `$OPSDECK_BIN`, else the one `cargo test` builds. Deadlines are
+//! generous liveness limits; the screen is polled, never timed.
 
 mod common;
 

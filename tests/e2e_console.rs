@@ -2,7 +2,7 @@
 //! in-process sandbox serving `tests/fixtures/console-shop.yaml`; keys are sent with
 //! `send-keys` and the screen read with `capture-pane`.
 //!
-//! The binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds it).
+//! The binary is `$OPSDECK_BIN`, else the one `cargo test` builds.
 
 mod common;
 

@@ -5,7 +5,7 @@
 //! nodes → pods; `s` changes a node group's scaling through a confirmation and the new
 //! numbers show; `--readonly` refuses it.
 //!
-//! The binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds it).
+//! The binary is `$OPSDECK_BIN`, else the one `cargo test` builds.
 
 mod common;
 

@@ -3,8 +3,8 @@
 //! plays (no key pressed), and the sync action writes `operation`, checked with the real
 //! kubectl against the same sandbox.
 //!
-//! The console binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds
-//! it); the standalone sandbox is the test build's own binary. kubectl is
+//! The console binary is `$OPSDECK_BIN`, else the one `cargo test` builds; the standalone
+//! sandbox is the test build's own binary. kubectl is
 //! `$OPSDECK_TEST_KUBECTL`, else `kubectl` on PATH: a missing one fails the test.
 
 mod common;

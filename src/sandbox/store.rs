@@ -270,6 +270,10 @@ impl Store {
             inner.registry.register_crd(&obj)?;
             set_crd_status(&mut obj);
         }
+        if rt.key() == ns_key() && obj.pointer("/status/phase").is_none() {
+            // As the API server defaults it.
+            obj["status"] = json!({"phase": "Active"});
+        }
         inner.rv += 1;
         let rv = inner.rv;
         meta_mut(&mut obj).insert("resourceVersion".into(), json!(rv.to_string()));

@@ -1,20 +1,19 @@
 //! The console in a real terminal: the opsdeck binary runs in a tmux session on its own
 //! socket; keys go in with `send-keys`, the screen comes out with `capture-pane`.
 //!
-//! The binary is `$OPSDECK_BIN`, else `target/release/opsdeck` (scripts/test builds it).
+//! The binary is `$OPSDECK_BIN`, else the one `cargo test` builds.
 //! Every wait polls with a generous deadline and fails with the screen it saw.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// The binary under test; panics (naming how to build it) when missing.
+/// The binary under test: `$OPSDECK_BIN`, else the one `cargo test` just built; panics
+/// (naming how to build it) when missing.
 pub fn binary() -> PathBuf {
     let bin = std::env::var_os("OPSDECK_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdeck")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_opsdeck")));
     assert!(
         bin.exists(),
         "opsdeck binary not found at {} — build it with `cargo build --release` (scripts/test does) or set OPSDECK_BIN",
