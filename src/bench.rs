@@ -255,7 +255,15 @@ fn pods_table_total(app: &App) -> Option<usize> {
 fn pods_store(app: &App) -> Option<kube::runtime::reflector::Store<DynamicObject>> {
     app.watches
         .iter()
-        .find(|(k, _)| k.plural == "pods" && k.api_version == "v1")
+        .find(|(k, _)| {
+            // The pods table's watch: all namespaces, no selector (other panes may watch
+            // labelled pods in the background).
+            k.plural == "pods"
+                && k.api_version == "v1"
+                && k.namespace.is_none()
+                && k.labels.is_none()
+                && k.fields.is_none()
+        })
         .and_then(|(_, w)| w.store.clone())
 }
 

@@ -358,13 +358,11 @@ impl ResourceRequest {
                         .and_then(Value::as_str)
                         .unwrap_or("");
                     if let Ok(d) = sh.store.delete(rt, ns, n, &opts, None) {
-                        items.push((*d).clone());
+                        items.push(d);
                     }
                 }
-                Ok(json_response(
-                    StatusCode::OK,
-                    &list_json(rt, items, sh.store.resource_version(), None, None),
-                ))
+                let items: Vec<&Value> = items.iter().map(|o| o.as_ref()).collect();
+                Ok(list_json(rt, &items, sh.store.resource_version(), None, None))
             }
             (m, _) => Err(ApiError::method_not_allowed(format!(
                 "the server does not allow this method on the requested resource ({m} {})",
@@ -433,26 +431,44 @@ fn field_selector(params: &Params) -> ApiResult<FieldSelector> {
     .map_err(ApiError::bad_request)
 }
 
+/// A `<Kind>List` body, serialized from the stored objects without copying them.
 fn list_json(
     rt: &ResourceType,
-    items: Vec<Value>,
+    items: &[&Value],
     rv: u64,
     cont: Option<String>,
     remaining: Option<usize>,
-) -> Value {
-    let mut meta = json!({"resourceVersion": rv.to_string()});
+) -> Response {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ListBody<'a> {
+        kind: String,
+        api_version: String,
+        metadata: Value,
+        items: &'a [&'a Value],
+    }
+    let mut metadata = json!({"resourceVersion": rv.to_string()});
     if let Some(c) = cont {
-        meta["continue"] = json!(c);
+        metadata["continue"] = json!(c);
     }
     if let Some(r) = remaining {
-        meta["remainingItemCount"] = json!(r);
+        metadata["remainingItemCount"] = json!(r);
     }
-    json!({
-        "kind": format!("{}List", rt.kind),
-        "apiVersion": rt.api_version(),
-        "metadata": meta,
-        "items": items,
-    })
+    let body = ListBody {
+        kind: format!("{}List", rt.kind),
+        api_version: rt.api_version(),
+        metadata,
+        items,
+    };
+    match serde_json::to_string(&body) {
+        Ok(text) => {
+            let mut resp = (StatusCode::OK, text).into_response();
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp
+        }
+        Err(e) => error_response(&ApiError::internal(format!("encoding the list: {e}"))),
+    }
 }
 
 fn list_response(
@@ -474,25 +490,24 @@ fn list_response(
         limit,
         params.get("continue").map(String::as_str),
     )?;
-    let body = if as_table {
-        table::table(
+    if as_table {
+        let body = table::table(
             rt,
             page.items.iter().map(|o| o.as_ref()),
             page.resource_version,
             page.continue_token.as_deref(),
             include,
-        )
-    } else {
-        let items = page.items.iter().map(|o| (**o).clone()).collect();
-        list_json(
-            rt,
-            items,
-            page.resource_version,
-            page.continue_token,
-            page.remaining,
-        )
-    };
-    Ok(json_response(StatusCode::OK, &body))
+        );
+        return Ok(json_response(StatusCode::OK, &body));
+    }
+    let items: Vec<&Value> = page.items.iter().map(|o| o.as_ref()).collect();
+    Ok(list_json(
+        rt,
+        &items,
+        page.resource_version,
+        page.continue_token,
+        page.remaining,
+    ))
 }
 
 /// What one watcher sees of the store's events.
