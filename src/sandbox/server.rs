@@ -362,7 +362,13 @@ impl ResourceRequest {
                     }
                 }
                 let items: Vec<&Value> = items.iter().map(|o| o.as_ref()).collect();
-                Ok(list_json(rt, &items, sh.store.resource_version(), None, None))
+                Ok(list_json(
+                    rt,
+                    &items,
+                    sh.store.resource_version(),
+                    None,
+                    None,
+                ))
             }
             (m, _) => Err(ApiError::method_not_allowed(format!(
                 "the server does not allow this method on the requested resource ({m} {})",
@@ -463,8 +469,10 @@ fn list_json(
     match serde_json::to_string(&body) {
         Ok(text) => {
             let mut resp = (StatusCode::OK, text).into_response();
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             resp
         }
         Err(e) => error_response(&ApiError::internal(format!("encoding the list: {e}"))),
