@@ -6,6 +6,7 @@
 
 pub mod cnpg;
 pub mod dashboard;
+pub mod duration;
 pub mod pools;
 pub mod quantity;
 pub mod waves;

@@ -197,51 +197,10 @@ pub fn tone_for(text: &str) -> Tone {
     }
 }
 
-/// kubectl's human duration: `45s`, `3m20s`, `12m`, `5h3m`, `20h`, `3d4h`, `45d`, `2y30d`.
+/// kubectl's human duration (`45s`, `3m20s`, `12m`, `5h3m`, `20h`, `3d4h`, `45d`, `2y30d`);
+/// a time in the future reads `0s`.
 pub fn age(since: Timestamp, now: Timestamp) -> String {
-    let secs = now.as_second() - since.as_second();
-    if secs < 0 {
-        return "0s".into();
-    }
-    let (m, h, d) = (secs / 60, secs / 3600, secs / 86400);
-    if secs < 120 {
-        format!("{secs}s")
-    } else if m < 10 {
-        let s = secs % 60;
-        if s == 0 {
-            format!("{m}m")
-        } else {
-            format!("{m}m{s}s")
-        }
-    } else if h < 3 {
-        format!("{m}m")
-    } else if h < 8 {
-        let mm = m % 60;
-        if mm == 0 {
-            format!("{h}h")
-        } else {
-            format!("{h}h{mm}m")
-        }
-    } else if h < 48 {
-        format!("{h}h")
-    } else if d < 8 {
-        let hh = h % 24;
-        if hh == 0 {
-            format!("{d}d")
-        } else {
-            format!("{d}d{hh}h")
-        }
-    } else if d < 365 * 2 {
-        format!("{d}d")
-    } else {
-        let y = d / 365;
-        let dd = d % 365;
-        if dd == 0 {
-            format!("{y}y")
-        } else {
-            format!("{y}y{dd}d")
-        }
-    }
+    crate::domain::duration::human_duration((now.as_second() - since.as_second()).max(0))
 }
 
 /// The columns of a kind's table. `all_namespaces` adds NAMESPACE first for namespaced kinds.
