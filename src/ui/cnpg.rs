@@ -4,14 +4,14 @@
 mod detail;
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 pub use detail::render as detail;
 
-use super::table::{block, status_span};
+use super::table::{block, column_constraints, status_span};
 use super::{style, tone_slot};
 use crate::app::App;
 use crate::app::cnpg::{ClusterRow, CnpgListView, strings};
@@ -41,26 +41,7 @@ pub(crate) fn grid(
     selected: Option<usize>,
     empty: &str,
 ) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(c.text.chars().count()).min(MAX_COL);
-            }
-        }
-    }
-    let n = widths.len();
-    let constraints: Vec<Constraint> = widths
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if i + 1 == n {
-                Constraint::Fill(1)
-            } else {
-                Constraint::Length(*w as u16)
-            }
-        })
-        .collect();
+    let constraints = column_constraints(header, &rows);
     let head = Row::new(
         header
             .iter()

@@ -48,6 +48,33 @@ struct List<'a> {
 }
 
 /// Draws a list with a header row.
+/// Column widths from the header and the visible rows (capped), the last column filling.
+pub(crate) fn column_constraints<S: AsRef<str>>(
+    header: &[S],
+    rows: &[Vec<Cell>],
+) -> Vec<Constraint> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.as_ref().chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.text.chars().count()).min(MAX_COL);
+            }
+        }
+    }
+    let n = widths.len();
+    widths
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if i + 1 == n {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(*w as u16)
+            }
+        })
+        .collect()
+}
+
 fn draw_rows(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, list: List<'_>) {
     let List {
         header,
@@ -58,26 +85,7 @@ fn draw_rows(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, list: List<
     } = list;
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(c.text.chars().count()).min(MAX_COL);
-            }
-        }
-    }
-    let n = widths.len();
-    let constraints: Vec<Constraint> = widths
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if i + 1 == n {
-                Constraint::Fill(1)
-            } else {
-                Constraint::Length(*w as u16)
-            }
-        })
-        .collect();
+    let constraints = column_constraints(&header, &rows);
     let head = Row::new(
         header
             .iter()
