@@ -7,6 +7,7 @@ pub mod axis;
 pub mod grafana;
 pub mod load;
 pub mod model;
+pub mod panes;
 pub mod series;
 pub mod template;
 pub mod units;
