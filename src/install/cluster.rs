@@ -106,8 +106,9 @@ pub fn parse_taint(s: &str) -> Result<(String, String, TaintEffect), String> {
 pub fn validate_eks(eks: &EksConfig) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut bad = |f: &str, m: String| out.push((f.to_string(), m));
-    if eks.name.is_empty()
-        || eks.name.len() > 100
+    if eks.name.is_empty() {
+        bad("name", "the cluster name is empty".into());
+    } else if eks.name.len() > 100
         || !eks.name.starts_with(|c: char| c.is_ascii_alphanumeric())
         || !eks
             .name

@@ -336,7 +336,11 @@ impl InstallConfig {
         {
             out.push((
                 "age_key.secret_key".into(),
-                "must be letters, digits, '-', '_' or '.'".into(),
+                if self.age_key.secret_key.is_empty() {
+                    "is empty".into()
+                } else {
+                    "must be letters, digits, '-', '_' or '.'".into()
+                },
             ));
         }
         if let Err(m) = parse_duration(&self.argocd.rollout_timeout) {
@@ -380,13 +384,28 @@ impl InstallConfig {
         if let Err(m) = validate_dns_label(&self.apps.root_name) {
             out.push(("apps.root_name".into(), m));
         }
+        for (field, value) in [
+            ("argocd.manifest", self.argocd.manifest.as_str()),
+            ("gitops.repo_url", self.gitops.repo_url.as_str()),
+            ("gitops.revision", self.gitops.revision.as_str()),
+        ] {
+            if value.trim().is_empty() {
+                out.push((field.into(), "is empty".into()));
+            }
+        }
+        if self.gitops.path.as_os_str().is_empty() {
+            out.push(("gitops.path".into(), "is empty".into()));
+        }
         out
     }
 }
 
 /// A Kubernetes DNS label (namespace, environment): lowercase letters, digits, '-'.
 pub fn validate_dns_label(s: &str) -> Result<(), String> {
-    if s.is_empty() || s.len() > 63 {
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if s.len() > 63 {
         return Err("must be 1 to 63 characters".into());
     }
     if !s
@@ -404,7 +423,10 @@ pub fn validate_dns_label(s: &str) -> Result<(), String> {
 
 /// A Kubernetes object name (DNS subdomain).
 pub fn validate_dns_subdomain(s: &str) -> Result<(), String> {
-    if s.is_empty() || s.len() > 253 {
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if s.len() > 253 {
         return Err("must be 1 to 253 characters".into());
     }
     for part in s.split('.') {

@@ -300,6 +300,29 @@ impl Wizard {
         dry_run: bool,
         confirm: &mut (dyn FnMut(StepId, &Plan) -> bool + Send),
     ) -> Result<StepOutcome, InstallError> {
+        match self.begin_step(step, dry_run).await? {
+            StepBegin::Finished(outcome) => Ok(outcome),
+            StepBegin::Confirm(plan) => {
+                if dry_run {
+                    confirm(step, &plan);
+                    return Ok(StepOutcome::Planned);
+                }
+                if !confirm(step, &plan) {
+                    return Ok(StepOutcome::Planned);
+                }
+                self.finish_step(step).await
+            }
+        }
+    }
+
+    /// The first half of a step: check → plan. A step whose check finds everything in place
+    /// is verified and finished here; otherwise the plan waits for a confirmation (the
+    /// interactive wizard shows it and calls [`Wizard::finish_step`] on Enter).
+    pub async fn begin_step(
+        &mut self,
+        step: StepId,
+        dry_run: bool,
+    ) -> Result<StepBegin, InstallError> {
         self.mark(step, self.state.step(step).status.max_resumable(), None)?;
         let plan = self.check(step).await?;
         if dry_run {
@@ -313,8 +336,7 @@ impl Wizard {
                 self.state.kubeconfig = kc;
                 self.state.context = Some(context);
             }
-            confirm(step, &plan);
-            return Ok(StepOutcome::Planned);
+            return Ok(StepBegin::Confirm(plan));
         }
         if plan.is_noop() {
             // Nothing to change; the cluster step still records the context it checked.
@@ -322,18 +344,29 @@ impl Wizard {
                 self.apply(step).await?;
             }
             let verified = self.verify(step).await?;
-            return Ok(StepOutcome::AlreadyDone { verified });
+            return Ok(StepBegin::Finished(StepOutcome::AlreadyDone { verified }));
         }
         if self.state.step(step).status != StepStatus::Failed {
             self.mark(step, StepStatus::Planned, None)?;
         }
-        if !confirm(step, &plan) {
-            return Ok(StepOutcome::Planned);
-        }
+        Ok(StepBegin::Confirm(plan))
+    }
+
+    /// The second half of a confirmed step: apply → verify.
+    pub async fn finish_step(&mut self, step: StepId) -> Result<StepOutcome, InstallError> {
         self.apply(step).await?;
         let verified = self.verify(step).await?;
         Ok(StepOutcome::Applied { verified })
     }
+}
+
+/// What [`Wizard::begin_step`] leaves to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepBegin {
+    /// Nothing to confirm (already in place).
+    Finished(StepOutcome),
+    /// The plan to show; apply it with [`Wizard::finish_step`].
+    Confirm(Plan),
 }
 
 impl StepStatus {
