@@ -22,6 +22,7 @@ pub mod plan;
 pub mod run;
 pub mod sops;
 pub mod state;
+pub mod tui;
 pub mod wizard;
 
 pub use config::InstallConfig;

@@ -1,0 +1,24 @@
+//! The interactive install wizard (`opsdeck install` without `--config`, and `:install` in
+//! the console): a full-screen TUI over the same [`Wizard`](super::Wizard) the CLI runs.
+//!
+//! - [`form`]: the answers as inputs (tui-textarea), choice lists and the apps checklist;
+//!   they build the same [`InstallConfig`](super::InstallConfig) `install.toml` holds.
+//! - [`state`]: `WizardState` and its pure `update(msg) -> effects`.
+//! - [`render`]: drawing from `&WizardState`.
+//! - [`runner`]: owns the terminal, runs step work in a tokio task, performs effects.
+//!
+//! Per step: answers → check → plan preview (Enter applies, Esc goes back) → apply with a
+//! streaming log → verify → result; a failed step keeps the answers and offers a retry.
+//! Progress is the persisted install state, so a new wizard resumes at the first unfinished
+//! step. The summary says how to reach Argo CD and can save the answers as `install.toml`.
+
+pub mod form;
+pub mod render;
+pub mod runner;
+pub mod state;
+mod strings;
+#[cfg(test)]
+mod tests;
+
+pub use runner::{ConsoleKubeconfig, Options, console_options, run, run_standalone};
+pub use state::{Effect, Msg, Page, Phase, WizardState};

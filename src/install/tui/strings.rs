@@ -1,0 +1,150 @@
+//! The interactive wizard's user-visible strings, gathered.
+
+use super::form::FieldId;
+
+pub const TITLE: &str = "opsdeck install";
+pub const TITLE_FLOW: &str = "cluster → age key → Argo CD → apps";
+pub const STEPS: &str = "Steps";
+pub const SUMMARY: &str = "Summary";
+pub const NO_CONTEXTS: &str = "the kubeconfig has no contexts";
+pub const FIX_FIRST: &str = "fix the marked answers first";
+pub const STILL_PROBING: &str = "still checking that the context is reachable";
+pub const CHECKING: &str = "Checking what exists…";
+pub const APPLYING: &str = "Applying…";
+pub const LOG: &str = "Log";
+pub const FOUND: &str = "Found";
+pub const CHANGES: &str = "Changes";
+pub const ALREADY_IN_PLACE: &str = "already in place:";
+pub const RESULT_OK: &str = "Done";
+pub const RESULT_FAILED: &str = "Failed";
+pub const ANSWERS_KEPT: &str = "Your answers are kept: r retries the step, e edits the answers.";
+pub const NEVER_SHOWN: &str = "(the private key is never shown; only the public key above)";
+
+pub const KEYS_FORM: &[(&str, &str)] = &[
+    ("tab/shift-tab", "next/previous field"),
+    ("enter", "check & plan"),
+    ("ctrl-u", "clear field"),
+    ("esc", "previous step"),
+    ("ctrl-c", "quit (resumable)"),
+];
+pub const KEYS_CHOICE: &[(&str, &str)] = &[
+    ("←/→ ↑/↓", "choose"),
+    ("tab/shift-tab", "next/previous field"),
+    ("enter", "check & plan"),
+    ("ctrl-c", "quit"),
+];
+pub const KEYS_CHECKLIST: &[(&str, &str)] = &[
+    ("↑/↓", "move"),
+    ("space", "toggle app"),
+    ("0-9 - backspace", "edit wave"),
+    ("tab", "next field"),
+    ("enter", "check & plan"),
+];
+pub const KEYS_PREVIEW: &[(&str, &str)] = &[
+    ("enter", "apply these changes"),
+    ("esc", "back to the answers"),
+    ("↑/↓ pgup/pgdn", "scroll"),
+];
+pub const KEYS_BUSY: &[(&str, &str)] = &[("ctrl-c", "quit (the step resumes next time)")];
+pub const KEYS_DONE: &[(&str, &str)] = &[
+    ("enter", "next step"),
+    ("e", "edit answers and re-run"),
+    ("esc", "previous step"),
+];
+pub const KEYS_FAILED: &[(&str, &str)] = &[
+    ("r", "retry"),
+    ("e", "edit answers"),
+    ("esc", "previous step"),
+    ("ctrl-c", "quit"),
+];
+pub const KEYS_SUMMARY: &[(&str, &str)] = &[
+    ("enter", "save the answers as install.toml (path above)"),
+    ("esc", "close the wizard"),
+];
+
+pub fn field_label(id: FieldId) -> &'static str {
+    match id {
+        FieldId::Mode => "Cluster",
+        FieldId::Context => "Context",
+        FieldId::Environment => "Environment",
+        FieldId::EksName => "Cluster name",
+        FieldId::EksRegion => "Region",
+        FieldId::EksVersion => "Kubernetes",
+        FieldId::EksRoleArn => "Cluster role ARN",
+        FieldId::EksSubnets => "Subnets",
+        FieldId::EksNodeRoleArn => "Node role ARN",
+        FieldId::EksPreset => "Node groups",
+        FieldId::EksEndpoint => "EKS endpoint",
+        FieldId::Namespace => "Namespace",
+        FieldId::SecretName => "Secret name",
+        FieldId::SecretKey => "Secret key",
+        FieldId::GitopsPath => "GitOps folder",
+        FieldId::Manifest => "Manifest",
+        FieldId::RolloutTimeout => "Rollout wait",
+        FieldId::RepoUrl => "Repo URL",
+        FieldId::Revision => "Revision",
+        FieldId::RootName => "Root app",
+        FieldId::Apps => "Apps",
+        FieldId::SavePath => "Save answers as",
+    }
+}
+
+pub fn placeholder(id: FieldId) -> &'static str {
+    match id {
+        FieldId::EksName => "platform-dev",
+        FieldId::EksRoleArn | FieldId::EksNodeRoleArn => "arn:aws:iam::123456789012:role/name",
+        FieldId::EksSubnets => "subnet-0abc, subnet-0def (at least 2)",
+        FieldId::EksEndpoint => "optional: default from the AWS configuration",
+        _ => "",
+    }
+}
+
+/// The hint under a field when it has no problem.
+pub fn hint(id: FieldId) -> &'static str {
+    match id {
+        FieldId::Environment => "one age key and one values folder per environment",
+        FieldId::EksSubnets => "comma-separated, in at least 2 availability zones",
+        FieldId::EksVersion => "e.g. 1.33",
+        FieldId::Namespace => "Argo CD and the key Secret (the seeds use argo)",
+        FieldId::SecretName => "mounted into argocd-repo-server at /helm-secrets-private-keys/",
+        FieldId::SecretKey => "the Secret's data key holding the age key file",
+        FieldId::GitopsPath => ".sops.yaml, apps/<env>/ and environments/<env>/ go here",
+        FieldId::Manifest => "a pinned release URL, or a local file for air-gapped installs",
+        FieldId::RolloutTimeout => "wait for the Deployments (0s: do not wait)",
+        FieldId::RepoUrl => "where Argo CD clones the GitOps repository from",
+        FieldId::RootName => "the app-of-apps Application",
+        _ => "",
+    }
+}
+
+pub fn mode_label(eks: bool) -> &'static str {
+    if eks {
+        "create an EKS cluster"
+    } else {
+        "use a kubeconfig context"
+    }
+}
+
+pub fn bad_wave(app: &str, typed: &str) -> String {
+    format!("{app}: wave {typed:?} is not a whole number (e.g. -5)")
+}
+
+pub fn step_header(number: usize, title: &str, what: &str) -> String {
+    format!("Step {number}/4 · {title} — {what}")
+}
+
+pub fn probing(context: &str) -> String {
+    format!("checking {context}…")
+}
+
+pub fn reachable(detail: &str) -> String {
+    format!("reachable: {detail}")
+}
+
+pub fn interrupted(status: &str) -> String {
+    format!("interrupted while {status}: enter checks again and continues where it stopped")
+}
+
+pub fn saved(path: &str) -> String {
+    format!("saved {path}: opsdeck install --config {path} --yes runs the same install")
+}

@@ -1,0 +1,447 @@
+//! `update()` transitions (validation messages, navigation, resume) and snapshots of every
+//! screen at 110×34 (TestBackend).
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::form::{FieldId, Probe};
+use super::state::{Effect, Init, Msg, Page, Phase, WizardState, WorkerEvent};
+use crate::config::Theme;
+use crate::install::config::{ClusterMode, InstallConfig};
+use crate::install::plan::{Change, ChangeKind, Plan};
+use crate::install::state::{InstallState, StepStatus};
+use crate::install::wizard::{StepId, StepOutcome};
+
+fn init(install: InstallState) -> Init {
+    Init {
+        answers: InstallConfig::default(),
+        contexts: vec!["sandbox".into(), "prod".into()],
+        current_context: Some("sandbox".into()),
+        kubeconfig_error: None,
+        install,
+        state_path: PathBuf::from("/data/install/sandbox-dev.json"),
+        data_dir: PathBuf::from("/data"),
+        base_dir: PathBuf::from("/work/site"),
+        theme: Theme::builtin(true),
+    }
+}
+
+fn wizard() -> WizardState {
+    let (mut w, effects) = WizardState::new(init(InstallState::default()));
+    assert_eq!(
+        effects,
+        vec![Effect::Probe {
+            kubeconfig: None,
+            context: "sandbox".into()
+        }]
+    );
+    w.update(Msg::Probed {
+        context: "sandbox".into(),
+        result: Ok("Kubernetes v1.31.0, 1 nodes".into()),
+    });
+    w
+}
+
+fn key(w: &mut WizardState, code: KeyCode) -> Vec<Effect> {
+    w.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(w: &mut WizardState, c: char) -> Vec<Effect> {
+    w.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn typed(w: &mut WizardState, text: &str) {
+    for c in text.chars() {
+        key(w, KeyCode::Char(c));
+    }
+}
+
+fn focus(w: &mut WizardState, id: FieldId) {
+    for _ in 0..20 {
+        if w.form.focus == id {
+            return;
+        }
+        key(w, KeyCode::Tab);
+    }
+    panic!("field {id:?} not reachable with Tab");
+}
+
+fn draw(w: &WizardState) -> String {
+    let mut t = Terminal::new(TestBackend::new(110, 34)).expect("terminal");
+    t.draw(|f| super::render::render(w, f)).expect("draw");
+    t.backend().to_string()
+}
+
+fn plan() -> Plan {
+    Plan {
+        found: vec!["context sandbox reachable: Kubernetes v1.31.0, 1 nodes".into()],
+        changes: vec![
+            Change::new(
+                ChangeKind::Create,
+                "CustomResourceDefinition applications.argoproj.io",
+            ),
+            Change::new(ChangeKind::Create, "Namespace argo"),
+            Change::new(ChangeKind::Update, "ConfigMap argo/argocd-cm").with_detail(vec![
+                format!("+ data.{}", crate::install::argocd::HEALTH_KEY),
+                format!("+ data.{}", crate::install::argocd::SCHEMES_KEY),
+            ]),
+            Change::new(
+                ChangeKind::Unchanged,
+                "Secret argo/helm-secrets-private-keys (key.txt)",
+            ),
+        ],
+    }
+}
+
+/// Runs one step to done through the UI's messages.
+fn finish(w: &mut WizardState, step: StepId, verified: &str) {
+    let effects = key(w, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Begin { step: s, .. }] if *s == step),
+        "{effects:?}"
+    );
+    w.update(Msg::Worker(WorkerEvent::Planned(step, plan())));
+    assert_eq!(key(w, KeyCode::Enter), vec![Effect::Finish(step)]);
+    w.update(Msg::Worker(WorkerEvent::Finished(
+        step,
+        StepOutcome::Applied {
+            verified: verified.into(),
+        },
+    )));
+    key(w, KeyCode::Enter);
+}
+
+#[test]
+fn validation_messages_name_the_problem() {
+    let mut w = wizard();
+    // EKS mode: empty name, bad ARN, one subnet.
+    key(&mut w, KeyCode::Right);
+    assert_eq!(w.form.mode, ClusterMode::Eks);
+    assert_eq!(
+        w.problem(FieldId::EksName),
+        Some("the cluster name is empty")
+    );
+    focus(&mut w, FieldId::EksRoleArn);
+    typed(&mut w, "arn:aws:iam::12:role/eks");
+    assert!(
+        w.problem(FieldId::EksRoleArn)
+            .is_some_and(|m| m.contains("is not an IAM role ARN")),
+        "{:?}",
+        w.problems
+    );
+    focus(&mut w, FieldId::EksSubnets);
+    typed(&mut w, "subnet-0a1");
+    assert!(
+        w.problem(FieldId::EksSubnets)
+            .is_some_and(|m| m.contains("at least 2 subnets") && m.contains("got 1")),
+        "{:?}",
+        w.problems
+    );
+    typed(&mut w, ", subnet-0b2");
+    assert_eq!(w.problem(FieldId::EksSubnets), None);
+    // Enter with problems is refused with a message; no effect.
+    assert!(key(&mut w, KeyCode::Enter).is_empty());
+    assert_eq!(w.view(StepId::Cluster).phase, Phase::Form);
+    assert!(w.flash.as_ref().is_some_and(|(ok, _)| !ok));
+
+    // A bad wave in the apps checklist.
+    w.form.apps[0].wave = "-1x".into();
+    w.update(Msg::Worker(WorkerEvent::Log(String::new())));
+    assert!(
+        w.problem(FieldId::Apps)
+            .is_some_and(|m| m.contains("is not a whole number")),
+        "{:?}",
+        w.problems
+    );
+    w.form.apps[0].wave = "500".into();
+    w.update(Msg::Worker(WorkerEvent::Log(String::new())));
+    assert!(
+        w.problem(FieldId::Apps)
+            .is_some_and(|m| m.contains("500 is out of range")),
+        "{:?}",
+        w.problems
+    );
+}
+
+#[test]
+fn unreachable_context_blocks_the_step() {
+    let (mut w, _) = WizardState::new(init(InstallState::default()));
+    // Enter while the probe runs: refused.
+    assert!(key(&mut w, KeyCode::Enter).is_empty());
+    w.update(Msg::Probed {
+        context: "sandbox".into(),
+        result: Err("context sandbox is not reachable: connection refused".into()),
+    });
+    assert_eq!(
+        w.problem(FieldId::Context),
+        Some("context sandbox is not reachable: connection refused")
+    );
+    assert!(key(&mut w, KeyCode::Enter).is_empty());
+    // Picking another context probes it; a stale answer for the old one is ignored.
+    focus(&mut w, FieldId::Context);
+    let effects = key(&mut w, KeyCode::Down);
+    assert_eq!(
+        effects,
+        vec![Effect::Probe {
+            kubeconfig: None,
+            context: "prod".into()
+        }]
+    );
+    w.update(Msg::Probed {
+        context: "sandbox".into(),
+        result: Ok("x".into()),
+    });
+    assert_eq!(w.form.probe, Probe::Checking("prod".into()));
+}
+
+#[test]
+fn navigation_through_every_step_to_the_summary() {
+    let mut w = wizard();
+    focus(&mut w, FieldId::Environment);
+    ctrl(&mut w, 'u');
+    assert_eq!(w.problem(FieldId::Environment), Some("is empty"));
+    typed(&mut w, "prod");
+    let effects = key(&mut w, KeyCode::Enter);
+    let [Effect::Begin { step, config }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(*step, StepId::Cluster);
+    assert_eq!(config.environment, "prod");
+    assert_eq!(config.cluster.context.as_deref(), Some("sandbox"));
+    assert_eq!(config.gitops.path, PathBuf::from("/work/site/gitops"));
+    // Esc in the preview goes back to the answers, Enter applies.
+    w.update(Msg::Worker(WorkerEvent::Planned(StepId::Cluster, plan())));
+    key(&mut w, KeyCode::Esc);
+    assert_eq!(w.view(StepId::Cluster).phase, Phase::Form);
+    assert_eq!(w.form.text(FieldId::Environment), "prod");
+    finish(
+        &mut w,
+        StepId::Cluster,
+        "context sandbox: Kubernetes v1.31.0, 1 nodes",
+    );
+    assert_eq!(w.page, Page::Step(StepId::AgeKey));
+    assert_eq!(w.form.focus, FieldId::Namespace);
+    // Esc on a form goes to the previous step (done), Enter comes back.
+    key(&mut w, KeyCode::Esc);
+    assert_eq!(w.page, Page::Step(StepId::Cluster));
+    key(&mut w, KeyCode::Enter);
+    assert_eq!(w.page, Page::Step(StepId::AgeKey));
+    finish(&mut w, StepId::AgeKey, "key in place");
+    finish(&mut w, StepId::ArgoCd, "Argo CD installed");
+    // Apps: untoggle keycloak, change a wave.
+    focus(&mut w, FieldId::Apps);
+    let keycloak = w
+        .form
+        .apps
+        .iter()
+        .position(|a| a.name == "keycloak")
+        .expect("keycloak");
+    for _ in 0..keycloak {
+        key(&mut w, KeyCode::Down);
+    }
+    key(&mut w, KeyCode::Char(' '));
+    key(&mut w, KeyCode::Up);
+    key(&mut w, KeyCode::Backspace);
+    key(&mut w, KeyCode::Backspace);
+    typed(&mut w, "-3");
+    let cfg = w.config();
+    assert!(!cfg.apps.enabled.contains(&"keycloak".to_string()));
+    let row = &w.form.apps[keycloak - 1];
+    assert_eq!(cfg.apps.overrides[row.name].wave, Some(-3), "{row:?}");
+    finish(&mut w, StepId::Apps, "root Application created");
+    assert_eq!(w.page, Page::Summary);
+    // Save the answers.
+    let effects = key(&mut w, KeyCode::Enter);
+    let [Effect::SaveConfig { path, config }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(path, &PathBuf::from("/work/site/install.toml"));
+    assert_eq!(config.environment, "prod");
+    assert_eq!(key(&mut w, KeyCode::Esc), vec![Effect::Quit]);
+}
+
+#[test]
+fn failure_keeps_the_answers_and_retries() {
+    let mut w = wizard();
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Log("probing".into())));
+    w.update(Msg::Worker(WorkerEvent::Failed(
+        StepId::Cluster,
+        "context sandbox is not reachable".into(),
+    )));
+    assert_eq!(w.view(StepId::Cluster).log, vec!["probing".to_string()]);
+    assert!(matches!(w.view(StepId::Cluster).phase, Phase::Failed(_)));
+    let effects = key(&mut w, KeyCode::Char('r'));
+    assert!(matches!(effects.as_slice(), [Effect::Begin { .. }]));
+    w.update(Msg::Worker(WorkerEvent::Failed(
+        StepId::Cluster,
+        "again".into(),
+    )));
+    key(&mut w, KeyCode::Char('e'));
+    assert_eq!(w.view(StepId::Cluster).phase, Phase::Form);
+    assert_eq!(w.form.selected_context(), Some("sandbox"));
+}
+
+fn resumed() -> WizardState {
+    let mut install = InstallState {
+        context: Some("sandbox".into()),
+        recipient: Some("age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into()),
+        ..InstallState::default()
+    };
+    install.set(
+        StepId::Cluster,
+        StepStatus::Done,
+        Some("context sandbox: Kubernetes v1.31.0, 1 nodes".into()),
+    );
+    install.set(
+        StepId::AgeKey,
+        StepStatus::Done,
+        Some("age key in the Secret and .sops.yaml".into()),
+    );
+    install.set(StepId::ArgoCd, StepStatus::Applying, None);
+    let (w, effects) = WizardState::new(init(install));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Probe { .. }]),
+        "{effects:?}"
+    );
+    w
+}
+
+#[test]
+fn resume_shows_done_steps_and_continues_at_the_first_unfinished() {
+    let w = resumed();
+    assert_eq!(w.page, Page::Step(StepId::ArgoCd));
+    assert_eq!(w.status(StepId::Cluster), StepStatus::Done);
+    assert_eq!(w.status(StepId::AgeKey), StepStatus::Done);
+    assert_eq!(w.status(StepId::ArgoCd), StepStatus::Applying);
+    assert!(w.interrupted(StepId::ArgoCd).is_some());
+    assert_eq!(w.form.focus, FieldId::Manifest);
+    // Everything done: the summary.
+    let mut install = InstallState::default();
+    for s in StepId::ALL {
+        install.set(s, StepStatus::Done, Some("ok".into()));
+    }
+    let (w, _) = WizardState::new(init(install));
+    assert_eq!(w.page, Page::Summary);
+}
+
+#[test]
+fn snapshot_cluster_context_form() {
+    insta::assert_snapshot!(draw(&wizard()));
+}
+
+#[test]
+fn snapshot_cluster_eks_form_with_problems() {
+    let mut w = wizard();
+    key(&mut w, KeyCode::Right);
+    focus(&mut w, FieldId::EksName);
+    typed(&mut w, "platform-dev");
+    focus(&mut w, FieldId::EksRoleArn);
+    typed(&mut w, "arn:aws:iam::12:role/eks");
+    focus(&mut w, FieldId::EksSubnets);
+    typed(&mut w, "subnet-0a1");
+    focus(&mut w, FieldId::EksPreset);
+    key(&mut w, KeyCode::Right);
+    insta::assert_snapshot!(draw(&w));
+}
+
+#[test]
+fn snapshot_preview() {
+    let mut w = resumed();
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Planned(StepId::ArgoCd, plan())));
+    insta::assert_snapshot!(draw(&w));
+}
+
+#[test]
+fn snapshot_progress() {
+    let mut w = resumed();
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Planned(StepId::ArgoCd, plan())));
+    key(&mut w, KeyCode::Enter);
+    for line in [
+        "create CustomResourceDefinition applications.argoproj.io",
+        "CRD applications.argoproj.io Established",
+        "create Namespace argo",
+        "update ConfigMap argo/argocd-cm",
+    ] {
+        w.update(Msg::Worker(WorkerEvent::Log(line.into())));
+    }
+    insta::assert_snapshot!(draw(&w));
+}
+
+#[test]
+fn snapshot_failed() {
+    let mut w = resumed();
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Log("reading the manifest".into())));
+    w.update(Msg::Worker(WorkerEvent::Failed(
+        StepId::ArgoCd,
+        "/work/site/argocd-install.yaml: No such file or directory (os error 2)".into(),
+    )));
+    insta::assert_snapshot!(draw(&w));
+}
+
+#[test]
+fn snapshot_age_key_form() {
+    let mut w = resumed();
+    key(&mut w, KeyCode::Esc);
+    key(&mut w, KeyCode::Char('e'));
+    insta::assert_snapshot!(draw(&w));
+}
+
+#[test]
+fn snapshot_apps_checklist() {
+    let mut w = resumed();
+    w.update(Msg::Worker(WorkerEvent::Planned(StepId::ArgoCd, plan())));
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Finished(
+        StepId::ArgoCd,
+        StepOutcome::AlreadyDone {
+            verified: "Argo CD installed in argo: 7 workloads available".into(),
+        },
+    )));
+    key(&mut w, KeyCode::Enter);
+    focus(&mut w, FieldId::Apps);
+    key(&mut w, KeyCode::Down);
+    key(&mut w, KeyCode::Char('x'));
+    key(&mut w, KeyCode::Backspace);
+    insta::assert_snapshot!(draw(&w));
+}
+
+#[test]
+fn snapshot_summary() {
+    let mut install = InstallState {
+        context: Some("sandbox".into()),
+        recipient: Some("age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into()),
+        ..InstallState::default()
+    };
+    for (s, m) in [
+        (
+            StepId::Cluster,
+            "context sandbox: Kubernetes v1.31.0, 1 nodes",
+        ),
+        (
+            StepId::AgeKey,
+            "age key in Secret argo/helm-secrets-private-keys",
+        ),
+        (
+            StepId::ArgoCd,
+            "Argo CD installed in argo: 7 workloads available",
+        ),
+        (StepId::Apps, "root Application argo/root with 5 apps"),
+    ] {
+        install.set(s, StepStatus::Done, Some(m.into()));
+    }
+    let (mut w, _) = WizardState::new(init(install));
+    w.update(Msg::Saved(Ok(PathBuf::from("/work/site/install.toml"))));
+    let screen = draw(&w);
+    assert!(!screen.contains("AGE-SECRET-KEY"));
+    insta::assert_snapshot!(screen);
+}
