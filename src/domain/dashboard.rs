@@ -8,6 +8,7 @@ pub mod grafana;
 pub mod load;
 pub mod model;
 pub mod panes;
+pub mod promql;
 pub mod series;
 pub mod template;
 pub mod units;
