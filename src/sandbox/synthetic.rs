@@ -228,6 +228,7 @@ pub fn recording(spec: &SyntheticSpec) -> Recording {
         timeline: Vec::new(),
         logs: Vec::new(),
         eks: None,
+        prometheus: None,
     }
 }
 

@@ -1,0 +1,333 @@
+//! The Prometheus HTTP API subset served from the recording's `prometheus:` section:
+//! recorded answers of queries, replayed with Prometheus's own JSON, error types and codes.
+//!
+//! Served twice on the sandbox's port: under `/prometheus/api/v1/…` (for
+//! `--prometheus http://127.0.0.1:PORT/prometheus`) and through the Kubernetes service proxy
+//! path `/api/v1/namespaces/NS/services/NAME:PORT/proxy/api/v1/…` of the Services the
+//! section lists, as a cluster's own Prometheus is reached. A query is answered only when
+//! the recording holds an answer for it (compared after [`promql::normalize`]); anything
+//! else is a Prometheus-style error, never a made-up series.
+
+pub mod api;
+pub mod proxy;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::any;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::server::Shared;
+use crate::domain::dashboard::promql;
+
+/// Prometheus's default lookback: an instant query sees the latest sample at most this old.
+pub const LOOKBACK_MS: i64 = 5 * 60 * 1000;
+/// Prometheus refuses range queries with more points per series than this.
+pub const MAX_POINTS: i64 = 11_000;
+/// Reported by `/api/v1/status/buildinfo` when the section names no version.
+pub const DEFAULT_VERSION: &str = "0.0.0";
+
+/// The `prometheus:` section of a recording.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PromRecording {
+    /// Version reported by `/api/v1/status/buildinfo` (`3.7.3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Services through which the in-cluster Prometheus is reached (service proxy).
+    #[serde(default)]
+    pub services: Vec<PromService>,
+    /// Label sets of raw series, for `/api/v1/series`, `/labels` and `/label/NAME/values`.
+    #[serde(default)]
+    pub series: Vec<BTreeMap<String, String>>,
+    /// Recorded answers, one per query.
+    #[serde(default)]
+    pub queries: Vec<RecordedQuery>,
+}
+
+/// A Service in front of Prometheus: `namespace/name`, and the service port (its name, or
+/// its number when unnamed) the proxy path must name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PromService {
+    pub namespace: String,
+    pub name: String,
+    pub port: String,
+}
+
+/// One recorded query and its result series.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RecordedQuery {
+    pub query: String,
+    #[serde(default)]
+    pub result: Vec<RecordedSeries>,
+}
+
+/// A result series: labels and samples `[offset, value]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RecordedSeries {
+    #[serde(default)]
+    pub metric: BTreeMap<String, String>,
+    pub samples: Vec<Sample>,
+}
+
+/// `[offset, value]`: seconds from `metadata.recordedAt` (negative before it), and the
+/// value (a number, `NaN`, `+Inf`, `-Inf`, or `stale`: the series ends there).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Sample(pub f64, pub SampleValue);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SampleValue {
+    Value(f64),
+    /// A staleness marker: the series disappeared at this time.
+    Stale,
+}
+
+impl Serialize for SampleValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SampleValue::Value(v) if v.is_finite() => s.serialize_f64(*v),
+            SampleValue::Value(v) => s.serialize_str(&api::format_value(*v)),
+            SampleValue::Stale => s.serialize_str("stale"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SampleValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SampleValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, NaN, +Inf, -Inf or stale")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<SampleValue, E> {
+                Ok(SampleValue::Value(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<SampleValue, E> {
+                Ok(SampleValue::Value(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SampleValue, E> {
+                Ok(SampleValue::Value(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SampleValue, E> {
+                match v {
+                    "stale" => Ok(SampleValue::Stale),
+                    "NaN" => Ok(SampleValue::Value(f64::NAN)),
+                    "+Inf" | "Inf" => Ok(SampleValue::Value(f64::INFINITY)),
+                    "-Inf" => Ok(SampleValue::Value(f64::NEG_INFINITY)),
+                    other => other.parse::<f64>().map(SampleValue::Value).map_err(|_| {
+                        E::custom(format!(
+                            "sample value {other:?}: expected a number, NaN, +Inf, -Inf or stale"
+                        ))
+                    }),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl PromRecording {
+    /// Checks what serde cannot; errors name the entry (`prometheus.queries[3].query`).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        for (i, s) in self.services.iter().enumerate() {
+            for (field, v) in [
+                ("namespace", &s.namespace),
+                ("name", &s.name),
+                ("port", &s.port),
+            ] {
+                if v.trim().is_empty() {
+                    return Err((
+                        format!("prometheus.services[{i}].{field}"),
+                        "required".into(),
+                    ));
+                }
+            }
+        }
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, q) in self.queries.iter().enumerate() {
+            let at = format!("prometheus.queries[{i}].query");
+            if q.query.trim().is_empty() {
+                return Err((at, "required".into()));
+            }
+            if let Err(e) = promql::check_syntax(&q.query) {
+                return Err((at, format!("not a valid query: {e}")));
+            }
+            if let Some(first) = seen.insert(promql::normalize(&q.query), i) {
+                return Err((
+                    at,
+                    format!(
+                        "the same query as prometheus.queries[{first}] (queries are compared without spacing and range durations)"
+                    ),
+                ));
+            }
+            for (j, s) in q.result.iter().enumerate() {
+                if s.samples.iter().any(|p| !p.0.is_finite()) {
+                    return Err((
+                        format!("prometheus.queries[{i}].result[{j}].samples"),
+                        "sample offsets must be finite numbers of seconds".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A result series ready to evaluate: absolute times in ms, sorted.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub labels: BTreeMap<String, String>,
+    /// `(unix ms, value)`; `None` is a staleness marker.
+    pub points: Vec<(i64, Option<f64>)>,
+}
+
+impl Compiled {
+    /// The value at `t` with Prometheus's lookback: the latest sample in `(t − 5m, t]`,
+    /// unless it is a staleness marker.
+    pub fn at(&self, t: i64) -> Option<f64> {
+        let i = self.points.partition_point(|p| p.0 <= t);
+        let (ts, v) = *self.points.get(i.checked_sub(1)?)?;
+        if ts <= t - LOOKBACK_MS {
+            return None;
+        }
+        v
+    }
+}
+
+/// Everything the API serves, shared by both mounts.
+pub struct PromState {
+    pub(crate) recording: String,
+    pub(crate) version: String,
+    pub(crate) services: Vec<PromService>,
+    pub(crate) series: Vec<BTreeMap<String, String>>,
+    pub(crate) answers: HashMap<String, Vec<Compiled>>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl PromState {
+    /// `base_ms`: the absolute time of offset 0 (`recordedAt` moved by the time shift).
+    pub fn new(rec: PromRecording, recording: &str, base_ms: i64, shared: Arc<Shared>) -> Self {
+        let answers = rec
+            .queries
+            .into_iter()
+            .map(|q| {
+                let series = q
+                    .result
+                    .into_iter()
+                    .map(|s| {
+                        let mut points: Vec<(i64, Option<f64>)> = s
+                            .samples
+                            .iter()
+                            .map(|Sample(off, v)| {
+                                let t = base_ms + (off * 1000.0).round() as i64;
+                                match v {
+                                    SampleValue::Value(x) => (t, Some(*x)),
+                                    SampleValue::Stale => (t, None),
+                                }
+                            })
+                            .collect();
+                        points.sort_by_key(|p| p.0);
+                        Compiled {
+                            labels: s.metric,
+                            points,
+                        }
+                    })
+                    .collect();
+                (promql::normalize(&q.query), series)
+            })
+            .collect();
+        PromState {
+            recording: recording.to_string(),
+            version: rec.version.unwrap_or_else(|| DEFAULT_VERSION.to_string()),
+            services: rec.services,
+            series: rec.series,
+            answers,
+            shared,
+        }
+    }
+}
+
+/// Routes of both mounts; merged into the sandbox's router (they take precedence over the
+/// Kubernetes API's fallback).
+pub fn router(state: Arc<PromState>) -> Router {
+    Router::new()
+        .route("/prometheus/{*rest}", any(api::direct))
+        .route(
+            "/api/v1/namespaces/{ns}/services/{svc}/proxy",
+            any(proxy::root),
+        )
+        .route(
+            "/api/v1/namespaces/{ns}/services/{svc}/proxy/{*rest}",
+            any(proxy::proxied),
+        )
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(points: &[(i64, Option<f64>)]) -> Compiled {
+        Compiled {
+            labels: BTreeMap::new(),
+            points: points.to_vec(),
+        }
+    }
+
+    #[test]
+    fn lookback_and_staleness() {
+        let s = compiled(&[(0, Some(1.0)), (60_000, Some(2.0)), (120_000, None)]);
+        assert_eq!(s.at(-1), None);
+        assert_eq!(s.at(0), Some(1.0));
+        assert_eq!(s.at(59_999), Some(1.0));
+        assert_eq!(s.at(60_000), Some(2.0));
+        assert_eq!(s.at(119_000), Some(2.0));
+        assert_eq!(s.at(120_000), None, "stale marker ends the series");
+        let s = compiled(&[(0, Some(1.0))]);
+        assert_eq!(s.at(LOOKBACK_MS - 1), Some(1.0));
+        assert_eq!(s.at(LOOKBACK_MS), None, "lookback is (t - 5m, t]");
+    }
+
+    #[test]
+    fn section_parses_compactly_and_validates() {
+        let text = r#"
+version: 3.7.3
+services:
+  - {namespace: monitoring, name: prometheus-operated, port: http-web}
+series:
+  - {__name__: up, job: node}
+queries:
+  - query: 'sum by (node) (rate(x[5m]))'
+    result:
+      - metric: {node: n1}
+        samples: [[-60, 0.5], [0, 1], [30, "+Inf"], [60, stale]]
+"#;
+        let rec: PromRecording = serde_saphyr::from_str(text).expect("parses");
+        rec.validate().expect("valid");
+        let s = &rec.queries[0].result[0].samples;
+        assert_eq!(s[0], Sample(-60.0, SampleValue::Value(0.5)));
+        assert_eq!(s[2].1, SampleValue::Value(f64::INFINITY));
+        assert_eq!(s[3].1, SampleValue::Stale);
+        let mut dup = rec.clone();
+        dup.queries.push(RecordedQuery {
+            query: "sum by(node)(rate(x[1m]))".into(),
+            result: vec![],
+        });
+        let (at, msg) = dup.validate().unwrap_err();
+        assert_eq!(at, "prometheus.queries[1].query");
+        assert!(msg.contains("queries[0]"), "{msg}");
+        let bad = text.replace("stale]", "later]");
+        let err = serde_saphyr::from_str::<PromRecording>(&bad).unwrap_err();
+        assert!(err.to_string().contains("later"), "{err}");
+        let unknown = text.replace("version:", "versoin:");
+        let err = serde_saphyr::from_str::<PromRecording>(&unknown).unwrap_err();
+        assert!(err.to_string().contains("versoin"), "{err}");
+    }
+}
