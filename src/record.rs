@@ -4,6 +4,7 @@
 //! bounded and the file is valid whenever recording stops (Ctrl-C included).
 //! Secrets are redacted unless `--no-redact` ([`redact`]).
 
+pub mod prometheus;
 pub mod redact;
 
 use std::io::Write;
@@ -47,6 +48,8 @@ pub struct RecordOptions {
     pub namespaces: Vec<String>,
     pub duration: Option<Duration>,
     pub redact: bool,
+    /// Prometheus to capture the built-in dashboards' answers from, at the end.
+    pub prometheus: Option<crate::sources::prometheus::PromClient>,
 }
 
 /// What a recording run wrote.
@@ -56,6 +59,9 @@ pub struct RecordSummary {
     pub events: usize,
     pub bytes: u64,
     pub kinds: Vec<String>,
+    /// Prometheus queries recorded, and those that failed (with the reason).
+    pub prometheus_queries: usize,
+    pub prometheus_failed: Vec<String>,
 }
 
 /// One resource type to record.
@@ -319,10 +325,14 @@ pub async fn record(
     }
     // Initial state, kind by kind; remember where each list ended.
     let mut followers = Vec::new();
+    let mut services = Vec::new();
     for kind in &kinds {
         for api in apis(&client, kind, &opts.namespaces) {
             let (objects, rv) = list_all(&api, &kind.ar).await?;
             for mut obj in objects {
+                if kind.ar.kind == "Service" && kind.ar.group.is_empty() {
+                    services.push(obj.clone());
+                }
                 if opts.redact {
                     redact::redact(&mut obj);
                 } else if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -374,6 +384,20 @@ pub async fn record(
     for t in tasks {
         t.abort();
     }
+    if summary.events == 0 {
+        out.put("  []\n")?;
+    }
+    // Part of a clean stop: an abrupt one leaves a valid file without this section.
+    if let Some(prom) = &opts.prometheus {
+        let captured = prometheus::capture(prom, recorded_at, jiff::Timestamp::now()).await;
+        for f in &captured.failed {
+            tracing::warn!(failure = %f, "record: Prometheus answer not recorded");
+        }
+        summary.prometheus_queries = captured.queries.len();
+        summary.prometheus_failed = captured.failed.clone();
+        let services = prometheus::prometheus_services(&services);
+        out.put(&prometheus::render(&captured, &services))?;
+    }
     out.flush()?;
     summary.bytes = out.bytes;
     Ok(summary)
@@ -413,12 +437,20 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_else(|| "recording".into())
     });
+    let prometheus = match args.prometheus.settings() {
+        Some(settings) => Some(
+            crate::sources::prometheus::PromClient::new(&settings.map_err(|e| eyre!("{e}"))?)
+                .map_err(|e| eyre!("{e}"))?,
+        ),
+        None => None,
+    };
     let opts = RecordOptions {
         name,
         kinds,
         namespaces,
         duration,
         redact: !args.no_redact,
+        prometheus,
     };
     let file = std::fs::File::create(&args.out)
         .wrap_err_with(|| format!("cannot create {}", args.out.display()))?;
@@ -450,5 +482,14 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
         summary.bytes as f64 / 1024.0,
         summary.kinds.join(", ")
     );
+    if opts.prometheus.is_some() {
+        println!(
+            "prometheus: {} dashboard and pane queries recorded",
+            summary.prometheus_queries
+        );
+        for f in &summary.prometheus_failed {
+            eprintln!("prometheus: not recorded: {f}");
+        }
+    }
     Ok(())
 }

@@ -52,6 +52,7 @@ fn options(kinds: &[&str]) -> RecordOptions {
         namespaces: vec![],
         duration: None,
         redact: true,
+        prometheus: None,
     }
 }
 
