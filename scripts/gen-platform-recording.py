@@ -25,6 +25,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import sys
 import uuid
@@ -3934,6 +3935,490 @@ def build_eks() -> dict:
     return {"clusters": [cluster], "nodegroups": groups}
 
 
+# --------------------------------------------------------------------------------------
+# Prometheus: recorded answers of the built-in dashboards and the panes' queries
+# --------------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+PROM_VERSION = "3.7.3"  # the Prometheus custom resource's spec.version
+RATE_INTERVAL = "1m"  # the console's $__rate_interval at a 15 s step with 15 s scrapes
+# Sample offsets (s from recordedAt): 60 s for 6 h, 15 s around this morning's sync and
+# around the timeline (until 30 min after recordedAt, so charts stay filled for a while).
+PROM_GRID = sorted(set(range(-6 * 3600, 1800 + 1, 60)) | set(range(-2760, -2520, 15))
+                   | set(range(-600, 1800 + 1, 15)))
+KEEPALIVE = 240  # an unchanged value is written again after this long (lookback is 5 min)
+GIB = 2**30
+
+
+def off(t: dt.datetime) -> int:
+    return int((t - RECORDED_AT).total_seconds())
+
+
+def wobble(t, *key, scale=1.0) -> float:
+    """Deterministic noise in [-scale, scale]."""
+    return (num(0, 20000, "noise", t, *key) / 10000 - 1) * scale
+
+
+def bump(t, center, width, height) -> float:
+    """A smooth pulse of `height` at `center`, `width` seconds wide (Gaussian)."""
+    d = (t - center) / width
+    return height * math.exp(-d * d) if abs(d) < 4 else 0.0
+
+
+def between(t, lo, hi) -> bool:
+    return lo <= t < hi
+
+
+def day(t) -> float:
+    """0 at night, 1 in office hours (recordedAt is 09:00 UTC, 10:00 in the office)."""
+    hour = 9 + t / 3600
+    return min(1.0, max(0.0, (hour - 6.5) / 2.0))
+
+
+O_SYNC = off(T_ROOT_SYNC)
+O_TRAEFIK_SYNC = off(T_TRAEFIK_SYNC)
+O_CNPG_SYNC = off(T_CNPG_SYNC)
+O_REPO_OOM = off(T_REPO_OOM)
+O_IM = off(T_IM_UPGRADED)
+O_PUSH = off(T_PUSH)
+
+
+class PromModel:
+    """Per-node and per-instance values over time, derived from the recording's objects."""
+
+    def __init__(self, rec: dict):
+        objs = rec["objects"]
+        self.pods = [o for o in objs if o["kind"] == "Pod"]
+        pod = {(p["metadata"]["namespace"], p["metadata"]["name"]): p for p in self.pods}
+        self.node_of = {k: p["spec"]["nodeName"] for k, p in pod.items()}
+        self.kc_node = self.node_of[("keycloak", "keycloak-0")]
+        oom = [p for p in self.pods if p["metadata"]["name"].startswith("argocd-repo-server")
+               and p["status"]["containerStatuses"][0].get("lastState", {}).get("terminated", {})
+               .get("reason") == "OOMKilled"]
+        self.repo_oom_node = oom[0]["spec"]["nodeName"]
+        self.ctrl_node = self.node_of[("argo", "argocd-application-controller-0")]
+        traefik_new = [e["apply"] for e in rec["timeline"] if "apply" in e
+                       and e["apply"]["kind"] == "Pod" and e["apply"]["metadata"]["namespace"] == "traefik"]
+        self.traefik_node = traefik_new[0]["spec"]["nodeName"]
+        self.db_pods = {p["metadata"]["name"]: p for p in self.pods
+                        if p["metadata"]["labels"].get("cnpg.io/cluster") == "keycloak-db"}
+        self.ne_pod = {p["spec"]["nodeName"]: p["metadata"]["name"] for p in self.pods
+                       if p["metadata"]["name"].startswith("kube-prometheus-stack-prometheus-node-exporter-")}
+        self.ksm = next(p for p in self.pods if "kube-state-metrics" in p["metadata"]["name"])
+        self.ctrl = pod[("argo", "argocd-application-controller-0")]
+        self.apps = sorted((o for o in objs if o["kind"] == "Application"), key=lambda a: a["metadata"]["name"])
+        self.nodes = NODES
+        self.requests = {}
+        for p in self.pods:
+            ns = p["metadata"]["namespace"]
+            cpu = sum(cpu_milli(c["resources"].get("requests", {}).get("cpu", "0"))
+                      for c in p["spec"]["containers"])
+            self.requests[ns] = self.requests.get(ns, 0) + cpu / 1000
+
+    # ---- nodes
+    def cores(self, n: Node) -> int:
+        return int(POOLS[n.pool]["cpu"])
+
+    def mem_total(self, n: Node) -> int:
+        return quantity(POOLS[n.pool]["mem"])
+
+    def cpu_busy(self, n: Node, t: int) -> float:
+        base = {"infra": 0.2, "apps": 0.15, "database": 0.1}[n.pool] * (0.7 + 0.45 * day(t))
+        base += 0.025 * math.sin(t / 1900 + num(0, 628, "phase", n.name) / 100)
+        base += wobble(t, "cpu", n.name, scale=0.02)
+        if n.pool == "infra":  # the 08:15 sync: manifests rendered, charts pulled
+            base += bump(t, O_TRAEFIK_SYNC + 20, 45, 0.3 if n.name == self.repo_oom_node else 0.14)
+        if n.name == self.ctrl_node:
+            base += bump(t, O_SYNC + 30, 60, 0.12)
+        if n.pool == "database":  # CNPG instance managers upgraded online
+            base += bump(t, O_IM, 40, 0.22)
+        if n.name == self.kc_node:  # keycloak-0: GC thrash before the OOM, JVM start after
+            base += 0.1 * max(0.0, min(1.0, (t + 900) / 920)) if t < 20 else 0.0
+            base += bump(t, 55, 16, 0.5)
+        if n.name == self.traefik_node:
+            base += bump(t, 94, 5, 0.08)
+        return min(0.98, max(0.02, base))
+
+    def mem_used(self, n: Node, t: int) -> float:
+        frac = {"infra": 0.52, "apps": 0.41, "database": 0.63}[n.pool]
+        frac += 0.012 * math.sin(t / 5400 + num(0, 628, "mphase", n.name) / 100)
+        frac += wobble(t, "mem", n.name, scale=0.004)
+        used = frac * self.mem_total(n)
+        if n.name == self.kc_node:  # keycloak-0 leaks towards its 1536Mi limit, OOM at 20 s
+            if -1800 <= t < 20:
+                used += 1.05 * GIB * (t + 1800) / 1820
+            elif 20 <= t < 40:
+                used -= 0.45 * GIB
+            elif 40 <= t < 75:
+                used += (-0.45 + 0.7 * (t - 40) / 35) * GIB
+            elif t >= 75:
+                used += 0.25 * GIB
+        if n.name == self.repo_oom_node and O_SYNC - 30 <= t < O_REPO_OOM:
+            used += 0.9 * GIB * (t - O_SYNC + 30) / (O_REPO_OOM - O_SYNC + 30)
+        return used
+
+    # ---- pods and apps
+    def pods_running(self, t: int) -> int:
+        return len(self.pods) - (1 if between(t, 90, 97) else 0)
+
+    def progressing(self, t: int) -> list:
+        """Names of the Applications Progressing at t."""
+        out = []
+        for name, lo, hi in [("traefik", O_TRAEFIK_SYNC, off(T_TRAEFIK_HEALTHY)),
+                             ("cnpg-operator", O_CNPG_SYNC, off(T_CNPG_HEALTHY)),
+                             ("platform-root", O_SYNC, off(T_ROOT_DONE)),
+                             ("keycloak", 22, 72), ("platform-root", 23, 73),
+                             ("traefik", 91, 99), ("platform-root", 92, 100)]:
+            if between(t, lo, hi) and name not in out:
+                out.append(name)
+        return out
+
+    def out_of_sync(self, t: int) -> int:
+        return (1 if between(t, O_PUSH, O_SYNC) else 0) + (1 if between(t, O_SYNC, O_TRAEFIK_SYNC) else 0) \
+            + (1 if between(t, O_SYNC, O_CNPG_SYNC) else 0)
+
+    def sync_rate(self, t: int) -> float:
+        syncs = [O_SYNC, O_TRAEFIK_SYNC, O_CNPG_SYNC]
+        return sum(1 for s in syncs if t - 60 < s <= t) / 60
+
+    def reconcile_p95(self, t: int) -> float:
+        v = 0.16 + wobble(t, "reconcile", scale=0.04) + 0.03 * day(t)
+        return v + bump(t, O_SYNC + 20, 40, 2.2) + bump(t, 25, 10, 0.6) + bump(t, 93, 6, 0.45)
+
+    # ---- CNPG
+    def lag(self, pod: str, t: int) -> float:
+        if self.db_pods[pod]["metadata"]["labels"].get("cnpg.io/instanceRole") == "primary":
+            return 0.0
+        same_node = self.db_pods[pod]["spec"]["nodeName"] == self.db_pods["keycloak-db-1"]["spec"]["nodeName"]
+        v = (0.03 if same_node else 0.06) + abs(wobble(t, "lag", pod, scale=0.04))
+        v += bump(t % 1800, 1500, 40, 0.9 if same_node else 1.6)  # checkpoints every 30 min
+        v += bump(t, O_IM + 8, 20, 4.2 if same_node else 7.5)  # instance manager upgrade
+        v += bump(t, 30, 12, 0.4)  # keycloak reconnect storm after the OOM
+        return max(0.0, v)
+
+    def collector_up(self, pod: str, t: int) -> int:
+        return 0 if between(t, O_IM - 5, O_IM + 10) and pod != "keycloak-db-1" else 1
+
+    def wal_files(self, pod: str, t: int) -> int:
+        return 17 + int((t + 21600) % 1800 / 300) + num(0, 2, "wal", pod)
+
+
+def prom_num(v):
+    """Sample values as written: integers stay integers, the rest keeps 4 decimals."""
+    v = round(v, 4)
+    return int(v) if v == int(v) else v
+
+
+def samples_of(fn) -> list:
+    """[[offset, value], ...] over PROM_GRID; None ends a series with a staleness marker."""
+    out, last, last_t = [], None, None
+    for i, t in enumerate(PROM_GRID):
+        v = fn(t)
+        if v is None:
+            if last is not None and last != "stale":
+                out.append([t, "stale"])
+                last, last_t = "stale", t
+            continue
+        v = prom_num(v)
+        final = i == len(PROM_GRID) - 1
+        if v == last and t - last_t < KEEPALIVE and not final:
+            continue
+        out.append([t, v])
+        last, last_t = v, t
+    return out
+
+
+def expand_expr(expr: str, values: dict) -> str:
+    """template.rs `expand` for what the built-in dashboards use."""
+    def sub(m):
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name == "__rate_interval":
+            return RATE_INTERVAL
+        return values.get(name, m.group(0))
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)|\[\[(\w+)\]\]", sub, expr)
+
+
+def dashboard_targets(overrides=None) -> list:
+    """(dashboard, panel title, expr) of every built-in target, variables at their defaults
+    (`all` is `.*`) or as `overrides` set them for the dashboards that have them."""
+    import tomllib
+    out = []
+    for path in sorted((REPO / "dashboards").glob("*.toml")):
+        d = tomllib.loads(path.read_text())
+        names = {v["name"] for v in d.get("variable", [])}
+        if overrides is not None and not names & set(overrides):
+            continue
+        values = {v["name"]: ".*" if v.get("default", "all") == "all" else v["default"]
+                  for v in d.get("variable", [])}
+        values.update({k: v for k, v in (overrides or {}).items() if k in names})
+        for p in d["panel"]:
+            for t in p["target"]:
+                out.append((path.stem, p["title"], expand_expr(t["expr"], values)))
+    return out
+
+
+def dashboard_variables() -> list:
+    import tomllib
+    out = []
+    for path in sorted((REPO / "dashboards").glob("*.toml")):
+        for v in tomllib.loads(path.read_text()).get("variable", []):
+            m = re.fullmatch(r"label_values\((\w+),\s*(\w+)\)", v["query"])
+            if not m:
+                raise SystemExit(f"{path.name}: variable {v['name']}: unsupported query {v['query']!r}")
+            out.append((m.group(1), m.group(2)))
+    return out
+
+
+def pane_queries() -> list:
+    text = (REPO / "src" / "domain" / "dashboard" / "panes.rs").read_text()
+    found = dict(re.findall(r'pub const (\w+): &str =\s*r#"(.*?)"#;', text))
+    names = re.search(r"pub const ALL: &\[&str\] = &\[(.*?)\];", text).group(1)
+    return [(n.strip(), found[n.strip()]) for n in names.split(",") if n.strip()]
+
+
+def build_prometheus(rec: dict) -> dict:
+    m = PromModel(rec)
+    grid_series = lambda labels, fn: {"metric": labels, "samples": samples_of(fn)}
+    inst = lambda n: f"{n.ip}:9100"
+    ne_labels = lambda n: {"container": "node-exporter", "endpoint": "http-metrics", "instance": inst(n),
+                           "job": "node-exporter", "namespace": "monitoring", "pod": m.ne_pod[n.name],
+                           "service": "kube-prometheus-stack-prometheus-node-exporter"}
+    db_pod_labels = lambda pod: {
+        "cluster": "keycloak-db", "container": "postgres", "endpoint": "metrics",
+        "instance": f"{m.db_pods[pod]['status']['podIP']}:9187", "job": "keycloak/keycloak-db",
+        "namespace": "keycloak", "pod": pod}
+    replicas = [p for p in sorted(m.db_pods) if m.db_pods[p]["metadata"]["labels"]["cnpg.io/instanceRole"] != "primary"]
+    primary = next(p for p in sorted(m.db_pods) if p not in replicas)
+
+    def app_labels(a, health):
+        return {"__name__": "argocd_app_info", "autosync_enabled": "true",
+                "container": "application-controller", "dest_namespace": a["spec"]["destination"]["namespace"],
+                "dest_server": a["spec"]["destination"]["server"], "endpoint": "http-metrics",
+                "health_status": health, "instance": f"{m.ctrl['status']['podIP']}:8082",
+                "job": "argocd-application-controller-metrics", "name": a["metadata"]["name"],
+                "namespace": "argo", "operation": "", "pod": "argocd-application-controller-0",
+                "project": a["spec"]["project"], "repo": a["spec"]["source"]["repoURL"],
+                "service": "argocd-application-controller-metrics", "sync_status": "Synced"}
+
+    def pool_nodes(pool_re):
+        return [n for n in m.nodes if re.fullmatch(pool_re, n.pool)]
+
+    def idle_avg(nodes, t):  # avg over CPUs of the idle rate
+        total = sum(m.cores(n) for n in nodes)
+        return sum((1 - m.cpu_busy(n, t)) * m.cores(n) for n in nodes) / total
+
+    def mem_frac(nodes, t):
+        return sum(m.mem_used(n, t) for n in nodes) / sum(m.mem_total(n) for n in nodes)
+
+    def model(dash, title, pool=".*"):
+        """The result series of one panel's target."""
+        nodes = pool_nodes(pool)
+        pools = sorted({n.pool for n in nodes})
+        if dash == "cluster-overview":
+            return {
+                "Nodes ready": lambda: [grid_series({}, lambda t: len(m.nodes))],
+                "Pods running": lambda: [grid_series({}, m.pods_running)],
+                "CPU used": lambda: [grid_series({}, lambda t: 1 - idle_avg(m.nodes, t))],
+                "Memory used": lambda: [grid_series({}, lambda t: mem_frac(m.nodes, t))],
+                "CPU by node": lambda: [grid_series({"instance": inst(n)}, lambda t, n=n: m.cpu_busy(n, t))
+                                        for n in sorted(m.nodes, key=inst)],
+                "Memory used by node": lambda: [grid_series(ne_labels(n), lambda t, n=n: int(m.mem_used(n, t)))
+                                                for n in sorted(m.nodes, key=inst)],
+                "CPU requests by namespace": lambda: [
+                    grid_series({"namespace": ns}, lambda t, v=v: v)
+                    for ns, v in sorted(m.requests.items(), key=lambda kv: (-kv[1], kv[0]))],
+                "Pods not running": lambda: [grid_series(
+                    {"namespace": "traefik", "phase": "Pending"}, lambda t: 1 if between(t, 90, 97) else None)],
+            }[title]()
+        if dash == "node-pool":
+            return {
+                "Nodes": lambda: [grid_series({}, lambda t: len(nodes))],
+                "CPU used": lambda: [grid_series({}, lambda t: 1 - idle_avg(nodes, t))],
+                "Memory used": lambda: [grid_series({}, lambda t: mem_frac(nodes, t))],
+                "CPU by pool": lambda: [grid_series({"label_eks_amazonaws_com_nodegroup": p},
+                                                    lambda t, p=p: 1 - idle_avg(BY_POOL[p], t)) for p in pools],
+                "Memory by pool": lambda: [grid_series({"label_eks_amazonaws_com_nodegroup": p},
+                                                       lambda t, p=p: int(sum(m.mem_used(n, t) for n in BY_POOL[p])))
+                                           for p in pools],
+            }[title]()
+        if dash == "cnpg":
+            lag_series = lambda name: [grid_series(dict(db_pod_labels(p), **({"__name__": name} if name else {})),
+                                                   lambda t, p=p: m.lag(p, t)) for p in sorted(m.db_pods)]
+            return {
+                "Instances up": lambda: [grid_series({}, lambda t: sum(m.collector_up(p, t) for p in m.db_pods))],
+                "Streaming replicas": lambda: [grid_series({"cluster": "keycloak-db"}, lambda t: sum(
+                    m.collector_up(p, t) for p in replicas))],
+                "Max replication lag": lambda: [grid_series({}, lambda t: max(m.lag(p, t) for p in m.db_pods))],
+                "Replication lag by pod": lambda: lag_series("cnpg_pg_replication_lag"),
+                "WAL files": lambda: [grid_series({"pod": p}, lambda t, p=p: m.wal_files(p, t)) for p in sorted(m.db_pods)],
+                "Replay lag (seconds) by replica": lambda: [grid_series(
+                    dict(db_pod_labels(primary), __name__="cnpg_pg_stat_replication_replay_lag_seconds",
+                         application_name=r, client_addr=m.db_pods[r]["status"]["podIP"], usename="streaming_replica"),
+                    lambda t, r=r: m.lag(r, t) * 0.92) for r in replicas],
+            }[title]()
+        if dash == "argocd":
+            def by_health(t, health):
+                n = len(m.progressing(t))
+                v = len(m.apps) - n if health == "Healthy" else n
+                return v if v > 0 else None
+            return {
+                "Applications": lambda: [grid_series({}, lambda t: len(m.apps))],
+                "Out of sync": lambda: [grid_series({}, m.out_of_sync)],
+                "By health": lambda: [grid_series({"health_status": h}, lambda t, h=h: by_health(t, h))
+                                      for h in ("Healthy", "Progressing")],
+                "Syncs by phase": lambda: [grid_series({"phase": "Succeeded"}, m.sync_rate)],
+                "Reconciliation p95": lambda: [grid_series({}, m.reconcile_p95)],
+                "Applications not healthy": lambda: [grid_series(
+                    app_labels(a, "Progressing"),
+                    lambda t, a=a: 1 if a["metadata"]["name"] in m.progressing(t) else None) for a in m.apps
+                    if any(a["metadata"]["name"] in m.progressing(t) for t in PROM_GRID)],
+            }[title]()
+        raise SystemExit(f"gen: no Prometheus model for dashboard {dash!r}")
+
+    def pane(name):
+        return {
+            "NODE_CPU": lambda: [grid_series({"node": n.name}, lambda t, n=n: m.cpu_busy(n, t) * m.cores(n) * 0.86)
+                                 for n in sorted(m.nodes, key=lambda n: n.name)],
+            "NODE_MEMORY": lambda: [grid_series({"node": n.name}, lambda t, n=n: int(m.mem_used(n, t) * 0.82))
+                                    for n in sorted(m.nodes, key=lambda n: n.name)],
+            "CNPG_LAG": lambda: [grid_series({"namespace": "keycloak", "pod": p}, lambda t, p=p: m.lag(p, t))
+                                 for p in sorted(m.db_pods)],
+        }[name]()
+
+    queries = []
+    for dash, title, expr in dashboard_targets():
+        queries.append({"query": expr, "result": model(dash, title)})
+    for pool in POOLS:
+        for dash, title, expr in dashboard_targets({"pool": pool}):
+            queries.append({"query": expr, "result": model(dash, title, pool)})
+    for dash, title, expr in dashboard_targets({"cluster": "keycloak-db"}):
+        queries.append({"query": expr, "result": model(dash, title)})
+    for name, expr in pane_queries():
+        queries.append({"query": expr, "result": pane(name)})
+    for q in queries:  # series that never have a sample are not in an answer
+        q["result"] = [s for s in q["result"] if s["samples"]]
+
+    ksm = {"container": "kube-state-metrics", "endpoint": "http",
+           "instance": f"{m.ksm['status']['podIP']}:8080", "job": "kube-state-metrics",
+           "namespace": "monitoring", "pod": m.ksm["metadata"]["name"],
+           "service": "kube-prometheus-stack-kube-state-metrics"}
+    series = []
+    for n in sorted(m.nodes, key=lambda n: n.name):
+        series.append(dict(ksm, __name__="kube_node_labels", label_eks_amazonaws_com_nodegroup=n.pool,
+                           label_node_kubernetes_io_instance_type=POOLS[n.pool]["instance"],
+                           label_topology_kubernetes_io_zone=ZONES[n.zone], label_workload_type=n.pool,
+                           node=n.name))
+    for p in sorted(m.db_pods):
+        series.append(dict(db_pod_labels(p), __name__="cnpg_collector_up"))
+    for p in sorted(m.db_pods):
+        series.append(dict(db_pod_labels(p), __name__="cnpg_pg_replication_lag"))
+    for n in sorted(m.nodes, key=inst):
+        series.append(dict(ne_labels(n), __name__="node_memory_MemTotal_bytes"))
+    for a in m.apps:
+        series.append(app_labels(a, "Healthy"))
+    return {
+        "version": PROM_VERSION,
+        "services": [
+            {"namespace": "monitoring", "name": "prometheus-operated", "port": "http-web"},
+            {"namespace": "monitoring", "name": "kube-prometheus-stack-prometheus", "port": "http-web"},
+        ],
+        "series": [sort_keys(s) for s in series],
+        "queries": [{"query": q["query"], "result": [{"metric": sort_keys(s["metric"]), "samples": s["samples"]}
+                                                     for s in q["result"]]} for q in queries],
+    }
+
+
+def normalize_promql(expr: str) -> str:
+    """promql.rs `normalize`: no insignificant spaces, every `[...]` the same."""
+    out, i, pending = [], 0, False
+    word = lambda c: c.isalnum() or c in "_:."
+    while i < len(expr):
+        c = expr[i]
+        if c in "\"'`":
+            if pending and out and word(out[-1][-1]) and word(c):
+                out.append(" ")
+            pending = False
+            j = i + 1
+            while j < len(expr) and expr[j] != c:
+                j += 2 if expr[j] == "\\" and c != "`" else 1
+            out.append(expr[i:j + 1])
+            i = j + 1
+            continue
+        if c == "[":
+            j = expr.find("]", i)
+            out.append("[_]")
+            i = len(expr) if j < 0 else j + 1
+            pending = False
+            continue
+        if c.isspace():
+            pending = True
+        else:
+            if pending and out and word(out[-1][-1]) and word(c):
+                out.append(" ")
+            pending = False
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def check_prometheus(rec: dict, errors: list) -> None:
+    prom = rec["prometheus"]
+    by_key = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): o for o in rec["objects"]}
+    for s in prom["services"]:
+        svc = by_key.get(("Service", s["namespace"], s["name"]))
+        if svc is None or s["port"] not in [p.get("name") for p in svc["spec"]["ports"]]:
+            errors.append(f"prometheus service {s['namespace']}/{s['name']}:{s['port']} is not in the objects")
+    answered = {}
+    for q in prom["queries"]:
+        key = normalize_promql(q["query"])
+        if key in answered:
+            errors.append(f"prometheus: query recorded twice: {q['query']}")
+        answered[key] = q
+    wanted = [e for _, _, e in dashboard_targets()] + [e for _, e in pane_queries()]
+    for expr in wanted:
+        if normalize_promql(expr) not in answered:
+            errors.append(f"prometheus: no answer for {expr}")
+    for metric, label in dashboard_variables():
+        if not any(s.get("__name__") == metric and s.get(label) for s in prom["series"]):
+            errors.append(f"prometheus: no series for label_values({metric}, {label})")
+    nodes = {n.name for n in NODES}
+    pods = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in rec["objects"] if o["kind"] == "Pod"}
+    for q in prom["queries"]:
+        for s in q["result"]:
+            lab = s["metric"]
+            if "node" in lab and lab["node"] not in nodes:
+                errors.append(f"prometheus: unknown node {lab['node']}")
+            if "pod" in lab and (lab.get("namespace", "keycloak"), lab["pod"]) not in pods:
+                errors.append(f"prometheus: unknown pod {lab.get('namespace')}/{lab['pod']}")
+            times = [t for t, _ in s["samples"]]
+            if times != sorted(times) or not all(isinstance(v, (int, float)) or v == "stale" for _, v in s["samples"]):
+                errors.append(f"prometheus: bad samples in {q['query']}")
+    pool_values = {s["label_eks_amazonaws_com_nodegroup"] for s in prom["series"]
+                   if s.get("__name__") == "kube_node_labels"}
+    if pool_values != set(POOLS):
+        errors.append(f"prometheus: node group label values {pool_values} differ from the pools")
+
+
+def render_prometheus(prom: dict, out: list) -> None:
+    """Compact: one line per service, series label set and result series."""
+    j = lambda v: json.dumps(v, ensure_ascii=False)
+    out.append(f"  version: {scalar(prom['version'])}")
+    out.append("  services:")
+    out.extend(f"    - {j(s)}" for s in prom["services"])
+    out.append("  series:")
+    out.extend(f"    - {j(s)}" for s in prom["series"])
+    out.append("  queries:")
+    for q in prom["queries"]:
+        out.append(f"    - query: {j(q['query'])}")
+        if not q["result"]:
+            out.append("      result: []")
+            continue
+        out.append("      result:")
+        for s in q["result"]:
+            out.append(f"        - metric: {j(s['metric'])}")
+            out.append(f"          samples: {j(s['samples']).replace(' ', '')}")
+
+
 def build() -> dict:
     build_crds()
     build_namespaces()
@@ -3957,7 +4442,7 @@ def build() -> dict:
             entry["apply"] = sort_keys(entry["apply"])
         if "patch" in entry:
             entry["patch"]["patch"] = sort_keys(entry["patch"]["patch"])
-    return {
+    rec = {
         "apiVersion": "opsdeck.dev/v1",
         "kind": "Recording",
         "metadata": {"name": "platform", "description": DESCRIPTION,
@@ -3968,6 +4453,8 @@ def build() -> dict:
         "timeline": timeline,
         "logs": logs,
     }
+    rec["prometheus"] = build_prometheus(rec)
+    return rec
 
 
 def quantity(q: str) -> int:
@@ -3998,7 +4485,7 @@ def check(rec: dict) -> None:
     """Consistency of the generated cluster and conformance to recording.rs."""
     errors = []
     allowed = {
-        "top": {"apiVersion", "kind", "metadata", "eks", "objects", "timeline", "logs"},
+        "top": {"apiVersion", "kind", "metadata", "eks", "objects", "timeline", "logs", "prometheus"},
         "metadata": {"name", "description", "kubernetesVersion", "recordedAt", "platform"},
         "entry": {"at", "note", "apply", "patch", "delete", "log"},
         "patch": {"apiVersion", "kind", "namespace", "name", "subresource", "type", "patch"},
@@ -4122,6 +4609,7 @@ def check(rec: dict) -> None:
                 for ns in [p["metadata"]["namespace"]]]:
         if key not in by_key:
             errors.append(f"missing PVC {key}")
+    check_prometheus(rec, errors)
     if errors:
         raise SystemExit("consistency check failed:\n  " + "\n  ".join(errors))
 
@@ -4166,6 +4654,11 @@ def render(rec: dict) -> str:
     out.append("# Container logs served by GET /api/v1/namespaces/NS/pods/NAME/log.")
     out.append("logs:")
     emit(rec["logs"], 2, out)
+    out.append("")
+    out.append("# Recorded Prometheus answers (the built-in dashboards, the panes' queries), served under")
+    out.append("# /prometheus and through the service proxy of the services below. Samples: [offset s, value].")
+    out.append("prometheus:")
+    render_prometheus(rec["prometheus"], out)
     return "\n".join(out) + "\n"
 
 
