@@ -1,12 +1,12 @@
-//! Replays a recording's timeline through the store, at a speed, and shifts recorded
-//! timestamps so that ages look as they did when the recording was made.
+//! Applies a recording's timeline changes through the store, and shifts recorded
+//! timestamps so that ages look as they did when the recording was made. The replay
+//! clock and its controls are in [`super::replay`]; [`source`] reads the timeline.
 
-use std::sync::Arc;
-use std::time::Duration;
+pub mod source;
 
 use serde_json::Value;
 
-use super::recording::{Change, PatchKind, TimelineEntry};
+use super::recording::{Change, PatchKind};
 use super::server::Shared;
 use super::store::{PatchType, Sub, WriteOpts};
 
@@ -61,6 +61,23 @@ pub fn shift_one(s: &str, delta_secs: i64) -> Option<String> {
     })
 }
 
+/// Shifts the timestamps of one change (objects, patch bodies, log lines).
+pub fn shift_change(change: &mut Change, delta: i64) {
+    if delta == 0 {
+        return;
+    }
+    match change {
+        Change::Apply(v) => shift_timestamps(v, delta),
+        Change::Patch(p) => shift_timestamps(&mut p.patch, delta),
+        Change::Delete(_) => {}
+        Change::Log(l) => {
+            if let Some(s) = shift_one(&l.line, delta) {
+                l.line = s;
+            }
+        }
+    }
+}
+
 /// Applies one timeline change through the same store code paths clients use.
 pub fn apply_change(shared: &Shared, change: &Change) -> Result<(), String> {
     let store = &shared.store;
@@ -112,27 +129,6 @@ pub fn apply_change(shared: &Shared, change: &Change) -> Result<(), String> {
                 l.line.clone(),
             );
             Ok(())
-        }
-    }
-}
-
-/// Plays `entries` (timestamps already shifted) in order. `speed` 2 plays twice as fast;
-/// 0 (or less) never plays.
-pub async fn play(shared: Arc<Shared>, entries: Vec<TimelineEntry>, speed: f64) {
-    if speed <= 0.0 || !speed.is_finite() {
-        return;
-    }
-    let start = tokio::time::Instant::now();
-    for (i, entry) in entries.iter().enumerate() {
-        let due = start + Duration::from_secs_f64(entry.at.as_secs_f64() / speed);
-        tokio::time::sleep_until(due).await;
-        match apply_change(&shared, &entry.change) {
-            Ok(()) => tracing::info!(
-                index = i,
-                note = entry.note.as_deref().unwrap_or(""),
-                "timeline change applied"
-            ),
-            Err(e) => tracing::warn!(index = i, error = %e, "timeline change failed"),
         }
     }
 }

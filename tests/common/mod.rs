@@ -143,6 +143,11 @@ impl SandboxProcess {
         &self.url
     }
 
+    /// Process id of the sandbox (for /proc/<pid>/status).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
     }

@@ -1,0 +1,588 @@
+//! Where a replay reads its timeline from: a vector in memory (embedded recordings, and
+//! files whose `timeline` is not the last top-level key), or the recording file itself,
+//! read one entry at a time so that a huge timeline never sits in memory at once.
+//!
+//! Streaming needs the layout `opsdeck record` writes: `timeline:` is the last top-level
+//! key of a YAML file and holds a block sequence (`  - at: …` items). Everything before it
+//! (metadata, objects, logs, eks…) is parsed up front as usual; the timeline is scanned once
+//! at load (validated and counted, one entry at a time) and read again from its first
+//! byte whenever the replay starts over (seek).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::super::recording::{
+    Change, Recording, RecordingError, TimelineEntry, check_object, parse_offset,
+};
+use super::shift_change;
+
+/// The timeline a replay plays.
+#[derive(Debug, Clone)]
+pub enum TimelineSource {
+    Memory(Arc<Vec<TimelineEntry>>),
+    File(FileTimeline),
+}
+
+/// A timeline left in its file: where it starts, and what the load-time scan counted.
+#[derive(Debug, Clone)]
+pub struct FileTimeline {
+    path: PathBuf,
+    origin: String,
+    /// Byte offset of the first line after `timeline:`.
+    start: u64,
+    /// 1-based line number of that line.
+    start_line: usize,
+    count: usize,
+    duration: Duration,
+    /// Seconds added to every timestamp of an entry as it is read (the time shift).
+    pub shift: i64,
+}
+
+impl TimelineSource {
+    pub fn len(&self) -> usize {
+        match self {
+            TimelineSource::Memory(v) => v.len(),
+            TimelineSource::File(f) => f.count,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Offset of the last entry.
+    pub fn duration(&self) -> Duration {
+        match self {
+            TimelineSource::Memory(v) => v.last().map(|e| e.at).unwrap_or_default(),
+            TimelineSource::File(f) => f.duration,
+        }
+    }
+
+    /// Whether entries are read from the file as the replay proceeds.
+    pub fn streaming(&self) -> bool {
+        matches!(self, TimelineSource::File(_))
+    }
+
+    /// A cursor at the first entry.
+    pub fn open(&self) -> Result<Cursor, String> {
+        match self {
+            TimelineSource::Memory(v) => Ok(Cursor::Memory {
+                entries: v.clone(),
+                next: 0,
+            }),
+            TimelineSource::File(f) => {
+                let reader = f.reader().map_err(|e| e.to_string())?;
+                Ok(Cursor::File {
+                    reader: Box::new(reader),
+                    shift: f.shift,
+                })
+            }
+        }
+    }
+}
+
+impl FileTimeline {
+    fn reader(&self) -> Result<EntryReader<BufReader<File>>, RecordingError> {
+        let io = |source| RecordingError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut file = File::open(&self.path).map_err(io)?;
+        file.seek(SeekFrom::Start(self.start)).map_err(io)?;
+        Ok(EntryReader::new(
+            BufReader::new(file),
+            &self.origin,
+            self.start_line,
+        ))
+    }
+}
+
+/// Reads a timeline from its start, one entry at a time.
+pub enum Cursor {
+    Memory {
+        entries: Arc<Vec<TimelineEntry>>,
+        next: usize,
+    },
+    File {
+        reader: Box<EntryReader<BufReader<File>>>,
+        shift: i64,
+    },
+}
+
+impl Cursor {
+    /// The next entry (timestamps shifted), `None` at the end. An entry of a streamed file
+    /// that does not parse (the load-time scan checks only offsets) is `Some(Err)`, with
+    /// the file and line: the replay logs it and goes on, as for a change that fails.
+    pub fn next_entry(&mut self) -> Option<Result<TimelineEntry, String>> {
+        match self {
+            Cursor::Memory { entries, next } => {
+                let e = entries.get(*next).cloned();
+                *next += 1;
+                e.map(Ok)
+            }
+            Cursor::File { reader, shift } => Some(match reader.next()? {
+                Ok(mut e) => {
+                    shift_change(&mut e.change, *shift);
+                    Ok(e)
+                }
+                Err(e) => Err(e.to_string()),
+            }),
+        }
+    }
+}
+
+/// Splits a block sequence into its items and parses each one alone. It holds the text of
+/// at most one entry (plus one look-ahead line): never the timeline.
+pub struct EntryReader<R> {
+    reader: R,
+    origin: String,
+    /// Line number of the last line read.
+    line_no: usize,
+    /// Column of the items' `-`, from the first item.
+    indent: Option<usize>,
+    /// The text of the entry being collected, and the line it starts on.
+    chunk: String,
+    chunk_line: usize,
+    /// The line read past the end of the previous entry (the next item's first line).
+    line: String,
+    index: usize,
+    last_at: Duration,
+    done: bool,
+}
+
+impl<R: BufRead> EntryReader<R> {
+    /// `first_line`: the file's line number of the reader's first line (for errors).
+    pub fn new(reader: R, origin: &str, first_line: usize) -> Self {
+        EntryReader {
+            reader,
+            origin: origin.to_string(),
+            line_no: first_line.saturating_sub(1),
+            indent: None,
+            chunk: String::new(),
+            chunk_line: 0,
+            line: String::new(),
+            index: 0,
+            last_at: Duration::ZERO,
+            done: false,
+        }
+    }
+
+    /// Bytes held for the entry being read (for tests: one entry, not the timeline).
+    pub fn held_bytes(&self) -> usize {
+        self.chunk.capacity() + self.line.capacity()
+    }
+
+    fn error(&self, line: usize, message: String) -> RecordingError {
+        RecordingError::Invalid {
+            origin: self.origin.clone(),
+            location: format!("timeline[{}] (line {line})", self.index),
+            message,
+        }
+    }
+
+    /// Parses the collected chunk as one entry and checks it as `Recording::validate` does.
+    fn parse_chunk(&mut self) -> Result<TimelineEntry, RecordingError> {
+        let parsed: Result<Vec<TimelineEntry>, _> = serde_saphyr::from_str(&self.chunk);
+        let line = self.chunk_line;
+        self.chunk.clear();
+        let mut entries = parsed.map_err(|e| RecordingError::Parse {
+            origin: self.origin.clone(),
+            message: relocate(&e.to_string(), line),
+        })?;
+        if entries.len() != 1 {
+            return Err(self.error(line, "expected one timeline entry".into()));
+        }
+        let entry = entries.remove(0);
+        if entry.at < self.last_at {
+            return Err(self.error(line, "at: offsets must not decrease".into()));
+        }
+        if let Change::Apply(obj) = &entry.change {
+            check_object(obj).map_err(|m| self.error(line, format!("apply: {m}")))?;
+        }
+        self.last_at = entry.at;
+        self.index += 1;
+        Ok(entry)
+    }
+}
+
+/// Moves `line N` at the start of a parser message from chunk lines to file lines.
+fn relocate(message: &str, first_line: usize) -> String {
+    let Some(rest) = message.strip_prefix("line ") else {
+        return format!("line {first_line}: {message}");
+    };
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    match digits.parse::<usize>() {
+        Ok(n) => format!("line {}{}", n + first_line - 1, &rest[digits.len()..]),
+        Err(_) => format!("line {first_line}: {message}"),
+    }
+}
+
+impl<R: BufRead> Iterator for EntryReader<R> {
+    type Item = Result<TimelineEntry, RecordingError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(match self.next_chunk()? {
+            Ok(()) => self.parse_chunk(),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+impl<R: BufRead> EntryReader<R> {
+    /// The offset of the next entry, without parsing the entry when its first line is
+    /// `- at: OFFSET` (what `opsdeck record` writes): the load-time scan of a large file
+    /// then runs at the speed of reading lines. Offsets are checked as in [`Iterator::next`].
+    pub fn next_offset(&mut self) -> Option<Result<Duration, RecordingError>> {
+        if let Err(e) = self.next_chunk()? {
+            return Some(Err(e));
+        }
+        let quick = self
+            .chunk
+            .lines()
+            .next()
+            .map(|l| l.trim_start().trim_start_matches('-').trim_start())
+            .and_then(|l| l.strip_prefix("at:"))
+            .map(|v| {
+                v.split(" #")
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches(['"', '\''])
+            })
+            .and_then(|v| parse_offset(v).ok());
+        let Some(at) = quick else {
+            return Some(self.parse_chunk().map(|e| e.at));
+        };
+        let line = self.chunk_line;
+        self.chunk.clear();
+        if at < self.last_at {
+            return Some(Err(self.error(line, "at: offsets must not decrease".into())));
+        }
+        self.last_at = at;
+        self.index += 1;
+        Some(Ok(at))
+    }
+
+    /// Collects the next entry's lines into `chunk`; `None` at the end.
+    fn next_chunk(&mut self) -> Option<Result<(), RecordingError>> {
+        if self.done {
+            return None;
+        }
+        loop {
+            // The look-ahead line of the previous call, else a new one.
+            if self.line.is_empty() {
+                match self.reader.read_line(&mut self.line) {
+                    Ok(0) => {
+                        self.done = true;
+                        if self.chunk.trim().is_empty() {
+                            return None;
+                        }
+                        return Some(Ok(()));
+                    }
+                    Ok(_) => self.line_no += 1,
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(self.error(self.line_no + 1, e.to_string())));
+                    }
+                }
+            }
+            let text = self.line.trim_end_matches(['\n', '\r']);
+            let trimmed = text.trim_start_matches(' ');
+            let col = text.len() - trimmed.len();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                // Kept inside an entry (a block scalar may hold such lines).
+                if !self.chunk.is_empty() {
+                    self.chunk.push_str(text);
+                    self.chunk.push('\n');
+                }
+                self.line.clear();
+                continue;
+            }
+            let item = trimmed == "-" || trimmed.starts_with("- ");
+            let indent = match self.indent {
+                Some(i) => i,
+                None if item => {
+                    self.indent = Some(col);
+                    col
+                }
+                None => {
+                    self.done = true;
+                    let msg = "expected the timeline's entries (`- at: …`)".to_string();
+                    return Some(Err(self.error(self.line_no, msg)));
+                }
+            };
+            if col < indent || (col == indent && !item) {
+                self.done = true;
+                let msg = "unexpected text after the timeline (streaming needs `timeline` to be the last top-level key)".to_string();
+                return Some(Err(self.error(self.line_no, msg)));
+            }
+            if col == indent && item && !self.chunk.is_empty() {
+                // The next entry starts: keep its line for the next call.
+                return Some(Ok(()));
+            }
+            if self.chunk.is_empty() {
+                self.chunk_line = self.line_no;
+            }
+            self.chunk.push_str(text);
+            self.chunk.push('\n');
+            self.line.clear();
+        }
+    }
+}
+
+/// Where the timeline of a recording file is, from one pass over its lines.
+#[derive(Debug, PartialEq)]
+enum Layout {
+    /// `timeline:` with a block sequence, and no top-level key after it.
+    Last {
+        /// Byte offset of the `timeline:` line (the head ends there).
+        key_at: u64,
+        /// Byte offset and line number of the line after it.
+        start: u64,
+        start_line: usize,
+    },
+    /// Anything else (JSON, a flow sequence, keys after the timeline, no timeline).
+    Whole,
+}
+
+fn scan_layout(reader: impl BufRead) -> std::io::Result<Layout> {
+    let mut reader = reader;
+    let mut line = String::new();
+    let mut offset = 0u64;
+    let mut line_no = 0usize;
+    let mut found: Option<Layout> = None;
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line)?;
+        if n == 0 {
+            return Ok(found.unwrap_or(Layout::Whole));
+        }
+        line_no += 1;
+        let at = offset;
+        offset += n as u64;
+        let first = line.chars().next().unwrap_or(' ');
+        if line_no == 1 && line.trim_start().starts_with('{') {
+            return Ok(Layout::Whole);
+        }
+        if matches!(first, ' ' | '\t' | '#' | '-' | '\n' | '\r') {
+            if first == '-' && line.starts_with("---") && found.is_some() {
+                return Ok(Layout::Whole);
+            }
+            continue;
+        }
+        // A top-level key (or a document end marker).
+        if found.is_some() {
+            return Ok(Layout::Whole);
+        }
+        let key = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['"', '\'']);
+        if key == "timeline" {
+            let value = line
+                .split_once(':')
+                .map(|(_, v)| v.split(" #").next().unwrap_or("").trim())
+                .unwrap_or("");
+            if !value.is_empty() {
+                return Ok(Layout::Whole);
+            }
+            found = Some(Layout::Last {
+                key_at: at,
+                start: offset,
+                start_line: line_no + 1,
+            });
+        }
+    }
+}
+
+/// Reads a recording file: everything but the timeline at once, and the timeline as a
+/// [`FileTimeline`] when the layout allows it (validated and counted here, one entry at a
+/// time). Otherwise the whole file is read as [`Recording::load`] does and the timeline is
+/// in the returned recording.
+pub fn load_file(path: &Path) -> Result<(Recording, Option<FileTimeline>), RecordingError> {
+    let io = |source| RecordingError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let origin = path.display().to_string();
+    let layout = scan_layout(BufReader::new(File::open(path).map_err(io)?)).map_err(io)?;
+    let Layout::Last {
+        key_at,
+        start,
+        start_line,
+    } = layout
+    else {
+        return Ok((Recording::load(path)?, None));
+    };
+    let mut head = String::new();
+    File::open(path)
+        .map_err(io)?
+        .take(key_at)
+        .read_to_string(&mut head)
+        .map_err(io)?;
+    let rec = Recording::parse(&head, &origin)?;
+    drop(head);
+    let mut timeline = FileTimeline {
+        path: path.to_path_buf(),
+        origin,
+        start,
+        start_line,
+        count: 0,
+        duration: Duration::ZERO,
+        shift: 0,
+    };
+    let mut reader = timeline.reader()?;
+    while let Some(at) = reader.next_offset() {
+        timeline.count += 1;
+        timeline.duration = at?;
+    }
+    Ok((rec, Some(timeline)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor as IoCursor;
+
+    const HEAD: &str = "apiVersion: opsdeck.dev/v1\nkind: Recording\nmetadata:\n  name: t\n  kubernetesVersion: v1.31.0\nobjects:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: demo}}\n";
+
+    fn entry(i: usize) -> String {
+        format!(
+            "  - at: {i}s\n    note: entry {i}\n    # a comment\n    apply:\n      apiVersion: v1\n      kind: ConfigMap\n      metadata: {{name: c{i}, namespace: demo}}\n      data: {{k: \"{i}\"}}\n\n"
+        )
+    }
+
+    #[test]
+    fn finds_a_last_block_timeline() {
+        let text = format!("{HEAD}timeline:\n{}", entry(1));
+        let layout = scan_layout(IoCursor::new(text.as_bytes())).expect("scan");
+        assert_eq!(
+            layout,
+            Layout::Last {
+                key_at: HEAD.len() as u64,
+                start: HEAD.len() as u64 + 10,
+                start_line: 9,
+            }
+        );
+        for whole in [
+            format!("{HEAD}timeline:\n{}logs: []\n", entry(1)),
+            format!("{HEAD}timeline: []\n"),
+            format!("{HEAD}logs: []\n"),
+            "{\"apiVersion\": \"opsdeck.dev/v1\", \"timeline\": []}\n".to_string(),
+        ] {
+            assert_eq!(
+                scan_layout(IoCursor::new(whole.as_bytes())).expect("scan"),
+                Layout::Whole,
+                "{whole}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_entries_one_at_a_time_holding_one() {
+        let body: String = (0..2000).map(entry).collect();
+        let one = entry(1999).len();
+        let mut reader = EntryReader::new(IoCursor::new(body.as_bytes()), "t.yaml", 9);
+        let mut n = 0;
+        let mut most = 0;
+        while let Some(e) = reader.next() {
+            let e = e.expect("entry parses");
+            assert_eq!(e.at, Duration::from_secs(n));
+            assert_eq!(e.note.as_deref(), Some(format!("entry {n}").as_str()));
+            most = most.max(reader.held_bytes());
+            n += 1;
+        }
+        assert_eq!(n, 2000);
+        // One entry (and its look-ahead line) at most, whatever the timeline's length.
+        assert!(most <= 4 * one, "held {most} bytes for entries of {one}");
+        assert!(most * 100 < body.len());
+    }
+
+    #[test]
+    fn entries_before_a_bad_one_are_read_lazily() {
+        let body = format!(
+            "{}{}  - at: 3s\n    colour: red\n    delete: {{apiVersion: v1, kind: Pod, name: x}}\n{}",
+            entry(1),
+            entry(2),
+            entry(4)
+        );
+        let mut reader = EntryReader::new(IoCursor::new(body.as_bytes()), "t.yaml", 100);
+        assert!(reader.next().expect("first").is_ok());
+        assert!(reader.next().expect("second").is_ok());
+        let err = reader.next().expect("third").expect_err("bad").to_string();
+        assert!(err.contains("t.yaml"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+        // Entries start at file line 100; the bad one at 100 + 2 × 9.
+        assert!(err.contains("line 11"), "{err}");
+    }
+
+    #[test]
+    fn decreasing_offsets_and_trailing_keys_are_errors() {
+        let body = format!("{}{}", entry(5), entry(2));
+        let errs: Vec<_> = EntryReader::new(IoCursor::new(body.as_bytes()), "t.yaml", 1)
+            .filter_map(Result::err)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errs[0].contains("timeline[1]"), "{errs:?}");
+        assert!(errs[0].contains("must not decrease"), "{errs:?}");
+        let body = format!("{}logs: []\n", entry(1));
+        let errs: Vec<_> = EntryReader::new(IoCursor::new(body.as_bytes()), "t.yaml", 1)
+            .filter_map(Result::err)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errs[0].contains("last top-level key"), "{errs:?}");
+    }
+
+    #[test]
+    fn load_file_streams_and_counts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.yaml");
+        let body: String = (0..50).map(entry).collect();
+        std::fs::write(&path, format!("{HEAD}timeline:\n{body}")).expect("write");
+        let (rec, file) = load_file(&path).expect("loads");
+        assert_eq!(rec.objects.len(), 1);
+        assert!(rec.timeline.is_empty());
+        let source = TimelineSource::File(file.expect("streamed"));
+        assert!(source.streaming());
+        assert_eq!(source.len(), 50);
+        assert_eq!(source.duration(), Duration::from_secs(49));
+        let mut cursor = source.open().expect("opens");
+        let mut n = 0;
+        while let Some(e) = cursor.next_entry() {
+            assert!(e.is_ok());
+            n += 1;
+        }
+        assert_eq!(n, 50);
+        // Not last: read whole, same entries.
+        std::fs::write(&path, format!("{HEAD}timeline:\n{body}logs: []\n")).expect("write");
+        let (rec, file) = load_file(&path).expect("loads");
+        assert!(file.is_none());
+        assert_eq!(rec.timeline.len(), 50);
+        // Decreasing offsets are reported at load, with the line.
+        std::fs::write(&path, format!("{HEAD}timeline:\n{}{}", entry(3), entry(1))).expect("write");
+        let err = load_file(&path).expect_err("bad").to_string();
+        assert!(err.contains("must not decrease"), "{err}");
+        assert!(err.contains("line 18"), "{err}");
+        // A malformed entry is reported when the replay reaches it, and the next one reads.
+        let bad = "  - at: 2s\n    colour: red\n    delete: {apiVersion: v1, kind: Pod, name: x}\n";
+        std::fs::write(
+            &path,
+            format!("{HEAD}timeline:\n{}{bad}{}", entry(1), entry(3)),
+        )
+        .expect("write");
+        let (_, file) = load_file(&path).expect("offsets are fine");
+        let source = TimelineSource::File(file.expect("streamed"));
+        assert_eq!(source.len(), 3);
+        let mut cursor = source.open().expect("opens");
+        assert!(cursor.next_entry().expect("1").is_ok());
+        let err = cursor.next_entry().expect("2").expect_err("malformed");
+        assert!(err.contains("colour") && err.contains("r.yaml"), "{err}");
+        assert!(cursor.next_entry().expect("3").is_ok());
+        assert!(cursor.next_entry().is_none());
+    }
+}
