@@ -21,6 +21,13 @@ struct Inner {
     previous: HashMap<LogKey, Vec<String>>,
 }
 
+/// Saved log lines (see [`Logs::snapshot`]).
+#[derive(Debug, Clone, Default)]
+pub struct LogSnapshot {
+    current: HashMap<LogKey, Vec<String>>,
+    previous: HashMap<LogKey, Vec<String>>,
+}
+
 pub struct Logs {
     inner: Mutex<Inner>,
     tx: broadcast::Sender<(LogKey, String)>,
@@ -76,6 +83,22 @@ impl Logs {
             inner.previous.insert(key.clone(), previous);
         }
         inner.current.insert(key, lines);
+    }
+
+    /// Every container's lines now, to go back to with [`Logs::restore`] (replay seek).
+    pub fn snapshot(&self) -> LogSnapshot {
+        let inner = self.lock();
+        LogSnapshot {
+            current: inner.current.clone(),
+            previous: inner.previous.clone(),
+        }
+    }
+
+    /// Puts the lines back as they were in `snap` (followers keep following).
+    pub fn restore(&self, snap: &LogSnapshot) {
+        let mut inner = self.lock();
+        inner.current = snap.current.clone();
+        inner.previous = snap.previous.clone();
     }
 
     /// Appends a line (from the timeline) and sends it to followers.

@@ -86,6 +86,12 @@ pub struct Subscription {
 
 type Objects = BTreeMap<(String, String), Arc<Value>>;
 
+/// Every object of the store at one moment (CRDs first, then namespaces), to go back to
+/// with [`Store::reset_to`] (the replay's seek).
+pub struct Snapshot {
+    objects: Vec<(ResKey, (String, String), Arc<Value>)>,
+}
+
 struct Inner {
     registry: Registry,
     rv: u64,
@@ -561,6 +567,7 @@ impl Store {
             set_managed(&mut obj, manager, operation, &rt.api_version(), fields, "");
         }
         self.apply_defaults(inner, rt, &mut obj)?;
+        validate_custom(rt, &name, &obj, None)?;
         if rt.key() == crd_key() {
             if !opts.dry_run {
                 inner
@@ -805,6 +812,7 @@ impl Store {
             }
             set_crd_status(&mut new);
         }
+        validate_custom(rt, name, &new, Some(current))?;
         if comparable(&new) == comparable(current) {
             return Ok(Arc::new(current.clone()));
         }
@@ -1168,6 +1176,109 @@ impl Store {
         Ok((rt, ns, name.to_string()))
     }
 
+    /// The objects as they are now, except those of `skip` (see [`Snapshot`]).
+    pub fn snapshot(&self, skip: &ResKey) -> Snapshot {
+        let inner = self.lock();
+        let rank = |k: &ResKey| {
+            if *k == crd_key() {
+                0
+            } else if *k == ns_key() {
+                1
+            } else {
+                2
+            }
+        };
+        let mut keys: Vec<&ResKey> = inner.objects.keys().filter(|k| *k != skip).collect();
+        keys.sort_by_key(|k| (rank(k), (*k).clone()));
+        let mut objects = Vec::new();
+        for key in keys {
+            for (id, obj) in &inner.objects[key] {
+                if *key == crd_key() && crd_defines(obj, skip) {
+                    continue;
+                }
+                objects.push((key.clone(), id.clone(), obj.clone()));
+            }
+        }
+        Snapshot { objects }
+    }
+
+    /// Puts every object (except those of `skip`) back as it was in `snap`, as writes that
+    /// watchers see: objects created since are DELETED, deleted ones ADDED again, changed
+    /// ones MODIFIED, each with a new resourceVersion. Finalizers are not waited for.
+    pub fn reset_to(&self, snap: &Snapshot, skip: &ResKey) {
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        let wanted: HashMap<(&ResKey, &(String, String)), &Arc<Value>> =
+            snap.objects.iter().map(|(k, id, o)| ((k, id), o)).collect();
+        // Objects that did not exist: custom resources and namespaced objects first, CRDs
+        // and namespaces last.
+        let mut extra: Vec<(ResKey, (String, String))> = Vec::new();
+        for (key, objs) in &inner.objects {
+            if key == skip {
+                continue;
+            }
+            for (id, obj) in objs {
+                if *key == crd_key() && crd_defines(obj, skip) {
+                    continue;
+                }
+                if !wanted.contains_key(&(key, id)) {
+                    extra.push((key.clone(), id.clone()));
+                }
+            }
+        }
+        extra.sort_by_key(|(k, _)| (*k == crd_key() || *k == ns_key(), k.clone()));
+        for (key, (ns, name)) in extra {
+            let current = Self::current_by_key(inner, &key, &ns, &name);
+            let rt = inner
+                .registry
+                .by_key(&key)
+                .cloned()
+                .unwrap_or_else(|| crd_types_fallback(&key));
+            if key == crd_key()
+                && let Some(crd) = &current
+                && let Some(gone) = inner.registry.unregister_crd(crd)
+            {
+                let items: Vec<(String, String)> = inner
+                    .objects
+                    .get(&gone)
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                let t = crd_types_fallback(&gone);
+                for (n, x) in items {
+                    self.commit(inner, &t, &n, &x, None);
+                }
+                inner.objects.remove(&gone);
+            }
+            if current.is_some() {
+                self.commit(inner, &rt, &ns, &name, None);
+            }
+        }
+        // Objects that were there: added back, or changed back.
+        for (key, (ns, name), obj) in &snap.objects {
+            if *key == crd_key()
+                && let Err(e) = inner.registry.register_crd(obj)
+            {
+                tracing::warn!(error = %e, "reset: cannot register a CRD again");
+            }
+            let Some(rt) = inner.registry.by_key(key).cloned() else {
+                continue;
+            };
+            let unchanged = Self::current_by_key(inner, key, ns, name)
+                .is_some_and(|c| comparable(&c) == comparable(obj));
+            if !unchanged {
+                self.commit(inner, &rt, ns, name, Some((**obj).clone()));
+            }
+        }
+    }
+
+    fn current_by_key(inner: &Inner, key: &ResKey, ns: &str, name: &str) -> Option<Arc<Value>> {
+        inner
+            .objects
+            .get(key)
+            .and_then(|m| m.get(&(ns.to_string(), name.to_string())))
+            .cloned()
+    }
+
     /// Objects of every type, for tests and for summaries.
     pub fn count(&self) -> usize {
         self.lock().objects.values().map(BTreeMap::len).sum()
@@ -1179,6 +1290,26 @@ fn ns_key() -> ResKey {
         group: String::new(),
         plural: "namespaces".into(),
     }
+}
+
+/// Validation a real API server does from a CRD's schema, for the sandbox's own kinds.
+fn validate_custom(
+    rt: &ResourceType,
+    name: &str,
+    new: &Value,
+    old: Option<&Value>,
+) -> ApiResult<()> {
+    if rt.custom && rt.group == super::replay::GROUP && rt.plural == super::replay::PLURAL {
+        super::replay::validate(new, old)
+            .map_err(|(field, detail)| ApiError::invalid(rt, name, &field, &detail))?;
+    }
+    Ok(())
+}
+
+/// Whether a CRD object defines the type `key`.
+fn crd_defines(crd: &Value, key: &ResKey) -> bool {
+    crd.pointer("/spec/group").and_then(Value::as_str) == Some(key.group.as_str())
+        && crd.pointer("/spec/names/plural").and_then(Value::as_str) == Some(key.plural.as_str())
 }
 
 fn crd_key() -> ResKey {
