@@ -70,6 +70,13 @@ pub fn header(app: &App, f: &mut Frame, area: Rect) {
         ConnState::Failed(e) => (format!("✖ {e}"), Slot::error),
     };
     l2.push(Span::styled(state, style(app, slot)));
+    // The replay timeline bar, when the cluster is a sandbox replaying a recording.
+    let used: usize = l2.iter().map(|s| s.content.chars().count()).sum();
+    let replay = super::replay::spans(app, (area.width as usize).saturating_sub(used + 3));
+    if !replay.is_empty() {
+        l2.push(Span::raw("   "));
+        l2.extend(replay);
+    }
     f.render_widget(Paragraph::new(vec![Line::from(l1), Line::from(l2)]), area);
 }
 
@@ -142,6 +149,9 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
         if b.action.is_mutating() && app.readonly {
             continue;
         }
+        if b.action.is_replay() && app.replay.bar.is_none() {
+            continue;
+        }
         // Movement keys are in help; the footer shows what the view can do.
         if matches!(
             b.action,
@@ -160,6 +170,9 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
     }
     if !matches!(ctx, Context::Prompt | Context::Dialog) {
         for b in km.bindings(Context::Global) {
+            if b.action.is_replay() && app.replay.bar.is_none() {
+                continue;
+            }
             if km.binding(ctx, b.action).is_none()
                 && let Some(k) = b.keys.first()
             {
