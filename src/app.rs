@@ -17,9 +17,11 @@ pub(crate) mod fixture;
 mod handlers;
 pub use handlers::HelpLine;
 pub mod jsonpath;
+pub mod metrics;
 pub mod pools;
 pub mod prompt;
 mod refresh;
+pub mod replay;
 pub mod strings;
 pub mod view;
 pub mod waves;
@@ -49,6 +51,8 @@ pub enum Msg {
     /// A character typed into the focused prompt.
     Input(char),
     Source(SourceEvent),
+    /// A key typed into the focused text editor (the PromQL editor).
+    EditorKey(KeyEvent),
     Tick(Timestamp),
     Resize(u16, u16),
 }
@@ -118,10 +122,14 @@ pub struct App {
     pub history: History,
     /// CloudNativePG Clusters, their pods and failover timelines, kept while the console runs.
     pub cnpg: cnpg::CnpgState,
+    /// Replay controls, when the cluster is a sandbox replaying a recording.
+    pub replay: replay::ReplayState,
     /// A `:` command to run once discovery has answered (`--command`).
     startup_command: Option<String>,
     /// EKS node groups of the context's cluster (node pools pane).
     pub eks: pools::EksState,
+    /// Prometheus: where it is, dashboards, PromQL history, pane metric columns.
+    pub metrics: metrics::MetricsState,
     pub now: Timestamp,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
@@ -154,8 +162,10 @@ impl App {
             flash: None,
             history: History::default(),
             cnpg: cnpg::CnpgState::default(),
+            replay: replay::ReplayState::default(),
             startup_command: None,
             eks: pools::EksState::default(),
+            metrics: metrics::MetricsState::default(),
             now,
             size: (120, 30),
             quit: false,
@@ -195,7 +205,9 @@ impl App {
         };
         let ctx = self.focused_context();
         let action = match ctx {
-            Context::Prompt | Context::Dialog => self.config.keymap.lookup_only(ctx, key),
+            Context::Prompt | Context::Dialog | Context::Editor => {
+                self.config.keymap.lookup_only(ctx, key)
+            }
             _ => self.config.keymap.lookup(ctx, key),
         };
         match action {
@@ -205,6 +217,7 @@ impl App {
                     self.dispatch(Msg::Input(c));
                 }
             }
+            None if ctx == Context::Editor => self.dispatch(Msg::EditorKey(*ev)),
             None => {}
         }
     }
@@ -234,6 +247,10 @@ impl App {
                 self.handle_source(ev);
                 None
             }
+            Msg::EditorKey(key) => {
+                self.editor_key(&key);
+                None
+            }
             Msg::Tick(now) => {
                 self.now = now;
                 if self.flash.as_ref().is_some_and(|f| f.until <= now) {
@@ -241,6 +258,7 @@ impl App {
                 }
                 self.cnpg_tick();
                 self.tick_waves();
+                self.metrics_tick();
                 None
             }
             Msg::Resize(w, h) => {
@@ -259,6 +277,13 @@ impl App {
     /// Requests for the sources since the last call.
     pub fn take_requests(&mut self) -> Vec<Request> {
         std::mem::take(&mut self.requests)
+    }
+
+    /// Whether `:install` asked for the wizard (taken out of the requests).
+    pub fn take_install(&mut self) -> bool {
+        let before = self.requests.len();
+        self.requests.retain(|r| *r != Request::Install);
+        self.requests.len() != before
     }
 
     /// Every watch the view stack needs, deduplicated.
@@ -280,6 +305,11 @@ impl App {
     pub fn all_watches(&self) -> Vec<WatchSpec> {
         let mut out = self.desired_watches();
         for spec in self.cnpg_background_watches() {
+            if !out.iter().any(|s| s.key == spec.key) {
+                out.push(spec);
+            }
+        }
+        for spec in self.replay_background_watches() {
             if !out.iter().any(|s| s.key == spec.key) {
                 out.push(spec);
             }
@@ -349,6 +379,7 @@ impl App {
     fn handle_source(&mut self, ev: SourceEvent) {
         match ev {
             SourceEvent::Client(_) => {}
+            SourceEvent::Metrics(ev) => self.handle_metrics_event(ev),
             SourceEvent::Cluster(info) => {
                 if !self.namespace_chosen {
                     self.namespace = Some(info.namespace.clone());
@@ -377,6 +408,7 @@ impl App {
                         },
                     );
                     self.refresh_key(&key);
+                    self.replay_observe(&key);
                 }
             }
             SourceEvent::WatchReady(key) => {
@@ -385,12 +417,14 @@ impl App {
                     w.updated = Some(self.now);
                 }
                 self.refresh_key(&key);
+                self.replay_observe(&key);
             }
             SourceEvent::WatchChanged(key) => {
                 if let Some(w) = self.watches.get_mut(&key) {
                     w.updated = Some(self.now);
                 }
                 self.refresh_key(&key);
+                self.replay_observe(&key);
             }
             SourceEvent::WatchFailed { key, error } => {
                 let now = self.now;

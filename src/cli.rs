@@ -66,6 +66,9 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "LABEL")]
     pub pool_label: Option<String>,
 
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+
     /// Log level of opsdeck's own log file (error, warn, info, debug, trace).
     #[arg(long, default_value = "info")]
     pub log_level: String,
@@ -74,6 +77,43 @@ pub struct ConsoleArgs {
     /// `deploy kube-system` (run once the API server's discovery has answered).
     #[arg(short = 'c', long)]
     pub command: Option<String>,
+}
+
+/// Where Prometheus is. Without `--prometheus`, the context's `[prometheus]` setting in
+/// config.toml, else the cluster's own Prometheus found through its Services and reached
+/// through the API server's service proxy.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PrometheusArgs {
+    /// Prometheus base URL, e.g. `http://127.0.0.1:9090` (for the metrics pane and the metric
+    /// columns of the pools and CNPG panes).
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+
+    /// A file holding a bearer token for Prometheus (or OPSDECK_PROMETHEUS_TOKEN[_FILE]).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_token_file: Option<PathBuf>,
+
+    /// A file holding `user:password` for Prometheus basic auth (or
+    /// OPSDECK_PROMETHEUS_BASIC_AUTH[_FILE]).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_basic_auth_file: Option<PathBuf>,
+}
+
+impl PrometheusArgs {
+    /// The settings the flags name (credentials read now), or `None` without `--prometheus`.
+    pub fn settings(
+        &self,
+    ) -> Option<
+        Result<crate::sources::prometheus::PromSettings, crate::sources::prometheus::PromError>,
+    > {
+        let url = self.prometheus.as_deref()?;
+        Some(crate::sources::prometheus::PromSettings::from_flags(
+            url,
+            self.prometheus_token_file.as_deref(),
+            self.prometheus_basic_auth_file.as_deref(),
+            |k| std::env::var(k).ok(),
+        ))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,16 +137,29 @@ pub struct InstallArgs {
     pub config: Option<PathBuf>,
 
     /// Print each step's plan; change nothing.
-    #[arg(long)]
+    #[arg(long, requires = "config")]
     pub dry_run: bool,
 
     /// Apply every plan without asking.
-    #[arg(long, short = 'y')]
+    #[arg(long, short = 'y', requires = "config")]
     pub yes: bool,
 
     /// List the app catalog and exit.
     #[arg(long)]
     pub catalog: bool,
+
+    /// Interactive wizard: the kubeconfig of the cluster answer (default: KUBECONFIG, else
+    /// ~/.kube/config).
+    #[arg(long, conflicts_with = "config")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Interactive wizard: the context offered first (default: the current context).
+    #[arg(long, conflicts_with = "config")]
+    pub context: Option<String>,
+
+    /// Interactive wizard: theme (dark, light, high-contrast, or a themes/<name>.toml).
+    #[arg(long, conflicts_with = "config")]
+    pub theme: Option<String>,
 }
 
 /// Flags of `opsdeck sandbox`.
@@ -189,6 +242,10 @@ pub struct RecordArgs {
     /// Write Secret data and credential-looking values in clear.
     #[arg(long)]
     pub no_redact: bool,
+
+    /// Prometheus whose answers to the built-in dashboards are recorded when recording stops.
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 
     /// Path to the kubeconfig file (as kubectl: overrides KUBECONFIG).
     #[arg(long, env = "KUBECONFIG")]

@@ -35,6 +35,22 @@ pub struct Settings {
     pub log_lines: usize,
     /// Node pools pane: group nodes by this label instead of the provider's pool label.
     pub pool_label: Option<String>,
+    /// Prometheus per kubeconfig context (`[prometheus."<context>"]`); `[prometheus.default]`
+    /// applies to contexts without their own. Without one, the cluster's Prometheus is found
+    /// through its Services.
+    pub prometheus: std::collections::BTreeMap<String, PrometheusSetting>,
+}
+
+/// Where one context's Prometheus is. Credentials are read from files (or the
+/// `OPSDECK_PROMETHEUS_*` environment variables), never written in this file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusSetting {
+    pub url: String,
+    /// A file holding a bearer token.
+    pub token_file: Option<PathBuf>,
+    /// A file holding `user:password`.
+    pub basic_auth_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -45,6 +61,7 @@ impl Default for Settings {
             keymap: "default".to_string(),
             log_lines: 5000,
             pool_label: None,
+            prometheus: Default::default(),
         }
     }
 }

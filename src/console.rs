@@ -4,6 +4,7 @@
 //! The loop `select!`s over terminal input, source events and a one-second tick; it draws
 //! only after something changed. Nothing in it awaits the network: sources run as tasks.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ use crate::cli::ConsoleArgs;
 use crate::config::{self, Config, Overrides};
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::sources::eks::EksSettings;
+use crate::sources::prometheus::PromSettings;
+use crate::sources::prometheus::manager::Configured;
 use crate::sources::{SourceEvent, Sources, Target};
 
 const TICK: Duration = Duration::from_secs(1);
@@ -62,6 +65,36 @@ pub fn sandbox_eks(sandbox: &Sandbox, base: EksSettings) -> EksSettings {
         region: sandbox.eks_region(),
         static_credentials: Some(("sandbox".into(), "sandbox".into())),
         ..base
+    }
+}
+
+/// Where Prometheus is configured, and the PromQL history file.
+pub(crate) struct PromInputs {
+    pub flag: Option<Configured>,
+    pub per_context: BTreeMap<String, Configured>,
+    pub history_file: Option<PathBuf>,
+}
+
+fn prometheus_inputs(args: &ConsoleArgs, config: &Config) -> PromInputs {
+    let env = |k: &str| std::env::var(k).ok();
+    let per_context = config
+        .settings
+        .prometheus
+        .iter()
+        .map(|(context, s)| {
+            let settings = PromSettings::from_flags(
+                &s.url,
+                s.token_file.as_deref(),
+                s.basic_auth_file.as_deref(),
+                env,
+            );
+            (context.clone(), settings)
+        })
+        .collect();
+    PromInputs {
+        flag: args.prometheus.settings(),
+        per_context,
+        history_file: config::data_dir().map(|d| d.join("promql_history.json")),
     }
 }
 
@@ -113,13 +146,16 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         ..EksSettings::default()
     };
     // The only sandbox-specific lines: start it in-process and take its kubeconfig.
-    let (sandbox, target) = if args.sandbox {
-        let recording = crate::sandbox::load_recording(args.recording.as_deref())?;
-        let sandbox = Sandbox::start(SandboxOptions {
-            recording,
-            port: 0,
-            speed: 1.0,
-        })
+    let (sandbox, target, install_from) = if args.sandbox {
+        let (recording, timeline) = crate::sandbox::load_streaming(args.recording.as_deref())?;
+        let sandbox = Sandbox::start_streaming(
+            SandboxOptions {
+                recording,
+                port: 0,
+                speed: 1.0,
+            },
+            timeline,
+        )
         .await?;
         tracing::info!(url = %sandbox.url(), "sandbox started");
         eks = sandbox_eks(&sandbox, eks);
@@ -128,11 +164,13 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
             "<sandbox kubeconfig>",
             args.context.as_deref(),
         )?;
-        (Some(sandbox), target)
+        let yaml = crate::install::tui::ConsoleKubeconfig::Yaml(sandbox.kubeconfig_yaml());
+        (Some(sandbox), target, yaml)
     } else {
         (
             None,
             Target::load(args.kubeconfig.as_deref(), args.context.as_deref())?,
+            crate::install::tui::ConsoleKubeconfig::File(args.kubeconfig.clone()),
         )
     };
 
@@ -140,14 +178,24 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         namespace: args.namespace.clone(),
         all_namespaces: args.all_namespaces,
     };
+    let prom = prometheus_inputs(&args, &config);
     let mut app = App::new(config, options, Timestamp::now());
+    let user_dashboards = config::config_dir()
+        .map(|d| crate::domain::dashboard::load::from_dir(&d.join("dashboards")))
+        .unwrap_or_default();
+    let history = prom
+        .history_file
+        .as_deref()
+        .map(crate::sources::prometheus::manager::load_history)
+        .unwrap_or_default();
+    app.set_metrics_inputs(user_dashboards, history);
     if let Some(command) = &args.command {
         app.set_startup_command(command);
     }
     // ratatui::init enters the alternate screen and raw mode, and installs a panic hook that
     // restores the terminal before the previous hook (color-eyre) prints.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, app, target, eks).await;
+    let result = event_loop(&mut terminal, app, target, eks, prom, install_from).await;
     ratatui::restore();
     if let Some(sandbox) = sandbox {
         sandbox.shutdown().await;
@@ -162,10 +210,13 @@ async fn event_loop(
     mut app: App,
     target: Target,
     eks: EksSettings,
+    prom: PromInputs,
+    install_from: crate::install::tui::ConsoleKubeconfig,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
     let mut sources = Sources::new(tx, target);
     sources.set_eks(eks);
+    sources.set_prometheus(prom.flag, prom.per_context, prom.history_file);
     let size = terminal.size()?;
     app.dispatch(Msg::Resize(size.width, size.height));
     sources.connect();
@@ -200,6 +251,26 @@ async fn event_loop(
                 app.dispatch(Msg::Tick(Timestamp::now()));
                 dirty = app.time_dependent();
             }
+        }
+        if app.take_install() {
+            // `:install`: the wizard takes the terminal and this input stream, then hands
+            // them back; source events queue meanwhile.
+            let result = match crate::install::tui::console_options(
+                &install_from,
+                &app.cluster.context,
+                &app.config.theme,
+            ) {
+                Ok(opts) => crate::install::tui::run(terminal, &mut input, opts).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                app.dispatch(Msg::Source(SourceEvent::Done {
+                    message: "install wizard".into(),
+                    error: Some(format!("{e:#}")),
+                }));
+            }
+            terminal.clear()?;
+            dirty = true;
         }
         settle(&mut app, &mut sources);
         if app.quit {

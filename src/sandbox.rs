@@ -9,9 +9,11 @@ pub mod eks;
 pub mod error;
 pub mod logs;
 pub mod merge;
+pub mod prometheus;
 pub mod protobuf;
 pub mod recording;
 pub mod registry;
+pub mod replay;
 pub mod selector;
 pub mod server;
 pub mod store;
@@ -29,7 +31,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::cli::SandboxArgs;
-use recording::{Change, Recording};
+use recording::Recording;
 use server::Shared;
 
 /// What to serve and how.
@@ -49,6 +51,8 @@ pub struct Sandbox {
     /// ARN of the recording's first EKS cluster: the kubeconfig names its context and
     /// cluster after it, as `aws eks update-kubeconfig` does.
     eks_arn: Option<String>,
+    /// Whether the recording has a `prometheus:` section (served under `/prometheus`).
+    prometheus: bool,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
@@ -73,17 +77,15 @@ fn time_shift(rec: &Recording) -> i64 {
         .unwrap_or(0)
 }
 
-fn shift_change(change: &mut Change, delta: i64) {
-    match change {
-        Change::Apply(v) => timeline::shift_timestamps(v, delta),
-        Change::Patch(p) => timeline::shift_timestamps(&mut p.patch, delta),
-        Change::Delete(_) => {}
-        Change::Log(l) => {
-            if let Some(s) = timeline::shift_one(&l.line, delta) {
-                l.line = s;
-            }
-        }
-    }
+/// Unix ms of a recorded Prometheus sample's offset 0: `recordedAt` moved by the same
+/// whole-second shift as the objects (so it is the sandbox's start), or now without it.
+fn prometheus_base_ms(rec: &Recording) -> i64 {
+    rec.metadata
+        .recorded_at
+        .as_deref()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_millisecond() + time_shift(rec) * 1000)
+        .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond())
 }
 
 /// Loads a recording into a fresh store. CRDs first, then namespaces, then the rest.
@@ -124,7 +126,7 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
         );
     }
     for entry in &mut rec.timeline {
-        shift_change(&mut entry.change, delta);
+        timeline::shift_change(&mut entry.change, delta);
     }
     if let Some(eks) = &mut rec.eks {
         eks.clusters
@@ -138,7 +140,16 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
 impl Sandbox {
     /// Loads the recording and starts serving it on 127.0.0.1.
     pub async fn start(opts: SandboxOptions) -> Result<Sandbox, SandboxError> {
-        Self::start_inner(opts, None).await
+        Self::start_inner(opts, None, None).await
+    }
+
+    /// Like [`Sandbox::start`], with the timeline read from its file as the replay
+    /// proceeds when `file` is given (see [`load_streaming`]).
+    pub async fn start_streaming(
+        opts: SandboxOptions,
+        file: Option<timeline::source::FileTimeline>,
+    ) -> Result<Sandbox, SandboxError> {
+        Self::start_inner(opts, None, file).await
     }
 
     /// Serves a large synthetic cluster (see [`synthetic`]) with its churn running.
@@ -151,12 +162,13 @@ impl Sandbox {
             port,
             speed: 1.0,
         };
-        Self::start_inner(opts, Some(spec)).await
+        Self::start_inner(opts, Some(spec), None).await
     }
 
     async fn start_inner(
         opts: SandboxOptions,
         synthetic: Option<synthetic::SyntheticSpec>,
+        file: Option<timeline::source::FileTimeline>,
     ) -> Result<Sandbox, SandboxError> {
         let mut rec = opts.recording;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
@@ -176,6 +188,15 @@ impl Sandbox {
             server_address: addr.to_string(),
         });
         load(&shared, &mut rec)?;
+        let source = match file {
+            Some(mut f) => {
+                f.shift = time_shift(&rec);
+                timeline::source::TimelineSource::File(f)
+            }
+            None => timeline::source::TimelineSource::Memory(Arc::new(std::mem::take(
+                &mut rec.timeline,
+            ))),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let eks_arn = rec.eks.as_ref().and_then(|e| {
             e.clusters
@@ -185,7 +206,17 @@ impl Sandbox {
                 .map(str::to_string)
         });
         let eks_state = Arc::new(eks::EksState::new(rec.eks.take().unwrap_or_default()));
-        let app = server::router(shared.clone()).nest("/eks", eks::router(eks_state));
+        let prom = rec.prometheus.take();
+        let has_prometheus = prom.is_some();
+        let prom_state = Arc::new(prometheus::PromState::new(
+            prom.unwrap_or_default(),
+            &rec.metadata.name,
+            prometheus_base_ms(&rec),
+            shared.clone(),
+        ));
+        let app = server::router(shared.clone())
+            .nest("/eks", eks::router(eks_state))
+            .merge(prometheus::router(prom_state));
         let server = tokio::spawn(async move {
             let result = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -198,16 +229,13 @@ impl Sandbox {
         });
         let timeline = match synthetic {
             Some(spec) => tokio::spawn(synthetic::churn(shared.clone(), spec)),
-            None => tokio::spawn(timeline::play(
-                shared.clone(),
-                std::mem::take(&mut rec.timeline),
-                opts.speed,
-            )),
+            None => start_replay(&shared, &rec.metadata.name, source, opts.speed)?,
         };
         Ok(Sandbox {
             addr,
             name: rec.metadata.name.clone(),
             eks_arn,
+            prometheus: has_prometheus,
             shared,
             stop: Some(stop),
             server: Some(server),
@@ -228,6 +256,13 @@ impl Sandbox {
     /// `endpoint_url`).
     pub fn eks_endpoint(&self) -> String {
         format!("{}/eks", self.url())
+    }
+
+    /// Base URL of the Prometheus API subset (for `--prometheus`), when the recording has
+    /// a `prometheus:` section.
+    pub fn prometheus_url(&self) -> Option<String> {
+        self.prometheus
+            .then(|| format!("{}/prometheus", self.url()))
     }
 
     /// Name of the kubeconfig context (and cluster) for this sandbox.
@@ -319,6 +354,38 @@ impl Drop for Sandbox {
 
 use axum::http::uri as http_uri;
 
+/// Registers the `Replay` resource (when there is a timeline) and starts the replay task.
+fn start_replay(
+    shared: &Arc<Shared>,
+    name: &str,
+    source: timeline::source::TimelineSource,
+    speed: f64,
+) -> Result<JoinHandle<()>, SandboxError> {
+    if source.is_empty() {
+        return Ok(tokio::spawn(async {}));
+    }
+    let fail = |message: String| SandboxError::Load {
+        recording: name.to_string(),
+        message,
+    };
+    shared.store.load(replay::crd()).map_err(fail)?;
+    shared
+        .store
+        .load(replay::initial_object(speed))
+        .map_err(fail)?;
+    let start = replay::player::Start {
+        recording: name.to_string(),
+        speed,
+        objects: shared.store.snapshot(&replay::key()),
+        logs: shared.logs.snapshot(),
+    };
+    Ok(tokio::spawn(replay::player::run(
+        shared.clone(),
+        source,
+        start,
+    )))
+}
+
 /// Default kubeconfig path of `opsdeck sandbox`.
 pub fn default_kubeconfig_path() -> PathBuf {
     std::env::temp_dir().join("opsdeck-sandbox.kubeconfig")
@@ -336,6 +403,18 @@ pub fn load_recording(path: Option<&Path>) -> Result<Recording> {
     }
 }
 
+/// Like [`load_recording`], but a file's timeline stays in the file when it is the last
+/// top-level key (see [`timeline::source`]): pass the second value to
+/// [`Sandbox::start_streaming`]. Embedded recordings are in memory anyway.
+pub fn load_streaming(
+    path: Option<&Path>,
+) -> Result<(Recording, Option<timeline::source::FileTimeline>)> {
+    match path {
+        Some(p) if p.exists() => timeline::source::load_file(p).map_err(|e| eyre!(e)),
+        _ => Ok((load_recording(path)?, None)),
+    }
+}
+
 /// `opsdeck sandbox`: serve until Ctrl-C or SIGTERM.
 pub async fn run_cli(args: SandboxArgs) -> Result<()> {
     let started = std::time::Instant::now();
@@ -348,14 +427,20 @@ pub async fn run_cli(args: SandboxArgs) -> Result<()> {
             (sandbox, "synthetic".to_string(), count, 0)
         }
         None => {
-            let recording = load_recording(args.recording.as_deref())?;
-            let (objects, changes) = (recording.objects.len(), recording.timeline.len());
+            let (recording, file) = load_streaming(args.recording.as_deref())?;
+            let changes = file.as_ref().map_or(recording.timeline.len(), |f| {
+                timeline::source::TimelineSource::File(f.clone()).len()
+            });
+            let objects = recording.objects.len();
             let name = recording.metadata.name.clone();
-            let sandbox = Sandbox::start(SandboxOptions {
-                recording,
-                port: args.port,
-                speed: args.speed,
-            })
+            let sandbox = Sandbox::start_streaming(
+                SandboxOptions {
+                    recording,
+                    port: args.port,
+                    speed: args.speed,
+                },
+                file,
+            )
             .await?;
             (sandbox, name, objects, changes)
         }
@@ -381,6 +466,9 @@ pub async fn run_cli(args: SandboxArgs) -> Result<()> {
         "# EKS API: export AWS_ENDPOINT_URL_EKS={} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=eu-west-1",
         sandbox.eks_endpoint()
     );
+    if let Some(url) = sandbox.prometheus_url() {
+        println!("# Prometheus API: opsdeck --prometheus {url}");
+    }
     wait_for_signal().await;
     println!("opsdeck sandbox: stopping");
     sandbox.shutdown().await;

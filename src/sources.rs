@@ -146,6 +146,10 @@ pub enum Request {
     },
     /// EKS node groups: refresh now, or change a group's scaling.
     Eks(nodegroups::EksRequest),
+    /// Prometheus queries and the PromQL history.
+    Metrics(prometheus::manager::MetricsRequest),
+    /// Hand the terminal to the install wizard (the console's event loop takes this one).
+    Install,
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -190,6 +194,8 @@ pub enum SourceEvent {
     },
     /// EKS node groups of the context's cluster (node pools pane).
     Eks(nodegroups::EksEvent),
+    /// Prometheus: where it is, and query answers.
+    Metrics(prometheus::manager::MetricsEvent),
     /// A mutating request finished.
     Done {
         message: String,
@@ -217,12 +223,14 @@ pub struct Sources {
     watches: HashMap<WatchKey, Task>,
     logs: HashMap<LogId, Task>,
     eks: nodegroups::Nodegroups,
+    metrics: prometheus::manager::MetricsSource,
 }
 
 impl Sources {
     pub fn new(tx: Sender, target: Target) -> Sources {
         Sources {
             eks: nodegroups::Nodegroups::new(tx.clone()),
+            metrics: prometheus::manager::MetricsSource::new(tx.clone()),
             tx,
             target,
             client: None,
@@ -244,6 +252,19 @@ impl Sources {
         let task = tokio::spawn(connection::run(self.target.clone(), self.tx.clone()));
         self.connection = Some(Task(task));
         self.eks.retarget(&self.target);
+        self.metrics.set_context(&self.target.info().context);
+    }
+
+    /// A configured Prometheus (`--prometheus`, config.toml per context), else the cluster's
+    /// own is found; and where the PromQL history is kept.
+    pub fn set_prometheus(
+        &mut self,
+        flag: Option<prometheus::manager::Configured>,
+        per_context: std::collections::BTreeMap<String, prometheus::manager::Configured>,
+        history_file: Option<std::path::PathBuf>,
+    ) {
+        self.metrics.set_history_file(history_file);
+        self.metrics.configure(flag, per_context);
     }
 
     /// EKS settings from the command line (and the sandbox); the cluster is detected from
@@ -259,6 +280,7 @@ impl Sources {
 
     /// The connection task built the client: watches can start.
     pub fn set_client(&mut self, client: kube::Client) {
+        self.metrics.set_client(Some(client.clone()));
         self.client = Some(client);
     }
 
@@ -295,10 +317,16 @@ impl Sources {
                 self.eks.handle(r);
                 return;
             }
+            Request::Metrics(r) => {
+                self.metrics.handle(r);
+                return;
+            }
             Request::StopLogs(id) => {
                 self.logs.remove(&id);
                 return;
             }
+            // The console's event loop runs the wizard; elsewhere (bench) there is no screen.
+            Request::Install => return,
             _ => {}
         }
         let Some(client) = self.client.clone() else {
@@ -332,7 +360,11 @@ impl Sources {
             } => {
                 tokio::spawn(mutate::patch_status(client, target, patch, what, tx));
             }
-            Request::StopLogs(_) | Request::SwitchContext(_) | Request::Eks(_) => {}
+            Request::StopLogs(_)
+            | Request::SwitchContext(_)
+            | Request::Eks(_)
+            | Request::Metrics(_)
+            | Request::Install => {}
         }
     }
 

@@ -10,6 +10,7 @@ pub mod layout;
 mod logs;
 pub mod metrics;
 pub(crate) mod pools;
+mod replay;
 mod table;
 mod text;
 pub(crate) mod waves;
@@ -43,6 +44,8 @@ pub fn render(app: &App, f: &mut Frame) {
         Some(View::WaveApp(d)) => waves::detail(app, d, f, a.body),
         Some(View::Cnpg(v)) => cnpg::list(app, v, f, a.body),
         Some(View::CnpgDetail(v)) => cnpg::detail(app, v, f, a.body),
+        Some(View::Metrics(m)) => metrics::view::render(app, m, f, a.body),
+        Some(View::Editor(e)) => metrics::view::editor(app, e, f, a.body),
         None => {}
     }
     chrome::hints(app, f, a.hints);

@@ -28,18 +28,13 @@ async fn platform() -> Sandbox {
     .expect("sandbox starts")
 }
 
+/// Form parameters of one request.
+type Form<'a> = &'a [(&'a str, &'a str)];
+
 fn client(sb: &Sandbox) -> PromClient {
     let url = sb
         .prometheus_url()
         .expect("platform has a prometheus section");
-    PromClient::new(&PromSettings::new(url)).expect("client")
-}
-
-/// The client for label values. `PromClient::label_values_matching` joins its path onto
-/// the base URL as a relative reference, which drops the last path segment unless the URL
-/// ends with `/` (reported to the console's owner); the sandbox serves both spellings.
-fn values_client(sb: &Sandbox) -> PromClient {
-    let url = format!("{}/", sb.prometheus_url().expect("prometheus section"));
     PromClient::new(&PromSettings::new(url)).expect("client")
 }
 
@@ -133,7 +128,7 @@ async fn console_client_gets_instant_range_labels_and_errors() {
     // Labels and label values (template variables).
     let names = c.label_names().await.expect("labels");
     assert!(names.contains(&"__name__".to_string()), "{names:?}");
-    let pools = values_client(&sb)
+    let pools = client(&sb)
         .label_values_matching(
             "label_eks_amazonaws_com_nodegroup",
             &["kube_node_labels".to_string()],
@@ -141,7 +136,7 @@ async fn console_client_gets_instant_range_labels_and_errors() {
         .await
         .expect("values");
     assert_eq!(pools, vec!["apps", "database", "infra"]);
-    let clusters = values_client(&sb)
+    let clusters = client(&sb)
         .label_values_matching("cluster", &["cnpg_collector_up".to_string()])
         .await
         .expect("values");
@@ -236,7 +231,7 @@ async fn raw_api_mirrors_prometheus_json_codes_and_messages() {
     assert!(first["value"][1].is_string(), "{first}");
     assert!(first["metric"]["pod"].is_string(), "{first}");
 
-    let cases: [(&[(&str, &str)], u16, &str); 6] = [
+    let cases: [(Form, u16, &str); 6] = [
         (
             &[("query", "up")],
             400,
@@ -418,7 +413,7 @@ async fn record_captures_answers_the_sandbox_serves_again() {
         namespaces: vec![],
         duration: Some(Duration::from_secs(2)),
         redact: true,
-        prometheus: Some(values_client(&sb)),
+        prometheus: Some(client(&sb)),
     };
     let file = std::fs::File::create(&out).expect("file");
     let summary = record(kube, &opts, file, std::future::pending(), |_, _, _| {})
@@ -458,7 +453,7 @@ async fn record_captures_answers_the_sandbox_serves_again() {
     let c = client(&replay);
     let cpu = c.instant(panes::NODE_CPU, None).await.expect("instant");
     assert_eq!(cpu.series.len(), 8);
-    let pools = values_client(&replay)
+    let pools = client(&replay)
         .label_values_matching(
             "label_eks_amazonaws_com_nodegroup",
             &["kube_node_labels".to_string()],

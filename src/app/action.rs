@@ -20,6 +20,10 @@ pub enum Context {
     Pools,
     /// The CloudNativePG pane (`:cnpg`).
     Cnpg,
+    /// The metrics dashboards (`:metrics`).
+    Metrics,
+    /// The PromQL editor: unbound keys type into it.
+    Editor,
 }
 
 impl Context {
@@ -34,6 +38,8 @@ impl Context {
         Context::Waves,
         Context::Pools,
         Context::Cnpg,
+        Context::Metrics,
+        Context::Editor,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +54,8 @@ impl Context {
             Context::Waves => "waves",
             Context::Pools => "pools",
             Context::Cnpg => "cnpg",
+            Context::Metrics => "metrics",
+            Context::Editor => "editor",
         }
     }
 
@@ -87,15 +95,15 @@ macro_rules! actions {
 
 actions! {
     Quit => "quit" [Global],
-    Back => "back" [Global, Table, Text, Logs, Help, Pools, Cnpg, Waves],
+    Back => "back" [Global, Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics, Editor],
     Help => "help" [Global],
     Command => "command" [Global],
-    Up => "up" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
-    Down => "down" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
-    PageUp => "page_up" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
-    PageDown => "page_down" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
-    Top => "top" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
-    Bottom => "bottom" [Table, Text, Logs, Help, Pools, Cnpg, Waves],
+    Up => "up" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
+    Down => "down" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
+    PageUp => "page_up" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
+    PageDown => "page_down" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
+    Top => "top" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
+    Bottom => "bottom" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
     Select => "select" [Table, Pools, Cnpg, Waves],
     Filter => "filter" [Table, Logs],
     Describe => "describe" [Table, Cnpg, Waves],
@@ -105,7 +113,7 @@ actions! {
     Delete => "delete" [Table],
     Restart => "restart" [Table],
     Scale => "scale" [Table, Pools],
-    Refresh => "refresh" [Pools, Waves],
+    Refresh => "refresh" [Pools, Waves, Metrics],
     Promote => "promote" [Cnpg],
     Search => "search" [Text],
     SearchNext => "search_next" [Text],
@@ -118,8 +126,8 @@ actions! {
     Cancel => "cancel" [Dialog, Prompt],
     Submit => "submit" [Prompt],
     Complete => "complete" [Prompt],
-    HistoryPrev => "history_prev" [Prompt],
-    HistoryNext => "history_next" [Prompt],
+    HistoryPrev => "history_prev" [Prompt, Editor],
+    HistoryNext => "history_next" [Prompt, Editor],
     DeleteBack => "delete_back" [Prompt],
     DeleteForward => "delete_forward" [Prompt],
     CursorLeft => "cursor_left" [Prompt],
@@ -131,6 +139,26 @@ actions! {
     HardRefresh => "hard_refresh" [Waves],
     Terminate => "terminate" [Waves],
     NextRoot => "next_root" [Waves],
+    NextPanel => "next_panel" [Metrics],
+    PrevPanel => "prev_panel" [Metrics],
+    Zoom => "zoom" [Metrics],
+    RangeNext => "range_next" [Metrics],
+    RangePrev => "range_prev" [Metrics],
+    RangeCustom => "range_custom" [Metrics],
+    Pause => "pause" [Metrics],
+    RefreshInterval => "refresh_interval" [Metrics],
+    VarNext => "var_next" [Metrics],
+    VarSelect => "var_select" [Metrics],
+    DashboardNext => "dashboard_next" [Metrics],
+    DashboardPrev => "dashboard_prev" [Metrics],
+    EditQuery => "edit_query" [Metrics],
+    RunQuery => "run_query" [Editor],
+    ToggleResult => "toggle_result" [Editor],
+    ReplayPause => "replay_pause" [Global],
+    ReplayStep => "replay_step" [Global],
+    ReplaySlower => "replay_slower" [Global],
+    ReplayFaster => "replay_faster" [Global],
+    ReplaySeek => "replay_seek" [Global],
 }
 
 impl Action {
@@ -149,6 +177,21 @@ impl Action {
                 | Action::Sync
                 | Action::HardRefresh
                 | Action::Terminate
+        )
+    }
+}
+
+impl Action {
+    /// Replay controls: shown in hints and help only while a replay is served; allowed in
+    /// read-only mode (they change the replay, not the cluster).
+    pub fn is_replay(self) -> bool {
+        matches!(
+            self,
+            Action::ReplayPause
+                | Action::ReplayStep
+                | Action::ReplaySlower
+                | Action::ReplayFaster
+                | Action::ReplaySeek
         )
     }
 }

@@ -309,9 +309,11 @@ impl App {
                     let Some(cluster) = self.cnpg.cluster(key) else {
                         continue;
                     };
+                    let metrics = self.metrics.cnpg_metrics(&key.0);
                     let inputs = ClusterInputs {
                         pods: self.cnpg.pods(key),
                         nodes: &nodes,
+                        metrics: &metrics,
                         ..ClusterInputs::new(cluster)
                     };
                     if let Some(d) = cnpg::cluster_detail(&inputs, &DetailOptions::default(), now) {
@@ -353,9 +355,11 @@ impl App {
                 let loaded = self.cnpg.clusters_loaded();
                 let nodes = self.cnpg.nodes_for(&key, nodes_store.as_ref(), &nodes_ar);
                 let pods = self.cnpg.pods(&key);
+                let metrics = self.metrics.cnpg_metrics(&key.0);
                 let detail = self.cnpg.cluster(&key).and_then(|cluster| {
                     let inputs = ClusterInputs {
                         pods,
+                        metrics: &metrics,
                         nodes: &nodes,
                         services: &services,
                         pdbs: &pdbs,

@@ -17,6 +17,14 @@ pub enum Command {
     Waves,
     /// The CloudNativePG pane; with `[namespace/]name`, that Cluster's detail.
     Cnpg(Option<String>),
+    /// Metrics dashboards; with a name, that dashboard.
+    Metrics(Option<String>),
+    /// The PromQL editor, optionally with a query.
+    Promql(String),
+    /// The interactive install wizard (takes over the screen, then returns).
+    Install,
+    /// `:replay pause|resume|step|speed N|seek OFFSET`: replay controls.
+    Replay(super::replay::ReplayCommand),
     /// A kind's table, optionally in another namespace.
     Kind {
         name: String,
@@ -40,7 +48,8 @@ impl NsArg {
 }
 
 const BUILTINS: &[&str] = &[
-    "q", "quit", "q!", "help", "ctx", "context", "ns", "pools", "cnpg", "waves",
+    "q", "quit", "q!", "help", "ctx", "context", "ns", "pools", "cnpg", "waves", "metrics",
+    "promql", "install", "replay",
 ];
 
 pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
@@ -48,6 +57,16 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
     let Some(first) = words.next() else {
         return Err(String::new());
     };
+    // The rest of the line is a query, spaces and all.
+    if matches!(first.trim_start_matches(':'), "promql" | "query") {
+        let rest = input.trim_start().trim_start_matches(':');
+        let rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r);
+        return Ok(Command::Promql(rest.trim().to_string()));
+    }
+    if first.trim_start_matches(':').eq_ignore_ascii_case("replay") {
+        let args: Vec<&str> = words.collect();
+        return super::replay::parse_command(&args).map(Command::Replay);
+    }
     let arg = words.next().map(str::to_string);
     if let Some(extra) = words.next() {
         return Err(format!("unexpected {extra:?} in :{input}"));
@@ -62,6 +81,8 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
         "pools" | "pool" => Command::Pools,
         "waves" | "wave" => Command::Waves,
         "cnpg" => Command::Cnpg(arg),
+        "metrics" | "dashboard" | "dashboards" | "grafana" => Command::Metrics(arg),
+        "install" => Command::Install,
         word => match catalog.resolve(word) {
             Some(kind) => Command::Kind {
                 name: kind.full_name(),
@@ -179,6 +200,7 @@ mod tests {
                 namespace: Some(NsArg::All)
             })
         );
+        assert_eq!(parse("install", &c), Ok(Command::Install));
         assert!(parse("bogus", &c).unwrap_err().contains("bogus"));
         assert!(parse("po a b", &c).is_err());
     }

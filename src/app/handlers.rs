@@ -44,6 +44,12 @@ impl App {
         if self.cnpg_action(a) {
             return None;
         }
+        if self.metrics_action(a) {
+            return None;
+        }
+        if self.replay_action(a) {
+            return None;
+        }
         match a {
             Action::Quit => self.quit = true,
             Action::Back => self.back(),
@@ -128,7 +134,28 @@ impl App {
             | Action::CursorRight
             | Action::CursorHome
             | Action::CursorEnd
-            | Action::ClearLine => {}
+            | Action::ClearLine
+            | Action::NextPanel
+            | Action::PrevPanel
+            | Action::Zoom
+            | Action::RangeNext
+            | Action::RangePrev
+            | Action::RangeCustom
+            | Action::Pause
+            | Action::RefreshInterval
+            | Action::VarNext
+            | Action::VarSelect
+            | Action::DashboardNext
+            | Action::DashboardPrev
+            | Action::EditQuery
+            | Action::RunQuery
+            | Action::ToggleResult => {}
+            // Handled by `replay_action` above.
+            Action::ReplayPause
+            | Action::ReplayStep
+            | Action::ReplaySlower
+            | Action::ReplayFaster
+            | Action::ReplaySeek => {}
         }
         None
     }
@@ -145,7 +172,7 @@ impl App {
         }
     }
 
-    fn open_prompt(&mut self, p: Prompt) {
+    pub(super) fn open_prompt(&mut self, p: Prompt) {
         self.prompt = Some(p);
         self.refit();
     }
@@ -184,6 +211,7 @@ impl App {
                 let len = p.pools.len();
                 p.cursor.step(delta, len, pools_h);
             }
+            Some(View::Metrics(_) | View::Editor(_)) => {}
             Some(View::Cnpg(l)) => {
                 let len = l.rows.len();
                 l.cursor.step(delta, len, list_h);
@@ -531,7 +559,10 @@ impl App {
                     p.candidates = c.into_iter().take(8).collect();
                 }
             }
-            PromptKind::Search | PromptKind::Scale { .. } | PromptKind::ScaleNodegroup { .. } => {}
+            PromptKind::Search
+            | PromptKind::Range
+            | PromptKind::Scale { .. }
+            | PromptKind::ScaleNodegroup { .. } => {}
         }
     }
 
@@ -640,6 +671,10 @@ impl App {
                 }
             }
             PromptKind::Filter => self.close_prompt(),
+            PromptKind::Range => {
+                self.close_prompt();
+                self.set_metrics_range(&p.text);
+            }
             PromptKind::Search => {
                 self.close_prompt();
                 let h = self.text_height();
@@ -683,7 +718,8 @@ impl App {
     }
 
     /// Parses and runs a `:` command line (as `--command` gives it); errors are flashed.
-    pub(super) fn run_command_text(&mut self, text: &str) {
+    /// Runs a `:` command line as if typed.
+    pub fn run_command_text(&mut self, text: &str) {
         match command::parse(text, &self.catalog) {
             Ok(cmd) => self.run_command(cmd),
             Err(e) => self.flash_for(e, Level::Error, 10),
@@ -691,6 +727,12 @@ impl App {
     }
 
     fn run_command(&mut self, cmd: Command) {
+        self.run_command_inner(cmd);
+        // A pane with metric columns may have opened.
+        self.pane_metrics_tick();
+    }
+
+    fn run_command_inner(&mut self, cmd: Command) {
         match cmd {
             Command::Quit => self.quit = true,
             Command::Cnpg(cluster) => self.open_cnpg(cluster.as_deref()),
@@ -714,6 +756,12 @@ impl App {
             }
             Command::Context(Some(name)) => self.switch_context(&name),
             Command::Pools => self.open_pools(),
+            Command::Metrics(name) => self.open_metrics(name.as_deref()),
+            Command::Promql(text) => self.open_promql(&text),
+            Command::Install if self.readonly => {
+                self.flash_for(strings::readonly("install"), Level::Warn, 6)
+            }
+            Command::Install => self.request(Request::Install),
             Command::Waves => self.open_waves(),
             Command::Namespace(None) => {
                 if let Some(k) = self.catalog.resolve("namespaces") {
@@ -733,6 +781,7 @@ impl App {
                     self.open_table(k, None, None, None, None, false);
                 }
             }
+            Command::Replay(c) => self.replay_command(c),
             Command::Kind { name, namespace } => {
                 if let Some(k) = self.catalog.resolve(&name) {
                     let ns = namespace.map(|n| match n {
@@ -777,7 +826,7 @@ impl App {
         let km = &self.config.keymap;
         let section = |out: &mut Vec<HelpLine>, title: String, ctx: Context| {
             out.push(HelpLine::Section(title));
-            for b in km.bindings(ctx) {
+            for b in km.bindings(ctx).filter(|b| !b.action.is_replay()) {
                 out.push(HelpLine::Binding {
                     keys: b
                         .keys
@@ -794,6 +843,7 @@ impl App {
             section(&mut out, format!("{} keys", context.name()), context);
         }
         section(&mut out, "global keys".into(), Context::Global);
+        self.replay_help(&mut out);
         out.push(HelpLine::Section("commands".into()));
         for (cmd, what) in [
             (

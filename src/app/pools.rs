@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use super::prompt::{Prompt, PromptKind};
 use super::view::{Cursor, View};
 use super::{App, Dialog, Level, WatchStatus};
+use crate::domain::dashboard::panes;
 use crate::domain::pools::{self, NodegroupInfo, Pool};
 use crate::sources::nodegroups::{EksEvent, EksRequest};
 use crate::sources::{Request, WatchSpec};
@@ -184,7 +185,15 @@ impl App {
         } else {
             &[]
         };
-        let grouped = pools::group(&nodes, &pods, v.pool_label.as_deref(), eks);
+        let mut grouped = pools::group(&nodes, &pods, v.pool_label.as_deref(), eks);
+        let m = &self.metrics;
+        let cpu = m.pane_values(panes::NODE_CPU, "node").unwrap_or_default();
+        let mem = m
+            .pane_values(panes::NODE_MEMORY, "node")
+            .unwrap_or_default();
+        if !cpu.is_empty() || !mem.is_empty() {
+            pools::apply_usage(&mut grouped, &cpu, &mem);
+        }
         let list_h = self.pools_list_height();
         if let Some(View::Pools(v)) = self.stack.get_mut(i) {
             let name = v.selected().map(|p| p.name.clone());

@@ -10,6 +10,8 @@ pub enum PromptKind {
     Filter,
     /// Search in the focused text view.
     Search,
+    /// A time range for the metrics pane (`6h`, `now-6h..now-1h`).
+    Range,
     /// Replica count for a scale action.
     Scale {
         target: ObjectTarget,
@@ -54,6 +56,7 @@ impl Prompt {
         match &self.kind {
             PromptKind::Command => ":".into(),
             PromptKind::Filter | PromptKind::Search => "/".into(),
+            PromptKind::Range => "time range: ".into(),
             PromptKind::Scale { target, current } => {
                 format!("scale {} (now {current}) to: ", target.describe())
             }

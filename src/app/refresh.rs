@@ -205,7 +205,11 @@ impl App {
             View::Waves(_) => self.refresh_waves(i),
             View::WaveApp(_) => self.refresh_wave_app(i),
             View::Cnpg(_) | View::CnpgDetail(_) => self.refresh_cnpg_view(i),
-            View::Logs(_) | View::Help(_) | View::Contexts(_) => {}
+            View::Logs(_)
+            | View::Help(_)
+            | View::Contexts(_)
+            | View::Metrics(_)
+            | View::Editor(_) => {}
         }
     }
 

@@ -8,7 +8,7 @@ use super::*;
 use crate::config::{Config, Overrides};
 use crate::sources::{ConnState, Request, SourceEvent};
 
-fn press(app: &mut App, keys: &str) {
+pub(super) fn press(app: &mut App, keys: &str) {
     for k in keys.split_whitespace() {
         let (code, mods) = match k {
             "enter" => (KeyCode::Enter, KeyModifiers::NONE),
@@ -34,7 +34,7 @@ fn press(app: &mut App, keys: &str) {
     }
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(super) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
     }

@@ -225,6 +225,10 @@ pub enum View {
     Cnpg(super::cnpg::CnpgListView),
     /// One CloudNativePG Cluster in detail, with its failover timeline.
     CnpgDetail(super::cnpg::CnpgDetailView),
+    /// `:metrics`: a dashboard of Prometheus panels.
+    Metrics(super::metrics::MetricsView),
+    /// The PromQL editor and its answer.
+    Editor(Box<super::metrics::editor::EditorView>),
 }
 
 impl View {
@@ -237,6 +241,8 @@ impl View {
             View::Waves(_) | View::WaveApp(_) => Context::Waves,
             View::Pools(_) => Context::Pools,
             View::Cnpg(_) | View::CnpgDetail(_) => Context::Cnpg,
+            View::Metrics(_) => Context::Metrics,
+            View::Editor(_) => Context::Editor,
         }
     }
 
@@ -260,6 +266,8 @@ impl View {
             View::Pools(_) => super::pools::strings::TITLE.into(),
             View::Cnpg(_) => super::cnpg::strings::LIST_TITLE.into(),
             View::CnpgDetail(d) => super::cnpg::strings::crumb_detail(&d.key.1),
+            View::Metrics(m) => format!("{} {}", super::metrics::strings::TITLE, m.id),
+            View::Editor(_) => super::metrics::strings::EDITOR_TITLE.into(),
         }
     }
 
@@ -271,7 +279,11 @@ impl View {
             View::Text(t) => std::iter::once(&t.source.spec)
                 .chain(t.events.as_ref())
                 .collect(),
-            View::Logs(_) | View::Help(_) | View::Contexts(_) => Vec::new(),
+            View::Logs(_)
+            | View::Help(_)
+            | View::Contexts(_)
+            | View::Metrics(_)
+            | View::Editor(_) => Vec::new(),
             View::Waves(w) => std::iter::once(&w.apps)
                 .chain(std::iter::once(&w.config))
                 .chain(&w.live)

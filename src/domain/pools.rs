@@ -152,6 +152,10 @@ pub struct NodeSummary {
     pub cpu_requested: f64,
     pub memory_requested: f64,
     pub pods: usize,
+    /// CPU cores in use (Prometheus), when known.
+    pub cpu_used: Option<f64>,
+    /// Working-set memory bytes (Prometheus), when known.
+    pub memory_used: Option<f64>,
 }
 
 /// What EKS says about a managed node group (from `describe_nodegroup`).
@@ -235,6 +239,31 @@ impl Pool {
     }
     pub fn pods_allocatable(&self) -> f64 {
         self.nodes.iter().map(|n| n.pods_allocatable).sum()
+    }
+    /// CPU in use over the nodes that have a value; `None` when none has.
+    pub fn cpu_used(&self) -> Option<f64> {
+        sum_known(self.nodes.iter().map(|n| n.cpu_used))
+    }
+    pub fn memory_used(&self) -> Option<f64> {
+        sum_known(self.nodes.iter().map(|n| n.memory_used))
+    }
+}
+
+fn sum_known(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    values
+        .flatten()
+        .fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
+}
+
+/// Fills in per-node CPU and memory use (by node name, from Prometheus).
+pub fn apply_usage(
+    pools: &mut [Pool],
+    cpu: &BTreeMap<String, f64>,
+    memory: &BTreeMap<String, f64>,
+) {
+    for node in pools.iter_mut().flat_map(|p| p.nodes.iter_mut()) {
+        node.cpu_used = cpu.get(&node.name).copied();
+        node.memory_used = memory.get(&node.name).copied();
     }
 }
 
@@ -348,6 +377,8 @@ fn summarize_node(node: &Value, pods: &[&Value]) -> NodeSummary {
         cpu_requested: cpu,
         memory_requested: mem,
         pods: pods.len(),
+        cpu_used: None,
+        memory_used: None,
     }
 }
 

@@ -329,3 +329,24 @@ fn eks_node_groups_without_nodes_are_pools() {
     // With a user-named label, node group names need not match label values: no extras.
     assert_eq!(group(&nodes, &[], Some("workload-type"), &[]).len(), 1);
 }
+
+#[test]
+fn usage_from_prometheus_sums_known_nodes() {
+    use std::collections::BTreeMap;
+    let nodes = vec![
+        node("a", eks_label("infra"), "eu-west-1a", true),
+        node("b", eks_label("infra"), "eu-west-1b", true),
+        node("c", eks_label("apps"), "eu-west-1a", true),
+    ];
+    let mut pools = group(&nodes, &[], None, &[]);
+    assert!(pools.iter().all(|p| p.cpu_used().is_none()));
+    let cpu = BTreeMap::from([("a".to_string(), 0.5), ("b".to_string(), 1.0)]);
+    let mem = BTreeMap::from([("c".to_string(), 2e9)]);
+    apply_usage(&mut pools, &cpu, &mem);
+    let infra = pools.iter().find(|p| p.name == "infra").unwrap();
+    assert_eq!(infra.cpu_used(), Some(1.5));
+    assert_eq!(infra.memory_used(), None);
+    let apps = pools.iter().find(|p| p.name == "apps").unwrap();
+    assert_eq!(apps.cpu_used(), None);
+    assert_eq!(apps.memory_used(), Some(2e9));
+}

@@ -110,14 +110,27 @@ pub async fn cli(args: crate::cli::InstallArgs) -> color_eyre::eyre::Result<()> 
         }
         return Ok(());
     }
-    let Some(config) = args.config else {
-        return Err(color_eyre::eyre::eyre!(
-            "the interactive wizard is not available yet: pass --config install.toml \
-             (documented example: tests/fixtures/install/install.toml)"
-        ));
-    };
     let data_dir = crate::config::data_dir()
         .ok_or_else(|| color_eyre::eyre::eyre!("no data directory (set OPSDECK_DATA_DIR)"))?;
+    let Some(config) = args.config else {
+        // No --config: the interactive wizard, themed as the console is.
+        let overrides = crate::config::Overrides {
+            theme: args.theme.clone(),
+            ..crate::config::Overrides::default()
+        };
+        let settings = crate::config::Config::load(
+            crate::config::config_dir().as_deref(),
+            &overrides,
+            crate::config::theme::no_color_from_env(),
+        );
+        return super::tui::run_standalone(super::tui::Options {
+            kubeconfig: args.kubeconfig,
+            context: args.context,
+            data_dir,
+            theme: settings.theme,
+        })
+        .await;
+    };
     run(RunOptions {
         config: &config,
         dry_run: args.dry_run,

@@ -93,51 +93,18 @@ pub async fn capture(client: &PromClient, recorded_at: Timestamp, end: Timestamp
 /// Services of the recorded objects through which the cluster's Prometheus is reached:
 /// `prometheus-operated`, or a Service named like Prometheus with a web port.
 pub fn prometheus_services(services: &[serde_json::Value]) -> Vec<PromService> {
-    use serde_json::Value;
-    const NOT: &[&str] = &[
-        "alertmanager",
-        "node-exporter",
-        "operator",
-        "kube-state-metrics",
-        "pushgateway",
-        "grafana",
-        "adapter",
-        "blackbox",
-        "kubelet",
-    ];
-    let mut out = Vec::new();
-    for svc in services {
-        let s = |p: &str| svc.pointer(p).and_then(Value::as_str).unwrap_or("");
-        let (ns, name) = (s("/metadata/namespace"), s("/metadata/name"));
-        if name != "prometheus-operated"
-            && (!name.contains("prometheus") || NOT.iter().any(|n| name.contains(n)))
-        {
-            continue;
-        }
-        let ports = svc.pointer("/spec/ports").and_then(Value::as_array);
-        let port = ports.into_iter().flatten().find(|p| {
-            matches!(
-                p.get("name").and_then(Value::as_str),
-                Some("http-web" | "web" | "http")
-            ) || p.get("port").and_then(Value::as_i64) == Some(9090)
-        });
-        if let Some(p) = port {
-            let port = match p.get("name").and_then(Value::as_str) {
-                Some(n) if !n.is_empty() => n.to_string(),
-                _ => p
-                    .get("port")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(9090)
-                    .to_string(),
-            };
-            out.push(PromService {
-                namespace: ns.to_string(),
-                name: name.to_string(),
-                port,
-            });
-        }
-    }
-    out
+    let typed: Vec<k8s_openapi::api::core::v1::Service> = services
+        .iter()
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
+        .collect();
+    crate::sources::prometheus::discover::candidates(&typed)
+        .into_iter()
+        .map(|s| PromService {
+            namespace: s.namespace,
+            name: s.name,
+            port: s.port,
+        })
+        .collect()
 }
 
 /// The section's YAML text (`prometheus:` and what follows), compact: JSON flow lines, one

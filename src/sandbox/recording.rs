@@ -65,6 +65,9 @@ pub struct Recording {
     /// Recorded EKS answers (clusters and managed node groups), served under `/eks`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eks: Option<super::eks::EksRecording>,
+    /// Recorded Prometheus answers, served under `/prometheus` and the service proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<super::prometheus::PromRecording>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -234,6 +237,10 @@ impl Recording {
             eks.validate()
                 .map_err(|(location, message)| invalid(location, message))?;
         }
+        if let Some(prom) = &self.prometheus {
+            prom.validate()
+                .map_err(|(location, message)| invalid(location, message))?;
+        }
         let mut last = Duration::ZERO;
         for (i, entry) in self.timeline.iter().enumerate() {
             if entry.at < last {
@@ -257,7 +264,7 @@ impl Recording {
 }
 
 /// An object needs `apiVersion`, `kind` and `metadata.name`.
-fn check_object(obj: &Value) -> Result<(), String> {
+pub(crate) fn check_object(obj: &Value) -> Result<(), String> {
     let field = |name: &str| obj.get(name).and_then(Value::as_str).unwrap_or("");
     if field("apiVersion").is_empty() {
         return Err("object without apiVersion".into());

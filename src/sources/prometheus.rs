@@ -3,6 +3,10 @@
 //! instant and range queries returning plain [`QueryResult`]s, and typed errors (Prometheus's
 //! own `bad_data: 1:5: parse error: …`, unreachable, timeout).
 
+pub mod api;
+pub mod discover;
+pub mod manager;
+pub mod proxy;
 pub mod task;
 
 use std::fmt;
@@ -329,13 +333,121 @@ impl PromClient {
     }
 }
 
+impl PromClient {
+    /// Values of a label among the series matching `matches` (Grafana's
+    /// `label_values(metric, label)`); all values when `matches` is empty.
+    pub async fn label_values_matching(
+        &self,
+        label: &str,
+        matches: &[String],
+    ) -> Result<Vec<String>, PromError> {
+        if matches.is_empty() {
+            return self.label_values(label).await;
+        }
+        // Appended, not joined: `join` would drop a path prefix without a trailing slash
+        // (`http://host/prometheus` + `api/…` → `http://host/api/…`).
+        let base = self.inner.base_url().as_str().trim_end_matches('/');
+        let url =
+            reqwest::Url::parse(&format!("{base}/api/v1/label/{label}/values")).map_err(|e| {
+                PromError::BadUrl {
+                    url: self.url.clone(),
+                    detail: e.to_string(),
+                }
+            })?;
+        let params: Vec<(&str, &str)> = matches.iter().map(|m| ("match[]", m.as_str())).collect();
+        let response = self
+            .inner
+            .inner()
+            .get(url)
+            .query(&params)
+            .send()
+            .await
+            .map_err(|e| self.classify_reqwest(&e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.classify_reqwest(&e))?;
+        api::data(status, &body, &self.url)
+    }
+
+    fn classify_reqwest(&self, e: &reqwest::Error) -> PromError {
+        if e.is_timeout() {
+            PromError::Timeout {
+                url: self.url.clone(),
+                after: self.timeout,
+            }
+        } else if e.is_connect() {
+            PromError::Unreachable {
+                url: self.url.clone(),
+                detail: crate::sources::error_chain(e),
+            }
+        } else {
+            PromError::Other(crate::sources::error_chain(e))
+        }
+    }
+}
+
+/// Where queries go: a configured URL, or the cluster's own Prometheus through the API
+/// server's service proxy. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Direct(PromClient),
+    Proxy(proxy::ProxyClient),
+}
+
+impl Backend {
+    /// `http://prometheus:9090` or `service monitoring/prometheus-operated:http-web`.
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::Direct(c) => c.url().to_string(),
+            Backend::Proxy(p) => p.service().to_string(),
+        }
+    }
+
+    pub async fn instant(
+        &self,
+        query: &str,
+        at: Option<Timestamp>,
+    ) -> Result<QueryResult, PromError> {
+        match self {
+            Backend::Direct(c) => c.instant(query, at).await,
+            Backend::Proxy(p) => p.instant(query, at).await,
+        }
+    }
+
+    pub async fn range(
+        &self,
+        query: &str,
+        start: Timestamp,
+        end: Timestamp,
+        step: Duration,
+    ) -> Result<QueryResult, PromError> {
+        match self {
+            Backend::Direct(c) => c.range(query, start, end, step).await,
+            Backend::Proxy(p) => p.range(query, start, end, step).await,
+        }
+    }
+
+    pub async fn label_values(
+        &self,
+        label: &str,
+        matches: &[String],
+    ) -> Result<Vec<String>, PromError> {
+        match self {
+            Backend::Direct(c) => c.label_values_matching(label, matches).await,
+            Backend::Proxy(p) => p.label_values(label, matches).await,
+        }
+    }
+}
+
 fn labels(
     map: &std::collections::HashMap<String, String>,
 ) -> std::collections::BTreeMap<String, String> {
     map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
-fn convert(result: PromqlResult) -> QueryResult {
+pub(crate) fn convert(result: PromqlResult) -> QueryResult {
     let (data, _) = result.into_inner();
     match data {
         Data::Vector(v) => QueryResult {

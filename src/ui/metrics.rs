@@ -2,6 +2,10 @@
 //! widgets of [`super::chart`] from data already in memory, with its state in the title
 //! (loading, or the error and the age of the last data it still shows).
 
+#[cfg(test)]
+mod tests;
+pub mod view;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use ratatui::buffer::Buffer;

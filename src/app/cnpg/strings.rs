@@ -14,7 +14,10 @@ pub const CLUSTER_UNKNOWN: &str = "the Cluster is not loaded yet";
 
 // Detail sections.
 pub const INSTANCES: &str = "Instances";
-pub const LAG_UNKNOWN: &str = "lag unknown: Prometheus not configured";
+/// The instances section's note when no replica has a lag value.
+pub fn lag_unknown(why: &str) -> String {
+    format!("lag unknown: {why}")
+}
 pub const SERVICES: &str = "Services";
 pub const CONDITIONS: &str = "Conditions";
 pub const PDBS: &str = "PodDisruptionBudgets";

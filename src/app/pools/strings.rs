@@ -28,6 +28,8 @@ pub const COLUMNS: &[&str] = &[
     "CAPACITY",
     "CPU REQ/ALLOC",
     "MEM REQ/ALLOC",
+    "CPU USE",
+    "MEM USE",
     "PODS",
     "EKS MIN/DES/MAX",
     "WARN",

@@ -1,15 +1,16 @@
-//! Where a replay reads its timeline from: a vector in memory (embedded recordings, and
-//! files whose `timeline` is not the last top-level key), or the recording file itself,
+//! Where a replay reads its timeline from: a vector in memory (embedded recordings, JSON
+//! files and flow-sequence timelines), or the recording file itself,
 //! read one entry at a time so that a huge timeline never sits in memory at once.
 //!
-//! Streaming needs the layout `opsdeck record` writes: `timeline:` is the last top-level
-//! key of a YAML file and holds a block sequence (`  - at: …` items). Everything before it
-//! (metadata, objects, logs, eks…) is parsed up front as usual; the timeline is scanned once
+//! Streaming needs the layout `opsdeck record` writes: `timeline:` of a YAML file holds a
+//! block sequence (`  - at: …` items); other top-level keys may come before and after it.
+//! Everything else (metadata, objects, logs, eks, prometheus…) is parsed up front as usual,
+//! with the file's line numbers; the timeline is scanned once
 //! at load (validated and counted, one entry at a time) and read again from its first
 //! byte whenever the replay starts over (seek).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Take};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +34,9 @@ pub struct FileTimeline {
     origin: String,
     /// Byte offset of the first line after `timeline:`.
     start: u64,
+    /// Byte offset of the top-level key after the timeline (`prometheus:`, `eks:` that
+    /// `opsdeck record` writes at a clean stop), if any.
+    end: Option<u64>,
     /// 1-based line number of that line.
     start_line: usize,
     count: usize,
@@ -85,15 +89,18 @@ impl TimelineSource {
 }
 
 impl FileTimeline {
-    fn reader(&self) -> Result<EntryReader<BufReader<File>>, RecordingError> {
+    fn reader(&self) -> Result<EntryReader<BufReader<Take<File>>>, RecordingError> {
         let io = |source| RecordingError::Io {
             path: self.path.clone(),
             source,
         };
         let mut file = File::open(&self.path).map_err(io)?;
         file.seek(SeekFrom::Start(self.start)).map_err(io)?;
+        let len = self
+            .end
+            .map_or(u64::MAX, |end| end.saturating_sub(self.start));
         Ok(EntryReader::new(
-            BufReader::new(file),
+            BufReader::new(file.take(len)),
             &self.origin,
             self.start_line,
         ))
@@ -107,7 +114,7 @@ pub enum Cursor {
         next: usize,
     },
     File {
-        reader: Box<EntryReader<BufReader<File>>>,
+        reader: Box<EntryReader<BufReader<Take<File>>>>,
         shift: i64,
     },
 }
@@ -336,15 +343,17 @@ impl<R: BufRead> EntryReader<R> {
 /// Where the timeline of a recording file is, from one pass over its lines.
 #[derive(Debug, PartialEq)]
 enum Layout {
-    /// `timeline:` with a block sequence, and no top-level key after it.
+    /// `timeline:` with a block sequence; other top-level keys may follow it.
     Last {
         /// Byte offset of the `timeline:` line (the head ends there).
         key_at: u64,
         /// Byte offset and line number of the line after it.
         start: u64,
         start_line: usize,
+        /// Byte offset and line number of the first top-level key after the timeline.
+        end: Option<(u64, usize)>,
     },
-    /// Anything else (JSON, a flow sequence, keys after the timeline, no timeline).
+    /// Anything else (JSON, a flow sequence, several documents, no timeline).
     Whole,
 }
 
@@ -374,8 +383,14 @@ fn scan_layout(reader: impl BufRead) -> std::io::Result<Layout> {
             continue;
         }
         // A top-level key (or a document end marker).
-        if found.is_some() {
-            return Ok(Layout::Whole);
+        if let Some(Layout::Last { end, .. }) = &mut found {
+            if line.starts_with("timeline:") || line.starts_with("...") {
+                return Ok(Layout::Whole);
+            }
+            if end.is_none() {
+                *end = Some((at, line_no));
+            }
+            continue;
         }
         let key = line
             .split(':')
@@ -395,6 +410,7 @@ fn scan_layout(reader: impl BufRead) -> std::io::Result<Layout> {
                 key_at: at,
                 start: offset,
                 start_line: line_no + 1,
+                end: None,
             });
         }
     }
@@ -415,6 +431,7 @@ pub fn load_file(path: &Path) -> Result<(Recording, Option<FileTimeline>), Recor
         key_at,
         start,
         start_line,
+        end,
     } = layout
     else {
         return Ok((Recording::load(path)?, None));
@@ -425,12 +442,21 @@ pub fn load_file(path: &Path) -> Result<(Recording, Option<FileTimeline>), Recor
         .take(key_at)
         .read_to_string(&mut head)
         .map_err(io)?;
+    // Sections after the timeline join the head; blank lines stand in for the timeline's
+    // so that errors keep the file's line numbers.
+    if let Some((end_at, end_line)) = end {
+        head.push_str(&"\n".repeat(end_line.saturating_sub(start_line - 1)));
+        let mut file = File::open(path).map_err(io)?;
+        file.seek(SeekFrom::Start(end_at)).map_err(io)?;
+        file.read_to_string(&mut head).map_err(io)?;
+    }
     let rec = Recording::parse(&head, &origin)?;
     drop(head);
     let mut timeline = FileTimeline {
         path: path.to_path_buf(),
         origin,
         start,
+        end: end.map(|(at, _)| at),
         start_line,
         count: 0,
         duration: Duration::ZERO,
@@ -467,10 +493,19 @@ mod tests {
                 key_at: HEAD.len() as u64,
                 start: HEAD.len() as u64 + 10,
                 start_line: 9,
+                end: None,
             }
         );
+        // Sections written after the timeline (`opsdeck record`'s prometheus, eks).
+        let text = format!("{HEAD}timeline:\n{}logs: []\n", entry(1));
+        let layout = scan_layout(IoCursor::new(text.as_bytes())).expect("scan");
+        let end_at = (text.len() - "logs: []\n".len()) as u64;
+        assert!(
+            matches!(layout, Layout::Last { end: Some((at, 18)), .. } if at == end_at),
+            "{layout:?}"
+        );
         for whole in [
-            format!("{HEAD}timeline:\n{}logs: []\n", entry(1)),
+            format!("{HEAD}timeline:\n{}timeline:\n{}", entry(1), entry(2)),
             format!("{HEAD}timeline: []\n"),
             format!("{HEAD}logs: []\n"),
             "{\"apiVersion\": \"opsdeck.dev/v1\", \"timeline\": []}\n".to_string(),
@@ -558,11 +593,32 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 50);
-        // Not last: read whole, same entries.
-        std::fs::write(&path, format!("{HEAD}timeline:\n{body}logs: []\n")).expect("write");
+        // Sections after the timeline are read with the head; the timeline still streams,
+        // and an error in such a section names its real line.
+        let logs = "logs:\n  - {namespace: demo, pod: p, container: c, lines: [hello]}\n";
+        std::fs::write(&path, format!("{HEAD}timeline:\n{body}{logs}")).expect("write");
         let (rec, file) = load_file(&path).expect("loads");
-        assert!(file.is_none());
-        assert_eq!(rec.timeline.len(), 50);
+        assert_eq!(rec.logs.len(), 1);
+        let source = TimelineSource::File(file.expect("streamed"));
+        assert_eq!(source.len(), 50);
+        let mut cursor = source.open().expect("opens");
+        let mut n = 0;
+        while let Some(e) = cursor.next_entry() {
+            assert!(e.is_ok(), "{e:?}");
+            n += 1;
+        }
+        assert_eq!(n, 50);
+        std::fs::write(
+            &path,
+            format!("{HEAD}timeline:\n{body}logs:\n  - {{nope: 1}}\n"),
+        )
+        .expect("write");
+        let err = load_file(&path).expect_err("bad logs").to_string();
+        let line = HEAD.lines().count() + 1 + body.lines().count() + 2;
+        assert!(
+            err.contains(&format!("line {line}")),
+            "{err} (expected line {line})"
+        );
         // Decreasing offsets are reported at load, with the line.
         std::fs::write(&path, format!("{HEAD}timeline:\n{}{}", entry(3), entry(1))).expect("write");
         let err = load_file(&path).expect_err("bad").to_string();

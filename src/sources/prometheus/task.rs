@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use jiff::Timestamp;
 
-use super::{PromClient, PromError};
+use super::{Backend, PromError};
 use crate::domain::dashboard::QueryResult;
 
 /// How many queries of one batch run at once.
@@ -40,8 +40,22 @@ pub struct MetricsAnswer {
     pub result: Result<QueryResult, PromError>,
 }
 
+/// Values of one label among the series matching `matches` (template variables).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelQuery {
+    pub id: QueryId,
+    pub label: String,
+    pub matches: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelAnswer {
+    pub id: QueryId,
+    pub result: Result<Vec<String>, PromError>,
+}
+
 /// Runs one query.
-pub async fn run_one(client: &PromClient, query: &MetricsQuery) -> MetricsAnswer {
+pub async fn run_one(client: &Backend, query: &MetricsQuery) -> MetricsAnswer {
     let sent = Timestamp::now();
     let result = match query.window {
         Some(w) => client.range(&query.expr, w.start, w.end, w.step).await,
@@ -57,14 +71,17 @@ pub async fn run_one(client: &PromClient, query: &MetricsQuery) -> MetricsAnswer
 
 /// Runs a batch, a few at a time, calling `report` with each answer as it arrives.
 pub async fn run_batch(
-    client: PromClient,
+    client: Backend,
     queries: Vec<MetricsQuery>,
     report: impl Fn(MetricsAnswer),
 ) {
-    let client = &client;
-    let mut answers = futures::stream::iter(queries.iter())
-        .map(|q| run_one(client, q))
-        .buffer_unordered(CONCURRENCY);
+    // Owned futures: borrowing the batch inside a spawned task trips higher-ranked
+    // lifetime inference (the future would not be `Send`).
+    let mut answers = futures::stream::iter(queries.into_iter().map(|q| {
+        let client = client.clone();
+        async move { run_one(&client, &q).await }
+    }))
+    .buffer_unordered(CONCURRENCY);
     while let Some(answer) = answers.next().await {
         report(answer);
     }

@@ -184,13 +184,23 @@ fn instance_cells(d: &ClusterDetail, r: &InstanceRow) -> Vec<Cell> {
 
 fn instances(app: &App, v: &CnpgDetailView, d: &ClusterDetail, f: &mut Frame, area: Rect) {
     let [title, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    let note = d
+    let unknown = d
         .instances
         .iter()
         .all(|i| i.lag_seconds.is_none())
-        .then_some(strings::LAG_UNKNOWN);
+        .then(|| {
+            let error = app
+                .metrics
+                .panes
+                .get(crate::domain::dashboard::panes::CNPG_LAG)
+                .and_then(|m| m.error.as_deref());
+            strings::lag_unknown(&crate::app::metrics::strings::pane_metrics_missing(
+                &app.metrics.backend,
+                error,
+            ))
+        });
     f.render_widget(
-        Paragraph::new(section(app, strings::INSTANCES, note)),
+        Paragraph::new(section(app, strings::INSTANCES, unknown.as_deref())),
         title,
     );
     let cells: Vec<Vec<Cell>> = d.instances.iter().map(|r| instance_cells(d, r)).collect();

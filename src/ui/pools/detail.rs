@@ -198,6 +198,7 @@ fn detail_lines<'a>(app: &App, pool: &Pool, width: usize) -> Vec<Line<'a>> {
             ),
         )],
     ));
+    out.push(field(app, "in use", usage_spans(app, pool)));
     if pool.warnings.is_empty() {
         out.push(field(
             app,
@@ -275,4 +276,45 @@ pub(super) fn draw_detail(app: &App, v: &PoolsView, f: &mut Frame, area: Rect) {
     let width = usize::from(b.inner(area).width);
     let lines = detail_lines(app, pool, width);
     f.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+/// CPU and memory in use from Prometheus, with the data's age; or why there is none.
+fn usage_spans<'a>(app: &App, pool: &Pool) -> Vec<Span<'a>> {
+    let metric = app
+        .metrics
+        .panes
+        .get(crate::domain::dashboard::panes::NODE_CPU);
+    let (cpu_u, mem_u) = (pool.cpu_used(), pool.memory_used());
+    if cpu_u.is_none() && mem_u.is_none() {
+        let why = crate::app::metrics::strings::pane_metrics_missing(
+            &app.metrics.backend,
+            metric.and_then(|m| m.error.as_deref()),
+        );
+        return vec![muted(app, why)];
+    }
+    let part = |used: Option<f64>, total: f64, fmt: fn(f64) -> String| match used {
+        Some(u) => format!("{} of {} ({})", fmt(u), fmt(total), pct(u, total)),
+        None => "–".to_string(),
+    };
+    let mut spans = vec![text(
+        app,
+        format!(
+            "CPU {}   memory {}",
+            part(cpu_u, pool.cpu_allocatable(), format_cpu),
+            part(mem_u, pool.memory_allocatable(), format_bytes)
+        ),
+    )];
+    if let Some(at) = metric.and_then(|m| m.at) {
+        spans.push(muted(
+            app,
+            format!(
+                "   Prometheus, {} ago",
+                crate::ui::metrics::age(app.now, at)
+            ),
+        ));
+    }
+    if let Some(e) = metric.and_then(|m| m.error.as_deref()) {
+        spans.push(Span::styled(format!("   ! {e}"), style(app, Slot::error)));
+    }
+    spans
 }

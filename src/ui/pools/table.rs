@@ -18,11 +18,13 @@ use crate::domain::pools::{Pool, WarningKind};
 use crate::domain::quantity::{format_bytes, format_cpu};
 
 /// Columns dropped first when the table is too wide (the detail area shows them all).
-const CHEAP: &[usize] = &[5, 1, 4, 8];
+const CHEAP: &[usize] = &[5, 1, 4, 10];
 /// Dropped next, when even a shortened taints column does not fit.
-const COSTLY: &[usize] = &[3, 7, 10, 6, 9];
+const COSTLY: &[usize] = &[9, 8, 3, 7, 12, 6, 11];
+/// CPU USE and MEM USE: shown only when Prometheus answered.
+const USAGE: &[usize] = &[8, 9];
 /// Index of TAINTS: last on screen, shortened before costly columns go.
-const TAINTS: usize = 11;
+const TAINTS: usize = 13;
 const MIN_TAINTS: usize = 12;
 const SPACING: usize = 2;
 
@@ -98,6 +100,20 @@ fn cells(eks: &EksState, pool: &Pool) -> Vec<Cell> {
             ),
             ratio_tone(mem_r, mem_a),
         ),
+        match pool.cpu_used() {
+            Some(used) => Cell::toned(
+                format!("{} {}", format_cpu(used), pct(used, cpu_a)),
+                ratio_tone(used, cpu_a),
+            ),
+            None => Cell::toned("–", Tone::Muted),
+        },
+        match pool.memory_used() {
+            Some(used) => Cell::toned(
+                format!("{} {}", format_bytes(used), pct(used, mem_a)),
+                ratio_tone(used, mem_a),
+            ),
+            None => Cell::toned("–", Tone::Muted),
+        },
         Cell::new(format!("{}/{}", pool.pods(), pool.pods_allocatable())),
         eks_cell(eks, pool),
         Cell::toned(
@@ -117,8 +133,8 @@ fn cells(eks: &EksState, pool: &Pool) -> Vec<Cell> {
 }
 
 /// Which columns fit in `avail` and the width of each (taints last, filling the rest).
-fn fit_columns(widths: &[usize], avail: usize) -> Vec<usize> {
-    let mut shown: Vec<usize> = (0..widths.len()).collect();
+fn fit_columns(widths: &[usize], avail: usize, hidden: &[usize]) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..widths.len()).filter(|i| !hidden.contains(i)).collect();
     let total = |shown: &[usize], taints: usize| -> usize {
         shown
             .iter()
@@ -208,7 +224,12 @@ pub(super) fn draw_table(app: &App, v: &PoolsView, f: &mut Frame, area: Rect) {
             widths[i] = widths[i].max(c.text.chars().count());
         }
     }
-    let shown = fit_columns(&widths, usize::from(inner.width));
+    let usage = v
+        .pools
+        .iter()
+        .any(|p| p.cpu_used().is_some() || p.memory_used().is_some());
+    let hidden = if usage { &[][..] } else { USAGE };
+    let shown = fit_columns(&widths, usize::from(inner.width), hidden);
     let constraints: Vec<Constraint> = shown
         .iter()
         .map(|i| {

@@ -136,3 +136,65 @@ fn pools_with_warnings() {
     down(&mut app, 1);
     insta::assert_snapshot!(draw(&app).backend());
 }
+
+#[test]
+fn pools_with_cpu_and_memory_use_from_prometheus() {
+    use crate::app::view::View;
+    use crate::domain::dashboard::{QueryResult, ResultKind, Series, panes};
+    use crate::sources::Request;
+    use crate::sources::prometheus::manager::{BackendState, MetricsEvent, MetricsRequest};
+    use crate::sources::prometheus::task::MetricsAnswer;
+    let mut app = fixture::app();
+    fixture::eks_cluster(&mut app);
+    fixture::open_pools(&mut app);
+    fixture::eks_groups(&mut app);
+    app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Backend(
+        BackendState::Ready {
+            describe: "http://prometheus:9090".into(),
+            discovered: false,
+        },
+    ))));
+    let nodes: Vec<String> = match app.top() {
+        Some(View::Pools(p)) => p
+            .pools
+            .iter()
+            .flat_map(|p| p.nodes.iter().map(|n| n.name.clone()))
+            .collect(),
+        _ => panic!("not the pools pane"),
+    };
+    let now = app.now;
+    for r in app.take_requests() {
+        let Request::Metrics(MetricsRequest::Run(queries)) = r else {
+            continue;
+        };
+        for q in queries {
+            let per_node = if q.expr == panes::NODE_CPU {
+                0.45
+            } else {
+                2.5e9
+            };
+            let series = nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    Series::new(
+                        &[("node", n)],
+                        vec![(0.0, per_node * (1.0 + i as f64 / 4.0))],
+                    )
+                })
+                .collect();
+            app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Answer(
+                MetricsAnswer {
+                    id: q.id,
+                    sent: now,
+                    received: now,
+                    result: Ok(QueryResult {
+                        kind: ResultKind::Vector,
+                        series,
+                    }),
+                },
+            ))));
+        }
+    }
+    insta::assert_snapshot!(draw(&app).backend());
+}

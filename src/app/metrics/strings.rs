@@ -1,0 +1,55 @@
+//! User-visible text of the metrics pane and the PromQL editor.
+
+pub const TITLE: &str = "metrics";
+pub const EDITOR_TITLE: &str = "promql";
+pub const NOT_FOUND: &str = "no Prometheus found: no Service named prometheus-operated or like a Prometheus server \
+     (port http-web/web/9090); start opsdeck with --prometheus URL";
+pub const DISCOVERING: &str = "looking for the cluster's Prometheus…";
+pub const NO_DASHBOARDS: &str = "no dashboards loaded";
+pub const PAUSED: &str = "paused";
+pub const EMPTY_QUERY: &str = "the query is empty";
+pub const RUNNING: &str = "running…";
+pub const NO_DATA: &str = "no data";
+pub const RANGE_HELP: &str =
+    "range: a duration (30m, 6h, 2d) or FROM..TO with now-DURATION or RFC 3339 times";
+
+pub fn unknown_dashboard(name: &str, known: &[String]) -> String {
+    format!("no dashboard {name:?}; known: {}", known.join(", "))
+}
+
+pub fn bad_range(text: &str, why: &str) -> String {
+    format!("bad time range {text:?}: {why}")
+}
+
+pub fn refresh_label(every: Option<std::time::Duration>) -> String {
+    match every {
+        Some(d) => format!(
+            "refresh {}",
+            crate::domain::dashboard::axis::format_duration(d)
+        ),
+        None => "refresh off".into(),
+    }
+}
+
+pub fn source_line(state: &crate::sources::prometheus::manager::BackendState) -> String {
+    use crate::sources::prometheus::manager::BackendState;
+    match state {
+        BackendState::Discovering => DISCOVERING.into(),
+        BackendState::Ready { describe, .. } => format!("prometheus: {describe}"),
+        BackendState::Missing(why) => why.clone(),
+    }
+}
+
+/// Why a pane has no metric column values.
+pub fn pane_metrics_missing(
+    state: &crate::sources::prometheus::manager::BackendState,
+    error: Option<&str>,
+) -> String {
+    use crate::sources::prometheus::manager::BackendState;
+    match (state, error) {
+        (_, Some(e)) => format!("no data from Prometheus: {e}"),
+        (BackendState::Discovering, None) => DISCOVERING.into(),
+        (BackendState::Missing(why), None) => why.clone(),
+        (BackendState::Ready { .. }, None) => "waiting for Prometheus…".into(),
+    }
+}
