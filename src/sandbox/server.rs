@@ -555,8 +555,15 @@ impl WatchFilter {
     }
 }
 
+/// One watch event line, serialized from the stored object without copying it.
 fn line(type_: &str, object: &Value) -> Bytes {
-    let mut s = json!({"type": type_, "object": object}).to_string();
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(rename = "type")]
+        type_: &'a str,
+        object: &'a Value,
+    }
+    let mut s = serde_json::to_string(&Line { type_, object }).unwrap_or_default();
     s.push('\n');
     Bytes::from(s)
 }
@@ -620,19 +627,28 @@ fn watch_response(
     let include = include.to_string();
     let key = rt.key();
     tokio::spawn(async move {
-        let render = |obj: &Value, rv: u64| -> Value {
-            if as_table {
-                table::table(&rt, [obj], rv, None, &include)
-            } else {
-                obj.clone()
+        fn render<'a>(
+            obj: &'a Value,
+            rv: u64,
+            as_table: Option<(&ResourceType, &str)>,
+        ) -> std::borrow::Cow<'a, Value> {
+            match as_table {
+                Some((rt, include)) => {
+                    std::borrow::Cow::Owned(table::table(rt, [obj], rv, None, include))
+                }
+                None => std::borrow::Cow::Borrowed(obj),
             }
-        };
+        }
+        let table_of = as_table.then_some((&rt, include.as_str()));
         let mut live = sub.live;
         let mut disconnect = sub.disconnect;
         let mut last_rv = sub.resource_version;
         for ev in &sub.initial {
             if let Some(t) = filter.translate(ev)
-                && tx.send(line(t, &render(&ev.object, ev.rv))).await.is_err()
+                && tx
+                    .send(line(t, &render(&ev.object, ev.rv, table_of)))
+                    .await
+                    .is_err()
             {
                 return;
             }
@@ -657,7 +673,7 @@ fn watch_response(
                             continue;
                         }
                         if let Some(t) = filter.translate(&ev)
-                            && tx.send(line(t, &render(&ev.object, ev.rv))).await.is_err()
+                            && tx.send(line(t, &render(&ev.object, ev.rv, table_of))).await.is_err()
                         {
                             return;
                         }
