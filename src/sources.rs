@@ -5,11 +5,13 @@
 pub mod catalog;
 pub mod connection;
 pub mod eks;
+pub mod fetch;
 pub mod kubeconfig;
 pub mod logs;
 pub mod mutate;
 pub mod nodegroups;
 pub mod prometheus;
+pub mod prune;
 pub mod watch;
 
 use std::collections::HashMap;
@@ -150,6 +152,8 @@ pub enum Request {
     Metrics(prometheus::manager::MetricsRequest),
     /// Hand the terminal to the install wizard (the console's event loop takes this one).
     Install,
+    /// GET one whole object (describe and YAML views; stores keep objects pruned).
+    Fetch(ObjectTarget),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -196,6 +200,11 @@ pub enum SourceEvent {
     Eks(nodegroups::EksEvent),
     /// Prometheus: where it is, and query answers.
     Metrics(prometheus::manager::MetricsEvent),
+    /// The answer to [`Request::Fetch`].
+    Fetched {
+        target: ObjectTarget,
+        object: Result<Arc<DynamicObject>, String>,
+    },
     /// A mutating request finished.
     Done {
         message: String,
@@ -359,6 +368,9 @@ impl Sources {
                 what,
             } => {
                 tokio::spawn(mutate::patch_status(client, target, patch, what, tx));
+            }
+            Request::Fetch(target) => {
+                tokio::spawn(fetch::get(client, target, tx));
             }
             Request::StopLogs(_)
             | Request::SwitchContext(_)

@@ -334,6 +334,8 @@ impl App {
             matches: Vec::new(),
             current_match: 0,
             missing: false,
+            full: None,
+            fetching: None,
         }));
         let i = self.stack.len() - 1;
         self.refresh_view(i);

@@ -10,7 +10,7 @@ use super::describe::{describe, yaml};
 use super::filter::{Filter, parse_selector};
 use super::view::{ContainerRow, ObjSource, TableView, TextMode, View};
 use super::{App, WatchStatus};
-use crate::sources::WatchKey;
+use crate::sources::{ObjectTarget, Request, WatchKey};
 
 /// Client-side check of a field selector (`a.b=c,d!=e`), in case a server ignores it.
 fn fields_match(obj: &DynamicObject, fields: &str) -> bool {
@@ -168,14 +168,31 @@ impl App {
                 }
             }
             View::Text(t) => {
-                let obj = self
+                let watched = self
                     .store(&t.source.spec.key)
                     .and_then(|s| lookup(s, &t.source));
                 let loaded = self
                     .watches
                     .get(&t.source.spec.key)
                     .is_some_and(|w| w.status != WatchStatus::Loading);
-                let lines = obj.map(|o| match t.mode {
+                // The watched copy is pruned: the text comes from the whole object (a GET)
+                // once it is as recent, and from the watched copy until a first answer.
+                let rv = watched
+                    .as_ref()
+                    .and_then(|o| o.metadata.resource_version.clone());
+                let current = t
+                    .full
+                    .as_ref()
+                    .filter(|f| rv.is_some() && f.metadata.resource_version == rv)
+                    .cloned();
+                let fetch = watched.is_some() && current.is_none() && t.fetching != rv;
+                let shown = match (&current, &t.full) {
+                    (Some(full), _) => Some(full.clone()),
+                    (None, None) => watched.clone(),
+                    // A newer version is being fetched: keep the text of the last one.
+                    (None, Some(_)) => None,
+                };
+                let lines = shown.map(|o| match t.mode {
                     TextMode::Yaml => yaml(&o),
                     TextMode::Describe => {
                         let events: Option<Vec<Arc<DynamicObject>>> =
@@ -189,14 +206,23 @@ impl App {
                         describe(t.source.kind(), &o, events.as_deref(), now)
                     }
                 });
+                let target = fetch.then(|| ObjectTarget {
+                    kind: t.source.kind().clone(),
+                    namespace: t.source.namespace.clone(),
+                    name: t.source.name.clone(),
+                });
+                if let Some(target) = target {
+                    self.request(Request::Fetch(target));
+                }
+                let exists = watched.is_some();
                 if let View::Text(t) = &mut self.stack[i] {
-                    match lines {
-                        Some(lines) => {
-                            t.lines = lines;
-                            t.missing = false;
-                        }
-                        None => t.missing = loaded,
+                    if fetch {
+                        t.fetching = rv;
                     }
+                    if let Some(lines) = lines {
+                        t.lines = lines;
+                    }
+                    t.missing = !exists && loaded;
                     t.recompute_matches();
                     t.scroll = t.scroll.min(t.lines.len().saturating_sub(text_h));
                 }
@@ -210,6 +236,36 @@ impl App {
             | View::Contexts(_)
             | View::Metrics(_)
             | View::Editor(_) => {}
+        }
+    }
+
+    /// A whole object arrived for the describe/YAML views showing it.
+    pub(super) fn fetched(
+        &mut self,
+        target: &ObjectTarget,
+        object: Result<Arc<DynamicObject>, String>,
+    ) {
+        for i in 0..self.stack.len() {
+            let View::Text(t) = &mut self.stack[i] else {
+                continue;
+            };
+            if t.source.name != target.name
+                || t.source.namespace != target.namespace
+                || t.source.kind().full_name() != target.kind.full_name()
+            {
+                continue;
+            }
+            // On an error the text stays; the object's next change asks again.
+            if let Ok(o) = &object {
+                t.full = Some(o.clone());
+                self.refresh_view(i);
+            }
+        }
+        if let Err(e) = object {
+            self.flash(
+                super::strings::failed(&format!("get {}", target.describe()), &e),
+                super::Level::Warn,
+            );
         }
     }
 
@@ -269,3 +325,6 @@ impl super::view::TextView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -127,6 +127,11 @@ pub struct TextView {
     pub current_match: usize,
     /// The object is gone (deleted); the last text stays.
     pub missing: bool,
+    /// The whole object from a GET (watch stores keep objects pruned); the text is made
+    /// from it once it is as recent as the watched copy.
+    pub full: Option<Arc<DynamicObject>>,
+    /// The resourceVersion of the watched copy a GET was asked for.
+    pub fetching: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@ use kube::api::{Api, DynamicObject};
 use kube::runtime::reflector::store::Writer;
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 
+use super::prune::Pruning;
 use super::{SourceEvent, WatchSpec};
 
 const COALESCE: Duration = Duration::from_millis(80);
@@ -32,7 +33,14 @@ pub async fn run(client: kube::Client, spec: WatchSpec, tx: super::Sender) {
     if let Some(f) = &key.fields {
         config = config.fields(f);
     }
-    let stream = reflector(writer, watcher(api, config).default_backoff());
+    // Objects are pruned before the reflector stores (and clones) them.
+    let pruning = Pruning::for_kind(&ar);
+    let stream = reflector(
+        writer,
+        watcher(api, config)
+            .default_backoff()
+            .modify(move |o| pruning.apply(o)),
+    );
     let mut stream = std::pin::pin!(stream);
     let mut pending = false;
     let flush = tokio::time::sleep(COALESCE);
