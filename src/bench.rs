@@ -297,6 +297,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         .duration_since(started);
     h.sources.connect();
     h.wait_connected(args.timeout).await?;
+    let connected = started.elapsed();
     h.type_command("pods -A");
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
     let complete = h
@@ -434,9 +435,10 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     println!();
     println!("time to first frame         {}", ms(first_frame));
     println!(
-        "pods table complete         {} ({} rows)",
+        "pods table complete         {} ({} rows; connected and discovered after {})",
         ms(complete),
-        spec.pods
+        spec.pods,
+        ms(connected)
     );
     println!(
         "frame render time           p50 {}  p99 {}  ({} frames)",

@@ -1,4 +1,4 @@
-//! Describe/YAML from a GET of the whole object.
+//! Describe/YAML from a GET of the whole object; table rows sorted by namespace and name.
 
 use std::sync::Arc;
 
@@ -141,5 +141,38 @@ fn a_failed_get_keeps_the_watched_copy_and_does_not_retry_the_same_version() {
         app.flash
             .as_ref()
             .is_some_and(|f| f.text.contains("forbidden"))
+    );
+}
+
+#[test]
+fn rows_sort_by_namespace_then_name() {
+    let obj = |ns: &str, name: &str| {
+        Arc::new(
+            serde_json::from_value::<kube::api::DynamicObject>(json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": ns}
+            }))
+            .expect("pod"),
+        )
+    };
+    let rows = super::sort_rows(vec![
+        obj("b", "a"),
+        obj("a", "z"),
+        obj("a", "b"),
+        obj("b", "0"),
+    ]);
+    let got: Vec<(String, String)> = rows
+        .iter()
+        .map(|o| {
+            (
+                o.metadata.namespace.clone().unwrap_or_default(),
+                o.metadata.name.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [("a", "b"), ("a", "z"), ("b", "0"), ("b", "a")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
     );
 }
