@@ -247,6 +247,13 @@ pub struct RecordArgs {
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
 
+    /// EKS cluster whose node groups are recorded when recording stops (default: detected
+    /// from the context's EKS ARN or `aws eks get-token` exec plugin, as the console does).
+    /// AWS settings come from the usual AWS configuration (profile, region,
+    /// AWS_ENDPOINT_URL_EKS).
+    #[arg(long, value_name = "NAME")]
+    pub eks_cluster: Option<String>,
+
     /// Path to the kubeconfig file (as kubectl: overrides KUBECONFIG).
     #[arg(long, env = "KUBECONFIG")]
     pub kubeconfig: Option<PathBuf>,

@@ -4,6 +4,7 @@
 //! bounded and the file is valid whenever recording stops (Ctrl-C included).
 //! Secrets are redacted unless `--no-redact` ([`redact`]).
 
+pub mod eks;
 pub mod prometheus;
 pub mod redact;
 
@@ -50,6 +51,9 @@ pub struct RecordOptions {
     pub redact: bool,
     /// Prometheus to capture the built-in dashboards' answers from, at the end.
     pub prometheus: Option<crate::sources::prometheus::PromClient>,
+    /// EKS cluster whose node groups are described at the end (the context's, as the
+    /// console detects it, or `--eks-cluster`).
+    pub eks: Option<crate::sources::eks::EksSettings>,
 }
 
 /// What a recording run wrote.
@@ -62,6 +66,11 @@ pub struct RecordSummary {
     /// Prometheus queries recorded, and those that failed (with the reason).
     pub prometheus_queries: usize,
     pub prometheus_failed: Vec<String>,
+    /// The EKS cluster whose section was written, its node groups recorded, and the EKS
+    /// calls that failed (with the reason).
+    pub eks_cluster: Option<String>,
+    pub eks_nodegroups: usize,
+    pub eks_failed: Vec<String>,
 }
 
 /// One resource type to record.
@@ -398,6 +407,18 @@ pub async fn record(
         let services = prometheus::prometheus_services(&services);
         out.put(&prometheus::render(&captured, &services))?;
     }
+    if let Some(settings) = &opts.eks {
+        let captured = eks::capture(settings, opts.redact).await;
+        for f in &captured.failed {
+            tracing::warn!(failure = %f, "record: EKS answer not recorded");
+        }
+        summary.eks_failed = captured.failed;
+        if let Some(section) = &captured.recording {
+            summary.eks_cluster = Some(settings.cluster.clone());
+            summary.eks_nodegroups = section.nodegroups.len();
+            out.put(&eks::render(section))?;
+        }
+    }
     out.flush()?;
     summary.bytes = out.bytes;
     Ok(summary)
@@ -444,6 +465,16 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
         ),
         None => None,
     };
+    // EKS node groups: the context's cluster, detected as the console does, or named.
+    let eks_base = crate::sources::eks::EksSettings {
+        cluster: args.eks_cluster.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    let eks = crate::sources::nodegroups::resolve(
+        &eks_base,
+        &target.info(),
+        target.exec_plugin().as_ref(),
+    );
     let opts = RecordOptions {
         name,
         kinds,
@@ -451,6 +482,7 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
         duration,
         redact: !args.no_redact,
         prometheus,
+        eks,
     };
     let file = std::fs::File::create(&args.out)
         .wrap_err_with(|| format!("cannot create {}", args.out.display()))?;
@@ -489,6 +521,18 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
         );
         for f in &summary.prometheus_failed {
             eprintln!("prometheus: not recorded: {f}");
+        }
+    }
+    if let Some(settings) = &opts.eks {
+        match &summary.eks_cluster {
+            Some(cluster) => println!(
+                "eks: cluster {cluster}, {} node groups recorded",
+                summary.eks_nodegroups
+            ),
+            None => eprintln!("eks: cluster {} not recorded", settings.cluster),
+        }
+        for f in &summary.eks_failed {
+            eprintln!("eks: not recorded: {f}");
         }
     }
     Ok(())

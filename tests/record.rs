@@ -53,6 +53,7 @@ fn options(kinds: &[&str]) -> RecordOptions {
         duration: None,
         redact: true,
         prometheus: None,
+        eks: None,
     }
 }
 

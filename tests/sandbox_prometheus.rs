@@ -414,6 +414,7 @@ async fn record_captures_answers_the_sandbox_serves_again() {
         duration: Some(Duration::from_secs(2)),
         redact: true,
         prometheus: Some(client(&sb)),
+        eks: None,
     };
     let file = std::fs::File::create(&out).expect("file");
     let summary = record(kube, &opts, file, std::future::pending(), |_, _, _| {})

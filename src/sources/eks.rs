@@ -46,7 +46,8 @@ pub struct EksSource {
     cluster: String,
 }
 
-fn classify<E, R>(err: SdkError<E, R>, what: &str) -> EksError
+/// An SDK error as the console words it (`what` names the object: `cluster prod`).
+pub(crate) fn classify<E, R>(err: SdkError<E, R>, what: &str) -> EksError
 where
     E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
