@@ -309,6 +309,12 @@ impl<R: BufRead> EntryReader<R> {
                 continue;
             }
             let item = trimmed == "-" || trimmed.starts_with("- ");
+            // `timeline:` then `  []`: what `opsdeck record` writes when nothing changed.
+            if self.indent.is_none() && self.chunk.is_empty() && trimmed.trim_end() == "[]" {
+                self.done = true;
+                self.line.clear();
+                return None;
+            }
             let indent = match self.indent {
                 Some(i) => i,
                 None if item => {
@@ -608,6 +614,11 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 50);
+        // An empty timeline as `opsdeck record` writes it, with a section after it.
+        std::fs::write(&path, format!("{HEAD}timeline:\n  []\n{logs}")).expect("write");
+        let (rec, file) = load_file(&path).expect("an empty timeline loads");
+        assert_eq!(rec.logs.len(), 1);
+        assert_eq!(TimelineSource::File(file.expect("streamed")).len(), 0);
         std::fs::write(
             &path,
             format!("{HEAD}timeline:\n{body}logs:\n  - {{nope: 1}}\n"),
