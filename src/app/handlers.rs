@@ -865,6 +865,18 @@ impl App {
                 ":waves",
                 "Argo CD sync waves: lanes, app-of-apps tree, what blocks the rollout, traps",
             ),
+            (
+                ":metrics [name]",
+                "Prometheus dashboards (cluster-overview, node-pool, cnpg, argocd, yours)",
+            ),
+            (
+                ":promql [query]",
+                "the PromQL editor: run a query as a chart or a table",
+            ),
+            (
+                ":install",
+                "the install wizard: cluster, age key, Argo CD, apps",
+            ),
             (":ns <name>|all", "switch namespace"),
             (
                 ":ctx [name]",

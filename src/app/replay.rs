@@ -29,9 +29,8 @@ pub mod strings {
     pub const USAGE: &str = "usage: :replay pause|resume|step|speed N|seek OFFSET (e.g. 1m30s)";
     pub const HELP_SECTION: &str =
         "replay keys (a sandbox replaying a recording; allowed in --readonly)";
-    pub const HELP_COMMAND: &str = ":replay pause|resume|step|speed N|seek 1m30s";
-    pub const HELP_COMMAND_WHAT: &str =
-        "replay controls: seek restarts from the recording's start and fast-forwards";
+    pub const HELP_COMMAND: &str = ":replay <what>";
+    pub const HELP_COMMAND_WHAT: &str = "pause, resume, step, speed N (0.5-60), seek 1m30s (restarts from the start and fast-forwards)";
     pub const FASTEST: &str = "replay: already at the fastest speed (60×)";
     pub const SLOWEST: &str = "replay: already at the slowest speed (0.5×)";
     pub const SEEK_PROMPT: &str = "replay seek ";
