@@ -85,13 +85,10 @@ fn browse_filter_describe_yaml_logs_help_quit() {
 
     // `?` lists the bindings of the focused view from the keymap.
     t.keys(&["?"]);
-    t.wait_for(&[
-        "table keys",
-        "ctrl-d",
-        "Delete",
-        "global keys",
-        ":ctx [name]",
-    ]);
+    t.wait_for(&["table keys", "ctrl-d", "Delete", "global keys"]);
+    // The commands are further down: `G` scrolls to the end.
+    t.keys(&["G"]);
+    t.wait_for(&[":ctx [name]", ":metrics [name]", ":promql [query]"]);
     t.keys(&["Escape"]);
 
     // `:q` exits and the terminal is restored (the shell prints after the program).
