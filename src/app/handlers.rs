@@ -28,6 +28,22 @@ pub enum HelpLine {
     Problem(String),
 }
 
+impl HelpLine {
+    /// A keymap binding: its keys, description and action name.
+    pub fn binding(b: &crate::config::Binding) -> HelpLine {
+        HelpLine::Binding {
+            keys: b
+                .keys
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            desc: b.desc.clone(),
+            action: b.action.name().to_string(),
+        }
+    }
+}
+
 const SCALABLE: &[&str] = &["deployments.apps", "statefulsets.apps", "replicasets.apps"];
 const RESTARTABLE: &[&str] = &["deployments.apps", "statefulsets.apps", "daemonsets.apps"];
 
@@ -829,16 +845,7 @@ impl App {
         let section = |out: &mut Vec<HelpLine>, title: String, ctx: Context| {
             out.push(HelpLine::Section(title));
             for b in km.bindings(ctx).filter(|b| !b.action.is_replay()) {
-                out.push(HelpLine::Binding {
-                    keys: b
-                        .keys
-                        .iter()
-                        .map(|k| k.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    desc: b.desc.clone(),
-                    action: b.action.name().to_string(),
-                });
+                out.push(HelpLine::binding(b));
             }
         };
         if context != Context::Global {

@@ -229,16 +229,7 @@ impl App {
             .bindings(super::Context::Global)
             .filter(|b| b.action.is_replay())
         {
-            out.push(HelpLine::Binding {
-                keys: b
-                    .keys
-                    .iter()
-                    .map(|k| k.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                desc: b.desc.clone(),
-                action: b.action.name().to_string(),
-            });
+            out.push(HelpLine::binding(b));
         }
         out.push(HelpLine::Text(
             strings::HELP_COMMAND.into(),

@@ -24,6 +24,17 @@ fn st(s: &WizardState, slot: Slot) -> Style {
     s.theme.style(slot)
 }
 
+/// An option of a choice list: selected and focused, selected, or not.
+fn choice_style(s: &WizardState, on: bool, focused: bool) -> Style {
+    if on && focused {
+        st(s, Slot::selection)
+    } else if on {
+        st(s, Slot::text)
+    } else {
+        st(s, Slot::muted)
+    }
+}
+
 pub fn render(s: &WizardState, f: &mut Frame) {
     let [title, body, keys] = Layout::vertical([
         Constraint::Length(1),
@@ -280,13 +291,7 @@ fn render_field(s: &WizardState, f: &mut Frame, area: Rect, id: FieldId) {
                         if on { "•" } else { " " },
                         strings::mode_label(eks)
                     ),
-                    if on && focused {
-                        st(s, Slot::selection)
-                    } else if on {
-                        st(s, Slot::text)
-                    } else {
-                        st(s, Slot::muted)
-                    },
+                    choice_style(s, on, focused),
                 ));
                 spans.push(Span::raw("   "));
             }
@@ -310,13 +315,7 @@ fn render_field(s: &WizardState, f: &mut Frame, area: Rect, id: FieldId) {
                         lead,
                         Span::styled(
                             format!("({}) {name}", if on { "•" } else { " " }),
-                            if on && focused {
-                                st(s, Slot::selection)
-                            } else if on {
-                                st(s, Slot::text)
-                            } else {
-                                st(s, Slot::muted)
-                            },
+                            choice_style(s, on, focused),
                         ),
                     ])),
                     row((i - first) as u16),
@@ -329,13 +328,7 @@ fn render_field(s: &WizardState, f: &mut Frame, area: Rect, id: FieldId) {
                 let on = i == s.form.preset;
                 spans.push(Span::styled(
                     format!("({}) {p}", if on { "•" } else { " " }),
-                    if on && focused {
-                        st(s, Slot::selection)
-                    } else if on {
-                        st(s, Slot::text)
-                    } else {
-                        st(s, Slot::muted)
-                    },
+                    choice_style(s, on, focused),
                 ));
                 spans.push(Span::raw("   "));
             }

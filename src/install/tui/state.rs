@@ -423,34 +423,35 @@ impl WizardState {
                     let next = self.next_page(step);
                     self.go(next)
                 }
-                KeyCode::Char('e') => {
-                    self.view_mut(step).phase = Phase::Form;
-                    self.focus_first();
-                    self.probe_effect().into_iter().collect()
-                }
-                KeyCode::Esc => match self.previous_page(step) {
-                    Some(p) => self.go(p),
-                    None => Vec::new(),
-                },
+                KeyCode::Char('e') => self.edit_again(step),
+                KeyCode::Esc => self.back_from(step),
                 _ => Vec::new(),
             },
             Phase::Failed(_) => match key.code {
                 KeyCode::Char('r') => self.submit(step),
-                KeyCode::Char('e') => {
-                    self.view_mut(step).phase = Phase::Form;
-                    self.focus_first();
-                    self.probe_effect().into_iter().collect()
-                }
-                KeyCode::Esc => match self.previous_page(step) {
-                    Some(p) => self.go(p),
-                    None => Vec::new(),
-                },
+                KeyCode::Char('e') => self.edit_again(step),
+                KeyCode::Esc => self.back_from(step),
                 _ => Vec::new(),
             },
         }
     }
 
     /// Enter on a form: with valid answers, check → plan.
+    /// Back to a finished or failed step's form, answers kept.
+    fn edit_again(&mut self, step: StepId) -> Vec<Effect> {
+        self.view_mut(step).phase = Phase::Form;
+        self.focus_first();
+        self.probe_effect().into_iter().collect()
+    }
+
+    /// The page before `step`, if any.
+    fn back_from(&mut self, step: StepId) -> Vec<Effect> {
+        match self.previous_page(step) {
+            Some(p) => self.go(p),
+            None => Vec::new(),
+        }
+    }
+
     fn submit(&mut self, step: StepId) -> Vec<Effect> {
         if !self.page_problems(step).is_empty() {
             self.view_mut(step).phase = Phase::Form;
