@@ -142,6 +142,35 @@ pub fn completions(
     }
 }
 
+/// Completions of the argument of a command whose first word is one of `commands` (`metrics`
+/// → dashboard ids); `None` for other lines.
+pub fn argument_completions(
+    input: &str,
+    commands: &[&str],
+    pool: &[String],
+) -> Option<Vec<String>> {
+    let trailing_space = input.ends_with(' ');
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let (cmd, partial) = match (words.as_slice(), trailing_space) {
+        ([cmd], true) => (*cmd, ""),
+        ([cmd, partial], false) => (*cmd, *partial),
+        _ => return None,
+    };
+    if !commands.contains(&cmd.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let mut out: Vec<String> = pool
+        .iter()
+        .filter(|c| c.starts_with(partial) && c.as_str() != partial)
+        .map(|c| format!("{cmd} {c}"))
+        .collect();
+    out.sort();
+    Some(out)
+}
+
+/// Commands whose argument is a dashboard id.
+pub const DASHBOARD_COMMANDS: &[&str] = &["metrics", "dashboard", "dashboards", "grafana"];
+
 /// The longest common prefix of the candidates.
 pub fn common_prefix(candidates: &[String]) -> String {
     let Some(first) = candidates.first() else {
@@ -223,5 +252,18 @@ mod tests {
         assert_eq!(completions("ns k", &c, &[], &ns), vec!["ns kube-system"]);
         assert_eq!(completions("po s", &c, &[], &ns), vec!["po shop"]);
         assert!(completions("", &c, &[], &[]).is_empty());
+        let ids = vec!["cluster-overview".to_string(), "cnpg".to_string()];
+        assert_eq!(
+            argument_completions("metrics c", DASHBOARD_COMMANDS, &ids),
+            Some(vec![
+                "metrics cluster-overview".to_string(),
+                "metrics cnpg".to_string()
+            ])
+        );
+        assert_eq!(
+            argument_completions("metrics cn", DASHBOARD_COMMANDS, &ids),
+            Some(vec!["metrics cnpg".to_string()])
+        );
+        assert_eq!(argument_completions("po c", DASHBOARD_COMMANDS, &ids), None);
     }
 }

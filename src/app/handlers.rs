@@ -567,12 +567,16 @@ impl App {
             }
             PromptKind::Command => {
                 let text = p.text.clone();
-                let c = command::completions(
-                    &text,
-                    &self.catalog,
-                    &self.cluster.contexts,
-                    &self.known_namespaces(),
-                );
+                let ids = self.dashboard_ids();
+                let c = command::argument_completions(&text, command::DASHBOARD_COMMANDS, &ids)
+                    .unwrap_or_else(|| {
+                        command::completions(
+                            &text,
+                            &self.catalog,
+                            &self.cluster.contexts,
+                            &self.known_namespaces(),
+                        )
+                    });
                 if let Some(p) = self.prompt.as_mut() {
                     p.candidates = c.into_iter().take(8).collect();
                 }
@@ -609,6 +613,7 @@ impl App {
 
     fn prompt_action(&mut self, a: Action) {
         let namespaces = self.known_namespaces();
+        let dashboards = self.dashboard_ids();
         let Some(p) = self.prompt.as_mut() else {
             return;
         };
@@ -624,12 +629,19 @@ impl App {
             }
             Action::Complete => {
                 if p.kind == PromptKind::Command {
-                    let cands = command::completions(
+                    let cands = command::argument_completions(
                         &p.text,
-                        &self.catalog,
-                        &self.cluster.contexts,
-                        &namespaces,
-                    );
+                        command::DASHBOARD_COMMANDS,
+                        &dashboards,
+                    )
+                    .unwrap_or_else(|| {
+                        command::completions(
+                            &p.text,
+                            &self.catalog,
+                            &self.cluster.contexts,
+                            &namespaces,
+                        )
+                    });
                     let prefix = command::common_prefix(&cands);
                     if prefix.len() > p.text.len() {
                         p.set(&prefix);

@@ -475,3 +475,17 @@ fn variable_sources() {
         VarSource::Query("up{job=\"x\"}".into())
     );
 }
+
+#[test]
+fn tab_completes_dashboard_ids() {
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    type_text(&mut app, "metrics cn");
+    press(&mut app, "tab");
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.text.as_str()),
+        Some("metrics cnpg")
+    );
+    press(&mut app, "enter");
+    assert_eq!(metrics(&app).id, "cnpg");
+}
