@@ -33,7 +33,14 @@ pub fn objects() -> Vec<DynamicObject> {
         .collect()
 }
 
-fn kind(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> ResourceKind {
+/// A discovered kind without printer columns.
+pub fn kind(
+    group: &str,
+    version: &str,
+    kind: &str,
+    plural: &str,
+    namespaced: bool,
+) -> ResourceKind {
     ResourceKind {
         group: group.into(),
         version: version.into(),

@@ -40,7 +40,8 @@ pub(super) fn type_text(app: &mut App, text: &str) {
     }
 }
 
-fn names(app: &App) -> Vec<String> {
+/// Names of the rows of the table on top.
+pub(super) fn names(app: &App) -> Vec<String> {
     match app.top() {
         Some(View::Table(t)) => t
             .rows
@@ -51,7 +52,7 @@ fn names(app: &App) -> Vec<String> {
     }
 }
 
-fn crumbs(app: &App) -> Vec<String> {
+pub(super) fn crumbs(app: &App) -> Vec<String> {
     app.stack.iter().map(View::crumb).collect()
 }
 

@@ -136,20 +136,6 @@ impl World {
     }
 }
 
-fn kind(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> ResourceKind {
-    ResourceKind {
-        group: group.into(),
-        version: version.into(),
-        kind: kind.into(),
-        plural: plural.into(),
-        singular: kind.to_ascii_lowercase(),
-        short_names: Vec::new(),
-        namespaced,
-        verbs: Vec::new(),
-        printer_columns: Vec::new(),
-    }
-}
-
 /// The built-in kinds plus CNPG Clusters and PodDisruptionBudgets, as discovery finds them.
 pub fn catalog() -> Catalog {
     let mut kinds: Vec<ResourceKind> = Catalog::builtin()
@@ -157,14 +143,14 @@ pub fn catalog() -> Catalog {
         .iter()
         .map(|k| (**k).clone())
         .collect();
-    kinds.push(kind(
+    kinds.push(crate::app::fixture::kind(
         "policy",
         "v1",
         "PodDisruptionBudget",
         "poddisruptionbudgets",
         true,
     ));
-    kinds.push(kind(
+    kinds.push(crate::app::fixture::kind(
         "postgresql.cnpg.io",
         "v1",
         "Cluster",
@@ -175,14 +161,7 @@ pub fn catalog() -> Catalog {
 }
 
 pub fn cluster_info() -> ClusterInfo {
-    ClusterInfo {
-        context: "opsdeck-sandbox".into(),
-        cluster: "opsdeck-sandbox".into(),
-        user: "opsdeck-sandbox".into(),
-        namespace: "default".into(),
-        server: "http://127.0.0.1:6443".into(),
-        contexts: vec!["opsdeck-sandbox".into()],
-    }
+    crate::app::fixture::cluster()
 }
 
 /// A connected app (size `w`×`h`) at the world's current time, every watch filled.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::app::tests::{crumbs, press, type_text};
 use jiff::Timestamp;
 
 use super::fixture::{self, World};
@@ -14,30 +14,10 @@ use crate::config::{Config, Overrides};
 use crate::domain::cnpg::{InstanceRole, Transition, phase};
 use crate::sources::SourceEvent;
 
-fn press(app: &mut App, keys: &str) {
-    for k in keys.split_whitespace() {
-        let (code, mods) = match k {
-            "enter" => (KeyCode::Enter, KeyModifiers::NONE),
-            "esc" => (KeyCode::Esc, KeyModifiers::NONE),
-            other => (
-                KeyCode::Char(other.chars().next().unwrap()),
-                KeyModifiers::NONE,
-            ),
-        };
-        app.on_key(&KeyEvent::new(code, mods));
-    }
-}
-
 fn command(app: &mut App, text: &str) {
     press(app, ":");
-    for c in text.chars() {
-        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    }
+    type_text(app, text);
     press(app, "enter");
-}
-
-fn crumbs(app: &App) -> Vec<String> {
-    app.stack.iter().map(View::crumb).collect()
 }
 
 fn failover() -> World {

@@ -1,37 +1,15 @@
 //! `update()` transitions of the node pools pane, from the platform recording's objects.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
 use super::super::view::View;
 use super::super::{App, Context, Level, Msg, WatchStatus};
 use super::fixture;
 use super::{EksState, PoolsView, parse_scaling};
 use crate::app::fixture::now;
+use crate::app::tests::{crumbs, names as names_of_table, press, type_text};
 use crate::config::{Config, Overrides};
 use crate::domain::pools::{Provider, WarningKind};
 use crate::sources::nodegroups::{EksEvent, EksRequest};
 use crate::sources::{Request, SourceEvent};
-
-fn press(app: &mut App, keys: &str) {
-    for k in keys.split_whitespace() {
-        let (code, mods) = match k {
-            "enter" => (KeyCode::Enter, KeyModifiers::NONE),
-            "esc" => (KeyCode::Esc, KeyModifiers::NONE),
-            "ctrl-u" => (KeyCode::Char('u'), KeyModifiers::CONTROL),
-            other => (
-                KeyCode::Char(other.chars().next().unwrap()),
-                KeyModifiers::NONE,
-            ),
-        };
-        app.on_key(&KeyEvent::new(code, mods));
-    }
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    }
-}
 
 fn pools(app: &App) -> &PoolsView {
     match app.top() {
@@ -42,21 +20,6 @@ fn pools(app: &App) -> &PoolsView {
 
 fn names(app: &App) -> Vec<String> {
     pools(app).pools.iter().map(|p| p.name.clone()).collect()
-}
-
-fn table_names(app: &App) -> Vec<String> {
-    match app.top() {
-        Some(View::Table(t)) => t
-            .rows
-            .iter()
-            .map(|o| o.metadata.name.clone().unwrap_or_default())
-            .collect(),
-        other => panic!("top is not a table: {:?}", other.map(View::crumb)),
-    }
-}
-
-fn crumbs(app: &App) -> Vec<String> {
-    app.stack.iter().map(View::crumb).collect()
 }
 
 /// The pools pane open on the platform recording, EKS data arrived, `database` selected.
@@ -199,7 +162,7 @@ fn drill_down_pool_to_nodes_to_pods_and_back() {
         t.spec.key.labels.as_deref(),
         Some("eks.amazonaws.com/nodegroup=database")
     );
-    let nodes = table_names(&app);
+    let nodes = names_of_table(&app);
     assert_eq!(nodes.len(), 2);
     press(&mut app, "enter");
     fixture::feed(&mut app);
@@ -211,7 +174,7 @@ fn drill_down_pool_to_nodes_to_pods_and_back() {
         t.spec.key.fields.as_deref(),
         Some(format!("spec.nodeName={}", nodes[0]).as_str())
     );
-    let pods = table_names(&app);
+    let pods = names_of_table(&app);
     assert!(!pods.is_empty());
     assert!(
         t.rows

@@ -1,7 +1,7 @@
 //! `update()` transitions of the sync waves pane, driven through the keymap, on state built
 //! from the shipped recordings (no network).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::app::tests::{crumbs, press, type_text};
 use serde_json::json;
 
 use super::super::view::View;
@@ -13,28 +13,6 @@ use crate::domain::waves::{AppKey, RolloutState, TrapKind};
 use crate::sources::{Request, SourceEvent};
 
 const STALL_LIVE: &str = "wave -5: cert-manager Degraded — Deployment cert-manager-webhook 0/2 available, 2 pods CrashLoopBackOff";
-
-fn press(app: &mut App, keys: &str) {
-    for k in keys.split_whitespace() {
-        let (code, mods) = match k {
-            "enter" => (KeyCode::Enter, KeyModifiers::NONE),
-            "esc" => (KeyCode::Esc, KeyModifiers::NONE),
-            "tab" => (KeyCode::Tab, KeyModifiers::NONE),
-            other => {
-                assert_eq!(other.chars().count(), 1, "key {other}");
-                let c = other.chars().next().unwrap();
-                (KeyCode::Char(c), KeyModifiers::NONE)
-            }
-        };
-        app.on_key(&KeyEvent::new(code, mods));
-    }
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    }
-}
 
 fn waves(app: &App) -> &WavesView {
     match app.top() {
@@ -61,10 +39,6 @@ fn select(app: &mut App, name: &str) {
         press(app, "j");
     }
     panic!("{name} not reachable; rows {:?}", waves(app).rows);
-}
-
-fn crumbs(app: &App) -> Vec<String> {
-    app.stack.iter().map(View::crumb).collect()
 }
 
 fn flash(app: &App) -> String {

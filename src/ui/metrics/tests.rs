@@ -10,7 +10,7 @@ use crate::domain::dashboard::{QueryResult, ResultKind, Series};
 use crate::sources::SourceEvent;
 use crate::sources::prometheus::PromError;
 use crate::sources::prometheus::manager::{BackendState, MetricsEvent};
-use crate::sources::prometheus::task::{MetricsAnswer, MetricsQuery};
+use crate::sources::prometheus::task::MetricsQuery;
 
 fn draw(app: &App) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -86,16 +86,8 @@ fn made_up(q: &MetricsQuery, n: usize) -> QueryResult {
 }
 
 fn answer_all(app: &mut App, queries: &[MetricsQuery]) {
-    let now = app.now;
     for (n, q) in queries.iter().enumerate() {
-        app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Answer(
-            MetricsAnswer {
-                id: q.id,
-                sent: now,
-                received: now,
-                result: Ok(made_up(q, n)),
-            },
-        ))));
+        app.answer_metric(q.id, Ok(made_up(q, n)));
     }
 }
 
@@ -118,19 +110,14 @@ fn a_zoomed_panel_and_a_failed_refresh() {
     app.dispatch(Msg::Action(Action::NextPanel));
     app.dispatch(Msg::Action(Action::Zoom));
     let q = runs(&mut app);
-    let now = app.now;
     for q in &q {
-        app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Answer(
-            MetricsAnswer {
-                id: q.id,
-                sent: now,
-                received: now,
-                result: Err(PromError::Timeout {
-                    url: "service monitoring/prometheus-operated:http-web".into(),
-                    after: std::time::Duration::from_secs(30),
-                }),
-            },
-        ))));
+        app.answer_metric(
+            q.id,
+            Err(PromError::Timeout {
+                url: "service monitoring/prometheus-operated:http-web".into(),
+                after: std::time::Duration::from_secs(30),
+            }),
+        );
     }
     insta::assert_snapshot!(draw(&app).backend());
 }
@@ -143,18 +130,13 @@ fn no_prometheus_found() {
     ))));
     app.run_command_text("metrics argocd");
     let q = runs(&mut app);
-    let now = app.now;
     for q in &q {
-        app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Answer(
-            MetricsAnswer {
-                id: q.id,
-                sent: now,
-                received: now,
-                result: Err(PromError::Other(
-                    crate::app::metrics::strings::NOT_FOUND.into(),
-                )),
-            },
-        ))));
+        app.answer_metric(
+            q.id,
+            Err(PromError::Other(
+                crate::app::metrics::strings::NOT_FOUND.into(),
+            )),
+        );
     }
     insta::assert_snapshot!(draw(&app).backend());
 }
@@ -165,19 +147,14 @@ fn editor_with_a_parse_error() {
     app.run_command_text("promql sum(rate(container_cpu_usage_seconds_total[5m]) by (pod)");
     app.dispatch(Msg::Action(Action::RunQuery));
     let q = runs(&mut app);
-    let now = app.now;
-    app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Answer(
-        MetricsAnswer {
-            id: q[0].id,
-            sent: now,
-            received: now,
-            result: Err(PromError::Query {
-                error_type: "bad_data".into(),
-                message: "invalid parameter \"query\": 1:4: parse error: unclosed left parenthesis"
-                    .into(),
-            }),
-        },
-    ))));
+    app.answer_metric(
+        q[0].id,
+        Err(PromError::Query {
+            error_type: "bad_data".into(),
+            message: "invalid parameter \"query\": 1:4: parse error: unclosed left parenthesis"
+                .into(),
+        }),
+    );
     insta::assert_snapshot!(draw(&app).backend());
 }
 
