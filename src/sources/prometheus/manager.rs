@@ -50,6 +50,20 @@ enum Slot {
     Missing(String),
 }
 
+impl Slot {
+    /// What the app is told.
+    fn state(&self) -> BackendState {
+        match self {
+            Slot::Pending => BackendState::Discovering,
+            Slot::Ready(b) => BackendState::Ready {
+                describe: b.describe(),
+                discovered: matches!(b, Backend::Proxy(_)),
+            },
+            Slot::Missing(why) => BackendState::Missing(why.clone()),
+        }
+    }
+}
+
 /// Settings, or why they could not be read.
 pub type Configured = Result<PromSettings, PromError>;
 
@@ -124,14 +138,7 @@ impl MetricsSource {
     }
 
     fn publish(&self, slot: Slot) {
-        let state = match &slot {
-            Slot::Pending => BackendState::Discovering,
-            Slot::Ready(b) => BackendState::Ready {
-                describe: b.describe(),
-                discovered: matches!(b, Backend::Proxy(_)),
-            },
-            Slot::Missing(why) => BackendState::Missing(why.clone()),
-        };
+        let state = slot.state();
         self.slot.send_replace(slot);
         let _ = self
             .tx
@@ -165,14 +172,7 @@ impl MetricsSource {
                             Slot::Missing(format!("looking for Prometheus Services failed: {e}"))
                         }
                     };
-                    let state = match &found {
-                        Slot::Ready(b) => BackendState::Ready {
-                            describe: b.describe(),
-                            discovered: true,
-                        },
-                        Slot::Missing(w) => BackendState::Missing(w.clone()),
-                        Slot::Pending => BackendState::Discovering,
-                    };
+                    let state = found.state();
                     slot.send_replace(found);
                     let _ = tx.send(SourceEvent::Metrics(MetricsEvent::Backend(state)));
                 }));
