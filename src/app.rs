@@ -29,9 +29,9 @@ pub mod waves;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::sources::object::Obj;
 use crossterm::event::KeyEvent;
 use jiff::{SignedDuration, Timestamp};
-use kube::api::DynamicObject;
 use kube::runtime::reflector::Store;
 
 pub use action::{Action, Context};
@@ -67,7 +67,7 @@ pub enum WatchStatus {
 
 #[derive(Debug, Clone)]
 pub struct WatchData {
-    pub store: Option<Store<DynamicObject>>,
+    pub store: Option<Store<Obj>>,
     pub status: WatchStatus,
     /// When the data last changed.
     pub updated: Option<Timestamp>,
@@ -361,7 +361,7 @@ impl App {
         crate::ui::layout::text_rows(self.size, self.prompt.is_some())
     }
 
-    fn store(&self, key: &WatchKey) -> Option<&Store<DynamicObject>> {
+    fn store(&self, key: &WatchKey) -> Option<&Store<Obj>> {
         self.watches.get(key).and_then(|w| w.store.as_ref())
     }
 

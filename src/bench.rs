@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::sources::object::Obj;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
+use kube::api::{ApiResource, Patch, PatchParams};
 use kube::runtime::reflector::ObjectRef;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -241,7 +242,7 @@ impl Headless {
 /// A marker patch sent to a pod at `sent`.
 struct Mark {
     seq: u64,
-    pod: ObjectRef<DynamicObject>,
+    pod: ObjectRef<Obj>,
     sent: Instant,
 }
 
@@ -252,7 +253,7 @@ fn pods_table_total(app: &App) -> Option<usize> {
     }
 }
 
-fn pods_store(app: &App) -> Option<kube::runtime::reflector::Store<DynamicObject>> {
+fn pods_store(app: &App) -> Option<kube::runtime::reflector::Store<Obj>> {
     app.watches
         .iter()
         .find(|(k, _)| {

@@ -10,6 +10,7 @@ pub mod kubeconfig;
 pub mod logs;
 pub mod mutate;
 pub mod nodegroups;
+pub mod object;
 pub mod prometheus;
 pub mod prune;
 pub mod watch;
@@ -17,8 +18,8 @@ pub mod watch;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::sources::object::Obj;
 use jiff::Timestamp;
-use kube::api::DynamicObject;
 use kube::runtime::reflector::Store;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -177,7 +178,7 @@ pub enum SourceEvent {
     /// A watch started; its reflector store fills as events arrive.
     WatchStarted {
         key: WatchKey,
-        store: Store<DynamicObject>,
+        store: Store<Obj>,
     },
     /// The store holds a complete list (after the first list or a relist).
     WatchReady(WatchKey),
@@ -203,7 +204,7 @@ pub enum SourceEvent {
     /// The answer to [`Request::Fetch`].
     Fetched {
         target: ObjectTarget,
-        object: Result<Arc<DynamicObject>, String>,
+        object: Result<Arc<Obj>, String>,
     },
     /// A mutating request finished.
     Done {

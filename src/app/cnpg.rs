@@ -15,7 +15,7 @@ pub mod strings;
 
 use std::sync::Arc;
 
-use kube::api::DynamicObject;
+use crate::sources::object::Obj;
 use kube::runtime::reflector::Store;
 use serde_json::Value;
 
@@ -103,14 +103,14 @@ impl ListWatches {
 }
 
 /// Cheap filter before converting an Event: is it about this Cluster or one of its pods?
-fn event_is_about(obj: &DynamicObject, cluster: &str) -> bool {
+fn event_is_about(obj: &Obj, cluster: &str) -> bool {
     let involved = obj
         .data
         .get("involvedObject")
         .or_else(|| obj.data.get("regarding"));
     let name = involved
         .and_then(|o| o.get("name"))
-        .and_then(Value::as_str)
+        .and_then(crate::sources::object::Value::as_str)
         .unwrap_or("");
     name == cluster
         || name
@@ -118,10 +118,7 @@ fn event_is_about(obj: &DynamicObject, cluster: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('-'))
 }
 
-fn values_where(
-    store: Option<&Store<DynamicObject>>,
-    keep: impl Fn(&DynamicObject) -> bool,
-) -> Vec<Value> {
+fn values_where(store: Option<&Store<Obj>>, keep: impl Fn(&Obj) -> bool) -> Vec<Value> {
     store
         .map(|s| {
             s.state()

@@ -1,9 +1,9 @@
 //! Table columns for any kind: built-in columns for common kinds (as kubectl prints them),
 //! CRD `additionalPrinterColumns` through the JSONPath subset, NAME/NAMESPACE/AGE.
 
+use crate::sources::object::Obj;
+use crate::sources::object::Value;
 use jiff::Timestamp;
-use kube::api::DynamicObject;
-use serde_json::Value;
 
 mod builtin;
 
@@ -56,7 +56,7 @@ pub enum ColumnKind {
         date: bool,
         toned: bool,
     },
-    Builtin(fn(&DynamicObject, Timestamp) -> Cell),
+    Builtin(fn(&Obj, Timestamp) -> Cell),
 }
 
 #[derive(Debug, Clone)]
@@ -88,7 +88,7 @@ impl Column {
         }
     }
 
-    pub fn cell(&self, obj: &DynamicObject, now: Timestamp) -> Cell {
+    pub fn cell(&self, obj: &Obj, now: Timestamp) -> Cell {
         match &self.kind {
             ColumnKind::Namespace => Cell::new(obj.metadata.namespace.clone().unwrap_or_default()),
             ColumnKind::Name => Cell::new(obj.metadata.name.clone().unwrap_or_default()),
@@ -120,10 +120,10 @@ impl Column {
 }
 
 /// Evaluates a path on an object; `metadata` paths see the object's metadata.
-pub fn eval_on_object(path: &JsonPath, obj: &DynamicObject) -> String {
+pub fn eval_on_object(path: &JsonPath, obj: &Obj) -> String {
     if path.first_field() == Some("metadata") {
-        let meta = serde_json::to_value(&obj.metadata).unwrap_or(Value::Null);
-        path.render(&serde_json::json!({ "metadata": meta }))
+        let meta = serde_json::to_value(&obj.metadata).unwrap_or_default();
+        path.render(&Value::from(serde_json::json!({ "metadata": meta })))
     } else {
         path.render(&obj.data)
     }
@@ -246,7 +246,7 @@ pub fn columns_for(kind: &ResourceKind, all_namespaces: bool) -> Vec<Column> {
 }
 
 /// The text a filter matches against: every cell except ages.
-pub fn row_text(cols: &[Column], obj: &DynamicObject, now: Timestamp) -> String {
+pub fn row_text(cols: &[Column], obj: &Obj, now: Timestamp) -> String {
     cols.iter()
         .filter(|c| !matches!(c.kind, ColumnKind::Age))
         .map(|c| c.cell(obj, now).text)
@@ -255,7 +255,7 @@ pub fn row_text(cols: &[Column], obj: &DynamicObject, now: Timestamp) -> String 
 }
 
 /// A field of an object by a dotted path, for field selectors (`spec.nodeName`).
-pub fn field_value(obj: &DynamicObject, dotted: &str) -> String {
+pub fn field_value(obj: &Obj, dotted: &str) -> String {
     match dotted {
         "metadata.name" => obj.metadata.name.clone().unwrap_or_default(),
         "metadata.namespace" => obj.metadata.namespace.clone().unwrap_or_default(),
@@ -274,7 +274,7 @@ mod tests {
     use super::*;
     use crate::sources::{Catalog, PrinterColumn};
 
-    fn obj(v: serde_json::Value) -> DynamicObject {
+    fn obj(v: serde_json::Value) -> Obj {
         serde_json::from_value(v).unwrap()
     }
 

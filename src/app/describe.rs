@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::sources::object::Obj;
+use crate::sources::object::Value;
 use jiff::Timestamp;
-use kube::api::DynamicObject;
-use serde_json::Value;
 
 use super::columns::{age, pod_status};
 use super::jsonpath::scalar_text;
@@ -109,7 +109,7 @@ fn container_state(state: &Value) -> String {
     "<unknown>".into()
 }
 
-fn describe_pod(out: &mut Vec<String>, obj: &DynamicObject) {
+fn describe_pod(out: &mut Vec<String>, obj: &Obj) {
     let spec = &obj.data["spec"];
     let status = &obj.data["status"];
     field(out, "Node", spec["nodeName"].as_str().unwrap_or("<none>"));
@@ -123,10 +123,7 @@ fn describe_pod(out: &mut Vec<String>, obj: &DynamicObject) {
     if let Some(sa) = spec["serviceAccountName"].as_str() {
         field(out, "Service Acct", sa);
     }
-    let statuses = status["containerStatuses"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let statuses = status["containerStatuses"].as_array().unwrap_or_default();
     for (title, key) in [
         ("Init Containers", "initContainers"),
         ("Containers", "containers"),
@@ -136,11 +133,10 @@ fn describe_pod(out: &mut Vec<String>, obj: &DynamicObject) {
         };
         out.push(format!("{title}:"));
         let statuses = if key == "containers" {
-            statuses.clone()
+            statuses
         } else {
             status["initContainerStatuses"]
                 .as_array()
-                .cloned()
                 .unwrap_or_default()
         };
         for c in containers {
@@ -196,7 +192,7 @@ fn describe_pod(out: &mut Vec<String>, obj: &DynamicObject) {
 }
 
 /// Whether an event is about this object.
-pub fn event_is_about(ev: &DynamicObject, kind: &ResourceKind, obj: &DynamicObject) -> bool {
+pub fn event_is_about(ev: &Obj, kind: &ResourceKind, obj: &Obj) -> bool {
     let io = &ev.data["involvedObject"];
     let io = if io.is_object() {
         io
@@ -209,7 +205,7 @@ pub fn event_is_about(ev: &DynamicObject, kind: &ResourceKind, obj: &DynamicObje
             || io["namespace"].as_str() == obj.metadata.namespace.as_deref())
 }
 
-fn event_time(ev: &DynamicObject) -> Option<Timestamp> {
+fn event_time(ev: &Obj) -> Option<Timestamp> {
     ["lastTimestamp", "eventTime", "firstTimestamp"]
         .iter()
         .find_map(|f| {
@@ -224,8 +220,8 @@ fn event_time(ev: &DynamicObject) -> Option<Timestamp> {
 /// while they are loading.
 pub fn describe(
     kind: &ResourceKind,
-    obj: &DynamicObject,
-    events: Option<&[Arc<DynamicObject>]>,
+    obj: &Obj,
+    events: Option<&[Arc<Obj>]>,
     now: Timestamp,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -289,7 +285,7 @@ pub fn describe(
     match events {
         None => field(&mut out, "Events", "<loading>"),
         Some(all) => {
-            let mut mine: Vec<&Arc<DynamicObject>> = all
+            let mut mine: Vec<&Arc<Obj>> = all
                 .iter()
                 .filter(|e| event_is_about(e, kind, obj))
                 .collect();
@@ -327,7 +323,7 @@ pub fn describe(
 }
 
 /// The YAML view text (without `managedFields`, as k9s shows it).
-pub fn yaml(obj: &DynamicObject) -> Vec<String> {
+pub fn yaml(obj: &Obj) -> Vec<String> {
     let mut o = obj.clone();
     o.metadata.managed_fields = None;
     match serde_saphyr::to_string(&o) {
@@ -341,7 +337,7 @@ mod tests {
     use super::*;
     use crate::sources::Catalog;
 
-    fn obj(v: serde_json::Value) -> DynamicObject {
+    fn obj(v: serde_json::Value) -> Obj {
         serde_json::from_value(v).unwrap()
     }
 

@@ -1,7 +1,7 @@
 //! Where Enter leads from a row: namespace → its pods, workload → its pods (by selector),
 //! node → its pods (field selector), service → its pods, pod → containers, else describe.
 
-use kube::api::DynamicObject;
+use crate::sources::object::{Obj, Value};
 
 use crate::sources::ResourceKind;
 
@@ -19,7 +19,7 @@ pub enum Drill {
     Describe,
 }
 
-fn selector_string(v: &serde_json::Value) -> Option<String> {
+fn selector_string(v: &Value) -> Option<String> {
     let map = v.as_object()?;
     if map.is_empty() {
         return None;
@@ -33,15 +33,12 @@ fn selector_string(v: &serde_json::Value) -> Option<String> {
 }
 
 /// Label selector of a workload: `matchLabels` (and `In` expressions with one value).
-fn workload_selector(obj: &DynamicObject) -> Option<String> {
+fn workload_selector(obj: &Obj) -> Option<String> {
     let sel = &obj.data["spec"]["selector"];
     let mut parts: Vec<String> = selector_string(&sel["matchLabels"]).into_iter().collect();
     for e in sel["matchExpressions"].as_array().into_iter().flatten() {
         let key = e["key"].as_str()?;
-        match (
-            e["operator"].as_str()?,
-            e["values"].as_array().map(Vec::as_slice),
-        ) {
+        match (e["operator"].as_str()?, e["values"].as_array()) {
             ("In", Some([one])) => parts.push(format!("{key}={}", one.as_str()?)),
             ("Exists", _) => parts.push(key.to_string()),
             ("DoesNotExist", _) => parts.push(format!("!{key}")),
@@ -55,7 +52,7 @@ fn workload_selector(obj: &DynamicObject) -> Option<String> {
     }
 }
 
-pub fn drill(kind: &ResourceKind, obj: &DynamicObject) -> Drill {
+pub fn drill(kind: &ResourceKind, obj: &Obj) -> Drill {
     let name = obj.metadata.name.clone().unwrap_or_default();
     let ns = obj.metadata.namespace.clone();
     let pods = |namespace: Option<String>,
@@ -101,7 +98,7 @@ mod tests {
     use super::*;
     use crate::sources::Catalog;
 
-    fn obj(v: serde_json::Value) -> DynamicObject {
+    fn obj(v: serde_json::Value) -> Obj {
         serde_json::from_value(v).unwrap()
     }
 

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::sources::object::Obj;
 use jiff::Timestamp;
-use kube::api::DynamicObject;
 use kube::runtime::reflector::store::Writer;
 use kube::runtime::watcher;
 
@@ -25,7 +25,7 @@ pub fn recording() -> Recording {
     Recording::load(&path).unwrap_or_else(|e| panic!("fixture: {e}"))
 }
 
-pub fn objects() -> Vec<DynamicObject> {
+pub fn objects() -> Vec<Obj> {
     recording()
         .objects
         .into_iter()
@@ -80,7 +80,7 @@ pub fn catalog() -> Catalog {
             .as_ref()
             .is_some_and(|t| t.kind == "CustomResourceDefinition")
     }) {
-        apply_printer_columns(&mut kinds, &o.data);
+        apply_printer_columns(&mut kinds, &o.data.to_json());
     }
     Catalog::new(kinds)
 }
@@ -132,8 +132,8 @@ pub fn feed(app: &mut App) {
     }
 }
 
-pub fn fill(app: &mut App, spec: &WatchSpec, objs: &[DynamicObject]) {
-    let mut writer: Writer<DynamicObject> = Writer::new(spec.kind.api_resource());
+pub fn fill(app: &mut App, spec: &WatchSpec, objs: &[Obj]) {
+    let mut writer: Writer<Obj> = Writer::new(spec.kind.api_resource());
     for o in objs {
         let t = o.types.as_ref();
         let same_kind =

@@ -2,7 +2,7 @@
 //! columns: `.a.b`, `['a.b']`, `.a\.b`, `[0]`, `[-1]`, `[*]`, `.*`,
 //! `[?(@.type=="Ready")]`, `[?(@.x!=1)]`, `[?(@.x)]`, optionally wrapped in `{…}`.
 
-use serde_json::Value;
+use crate::sources::object::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Seg {
@@ -173,7 +173,7 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
 /// A value as text: strings without quotes, other values as compact JSON.
 pub fn scalar_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Null => String::new(),
         other => other.to_string(),
     }
@@ -219,10 +219,10 @@ fn parse_bracket(inner: &str, text: &str) -> Result<Seg, String> {
 fn literal(s: &str) -> Value {
     for q in ['"', '\''] {
         if let Some(inner) = s.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
-            return Value::String(inner.to_string());
+            return Value::from(inner);
         }
     }
-    serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
+    serde_json::from_str(s).unwrap_or_else(|_| Value::from(s))
 }
 
 #[cfg(test)]
@@ -231,12 +231,12 @@ mod tests {
     use serde_json::json;
 
     fn doc() -> Value {
-        json!({
+        Value::from(json!({
             "metadata": {"name": "web", "labels": {"app.kubernetes.io/name": "web"}},
             "spec": {"containers": [{"name": "a", "image": "nginx"}, {"name": "b", "image": "envoy"}], "replicas": 3},
             "status": {"conditions": [{"type": "Ready", "status": "True"}, {"type": "Synced", "status": "False"}],
                        "ok": true}
-        })
+        }))
     }
 
     fn r(path: &str) -> String {

@@ -8,8 +8,8 @@
 
 pub mod strings;
 
+use crate::sources::object::Obj;
 use jiff::Timestamp;
-use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
 
 use super::prompt::{Prompt, PromptKind};
@@ -72,7 +72,7 @@ impl PoolsView {
 }
 
 /// What grouping needs of a node, without the rest (images, addresses, …).
-fn node_value(o: &DynamicObject) -> Value {
+fn node_value(o: &Obj) -> Value {
     json!({
         "metadata": {"name": o.metadata.name, "labels": o.metadata.labels},
         "spec": {
@@ -87,7 +87,7 @@ fn node_value(o: &DynamicObject) -> Value {
 }
 
 /// Requests of a container list, without the rest of the containers.
-fn requests_only(containers: &Value) -> Value {
+fn requests_only(containers: &crate::sources::object::Value) -> Value {
     let list = containers.as_array().map(|cs| {
         cs.iter()
             .map(|c| json!({"resources": {"requests": c["resources"]["requests"]}}))
@@ -97,7 +97,7 @@ fn requests_only(containers: &Value) -> Value {
 }
 
 /// What grouping needs of a scheduled pod; `None` for pods not on a node.
-fn pod_value(o: &DynamicObject) -> Option<Value> {
+fn pod_value(o: &Obj) -> Option<Value> {
     let spec = &o.data["spec"];
     let node = spec["nodeName"].as_str()?;
     let owners: Vec<Value> = o
@@ -115,10 +115,13 @@ fn pod_value(o: &DynamicObject) -> Option<Value> {
             "nodeName": node,
             "containers": requests_only(&spec["containers"]),
             "initContainers": requests_only(&spec["initContainers"]),
-            "tolerations": spec["tolerations"],
+            "tolerations": spec["tolerations"].to_json(),
         }),
     );
-    out.insert("status".into(), json!({"phase": o.data["status"]["phase"]}));
+    out.insert(
+        "status".into(),
+        json!({"phase": o.data["status"]["phase"].to_json()}),
+    );
     Some(Value::Object(out))
 }
 

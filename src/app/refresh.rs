@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use kube::api::DynamicObject;
+use crate::sources::object::Obj;
 use kube::runtime::reflector::{ObjectRef, Store};
 
 use super::columns::{field_value, row_text};
@@ -13,7 +13,7 @@ use super::{App, WatchStatus};
 use crate::sources::{ObjectTarget, Request, WatchKey};
 
 /// Client-side check of a field selector (`a.b=c,d!=e`), in case a server ignores it.
-fn fields_match(obj: &DynamicObject, fields: &str) -> bool {
+fn fields_match(obj: &Obj, fields: &str) -> bool {
     fields.split(',').all(|part| {
         if let Some((k, v)) = part.split_once("!=") {
             field_value(obj, k.trim()) != v.trim()
@@ -27,9 +27,9 @@ fn fields_match(obj: &DynamicObject, fields: &str) -> bool {
 
 pub(super) fn table_rows(
     t: &TableView,
-    store: Option<&Store<DynamicObject>>,
+    store: Option<&Store<Obj>>,
     now: jiff::Timestamp,
-) -> (Vec<Arc<DynamicObject>>, usize) {
+) -> (Vec<Arc<Obj>>, usize) {
     let Some(store) = store else {
         return (Vec::new(), 0);
     };
@@ -60,7 +60,7 @@ pub(super) fn table_rows(
 
 /// Sorts by namespace and name. The keys are gathered into one vector first so that the
 /// comparisons read the strings directly (50,000 pods: a few ms instead of tens).
-fn sort_rows(objs: Vec<Arc<DynamicObject>>) -> Vec<Arc<DynamicObject>> {
+fn sort_rows(objs: Vec<Arc<Obj>>) -> Vec<Arc<Obj>> {
     let mut keys: Vec<(&str, &str, usize)> = objs
         .iter()
         .enumerate()
@@ -75,19 +75,19 @@ fn sort_rows(objs: Vec<Arc<DynamicObject>>) -> Vec<Arc<DynamicObject>> {
     // (namespace, name) is unique in a store, so an unstable sort gives one order.
     keys.sort_unstable();
     let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
-    let mut slots: Vec<Option<Arc<DynamicObject>>> = objs.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Arc<Obj>>> = objs.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-fn lookup(store: &Store<DynamicObject>, src: &ObjSource) -> Option<Arc<DynamicObject>> {
-    let mut r = ObjectRef::<DynamicObject>::new_with(&src.name, src.kind().api_resource());
+fn lookup(store: &Store<Obj>, src: &ObjSource) -> Option<Arc<Obj>> {
+    let mut r = ObjectRef::<Obj>::new_with(&src.name, src.kind().api_resource());
     if let Some(ns) = &src.namespace {
         r = r.within(ns);
     }
     store.get(&r)
 }
 
-pub(super) fn container_rows(pod: &DynamicObject) -> Vec<ContainerRow> {
+pub(super) fn container_rows(pod: &Obj) -> Vec<ContainerRow> {
     let mut rows = Vec::new();
     for (key, status_key, init) in [
         ("initContainers", "initContainerStatuses", true),
@@ -95,7 +95,6 @@ pub(super) fn container_rows(pod: &DynamicObject) -> Vec<ContainerRow> {
     ] {
         let statuses = pod.data["status"][status_key]
             .as_array()
-            .cloned()
             .unwrap_or_default();
         for c in pod.data["spec"][key].as_array().into_iter().flatten() {
             let name = c["name"].as_str().unwrap_or("").to_string();
@@ -108,7 +107,7 @@ pub(super) fn container_rows(pod: &DynamicObject) -> Vec<ContainerRow> {
                 .map(|(k, v)| match v["reason"].as_str() {
                     Some(r) => r.to_string(),
                     None => {
-                        let mut k = k.clone();
+                        let mut k = k.to_string();
                         if let Some(f) = k.get_mut(0..1) {
                             f.make_ascii_uppercase();
                         }
@@ -212,14 +211,13 @@ impl App {
                 let lines = shown.map(|o| match t.mode {
                     TextMode::Yaml => yaml(&o),
                     TextMode::Describe => {
-                        let events: Option<Vec<Arc<DynamicObject>>> =
-                            t.events.as_ref().and_then(|e| {
-                                let w = self.watches.get(&e.key)?;
-                                if w.status == WatchStatus::Loading {
-                                    return None;
-                                }
-                                w.store.as_ref().map(|s| s.state())
-                            });
+                        let events: Option<Vec<Arc<Obj>>> = t.events.as_ref().and_then(|e| {
+                            let w = self.watches.get(&e.key)?;
+                            if w.status == WatchStatus::Loading {
+                                return None;
+                            }
+                            w.store.as_ref().map(|s| s.state())
+                        });
                         describe(t.source.kind(), &o, events.as_deref(), now)
                     }
                 });
@@ -257,11 +255,7 @@ impl App {
     }
 
     /// A whole object arrived for the describe/YAML views showing it.
-    pub(super) fn fetched(
-        &mut self,
-        target: &ObjectTarget,
-        object: Result<Arc<DynamicObject>, String>,
-    ) {
+    pub(super) fn fetched(&mut self, target: &ObjectTarget, object: Result<Arc<Obj>, String>) {
         for i in 0..self.stack.len() {
             let View::Text(t) = &mut self.stack[i] else {
                 continue;

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use kube::api::DynamicObject;
+use crate::sources::object::Obj;
 use serde_json::{Value, json};
 
 use super::action::Action;
@@ -116,10 +116,10 @@ pub fn next_speed(current: f64, faster: bool) -> Option<f64> {
 }
 
 /// The bar of a `Replay` object.
-pub fn bar_of(obj: &DynamicObject) -> ReplayBar {
+pub fn bar_of(obj: &Obj) -> ReplayBar {
     let st = &obj.data["status"];
     let spec = &obj.data["spec"];
-    let num = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let num = |v: &crate::sources::object::Value| v.as_f64().unwrap_or(0.0);
     let paused = spec["paused"].as_bool().unwrap_or(false);
     let state = match st["state"].as_str() {
         Some("Finished") => ReplayPhase::Finished,
@@ -327,7 +327,7 @@ mod tests {
         }
     }
 
-    fn replay_object(paused: bool, applied: u64, step: i64) -> DynamicObject {
+    fn replay_object(paused: bool, applied: u64, step: i64) -> Obj {
         serde_json::from_value(json!({
             "apiVersion": "sandbox.opsdeck.dev/v1",
             "kind": "Replay",
@@ -343,7 +343,7 @@ mod tests {
     }
 
     /// The fixture app after discovery listed the Replay kind and its watch delivered `obj`.
-    fn with_replay(obj: DynamicObject) -> App {
+    fn with_replay(obj: Obj) -> App {
         let mut app = fixture::app();
         let mut kinds: Vec<ResourceKind> = fixture::catalog()
             .kinds()

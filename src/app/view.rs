@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use kube::api::DynamicObject;
+use crate::sources::object::Obj;
 
 use super::action::Context;
 use super::columns::Column;
@@ -70,7 +70,7 @@ pub struct TableView {
     pub filter: Filter,
     pub filter_text: String,
     /// Rows after filtering, sorted by namespace and name.
-    pub rows: Vec<Arc<DynamicObject>>,
+    pub rows: Vec<Arc<Obj>>,
     /// Rows before the `/` filter.
     pub total: usize,
     pub cursor: Cursor,
@@ -81,7 +81,7 @@ impl TableView {
         &self.spec.kind
     }
 
-    pub fn selected(&self) -> Option<&Arc<DynamicObject>> {
+    pub fn selected(&self) -> Option<&Arc<Obj>> {
         self.rows.get(self.cursor.selected)
     }
 }
@@ -129,7 +129,7 @@ pub struct TextView {
     pub missing: bool,
     /// The whole object from a GET (watch stores keep objects pruned); the text is made
     /// from it once it is as recent as the watched copy.
-    pub full: Option<Arc<DynamicObject>>,
+    pub full: Option<Arc<Obj>>,
     /// The resourceVersion of the watched copy a GET was asked for.
     pub fetching: Option<String>,
 }

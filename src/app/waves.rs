@@ -17,8 +17,8 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::sources::object::Obj;
 use jiff::Timestamp;
-use kube::api::DynamicObject;
 use kube::runtime::reflector::{ObjectRef, Store};
 use serde_json::Value;
 
@@ -328,7 +328,7 @@ fn core_kind(catalog: &Catalog, name: &str, fallback: (&str, &str, &str)) -> Arc
 }
 
 /// An object as JSON with `apiVersion` and `kind` (list items may lack them).
-pub(crate) fn typed_json(obj: &DynamicObject, kind: &ResourceKind) -> Value {
+pub(crate) fn typed_json(obj: &Obj, kind: &ResourceKind) -> Value {
     let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
     if let Some(map) = v.as_object_mut() {
         map.entry("apiVersion")
@@ -340,13 +340,8 @@ pub(crate) fn typed_json(obj: &DynamicObject, kind: &ResourceKind) -> Value {
 }
 
 /// One Application from the store.
-pub(crate) fn lookup_app(
-    store: &Store<DynamicObject>,
-    spec: &WatchSpec,
-    key: &AppKey,
-) -> Option<Arc<DynamicObject>> {
-    let r = ObjectRef::<DynamicObject>::new_with(&key.name, spec.kind.api_resource())
-        .within(&key.namespace);
+pub(crate) fn lookup_app(store: &Store<Obj>, spec: &WatchSpec, key: &AppKey) -> Option<Arc<Obj>> {
+    let r = ObjectRef::<Obj>::new_with(&key.name, spec.kind.api_resource()).within(&key.namespace);
     store.get(&r)
 }
 
@@ -371,7 +366,7 @@ fn live_namespaces(model: &WavesModel) -> BTreeSet<String> {
 }
 
 /// The `argocd-cm` to use: the one in the namespace holding the most Applications.
-fn pick_config<'a>(cms: &'a [Arc<DynamicObject>], apps: &[Value]) -> Option<&'a DynamicObject> {
+fn pick_config<'a>(cms: &'a [Arc<Obj>], apps: &[Value]) -> Option<&'a Obj> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for a in apps {
         if let Some(ns) = a.pointer("/metadata/namespace").and_then(Value::as_str) {

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use kube::api::{Api, DynamicObject};
+use crate::sources::object::Obj;
+use kube::api::Api;
 
 use super::{ObjectTarget, SourceEvent};
 
 pub async fn get(client: kube::Client, target: ObjectTarget, tx: super::Sender) {
     let ar = target.kind.api_resource();
-    let api: Api<DynamicObject> = match &target.namespace {
+    let api: Api<Obj> = match &target.namespace {
         Some(ns) => Api::namespaced_with(client, ns, &ar),
         None => Api::all_with(client, &ar),
     };

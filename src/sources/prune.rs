@@ -1,7 +1,7 @@
 //! Pruning objects on ingest, before they enter a watch's store: what no list, pane or
 //! column reads is dropped, and the maps that stay are rebuilt at their exact size.
 //!
-//! A `DynamicObject` keeps its body as a `serde_json::Value`; every map entry costs more
+//! A `Obj` keeps its body as a `serde_json::Value`; every map entry costs more
 //! than 100 bytes, so 50,000 pods kept whole need most of a gigabyte. The describe and
 //! YAML views do not read the store: they fetch the whole object with a GET
 //! (see [`super::fetch`]), so they show every field.
@@ -12,8 +12,9 @@
 //! (READY, STATUS, RESTARTS, IP, NODE), the containers view, the node pools (requests,
 //! tolerations), the sync waves and the CNPG panes read.
 
-use kube::api::{ApiResource, DynamicObject};
-use serde_json::{Map, Value};
+use kube::api::ApiResource;
+
+use super::object::{Map, Obj, Value};
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -63,7 +64,9 @@ impl Pruning {
     }
 
     /// Prunes one object in place.
-    pub fn apply(self, obj: &mut DynamicObject) {
+    pub fn apply(self, obj: &mut Obj) {
+        // Which kind it is, the store knows.
+        obj.types = None;
         let meta = &mut obj.metadata;
         meta.managed_fields = None;
         if let Some(a) = meta.annotations.as_mut() {
@@ -77,19 +80,10 @@ impl Pruning {
     }
 }
 
-/// Keeps the `keep` fields of a map, rebuilt at its exact size.
-fn retain(map: &mut Map<String, Value>, keep: &[&str]) {
-    let old = std::mem::take(map);
-    *map = old
-        .into_iter()
-        .filter(|(k, _)| keep.contains(&k.as_str()))
-        .collect();
-}
-
 /// Applies `f` to every map in the array at `map[key]`.
-fn each(map: &mut Map<String, Value>, key: &str, f: impl Fn(&mut Map<String, Value>)) {
+fn each(map: &mut Map, key: &str, f: impl Fn(&mut Map)) {
     if let Some(Value::Array(items)) = map.get_mut(key) {
-        for item in items {
+        for item in items.iter_mut() {
             if let Value::Object(m) = item {
                 f(m);
             }
@@ -97,18 +91,20 @@ fn each(map: &mut Map<String, Value>, key: &str, f: impl Fn(&mut Map<String, Val
     }
 }
 
-fn prune_pod(data: &mut Map<String, Value>) {
+fn prune_pod(data: &mut Map) {
     if let Some(Value::Object(spec)) = data.get_mut("spec") {
-        retain(spec, POD_SPEC);
-        each(spec, "containers", |c| retain(c, CONTAINER));
-        each(spec, "initContainers", |c| retain(c, CONTAINER));
+        spec.retain_keys(POD_SPEC);
+        each(spec, "containers", |c| c.retain_keys(CONTAINER));
+        each(spec, "initContainers", |c| c.retain_keys(CONTAINER));
     }
     if let Some(Value::Object(status)) = data.get_mut("status") {
-        retain(status, POD_STATUS);
-        each(status, "conditions", |c| retain(c, CONDITION));
-        each(status, "containerStatuses", |c| retain(c, CONTAINER_STATUS));
+        status.retain_keys(POD_STATUS);
+        each(status, "conditions", |c| c.retain_keys(CONDITION));
+        each(status, "containerStatuses", |c| {
+            c.retain_keys(CONTAINER_STATUS)
+        });
         each(status, "initContainerStatuses", |c| {
-            retain(c, CONTAINER_STATUS)
+            c.retain_keys(CONTAINER_STATUS)
         });
     }
 }
@@ -118,8 +114,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn pod() -> DynamicObject {
-        serde_json::from_value(json!({
+    fn pod() -> Obj {
+        Obj::from_json(json!({
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "web-1", "namespace": "shop",
                 "labels": {"app": "web"},
@@ -148,7 +144,7 @@ mod tests {
         let annotations = p.metadata.annotations.clone().unwrap_or_default();
         assert_eq!(annotations.keys().collect::<Vec<_>>(), ["keep"]);
         assert_eq!(
-            serde_json::to_value(&p.data).expect("json"),
+            p.data.to_json(),
             json!({
                 "spec": {"nodeName": "n1",
                     "tolerations": [{"key": "k", "operator": "Exists"}],

@@ -1,11 +1,12 @@
-//! One watch: kube-runtime `watcher` feeding a `reflector` store of `DynamicObject`s, with
+//! One watch: kube-runtime `watcher` feeding a `reflector` store of `Obj`s, with
 //! the default backoff. The app reads the store; this task only says when it changed
 //! (coalesced to at most one notice per [`COALESCE`]) or failed.
 
 use std::time::Duration;
 
+use crate::sources::object::Obj;
 use futures::StreamExt;
-use kube::api::{Api, DynamicObject};
+use kube::api::Api;
 use kube::runtime::reflector::store::Writer;
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 
@@ -17,12 +18,12 @@ const COALESCE: Duration = Duration::from_millis(80);
 pub async fn run(client: kube::Client, spec: WatchSpec, tx: super::Sender) {
     let ar = spec.kind.api_resource();
     let key = spec.key.clone();
-    let writer: Writer<DynamicObject> = Writer::new(ar.clone());
+    let writer: Writer<Obj> = Writer::new(ar.clone());
     let _ = tx.send(SourceEvent::WatchStarted {
         key: key.clone(),
         store: writer.as_reader(),
     });
-    let api: Api<DynamicObject> = match &key.namespace {
+    let api: Api<Obj> = match &key.namespace {
         Some(ns) => Api::namespaced_with(client, ns, &ar),
         None => Api::all_with(client, &ar),
     };

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::sources::object::Obj;
 use jiff::{SignedDuration, Timestamp};
-use kube::api::DynamicObject;
 use serde_json::{Value, json};
 
 use crate::app::fixture;
@@ -121,7 +121,7 @@ impl World {
         }
     }
 
-    pub fn dynamic(&self) -> Vec<DynamicObject> {
+    pub fn dynamic(&self) -> Vec<Obj> {
         self.objects
             .values()
             .filter_map(|v| serde_json::from_value(v.clone()).ok())
@@ -190,7 +190,7 @@ pub fn feed(app: &mut App, world: &World) {
     });
     for spec in specs {
         // A label-selected watch only holds the labelled objects.
-        let selected: Vec<DynamicObject> = match &spec.key.labels {
+        let selected: Vec<Obj> = match &spec.key.labels {
             Some(l) => objs
                 .iter()
                 .filter(|o| {

@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use crate::sources::object::Obj;
 use jiff::Timestamp;
-use kube::api::{ApiResource, DynamicObject};
+use kube::api::ApiResource;
 use kube::runtime::reflector::{ObjectRef, Store};
 use serde_json::Value;
 
@@ -43,11 +44,11 @@ pub struct CnpgState {
     timelines: BTreeMap<ClusterKey, FailoverTimeline>,
 }
 
-fn to_value(obj: &DynamicObject) -> Option<Value> {
+fn to_value(obj: &Obj) -> Option<Value> {
     serde_json::to_value(obj).ok()
 }
 
-fn key_of(obj: &DynamicObject) -> Option<ClusterKey> {
+fn key_of(obj: &Obj) -> Option<ClusterKey> {
     Some((
         obj.metadata.namespace.clone().unwrap_or_default(),
         obj.metadata.name.clone()?,
@@ -56,7 +57,7 @@ fn key_of(obj: &DynamicObject) -> Option<ClusterKey> {
 
 /// The object's JSON, reusing `old` when the resourceVersion says nothing changed.
 /// Returns the copy and whether it differs from `old`.
-fn refreshed(old: Option<&Versioned>, obj: &DynamicObject) -> Option<(Versioned, bool)> {
+fn refreshed(old: Option<&Versioned>, obj: &Obj) -> Option<(Versioned, bool)> {
     let rv = obj.metadata.resource_version.clone();
     if let Some(old) = old
         && rv.is_some()
@@ -82,7 +83,7 @@ impl CnpgState {
 
     /// Takes the Clusters' store contents; returns the keys of Clusters that changed or
     /// appeared.
-    pub fn sync_clusters(&mut self, objs: &[Arc<DynamicObject>]) -> Vec<ClusterKey> {
+    pub fn sync_clusters(&mut self, objs: &[Arc<Obj>]) -> Vec<ClusterKey> {
         let mut next = BTreeMap::new();
         let mut changed = Vec::new();
         for obj in objs {
@@ -102,8 +103,8 @@ impl CnpgState {
 
     /// Takes the labelled pods' store contents; returns the clusters whose set of pods (or
     /// any of them) changed, including clusters that lost all their pods.
-    pub fn sync_pods(&mut self, objs: &[Arc<DynamicObject>]) -> Vec<ClusterKey> {
-        let mut grouped: BTreeMap<ClusterKey, Vec<&Arc<DynamicObject>>> = BTreeMap::new();
+    pub fn sync_pods(&mut self, objs: &[Arc<Obj>]) -> Vec<ClusterKey> {
+        let mut grouped: BTreeMap<ClusterKey, Vec<&Arc<Obj>>> = BTreeMap::new();
         for obj in objs {
             let Some(cluster) = obj
                 .metadata
@@ -246,7 +247,7 @@ impl CnpgState {
     pub fn nodes_for(
         &mut self,
         key: &ClusterKey,
-        store: Option<&Store<DynamicObject>>,
+        store: Option<&Store<Obj>>,
         resource: &ApiResource,
     ) -> Vec<Value> {
         let Some(store) = store else {
@@ -260,7 +261,7 @@ impl CnpgState {
             .collect();
         let mut out = Vec::with_capacity(names.len());
         for name in names {
-            let r = ObjectRef::<DynamicObject>::new_with(&name, resource.clone());
+            let r = ObjectRef::<Obj>::new_with(&name, resource.clone());
             let Some(obj) = store.get(&r) else {
                 self.nodes.remove(&name);
                 continue;
@@ -280,14 +281,8 @@ mod tests {
     use kube::api::ObjectMeta;
     use serde_json::json;
 
-    fn obj(
-        ns: &str,
-        name: &str,
-        rv: &str,
-        labels: &[(&str, &str)],
-        data: Value,
-    ) -> Arc<DynamicObject> {
-        Arc::new(DynamicObject {
+    fn obj(ns: &str, name: &str, rv: &str, labels: &[(&str, &str)], data: Value) -> Arc<Obj> {
+        Arc::new(Obj {
             types: None,
             metadata: ObjectMeta {
                 namespace: Some(ns.into()),
@@ -301,7 +296,7 @@ mod tests {
                 ),
                 ..ObjectMeta::default()
             },
-            data,
+            data: data.into(),
         })
     }
 

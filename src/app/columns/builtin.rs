@@ -1,8 +1,8 @@
 //! Built-in columns of common kinds, computed as kubectl prints them.
 
+use crate::sources::object::Obj;
+use crate::sources::object::Value;
 use jiff::Timestamp;
-use kube::api::DynamicObject;
-use serde_json::Value;
 
 use super::{Cell, Column, ColumnKind, Tone, age, tone_for};
 
@@ -23,10 +23,10 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
 }
 
 /// (ready, total) containers of a pod.
-pub fn pod_ready(obj: &DynamicObject) -> (usize, usize) {
+pub fn pod_ready(obj: &Obj) -> (usize, usize) {
     let total = obj.data["spec"]["containers"]
         .as_array()
-        .map_or(0, Vec::len);
+        .map_or(0, <[Value]>::len);
     let ready = obj.data["status"]["containerStatuses"]
         .as_array()
         .map_or(0, |s| {
@@ -37,7 +37,7 @@ pub fn pod_ready(obj: &DynamicObject) -> (usize, usize) {
     (ready, total)
 }
 
-pub fn pod_restarts(obj: &DynamicObject) -> i64 {
+pub fn pod_restarts(obj: &Obj) -> i64 {
     obj.data["status"]["containerStatuses"]
         .as_array()
         .map_or(0, |s| {
@@ -48,7 +48,7 @@ pub fn pod_restarts(obj: &DynamicObject) -> i64 {
 }
 
 /// The STATUS column as kubectl computes it (simplified).
-pub fn pod_status(obj: &DynamicObject) -> String {
+pub fn pod_status(obj: &Obj) -> String {
     let status = &obj.data["status"];
     let mut reason = status["reason"]
         .as_str()
@@ -110,7 +110,7 @@ pub fn pod_status(obj: &DynamicObject) -> String {
     reason
 }
 
-fn pod_ready_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn pod_ready_cell(obj: &Obj, _: Timestamp) -> Cell {
     let (r, t) = pod_ready(obj);
     Cell::toned(
         format!("{r}/{t}"),
@@ -118,7 +118,7 @@ fn pod_ready_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     )
 }
 
-fn pod_status_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn pod_status_cell(obj: &Obj, _: Timestamp) -> Cell {
     let s = pod_status(obj);
     let (r, t) = pod_ready(obj);
     let tone = match tone_for(&s) {
@@ -129,12 +129,12 @@ fn pod_status_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     Cell::toned(s, tone)
 }
 
-fn pod_restarts_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn pod_restarts_cell(obj: &Obj, _: Timestamp) -> Cell {
     let n = pod_restarts(obj);
     Cell::toned(n.to_string(), if n > 0 { Tone::Warn } else { Tone::Normal })
 }
 
-fn replicas_ready_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn replicas_ready_cell(obj: &Obj, _: Timestamp) -> Cell {
     let want = obj.data["spec"]["replicas"].as_i64().unwrap_or(1);
     let ready = i64_at(&obj.data, &["status", "readyReplicas"]);
     Cell::toned(
@@ -143,7 +143,7 @@ fn replicas_ready_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     )
 }
 
-fn node_status_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn node_status_cell(obj: &Obj, _: Timestamp) -> Cell {
     let ready = obj.data["status"]["conditions"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["type"] == "Ready"))
@@ -164,7 +164,7 @@ fn node_status_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     Cell::toned(text, tone)
 }
 
-fn node_roles_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn node_roles_cell(obj: &Obj, _: Timestamp) -> Cell {
     let roles: Vec<&str> = obj
         .metadata
         .labels
@@ -179,7 +179,7 @@ fn node_roles_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     })
 }
 
-fn service_ports_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn service_ports_cell(obj: &Obj, _: Timestamp) -> Cell {
     let ports = obj.data["spec"]["ports"].as_array().map(|ps| {
         ps.iter()
             .map(|p| {
@@ -200,7 +200,7 @@ fn service_ports_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     )
 }
 
-fn external_ip_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn external_ip_cell(obj: &Obj, _: Timestamp) -> Cell {
     let ing: Vec<String> = obj.data["status"]["loadBalancer"]["ingress"]
         .as_array()
         .map(|a| {
@@ -233,13 +233,13 @@ fn external_ip_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     })
 }
 
-fn data_count_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn data_count_cell(obj: &Obj, _: Timestamp) -> Cell {
     let n = obj.data["data"].as_object().map_or(0, |m| m.len())
         + obj.data["binaryData"].as_object().map_or(0, |m| m.len());
     Cell::new(n.to_string())
 }
 
-fn event_last_seen_cell(obj: &DynamicObject, now: Timestamp) -> Cell {
+fn event_last_seen_cell(obj: &Obj, now: Timestamp) -> Cell {
     let t = ["lastTimestamp", "eventTime", "firstTimestamp"]
         .iter()
         .find_map(|f| {
@@ -251,7 +251,7 @@ fn event_last_seen_cell(obj: &DynamicObject, now: Timestamp) -> Cell {
     Cell::new(t.map(|t| age(t, now)).unwrap_or_default())
 }
 
-fn event_type_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn event_type_cell(obj: &Obj, _: Timestamp) -> Cell {
     let t = str_at(&obj.data, &["type"]).to_string();
     let tone = if t == "Warning" {
         Tone::Warn
@@ -261,7 +261,7 @@ fn event_type_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     Cell::toned(t, tone)
 }
 
-fn event_object_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn event_object_cell(obj: &Obj, _: Timestamp) -> Cell {
     let io = &obj.data["involvedObject"];
     let io = if io.is_object() {
         io
@@ -275,7 +275,7 @@ fn event_object_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     ))
 }
 
-fn job_completions_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn job_completions_cell(obj: &Obj, _: Timestamp) -> Cell {
     let want = obj.data["spec"]["completions"].as_i64().unwrap_or(1);
     let done = i64_at(&obj.data, &["status", "succeeded"]);
     Cell::toned(
@@ -284,14 +284,14 @@ fn job_completions_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
     )
 }
 
-fn crd_name_cell(obj: &DynamicObject, _: Timestamp) -> Cell {
+fn crd_name_cell(obj: &Obj, _: Timestamp) -> Cell {
     Cell::new(str_at(&obj.data, &["spec", "group"]).to_string())
 }
 
 /// Built-in columns (between NAME and AGE) of common kinds, by `plural.group`.
 pub(super) fn builtin_columns(full_name: &str) -> Option<Vec<Column>> {
     use ColumnKind::Builtin;
-    let b = |n: &str, f: fn(&DynamicObject, Timestamp) -> Cell| Column::new(n, Builtin(f));
+    let b = |n: &str, f: fn(&Obj, Timestamp) -> Cell| Column::new(n, Builtin(f));
     let p = Column::path;
     Some(match full_name {
         "pods" => vec![

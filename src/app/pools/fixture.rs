@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use kube::api::DynamicObject;
+use crate::sources::object::Obj;
 use serde_json::Value;
 
 use super::super::fixture::{fill, now};
@@ -27,8 +27,8 @@ fn recording() -> &'static Recording {
 }
 
 /// The recording's initial objects.
-pub fn objects() -> &'static [DynamicObject] {
-    static OBJS: OnceLock<Vec<DynamicObject>> = OnceLock::new();
+pub fn objects() -> &'static [Obj] {
+    static OBJS: OnceLock<Vec<Obj>> = OnceLock::new();
     OBJS.get_or_init(|| {
         recording()
             .objects

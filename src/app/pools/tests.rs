@@ -130,11 +130,13 @@ fn model_follows_watch_changes() {
                     == Some("database")
         })
         .unwrap();
-    for c in node.data["status"]["conditions"].as_array_mut().unwrap() {
+    let mut data = node.data.to_json();
+    for c in data["status"]["conditions"].as_array_mut().unwrap() {
         if c["type"] == "Ready" {
             c["status"] = "False".into();
         }
     }
+    node.data = data.into();
     let spec = pools(&app).nodes.clone();
     crate::app::fixture::fill(&mut app, &spec, &objs);
     let p = pools(&app).selected().unwrap();

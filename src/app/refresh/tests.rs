@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::sources::{ConnState, Request, SourceEvent};
 
 /// The fixture app, its objects carrying resourceVersions as a server's do.
-fn app_with_versions() -> (App, Vec<kube::api::DynamicObject>) {
+fn app_with_versions() -> (App, Vec<crate::sources::object::Obj>) {
     let mut objs = fixture::objects();
     for (i, o) in objs.iter_mut().enumerate() {
         o.metadata.resource_version = Some(format!("{}", 100 + i));
@@ -33,7 +33,7 @@ fn app_with_versions() -> (App, Vec<kube::api::DynamicObject>) {
     (app, objs)
 }
 
-fn feed(app: &mut App, objs: &[kube::api::DynamicObject]) {
+fn feed(app: &mut App, objs: &[crate::sources::object::Obj]) {
     for spec in app.desired_watches() {
         if !app.watches.contains_key(&spec.key) {
             fixture::fill(app, &spec, objs);
@@ -78,7 +78,9 @@ fn yaml_shows_the_whole_object_fetched_when_opened_and_when_it_changes() {
         .expect("fixture pod")
         .clone();
     let mut full = watched.clone();
-    full.data["spec"]["volumes"] = json!([{"name": "only-in-the-get", "emptyDir": {}}]);
+    let mut data = full.data.to_json();
+    data["spec"]["volumes"] = json!([{"name": "only-in-the-get", "emptyDir": {}}]);
+    full.data = data.into();
     app.dispatch(Msg::Source(SourceEvent::Fetched {
         target: asked[0].clone(),
         object: Ok(Arc::new(full.clone())),
@@ -114,7 +116,9 @@ fn yaml_shows_the_whole_object_fetched_when_opened_and_when_it_changes() {
     assert_eq!(asked.len(), 1, "a GET for the new version");
     assert!(text(&app).iter().any(|l| l.contains("only-in-the-get")));
     let mut full2 = changed.clone();
-    full2.data["spec"]["volumes"] = json!([{"name": "second-get", "emptyDir": {}}]);
+    let mut data = full2.data.to_json();
+    data["spec"]["volumes"] = json!([{"name": "second-get", "emptyDir": {}}]);
+    full2.data = data.into();
     app.dispatch(Msg::Source(SourceEvent::Fetched {
         target: asked[0].clone(),
         object: Ok(Arc::new(full2)),
@@ -148,7 +152,7 @@ fn a_failed_get_keeps_the_watched_copy_and_does_not_retry_the_same_version() {
 fn rows_sort_by_namespace_then_name() {
     let obj = |ns: &str, name: &str| {
         Arc::new(
-            serde_json::from_value::<kube::api::DynamicObject>(json!({
+            serde_json::from_value::<crate::sources::object::Obj>(json!({
                 "apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": name, "namespace": ns}
             }))

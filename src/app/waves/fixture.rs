@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
+use crate::sources::object::Obj;
 use jiff::Timestamp;
-use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::super::fixture as console;
@@ -28,7 +28,7 @@ fn load(name: &str) -> Recording {
 }
 
 /// The recording's objects after the first `steps` timeline entries (all for `None`).
-pub fn state(name: &str, steps: Option<usize>) -> Vec<DynamicObject> {
+pub fn state(name: &str, steps: Option<usize>) -> Vec<Obj> {
     let rec = load(name);
     let shared = Shared {
         store: Store::new(),
@@ -67,7 +67,7 @@ pub fn state(name: &str, steps: Option<usize>) -> Vec<DynamicObject> {
             )
             .unwrap_or_else(|e| panic!("{name}: list: {e:?}"));
         for item in page.items {
-            let obj: DynamicObject = serde_json::from_value((*item).clone())
+            let obj: Obj = serde_json::from_value((*item).clone())
                 .unwrap_or_else(|e| panic!("{name}: object: {e}"));
             out.push(obj);
         }
@@ -90,7 +90,7 @@ pub fn at(name: &str, secs: i64) -> Timestamp {
 }
 
 /// An app connected to a fake server at `now`, with `:waves` open and every watch filled.
-pub fn waves_app(objects: &[DynamicObject], now: Timestamp, config: Config) -> App {
+pub fn waves_app(objects: &[Obj], now: Timestamp, config: Config) -> App {
     let mut app = App::new(
         config,
         Options {
@@ -113,7 +113,7 @@ pub fn waves_app(objects: &[DynamicObject], now: Timestamp, config: Config) -> A
 
 /// Fills every desired watch without data, until the set of watches settles (the pane
 /// adds Deployment and Pod watches once it knows which apps are unhealthy).
-pub fn feed(app: &mut App, objects: &[DynamicObject]) {
+pub fn feed(app: &mut App, objects: &[Obj]) {
     for _ in 0..8 {
         let missing: Vec<_> = app
             .desired_watches()
@@ -130,7 +130,7 @@ pub fn feed(app: &mut App, objects: &[DynamicObject]) {
 }
 
 /// Replaces the data of every watch with `objects` (a watch relisting after changes).
-pub fn replace(app: &mut App, objects: &[DynamicObject]) {
+pub fn replace(app: &mut App, objects: &[Obj]) {
     for spec in app.desired_watches() {
         console::fill(app, &spec, objects);
     }

@@ -123,11 +123,13 @@ fn pools_with_warnings() {
                 .is_some_and(|g| g == "database")
         })
         .unwrap();
-    for c in node.data["status"]["conditions"].as_array_mut().unwrap() {
+    let mut data = node.data.to_json();
+    for c in data["status"]["conditions"].as_array_mut().unwrap() {
         if c["type"] == "MemoryPressure" {
             c["status"] = "True".into();
         }
     }
+    node.data = data.into();
     let spec = match app.top() {
         Some(crate::app::view::View::Pools(p)) => p.nodes.clone(),
         _ => panic!("pools pane expected"),
