@@ -47,13 +47,31 @@ impl Drop for SandboxChild {
     }
 }
 
-fn spawn_sandbox(spec: &SyntheticSpec, churn: u32) -> Result<(SandboxChild, Duration)> {
-    let dir = std::env::temp_dir().join(format!("opsdeck-bench-{}-{churn}", std::process::id()));
+/// Resumes the sandbox's churn: its `Replay` object's `spec.paused`, as F6 does.
+async fn resume_churn(client: &kube::Client) -> Result<()> {
+    let ar = ApiResource {
+        group: "sandbox.opsdeck.dev".into(),
+        version: "v1".into(),
+        api_version: "sandbox.opsdeck.dev/v1".into(),
+        kind: "Replay".into(),
+        plural: "replays".into(),
+    };
+    let api: kube::Api<kube::api::DynamicObject> = kube::Api::all_with(client.clone(), &ar);
+    let patch = json!({"spec": {"paused": false}});
+    api.patch("current", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .wrap_err("resuming the sandbox churn (replays/current)")?;
+    Ok(())
+}
+
+/// Starts the sandbox with its churn paused (`--speed 0`); [`resume_churn`] starts it.
+fn spawn_sandbox(spec: &SyntheticSpec) -> Result<(SandboxChild, Duration)> {
+    let dir = std::env::temp_dir().join(format!("opsdeck-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let kubeconfig = dir.join("kubeconfig");
     let synthetic = format!(
-        "nodes={},pods={},apps={},cnpg={},churn={churn}",
-        spec.nodes, spec.pods, spec.apps, spec.cnpg
+        "nodes={},pods={},apps={},cnpg={},churn={}",
+        spec.nodes, spec.pods, spec.apps, spec.cnpg, spec.churn
     );
     let started = Instant::now();
     let mut child = Command::new(std::env::current_exe()?)
@@ -63,6 +81,8 @@ fn spawn_sandbox(spec: &SyntheticSpec, churn: u32) -> Result<(SandboxChild, Dura
             "0",
             "--synthetic",
             &synthetic,
+            "--speed",
+            "0",
             "--write-kubeconfig",
         ])
         .arg(&kubeconfig)
@@ -278,8 +298,8 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         spec.nodes, spec.pods, spec.apps, spec.cnpg, spec.churn
     );
 
-    // Phase 1: a quiet cluster.
-    let (sandbox, load) = spawn_sandbox(&spec, 0)?;
+    // Phase 1: a quiet cluster (the churn paused).
+    let (sandbox, load) = spawn_sandbox(&spec)?;
     println!(
         "sandbox ready (synthetic cluster generated and loaded) in {}",
         ms(load)
@@ -337,33 +357,12 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         .zip(cpu_time())
         .map(|(a, b)| (b - a).as_secs_f64() / idle_start.elapsed().as_secs_f64() * 100.0);
     let idle_frames = h.frames.len() - frames_before;
-    drop(h);
-    drop(sandbox);
 
-    // Phase 2: churn from the sandbox, plus marker patches to time event → screen.
-    let (sandbox, _) = spawn_sandbox(&spec, spec.churn)?;
-    let target = Target::load(Some(&sandbox.kubeconfig), None).wrap_err_with(|| {
-        format!(
-            "reading the sandbox kubeconfig {}",
-            sandbox.kubeconfig.display()
-        )
-    })?;
-    let mut h = Headless::new(target).wrap_err("starting the headless console")?;
-    h.draw()?;
-    h.sources.connect();
-    h.wait_connected(args.timeout).await?;
-    h.type_command("pods -A");
-    let deadline = Instant::now() + Duration::from_secs(args.timeout);
-    h.run_until(
-        deadline,
-        None,
-        |_, _, _| {},
-        |app| pods_table_total(app) == Some(spec.pods),
-    )
-    .await?
-    .ok_or_else(|| eyre!("the pods table did not fill under churn"))?;
-    h.frames.clear();
+    // Phase 2, the same console: the sandbox's churn resumes, plus marker patches to time
+    // event → screen.
     let client = kube::Client::try_from(kube_config(&sandbox.kubeconfig).await?)?;
+    resume_churn(&client).await?;
+    h.frames.clear();
     let (mark_tx, mut mark_rx) = mpsc::unbounded_channel::<Mark>();
     let marker_rate = args.marks_per_second.max(1);
     let churn_seconds = args.churn_seconds;

@@ -152,15 +152,17 @@ impl Sandbox {
         Self::start_inner(opts, None, file).await
     }
 
-    /// Serves a large synthetic cluster (see [`synthetic`]) with its churn running.
+    /// Serves a large synthetic cluster (see [`synthetic`]) with its churn running at
+    /// `speed` times its rate (0 starts it paused; the `Replay` object resumes it).
     pub async fn start_synthetic(
         spec: synthetic::SyntheticSpec,
         port: u16,
+        speed: f64,
     ) -> Result<Sandbox, SandboxError> {
         let opts = SandboxOptions {
             recording: synthetic::recording(&spec),
             port,
-            speed: 1.0,
+            speed,
         };
         Self::start_inner(opts, Some(spec), None).await
     }
@@ -228,7 +230,7 @@ impl Sandbox {
             }
         });
         let timeline = match synthetic {
-            Some(spec) => tokio::spawn(synthetic::churn(shared.clone(), spec)),
+            Some(spec) => start_churn(&shared, spec, opts.speed)?,
             None => start_replay(&shared, &rec.metadata.name, source, opts.speed)?,
         };
         Ok(Sandbox {
@@ -355,6 +357,24 @@ impl Drop for Sandbox {
 use axum::http::uri as http_uri;
 
 /// Registers the `Replay` resource (when there is a timeline) and starts the replay task.
+/// The synthetic churn, paused and sped up through the same `Replay` object as a replay.
+fn start_churn(
+    shared: &Arc<Shared>,
+    spec: synthetic::SyntheticSpec,
+    speed: f64,
+) -> Result<JoinHandle<()>, SandboxError> {
+    let fail = |message: String| SandboxError::Load {
+        recording: "synthetic".into(),
+        message,
+    };
+    shared.store.load(replay::crd()).map_err(fail)?;
+    shared
+        .store
+        .load(replay::initial_object(speed))
+        .map_err(fail)?;
+    Ok(tokio::spawn(synthetic::churn(shared.clone(), spec)))
+}
+
 fn start_replay(
     shared: &Arc<Shared>,
     name: &str,
@@ -422,7 +442,7 @@ pub async fn run_cli(args: SandboxArgs) -> Result<()> {
         Some(text) => {
             let spec: synthetic::SyntheticSpec =
                 text.parse().map_err(|e| eyre!("--synthetic: {e}"))?;
-            let sandbox = Sandbox::start_synthetic(spec, args.port).await?;
+            let sandbox = Sandbox::start_synthetic(spec, args.port, args.speed).await?;
             let count = sandbox.object_count();
             (sandbox, "synthetic".to_string(), count, 0)
         }

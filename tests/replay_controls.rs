@@ -456,3 +456,77 @@ fn kubectl_controls_a_streamed_replay() {
         "{names}"
     );
 }
+
+/// The pods' resourceVersions of a synthetic sandbox, by name.
+fn pod_versions(sb: &SandboxProcess) -> BTreeMap<String, String> {
+    let list = sb.kubectl_json(&["get", "pods", "-A"]);
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| {
+            (
+                p["metadata"]["name"].as_str().unwrap_or("").to_string(),
+                p["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+fn set_paused(sb: &SandboxProcess, paused: bool) {
+    let patch = format!(r#"{{"spec":{{"paused":{paused}}}}}"#);
+    sb.kubectl_ok(&[
+        "patch", "replay", "current", "--type", "merge", "-p", &patch,
+    ]);
+}
+
+/// Waits until the Replay status says `state`; returns its `eventsApplied`.
+fn wait_state(sb: &SandboxProcess, state: &str) -> u64 {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let st = sb.kubectl_json(&["get", "replay", "current"]);
+        if st["status"]["state"] == state {
+            return st["status"]["eventsApplied"]
+                .as_u64()
+                .expect("eventsApplied");
+        }
+        assert!(Instant::now() < end, "never {state}: {st}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn kubectl_pauses_and_resumes_the_synthetic_churn() {
+    let sb = SandboxProcess::start_with(
+        None,
+        &[
+            "--synthetic",
+            "nodes=3,pods=20,apps=1,cnpg=1,churn=50",
+            "--speed",
+            "0",
+        ],
+    );
+    assert_eq!(wait_state(&sb, "Paused"), 0);
+    let before = pod_versions(&sb);
+    assert_eq!(before.len(), 20);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(pod_versions(&sb), before, "a paused churn changes no pod");
+
+    set_paused(&sb, false);
+    wait_state(&sb, "Playing");
+    let end = Instant::now() + DEADLINE;
+    while pod_versions(&sb) == before {
+        assert!(Instant::now() < end, "the resumed churn changed no pod");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    set_paused(&sb, true);
+    let applied = wait_state(&sb, "Paused");
+    assert!(applied > 0, "the status counts the changes made");
+    let paused = pod_versions(&sb);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(pod_versions(&sb), paused, "paused again, no pod changes");
+}

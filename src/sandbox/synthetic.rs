@@ -6,8 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio::time::Instant;
 
 use super::recording::{Recording, RecordingMeta};
+use super::registry::ResourceType;
+use super::replay;
 use super::server::Shared;
 use super::store::{PatchType, Sub, WriteOpts};
 
@@ -232,7 +235,22 @@ pub fn recording(spec: &SyntheticSpec) -> Recording {
     }
 }
 
-/// Updates `churn` pods per second (restart count and readiness flip), forever.
+/// What the `Replay` object asks of the churn: paused, and how fast.
+fn control(shared: &Shared, replays: Option<&ResourceType>) -> (bool, f64) {
+    let spec = replays
+        .and_then(|rt| shared.store.get(rt, "", replay::NAME).ok())
+        .and_then(|o| o.get("spec").cloned())
+        .unwrap_or(Value::Null);
+    let paused = spec["paused"].as_bool().unwrap_or(false);
+    let speed = spec["speed"]
+        .as_f64()
+        .filter(|s| *s > 0.0 && s.is_finite())
+        .unwrap_or(1.0);
+    (paused, speed)
+}
+
+/// Updates `churn` pods per second (restart count and readiness flip), forever, while the
+/// `Replay` object is not paused and `speed` times as often; its status counts them.
 pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
     if spec.churn == 0 || spec.pods == 0 {
         return;
@@ -240,21 +258,23 @@ pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
     let Some(pods) = shared.store.registry().lookup("", "v1", "pods").cloned() else {
         return;
     };
-    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(spec.churn)));
+    let replays = shared.store.registry().by_key(&replay::key()).cloned();
+    let mut status = ChurnStatus::default();
+    let mut next = Instant::now();
     let mut n: usize = 0;
     loop {
-        tick.tick().await;
+        let (paused, speed) = control(&shared, replays.as_ref());
+        status.report(&shared, replays.as_ref(), paused, speed, n);
+        if paused {
+            tokio::time::sleep(PAUSED_POLL).await;
+            next = Instant::now();
+            continue;
+        }
+        next += Duration::from_secs_f64(1.0 / (f64::from(spec.churn) * speed));
+        tokio::time::sleep_until(next).await;
         let i = (n * 7919) % spec.pods;
         n += 1;
-        let p = pod(i, spec.nodes);
-        let ns = p["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let name = p["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let (ns, name) = pod_ref(i);
         let ready = n.is_multiple_of(2);
         let patch = json!({"status": {"containerStatuses": [{"name": "app", "ready": ready, "started": true,
             "restartCount": n / spec.pods + 1, "image": "app", "imageID": "",
@@ -268,6 +288,73 @@ pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
             Sub::Status,
             &WriteOpts::default(),
         );
+    }
+}
+
+/// How often a paused churn looks at the `Replay` object again.
+const PAUSED_POLL: Duration = Duration::from_millis(50);
+/// The churn's status is written at most this often while it runs.
+const STATUS_EVERY: Duration = Duration::from_secs(1);
+
+/// The `Replay` status of the churn: an endless stream, so its duration is what has played.
+#[derive(Default)]
+struct ChurnStatus {
+    played: Duration,
+    since: Option<Instant>,
+    last: Option<(bool, u64, usize)>,
+    written: Option<Instant>,
+}
+
+impl ChurnStatus {
+    fn report(
+        &mut self,
+        shared: &Shared,
+        replays: Option<&ResourceType>,
+        paused: bool,
+        speed: f64,
+        applied: usize,
+    ) {
+        let now = Instant::now();
+        if let Some(since) = self.since.take() {
+            self.played += now.duration_since(since);
+        }
+        if !paused {
+            self.since = Some(now);
+        }
+        let Some(rt) = replays else { return };
+        let key = (paused, speed.to_bits(), applied);
+        let changed_state = self.last.is_none_or(|(p, s, _)| (p, s) != (key.0, key.1));
+        let due = self
+            .written
+            .is_none_or(|t| now.duration_since(t) >= STATUS_EVERY);
+        if self.last == Some(key) || !(changed_state || due) {
+            return;
+        }
+        let offset = (self.played.as_secs_f64() * 1000.0).round() / 1000.0;
+        let patch = json!({"status": {
+            "state": if paused { "Paused" } else { "Playing" },
+            "paused": paused,
+            "speed": speed,
+            "recording": "synthetic",
+            "offset": offset,
+            "duration": offset,
+            "eventsApplied": applied,
+            "eventsTotal": applied,
+            "events": format!("{applied}/{applied}"),
+        }});
+        let written = shared.store.patch(
+            rt,
+            "",
+            replay::NAME,
+            PatchType::Merge,
+            &patch,
+            Sub::Status,
+            &WriteOpts::default(),
+        );
+        if written.is_ok() {
+            self.last = Some(key);
+            self.written = Some(now);
+        }
     }
 }
 
