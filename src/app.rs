@@ -26,7 +26,7 @@ pub mod strings;
 pub mod view;
 pub mod waves;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::sources::object::Obj;
@@ -116,6 +116,8 @@ pub struct App {
     namespace_chosen: bool,
     pub stack: Vec<View>,
     pub watches: HashMap<WatchKey, WatchData>,
+    /// Watches that changed since the views were last refreshed (see [`App::flush_changes`]).
+    changed: BTreeSet<WatchKey>,
     pub prompt: Option<Prompt>,
     pub dialog: Option<Dialog>,
     pub flash: Option<Flash>,
@@ -157,6 +159,7 @@ impl App {
             namespace_chosen,
             stack: Vec::new(),
             watches: HashMap::new(),
+            changed: BTreeSet::new(),
             prompt: None,
             dialog: None,
             flash: None,
@@ -224,6 +227,15 @@ impl App {
 
     /// Applies a message and every follow-up action it yields.
     pub fn dispatch(&mut self, msg: Msg) {
+        self.dispatch_deferred(msg);
+        self.flush_changes();
+    }
+
+    /// [`App::dispatch`] without refreshing the views whose watch changed: a batch of
+    /// source events refreshes each view once, at [`App::flush_changes`]. (A pane that
+    /// takes longer to recompute than changes take to arrive would otherwise fall further
+    /// behind with every event.)
+    pub fn dispatch_deferred(&mut self, msg: Msg) {
         let mut next = self.update(msg);
         let mut guard = 0;
         while let Some(action) = next {
@@ -232,6 +244,14 @@ impl App {
                 break;
             }
             next = self.update(Msg::Action(action));
+        }
+    }
+
+    /// Refreshes the views of every watch that changed since the last call.
+    pub fn flush_changes(&mut self) {
+        for key in std::mem::take(&mut self.changed) {
+            self.refresh_key(&key);
+            self.replay_observe(&key);
         }
     }
 
@@ -423,8 +443,7 @@ impl App {
                 if let Some(w) = self.watches.get_mut(&key) {
                     w.updated = Some(self.now);
                 }
-                self.refresh_key(&key);
-                self.replay_observe(&key);
+                self.changed.insert(key);
             }
             SourceEvent::WatchFailed { key, error } => {
                 let now = self.now;

@@ -42,10 +42,11 @@ pub(crate) fn apply_source_events(
         if let SourceEvent::Client(c) = &ev {
             sources.set_client(c.0.clone());
         }
-        app.dispatch(Msg::Source(ev));
+        app.dispatch_deferred(Msg::Source(ev));
         n += 1;
         next = if n < BATCH { rx.try_recv().ok() } else { None };
     }
+    app.flush_changes();
 }
 
 /// Hands the app's requests to the sources and starts/stops watches to match its views.

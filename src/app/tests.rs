@@ -497,3 +497,44 @@ fn config_problems_are_shown() {
             .any(|l| matches!(l, HelpLine::Problem(_)))
     );
 }
+
+#[test]
+fn a_batch_of_watch_changes_refreshes_the_views_once_flushed() {
+    use kube::runtime::reflector::store::Writer;
+    use kube::runtime::watcher;
+
+    let mut app = fixture::app();
+    let spec = app
+        .desired_watches()
+        .into_iter()
+        .find(|s| s.key.plural == "pods")
+        .expect("the pods table's watch");
+    // A store this test writes to, in place of the fixture's.
+    let mut writer: Writer<Obj> = Writer::new(spec.kind.api_resource());
+    let pod = |name: &str| {
+        Obj::from_json(serde_json::json!({
+            "metadata": {"name": name, "namespace": "shop", "uid": name}
+        }))
+        .expect("a pod")
+    };
+    writer.apply_watcher_event(&watcher::Event::Apply(pod("a-1")));
+    app.dispatch(Msg::Source(SourceEvent::WatchStarted {
+        key: spec.key.clone(),
+        store: writer.as_reader(),
+    }));
+    app.dispatch(Msg::Source(SourceEvent::WatchReady(spec.key.clone())));
+    assert_eq!(names(&app), ["a-1"]);
+
+    writer.apply_watcher_event(&watcher::Event::Apply(pod("b-2")));
+    app.dispatch_deferred(Msg::Source(SourceEvent::WatchChanged(spec.key.clone())));
+    writer.apply_watcher_event(&watcher::Event::Apply(pod("c-3")));
+    app.dispatch_deferred(Msg::Source(SourceEvent::WatchChanged(spec.key.clone())));
+    assert_eq!(names(&app), ["a-1"], "deferred: not refreshed per event");
+    app.flush_changes();
+    assert_eq!(names(&app), ["a-1", "b-2", "c-3"]);
+
+    // dispatch() refreshes at once, as before.
+    writer.apply_watcher_event(&watcher::Event::Delete(pod("a-1")));
+    app.dispatch(Msg::Source(SourceEvent::WatchChanged(spec.key.clone())));
+    assert_eq!(names(&app), ["b-2", "c-3"]);
+}
