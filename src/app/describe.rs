@@ -60,7 +60,7 @@ fn tree(out: &mut Vec<String>, v: &Value, indent: usize) {
             }
         }
         Value::Array(items) => {
-            for item in items {
+            for item in items.iter() {
                 match item {
                     Value::Object(_) | Value::Array(_) => {
                         let mut sub = Vec::new();

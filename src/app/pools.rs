@@ -8,9 +8,8 @@
 
 pub mod strings;
 
-use crate::sources::object::Obj;
+use crate::sources::object::{Obj, Value};
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
 
 use super::prompt::{Prompt, PromptKind};
 use super::view::{Cursor, View};
@@ -71,58 +70,45 @@ impl PoolsView {
     }
 }
 
-/// What grouping needs of a node, without the rest (images, addresses, …).
+/// What grouping reads of a node: its name and labels, with its `spec` and `status`
+/// shared with the store (a reference count each, no copy).
 fn node_value(o: &Obj) -> Value {
-    json!({
-        "metadata": {"name": o.metadata.name, "labels": o.metadata.labels},
-        "spec": {
-            "taints": o.data["spec"]["taints"],
-            "unschedulable": o.data["spec"]["unschedulable"],
-        },
-        "status": {
-            "allocatable": o.data["status"]["allocatable"],
-            "conditions": o.data["status"]["conditions"],
-        },
-    })
+    let labels = o.metadata.labels.iter().flatten();
+    Value::object([
+        (
+            "metadata",
+            Value::object([
+                (
+                    "name",
+                    Value::from(o.metadata.name.as_deref().unwrap_or("")),
+                ),
+                (
+                    "labels",
+                    Value::object(labels.map(|(k, v)| (k.as_str(), Value::from(v.as_str())))),
+                ),
+            ]),
+        ),
+        ("spec", o.data["spec"].clone()),
+        ("status", o.data["status"].clone()),
+    ])
 }
 
-/// Requests of a container list, without the rest of the containers.
-fn requests_only(containers: &crate::sources::object::Value) -> Value {
-    let list = containers.as_array().map(|cs| {
-        cs.iter()
-            .map(|c| json!({"resources": {"requests": c["resources"]["requests"]}}))
-            .collect::<Vec<_>>()
-    });
-    list.map(Value::Array).unwrap_or(Value::Null)
-}
-
-/// What grouping needs of a scheduled pod; `None` for pods not on a node.
+/// What grouping reads of a pod on a node (the kinds of its owners; its `spec` and
+/// `status` shared with the store); `None` for pods not on a node.
 fn pod_value(o: &Obj) -> Option<Value> {
-    let spec = &o.data["spec"];
-    let node = spec["nodeName"].as_str()?;
-    let owners: Vec<Value> = o
-        .metadata
-        .owner_references
-        .iter()
-        .flatten()
-        .map(|r| json!({"kind": r.kind}))
+    o.data["spec"]["nodeName"].as_str()?;
+    let owners = o.metadata.owner_references.iter().flatten();
+    let owners: Vec<Value> = owners
+        .map(|r| Value::object([("kind", Value::from(r.kind.as_str()))]))
         .collect();
-    let mut out = Map::new();
-    out.insert("metadata".into(), json!({"ownerReferences": owners}));
-    out.insert(
-        "spec".into(),
-        json!({
-            "nodeName": node,
-            "containers": requests_only(&spec["containers"]),
-            "initContainers": requests_only(&spec["initContainers"]),
-            "tolerations": spec["tolerations"].to_json(),
-        }),
-    );
-    out.insert(
-        "status".into(),
-        json!({"phase": o.data["status"]["phase"].to_json()}),
-    );
-    Some(Value::Object(out))
+    Some(Value::object([
+        (
+            "metadata",
+            Value::object([("ownerReferences", Value::Array(owners.into()))]),
+        ),
+        ("spec", o.data["spec"].clone()),
+        ("status", o.data["status"].clone()),
+    ]))
 }
 
 /// Parses `min/desired/max` (`2/4/6`), or a lone desired size kept within the current

@@ -1,9 +1,9 @@
 //! Node pools: nodes grouped by the provider's pool label (or one the user names), with
 //! capacity, requests, spread and the warnings an operator should act on.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde_json::Value;
+use crate::sources::object::Value;
 
 use super::quantity;
 
@@ -118,23 +118,48 @@ pub fn taint_text(t: &Value) -> String {
 
 /// Whether a pod's tolerations tolerate a taint (Kubernetes' matching rules).
 pub fn tolerates(pod: &Value, taint: &Value) -> bool {
+    pod.pointer("/spec/tolerations")
+        .and_then(Value::as_array)
+        .is_some_and(|tols| tolerated_by(tols, taint))
+}
+
+/// Whether one of these tolerations tolerates a taint.
+fn tolerated_by(tols: &[Value], taint: &Value) -> bool {
     let tk = taint.get("key").and_then(Value::as_str).unwrap_or("");
     let tv = taint.get("value").and_then(Value::as_str).unwrap_or("");
     let te = taint.get("effect").and_then(Value::as_str).unwrap_or("");
-    pod.pointer("/spec/tolerations")
-        .and_then(Value::as_array)
-        .is_some_and(|tols| {
-            tols.iter().any(|t| {
-                let key = t.get("key").and_then(Value::as_str).unwrap_or("");
-                let op = t.get("operator").and_then(Value::as_str).unwrap_or("Equal");
-                let value = t.get("value").and_then(Value::as_str).unwrap_or("");
-                let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
-                let key_ok = key.is_empty() && op == "Exists" || key == tk;
-                let value_ok = op == "Exists" || value == tv;
-                let effect_ok = effect.is_empty() || effect == te;
-                key_ok && value_ok && effect_ok
-            })
-        })
+    tols.iter().any(|t| {
+        let key = t.get("key").and_then(Value::as_str).unwrap_or("");
+        let op = t.get("operator").and_then(Value::as_str).unwrap_or("Equal");
+        let value = t.get("value").and_then(Value::as_str).unwrap_or("");
+        let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
+        let key_ok = key.is_empty() && op == "Exists" || key == tk;
+        let value_ok = op == "Exists" || value == tv;
+        let effect_ok = effect.is_empty() || effect == te;
+        key_ok && value_ok && effect_ok
+    })
+}
+
+/// The distinct toleration lists of running pods other than DaemonSets' (the workloads a
+/// tainted pool could run), read once per grouping rather than once per taint.
+fn workload_tolerations(pods: &[Value]) -> Vec<&[Value]> {
+    let mut out: Vec<&[Value]> = Vec::new();
+    for p in pods {
+        if p.pointer("/status/phase").and_then(Value::as_str) != Some("Running")
+            || is_daemonset_pod(p)
+        {
+            continue;
+        }
+        let tols = p
+            .pointer("/spec/tolerations")
+            .and_then(Value::as_array)
+            .unwrap_or(&[]);
+        // Pods of one workload carry the same list; most clusters have few distinct ones.
+        if !out.iter().rev().take(8).any(|seen| *seen == tols) {
+            out.push(tols);
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -342,7 +367,6 @@ fn summarize_node(node: &Value, pods: &[&Value]) -> NodeSummary {
     let conditions = node
         .pointer("/status/conditions")
         .and_then(Value::as_array)
-        .map(Vec::as_slice)
         .unwrap_or(&[]);
     let cond = |t: &str| {
         conditions
@@ -394,12 +418,13 @@ pub fn group(
     pool_label: Option<&str>,
     eks: &[NodegroupInfo],
 ) -> Vec<Pool> {
-    let mut pods_by_node: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    let mut pods_by_node: HashMap<&str, Vec<&Value>> = HashMap::new();
     for pod in pods.iter().filter(|p| is_active(p)) {
         if let Some(node) = pod.pointer("/spec/nodeName").and_then(Value::as_str) {
             pods_by_node.entry(node).or_default().push(pod);
         }
     }
+    let tolerations = workload_tolerations(pods);
     // (unpooled last, name) → (provider, pool label, member nodes)
     let mut groups: BTreeMap<(bool, String), Members> = BTreeMap::new();
     for node in nodes {
@@ -423,7 +448,15 @@ pub fn group(
     groups
         .into_iter()
         .map(|((_, name), (provider, label, members))| {
-            build_pool(name, provider, label, &members, &pods_by_node, pods, eks)
+            build_pool(
+                name,
+                provider,
+                label,
+                &members,
+                &pods_by_node,
+                &tolerations,
+                eks,
+            )
         })
         .collect()
 }
@@ -433,8 +466,8 @@ fn build_pool(
     provider: Provider,
     label: Option<String>,
     members: &[&Value],
-    pods_by_node: &BTreeMap<&str, Vec<&Value>>,
-    all_pods: &[Value],
+    pods_by_node: &HashMap<&str, Vec<&Value>>,
+    tolerations: &[&[Value]],
     eks: &[NodegroupInfo],
 ) -> Pool {
     let empty = Vec::new();
@@ -463,7 +496,7 @@ fn build_pool(
         .filter_map(|n| {
             CAPACITY_TYPE_LABELS.iter().find_map(|l| {
                 n.pointer("/metadata/labels")
-                    .and_then(|ls| ls.get(*l))
+                    .and_then(|ls| ls.get(l))
                     .and_then(Value::as_str)
                     .map(str::to_string)
             })
@@ -475,7 +508,7 @@ fn build_pool(
         .map(|n| {
             n.pointer("/spec/taints")
                 .and_then(Value::as_array)
-                .cloned()
+                .map(<[Value]>::to_vec)
                 .unwrap_or_default()
         })
         .collect();
@@ -513,7 +546,7 @@ fn build_pool(
         eks: eks_info,
         warnings: Vec::new(),
     };
-    pool.warnings = warnings(&pool, &common_taints, all_pods);
+    pool.warnings = warnings(&pool, &common_taints, tolerations);
     pool
 }
 
@@ -526,7 +559,7 @@ fn common_labels(members: &[&Value]) -> BTreeMap<String, String> {
                 .map(|m| {
                     m.iter()
                         .filter(|(k, _)| !is_per_node_label(k))
-                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        .map(|(k, v)| (k.to_string(), v.as_str().unwrap_or("").to_string()))
                         .collect()
                 })
                 .unwrap_or_default()
@@ -545,7 +578,7 @@ fn common_labels(members: &[&Value]) -> BTreeMap<String, String> {
 /// Above this share of allocatable, requests are flagged.
 pub const OVERCOMMIT_RATIO: f64 = 0.9;
 
-fn warnings(pool: &Pool, taints: &[Value], all_pods: &[Value]) -> Vec<Warning> {
+fn warnings(pool: &Pool, taints: &[Value], tolerations: &[&[Value]]) -> Vec<Warning> {
     let mut out = Vec::new();
     let mut warn = |kind: WarningKind, message: String| out.push(Warning { kind, message });
     let known_zones: Vec<&String> = pool.zones.keys().filter(|z| *z != "<none>").collect();
@@ -601,11 +634,7 @@ fn warnings(pool: &Pool, taints: &[Value], all_pods: &[Value]) -> Vec<Warning> {
         if effect == "PreferNoSchedule" {
             continue;
         }
-        let tolerated = all_pods
-            .iter()
-            .filter(|p| p.pointer("/status/phase").and_then(Value::as_str) == Some("Running"))
-            .filter(|p| !is_daemonset_pod(p))
-            .any(|p| tolerates(p, taint));
+        let tolerated = tolerations.iter().any(|tols| tolerated_by(tols, taint));
         if !tolerated {
             warn(
                 WarningKind::TaintNotTolerated,

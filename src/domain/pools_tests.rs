@@ -1,7 +1,35 @@
 //! Unit tests of pool grouping and warnings.
 
 use super::*;
-use serde_json::json;
+// The tests build objects as serde_json values and hand the domain its compact form.
+use serde_json::{Value, json};
+
+type Compact = crate::sources::object::Value;
+
+fn compact(values: &[Value]) -> Vec<Compact> {
+    values.iter().map(Compact::from).collect()
+}
+
+fn group(
+    nodes: &[Value],
+    pods: &[Value],
+    pool_label: Option<&str>,
+    eks: &[NodegroupInfo],
+) -> Vec<Pool> {
+    super::group(&compact(nodes), &compact(pods), pool_label, eks)
+}
+
+fn tolerates(pod: &Value, taint: &Value) -> bool {
+    super::tolerates(&pod.into(), &taint.into())
+}
+
+fn pool_of(node: &Value, pool_label: Option<&str>) -> (Provider, String) {
+    super::pool_of(&node.into(), pool_label)
+}
+
+fn pod_requests(pod: &Value) -> (f64, f64) {
+    super::pod_requests(&pod.into())
+}
 
 fn node(name: &str, labels: Value, zone: &str, ready: bool) -> Value {
     let mut labels = labels;

@@ -82,8 +82,8 @@ impl Pruning {
 
 /// Applies `f` to every map in the array at `map[key]`.
 fn each(map: &mut Map, key: &str, f: impl Fn(&mut Map)) {
-    if let Some(Value::Array(items)) = map.get_mut(key) {
-        for item in items.iter_mut() {
+    if let Some(items) = map.get_mut(key).and_then(Value::as_array_mut) {
+        for item in items {
             if let Value::Object(m) = item {
                 f(m);
             }

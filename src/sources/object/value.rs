@@ -1,5 +1,8 @@
 //! A compact, read-only JSON value for objects kept in watch stores.
 //!
+//! Arrays and maps are shared slices: cloning a subtree (a pod's `spec` handed to a pane's
+//! domain code) is a reference count, not a copy.
+//!
 //! `serde_json::Value` with `preserve_order` spends ~226 bytes per map entry (an `IndexMap`
 //! bucket of an 80-byte value, a hash index and a heap key). Here a value is 24 bytes, a
 //! map is a boxed slice of (key, value) in document order searched linearly (object maps
@@ -26,13 +29,19 @@ pub enum Value {
     Bool(bool),
     Number(Number),
     String(Arc<str>),
-    Array(Box<[Value]>),
+    Array(Arc<[Value]>),
     Object(Map),
 }
 
 /// A JSON object: its entries in document order.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Map(Box<[(Key, Value)]>);
+#[derive(Clone, Debug, PartialEq)]
+pub struct Map(Arc<[(Key, Value)]>);
+
+impl Default for Map {
+    fn default() -> Map {
+        Map(Arc::new([]))
+    }
+}
 
 /// A map key, shared between every map that uses it (see [`Key::new`]).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -104,6 +113,11 @@ impl std::ops::Deref for Key {
 static NULL: Value = Value::Null;
 
 impl Value {
+    /// An object of these entries, in this order.
+    pub fn object<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+        Value::Object(entries.into_iter().map(|(k, v)| (Key::new(k), v)).collect())
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.as_object().and_then(|m| m.get(key))
     }
@@ -164,9 +178,10 @@ impl Value {
         }
     }
 
+    /// The items of an array, copied first if the array is shared.
     pub fn as_array_mut(&mut self) -> Option<&mut [Value]> {
         match self {
-            Value::Array(a) => Some(a),
+            Value::Array(a) => Some(unshared(a)),
             _ => None,
         }
     }
@@ -194,7 +209,11 @@ impl Value {
         }
         let rest = pointer.strip_prefix('/')?;
         rest.split('/').try_fold(self, |v, token| {
-            let token = token.replace("~1", "/").replace("~0", "~");
+            let token: std::borrow::Cow<'_, str> = if token.contains('~') {
+                token.replace("~1", "/").replace("~0", "~").into()
+            } else {
+                token.into()
+            };
             match v {
                 Value::Object(m) => m.get(&token),
                 Value::Array(a) => token.parse::<usize>().ok().and_then(|i| a.get(i)),
@@ -229,7 +248,7 @@ impl Map {
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.0
+        unshared(&mut self.0)
             .iter_mut()
             .find(|(k, _)| k.as_str() == key)
             .map(|(_, v)| v)
@@ -260,7 +279,7 @@ impl Map {
     }
 
     pub fn values_mut(&mut self) -> impl ExactSizeIterator<Item = &mut Value> {
-        self.0.iter_mut().map(|(_, v)| v)
+        unshared(&mut self.0).iter_mut().map(|(_, v)| v)
     }
 
     /// Keeps the entries whose key is in `keep`.
@@ -268,12 +287,21 @@ impl Map {
         if self.0.iter().all(|(k, _)| keep.contains(&k.as_str())) {
             return;
         }
-        let old = std::mem::take(&mut self.0);
-        self.0 = old
-            .into_iter()
+        self.0 = self
+            .0
+            .iter()
             .filter(|(k, _)| keep.contains(&k.as_str()))
+            .cloned()
             .collect();
     }
+}
+
+/// The slice behind `a`, copied first if another value shares it.
+fn unshared<T: Clone>(a: &mut Arc<[T]>) -> &mut [T] {
+    if Arc::get_mut(a).is_none() {
+        *a = a.iter().cloned().collect();
+    }
+    Arc::get_mut(a).unwrap_or_default()
 }
 
 impl<'a> IntoIterator for &'a Map {
@@ -448,7 +476,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some(v) = seq.next_element()? {
             items.push(v);
         }
-        Ok(Value::Array(items.into_boxed_slice()))
+        Ok(Value::Array(items.into()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
@@ -463,7 +491,7 @@ pub(super) fn collect_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map, A::
         let v: Value = map.next_value()?;
         entries.push((k.0, v));
     }
-    Ok(Map(entries.into_boxed_slice()))
+    Ok(Map(entries.into()))
 }
 
 /// A map key read without an intermediate `String` when the input allows.
