@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 
 use crate::app::view::View;
 use crate::app::{App, Msg, Options};
-use crate::cli::BenchArgs;
+use crate::cli::{BenchArgs, BenchView};
 use crate::config::{Config, Overrides};
 use crate::console::{apply_source_events, settle};
 use crate::sandbox::synthetic::{self, SyntheticSpec};
@@ -266,9 +266,18 @@ struct Mark {
     sent: Instant,
 }
 
-fn pods_table_total(app: &App) -> Option<usize> {
+/// The pods the measured view shows: the pods table's rows, or the pods the node pools
+/// count on their nodes.
+fn pods_shown(app: &App) -> Option<usize> {
     match app.top() {
         Some(View::Table(t)) if t.kind().plural == "pods" => Some(t.total),
+        Some(View::Pools(p)) => Some(
+            p.pools
+                .iter()
+                .flat_map(|pool| &pool.nodes)
+                .map(|n| n.pods)
+                .sum(),
+        ),
         _ => None,
     }
 }
@@ -319,21 +328,21 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     h.sources.connect();
     h.wait_connected(args.timeout).await?;
     let connected = started.elapsed();
-    h.type_command("pods -A");
+    h.type_command(args.view.command());
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
     let complete = h
         .run_until(deadline, None, |_, _, _| {}, |app| {
-            pods_table_total(app) == Some(spec.pods)
+            pods_shown(app) == Some(spec.pods)
         })
         .await?
         .map(|t| t.duration_since(started))
         .ok_or_else(|| {
             eyre!(
-                "the pods table did not reach {} rows within {}s (view: {:?}, rows: {:?}, flash: {:?}, conn: {:?}, watches: {:?})",
+                "the view did not show {} pods within {}s (view: {:?}, rows: {:?}, flash: {:?}, conn: {:?}, watches: {:?})",
                 spec.pods,
                 args.timeout,
                 h.app.top().map(View::crumb),
-                pods_table_total(&h.app),
+                pods_shown(&h.app),
                 h.app.flash.as_ref().map(|f| f.text.clone()),
                 h.app.conn,
                 h.app.watches.iter().map(|(k, w)| (k.plural.clone(), w.status.clone())).collect::<Vec<_>>()
@@ -435,7 +444,11 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     println!();
     println!("time to first frame         {}", ms(first_frame));
     println!(
-        "pods table complete         {} ({} rows; connected and discovered after {})",
+        "{:<28}{} ({} pods shown; connected and discovered after {})",
+        match args.view {
+            BenchView::Pods => "pods table complete",
+            BenchView::Pools => "pools pane complete",
+        },
         ms(complete),
         spec.pods,
         ms(connected)

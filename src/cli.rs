@@ -213,6 +213,27 @@ pub struct BenchArgs {
     /// Give up when the pods table is not complete after this many seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// The view measured: the pods table of every namespace, or the node pools pane.
+    #[arg(long, value_enum, default_value_t = BenchView::Pods)]
+    pub view: BenchView,
+}
+
+/// What `opsdeck bench` opens and waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchView {
+    /// `:pods -A`, complete when every pod is a row.
+    Pods,
+    /// `:pools`, complete when the pools count every pod on their nodes.
+    Pools,
+}
+
+impl BenchView {
+    pub fn command(self) -> &'static str {
+        match self {
+            BenchView::Pods => "pods -A",
+            BenchView::Pools => "pools",
+        }
+    }
 }
 
 /// Flags of `opsdeck record`.
