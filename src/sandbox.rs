@@ -357,14 +357,10 @@ impl Drop for Sandbox {
 use axum::http::uri as http_uri;
 
 /// Registers the `Replay` resource (when there is a timeline) and starts the replay task.
-/// The synthetic churn, paused and sped up through the same `Replay` object as a replay.
-fn start_churn(
-    shared: &Arc<Shared>,
-    spec: synthetic::SyntheticSpec,
-    speed: f64,
-) -> Result<JoinHandle<()>, SandboxError> {
+/// Registers the `Replay` kind and its `current` object (paused when `speed` ≤ 0).
+fn load_replay_object(shared: &Shared, recording: &str, speed: f64) -> Result<(), SandboxError> {
     let fail = |message: String| SandboxError::Load {
-        recording: "synthetic".into(),
+        recording: recording.to_string(),
         message,
     };
     shared.store.load(replay::crd()).map_err(fail)?;
@@ -372,6 +368,16 @@ fn start_churn(
         .store
         .load(replay::initial_object(speed))
         .map_err(fail)?;
+    Ok(())
+}
+
+/// The synthetic churn, paused and sped up through the same `Replay` object as a replay.
+fn start_churn(
+    shared: &Arc<Shared>,
+    spec: synthetic::SyntheticSpec,
+    speed: f64,
+) -> Result<JoinHandle<()>, SandboxError> {
+    load_replay_object(shared, "synthetic", speed)?;
     Ok(tokio::spawn(synthetic::churn(shared.clone(), spec)))
 }
 
@@ -384,15 +390,7 @@ fn start_replay(
     if source.is_empty() {
         return Ok(tokio::spawn(async {}));
     }
-    let fail = |message: String| SandboxError::Load {
-        recording: name.to_string(),
-        message,
-    };
-    shared.store.load(replay::crd()).map_err(fail)?;
-    shared
-        .store
-        .load(replay::initial_object(speed))
-        .map_err(fail)?;
+    load_replay_object(shared, name, speed)?;
     let start = replay::player::Start {
         recording: name.to_string(),
         speed,
