@@ -1,6 +1,6 @@
 //! [`Obj`]: any Kubernetes object as the console keeps it: typed metadata and a compact
 //! body ([`Value`]). It is what watch stores hold and what views read; kube-rs's
-//! `DynamicObject` keeps its body as a `serde_json::Value`, which costs about four times
+//! `DynamicObject` keeps its body as a `serde_json::Value`, which costs about three times
 //! the memory (see `value.rs`).
 
 pub mod value;

@@ -1,13 +1,12 @@
-//! A compact, read-only JSON value for objects kept in watch stores.
-//!
-//! Arrays and maps are shared slices: cloning a subtree (a pod's `spec` handed to a pane's
-//! domain code) is a reference count, not a copy.
+//! A compact JSON value for objects kept in watch stores.
 //!
 //! `serde_json::Value` with `preserve_order` spends ~226 bytes per map entry (an `IndexMap`
 //! bucket of an 80-byte value, a hash index and a heap key). Here a value is 24 bytes, a
-//! map is a boxed slice of (key, value) in document order searched linearly (object maps
+//! map is a shared slice of (key, value) in document order searched linearly (object maps
 //! are small), and keys and short strings are shared: every pod's `"containerStatuses"`
-//! and `"Running"` are one allocation.
+//! and `"Running"` are one allocation. Arrays and maps are shared slices, so cloning a
+//! subtree (a pod's `spec` handed to a pane's domain code) is a reference count, not a
+//! copy; the rare writer (pruning on ingest) copies a slice only if it is shared.
 //! The read API follows `serde_json::Value` (`v["spec"]["nodeName"].as_str()`,
 //! `pointer`, `get`), so code reads it the same way.
 
