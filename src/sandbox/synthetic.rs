@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use super::recording::{Recording, RecordingMeta};
 use super::registry::ResourceType;
 use super::replay;
 use super::server::Shared;
-use super::store::{PatchType, Sub, WriteOpts};
+use super::store::{PatchType, Sub, WatchEvent, WriteOpts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyntheticSpec {
@@ -259,19 +260,31 @@ pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
         return;
     };
     let replays = shared.store.registry().by_key(&replay::key()).cloned();
+    // Follow the Replay object through the store's watch, as the replay player does.
+    let mut live = replays.as_ref().and_then(|rt| {
+        let from = Some(shared.store.resource_version());
+        shared.store.watch(rt, from).ok().map(|s| s.live)
+    });
     let mut status = ChurnStatus::default();
     let mut next = Instant::now();
     let mut n: usize = 0;
+    let (mut paused, mut speed) = control(&shared, replays.as_ref());
     loop {
-        let (paused, speed) = control(&shared, replays.as_ref());
         status.report(&shared, replays.as_ref(), paused, speed, n);
-        if paused {
-            tokio::time::sleep(PAUSED_POLL).await;
-            next = Instant::now();
-            continue;
+        let every = Duration::from_secs_f64(1.0 / (f64::from(spec.churn) * speed));
+        let due = (!paused).then_some(next + every);
+        tokio::select! {
+            _ = tokio::time::sleep_until(due.unwrap_or(next)), if due.is_some() => {
+                next += every;
+            }
+            changed = replay_changed(&mut live) => {
+                if changed {
+                    (paused, speed) = control(&shared, replays.as_ref());
+                    next = Instant::now();
+                }
+                continue;
+            }
         }
-        next += Duration::from_secs_f64(1.0 / (f64::from(spec.churn) * speed));
-        tokio::time::sleep_until(next).await;
         let i = (n * 7919) % spec.pods;
         n += 1;
         let (ns, name) = pod_ref(i);
@@ -291,8 +304,21 @@ pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
     }
 }
 
-/// How often a paused churn looks at the `Replay` object again.
-const PAUSED_POLL: Duration = Duration::from_millis(50);
+/// Waits for the next store event; whether it may have changed the `Replay` object (its
+/// own events, or too many events to tell). Never returns without a Replay kind.
+async fn replay_changed(live: &mut Option<broadcast::Receiver<Arc<WatchEvent>>>) -> bool {
+    let Some(rx) = live.as_mut() else {
+        return std::future::pending().await;
+    };
+    match rx.recv().await {
+        Ok(ev) => ev.key == replay::key(),
+        Err(broadcast::error::RecvError::Lagged(_)) => true,
+        Err(broadcast::error::RecvError::Closed) => {
+            *live = None;
+            false
+        }
+    }
+}
 /// The churn's status is written at most this often while it runs.
 const STATUS_EVERY: Duration = Duration::from_secs(1);
 
