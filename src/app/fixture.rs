@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::sources::object::Obj;
 use jiff::Timestamp;
+use kube::runtime::reflector::Store;
 use kube::runtime::reflector::store::Writer;
 use kube::runtime::watcher;
 
@@ -12,7 +13,9 @@ use super::{App, Msg, Options};
 use crate::config::Config;
 use crate::sandbox::recording::Recording;
 use crate::sources::connection::apply_printer_columns;
-use crate::sources::{Catalog, ClusterInfo, ConnState, ResourceKind, SourceEvent, WatchSpec};
+use crate::sources::{
+    Catalog, ClusterInfo, ConnState, ResourceKind, SourceEvent, WatchKey, WatchSpec,
+};
 
 pub fn now() -> Timestamp {
     "2025-01-10T12:00:00Z"
@@ -143,10 +146,14 @@ pub fn fill(app: &mut App, spec: &WatchSpec, objs: &[Obj]) {
             writer.apply_watcher_event(&watcher::Event::Apply(o.clone()));
         }
     }
-    let store = writer.as_reader();
+    start(app, &spec.key, writer.as_reader());
+}
+
+/// Hands the app a watch's store, complete (as the first list does).
+pub fn start(app: &mut App, key: &WatchKey, store: Store<Obj>) {
     app.dispatch(Msg::Source(SourceEvent::WatchStarted {
-        key: spec.key.clone(),
+        key: key.clone(),
         store,
     }));
-    app.dispatch(Msg::Source(SourceEvent::WatchReady(spec.key.clone())));
+    app.dispatch(Msg::Source(SourceEvent::WatchReady(key.clone())));
 }

@@ -518,11 +518,7 @@ fn a_batch_of_watch_changes_refreshes_the_views_once_flushed() {
         .expect("a pod")
     };
     writer.apply_watcher_event(&watcher::Event::Apply(pod("a-1")));
-    app.dispatch(Msg::Source(SourceEvent::WatchStarted {
-        key: spec.key.clone(),
-        store: writer.as_reader(),
-    }));
-    app.dispatch(Msg::Source(SourceEvent::WatchReady(spec.key.clone())));
+    fixture::start(&mut app, &spec.key, writer.as_reader());
     assert_eq!(names(&app), ["a-1"]);
 
     writer.apply_watcher_event(&watcher::Event::Apply(pod("b-2")));
