@@ -5,6 +5,8 @@
 //!
 //! Deadlines are generous liveness limits, never timing assertions.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -335,26 +337,10 @@ async fn failover_is_observed_live_and_ends_healthy() {
     sandbox.shutdown().await;
 }
 
-/// `$OPSDECK_TEST_KUBECTL`, else `kubectl` on PATH; fails loudly when there is none.
+/// The kubectl built from tests/cluster/ (or `$OPSDECK_TEST_KUBECTL`); fails loudly when there
+/// is none.
 fn kubectl_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("OPSDECK_TEST_KUBECTL").filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "OPSDECK_TEST_KUBECTL={} is not a file",
-            path.display()
-        );
-        return path;
-    }
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join("kubectl"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| {
-            panic!("kubectl is missing: install it (scripts/test does) or set OPSDECK_TEST_KUBECTL")
-        })
+    common::kubectl_path()
 }
 
 async fn kubectl(kubeconfig: &Path, home: &Path, args: &[&str]) -> String {

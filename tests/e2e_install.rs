@@ -6,7 +6,7 @@
 //! screen ever shows the age private key.
 //!
 //! The binary is `$OPSDECK_BIN`, else the one `cargo test` builds. kubectl is
-//! `$OPSDECK_TEST_KUBECTL`, else `kubectl` on PATH; tmux is required.
+//! `$OPSDECK_TEST_KUBECTL`, else the one built from tests/cluster/; tmux is required.
 
 mod common;
 

@@ -5,7 +5,7 @@
 //!
 //! The console binary is `$OPSDECK_BIN`, else the one `cargo test` builds; the standalone
 //! sandbox is the test build's own binary. kubectl is
-//! `$OPSDECK_TEST_KUBECTL`, else `kubectl` on PATH: a missing one fails the test.
+//! `$OPSDECK_TEST_KUBECTL`, else the one built from tests/cluster/: a missing one fails the test.
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! `opsdeck record` against the sandbox: kubectl changes land in the file in order, a
 //! planted secret never reaches the file, and a recorded failover replays the same way.
 
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 
@@ -14,8 +16,9 @@ use tokio::sync::oneshot;
 
 const PLANTED: &str = "AGE-SECRET-KEY-1PLANTEDBYTHERECORDTESTNEVERINFILE";
 
-fn kubectl() -> String {
-    std::env::var("OPSDECK_TEST_KUBECTL").unwrap_or_else(|_| "kubectl".into())
+/// The kubectl built from tests/cluster/ (or `$OPSDECK_TEST_KUBECTL`).
+fn kubectl() -> std::path::PathBuf {
+    common::kubectl_path()
 }
 
 fn run_kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> String {

@@ -2,6 +2,8 @@
 //! for Prometheus's exact answers, the real `kubectl get --raw` through the service proxy,
 //! and `opsdeck record` capturing the answers the sandbox then serves again.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
@@ -14,8 +16,9 @@ use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use opsdeck::sources::prometheus::{PromClient, PromError, PromSettings};
 use serde_json::Value;
 
-fn kubectl() -> String {
-    std::env::var("OPSDECK_TEST_KUBECTL").unwrap_or_else(|_| "kubectl".into())
+/// The kubectl built from tests/cluster/ (or `$OPSDECK_TEST_KUBECTL`).
+fn kubectl() -> std::path::PathBuf {
+    common::kubectl_path()
 }
 
 async fn platform() -> Sandbox {

@@ -374,8 +374,10 @@ fn is_klog_problem(line: &str) -> bool {
         && b[5] == b' '
 }
 
-/// The kubectl under test: `$OPSDECK_TEST_KUBECTL` (set by scripts/test), else `kubectl` on
-/// PATH. Panics when there is none: these tests need the real client.
+/// The kubectl under test: `$OPSDECK_TEST_KUBECTL` (scripts/test sets it to the kubectl built
+/// from tests/cluster/, the release of the test control plane), else that build in
+/// `target/cluster/bin`. Never a kubectl that happens to be on PATH. Panics when there is
+/// none: these tests need the real client.
 pub fn kubectl_path() -> PathBuf {
     if let Some(path) = std::env::var_os("OPSDECK_TEST_KUBECTL").filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
@@ -386,17 +388,18 @@ pub fn kubectl_path() -> PathBuf {
         );
         return path;
     }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "kubectl is missing: these tests drive the real kubectl against the sandbox. \
-             Run them with scripts/test (which installs it) or set OPSDECK_TEST_KUBECTL."
-        )
-    })
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let built = target.join("cluster/bin/kubectl");
+    assert!(
+        built.is_file(),
+        "kubectl is missing: these tests drive the real kubectl, built from tests/cluster/ with Go. \
+         Run them with scripts/test, or build it with `scripts/cluster build` ({} then exists), \
+         or set OPSDECK_TEST_KUBECTL.",
+        built.display()
+    );
+    built
 }
 
 /// Path of a file under `tests/fixtures/`.
