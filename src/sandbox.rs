@@ -14,6 +14,7 @@ pub mod protobuf;
 pub mod recording;
 pub mod registry;
 pub mod replay;
+pub mod schemas;
 pub mod selector;
 pub mod server;
 pub mod store;

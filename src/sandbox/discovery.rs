@@ -165,12 +165,19 @@ pub fn openapi_index(reg: &Registry) -> Value {
 }
 
 /// `/openapi/v3/api/v1`, `/openapi/v3/apis/{group}/{version}`: the paths of the group
-/// version with their PATCH operations, which declare the `fieldValidation` parameter.
+/// version with their PATCH operations, which declare the `fieldValidation` parameter, and
+/// the schemas of its built-in kinds (`kubectl explain` reads them).
 pub fn openapi_group_version(reg: &Registry, group: &str, version: &str) -> Option<Value> {
     let types: Vec<&ResourceType> = reg.in_group_version(group, version).collect();
     if types.is_empty() {
         return None;
     }
+    let builtin: Vec<&str> = types
+        .iter()
+        .filter(|t| !t.custom)
+        .map(|t| t.kind.as_str())
+        .collect();
+    let schemas = super::schemas::builtin_schemas(group, version, &builtin);
     let params = json!([
         {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
         {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
@@ -204,7 +211,7 @@ pub fn openapi_group_version(reg: &Registry, group: &str, version: &str) -> Opti
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "opsdeck-sandbox"},
         "paths": paths,
-        "components": {"schemas": {}},
+        "components": {"schemas": schemas},
     }))
 }
 

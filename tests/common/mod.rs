@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
+pub mod cluster;
 pub mod tmux;
 
 use std::collections::BTreeMap;
