@@ -226,8 +226,10 @@ fn a_database_pod_without_the_toleration_stays_pending() {
             .and_then(|i| i.first())
             .map(|e| e["message"].as_str().unwrap_or("").to_string())
     });
+    // "0/8 nodes are available: 2 node(s) had untolerated taint(s), 6 node(s) didn't match
+    // Pod's node affinity/selector. …"
     assert!(
-        message.contains("untolerated taint") && message.contains("workload-type"),
+        message.contains("2 node(s) had untolerated taint") && message.contains("6 node(s)"),
         "{message}"
     );
     // The tolerating twin lands on a database node, so the selector itself is satisfiable.

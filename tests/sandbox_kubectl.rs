@@ -521,6 +521,26 @@ fn version_reports_the_recording_kubernetes_version() {
 }
 
 #[test]
+fn explain_reads_the_schemas_from_openapi_v3() {
+    let sb = SandboxProcess::platform();
+    let pod = sb.kubectl_ok(&["explain", "pods"]);
+    assert!(pod.contains("KIND:       Pod"), "{pod}");
+    assert!(pod.contains("VERSION:    v1"), "{pod}");
+    assert!(pod.contains("FIELDS:"), "{pod}");
+    assert!(pod.contains("spec\t<PodSpec>"), "{pod}");
+    // a path through references to a nested field
+    let image = sb.kubectl_ok(&["explain", "pods.spec.containers.image"]);
+    assert!(image.contains("FIELD: image <string>"), "{image}");
+    // other groups, by short name
+    let deploy = sb.kubectl_ok(&["explain", "deploy.spec.replicas"]);
+    assert!(deploy.contains("GROUP:      apps"), "{deploy}");
+    assert!(deploy.contains("FIELD: replicas <integer>"), "{deploy}");
+    // a field that does not exist is kubectl's own error
+    let err = sb.kubectl_err(&["explain", "pods.spec.nosuchfield"]);
+    assert!(err.contains("nosuchfield"), "{err}");
+}
+
+#[test]
 fn errors_are_kubernetes_status_errors() {
     let sb = SandboxProcess::platform();
     let err = sb.kubectl_err(&["get", "pod", "no-such-pod", "-n", "default"]);
