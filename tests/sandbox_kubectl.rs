@@ -1058,7 +1058,11 @@ fn delete_then_get_is_not_found() {
     let sb = SandboxProcess::platform();
     sb.kubectl_ok(&["apply", "-f", &manifest_path()]);
     let out = sb.kubectl_ok(&["-n", "opsdeck-demo", "delete", "configmap", "demo-config"]);
-    assert_eq!(out.trim(), "configmap \"demo-config\" deleted");
+    // kubectl 1.37 names the namespace it deleted from
+    assert_eq!(
+        out.trim(),
+        "configmap \"demo-config\" deleted from opsdeck-demo namespace"
+    );
     let err = sb.kubectl_err(&["-n", "opsdeck-demo", "get", "configmap", "demo-config"]);
     assert!(
         err.contains("Error from server (NotFound): configmaps \"demo-config\" not found"),
