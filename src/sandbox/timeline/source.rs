@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::super::recording::{
-    Change, Recording, RecordingError, TimelineEntry, check_object, yaml_options,
+    Change, Recording, RecordingError, TimelineEntry, check_object, parse_offset, yaml_options,
 };
 use super::shift_change;
 
@@ -239,7 +239,46 @@ impl<R: BufRead> EntryReader<R> {
         if let Err(e) = self.next_chunk()? {
             return Some(Err(e));
         }
+        if let Some(at) = self.quick_entry() {
+            let line = self.chunk_line;
+            self.chunk.clear();
+            if at < self.last_at {
+                return Some(Err(self.error(line, "at: offsets must not decrease".into())));
+            }
+            self.last_at = at;
+            self.index += 1;
+            return Some(Ok(at));
+        }
         Some(self.parse_chunk().map(|e| e.at))
+    }
+
+    /// The offset of an entry in the layout `opsdeck record` writes (`- at: OFFSET` and one
+    /// `KEY: {JSON}` line), checked as strictly as [`Self::parse_chunk`] but with the JSON
+    /// parser: the load-time scan of a large file stays fast. `None` for any other layout
+    /// or any problem, so that the YAML parse decides and reports it.
+    fn quick_entry(&self) -> Option<Duration> {
+        let mut lines = self
+            .chunk
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let first = lines.next()?.strip_prefix('-')?.trim_start();
+        let at = parse_offset(first.strip_prefix("at:")?.trim()).ok()?;
+        let (key, body) = lines.next()?.split_once(": ")?;
+        if lines.next().is_some() || !body.starts_with('{') {
+            return None;
+        }
+        if !matches!(key, "apply" | "patch" | "delete" | "log") {
+            return None;
+        }
+        let value: serde_json::Value = serde_json::from_str(body).ok()?;
+        let mut entry = serde_json::Map::new();
+        entry.insert(key.to_string(), value);
+        let change: Change = serde_json::from_value(serde_json::Value::Object(entry)).ok()?;
+        if let Change::Apply(obj) = &change {
+            check_object(obj).ok()?;
+        }
+        Some(at)
     }
 
     /// Collects the next entry's lines into `chunk`; `None` at the end.
@@ -619,6 +658,19 @@ mod tests {
                 "  - at: 2s\n    delete: {apiVersion: v1, kind: Pod, name: x, colour: red}\n",
                 "colour",
             ),
+            // As `opsdeck record` writes entries (one JSON line), read by the fast path.
+            (
+                "  - at: 2s\n    delete: {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"name\":\"x\",\"colour\":\"red\"}\n",
+                "colour",
+            ),
+            (
+                "  - at: 2s\n    delet: {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"name\":\"x\"}\n",
+                "delet",
+            ),
+            (
+                "  - at: 2s\n    apply: {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{}}\n",
+                "metadata.name",
+            ),
         ] {
             std::fs::write(
                 &path,
@@ -639,5 +691,10 @@ mod tests {
             );
             assert!(whole.is_err(), "the whole-file parse refuses it too");
         }
+        // Record's layout, valid: counted by the fast path.
+        let good = "  - at: 2s\n    delete: {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"namespace\":\"demo\",\"name\":\"x\"}\n  - at: 3s\n    apply: {\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"demo\"}}\n";
+        std::fs::write(&path, format!("{HEAD}timeline:\n{}{good}", entry(1))).expect("write");
+        let (_, file) = load_file(&path).expect("record's layout loads");
+        assert_eq!(TimelineSource::File(file.expect("streamed")).len(), 3);
     }
 }
