@@ -47,6 +47,14 @@ impl Drop for SandboxChild {
     }
 }
 
+/// `secs` from now; a flag too large for the clock means "no deadline" in practice.
+fn after_secs(secs: u64) -> Instant {
+    let now = Instant::now();
+    now.checked_add(Duration::from_secs(secs))
+        .or_else(|| now.checked_add(crate::domain::duration::MAX_OFFSET))
+        .unwrap_or(now)
+}
+
 /// Resumes the sandbox's churn: its `Replay` object's `spec.paused`, as F6 does.
 async fn resume_churn(client: &kube::Client) -> Result<()> {
     let ar = ApiResource {
@@ -205,7 +213,7 @@ impl Headless {
     /// Waits until the console is connected and knows the server version (the app picks
     /// the context's namespace then, so commands typed earlier would be re-scoped).
     async fn wait_connected(&mut self, timeout: u64) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(timeout);
+        let deadline = after_secs(timeout);
         self.run_until(
             deadline,
             None,
@@ -329,7 +337,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     h.wait_connected(args.timeout).await?;
     let connected = started.elapsed();
     h.type_command(args.view.command());
-    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let deadline = after_secs(args.timeout);
     let complete = h
         .run_until(deadline, None, |_, _, _| {}, |app| {
             pods_shown(app) == Some(spec.pods)
@@ -355,13 +363,8 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let cpu0 = cpu_time();
     let idle_start = Instant::now();
     let frames_before = h.frames.len();
-    h.run_until(
-        Instant::now() + Duration::from_secs(args.idle_seconds),
-        None,
-        |_, _, _| {},
-        |_| false,
-    )
-    .await?;
+    h.run_until(after_secs(args.idle_seconds), None, |_, _, _| {}, |_| false)
+        .await?;
     let idle_cpu = cpu0
         .zip(cpu_time())
         .map(|(a, b)| (b - a).as_secs_f64() / idle_start.elapsed().as_secs_f64() * 100.0);
@@ -378,8 +381,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let pods = spec.pods;
     let marker = tokio::spawn(async move {
         let ar = ApiResource::erase::<Pod>(&());
-        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(marker_rate)));
-        for seq in 0..u64::from(marker_rate) * churn_seconds {
+        let mut tick =
+            tokio::time::interval(Duration::from_nanos(1_000_000_000 / u64::from(marker_rate)));
+        for seq in 0..u64::from(marker_rate).saturating_mul(churn_seconds) {
             tick.tick().await;
             let (ns, name) = synthetic::pod_ref((seq as usize * 104_729) % pods);
             let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &ns);
@@ -401,7 +405,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let churn_start = Instant::now();
     let mut latencies = Vec::new();
     h.run_until(
-        Instant::now() + Duration::from_secs(churn_seconds + 2),
+        after_secs(churn_seconds.saturating_add(2)),
         Some(&mut mark_rx),
         |app, end, pending| {
             let Some(store) = pods_store(app) else { return };

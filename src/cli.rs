@@ -183,8 +183,9 @@ pub struct SandboxArgs {
     #[arg(long, conflicts_with = "recording")]
     pub synthetic: Option<String>,
 
-    /// Timeline speed: 2 plays the recording's timeline twice as fast, 0 pauses it.
-    #[arg(long, default_value_t = 1.0)]
+    /// Timeline speed: 2 plays the recording's timeline twice as fast, 0 pauses it
+    /// (0, or 0.01 to 1000).
+    #[arg(long, default_value_t = 1.0, value_parser = crate::domain::duration::parse_speed)]
     pub speed: f64,
 }
 

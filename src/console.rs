@@ -197,12 +197,20 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
     // restores the terminal before the previous hook (color-eyre) prints.
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, app, target, eks, prom, install_from).await;
-    ratatui::restore();
+    crate::signals::restore_terminal();
+    drop(terminal);
     if let Some(sandbox) = sandbox {
         sandbox.shutdown().await;
     }
-    tracing::info!("opsdeck console stopped");
+    let stopped = result.as_ref().err().and_then(crate::signals::stopped_by);
+    match stopped {
+        Some(s) => tracing::info!("opsdeck console stopped by {}", s.name),
+        None => tracing::info!("opsdeck console stopped"),
+    }
     drop(log);
+    if let Some(s) = stopped {
+        std::process::exit(s.exit_code());
+    }
     result
 }
 
@@ -225,6 +233,8 @@ async fn event_loop(
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    let stop = crate::signals::stopping();
+    tokio::pin!(stop);
     loop {
         if dirty {
             terminal.draw(|f| crate::ui::render(&app, f))?;
@@ -252,6 +262,7 @@ async fn event_loop(
                 app.dispatch(Msg::Tick(Timestamp::now()));
                 dirty = app.time_dependent();
             }
+            stopped = &mut stop => return Err(stopped.into()),
         }
         if app.take_install() {
             // `:install`: the wizard takes the terminal and this input stream, then hands
@@ -264,6 +275,9 @@ async fn event_loop(
                 Ok(opts) => crate::install::tui::run(terminal, &mut input, opts).await,
                 Err(e) => Err(e),
             };
+            if let Some(stopped) = result.as_ref().err().and_then(crate::signals::stopped_by) {
+                return Err(stopped.into());
+            }
             if let Err(e) = result {
                 app.dispatch(Msg::Source(SourceEvent::Done {
                     message: "install wizard".into(),

@@ -13,5 +13,6 @@ pub mod domain;
 pub mod install;
 pub mod record;
 pub mod sandbox;
+pub mod signals;
 pub mod sources;
 pub mod ui;

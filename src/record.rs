@@ -121,6 +121,25 @@ fn with_types(mut obj: Value, ar: &ApiResource) -> Value {
     obj
 }
 
+/// Awaits a first request: at most the client's request timeout, and never past `deadline`
+/// (`--duration` from the start), so that a server that accepts connections and never
+/// answers ends the recording in time with a message saying what it did not answer.
+async fn within<T>(
+    deadline: Option<tokio::time::Instant>,
+    what: &str,
+    fut: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    let Some(deadline) = deadline else {
+        return fut.await;
+    };
+    match tokio::time::timeout_at(deadline, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(eyre!(
+            "no answer to {what} before the end of --duration; is the server up and a Kubernetes API?"
+        )),
+    }
+}
+
 /// CRDs of the recorded custom kinds, so the sandbox can serve them.
 async fn crds_for(client: &kube::Client, kinds: &[Kind]) -> Vec<Value> {
     let api: Api<DynamicObject> = Api::all_with(
@@ -209,7 +228,9 @@ async fn follow(
     tx: mpsc::Sender<Change>,
 ) {
     loop {
-        let params = WatchParams::default().timeout(290);
+        // Shorter than the client's read timeout: a quiet watch is ended by the server and
+        // resumed, not cut as an unanswered request.
+        let params = WatchParams::default().timeout(15);
         let stream = match api.watch(&params, &rv).await {
             Ok(s) => s,
             Err(e) => {
@@ -290,14 +311,24 @@ pub async fn record(
     stop: impl std::future::Future<Output = ()>,
     mut progress: impl FnMut(Duration, usize, u64),
 ) -> Result<RecordSummary> {
-    let version = client
-        .apiserver_version()
-        .await
-        .wrap_err("reading the server version")?;
-    let discovery = Discovery::new(client.clone())
-        .run()
-        .await
-        .wrap_err("discovering the server's resources")?;
+    // A server that does not answer its first requests within `--duration` ends the run
+    // then. The lists that follow may take longer on a large cluster: each request is
+    // bounded by the client's request timeout, and the timeline then lasts `--duration`.
+    let deadline = opts.duration.map(|d| tokio::time::Instant::now() + d);
+    let version = within(deadline, "GET /version", async {
+        client
+            .apiserver_version()
+            .await
+            .wrap_err("reading the server version")
+    })
+    .await?;
+    let discovery = within(deadline, "discovery (GET /api, /apis)", async {
+        Discovery::new(client.clone())
+            .run()
+            .await
+            .wrap_err("discovering the server's resources")
+    })
+    .await?;
     let explicit = opts
         .kinds
         .iter()
@@ -424,10 +455,28 @@ pub async fn record(
     Ok(summary)
 }
 
+/// `.<name>.tmp-<pid>` beside `out`.
+fn temp_path(out: &std::path::Path) -> std::path::PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "recording.yaml".into());
+    out.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
 /// `opsdeck record`.
 pub async fn run_cli(args: RecordArgs) -> Result<()> {
+    // Arguments first: a bad one is reported before any connection is tried.
+    let duration = args
+        .duration
+        .as_deref()
+        .map(crate::sandbox::recording::parse_offset)
+        .transpose()
+        .map_err(|e| eyre!("--duration: {e}"))?;
     let target = Target::load(args.kubeconfig.as_deref(), args.context.as_deref())?;
-    let client = target.client().await?;
+    let info = target.info();
+    let server = format!("{} (context {})", info.server, info.context);
+    let client = target.request_client().await?;
     let kinds = match &args.kinds {
         Some(list) => list
             .split(',')
@@ -446,12 +495,6 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
                 .collect()
         })
         .unwrap_or_default();
-    let duration = args
-        .duration
-        .as_deref()
-        .map(crate::sandbox::recording::parse_offset)
-        .transpose()
-        .map_err(|e| eyre!("--duration: {e}"))?;
     let name = args.name.clone().unwrap_or_else(|| {
         args.out
             .file_stem()
@@ -484,8 +527,24 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
         prometheus,
         eks,
     };
-    let file = std::fs::File::create(&args.out)
-        .wrap_err_with(|| format!("cannot create {}", args.out.display()))?;
+    // Written to a temp file beside the output, renamed at a clean end: a failed recording
+    // leaves no file (and no empty one) behind.
+    let tmp = temp_path(&args.out);
+    if let Some(dir) = tmp.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            dir
+        };
+        let name = args
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        crate::install::state::remove_stale_temps(dir, &name);
+    }
+    let file =
+        std::fs::File::create(&tmp).wrap_err_with(|| format!("cannot create {}", tmp.display()))?;
     let out = std::io::BufWriter::new(file);
     if args.no_redact {
         eprintln!(
@@ -496,7 +555,7 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let summary = record(client, &opts, out, stop, |elapsed, events, bytes| {
+    let result = record(client, &opts, out, stop, |elapsed, events, bytes| {
         eprint!(
             "\rrecording {:02}:{:02} · {events} events · {:.1} KiB   ",
             elapsed.as_secs() / 60,
@@ -504,7 +563,19 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
             bytes as f64 / 1024.0
         );
     })
-    .await?;
+    .await
+    .and_then(|summary| {
+        std::fs::rename(&tmp, &args.out)
+            .wrap_err_with(|| format!("cannot write {}", args.out.display()))?;
+        Ok(summary)
+    });
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.wrap_err(format!("recording from {server}")));
+        }
+    };
     eprintln!();
     println!(
         "wrote {} ({} objects, {} timeline events, {:.1} KiB; kinds: {})",

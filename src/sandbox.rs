@@ -21,6 +21,7 @@ pub mod store;
 pub mod synthetic;
 pub mod table;
 pub mod timeline;
+pub mod validation;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

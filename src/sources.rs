@@ -155,6 +155,9 @@ pub enum Request {
     Install,
     /// GET one whole object (describe and YAML views; stores keep objects pruned).
     Fetch(ObjectTarget),
+    /// Show one Secret value in the focused YAML view, once confirmed. The app's own:
+    /// it never reaches the sources.
+    RevealSecret(String),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -336,7 +339,7 @@ impl Sources {
                 return;
             }
             // The console's event loop runs the wizard; elsewhere (bench) there is no screen.
-            Request::Install => return,
+            Request::Install | Request::RevealSecret(_) => return,
             _ => {}
         }
         let Some(client) = self.client.clone() else {
@@ -377,7 +380,8 @@ impl Sources {
             | Request::SwitchContext(_)
             | Request::Eks(_)
             | Request::Metrics(_)
-            | Request::Install => {}
+            | Request::Install
+            | Request::RevealSecret(_) => {}
         }
     }
 

@@ -77,6 +77,13 @@ fn install_rerun_and_dry_run_with_kubectl() {
         "{dry}"
     );
     assert!(!dry.contains("AGE-SECRET-KEY"), "{dry}");
+    // A dry run asks nothing and leaves no progress behind.
+    assert!(!dry.contains("[y/N]"), "{dry}");
+    let state_dir = dir.path().join("data/install");
+    let left: Vec<_> = std::fs::read_dir(&state_dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a dry run wrote {left:?}");
     sb.kubectl_err(&["get", "namespace", "argo"]);
 
     let first = run_ok(install_cmd(&sb, dir.path(), &config, &["--yes"]));
@@ -100,6 +107,20 @@ fn install_rerun_and_dry_run_with_kubectl() {
         "json",
     ]);
     assert_eq!(root["spec"]["source"]["path"], "apps/dev");
+
+    // The state file is named as the wizard names it (the context, not `current-context`),
+    // so `opsdeck install` (the wizard) resumes what the CLI did.
+    let context = sb.kubectl_ok(&["config", "current-context"]);
+    let names: Vec<String> = std::fs::read_dir(&state_dir)
+        .expect("state dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.contains(&format!("{}-dev.json", context.trim())),
+        "{names:?} (context {context})"
+    );
+    assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
 
     let second = run_ok(install_cmd(&sb, dir.path(), &config, &["--yes"]));
     assert_eq!(second.matches("already in place").count(), 4, "{second}");

@@ -119,6 +119,7 @@ actions! {
     SearchNext => "search_next" [Text],
     SearchPrev => "search_prev" [Text],
     ToggleWrap => "toggle_wrap" [Text, Logs],
+    RevealSecret => "reveal_secret" [Text],
     ToggleFollow => "toggle_follow" [Logs],
     ToggleTimestamps => "toggle_timestamps" [Logs],
     TogglePrevious => "toggle_previous" [Logs],

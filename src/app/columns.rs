@@ -23,6 +23,9 @@ pub enum Tone {
     Muted,
 }
 
+/// After the name of an object that could not be read whole.
+pub const INVALID_MARK: &str = "⚠ invalid";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
     pub text: String,
@@ -91,7 +94,15 @@ impl Column {
     pub fn cell(&self, obj: &Obj, now: Timestamp) -> Cell {
         match &self.kind {
             ColumnKind::Namespace => Cell::new(obj.metadata.namespace.clone().unwrap_or_default()),
-            ColumnKind::Name => Cell::new(obj.metadata.name.clone().unwrap_or_default()),
+            ColumnKind::Name => {
+                let name = obj.metadata.name.clone().unwrap_or_default();
+                match &obj.invalid {
+                    // An object the server sent with fields of the wrong type: shown, and
+                    // marked (describe says what could not be read).
+                    Some(_) => Cell::toned(format!("{name} {INVALID_MARK}"), Tone::Error),
+                    None => Cell::new(name),
+                }
+            }
             ColumnKind::Age => Cell::new(
                 obj.metadata
                     .creation_timestamp

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::sources::object::Obj;
-use crate::sources::object::Value;
+use crate::sources::object::{Key, Value};
 use jiff::Timestamp;
 
 use super::columns::{age, pod_status};
@@ -257,8 +257,17 @@ pub fn describe(
             .collect();
         field(&mut out, "Controlled By", &o.join(", "));
     }
+    if let Some(why) = &obj.invalid {
+        field(
+            &mut out,
+            "Invalid",
+            &format!("could not be read whole: {why}"),
+        );
+    }
     if kind.full_name() == "pods" {
         describe_pod(&mut out, obj);
+    } else if kind.full_name() == "secrets" {
+        describe_secret(&mut out, obj);
     } else if let Value::Object(map) = &obj.data {
         for (k, v) in map {
             if k == "apiVersion" || k == "kind" {
@@ -322,14 +331,113 @@ pub fn describe(
     out
 }
 
-/// The YAML view text (without `managedFields`, as k9s shows it).
+/// Bytes of a Secret value (base64 in `data`, text in `stringData`).
+fn secret_size(v: &Value, encoded: bool) -> usize {
+    use base64::Engine;
+    let text = v.as_str().unwrap_or("");
+    if encoded {
+        base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_or(text.len(), |b| b.len())
+    } else {
+        text.len()
+    }
+}
+
+/// A Secret as `kubectl describe` shows it: the type, and each key with its size; never
+/// a value.
+fn describe_secret(out: &mut Vec<String>, obj: &Obj) {
+    field(out, "Type", obj.data["type"].as_str().unwrap_or("Opaque"));
+    out.push(String::new());
+    out.push("Data".into());
+    out.push("====".into());
+    let mut any = false;
+    for (section, encoded) in [("data", true), ("stringData", false)] {
+        if let Value::Object(map) = &obj.data[section] {
+            for (k, v) in map {
+                out.push(format!("{k}:  {} bytes", secret_size(v, encoded)));
+                any = true;
+            }
+        }
+    }
+    if !any {
+        out.push("<none>".into());
+    }
+}
+
+/// What the YAML view shows instead of a Secret's value.
+pub fn hidden_value(bytes: usize) -> String {
+    format!("<hidden: {bytes} bytes>")
+}
+
+/// The YAML view text (without `managedFields`, as k9s shows it). A Secret's values are
+/// hidden (their sizes shown), except the key named in `reveal`.
 pub fn yaml(obj: &Obj) -> Vec<String> {
+    yaml_revealing(obj, None)
+}
+
+/// [`yaml`], showing the decoded value of one Secret key.
+pub fn yaml_revealing(obj: &Obj, reveal: Option<&str>) -> Vec<String> {
     let mut o = obj.clone();
     o.metadata.managed_fields = None;
+    let is_secret = o
+        .types
+        .as_ref()
+        .is_some_and(|t| t.kind == "Secret" && t.api_version == "v1");
+    if is_secret {
+        hide_secret_values(&mut o, reveal);
+    }
     match serde_saphyr::to_string(&o) {
         Ok(s) => s.lines().map(str::to_string).collect(),
         Err(e) => vec![format!("cannot render YAML: {e}")],
     }
+}
+
+/// Replaces every Secret value by its size, except `reveal` (shown decoded, as text).
+fn hide_secret_values(o: &mut Obj, reveal: Option<&str>) {
+    use base64::Engine;
+    if let Some(ann) = o.metadata.annotations.as_mut()
+        && let Some(v) = ann.get_mut("kubectl.kubernetes.io/last-applied-configuration")
+    {
+        *v = hidden_value(v.len());
+    }
+    let Value::Object(fields) = &o.data else {
+        return;
+    };
+    let hide = |map: &crate::sources::object::Map, encoded: bool| -> Value {
+        Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let shown = if reveal == Some(k) {
+                        let text = v.as_str().unwrap_or("");
+                        if encoded {
+                            base64::engine::general_purpose::STANDARD
+                                .decode(text.trim())
+                                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                .unwrap_or_else(|_| text.to_string())
+                        } else {
+                            text.to_string()
+                        }
+                    } else {
+                        hidden_value(secret_size(v, encoded))
+                    };
+                    (Key::new(k), Value::from(shown.as_str()))
+                })
+                .collect(),
+        )
+    };
+    let data = fields
+        .iter()
+        .map(|(k, v)| {
+            let v = match (k, v) {
+                ("data", Value::Object(m)) => hide(m, true),
+                ("stringData", Value::Object(m)) => hide(m, false),
+                _ => v.clone(),
+            };
+            (Key::new(k), v)
+        })
+        .collect();
+    o.data = Value::Object(data);
 }
 
 #[cfg(test)]
@@ -384,6 +492,50 @@ mod tests {
         let text = yaml(&d).join("\n");
         assert!(text.contains("name: c"), "{text}");
         assert!(!text.contains("managedFields"), "{text}");
+        assert!(text.contains("k: v"), "{text}");
+    }
+
+    #[test]
+    fn secrets_show_sizes_never_values() {
+        use base64::Engine;
+        let key = "AGE-SECRET-KEY-1PLANTEDSECRETNEVERTOBESEENONSCREEN";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(key);
+        let kind = Catalog::builtin().resolve("secrets").unwrap();
+        let s = obj(serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "helm-secrets-private-keys", "namespace": "argo",
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": format!("{{\"data\":{{\"key.txt\":\"{b64}\"}}}}")}},
+            "type": "Opaque", "data": {"key.txt": b64.clone(), "empty": ""}}));
+        let now: Timestamp = "2025-01-10T12:00:00Z".parse().unwrap();
+        let text = describe(&kind, &s, Some(&[]), now).join("\n");
+        assert!(
+            text.contains(&format!("key.txt:  {} bytes", key.len())),
+            "{text}"
+        );
+        assert!(text.contains("empty:  0 bytes"), "{text}");
+        assert!(text.contains("Type:           Opaque"), "{text}");
+        let yaml_text = yaml(&s).join("\n");
+        for text in [&text, &yaml_text] {
+            assert!(!text.contains(&b64) && !text.contains(key), "{text}");
+        }
+        assert!(yaml_text.contains(&hidden_value(key.len())), "{yaml_text}");
+        // One key revealed on request: that value, decoded; the others stay hidden.
+        let revealed = yaml_revealing(&s, Some("key.txt")).join("\n");
+        assert!(revealed.contains(key), "{revealed}");
+        assert!(revealed.contains(&hidden_value(0)), "{revealed}");
+        assert!(!revealed.contains(&b64), "{revealed}");
+    }
+
+    #[test]
+    fn an_unreadable_object_says_why() {
+        let kind = Catalog::builtin().resolve("cm").unwrap();
+        let bad = obj(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "bad", "labels": ["x"]}, "data": {"k": "v"}}));
+        let now: Timestamp = "2025-01-10T12:00:00Z".parse().unwrap();
+        let text = describe(&kind, &bad, Some(&[]), now).join("\n");
+        assert!(
+            text.contains("Invalid:") && text.contains("metadata.labels"),
+            "{text}"
+        );
         assert!(text.contains("k: v"), "{text}");
     }
 }

@@ -137,6 +137,7 @@ impl App {
                 }
             }
             Action::TogglePrevious => self.toggle_previous(),
+            Action::RevealSecret => self.ask_reveal(),
             Action::Promote => self.flash(super::cnpg::strings::PROMOTE_FROM_DETAIL, Level::Warn),
             Action::Confirm
             | Action::Cancel
@@ -174,6 +175,57 @@ impl App {
             | Action::ReplaySeek => {}
         }
         None
+    }
+
+    /// `reveal_secret` in the YAML view of a Secret: asks which key (the value is shown only
+    /// after a confirmation, and only until the view closes).
+    fn ask_reveal(&mut self) {
+        if !self.showing_secret_yaml() {
+            return self.flash(strings::REVEAL_ONLY_SECRETS, Level::Warn);
+        }
+        let Some(View::Text(t)) = self.top() else {
+            return;
+        };
+        let keys: Vec<String> = t
+            .full
+            .as_ref()
+            .map(|o| {
+                ["data", "stringData"]
+                    .iter()
+                    .filter_map(|s| o.data[*s].as_object())
+                    .flat_map(|m| m.keys().map(str::to_string).collect::<Vec<_>>())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let what = format!(
+            "Secret {}/{}",
+            t.source.namespace.clone().unwrap_or_default(),
+            t.source.name
+        );
+        if keys.is_empty() {
+            return self.flash(strings::REVEAL_NOTHING, Level::Warn);
+        }
+        let first = if keys.len() == 1 {
+            keys[0].clone()
+        } else {
+            String::new()
+        };
+        self.open_prompt(Prompt::new(PromptKind::RevealSecret { what, keys }, &first));
+    }
+
+    /// The focused view is the YAML of a Secret (where `reveal_secret` means something).
+    pub fn showing_secret_yaml(&self) -> bool {
+        matches!(self.top(), Some(View::Text(t))
+            if t.mode == TextMode::Yaml && t.source.kind().full_name() == "secrets")
+    }
+
+    /// Shows `key`'s value in the focused YAML view.
+    fn reveal(&mut self, key: String) {
+        let i = self.stack.len().saturating_sub(1);
+        if let Some(View::Text(t)) = self.stack.last_mut() {
+            t.revealed = Some(key);
+            self.refresh_view(i);
+        }
     }
 
     fn back(&mut self) {
@@ -352,6 +404,7 @@ impl App {
             missing: false,
             full: None,
             fetching: None,
+            revealed: None,
         }));
         let i = self.stack.len() - 1;
         self.refresh_view(i);
@@ -530,6 +583,11 @@ impl App {
         match a {
             Action::Confirm => {
                 if let Some(d) = self.dialog.take() {
+                    if let Request::RevealSecret(key) = d.request {
+                        // Not logged: which value is on screen is nobody's business.
+                        self.reveal(key);
+                        return;
+                    }
                     tracing::info!(?d.request, "confirmed");
                     self.request(d.request);
                 }
@@ -582,6 +640,7 @@ impl App {
                 }
             }
             PromptKind::Search
+            | PromptKind::RevealSecret { .. }
             | PromptKind::Range
             | PromptKind::Scale { .. }
             | PromptKind::ScaleNodegroup { .. } => {}
@@ -724,6 +783,21 @@ impl App {
                 nodegroup,
                 current,
             } => self.submit_scaling(&p.text, cluster, nodegroup, current),
+            PromptKind::RevealSecret { what, keys } => {
+                let key = p.text.trim().to_string();
+                if !keys.contains(&key) {
+                    if let Some(p) = self.prompt.as_mut() {
+                        p.error = Some(strings::reveal_no_key(&key, &keys));
+                    }
+                    return;
+                }
+                self.close_prompt();
+                self.dialog = Some(Dialog {
+                    title: "Reveal".into(),
+                    message: strings::confirm_reveal(&key, &what),
+                    request: Request::RevealSecret(key),
+                });
+            }
             PromptKind::Scale { target, current } => match p.text.trim().parse::<i64>() {
                 Ok(n) if n >= 0 => {
                     self.close_prompt();

@@ -23,6 +23,11 @@ pub enum PromptKind {
         nodegroup: String,
         current: super::pools::Scaling,
     },
+    /// The key of a Secret whose value the YAML view should show (then confirmed).
+    RevealSecret {
+        what: String,
+        keys: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +68,9 @@ impl Prompt {
             PromptKind::ScaleNodegroup {
                 nodegroup, current, ..
             } => super::pools::strings::scaling_prompt(nodegroup, *current),
+            PromptKind::RevealSecret { what, keys } => {
+                format!("reveal which key of {what} ({}): ", keys.join(", "))
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use crate::sources::object::Obj;
 use kube::runtime::reflector::{ObjectRef, Store};
 
 use super::columns::{field_value, row_text};
-use super::describe::{describe, yaml};
+use super::describe::{describe, yaml_revealing};
 use super::filter::{Filter, parse_selector};
 use super::view::{ContainerRow, ObjSource, TableView, TextMode, View};
 use super::{App, WatchStatus};
@@ -209,7 +209,7 @@ impl App {
                     (None, Some(_)) => None,
                 };
                 let lines = shown.map(|o| match t.mode {
-                    TextMode::Yaml => yaml(&o),
+                    TextMode::Yaml => yaml_revealing(&o, t.revealed.as_deref()),
                     TextMode::Describe => {
                         let events: Option<Vec<Arc<Obj>>> = t.events.as_ref().and_then(|e| {
                             let w = self.watches.get(&e.key)?;

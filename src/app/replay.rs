@@ -94,12 +94,13 @@ pub fn parse_command(args: &[&str]) -> Result<ReplayCommand, String> {
             }
         }
         ["seek", offset] => {
-            if offset.parse::<f64>().is_ok_and(|s| s >= 0.0)
-                || crate::sandbox::recording::parse_offset(offset).is_ok()
-            {
-                Ok(ReplayCommand::Seek(offset.to_string()))
-            } else {
-                Err(format!("{offset:?} is not an offset; {}", strings::USAGE))
+            let checked = match offset.parse::<f64>() {
+                Ok(secs) => crate::domain::duration::seconds(secs),
+                Err(_) => crate::domain::duration::parse_offset(offset),
+            };
+            match checked {
+                Ok(_) => Ok(ReplayCommand::Seek(offset.to_string())),
+                Err(e) => Err(format!("{e}; {}", strings::USAGE)),
             }
         }
         _ => Err(strings::USAGE.to_string()),
@@ -517,6 +518,17 @@ mod tests {
             Ok(ReplayCommand::Seek("90".into()))
         );
         assert!(parse_command(&["seek", "soon"]).is_err());
+        // Overflowing and negative offsets are errors, not panics.
+        for (huge, says) in [
+            ("99999999999999999999h", "too large"),
+            ("1e300", "too large"),
+            ("NaN", "not a number"),
+            ("-5s", "cannot be negative"),
+            ("-5", "0 or more"),
+        ] {
+            let e = parse_command(&["seek", huge]).expect_err(huge);
+            assert!(e.contains(says), "{huge}: {e}");
+        }
         assert!(parse_command(&["speed", "fast"]).is_err());
         assert!(parse_command(&[]).unwrap_err().contains("usage"));
     }

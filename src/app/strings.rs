@@ -33,6 +33,19 @@ pub fn confirm_restart(what: &str) -> String {
     format!("Restart {what}? (rolling restart of its pods)")
 }
 
+pub const REVEAL_ONLY_SECRETS: &str = "reveal: only the YAML view of a Secret has values to reveal";
+pub const REVEAL_NOTHING: &str = "reveal: this Secret has no values (or it is still loading)";
+
+pub fn confirm_reveal(key: &str, what: &str) -> String {
+    format!(
+        "Show the value of {key:?} of {what} on screen? It stays shown until you leave this view."
+    )
+}
+
+pub fn reveal_no_key(key: &str, keys: &[String]) -> String {
+    format!("no key {key:?} (keys: {})", keys.join(", "))
+}
+
 pub fn confirm_scale(what: &str, from: i64, to: i64) -> String {
     format!("Scale {what} from {from} to {to} replicas?")
 }

@@ -534,3 +534,83 @@ fn a_batch_of_watch_changes_refreshes_the_views_once_flushed() {
     app.dispatch(Msg::Source(SourceEvent::WatchChanged(spec.key.clone())));
     assert_eq!(names(&app), ["b-2", "c-3"]);
 }
+
+#[test]
+fn a_secret_value_is_revealed_only_for_an_explicit_key_after_a_confirmation() {
+    use base64::Engine;
+    let key_text = "AGE-SECRET-KEY-1PLANTEDINTHECONSOLETEST";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(key_text);
+    let secret: crate::sources::object::Obj = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "age-key", "namespace": "shop", "resourceVersion": "7"},
+        "type": "Opaque", "data": {"key.txt": b64, "other": "eA=="}}))
+    .expect("secret");
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    type_text(&mut app, "secrets");
+    press(&mut app, "enter");
+    let spec = app
+        .desired_watches()
+        .into_iter()
+        .find(|s| s.key.plural == "secrets")
+        .expect("secrets watch");
+    fixture::fill(&mut app, &spec, std::slice::from_ref(&secret));
+    assert_eq!(names(&app), ["age-key"]);
+    app.take_requests();
+    press(&mut app, "y");
+    let reqs = app.take_requests();
+    let Some(Request::Fetch(target)) = reqs.into_iter().find(|r| matches!(r, Request::Fetch(_)))
+    else {
+        panic!("no fetch")
+    };
+    app.dispatch(Msg::Source(SourceEvent::Fetched {
+        target,
+        object: Ok(std::sync::Arc::new(secret.clone())),
+    }));
+    let text = |app: &App| match app.top() {
+        Some(View::Text(t)) => t.lines.join("\n"),
+        _ => panic!("not a text view"),
+    };
+    let shown = text(&app);
+    assert!(
+        !shown.contains(key_text) && !shown.contains(&b64),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("<hidden: {} bytes>", key_text.len())),
+        "{shown}"
+    );
+    // `x` asks which key; a wrong key is refused; the right one asks for a confirmation.
+    press(&mut app, "x");
+    let p = app.prompt.as_ref().expect("prompt");
+    assert!(p.label().contains("key.txt, other"), "{}", p.label());
+    type_text(&mut app, "nope");
+    press(&mut app, "enter");
+    assert!(app.prompt.as_ref().and_then(|p| p.error.clone()).is_some());
+    press(&mut app, "ctrl-u");
+    type_text(&mut app, "key.txt");
+    press(&mut app, "enter");
+    let d = app.dialog.as_ref().expect("confirmation");
+    assert!(
+        d.message.contains("key.txt") && d.message.contains("shop/age-key"),
+        "{}",
+        d.message
+    );
+    press(&mut app, "n");
+    assert!(!text(&app).contains(key_text), "declined: still hidden");
+    press(&mut app, "x");
+    press(&mut app, "ctrl-u");
+    type_text(&mut app, "key.txt");
+    press(&mut app, "enter y");
+    assert!(
+        app.take_requests()
+            .iter()
+            .all(|r| !matches!(r, Request::RevealSecret(_)))
+    );
+    let shown = text(&app);
+    assert!(shown.contains(key_text), "{shown}");
+    assert!(
+        shown.contains("<hidden: 1 bytes>"),
+        "the other key stays hidden: {shown}"
+    );
+}

@@ -132,6 +132,9 @@ pub struct TextView {
     pub full: Option<Arc<Obj>>,
     /// The resourceVersion of the watched copy a GET was asked for.
     pub fetching: Option<String>,
+    /// The Secret key whose value the YAML view shows (confirmed by the user); every other
+    /// value shows its size.
+    pub revealed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

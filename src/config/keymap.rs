@@ -80,6 +80,11 @@ impl Keymap {
             Ok(raw) => raw,
             Err(e) => return vec![ConfigError::from_toml(file, text, &e)],
         };
+        let before: BTreeMap<(Context, Action), Vec<Key>> = self
+            .bindings
+            .iter()
+            .map(|(k, b)| (*k, b.keys.clone()))
+            .collect();
         let mut errors = Vec::new();
         for (ctx_name, table) in raw {
             let Some(context) = Context::from_name(&ctx_name) else {
@@ -149,29 +154,121 @@ impl Keymap {
                 }
             }
         }
-        self.rebuild_lookup(file, &mut errors);
+        self.keep_a_quit_key(file, &before, &mut errors);
+        self.rebuild_lookup(file, &mut errors, &before);
         errors
     }
 
-    fn rebuild_lookup(&mut self, file: &str, errors: &mut Vec<ConfigError>) {
+    /// Quitting must stay possible: a keymap that leaves `quit` without a key is refused
+    /// for that entry, and the previous keys stay.
+    fn keep_a_quit_key(
+        &mut self,
+        file: &str,
+        before: &BTreeMap<(Context, Action), Vec<Key>>,
+        errors: &mut Vec<ConfigError>,
+    ) {
+        let slot = (Context::Global, Action::Quit);
+        if self.bindings.get(&slot).is_some_and(|b| !b.keys.is_empty()) {
+            return;
+        }
+        let previous = before
+            .get(&slot)
+            .filter(|k| !k.is_empty())
+            .cloned()
+            .or_else(|| Key::parse("ctrl-c").ok().map(|k| vec![k]))
+            .unwrap_or_default();
+        if before.contains_key(&slot) {
+            errors.push(ConfigError {
+                file: file.to_string(),
+                line: None,
+                key: Some(format!("{}.{}", Context::Global, Action::Quit)),
+                message: format!(
+                    "`quit` must keep a key; kept {}",
+                    previous
+                        .iter()
+                        .map(Key::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        let entry = self.bindings.entry(slot).or_insert_with(|| Binding {
+            context: Context::Global,
+            action: Action::Quit,
+            keys: Vec::new(),
+            desc: "Quit".into(),
+        });
+        entry.keys = previous;
+    }
+
+    /// Rebuilds key → action. A key bound twice in a context goes to the first action and
+    /// the other is reported; an action that loses every key it was given keeps the keys it
+    /// had before this file (a conflict never leaves an action unbound). `quit` is built
+    /// first, so its keys always work.
+    fn rebuild_lookup(
+        &mut self,
+        file: &str,
+        errors: &mut Vec<ConfigError>,
+        before: &BTreeMap<(Context, Action), Vec<Key>>,
+    ) {
         self.lookup.clear();
-        for b in self.bindings.values_mut() {
+        let quit = (Context::Global, Action::Quit);
+        let order: Vec<(Context, Action)> = std::iter::once(quit)
+            .chain(self.bindings.keys().copied().filter(|k| *k != quit))
+            .collect();
+        for slot in order {
+            let Some(b) = self.bindings.get_mut(&slot) else {
+                continue;
+            };
             let mut kept = Vec::new();
+            let mut lost = false;
             for key in &b.keys {
                 match self.lookup.get(&(b.context, *key)) {
-                    Some(other) if *other != b.action => errors.push(ConfigError {
-                        file: file.to_string(),
-                        line: None,
-                        key: Some(format!("{}.{}", b.context, b.action)),
-                        message: format!(
-                            "key {key} is already bound to `{other}` in context `{}`; ignored",
-                            b.context
-                        ),
-                    }),
+                    Some(other) if *other != b.action => {
+                        lost = true;
+                        errors.push(ConfigError {
+                            file: file.to_string(),
+                            line: None,
+                            key: Some(format!("{}.{}", b.context, b.action)),
+                            message: format!(
+                                "key {key} is already bound to `{other}` in context `{}`; ignored",
+                                b.context
+                            ),
+                        });
+                    }
                     _ => {
                         self.lookup.insert((b.context, *key), b.action);
                         kept.push(*key);
                     }
+                }
+            }
+            if kept.is_empty() && lost {
+                let restored: Vec<Key> = before
+                    .get(&slot)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|k| !self.lookup.contains_key(&(b.context, *k)))
+                    .collect();
+                if !restored.is_empty() {
+                    for k in &restored {
+                        self.lookup.insert((b.context, *k), b.action);
+                    }
+                    errors.push(ConfigError {
+                        file: file.to_string(),
+                        line: None,
+                        key: Some(format!("{}.{}", b.context, b.action)),
+                        message: format!(
+                            "`{}` keeps {}",
+                            b.action,
+                            restored
+                                .iter()
+                                .map(Key::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                    kept = restored;
                 }
             }
             b.keys = kept;
@@ -357,8 +454,41 @@ mod tests {
     #[test]
     fn conflicting_keys_are_reported() {
         let mut map = Keymap::builtin();
+        let default_yaml = map.key_for(Context::Table, Action::Yaml).expect("yaml key");
         let errors = map.apply_text("[table]\nyaml = { keys = [\"d\"] }\n", "k.toml");
-        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].message.contains("already bound"), "{}", errors[0]);
+        // The conflict does not leave `yaml` without a key: it keeps its default.
+        assert!(errors[1].message.contains("keeps"), "{}", errors[1]);
+        assert_eq!(
+            map.key_for(Context::Table, Action::Yaml),
+            Some(default_yaml)
+        );
+        assert_eq!(map.lookup(Context::Table, default_yaml), Some(Action::Yaml));
+    }
+
+    #[test]
+    fn quit_cannot_be_unbound() {
+        let mut map = Keymap::builtin();
+        let ctrl_c = Key::parse("ctrl-c").expect("key");
+        for text in [
+            "[global]\nquit = { keys = [] }\n",
+            "[global]\nquit = { keys = [\"q\"] }\nhelp = { keys = [\"q\"] }\n",
+        ] {
+            let mut map = Keymap::builtin();
+            let errors = map.apply_text(text, "k.toml");
+            let quit = map.key_for(Context::Global, Action::Quit);
+            assert!(quit.is_some(), "{text}: quit unbound; {errors:?}");
+            assert_eq!(
+                map.lookup(Context::Global, quit.expect("key")),
+                Some(Action::Quit)
+            );
+        }
+        let errors = map.apply_text("[global]\nquit = { keys = [] }\n", "k.toml");
+        assert!(
+            errors.iter().any(|e| e.message.contains("must keep a key")),
+            "{errors:?}"
+        );
+        assert_eq!(map.lookup(Context::Global, ctrl_c), Some(Action::Quit));
     }
 }

@@ -57,13 +57,33 @@ impl Slot {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StyleSpec {
+    #[serde(default, deserialize_with = "colour")]
     pub fg: Option<String>,
+    #[serde(default, deserialize_with = "colour")]
     pub bg: Option<String>,
     pub bold: Option<bool>,
     pub dim: Option<bool>,
     pub italic: Option<bool>,
     pub underline: Option<bool>,
     pub reversed: Option<bool>,
+}
+
+/// A colour as a name or `#rrggbb` (a string), or an index 0-255 (an integer, as the
+/// theme files document: `fg = 208`).
+fn colour<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Index(i64),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Text(s) => Ok(Some(s)),
+        Raw::Index(n) if (0..=255).contains(&n) => Ok(Some(n.to_string())),
+        Raw::Index(n) => Err(serde::de::Error::custom(format!(
+            "colour {n} is out of range (0-255)"
+        ))),
+    }
 }
 
 impl StyleSpec {
@@ -207,6 +227,19 @@ pub fn no_color_from_env() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colours_may_be_integers_0_to_255() {
+        let mut theme = Theme::builtin(false);
+        let errors = theme.apply_text("error = { fg = 208, bg = 0 }\n", "t.toml");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(theme.style(Slot::error).fg, Some(Color::Indexed(208)));
+        assert_eq!(theme.style(Slot::error).bg, Some(Color::Indexed(0)));
+        let errors = theme.apply_text("ok = { fg = 300 }\n", "t.toml");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let text = errors[0].to_string();
+        assert!(text.contains("t.toml") && text.contains("0-255"), "{text}");
+    }
 
     #[test]
     fn embedded_themes_are_complete_and_valid() {

@@ -250,14 +250,16 @@ pub async fn probe_context(
     let target =
         Target::load(kubeconfig, context).map_err(|e| InstallError::Invalid(e.to_string()))?;
     let name = target.info().context;
+    let server = target.info().server;
     let client = target
-        .client()
+        .request_client()
         .await
         .map_err(|e| InstallError::Invalid(e.to_string()))?;
-    let version = client
-        .apiserver_version()
-        .await
-        .map_err(|e| InstallError::Invalid(format!("context {name} is not reachable: {e}")))?;
+    let version = client.apiserver_version().await.map_err(|e| {
+        InstallError::Invalid(format!(
+            "context {name} is not reachable: the server {server} did not answer GET /version: {e}"
+        ))
+    })?;
     let nodes = Api::<Node>::all(client)
         .list_metadata(&ListParams::default())
         .await

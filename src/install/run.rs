@@ -17,7 +17,8 @@ pub struct RunOptions<'a> {
 
 /// Runs every step in order; returns the summary lines.
 pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
-    let config = InstallConfig::load(opts.config)?;
+    let mut config = InstallConfig::load(opts.config)?;
+    super::wizard::resolve_context(&mut config);
     let progress = Progress::new(|line| println!("    {line}"));
     let mut wizard = Wizard::open(config, opts.data_dir, progress)?;
     if let Some(step) = wizard.state.resume_step()
@@ -26,9 +27,14 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
         println!("resuming at step {} ({})", step.number(), step.title());
     }
     let yes = opts.yes;
+    let dry_run = opts.dry_run;
     let mut confirm = move |step: StepId, plan: &super::Plan| -> bool {
         println!("plan for step {} ({}):", step.number(), step.title());
         print!("{}", plan.render());
+        if dry_run {
+            // Nothing is applied: no question to ask.
+            return false;
+        }
         if yes {
             return true;
         }

@@ -109,6 +109,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
+    remove_stale_temps(dir, &file_name);
     let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
@@ -130,6 +131,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), 
         return Err(InstallError::io(path, e));
     }
     Ok(())
+}
+
+/// Removes temp files of `file_name` left by processes that were killed mid-write (the
+/// pid in the name is not running): they may hold a copy of a key.
+pub fn remove_stale_temps(dir: &Path, file_name: &str) {
+    let prefix = format!(".{file_name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether a process runs with this pid (Linux: `/proc`; elsewhere assumed gone).
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    proc.is_dir() && proc.join(pid.to_string()).exists()
 }
 
 /// Turns a cluster name or ARN into a safe file name component.
@@ -173,6 +201,25 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn temp_files_of_killed_writers_are_removed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("key.txt");
+        // A writer killed mid-write (a pid that cannot be running), and a live one (ours
+        // is the writer; pid 1 is alive).
+        let dead = dir.path().join(".key.txt.tmp-4000000000");
+        let live = dir.path().join(".key.txt.tmp-1");
+        let other = dir.path().join(".other.tmp-4000000000");
+        for f in [&dead, &live, &other] {
+            std::fs::write(f, "AGE-SECRET-KEY-1HALFWRITTEN").expect("plant");
+        }
+        write_atomic(&path, b"key", Some(0o600)).expect("write");
+        assert!(!dead.exists(), "stale temp file kept");
+        assert!(live.exists(), "a running writer's temp file removed");
+        assert!(other.exists(), "another file's temp removed");
+        assert_eq!(std::fs::read(&path).expect("read"), b"key");
     }
 
     #[test]

@@ -94,6 +94,23 @@ impl StepCtx<'_> {
 
 /// Identifies an install (its state file): the EKS cluster name or the configured context
 /// (else `current-context`), plus the environment.
+/// Names the install's context as the interactive wizard does when the answers leave it
+/// out: the kubeconfig's current context. The CLI and the wizard then share one state file
+/// (`<data dir>/install/<context>-<env>.json`), so either resumes the other's progress.
+pub fn resolve_context(cfg: &mut InstallConfig) {
+    if cfg.cluster.mode == ClusterMode::Eks || cfg.cluster.context.is_some() {
+        return;
+    }
+    let kc = cfg
+        .cluster
+        .kubeconfig
+        .clone()
+        .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from));
+    if let Ok(t) = Target::load(kc.as_deref(), None) {
+        cfg.cluster.context = Some(t.info().context);
+    }
+}
+
 pub fn install_id(cfg: &InstallConfig) -> String {
     let cluster = match (cfg.cluster.mode, &cfg.cluster.eks, &cfg.cluster.context) {
         (ClusterMode::Eks, Some(eks), _) => eks.name.clone(),
@@ -124,6 +141,8 @@ pub struct Wizard {
     pub state: InstallState,
     progress: Progress,
     client: Option<kube::Client>,
+    /// Set by a dry run: the state is kept in memory only.
+    pub dry_run: bool,
 }
 
 impl Wizard {
@@ -144,6 +163,7 @@ impl Wizard {
             state,
             progress,
             client: None,
+            dry_run: false,
         })
     }
 
@@ -152,6 +172,10 @@ impl Wizard {
     }
 
     fn save(&self) -> Result<(), InstallError> {
+        if self.dry_run {
+            // A dry run plans; it leaves no progress behind.
+            return Ok(());
+        }
         self.state.save(&self.state_path)
     }
 
@@ -184,7 +208,7 @@ impl Wizard {
         let target = Target::load(kc.as_deref(), context.as_deref())
             .map_err(|e| InstallError::Invalid(e.to_string()))?;
         let client = target
-            .client()
+            .request_client()
             .await
             .map_err(|e| InstallError::Invalid(e.to_string()))?;
         self.client = Some(client);
@@ -323,6 +347,9 @@ impl Wizard {
         step: StepId,
         dry_run: bool,
     ) -> Result<StepBegin, InstallError> {
+        if dry_run {
+            self.dry_run = true;
+        }
         self.mark(step, self.state.step(step).status.max_resumable(), None)?;
         let plan = self.check(step).await?;
         if dry_run {
@@ -377,5 +404,30 @@ impl StepStatus {
             StepStatus::Failed => StepStatus::Failed,
             _ => StepStatus::Checking,
         }
+    }
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::*;
+
+    #[test]
+    fn cli_and_wizard_name_the_state_file_alike() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let kc = dir.path().join("kubeconfig");
+        std::fs::write(
+            &kc,
+            "apiVersion: v1\nkind: Config\ncurrent-context: platform\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: platform\n  context: {cluster: c, user: u}\n",
+        )
+        .expect("kubeconfig");
+        // The CLI's config names no context; the wizard's answers name the current one.
+        let mut cli = InstallConfig::default();
+        cli.cluster.kubeconfig = Some(kc.clone());
+        resolve_context(&mut cli);
+        let mut wizard = InstallConfig::default();
+        wizard.cluster.kubeconfig = Some(kc);
+        wizard.cluster.context = Some("platform".into());
+        assert_eq!(install_id(&cli), install_id(&wizard));
+        assert_eq!(install_id(&cli), "platform-dev");
     }
 }

@@ -49,8 +49,35 @@ pub fn is_credential_key(key: &str) -> bool {
 }
 
 /// Whether a value looks like a credential whatever its key: private keys, age or
-/// bearer tokens, kubeconfig credentials.
+/// bearer tokens, kubeconfig credentials — also when base64-encoded (once or twice), as a
+/// key pasted into a ConfigMap or a Helm value often is.
 pub fn looks_secret(value: &str) -> bool {
+    looks_secret_plain(value) || encoded_secret(value, 2)
+}
+
+/// Whether a base64 run of `value` decodes to something that looks like a credential.
+fn encoded_secret(value: &str, depth: u8) -> bool {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    if depth == 0 {
+        return false;
+    }
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_');
+    value
+        .split(|c: char| !is_b64(c))
+        .filter(|run| run.len() >= 16)
+        .any(|run| {
+            [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD]
+                .iter()
+                .filter_map(|engine| engine.decode(run).ok())
+                .any(|bytes| {
+                    let text = String::from_utf8_lossy(&bytes);
+                    looks_secret_plain(&text) || encoded_secret(&text, depth - 1)
+                })
+        })
+}
+
+fn looks_secret_plain(value: &str) -> bool {
     const SIGNS: &[&str] = &[
         "-----BEGIN",
         "AGE-SECRET-KEY-",
@@ -140,9 +167,9 @@ pub fn redact(obj: &mut Value) {
             }
             if let Some(Value::Object(data)) = obj.get_mut("binaryData") {
                 let keys: Vec<String> = data
-                    .keys()
-                    .filter(|k| is_credential_key(k))
-                    .cloned()
+                    .iter()
+                    .filter(|(k, v)| is_credential_key(k) || v.as_str().is_some_and(looks_secret))
+                    .map(|(k, _)| k.clone())
                     .collect();
                 for k in keys {
                     data.insert(k, json!(MARKER_B64));
@@ -220,6 +247,38 @@ mod tests {
         assert_eq!(env[0]["value"], MARKER);
         assert_eq!(env[1]["value"], "prod");
         assert_eq!(env[2]["valueFrom"]["secretKeyRef"]["key"], "k");
+    }
+
+    #[test]
+    fn base64_encoded_keys_in_configmaps_are_redacted() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let once = b64(&format!(
+            "# created: 2026-01-01\n# public key: age1xyz\n{PLANTED}\n"
+        ));
+        let twice = b64(&once);
+        let pem = b64("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n");
+        let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+            "data": {"backup": once.clone(), "nested": twice.clone(),
+                     "values.yaml": format!("sops:\n  ageKey: {}\n", b64(PLANTED)),
+                     "deploy": pem, "plain": "aGVsbG8gd29ybGQsIG5vdGhpbmcgdG8gc2VlIGhlcmU="},
+            "binaryData": {"blob": once.clone()}});
+        redact(&mut cm);
+        let text = cm.to_string();
+        assert!(!text.contains(&once) && !text.contains(&twice), "{text}");
+        for k in ["backup", "nested", "values.yaml", "deploy"] {
+            assert_eq!(cm["data"][k], MARKER, "{k}");
+        }
+        assert_eq!(cm["binaryData"]["blob"], MARKER_B64);
+        // Base64 of something harmless stays.
+        assert_eq!(
+            cm["data"]["plain"],
+            "aGVsbG8gd29ybGQsIG5vdGhpbmcgdG8gc2VlIGhlcmU="
+        );
+        assert_eq!(
+            cm["metadata"]["annotations"]["opsdeck.dev/redacted"],
+            "true"
+        );
     }
 
     #[test]

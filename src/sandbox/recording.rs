@@ -193,10 +193,11 @@ impl Recording {
 
     /// Parses YAML (or JSON) text; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, RecordingError> {
-        let rec: Recording = serde_saphyr::from_str(text).map_err(|e| RecordingError::Parse {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?;
+        let rec: Recording = serde_saphyr::from_str_with_options(text, yaml_options(text.len()))
+            .map_err(|e| RecordingError::Parse {
+                origin: origin.to_string(),
+                message: e.to_string(),
+            })?;
         rec.validate(origin)?;
         Ok(rec)
     }
@@ -263,6 +264,21 @@ impl Recording {
     }
 }
 
+/// YAML parser options for a text of `len` bytes. serde-saphyr's default budget (250,000
+/// nodes, 1,000,000 events, 64 MiB of scalars) suits configuration files; a recording's size
+/// is its objects, so here the budget grows with the text (a node or an event takes at least
+/// a byte or two of it): whatever `opsdeck record` writes fits. Nesting and alias limits
+/// keep their defaults.
+pub(crate) fn yaml_options(len: usize) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.saturating_add(len);
+    budget.max_events = budget.max_events.saturating_add(len.saturating_mul(2));
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.saturating_add(len);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
 /// An object needs `apiVersion`, `kind` and `metadata.name`.
 pub(crate) fn check_object(obj: &Value) -> Result<(), String> {
     let field = |name: &str| obj.get(name).and_then(Value::as_str).unwrap_or("");
@@ -282,38 +298,7 @@ pub(crate) fn check_object(obj: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses `1h2m3s`, `90s`, `1.5s`, `500ms`.
-pub fn parse_offset(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("empty duration".into());
-    }
-    let mut total = 0f64;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("{text:?}: missing unit (ms, s, m, h)"))?;
-        let (num, tail) = rest.split_at(num_len);
-        let value: f64 = num
-            .parse()
-            .map_err(|_| format!("{text:?}: bad number {num:?}"))?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let factor = match unit {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            other => return Err(format!("{text:?}: unknown unit {other:?} (ms, s, m, h)")),
-        };
-        total += value * factor;
-        rest = tail;
-    }
-    Ok(Duration::from_secs_f64(total))
-}
+pub use crate::domain::duration::parse_offset;
 
 /// Formats a duration the way [`parse_offset`] reads it.
 pub fn format_offset(d: Duration) -> String {
@@ -449,5 +434,27 @@ timeline:
         let rec = Recording::embedded("platform").expect("platform parses");
         assert_eq!(rec.metadata.name, "platform");
         assert!(!rec.objects.is_empty());
+    }
+
+    #[test]
+    fn large_recordings_fit_the_yaml_budget() {
+        // 40,000 objects as `opsdeck record` writes them (one flow mapping a line): far
+        // more YAML nodes than serde-saphyr's default budget of 250,000.
+        let mut text = String::from(
+            "apiVersion: opsdeck.dev/v1\nkind: Recording\nmetadata:\n  name: big\n  kubernetesVersion: v1.31.0\nobjects:\n  - {\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"demo\"}}\n",
+        );
+        for i in 0..40_000 {
+            text.push_str(&format!(
+                "  - {{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"c{i}\", \"namespace\": \"demo\", \"labels\": {{\"app\": \"a\", \"tier\": \"b\"}}}}, \"data\": {{\"k\": \"v\", \"n\": \"{i}\"}}}}\n"
+            ));
+        }
+        text.push_str("timeline: []\n");
+        let default_budget: Result<Recording, _> = serde_saphyr::from_str(&text);
+        assert!(
+            default_budget.is_err_and(|e| e.to_string().contains("budget")),
+            "the fixture must exceed the default budget to test anything"
+        );
+        let rec = Recording::parse(&text, "big.yaml").expect("a big recording loads");
+        assert_eq!(rec.objects.len(), 40_001);
     }
 }

@@ -125,10 +125,8 @@ pub fn seek_target(v: &Value) -> Option<Result<std::time::Duration, String>> {
         Value::Null => None,
         Value::String(s) => Some(parse_offset(s)),
         Value::Number(n) => Some(match n.as_f64() {
-            Some(secs) if secs >= 0.0 && secs.is_finite() => {
-                Ok(std::time::Duration::from_secs_f64(secs))
-            }
-            _ => Err(format!("{n}: must be 0 or more seconds")),
+            Some(secs) => crate::domain::duration::seconds(secs),
+            None => Err(format!("{n}: must be 0 or more seconds")),
         }),
         other => Some(Err(format!("{other}: must be an offset such as 1m30s"))),
     }

@@ -152,11 +152,69 @@ fn parse_set(text: &str) -> Result<Vec<String>, String> {
         .strip_prefix('(')
         .and_then(|t| t.strip_suffix(')'))
         .ok_or_else(|| format!("unable to parse requirement: expected (values), found {text:?}"))?;
-    Ok(inner
+    let values: Vec<String> = inner
         .split(',')
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .collect())
+        .collect();
+    if values.is_empty() {
+        return Err(
+            "unable to parse requirement: for 'in', 'notin' operators, values set can't be empty"
+                .into(),
+        );
+    }
+    Ok(values)
+}
+
+/// The fields a kind's list can be filtered on (the API server's field label conversions);
+/// every kind has `metadata.name` and `metadata.namespace`.
+fn selectable_fields(group: &str, kind: &str) -> &'static [&'static str] {
+    match (group, kind) {
+        ("", "Pod") => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.podIPs",
+            "status.nominatedNodeName",
+        ],
+        ("", "Node") => &["spec.unschedulable"],
+        ("", "Event") => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
+        ("events.k8s.io", "Event") => &[
+            "regarding.kind",
+            "regarding.namespace",
+            "regarding.name",
+            "regarding.uid",
+            "regarding.apiVersion",
+            "regarding.resourceVersion",
+            "regarding.fieldPath",
+            "reason",
+            "reportingController",
+            "type",
+        ],
+        ("", "Secret") => &["type"],
+        ("", "Namespace") => &["status.phase"],
+        ("", "Service") => &["spec.clusterIP", "spec.type"],
+        ("", "ReplicationController") | ("apps", "ReplicaSet") => &["status.replicas"],
+        ("batch", "Job") => &["status.successful"],
+        ("certificates.k8s.io", "CertificateSigningRequest") => &["spec.signerName"],
+        _ => &[],
+    }
 }
 
 /// A parsed field selector: each term is `path=value`, `path==value` or `path!=value`.
@@ -185,6 +243,20 @@ impl FieldSelector {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Refuses a field the kind cannot be selected on, as the API server does.
+    pub fn check_fields(&self, group: &str, kind: &str) -> Result<(), String> {
+        let extra = selectable_fields(group, kind);
+        for (path, _, _) in &self.0 {
+            if path != "metadata.name"
+                && path != "metadata.namespace"
+                && !extra.contains(&path.as_str())
+            {
+                return Err(format!("field label not supported: {path}"));
+            }
+        }
+        Ok(())
     }
 
     /// The value of `metadata.name=` when the selector pins one name.
@@ -240,6 +312,10 @@ mod tests {
             );
         }
         assert!(LabelSelector::parse("a b c=").is_err());
+        for empty in ["app notin ()", "app in ()", "app in ( , )"] {
+            let e = LabelSelector::parse(empty).expect_err(empty);
+            assert!(e.contains("values set can't be empty"), "{e}");
+        }
     }
 
     #[test]
@@ -274,5 +350,19 @@ mod tests {
             Some("p")
         );
         assert!(FieldSelector::parse("bogus").is_err());
+        let bogus = FieldSelector::parse("spec.bogus=1").expect("parses");
+        assert_eq!(
+            bogus.check_fields("", "Pod"),
+            Err("field label not supported: spec.bogus".to_string())
+        );
+        let pods = FieldSelector::parse("spec.nodeName=n1,metadata.namespace=a").expect("parses");
+        assert!(pods.check_fields("", "Pod").is_ok());
+        assert!(pods.check_fields("", "ConfigMap").is_err());
+        assert!(
+            FieldSelector::parse("involvedObject.name=x,involvedObject.uid=u")
+                .expect("parses")
+                .check_fields("", "Event")
+                .is_ok()
+        );
     }
 }

@@ -31,8 +31,16 @@ pub struct Shared {
     pub server_address: String,
 }
 
+/// The largest request body accepted (the API server's limit): larger is 413.
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
+/// The longest request URI answered with a `Status` (hyper answers a bare 414 beyond 64 KiB).
+pub const MAX_URI: usize = 32 * 1024;
+
 pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(handle).with_state(shared)
+    Router::new()
+        .fallback(handle)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(shared)
 }
 
 type Params = HashMap<String, String>;
@@ -56,8 +64,27 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    // Limits answer with `Status` objects, as every other error does.
+    if uri.to_string().len() > MAX_URI {
+        return error_response(&ApiError::new(
+            414,
+            "RequestURITooLong",
+            format!("Request-URI Too Long: limit is {MAX_URI} bytes"),
+        ));
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error_response(&ApiError::new(
+                413,
+                "RequestEntityTooLarge",
+                format!("Request entity too large: limit is {MAX_BODY}"),
+            ));
+        }
+        Err(e) => return error_response(&ApiError::bad_request(e.body_text())),
+    };
     let params: Params = Query::try_from_uri(&uri).map(|q| q.0).unwrap_or_default();
     let path = uri.path().trim_matches('/').to_string();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -345,7 +372,7 @@ impl ResourceRequest {
             }
             (Method::DELETE, None) => {
                 let labels = label_selector(params)?;
-                let fields = field_selector(params)?;
+                let fields = field_selector(rt, params)?;
                 let page = sh.store.list(rt, &self.ns, &labels, &fields, None, None)?;
                 let mut items = Vec::new();
                 for obj in page.items {
@@ -427,14 +454,19 @@ fn label_selector(params: &Params) -> ApiResult<LabelSelector> {
     .map_err(ApiError::bad_request)
 }
 
-fn field_selector(params: &Params) -> ApiResult<FieldSelector> {
-    FieldSelector::parse(
+/// The field selector of a request; a field the kind does not index is 400, as from the
+/// API server (`field label not supported: …`).
+fn field_selector(rt: &ResourceType, params: &Params) -> ApiResult<FieldSelector> {
+    let sel = FieldSelector::parse(
         params
             .get("fieldSelector")
             .map(String::as_str)
             .unwrap_or(""),
     )
-    .map_err(ApiError::bad_request)
+    .map_err(ApiError::bad_request)?;
+    sel.check_fields(&rt.group, &rt.kind)
+        .map_err(ApiError::bad_request)?;
+    Ok(sel)
 }
 
 /// A `<Kind>List` body, serialized from the stored objects without copying them.
@@ -488,7 +520,7 @@ fn list_response(
     include: &str,
 ) -> ApiResult<Response> {
     let labels = label_selector(params)?;
-    let fields = field_selector(params)?;
+    let fields = field_selector(rt, params)?;
     let limit = params.get("limit").and_then(|l| l.parse().ok());
     let page = sh.store.list(
         rt,
@@ -589,7 +621,7 @@ fn watch_response(
     let filter = WatchFilter {
         ns: ns.to_string(),
         labels: label_selector(params)?,
-        fields: field_selector(params)?,
+        fields: field_selector(rt, params)?,
     };
     let send_initial = params.get("sendInitialEvents").is_some_and(|v| v == "true");
     let from = match params.get("resourceVersion").map(String::as_str) {

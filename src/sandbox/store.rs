@@ -13,9 +13,31 @@ use super::error::{ApiError, ApiResult};
 use super::merge;
 use super::registry::{Registry, ResKey, ResourceType, ScalePaths};
 use super::selector::{FieldSelector, LabelSelector};
+use super::validation;
 
-/// How many watch events are kept for watches that resume from a resourceVersion.
+/// How many watch events are kept at most for watches that resume from a resourceVersion.
 const HISTORY: usize = 50_000;
+/// And how many bytes of objects they may hold (estimated by [`value_bytes`]): a replay
+/// that patches a large object thousands of times keeps its memory bounded. A watch from a
+/// resourceVersion older than what is kept gets 410 Gone and relists, as from a real server.
+pub const HISTORY_BYTES: usize = 64 * 1024 * 1024;
+
+/// A cheap estimate of the memory a JSON value holds: its strings, keys and one slot per
+/// value. Used to bound the watch history by bytes.
+pub fn value_bytes(v: &Value) -> usize {
+    // A value's slot, and a map entry's bucket, hash index and key (`preserve_order`).
+    const SLOT: usize = 32;
+    const ENTRY: usize = 120;
+    SLOT + match v {
+        Value::String(s) => s.len(),
+        Value::Array(a) => a.iter().map(value_bytes).sum(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| k.len() + ENTRY + value_bytes(v))
+            .sum(),
+        _ => 0,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -97,6 +119,9 @@ struct Inner {
     rv: u64,
     objects: HashMap<ResKey, Objects>,
     history: VecDeque<Arc<WatchEvent>>,
+    /// Estimated bytes of the objects of `history`, and the most it may hold.
+    history_bytes: usize,
+    history_budget: usize,
     /// Watches may resume from any resourceVersion ≥ this.
     oldest_resumable: u64,
     next_ip: u32,
@@ -201,6 +226,8 @@ impl Store {
                 rv: 1,
                 objects: HashMap::new(),
                 history: VecDeque::new(),
+                history_bytes: 0,
+                history_budget: HISTORY_BYTES,
                 oldest_resumable: 1,
                 next_ip: 10,
             }),
@@ -227,10 +254,24 @@ impl Store {
         self.disconnect.send_modify(|g| *g += 1);
     }
 
+    /// A store whose watch history holds at most `bytes` of objects (tests).
+    pub fn with_history_budget(bytes: usize) -> Self {
+        let store = Self::new();
+        store.lock().history_budget = bytes;
+        store
+    }
+
+    /// Estimated bytes the watch history holds, and how many events.
+    pub fn history_size(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.history_bytes, inner.history.len())
+    }
+
     /// Forgets the watch history: watches from an older resourceVersion get 410 Gone.
     pub fn compact(&self) {
         let mut inner = self.lock();
         inner.history.clear();
+        inner.history_bytes = 0;
         inner.oldest_resumable = inner.rv;
     }
 
@@ -257,6 +298,9 @@ impl Store {
                     "no resource type serves {api_version} {kind} (is its CRD in the recording?)"
                 )
             })?;
+        // A recorded object of the wrong shape would be served to clients that cannot
+        // decode it: refused here as the API server refuses it on create.
+        validation::check_meta_types(&rt, &obj).map_err(|e| e.message)?;
         let mut obj = obj;
         let name = meta_str(&obj, "name").unwrap_or("").to_string();
         let ns = if rt.namespaced {
@@ -460,10 +504,16 @@ impl Store {
                 None
             },
         });
+        inner.history_bytes += value_bytes(&event.object);
         inner.history.push_back(event.clone());
-        if inner.history.len() > HISTORY
-            && let Some(old) = inner.history.pop_front()
+        while inner.history.len() > HISTORY
+            || (inner.history_bytes > inner.history_budget && inner.history.len() > 1)
         {
+            let Some(old) = inner.history.pop_front() else {
+                break;
+            };
+            inner.history_bytes = inner.history_bytes.saturating_sub(value_bytes(&old.object));
+            // Watches from `old.rv` need the events after it, which are kept.
             inner.oldest_resumable = old.rv;
         }
         // No receivers is fine: nobody watches.
@@ -505,6 +555,7 @@ impl Store {
             ));
         }
         check_type(rt, &obj)?;
+        validation::check_meta_types(rt, &obj)?;
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
         let mut name = meta_str(&obj, "name").unwrap_or("").to_string();
@@ -520,7 +571,7 @@ impl Store {
             }
             name = format!("{prefix}{}", random_suffix());
         }
-        validate_name(rt, &name)?;
+        validate_meta(rt, &name, &obj)?;
         if rt.namespaced {
             let body_ns = meta_str(&obj, "namespace").unwrap_or("");
             if !body_ns.is_empty() && body_ns != ns {
@@ -746,6 +797,9 @@ impl Store {
                         "the body of the request must be a JSON object",
                     ));
                 }
+                validation::check_meta_types(rt, &v)?;
+                check_same_identity(&v, ns, name)?;
+                validate_meta(rt, name, &v)?;
                 v["apiVersion"] = json!(rt.api_version());
                 v["kind"] = json!(rt.kind);
                 if rt.status && sub == Sub::Main {
@@ -1358,30 +1412,40 @@ fn check_type(rt: &ResourceType, obj: &Value) -> ApiResult<()> {
     Ok(())
 }
 
-/// DNS-1123 subdomain, as most kinds require.
-fn validate_name(rt: &ResourceType, name: &str) -> ApiResult<()> {
-    let ok = name.len() <= 253
-        && name.chars().all(|c| {
-            c.is_ascii_lowercase()
-                || c.is_ascii_digit()
-                || c == '-'
-                || c == '.'
-                || (rt.kind == "Node" && c == ':')
-        })
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if ok {
+/// The name and `metadata` of an object about to be stored, as the API server checks
+/// them: 422 Invalid with one cause per problem.
+fn validate_meta(rt: &ResourceType, name: &str, obj: &Value) -> ApiResult<()> {
+    let mut causes = Vec::new();
+    if let Some(p) = validation::name_problem(rt, name) {
+        causes.push(("metadata.name".to_string(), p));
+    }
+    causes.extend(validation::meta_causes(obj));
+    if causes.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::invalid(
-            rt,
-            name,
-            "metadata.name",
-            &format!(
-                "Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
-            ),
-        ))
+        Err(validation::invalid(rt, name, &causes))
     }
+}
+
+/// A write must not rename or move an object: 400, as the API server answers.
+fn check_same_identity(requested: &Value, ns: &str, name: &str) -> ApiResult<()> {
+    if let Some(got) = meta_str(requested, "name")
+        && got != name
+    {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({got}) does not match the name on the URL ({name})"
+        )));
+    }
+    if let Some(got) = meta_str(requested, "namespace")
+        && !got.is_empty()
+        && !ns.is_empty()
+        && got != ns
+    {
+        return Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ));
+    }
+    Ok(())
 }
 
 fn random_suffix() -> String {

@@ -468,3 +468,50 @@ fn secrets_string_data_is_encoded() {
     assert!(created.get("stringData").is_none());
     assert_eq!(created["type"], "Opaque");
 }
+
+#[test]
+fn watch_history_is_bounded_by_bytes_and_too_old_versions_get_410() {
+    let budget = 2 * 1024 * 1024;
+    let store = Store::with_history_budget(budget);
+    store
+        .load(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}))
+        .expect("namespace loads");
+    let reg = store.registry();
+    let cms = rt(&reg, "", "v1", "configmaps");
+    let mut big = cm("big");
+    big["data"]["blob"] = json!("x".repeat(10 * 1024));
+    let created = store
+        .create(&cms, "demo", big, &WriteOpts::default())
+        .expect("create");
+    let first_rv: u64 = rv(&created).parse().expect("rv");
+    // 2,000 patches of a 10 KiB object: ~20 MiB of versions, ten times the budget.
+    for i in 0..2_000 {
+        let patch =
+            json!({"data": {"n": i.to_string(), "blob": format!("{i}{}", "y".repeat(10 * 1024))}});
+        store
+            .patch(
+                &cms,
+                "demo",
+                "big",
+                PatchType::Merge,
+                &patch,
+                Sub::Main,
+                &WriteOpts::default(),
+            )
+            .expect("patch");
+    }
+    let (bytes, events) = store.history_size();
+    assert!(
+        bytes <= budget,
+        "history holds {bytes} bytes, budget {budget}"
+    );
+    assert!(events < 2_000, "kept {events} events of 2,001");
+    assert!(events > 10, "kept only {events} events");
+    // The oldest versions are gone: 410, as a real API server answers.
+    let err = store.watch(&cms, Some(first_rv)).err().expect("too old");
+    assert_eq!(err.code, 410, "{err}");
+    // A recent version still resumes.
+    let now = store.resource_version();
+    let sub = store.watch(&cms, Some(now - 3)).expect("recent resumes");
+    assert_eq!(sub.initial.len(), 3);
+}

@@ -271,7 +271,8 @@ pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
     let (mut paused, mut speed) = control(&shared, replays.as_ref());
     loop {
         status.report(&shared, replays.as_ref(), paused, speed, n);
-        let every = Duration::from_secs_f64(1.0 / (f64::from(spec.churn) * speed));
+        let every = crate::domain::duration::seconds(1.0 / (f64::from(spec.churn) * speed))
+            .unwrap_or(Duration::from_secs(1));
         let due = (!paused).then_some(next + every);
         tokio::select! {
             _ = tokio::time::sleep_until(due.unwrap_or(next)), if due.is_some() => {

@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+/// How long one-shot requests wait to connect, and for an answer ([`Target::request_client`]).
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("cannot read kubeconfig {file}: {source}")]
@@ -24,6 +28,15 @@ pub enum TargetError {
     },
     #[error("kubeconfig {files} has no current context; pass --context (known: {known})")]
     NoContext { files: String, known: String },
+    #[error(
+        "credential plugin `{command}` not found in PATH (from kubeconfig user {user}, context {context}); install it or fix `users[].user.exec.command` in {files}"
+    )]
+    PluginMissing {
+        command: String,
+        user: String,
+        context: String,
+        files: String,
+    },
     #[error("kubeconfig {files}, context {context}: {message}")]
     Config {
         files: String,
@@ -212,8 +225,39 @@ impl Target {
         }
     }
 
+    /// The exec credential plugin's command when it cannot be found (a path that does not
+    /// exist, or a name on no `PATH` directory): kube-rs would only report a failed spawn.
+    pub fn missing_plugin(&self) -> Option<TargetError> {
+        let exec = self.exec_plugin()?;
+        let command = exec.command.clone()?;
+        if find_command(&command, std::env::var_os("PATH").as_deref()) {
+            return None;
+        }
+        Some(TargetError::PluginMissing {
+            command,
+            user: self.info().user,
+            context: self.context.clone(),
+            files: self.files.clone(),
+        })
+    }
+
     /// Builds a client for the chosen context (may run credential plugins, hence async).
+    /// No read timeout: the console's watches stay open while nothing changes.
     pub async fn client(&self) -> Result<kube::Client, TargetError> {
+        self.build_client(false).await
+    }
+
+    /// A client for one-shot requests (`opsdeck record`, `opsdeck install`): connecting
+    /// gives up after [`CONNECT_TIMEOUT`] and an answer after [`REQUEST_TIMEOUT`], so a
+    /// server that accepts and never answers fails the command instead of hanging it.
+    pub async fn request_client(&self) -> Result<kube::Client, TargetError> {
+        self.build_client(true).await
+    }
+
+    async fn build_client(&self, timeouts: bool) -> Result<kube::Client, TargetError> {
+        if let Some(e) = self.missing_plugin() {
+            return Err(e);
+        }
         let options = KubeConfigOptions {
             context: Some(self.context.clone()),
             ..Default::default()
@@ -223,16 +267,66 @@ impl Target {
             context: self.context.clone(),
             message,
         };
-        let config = kube::Config::from_custom_kubeconfig(self.kubeconfig.clone(), &options)
+        let mut config = kube::Config::from_custom_kubeconfig(self.kubeconfig.clone(), &options)
             .await
             .map_err(|e| err(e.to_string()))?;
+        if timeouts {
+            config.connect_timeout = Some(CONNECT_TIMEOUT);
+            config.read_timeout = Some(REQUEST_TIMEOUT);
+            config.write_timeout = Some(REQUEST_TIMEOUT);
+            config.reset_reader_on_write = true;
+        }
         kube::Client::try_from(config).map_err(|e| err(e.to_string()))
     }
+}
+
+/// Whether `command` runs: a path that exists, or a name found in a `PATH` directory.
+fn find_command(command: &str, path: Option<&std::ffi::OsStr>) -> bool {
+    if command.contains(std::path::MAIN_SEPARATOR) {
+        return Path::new(command).is_file();
+    }
+    path.into_iter()
+        .flat_map(std::env::split_paths)
+        .any(|dir| dir.join(command).is_file())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_missing_credential_plugin_is_named() {
+        let kc = r#"
+apiVersion: v1
+kind: Config
+current-context: eks
+clusters:
+- name: c1
+  cluster: {server: "https://127.0.0.1:1"}
+users:
+- name: platform-admin
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: opsdeck-no-such-plugin-aws
+      args: [eks, get-token, --cluster-name, prod]
+contexts:
+- name: eks
+  context: {cluster: c1, user: platform-admin}
+"#;
+        let t = Target::from_yaml(kc, "kc.yaml", None).expect("loads");
+        let Err(err) = t.client().await else {
+            panic!("a client without its credential plugin")
+        };
+        let err = err.to_string();
+        assert!(
+            err.contains("credential plugin `opsdeck-no-such-plugin-aws` not found in PATH"),
+            "{err}"
+        );
+        assert!(err.contains("user platform-admin"), "{err}");
+        assert!(find_command("sh", std::env::var_os("PATH").as_deref()));
+        assert!(!find_command("/no/such/dir/aws", None));
+    }
 
     const KC: &str = r#"
 apiVersion: v1

@@ -22,6 +22,10 @@ pub struct Obj {
     pub metadata: ObjectMeta,
     /// The fields besides `apiVersion`, `kind` and `metadata` (an object).
     pub data: Value,
+    /// What could not be read of this object (`metadata.labels: …`): an object a server
+    /// sent with fields of the wrong type is kept (its other fields, the rest of its list)
+    /// and marked, instead of failing the whole list.
+    pub invalid: Option<String>,
 }
 
 impl Obj {
@@ -105,12 +109,30 @@ impl<'de> Visitor<'de> for ObjVisitor {
         let mut api_version = None;
         let mut kind = None;
         let mut metadata = None;
+        let mut invalid = None;
         let mut entries = Vec::new();
         while let Some(value::KeySeed(k)) = map.next_key()? {
             match k.as_str() {
-                "apiVersion" => api_version = Some(map.next_value::<String>()?),
-                "kind" => kind = Some(map.next_value::<String>()?),
-                "metadata" => metadata = Some(map.next_value::<ObjectMeta>()?),
+                "apiVersion" | "kind" => {
+                    let v = map.next_value::<Value>()?;
+                    let text = v.as_str().map(str::to_string);
+                    if text.is_none() {
+                        invalid = Some(format!("{}: expected a string", k.as_str()));
+                    }
+                    let text = text.unwrap_or_default();
+                    if k.as_str() == "kind" {
+                        kind = Some(text);
+                    } else {
+                        api_version = Some(text);
+                    }
+                }
+                "metadata" => {
+                    let (meta, problem) = lenient_meta(map.next_value::<serde_json::Value>()?);
+                    metadata = Some(meta);
+                    if problem.is_some() {
+                        invalid = problem;
+                    }
+                }
                 _ => entries.push((k, map.next_value::<Value>()?)),
             }
         }
@@ -124,8 +146,46 @@ impl<'de> Visitor<'de> for ObjVisitor {
             types,
             metadata: metadata.unwrap_or_default(),
             data: Value::Object(entries.into_iter().collect()),
+            invalid,
         })
     }
+}
+
+/// `metadata` as typed `ObjectMeta`; when a field has the wrong type (labels as a list),
+/// the fields that do not decode are dropped and the problem returned.
+fn lenient_meta(raw: serde_json::Value) -> (ObjectMeta, Option<String>) {
+    let err = match ObjectMeta::deserialize(&raw) {
+        Ok(meta) => return (meta, None),
+        Err(e) => e,
+    };
+    let serde_json::Value::Object(mut fields) = raw else {
+        return (
+            ObjectMeta::default(),
+            Some(format!("metadata: expected an object ({err})")),
+        );
+    };
+    // Drop, one field at a time, what does not decode on its own.
+    let names: Vec<String> = fields.keys().cloned().collect();
+    let mut dropped = Vec::new();
+    for name in names {
+        let Some(v) = fields.get(&name).cloned() else {
+            continue;
+        };
+        let mut alone = serde_json::Map::new();
+        alone.insert(name.clone(), v);
+        if ObjectMeta::deserialize(&serde_json::Value::Object(alone)).is_err() {
+            fields.remove(&name);
+            dropped.push(format!("metadata.{name}"));
+        }
+    }
+    let meta =
+        serde_json::from_value::<ObjectMeta>(serde_json::Value::Object(fields)).unwrap_or_default();
+    let what = if dropped.is_empty() {
+        "metadata".to_string()
+    } else {
+        dropped.join(", ")
+    };
+    (meta, Some(format!("{what}: {err}")))
 }
 
 #[cfg(test)]
@@ -152,6 +212,30 @@ mod tests {
             Obj::from_json(json!({"metadata": {"name": "a"}, "data": {"k": "v"}})).unwrap();
         assert_eq!(list_item.types, None);
         assert_eq!(list_item.data["data"]["k"].as_str(), Some("v"));
+    }
+
+    #[test]
+    fn one_bad_object_does_not_fail_its_list() {
+        let list = json!({"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {},
+        "items": [
+            {"metadata": {"name": "good-1", "labels": {"a": "b"}}, "data": {"k": "v"}},
+            {"metadata": {"name": "bad", "namespace": "demo", "labels": ["x", "y"]}, "data": {"k": "v"}},
+            {"metadata": {"name": "good-2"}}
+        ]});
+        let list: kube::core::ObjectList<Obj> = serde_json::from_value(list).expect("list decodes");
+        let names: Vec<_> = list
+            .items
+            .iter()
+            .map(|o| o.metadata.name.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["good-1", "bad", "good-2"]);
+        assert_eq!(list.items[0].invalid, None);
+        let bad = &list.items[1];
+        assert_eq!(bad.metadata.namespace.as_deref(), Some("demo"));
+        assert_eq!(bad.metadata.labels, None);
+        let why = bad.invalid.as_deref().expect("marked");
+        assert!(why.contains("metadata.labels"), "{why}");
+        assert_eq!(bad.data["data"]["k"].as_str(), Some("v"));
     }
 
     #[test]

@@ -152,6 +152,9 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
         if b.action.is_replay() && app.replay.bar.is_none() {
             continue;
         }
+        if b.action == Action::RevealSecret && !app.showing_secret_yaml() {
+            continue;
+        }
         // Movement keys are in help; the footer shows what the view can do.
         if matches!(
             b.action,

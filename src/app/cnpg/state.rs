@@ -283,6 +283,7 @@ mod tests {
 
     fn obj(ns: &str, name: &str, rv: &str, labels: &[(&str, &str)], data: Value) -> Arc<Obj> {
         Arc::new(Obj {
+            invalid: None,
             types: None,
             metadata: ObjectMeta {
                 namespace: Some(ns.into()),

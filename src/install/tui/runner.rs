@@ -52,7 +52,13 @@ pub async fn run_standalone(opts: Options) -> Result<()> {
     let mut terminal = ratatui::init();
     let mut input = EventStream::new();
     let result = run(&mut terminal, &mut input, opts).await;
-    ratatui::restore();
+    crate::signals::restore_terminal();
+    drop(terminal);
+    if let Some(stopped) = result.as_ref().err().and_then(crate::signals::stopped_by) {
+        // A signal ended the wizard: its progress is persisted; exit as killed by it.
+        eprintln!("opsdeck install: {stopped}; the wizard resumes where it stopped");
+        std::process::exit(stopped.exit_code());
+    }
     result
 }
 
@@ -144,6 +150,8 @@ pub async fn run(
     )));
     let mut probes: Vec<TaskGuard> = Vec::new();
     let mut pending = effects;
+    let stop = crate::signals::stopping();
+    tokio::pin!(stop);
     loop {
         for effect in std::mem::take(&mut pending) {
             match effect {
@@ -213,6 +221,7 @@ pub async fn run(
                 None => return Err(eyre!("the terminal input ended")),
             },
             Some(msg) = rx.recv() => msg,
+            stopped = &mut stop => return Err(stopped.into()),
         };
         pending = state.update(msg);
         // Take every queued event before drawing again (progress lines come in bursts).

@@ -17,6 +17,7 @@ use super::super::store::{PatchType, Snapshot, Sub, WriteOpts};
 use super::super::timeline::apply_change;
 use super::super::timeline::source::{Cursor, TimelineSource};
 use super::{NAME, key};
+use crate::domain::duration::scaled;
 
 /// Status is written at least this often while playing, and at most this often after
 /// changes (besides every control request, answered at once).
@@ -81,7 +82,7 @@ impl Player {
             return self.pos;
         }
         let run = Instant::now().saturating_duration_since(self.anchor);
-        let now = self.pos + run.mul_f64(self.speed);
+        let now = self.pos.saturating_add(scaled(run, self.speed));
         match &self.next {
             Some(e) => now.min(e.at.max(self.pos)),
             None => now,
@@ -100,7 +101,7 @@ impl Player {
             return None;
         }
         let at = self.next.as_ref()?.at;
-        let wait = at.saturating_sub(self.pos).div_f64(self.speed);
+        let wait = scaled(at.saturating_sub(self.pos), 1.0 / self.speed);
         Some(self.anchor + wait)
     }
 
@@ -142,7 +143,7 @@ impl Player {
     async fn apply_due(&mut self) {
         let now = {
             let run = Instant::now().saturating_duration_since(self.anchor);
-            self.pos + run.mul_f64(self.speed)
+            self.pos.saturating_add(scaled(run, self.speed))
         };
         let (pos, anchor) = (self.pos, self.anchor);
         let mut n = 0;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::super::recording::{
-    Change, Recording, RecordingError, TimelineEntry, check_object, parse_offset,
+    Change, Recording, RecordingError, TimelineEntry, check_object, parse_offset, yaml_options,
 };
 use super::shift_change;
 
@@ -192,12 +192,17 @@ impl<R: BufRead> EntryReader<R> {
 
     /// Parses the collected chunk as one entry and checks it as `Recording::validate` does.
     fn parse_chunk(&mut self) -> Result<TimelineEntry, RecordingError> {
-        let parsed: Result<Vec<TimelineEntry>, _> = serde_saphyr::from_str(&self.chunk);
+        let parsed: Result<Vec<TimelineEntry>, _> =
+            serde_saphyr::from_str_with_options(&self.chunk, yaml_options(self.chunk.len()));
         let line = self.chunk_line;
         self.chunk.clear();
         let mut entries = parsed.map_err(|e| RecordingError::Parse {
             origin: self.origin.clone(),
-            message: relocate(&e.to_string(), line),
+            // The parser counts lines from the entry; the message and its excerpt show the
+            // file's line numbers.
+            message: e.render_with_options(serde_saphyr::render_options! {
+                line_offset: line.saturating_sub(1) as u64,
+            }),
         })?;
         if entries.len() != 1 {
             return Err(self.error(line, "expected one timeline entry".into()));
@@ -215,18 +220,6 @@ impl<R: BufRead> EntryReader<R> {
     }
 }
 
-/// Moves `line N` at the start of a parser message from chunk lines to file lines.
-fn relocate(message: &str, first_line: usize) -> String {
-    let Some(rest) = message.strip_prefix("line ") else {
-        return format!("line {first_line}: {message}");
-    };
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    match digits.parse::<usize>() {
-        Ok(n) => format!("line {}{}", n + first_line - 1, &rest[digits.len()..]),
-        Err(_) => format!("line {first_line}: {message}"),
-    }
-}
-
 impl<R: BufRead> Iterator for EntryReader<R> {
     type Item = Result<TimelineEntry, RecordingError>;
 
@@ -239,38 +232,53 @@ impl<R: BufRead> Iterator for EntryReader<R> {
 }
 
 impl<R: BufRead> EntryReader<R> {
-    /// The offset of the next entry, without parsing the entry when its first line is
-    /// `- at: OFFSET` (what `opsdeck record` writes): the load-time scan of a large file
-    /// then runs at the speed of reading lines. Offsets are checked as in [`Iterator::next`].
+    /// The offset of the next entry, the entry parsed and checked as strictly as a whole
+    /// file's timeline (unknown fields, misspelt changes, bad objects are errors with the
+    /// file's line): what the load-time scan counts is what the replay can apply.
     pub fn next_offset(&mut self) -> Option<Result<Duration, RecordingError>> {
         if let Err(e) = self.next_chunk()? {
             return Some(Err(e));
         }
-        let quick = self
+        if let Some(at) = self.quick_entry() {
+            let line = self.chunk_line;
+            self.chunk.clear();
+            if at < self.last_at {
+                return Some(Err(self.error(line, "at: offsets must not decrease".into())));
+            }
+            self.last_at = at;
+            self.index += 1;
+            return Some(Ok(at));
+        }
+        Some(self.parse_chunk().map(|e| e.at))
+    }
+
+    /// The offset of an entry in the layout `opsdeck record` writes (`- at: OFFSET` and one
+    /// `KEY: {JSON}` line), checked as strictly as [`Self::parse_chunk`] but with the JSON
+    /// parser: the load-time scan of a large file stays fast. `None` for any other layout
+    /// or any problem, so that the YAML parse decides and reports it.
+    fn quick_entry(&self) -> Option<Duration> {
+        let mut lines = self
             .chunk
             .lines()
-            .next()
-            .map(|l| l.trim_start().trim_start_matches('-').trim_start())
-            .and_then(|l| l.strip_prefix("at:"))
-            .map(|v| {
-                v.split(" #")
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .trim_matches(['"', '\''])
-            })
-            .and_then(|v| parse_offset(v).ok());
-        let Some(at) = quick else {
-            return Some(self.parse_chunk().map(|e| e.at));
-        };
-        let line = self.chunk_line;
-        self.chunk.clear();
-        if at < self.last_at {
-            return Some(Err(self.error(line, "at: offsets must not decrease".into())));
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let first = lines.next()?.strip_prefix('-')?.trim_start();
+        let at = parse_offset(first.strip_prefix("at:")?.trim()).ok()?;
+        let (key, body) = lines.next()?.split_once(": ")?;
+        if lines.next().is_some() || !body.starts_with('{') {
+            return None;
         }
-        self.last_at = at;
-        self.index += 1;
-        Some(Ok(at))
+        if !matches!(key, "apply" | "patch" | "delete" | "log") {
+            return None;
+        }
+        let value: serde_json::Value = serde_json::from_str(body).ok()?;
+        let mut entry = serde_json::Map::new();
+        entry.insert(key.to_string(), value);
+        let change: Change = serde_json::from_value(serde_json::Value::Object(entry)).ok()?;
+        if let Change::Apply(obj) = &change {
+            check_object(obj).ok()?;
+        }
+        Some(at)
     }
 
     /// Collects the next entry's lines into `chunk`; `None` at the end.
@@ -635,21 +643,58 @@ mod tests {
         let err = load_file(&path).expect_err("bad").to_string();
         assert!(err.contains("must not decrease"), "{err}");
         assert!(err.contains("line 18"), "{err}");
-        // A malformed entry is reported when the replay reaches it, and the next one reads.
-        let bad = "  - at: 2s\n    colour: red\n    delete: {apiVersion: v1, kind: Pod, name: x}\n";
-        std::fs::write(
-            &path,
-            format!("{HEAD}timeline:\n{}{bad}{}", entry(1), entry(3)),
-        )
-        .expect("write");
-        let (_, file) = load_file(&path).expect("offsets are fine");
-        let source = TimelineSource::File(file.expect("streamed"));
-        assert_eq!(source.len(), 3);
-        let mut cursor = source.open().expect("opens");
-        assert!(cursor.next_entry().expect("1").is_ok());
-        let err = cursor.next_entry().expect("2").expect_err("malformed");
-        assert!(err.contains("colour") && err.contains("r.yaml"), "{err}");
-        assert!(cursor.next_entry().expect("3").is_ok());
-        assert!(cursor.next_entry().is_none());
+        // A malformed entry (an unknown field, a misspelt change) is refused at load, as in
+        // a flow-style timeline, with the file's line (not the entry's).
+        for (bad, says) in [
+            (
+                "  - at: 2s\n    colour: red\n    delete: {apiVersion: v1, kind: Pod, name: x}\n",
+                "colour",
+            ),
+            (
+                "  - at: 2s\n    note: typo\n    delet: {apiVersion: v1, kind: Pod, name: x}\n",
+                "delet",
+            ),
+            (
+                "  - at: 2s\n    delete: {apiVersion: v1, kind: Pod, name: x, colour: red}\n",
+                "colour",
+            ),
+            // As `opsdeck record` writes entries (one JSON line), read by the fast path.
+            (
+                "  - at: 2s\n    delete: {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"name\":\"x\",\"colour\":\"red\"}\n",
+                "colour",
+            ),
+            (
+                "  - at: 2s\n    delet: {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"name\":\"x\"}\n",
+                "delet",
+            ),
+            (
+                "  - at: 2s\n    apply: {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{}}\n",
+                "metadata.name",
+            ),
+        ] {
+            std::fs::write(
+                &path,
+                format!("{HEAD}timeline:\n{}{bad}{}", entry(1), entry(3)),
+            )
+            .expect("write");
+            let err = load_file(&path).expect_err(bad).to_string();
+            assert!(err.contains(says) && err.contains("r.yaml"), "{err}");
+            // HEAD is 7 lines, `timeline:` line 8, entry(1) lines 9-17: the bad one is at 18.
+            assert!(err.contains("line 18") || err.contains("line 19"), "{err}");
+            assert!(
+                !err.contains("line 1,") && !err.contains("line 2,"),
+                "{err}"
+            );
+            let whole = Recording::parse(
+                &format!("{HEAD}timeline:\n{}{bad}{}", entry(1), entry(3)),
+                "r.yaml",
+            );
+            assert!(whole.is_err(), "the whole-file parse refuses it too");
+        }
+        // Record's layout, valid: counted by the fast path.
+        let good = "  - at: 2s\n    delete: {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"namespace\":\"demo\",\"name\":\"x\"}\n  - at: 3s\n    apply: {\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"demo\"}}\n";
+        std::fs::write(&path, format!("{HEAD}timeline:\n{}{good}", entry(1))).expect("write");
+        let (_, file) = load_file(&path).expect("record's layout loads");
+        assert_eq!(TimelineSource::File(file.expect("streamed")).len(), 3);
     }
 }
