@@ -16,6 +16,7 @@ pub mod registry;
 pub mod replay;
 pub mod selector;
 pub mod server;
+pub mod ssa;
 pub mod store;
 pub mod synthetic;
 pub mod table;

@@ -467,24 +467,26 @@ fn names(list: &Value) -> Value {
     )
 }
 
+/// Secrets rather than configmaps: the real controller-manager adds a configmap to every
+/// namespace, which would shift the pages.
 fn list_paging<'a>(
     s: &'a Server,
     ns: &'a str,
     rec: &'a mut Record,
 ) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
     Box::pin(async move {
-        let base = format!("/api/v1/namespaces/{ns}/configmaps");
+        let base = format!("/api/v1/namespaces/{ns}/secrets");
         for i in 0..5 {
             let tier = if i % 2 == 0 { "front" } else { "back" };
-            s.create_ok(
-                &base,
-                &cm(
-                    &format!("cm-{i}"),
-                    json!({"tier": tier, "idx": i.to_string()}),
-                    json!({"k": "v"}),
-                ),
-            )
-            .await;
+            let mut secret = cm(
+                &format!("cm-{i}"),
+                json!({"tier": tier, "idx": i.to_string()}),
+                Value::Null,
+            );
+            secret["kind"] = json!("Secret");
+            secret["type"] = json!("Opaque");
+            secret["data"] = json!({"k": "dg=="});
+            s.create_ok(&base, &secret).await;
         }
         // limit + continue: the pages, their continue token and remainingItemCount.
         let mut token = String::new();

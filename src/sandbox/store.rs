@@ -13,6 +13,7 @@ use super::error::{ApiError, ApiResult};
 use super::merge;
 use super::registry::{Registry, ResKey, ResourceType, ScalePaths};
 use super::selector::{FieldSelector, LabelSelector};
+use super::ssa;
 
 /// How many watch events are kept for watches that resume from a resourceVersion.
 const HISTORY: usize = 50_000;
@@ -65,6 +66,10 @@ pub enum PatchType {
 pub struct WriteOpts {
     pub dry_run: bool,
     pub field_manager: Option<String>,
+    /// Server-side apply takes fields other managers own (`force=true`).
+    pub force: bool,
+    /// DELETE's `propagationPolicy` (`Background` when absent).
+    pub propagation: Option<String>,
 }
 
 /// One page of a list.
@@ -844,6 +849,11 @@ impl Store {
         sub: Sub,
         opts: &WriteOpts,
     ) -> ApiResult<Arc<Value>> {
+        if patch_type == PatchType::Strategic && rt.custom {
+            return Err(ApiError::unsupported_media(
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+            ));
+        }
         let mut inner = self.lock();
         let current = match Self::current(&inner, rt, ns, name) {
             Ok(c) => c,
@@ -857,11 +867,6 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        if patch_type == PatchType::Strategic && rt.custom {
-            return Err(ApiError::unsupported_media(
-                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
-            ));
-        }
         // The document the patch applies to: the object, or the Scale view of it.
         let base = match sub {
             Sub::Scale => scale_of(rt, &current)?,
@@ -905,17 +910,23 @@ impl Store {
             }
             PatchType::Apply => {
                 operation = "Apply";
-                let manager = opts.field_manager.clone().ok_or_else(|| {
-                    ApiError::bad_request(
-                        "PATCH with apply-patch+yaml requires a fieldManager parameter",
-                    )
-                })?;
+                let manager = opts
+                    .field_manager
+                    .clone()
+                    .ok_or_else(ssa::field_manager_required)?;
                 if sub == Sub::Main {
                     check_type(rt, patch)?;
                 }
                 let fields = merge::fields_v1(patch);
                 let previous = previous_fields(&current, &manager);
                 let mut doc = base.clone();
+                let taken = ssa::conflicts(&current, &manager, &fields, patch);
+                if !taken.is_empty() {
+                    if !opts.force {
+                        return Err(ssa::conflict_error(&taken));
+                    }
+                    ssa::take_ownership(&mut doc, &taken);
+                }
                 merge::remove_unapplied(&mut doc, &previous, &fields);
                 if rt.custom {
                     json_patch::merge(&mut doc, patch);
@@ -988,7 +999,72 @@ impl Store {
             meta.insert("deletionGracePeriodSeconds".into(), json!(0));
             return Ok(self.commit(&mut inner, rt, ns, name, Some(v)));
         }
+        let finalizer = match opts.propagation.as_deref() {
+            Some("Orphan") => Some("orphan"),
+            Some("Foreground") => Some("foregroundDeletion"),
+            _ => None,
+        };
+        if let Some(finalizer) = finalizer {
+            // The API server marks the owner (deletionTimestamp and the policy's finalizer)
+            // and the garbage collector finishes later; the sandbox does both at once, and
+            // answers with the marked object as the API server does.
+            let mut v = (*current).clone();
+            let meta = meta_mut(&mut v);
+            meta.insert("deletionTimestamp".into(), json!(now_rfc3339()));
+            meta.insert("deletionGracePeriodSeconds".into(), json!(0));
+            meta.insert("finalizers".into(), json!([finalizer]));
+            let marked = self.commit(&mut inner, rt, ns, name, Some(v));
+            if let Some(uid) = meta_str(&current, "uid") {
+                if finalizer == "orphan" {
+                    self.orphan_dependents(&mut inner, uid);
+                } else {
+                    self.collect_garbage(&mut inner, uid);
+                }
+            }
+            self.delete_locked(&mut inner, rt, ns, name);
+            return Ok(marked);
+        }
         Ok(self.delete_locked(&mut inner, rt, ns, name))
+    }
+
+    /// Removes the owner reference to `uid` from every dependent (orphan propagation).
+    fn orphan_dependents(&self, inner: &mut Inner, uid: &str) {
+        let mut dependents = Vec::new();
+        for (key, objs) in &inner.objects {
+            for ((ns, name), obj) in objs {
+                let refs = obj
+                    .pointer("/metadata/ownerReferences")
+                    .and_then(Value::as_array);
+                if refs.is_some_and(|r| {
+                    r.iter()
+                        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
+                }) {
+                    dependents.push((key.clone(), ns.clone(), name.clone(), (**obj).clone()));
+                }
+            }
+        }
+        for (key, ns, name, mut obj) in dependents {
+            let Some(t) = inner.registry.by_key(&key).cloned() else {
+                continue;
+            };
+            let meta = meta_mut(&mut obj);
+            let left: Vec<Value> = meta
+                .get("ownerReferences")
+                .and_then(Value::as_array)
+                .map(|refs| {
+                    refs.iter()
+                        .filter(|r| r.get("uid").and_then(Value::as_str) != Some(uid))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if left.is_empty() {
+                meta.remove("ownerReferences");
+            } else {
+                meta.insert("ownerReferences".into(), json!(left));
+            }
+            self.commit(inner, &t, &ns, &name, Some(obj));
+        }
     }
 
     fn delete_locked(

@@ -354,7 +354,13 @@ pub fn normalize(value: &Value, ns: &str) -> Value {
                 }
                 Value::Object(out)
             }
-            Value::Array(items) => Value::Array(items.iter().map(|i| walk(i, key, ns)).collect()),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .filter(|i| !is_root_ca(i))
+                    .map(|i| walk(i, key, ns))
+                    .collect(),
+            ),
             Value::String(s) => {
                 let placeholder = match key {
                     Some("uid") => Some("<uid>"),
@@ -380,14 +386,36 @@ pub fn normalize(value: &Value, ns: &str) -> Value {
     walk(value, None, ns)
 }
 
+/// The CA bundle configmap the real controller-manager publishes into every namespace: a
+/// server-only object out of the comparison's scope.
+const ROOT_CA: &str = "kube-root-ca.crt";
+
+fn is_root_ca(v: &Value) -> bool {
+    v == ROOT_CA
+        || v.get("name").is_some_and(|n| n == ROOT_CA)
+        || v.pointer("/metadata/name").is_some_and(|n| n == ROOT_CA)
+        || v.pointer("/object/metadata/name")
+            .is_some_and(|n| n == ROOT_CA)
+}
+
 /// Text normalization: generated-name suffixes, uids and ages in kubectl's tables.
 pub fn normalize_text(s: &str, _ns: &str) -> String {
     let uid = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
         .expect("regex");
     let s = uid.replace_all(s, "<uid>");
-    // An age column cell: "5s", "2m3s", "<unknown>" at the end of a table row.
-    let age = regex::Regex::new(r"(?m)(\s)(\d+[smhd](\d+[smh])?|<invalid>)(\s*)$").expect("regex");
-    age.replace_all(&s, "${1}<age>${4}").into_owned()
+    // Lines naming the root CA configmap (kubectl's tables and names).
+    let s: String = if s.contains(ROOT_CA) {
+        s.split_inclusive('\n')
+            .filter(|l| !l.contains(ROOT_CA))
+            .collect()
+    } else {
+        s.into_owned()
+    };
+    // Ages in kubectl's tables: "5s", "2m3s" between blanks; column padding is collapsed.
+    let age = regex::Regex::new(r"(?m)(^|\s)\d+[smhd](\d+[smh])?(\s+|$)").expect("regex");
+    let s = age.replace_all(&s, "${1}<age> ");
+    let blanks = regex::Regex::new(r"[ \t]+").expect("regex");
+    blanks.replace_all(&s, " ").into_owned()
 }
 
 /// One observed difference.
