@@ -554,16 +554,7 @@ fn list_paging<'a>(
         );
         let out = s
             .kubectl(
-                &[
-                    "get",
-                    "configmaps",
-                    "-n",
-                    ns,
-                    "-l",
-                    "tier=back",
-                    "-o",
-                    "name",
-                ],
+                &["get", "secrets", "-n", ns, "-l", "tier=back", "-o", "name"],
                 None,
             )
             .await;
@@ -572,7 +563,7 @@ fn list_paging<'a>(
             .kubectl(
                 &[
                     "get",
-                    "configmaps",
+                    "secrets",
                     "-n",
                     ns,
                     "--chunk-size=2",
@@ -1079,6 +1070,7 @@ fn patches<'a>(
     rec: &'a mut Record,
 ) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
     Box::pin(async move {
+        ensure_widget_crd(s).await;
         let cms = format!("/api/v1/namespaces/{ns}/configmaps");
         s.create_ok(
             &cms,

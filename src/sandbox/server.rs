@@ -132,6 +132,15 @@ async fn route(
             )));
         }
     };
+    if discovery::resource_list(&reg(), group, version).is_none() {
+        // An unknown group or version is not an API path at all: the API server's plain 404.
+        return Ok((
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "404 page not found\n",
+        )
+            .into_response());
+    }
     let req = ResourceRequest::parse(sh, group, version, rest)?;
     req.serve(sh, method, params, headers, body).await
 }
@@ -370,6 +379,16 @@ impl ResourceRequest {
                     propagation,
                     ..opts
                 };
+                if rt.group.is_empty() && rt.plural == "namespaces" && !opts.dry_run {
+                    let marked = sh.store.begin_namespace_deletion(name)?;
+                    let sh = Arc::clone(sh);
+                    let name = name.to_string();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(NAMESPACE_TERMINATION).await;
+                        sh.store.finish_namespace_deletion(&name);
+                    });
+                    return Ok(obj_response(StatusCode::OK, &marked));
+                }
                 let deleted = sh.store.delete(rt, &self.ns, name, &opts, precondition)?;
                 if deleted.pointer("/metadata/deletionTimestamp").is_none()
                     && !returns_deleted_object(rt)
@@ -413,6 +432,10 @@ impl ResourceRequest {
         }
     }
 }
+
+/// How long a deleted namespace stays `Terminating` before it and its contents go (the API
+/// server's namespace controller takes about as long for an almost empty namespace).
+const NAMESPACE_TERMINATION: Duration = Duration::from_millis(500);
 
 /// Whether an `Accept` header names a media type the API serves (JSON, YAML, protobuf or a
 /// wildcard).

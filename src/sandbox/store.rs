@@ -483,6 +483,45 @@ impl Store {
             .is_some_and(|m| m.contains_key(&(String::new(), ns.to_string())))
     }
 
+    fn namespace_terminating(inner: &Inner, ns: &str) -> bool {
+        inner
+            .objects
+            .get(&ns_key())
+            .and_then(|m| m.get(&(String::new(), ns.to_string())))
+            .is_some_and(|n| n.pointer("/metadata/deletionTimestamp").is_some())
+    }
+
+    /// DELETE of a namespace: the API server marks it `Terminating` (no new content may be
+    /// created in it) and its namespace controller empties and removes it later, which
+    /// [`Store::finish_namespace_deletion`] does.
+    pub fn begin_namespace_deletion(&self, name: &str) -> ApiResult<Arc<Value>> {
+        let mut inner = self.lock();
+        let rt = inner
+            .registry
+            .by_key(&ns_key())
+            .cloned()
+            .ok_or_else(|| ApiError::no_resource("namespaces"))?;
+        let current = Self::current(&inner, &rt, "", name)?;
+        if current.pointer("/metadata/deletionTimestamp").is_some() {
+            return Ok(current);
+        }
+        let mut v = (*current).clone();
+        meta_mut(&mut v).insert("deletionTimestamp".into(), json!(now_rfc3339()));
+        v["status"]["phase"] = json!("Terminating");
+        Ok(self.commit(&mut inner, &rt, "", name, Some(v)))
+    }
+
+    /// Removes a `Terminating` namespace and everything in it.
+    pub fn finish_namespace_deletion(&self, name: &str) {
+        let mut inner = self.lock();
+        let Some(rt) = inner.registry.by_key(&ns_key()).cloned() else {
+            return;
+        };
+        if Self::current(&inner, &rt, "", name).is_ok() {
+            self.delete_locked(&mut inner, &rt, "", name);
+        }
+    }
+
     /// Creates an object (POST).
     pub fn create(
         &self,
@@ -535,6 +574,9 @@ impl Store {
             }
             if !Self::namespace_exists(inner, ns) {
                 return Err(ApiError::namespace_not_found(ns));
+            }
+            if Self::namespace_terminating(inner, ns) {
+                return Err(namespace_terminating(rt, ns, &name));
             }
         }
         if inner
@@ -829,10 +871,12 @@ impl Store {
             .and_then(Value::as_array)
             .is_none_or(Vec::is_empty);
         if new.pointer("/metadata/deletionTimestamp").is_some() && finalizers_empty {
+            // The write that drops the last finalizer deletes the object; the client gets
+            // the object as it wrote it (no finalizers), as from the API server.
             let uid = meta_str(&new, "uid").unwrap_or("").to_string();
-            let out = self.commit(inner, rt, ns, name, None);
+            self.commit(inner, rt, ns, name, None);
             self.collect_garbage(inner, &uid);
-            return Ok(out);
+            return Ok(Arc::new(new));
         }
         Ok(self.commit(inner, rt, ns, name, Some(new)))
     }
@@ -1623,6 +1667,30 @@ fn scale_into(rt: &ResourceType, current: &Value, scale: &Value) -> ApiResult<Va
     let mut v = current.clone();
     set_path(&mut v, &paths.spec_replicas, json!(replicas));
     Ok(v)
+}
+
+/// The 403 for a create in a namespace being deleted.
+fn namespace_terminating(rt: &ResourceType, ns: &str, name: &str) -> ApiError {
+    let mut e = ApiError::new(
+        403,
+        "Forbidden",
+        format!(
+            "{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+            rt.group_resource()
+        ),
+    );
+    let mut details = json!({
+        "name": name,
+        "kind": rt.plural,
+        "causes": [{"reason": "NamespaceTerminating",
+                    "message": format!("namespace {ns} is being terminated"),
+                    "field": "metadata.namespace"}],
+    });
+    if !rt.group.is_empty() {
+        details["group"] = json!(rt.group);
+    }
+    e.details = Some(details);
+    e
 }
 
 fn encode_continue(rv: u64, key: &(String, String)) -> String {
