@@ -17,6 +17,7 @@ pub mod replay;
 pub mod schemas;
 pub mod selector;
 pub mod server;
+pub mod ssa;
 pub mod store;
 pub mod synthetic;
 pub mod table;

@@ -78,7 +78,8 @@ pub const AGGREGATED_CONTENT_TYPE: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 fn aggregated_resource(t: &ResourceType) -> Value {
-    let kind = json!({"group": t.group, "version": t.version, "kind": t.kind});
+    // The API server leaves group and version empty when they are the resource's own.
+    let kind = json!({"group": "", "version": "", "kind": t.kind});
     let mut subresources = Vec::new();
     if t.status {
         subresources.push(json!({"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]}));
@@ -89,14 +90,14 @@ fn aggregated_resource(t: &ResourceType) -> Value {
             "verbs": ["get", "patch", "update"]}));
     }
     if t.group.is_empty() && t.plural == "pods" {
-        subresources.push(json!({"subresource": "log", "responseKind": {"group": "", "version": "v1", "kind": "Pod"}, "verbs": ["get"]}));
+        subresources.push(json!({"subresource": "log", "responseKind": {"group": "", "version": "", "kind": "Pod"}, "verbs": ["get"]}));
     }
     let mut r = json!({
         "resource": t.plural,
         "responseKind": kind,
         "scope": if t.namespaced { "Namespaced" } else { "Cluster" },
         "singularResource": t.singular,
-        "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+        "verbs": t.verbs(),
     });
     if !t.short_names.is_empty() {
         r["shortNames"] = json!(t.short_names);

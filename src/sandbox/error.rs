@@ -99,12 +99,17 @@ impl ApiError {
         Self::new(415, "UnsupportedMediaType", message)
     }
 
+    /// The API server's 404 for a path it serves no resource at (`path` goes to the log only:
+    /// clients get the API server's words).
     pub fn no_resource(path: &str) -> Self {
-        Self::new(
+        tracing::debug!(path, "no such resource");
+        let mut e = Self::new(
             404,
             "NotFound",
-            format!("the server could not find the requested resource ({path})"),
-        )
+            "the server could not find the requested resource",
+        );
+        e.details = Some(json!({}));
+        e
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

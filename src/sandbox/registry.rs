@@ -64,8 +64,9 @@ impl ResourceType {
         }
     }
 
-    fn verbs(&self) -> Vec<&'static str> {
-        vec![
+    /// The verbs discovery lists (namespaces have no `deletecollection` on the API server).
+    pub fn verbs(&self) -> Vec<&'static str> {
+        let mut verbs = vec![
             "create",
             "delete",
             "deletecollection",
@@ -74,7 +75,11 @@ impl ResourceType {
             "patch",
             "update",
             "watch",
-        ]
+        ];
+        if self.group.is_empty() && self.plural == "namespaces" {
+            verbs.retain(|v| *v != "deletecollection");
+        }
+        verbs
     }
 
     /// Entries of an `APIResourceList` for this type (the resource and its subresources).

@@ -159,6 +159,15 @@ async fn route(
             )));
         }
     };
+    if discovery::resource_list(&reg(), group, version).is_none() {
+        // An unknown group or version is not an API path at all: the API server's plain 404.
+        return Ok((
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "404 page not found\n",
+        )
+            .into_response());
+    }
     let req = ResourceRequest::parse(sh, group, version, rest)?;
     req.serve(sh, method, params, headers, body).await
 }
@@ -247,7 +256,18 @@ impl ResourceRequest {
         let opts = WriteOpts {
             dry_run: params.get("dryRun").is_some_and(|v| v == "All"),
             field_manager: params.get("fieldManager").cloned(),
+            force: params.get("force").is_some_and(|v| v == "true"),
+            propagation: None,
         };
+        if let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
+            && !acceptable(accept)
+        {
+            return Err(ApiError::new(
+                406,
+                "NotAcceptable",
+                "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+            ));
+        }
         let as_table = headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
@@ -366,8 +386,43 @@ impl ResourceRequest {
                 let precondition = options
                     .pointer("/preconditions/resourceVersion")
                     .and_then(Value::as_str);
-                let opts = WriteOpts { dry_run, ..opts };
+                let propagation = params
+                    .get("propagationPolicy")
+                    .cloned()
+                    .or_else(|| {
+                        options
+                            .get("propagationPolicy")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .or_else(|| {
+                        // The older orphanDependents option.
+                        (options.get("orphanDependents") == Some(&json!(true))
+                            || params.get("orphanDependents").is_some_and(|v| v == "true"))
+                        .then(|| "Orphan".to_string())
+                    });
+                let opts = WriteOpts {
+                    dry_run,
+                    propagation,
+                    ..opts
+                };
+                if rt.group.is_empty() && rt.plural == "namespaces" && !opts.dry_run {
+                    let marked = sh.store.begin_namespace_deletion(name)?;
+                    let sh = Arc::clone(sh);
+                    let name = name.to_string();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(NAMESPACE_TERMINATION).await;
+                        sh.store.finish_namespace_deletion(&name);
+                    });
+                    return Ok(obj_response(StatusCode::OK, &marked));
+                }
                 let deleted = sh.store.delete(rt, &self.ns, name, &opts, precondition)?;
+                if deleted.pointer("/metadata/deletionTimestamp").is_none()
+                    && !returns_deleted_object(rt)
+                    && !as_table
+                {
+                    return Ok(json_response(StatusCode::OK, &deleted_status(rt, &deleted)));
+                }
                 Ok(obj_response(StatusCode::OK, &deleted))
             }
             (Method::DELETE, None) => {
@@ -405,6 +460,62 @@ impl ResourceRequest {
     }
 }
 
+/// How long a deleted namespace stays `Terminating` before it and its contents go (the API
+/// server's namespace controller takes about as long for an almost empty namespace).
+const NAMESPACE_TERMINATION: Duration = Duration::from_millis(500);
+
+/// Whether an `Accept` header names a media type the API serves (JSON, YAML, protobuf or a
+/// wildcard).
+fn acceptable(accept: &str) -> bool {
+    accept.split(',').any(|part| {
+        let media = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        media.is_empty()
+            || matches!(
+                media.as_str(),
+                "*/*"
+                    | "application/*"
+                    | "application/json"
+                    | "application/yaml"
+                    | "application/vnd.kubernetes.protobuf"
+                    | "application/cbor"
+            )
+    })
+}
+
+/// Whether a DELETE that removed the object at once answers with the object (as these
+/// resources do on the API server) rather than a `Status` of success.
+fn returns_deleted_object(rt: &ResourceType) -> bool {
+    rt.custom
+        || (rt.group.is_empty()
+            && matches!(
+                rt.plural.as_str(),
+                "pods" | "namespaces" | "services" | "serviceaccounts"
+            ))
+        || matches!(
+            (rt.group.as_str(), rt.plural.as_str()),
+            ("storage.k8s.io", "storageclasses")
+                | ("apiextensions.k8s.io", "customresourcedefinitions")
+        )
+}
+
+/// The `Status` a DELETE answers when the object is gone.
+fn deleted_status(rt: &ResourceType, deleted: &Value) -> Value {
+    let mut details = json!({
+        "name": deleted.pointer("/metadata/name").cloned().unwrap_or(Value::Null),
+        "kind": rt.plural,
+        "uid": deleted.pointer("/metadata/uid").cloned().unwrap_or(Value::Null),
+    });
+    if !rt.group.is_empty() {
+        details["group"] = json!(rt.group);
+    }
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+}
+
 fn content_type(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
@@ -426,6 +537,11 @@ fn decode_body(headers: &HeaderMap, body: &Bytes) -> ApiResult<Value> {
     if ct.contains("cbor") {
         return Err(ApiError::unsupported_media(
             "the sandbox does not accept CBOR bodies; send application/json",
+        ));
+    }
+    if !(ct.contains("json") || ct.contains("yaml")) {
+        return Err(ApiError::unsupported_media(
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf",
         ));
     }
     parse_text_body(body, ct.contains("yaml"))

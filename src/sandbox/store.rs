@@ -13,6 +13,7 @@ use super::error::{ApiError, ApiResult};
 use super::merge;
 use super::registry::{Registry, ResKey, ResourceType, ScalePaths};
 use super::selector::{FieldSelector, LabelSelector};
+use super::ssa;
 use super::validation;
 
 /// How many watch events are kept at most for watches that resume from a resourceVersion.
@@ -87,6 +88,10 @@ pub enum PatchType {
 pub struct WriteOpts {
     pub dry_run: bool,
     pub field_manager: Option<String>,
+    /// Server-side apply takes fields other managers own (`force=true`).
+    pub force: bool,
+    /// DELETE's `propagationPolicy` (`Background` when absent).
+    pub propagation: Option<String>,
 }
 
 /// One page of a list.
@@ -528,6 +533,45 @@ impl Store {
             .is_some_and(|m| m.contains_key(&(String::new(), ns.to_string())))
     }
 
+    fn namespace_terminating(inner: &Inner, ns: &str) -> bool {
+        inner
+            .objects
+            .get(&ns_key())
+            .and_then(|m| m.get(&(String::new(), ns.to_string())))
+            .is_some_and(|n| n.pointer("/metadata/deletionTimestamp").is_some())
+    }
+
+    /// DELETE of a namespace: the API server marks it `Terminating` (no new content may be
+    /// created in it) and its namespace controller empties and removes it later, which
+    /// [`Store::finish_namespace_deletion`] does.
+    pub fn begin_namespace_deletion(&self, name: &str) -> ApiResult<Arc<Value>> {
+        let mut inner = self.lock();
+        let rt = inner
+            .registry
+            .by_key(&ns_key())
+            .cloned()
+            .ok_or_else(|| ApiError::no_resource("namespaces"))?;
+        let current = Self::current(&inner, &rt, "", name)?;
+        if current.pointer("/metadata/deletionTimestamp").is_some() {
+            return Ok(current);
+        }
+        let mut v = (*current).clone();
+        meta_mut(&mut v).insert("deletionTimestamp".into(), json!(now_rfc3339()));
+        v["status"]["phase"] = json!("Terminating");
+        Ok(self.commit(&mut inner, &rt, "", name, Some(v)))
+    }
+
+    /// Removes a `Terminating` namespace and everything in it.
+    pub fn finish_namespace_deletion(&self, name: &str) {
+        let mut inner = self.lock();
+        let Some(rt) = inner.registry.by_key(&ns_key()).cloned() else {
+            return;
+        };
+        if Self::current(&inner, &rt, "", name).is_ok() {
+            self.delete_locked(&mut inner, &rt, "", name);
+        }
+    }
+
     /// Creates an object (POST).
     pub fn create(
         &self,
@@ -581,6 +625,9 @@ impl Store {
             }
             if !Self::namespace_exists(inner, ns) {
                 return Err(ApiError::namespace_not_found(ns));
+            }
+            if Self::namespace_terminating(inner, ns) {
+                return Err(namespace_terminating(rt, ns, &name));
             }
         }
         if inner
@@ -878,10 +925,12 @@ impl Store {
             .and_then(Value::as_array)
             .is_none_or(Vec::is_empty);
         if new.pointer("/metadata/deletionTimestamp").is_some() && finalizers_empty {
+            // The write that drops the last finalizer deletes the object; the client gets
+            // the object as it wrote it (no finalizers), as from the API server.
             let uid = meta_str(&new, "uid").unwrap_or("").to_string();
-            let out = self.commit(inner, rt, ns, name, None);
+            self.commit(inner, rt, ns, name, None);
             self.collect_garbage(inner, &uid);
-            return Ok(out);
+            return Ok(Arc::new(new));
         }
         Ok(self.commit(inner, rt, ns, name, Some(new)))
     }
@@ -898,6 +947,11 @@ impl Store {
         sub: Sub,
         opts: &WriteOpts,
     ) -> ApiResult<Arc<Value>> {
+        if patch_type == PatchType::Strategic && rt.custom {
+            return Err(ApiError::unsupported_media(
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+            ));
+        }
         let mut inner = self.lock();
         let current = match Self::current(&inner, rt, ns, name) {
             Ok(c) => c,
@@ -911,11 +965,6 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        if patch_type == PatchType::Strategic && rt.custom {
-            return Err(ApiError::unsupported_media(
-                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
-            ));
-        }
         // The document the patch applies to: the object, or the Scale view of it.
         let base = match sub {
             Sub::Scale => scale_of(rt, &current)?,
@@ -959,17 +1008,23 @@ impl Store {
             }
             PatchType::Apply => {
                 operation = "Apply";
-                let manager = opts.field_manager.clone().ok_or_else(|| {
-                    ApiError::bad_request(
-                        "PATCH with apply-patch+yaml requires a fieldManager parameter",
-                    )
-                })?;
+                let manager = opts
+                    .field_manager
+                    .clone()
+                    .ok_or_else(ssa::field_manager_required)?;
                 if sub == Sub::Main {
                     check_type(rt, patch)?;
                 }
                 let fields = merge::fields_v1(patch);
                 let previous = previous_fields(&current, &manager);
                 let mut doc = base.clone();
+                let taken = ssa::conflicts(&current, &manager, &fields, patch);
+                if !taken.is_empty() {
+                    if !opts.force {
+                        return Err(ssa::conflict_error(&taken));
+                    }
+                    ssa::take_ownership(&mut doc, &taken);
+                }
                 merge::remove_unapplied(&mut doc, &previous, &fields);
                 if rt.custom {
                     json_patch::merge(&mut doc, patch);
@@ -1042,7 +1097,72 @@ impl Store {
             meta.insert("deletionGracePeriodSeconds".into(), json!(0));
             return Ok(self.commit(&mut inner, rt, ns, name, Some(v)));
         }
+        let finalizer = match opts.propagation.as_deref() {
+            Some("Orphan") => Some("orphan"),
+            Some("Foreground") => Some("foregroundDeletion"),
+            _ => None,
+        };
+        if let Some(finalizer) = finalizer {
+            // The API server marks the owner (deletionTimestamp and the policy's finalizer)
+            // and the garbage collector finishes later; the sandbox does both at once, and
+            // answers with the marked object as the API server does.
+            let mut v = (*current).clone();
+            let meta = meta_mut(&mut v);
+            meta.insert("deletionTimestamp".into(), json!(now_rfc3339()));
+            meta.insert("deletionGracePeriodSeconds".into(), json!(0));
+            meta.insert("finalizers".into(), json!([finalizer]));
+            let marked = self.commit(&mut inner, rt, ns, name, Some(v));
+            if let Some(uid) = meta_str(&current, "uid") {
+                if finalizer == "orphan" {
+                    self.orphan_dependents(&mut inner, uid);
+                } else {
+                    self.collect_garbage(&mut inner, uid);
+                }
+            }
+            self.delete_locked(&mut inner, rt, ns, name);
+            return Ok(marked);
+        }
         Ok(self.delete_locked(&mut inner, rt, ns, name))
+    }
+
+    /// Removes the owner reference to `uid` from every dependent (orphan propagation).
+    fn orphan_dependents(&self, inner: &mut Inner, uid: &str) {
+        let mut dependents = Vec::new();
+        for (key, objs) in &inner.objects {
+            for ((ns, name), obj) in objs {
+                let refs = obj
+                    .pointer("/metadata/ownerReferences")
+                    .and_then(Value::as_array);
+                if refs.is_some_and(|r| {
+                    r.iter()
+                        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
+                }) {
+                    dependents.push((key.clone(), ns.clone(), name.clone(), (**obj).clone()));
+                }
+            }
+        }
+        for (key, ns, name, mut obj) in dependents {
+            let Some(t) = inner.registry.by_key(&key).cloned() else {
+                continue;
+            };
+            let meta = meta_mut(&mut obj);
+            let left: Vec<Value> = meta
+                .get("ownerReferences")
+                .and_then(Value::as_array)
+                .map(|refs| {
+                    refs.iter()
+                        .filter(|r| r.get("uid").and_then(Value::as_str) != Some(uid))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if left.is_empty() {
+                meta.remove("ownerReferences");
+            } else {
+                meta.insert("ownerReferences".into(), json!(left));
+            }
+            self.commit(inner, &t, &ns, &name, Some(obj));
+        }
     }
 
     fn delete_locked(
@@ -1611,6 +1731,30 @@ fn scale_into(rt: &ResourceType, current: &Value, scale: &Value) -> ApiResult<Va
     let mut v = current.clone();
     set_path(&mut v, &paths.spec_replicas, json!(replicas));
     Ok(v)
+}
+
+/// The 403 for a create in a namespace being deleted.
+fn namespace_terminating(rt: &ResourceType, ns: &str, name: &str) -> ApiError {
+    let mut e = ApiError::new(
+        403,
+        "Forbidden",
+        format!(
+            "{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+            rt.group_resource()
+        ),
+    );
+    let mut details = json!({
+        "name": name,
+        "kind": rt.plural,
+        "causes": [{"reason": "NamespaceTerminating",
+                    "message": format!("namespace {ns} is being terminated"),
+                    "field": "metadata.namespace"}],
+    });
+    if !rt.group.is_empty() {
+        details["group"] = json!(rt.group);
+    }
+    e.details = Some(details);
+    e
 }
 
 fn encode_continue(rv: u64, key: &(String, String)) -> String {

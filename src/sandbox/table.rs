@@ -46,7 +46,7 @@ fn columns(rt: &ResourceType) -> Vec<Col> {
             age,
             ("Selector", "string", 1),
         ],
-        ("", "ConfigMap") => vec![("Name", "string", 0), ("Data", "integer", 0), age],
+        ("", "ConfigMap") => vec![("Name", "string", 0), ("Data", "string", 0), age],
         ("", "Secret") => vec![
             ("Name", "string", 0),
             ("Type", "string", 0),
@@ -64,8 +64,8 @@ fn columns(rt: &ResourceType) -> Vec<Col> {
         ("apps", "Deployment") => vec![
             ("Name", "string", 0),
             ("Ready", "string", 0),
-            ("Up-to-date", "integer", 0),
-            ("Available", "integer", 0),
+            ("Up-to-date", "string", 0),
+            ("Available", "string", 0),
             age,
             ("Containers", "string", 1),
             ("Images", "string", 1),
