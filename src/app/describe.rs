@@ -322,11 +322,16 @@ pub fn describe(
     out
 }
 
-/// The YAML view text (without `managedFields`, as k9s shows it).
+/// The YAML view text (without `managedFields`, as k9s shows it; a Secret's values as
+/// their sizes, see [`super::redact`]).
 pub fn yaml(obj: &Obj) -> Vec<String> {
     let mut o = obj.clone();
     o.metadata.managed_fields = None;
-    match serde_saphyr::to_string(&o) {
+    let text = match super::redact::secret_for_display(&o) {
+        Some(shown) => serde_saphyr::to_string(&shown),
+        None => serde_saphyr::to_string(&o),
+    };
+    match text {
         Ok(s) => s.lines().map(str::to_string).collect(),
         Err(e) => vec![format!("cannot render YAML: {e}")],
     }
