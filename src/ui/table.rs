@@ -27,7 +27,7 @@ pub(crate) fn block<'a>(app: &App, title: Vec<Span<'a>>, status: Option<Span<'a>
 }
 
 /// The longest error a stale mark shows (the whole text is in the log file).
-const STALE_CHARS: usize = 60;
+pub(crate) const STALE_CHARS: usize = 60;
 
 /// The right-hand status of a watched view: loading, or stale with its age.
 pub(crate) fn status_span<'a>(app: &App, status: Option<&WatchStatus>) -> Option<Span<'a>> {
