@@ -442,8 +442,20 @@ impl App {
             SourceEvent::WatchChanged(key) => {
                 if let Some(w) = self.watches.get_mut(&key) {
                     w.updated = Some(self.now);
+                    // Changes come from a working watch (one that resumed without a relist).
+                    if matches!(w.status, WatchStatus::Stale { .. }) {
+                        w.status = WatchStatus::Ready;
+                    }
                 }
                 self.changed.insert(key);
+            }
+            SourceEvent::WatchResumed(key) => {
+                if let Some(w) = self.watches.get_mut(&key)
+                    && matches!(w.status, WatchStatus::Stale { .. })
+                {
+                    w.status = WatchStatus::Ready;
+                    w.updated = Some(self.now);
+                }
             }
             SourceEvent::WatchFailed { key, error } => {
                 let now = self.now;
@@ -471,6 +483,18 @@ impl App {
                         Some(e) => view::LogStatus::Failed(e),
                         None => view::LogStatus::Ended,
                     };
+                }
+            }
+            SourceEvent::LogReconnecting { id, error } => {
+                if let Some(l) = self.logs_mut(id) {
+                    l.status = view::LogStatus::Reconnecting(error);
+                }
+            }
+            SourceEvent::LogResumed { id } => {
+                if let Some(l) = self.logs_mut(id)
+                    && matches!(l.status, view::LogStatus::Reconnecting(_))
+                {
+                    l.status = view::LogStatus::Streaming;
                 }
             }
             SourceEvent::Eks(ev) => self.handle_eks(ev),

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod domain;
+pub mod fuzzing;
 pub mod install;
 pub mod record;
 pub mod sandbox;

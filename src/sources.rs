@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod connection;
 pub mod eks;
+pub mod explain;
 pub mod fetch;
 pub mod kubeconfig;
 pub mod logs;
@@ -29,7 +30,28 @@ pub use kubeconfig::{ClusterInfo, Target};
 
 /// An error with its sources (`client error (Connect): tcp connect error: Connection
 /// refused`), since kube's errors often hide the useful part in the chain.
+///
+/// kube's API errors read like kubectl's (message and reason, no Debug dump), a server that
+/// is not a Kubernetes API is said in words ([`explain`]), and the result is one line of at
+/// most [`explain::MAX_CHARS`] characters.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    error_from(e, None)
+}
+
+/// [`error_chain`], naming the server (`https://host:port`) a non-Kubernetes answer came from.
+pub fn error_from(e: &(dyn std::error::Error + 'static), server: Option<&str>) -> String {
+    let text = if let Some(k) = e.downcast_ref::<kube::Error>() {
+        explain::kube(k, server).unwrap_or_else(|| chain(e))
+    } else if let Some(w) = e.downcast_ref::<kube::runtime::watcher::Error>() {
+        explain::watcher(w, server).unwrap_or_else(|| chain(e))
+    } else {
+        chain(e)
+    };
+    explain::one_line(&text, explain::MAX_CHARS)
+}
+
+/// An error and its sources, each once.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -185,8 +207,12 @@ pub enum SourceEvent {
     },
     /// The store holds a complete list (after the first list or a relist).
     WatchReady(WatchKey),
-    /// Objects changed (coalesced).
+    /// Objects changed (coalesced). Only ever sent by a working watch: a notice for changes
+    /// seen before a failure precedes its [`SourceEvent::WatchFailed`].
     WatchChanged(WatchKey),
+    /// A failed watch works again: it resumed from its resourceVersion (no relist, so no
+    /// [`SourceEvent::WatchReady`]) and stayed open, or it delivered events.
+    WatchResumed(WatchKey),
     /// The watch failed; it retries with backoff, the store keeps the last data.
     WatchFailed {
         key: WatchKey,
@@ -199,6 +225,15 @@ pub enum SourceEvent {
     LogEnded {
         id: LogId,
         error: Option<String>,
+    },
+    /// A followed stream dropped; the source reopens it from the last line's timestamp.
+    LogReconnecting {
+        id: LogId,
+        error: String,
+    },
+    /// A dropped stream is open again (lines already shown are not repeated).
+    LogResumed {
+        id: LogId,
     },
     /// EKS node groups of the context's cluster (node pools pane).
     Eks(nodegroups::EksEvent),

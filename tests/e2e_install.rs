@@ -154,6 +154,11 @@ fn interactive_wizard_installs_into_the_sandbox() {
     ]);
     assert_eq!(root["spec"]["source"]["path"], "apps/dev");
     assert!(gitops.join(".sops.yaml").exists());
+    // Nor its base64 (the Secret's value, or the bare key's), on any screen.
+    let needles = common::age_key_needles(&sb);
+    for s in &seen.screens {
+        common::assert_no_age_key("a wizard screen", s, &needles);
+    }
 
     // The saved answers run the same install without a screen: Argo CD and apps in place.
     let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))

@@ -35,6 +35,8 @@ use crate::ui::metrics::{PanelData, PanelStatus};
 
 /// A refresh running longer than this marks its panels "slow".
 const SLOW_AFTER: i64 = 10;
+/// Seconds after which a dashboard with failed panels is refreshed again.
+const RETRY_FAILED: i64 = 5;
 /// How often the pools and CNPG panes refresh their metric columns.
 const PANE_EVERY: i64 = 30;
 /// Auto refresh intervals `i` cycles through (`None`: off).
@@ -580,10 +582,17 @@ impl App {
                     }
                 }
             }
+            // Failed panels are asked again soon (so they recover soon after the server),
+            // also when auto refresh is off or slower.
+            let failed = m
+                .panels
+                .iter()
+                .any(|p| matches!(p.status, PanelStatus::Failed { .. }));
             due = !m.paused
                 && m.range.end.is_none()
                 && !m.refreshing()
-                && m.refresh.is_some_and(|r| since >= r.as_secs() as i64);
+                && (m.refresh.is_some_and(|r| since >= r.as_secs() as i64)
+                    || (failed && since >= RETRY_FAILED));
         }
         if due {
             self.start_refresh();

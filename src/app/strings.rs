@@ -12,6 +12,7 @@ pub const NOT_RESTARTABLE: &str = "only deployments, statefulsets and daemonsets
 pub const NOTHING_SELECTED: &str = "nothing selected";
 pub const OBJECT_GONE: &str = "the object no longer exists; showing its last state";
 pub const STREAM_ENDED: &str = "log stream ended";
+pub const STREAM_RECONNECTING: &str = "stream ended — reconnecting";
 
 pub fn readonly(action: &str) -> String {
     format!("read-only mode: {action} is disabled (--readonly or readonly = true in config.toml)")

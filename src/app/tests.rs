@@ -421,6 +421,34 @@ fn watch_failure_keeps_rows_and_marks_stale() {
     assert_eq!(app.top_status(), Some(&WatchStatus::Ready));
 }
 
+/// Issue 22 defect 3: a watch that resumes from its resourceVersion (no relist, so no
+/// `WatchReady`) must not stay "stale" while its rows update.
+#[test]
+fn stale_clears_when_a_watch_resumes_without_relist() {
+    let mut app = fixture::app();
+    let key = app.desired_watches()[0].key.clone();
+    let fail = |app: &mut App| {
+        app.dispatch(Msg::Source(SourceEvent::WatchFailed {
+            key: key.clone(),
+            error: "connection reset".into(),
+        }))
+    };
+    fail(&mut app);
+    app.dispatch(Msg::Source(SourceEvent::WatchChanged(key.clone())));
+    assert_eq!(
+        app.top_status(),
+        Some(&WatchStatus::Ready),
+        "changes prove the watch works"
+    );
+    fail(&mut app);
+    app.dispatch(Msg::Source(SourceEvent::WatchResumed(key.clone())));
+    assert_eq!(
+        app.top_status(),
+        Some(&WatchStatus::Ready),
+        "a quiet kind resumes too"
+    );
+}
+
 #[test]
 fn unreachable_connection_is_state() {
     let mut app = fixture::app();

@@ -140,6 +140,8 @@ pub struct TextView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogStatus {
     Streaming,
+    /// The stream dropped and is being reopened (the error says why it dropped).
+    Reconnecting(String),
     Ended,
     Failed(String),
 }

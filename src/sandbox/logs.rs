@@ -50,6 +50,8 @@ pub struct LogQuery {
     pub timestamps: bool,
     pub tail_lines: Option<usize>,
     pub since_seconds: Option<i64>,
+    /// `sinceTime`: lines at or after this instant.
+    pub since_time: Option<jiff::Timestamp>,
 }
 
 /// Splits `2026-11-01T09:00:00.123Z message` into its timestamp and message.
@@ -133,6 +135,10 @@ impl Logs {
                 (Some(s), Some(t)) => now - t.as_second() <= s,
                 _ => true,
             })
+            .filter(|l| match (q.since_time, split_timestamp(l).0) {
+                (Some(since), Some(t)) => t >= since,
+                _ => true,
+            })
             .cloned()
             .collect();
         if let Some(n) = q.tail_lines {
@@ -175,6 +181,14 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(logs.read(&key(), &q).expect("previous").0.len(), 1);
+        let since = LogQuery {
+            since_time: Some("2026-11-01T09:00:01Z".parse().expect("time")),
+            ..Default::default()
+        };
+        assert_eq!(
+            logs.read(&key(), &since).expect("since").0,
+            vec!["2026-11-01T09:00:01Z two".to_string()]
+        );
         let other = ("ns".into(), "pod".into(), "other".into());
         assert!(logs.read(&other, &q).is_none());
     }

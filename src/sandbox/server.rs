@@ -904,6 +904,14 @@ async fn log_response(
         timestamps: params.get("timestamps").is_some_and(|v| v == "true"),
         tail_lines: params.get("tailLines").and_then(|v| v.parse().ok()),
         since_seconds: params.get("sinceSeconds").and_then(|v| v.parse().ok()),
+        since_time: match params.get("sinceTime") {
+            None => None,
+            Some(t) => Some(t.parse::<jiff::Timestamp>().map_err(|_| {
+                ApiError::bad_request(format!(
+                    "sinceTime: Invalid value: \"{t}\": must be an RFC 3339 time"
+                ))
+            })?),
+        },
     };
     let key = (ns.to_string(), pod_name.to_string(), container.clone());
     let (lines, mut live) = sh.logs.read(&key, &q).ok_or_else(|| {

@@ -26,6 +26,7 @@ pub async fn run(target: Target, tx: super::Sender) {
             return;
         }
     };
+    let server = target.info().server.trim_end_matches('/').to_string();
     let _ = tx.send(SourceEvent::Client(ClientHandle(client.clone())));
     let mut backoff = Duration::from_secs(1);
     let mut discovered = false;
@@ -54,7 +55,10 @@ pub async fn run(target: Target, tx: super::Sender) {
                 tokio::time::sleep(HEALTH_INTERVAL).await;
                 continue;
             }
-            Ok(Err(e)) => super::error_chain(&e),
+            Ok(Err(e)) => match not_kubernetes(&client, &server, &e).await {
+                Some(text) => text,
+                None => super::error_from(&e, Some(&server)),
+            },
             Err(_) => format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
         };
         connected = false;
@@ -72,6 +76,46 @@ pub async fn run(target: Target, tx: super::Sender) {
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
+}
+
+/// When `/version` failed in a way a Kubernetes API never answers (a body that is not a
+/// `Status`, or not JSON at all), asks again without parsing and names what came back:
+/// "this server is not a Kubernetes API (got text/html from https://…/version)".
+async fn not_kubernetes(client: &kube::Client, server: &str, e: &kube::Error) -> Option<String> {
+    let foreign = match e {
+        kube::Error::Api(s) => s.reason == "Failed to parse error data",
+        kube::Error::SerdeError(_) => true,
+        _ => false,
+    };
+    if !foreign {
+        return None;
+    }
+    let request = http::Request::get("/version")
+        .body(kube::client::Body::empty())
+        .ok()?;
+    let response = tokio::time::timeout(REQUEST_TIMEOUT, client.send(request))
+        .await
+        .ok()?
+        .ok()?;
+    let content_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type")
+        .to_string();
+    if super::explain::is_kubernetes_type(&content_type) {
+        return None;
+    }
+    let got = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    Some(super::explain::not_kubernetes(
+        &got,
+        &format!("{server}/version"),
+    ))
 }
 
 fn push_resources(

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use aws_sdk_eks::Client;
-use aws_sdk_eks::error::{DisplayErrorContext, SdkError};
+use aws_sdk_eks::error::SdkError;
 use aws_sdk_eks::types::{Nodegroup, NodegroupScalingConfig};
 
 use crate::domain::pools::NodegroupInfo;
@@ -50,11 +50,12 @@ pub struct EksSource {
 pub(crate) fn classify<E, R>(err: SdkError<E, R>, what: &str) -> EksError
 where
     E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
     match &err {
+        // The error's chain in words (DisplayErrorContext ends with a Debug dump of it).
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            EksError::Unreachable(DisplayErrorContext(&err).to_string())
+            EksError::Unreachable(super::error_chain(&err))
         }
         SdkError::ServiceError(se) => {
             let e = se.err();
@@ -69,10 +70,10 @@ where
                     EksError::Invalid(message)
                 }
                 Some(code) => EksError::Other(format!("{code}: {message}")),
-                None => EksError::Other(DisplayErrorContext(&err).to_string()),
+                None => EksError::Other(super::error_chain(&err)),
             }
         }
-        _ => EksError::Other(DisplayErrorContext(&err).to_string()),
+        _ => EksError::Other(super::error_chain(&err)),
     }
 }
 

@@ -13,6 +13,8 @@ use crate::domain::pools::NodegroupInfo;
 
 /// How often the node groups are described while the pane is open.
 pub const POLL_EVERY: Duration = Duration::from_secs(30);
+/// After a failed poll the next comes sooner, so the pane recovers soon after the EKS API.
+pub const RETRY_FAILED: Duration = Duration::from_secs(5);
 
 /// What the EKS side reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +192,7 @@ async fn poll(settings: EksSettings, refresh: Arc<Notify>, tx: Sender) {
     let source = EksSource::new(&settings).await;
     let cluster = settings.cluster.clone();
     loop {
+        let mut wait = POLL_EVERY;
         let event = match source.nodegroups().await {
             Ok(groups) => EksEvent::Nodegroups {
                 cluster: cluster.clone(),
@@ -197,6 +200,7 @@ async fn poll(settings: EksSettings, refresh: Arc<Notify>, tx: Sender) {
             },
             Err(e) => {
                 tracing::warn!("EKS node groups of {cluster}: {e}");
+                wait = RETRY_FAILED;
                 EksEvent::Failed {
                     cluster: cluster.clone(),
                     error: e.to_string(),
@@ -207,7 +211,7 @@ async fn poll(settings: EksSettings, refresh: Arc<Notify>, tx: Sender) {
             return;
         }
         tokio::select! {
-            _ = tokio::time::sleep(POLL_EVERY) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = refresh.notified() => {}
         }
     }

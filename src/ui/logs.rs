@@ -81,6 +81,10 @@ pub fn render(app: &App, l: &LogsView, f: &mut Frame, area: Rect) {
     title.push(Span::raw(" "));
     let status = match &l.status {
         LogStatus::Streaming => None,
+        LogStatus::Reconnecting(_) => Some(Span::styled(
+            strings::STREAM_RECONNECTING,
+            style(app, Slot::warn),
+        )),
         LogStatus::Ended => Some(Span::styled(strings::STREAM_ENDED, style(app, Slot::muted))),
         LogStatus::Failed(e) => Some(Span::styled(e.clone(), style(app, Slot::error))),
     };

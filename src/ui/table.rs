@@ -26,13 +26,20 @@ pub(crate) fn block<'a>(app: &App, title: Vec<Span<'a>>, status: Option<Span<'a>
     b
 }
 
+/// The longest error a stale mark shows (the whole text is in the log file).
+pub(crate) const STALE_CHARS: usize = 60;
+
 /// The right-hand status of a watched view: loading, or stale with its age.
 pub(crate) fn status_span<'a>(app: &App, status: Option<&WatchStatus>) -> Option<Span<'a>> {
     match status? {
         WatchStatus::Loading => Some(Span::styled(strings::LOADING, style(app, Slot::warn))),
         WatchStatus::Ready => None,
         WatchStatus::Stale { error, since } => Some(Span::styled(
-            strings::stale(error, &age(*since, app.now)),
+            // Bounded, so that the table's own title stays readable.
+            strings::stale(
+                &crate::sources::explain::one_line(error, STALE_CHARS),
+                &age(*since, app.now),
+            ),
             style(app, Slot::error),
         )),
     }

@@ -7,9 +7,12 @@
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
 pub mod cluster;
+pub mod proxy;
 pub mod tmux;
 
 use std::collections::BTreeMap;
+
+use base64::Engine;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
@@ -565,4 +568,51 @@ pub fn table_header(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// After an install into `sb`, every form of the age private key that must not leak: the
+/// key itself, the Secret's base64 values, and the base64 of the bare key.
+pub fn age_key_needles(sb: &SandboxProcess) -> Vec<String> {
+    let secret = sb.kubectl_json(&[
+        "-n",
+        "argo",
+        "get",
+        "secret",
+        "helm-secrets-private-keys",
+        "-o",
+        "json",
+    ]);
+    let data = secret["data"].as_object().expect("the key Secret has data");
+    let mut needles = Vec::new();
+    for value in data.values() {
+        let b64 = value.as_str().expect("base64 string").to_string();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(&b64)
+            .expect("valid base64");
+        let text = String::from_utf8(decoded).expect("key text");
+        for word in text.split_whitespace() {
+            if word.starts_with("AGE-SECRET-KEY-") {
+                needles.push(word.to_string());
+                needles.push(base64::engine::general_purpose::STANDARD.encode(word));
+            }
+        }
+        // Long enough to be unmistakable, short enough to survive a wrapped line.
+        needles.push(b64.chars().take(40).collect());
+    }
+    assert!(
+        needles.iter().any(|n| n.starts_with("AGE-SECRET-KEY-")),
+        "the Secret holds no age key: {secret}"
+    );
+    needles
+}
+
+/// Fails, naming `what`, when `text` holds one of the [`age_key_needles`].
+pub fn assert_no_age_key(what: &str, text: &str, needles: &[String]) {
+    for n in needles {
+        assert!(
+            !text.contains(n.as_str()),
+            "{what} shows the age private key (as {}…):\n{text}",
+            n.chars().take(20).collect::<String>()
+        );
+    }
 }

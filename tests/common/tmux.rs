@@ -45,18 +45,30 @@ impl Tmux {
         Self::start_sized(name, args, (160, 45), wait)
     }
 
-    pub fn start_sized(
+    pub fn start_sized(name: &str, args: &[&str], size: (u16, u16), wait: Duration) -> Tmux {
+        Self::start_env(name, args, &[], size, wait)
+    }
+
+    /// Like [`Tmux::start_sized`], with extra environment variables (`AWS_ENDPOINT_URL_EKS`…)
+    /// set for the console after the defaults.
+    pub fn start_env(
         name: &str,
         args: &[&str],
+        env: &[(&str, &str)],
         (width, height): (u16, u16),
         wait: Duration,
     ) -> Tmux {
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = format!("opsdeck-test-{}-{name}", std::process::id());
         let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        let env: Vec<String> = env
+            .iter()
+            .map(|(k, v)| format!("{k}={}", quote(v)))
+            .collect();
         let cmd = format!(
-            "unset KUBECONFIG AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EKS; OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config AWS_CONFIG_FILE={d}/aws-config AWS_SHARED_CREDENTIALS_FILE={d}/aws-credentials NO_COLOR= {bin} {args}; echo OPSDECK-EXITED $?; sleep 600",
+            "unset KUBECONFIG AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EKS; OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config AWS_CONFIG_FILE={d}/aws-config AWS_SHARED_CREDENTIALS_FILE={d}/aws-credentials NO_COLOR= {env} {bin} {args}; echo OPSDECK-EXITED $?; sleep 600",
             d = dir.path().display(),
+            env = env.join(" "),
             bin = binary().display(),
             args = args.join(" "),
         );

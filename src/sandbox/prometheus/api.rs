@@ -216,7 +216,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// A time parameter (Unix seconds with decimals, or RFC 3339) in Unix milliseconds.
-fn parse_time(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_time(s: &str) -> Result<i64, String> {
     if let Ok(secs) = s.parse::<f64>()
         && secs.is_finite()
     {
@@ -239,7 +239,7 @@ fn time_param(params: &Params, name: &str, default: i64) -> Result<i64, PromApiE
 }
 
 /// A duration parameter (seconds with decimals, or `1m30s`) in milliseconds.
-fn parse_duration(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<i64, String> {
     if let Ok(secs) = s.parse::<f64>() {
         if !secs.is_finite() || secs.abs() * 1e9 > i64::MAX as f64 {
             return Err(format!(
