@@ -14,4 +14,5 @@ pub mod install;
 pub mod record;
 pub mod sandbox;
 pub mod sources;
+pub mod tools;
 pub mod ui;

@@ -1,10 +1,36 @@
-use clap::Parser;
-use color_eyre::eyre::Result;
+use clap::{CommandFactory, FromArgMatches};
+use color_eyre::eyre::{Result, eyre};
 use opsdeck::cli::{Cli, Command};
 
 fn main() -> Result<()> {
+    // Shell completion requests (`COMPLETE=bash opsdeck …`, from `opsdeck completions`).
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     color_eyre::install()?;
-    let cli = Cli::parse();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = Cli::command();
+    // Installed as `kubectl-opsdeck`, kubectl runs it as `kubectl opsdeck …` and passes its
+    // global flags along.
+    if args
+        .first()
+        .is_some_and(|a| opsdeck::tools::invoked_as_kubectl_plugin(a))
+    {
+        let (kept, notes) = opsdeck::tools::kubectl_plugin_args(args).map_err(|e| eyre!(e))?;
+        for n in notes {
+            eprintln!("kubectl opsdeck: {n}");
+        }
+        args = kept;
+        command = command.name("kubectl opsdeck").bin_name("kubectl opsdeck");
+    }
+    let cli = Cli::from_arg_matches(&command.get_matches_from(args)).unwrap_or_else(|e| e.exit());
+    let mut stdout = std::io::stdout().lock();
+    match &cli.command {
+        Some(Command::Completions(a)) => return opsdeck::tools::completions(a, &mut stdout),
+        Some(Command::Man) => return opsdeck::tools::man(&mut stdout),
+        Some(Command::Config(a)) => return opsdeck::tools::config(a, &mut stdout),
+        Some(Command::ImportK9s(a)) => return opsdeck::tools::import_k9s(a, &mut stdout),
+        _ => {}
+    }
+    drop(stdout);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -13,6 +39,9 @@ fn main() -> Result<()> {
         Some(Command::Install(args)) => runtime.block_on(opsdeck::install::run::cli(args)),
         Some(Command::Bench(args)) => runtime.block_on(opsdeck::bench::run(args)),
         Some(Command::Record(args)) => runtime.block_on(opsdeck::record::run_cli(args)),
+        Some(
+            Command::Completions(_) | Command::Man | Command::Config(_) | Command::ImportK9s(_),
+        ) => Ok(()),
         None => runtime.block_on(opsdeck::console::run(cli.console)),
     }
 }

@@ -11,6 +11,7 @@ pub mod logs;
 pub mod mutate;
 pub mod nodegroups;
 pub mod object;
+pub mod plugin;
 pub mod prometheus;
 pub mod prune;
 pub mod watch;
@@ -155,6 +156,9 @@ pub enum Request {
     Install,
     /// GET one whole object (describe and YAML views; stores keep objects pruned).
     Fetch(ObjectTarget),
+    /// Run a user plugin: in the background with its output as log lines, or (taken by the
+    /// console's event loop) in the foreground with the terminal handed over.
+    Plugin(plugin::PluginRun),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -337,6 +341,14 @@ impl Sources {
             }
             // The console's event loop runs the wizard; elsewhere (bench) there is no screen.
             Request::Install => return,
+            // Plugins need no client.
+            Request::Plugin(run) => {
+                if let (true, Some(id)) = (run.background, run.log) {
+                    let task = tokio::spawn(plugin::run_background(run, id, self.tx.clone()));
+                    self.logs.insert(id, Task(task));
+                }
+                return;
+            }
             _ => {}
         }
         let Some(client) = self.client.clone() else {
@@ -377,7 +389,8 @@ impl Sources {
             | Request::SwitchContext(_)
             | Request::Eks(_)
             | Request::Metrics(_)
-            | Request::Install => {}
+            | Request::Install
+            | Request::Plugin(_) => {}
         }
     }
 

@@ -408,6 +408,7 @@ impl App {
             namespace: namespace.clone(),
             pod: pod.clone(),
             container: container.clone(),
+            title: None,
             previous,
             follow: true,
             timestamps: false,
@@ -435,6 +436,10 @@ impl App {
         let Some(View::Logs(l)) = self.stack.last_mut() else {
             return;
         };
+        if l.title.is_some() {
+            // A plugin's output has no previous container.
+            return;
+        }
         let old = l.id;
         l.id = id;
         l.previous = !l.previous;
@@ -531,7 +536,10 @@ impl App {
             Action::Confirm => {
                 if let Some(d) = self.dialog.take() {
                     tracing::info!(?d.request, "confirmed");
-                    self.request(d.request);
+                    match d.request {
+                        Request::Plugin(run) => self.start_plugin(run),
+                        other => self.request(other),
+                    }
                 }
             }
             Action::Cancel | Action::Back => self.dialog = None,
@@ -687,6 +695,12 @@ impl App {
                 if text.is_empty() {
                     return self.close_prompt();
                 }
+                if self.expand_alias(&text).is_some() {
+                    self.history.push(&text);
+                    self.close_prompt();
+                    self.run_alias(&text);
+                    return;
+                }
                 match command::parse(&text, &self.catalog) {
                     Ok(cmd) => {
                         self.history.push(&text);
@@ -750,6 +764,10 @@ impl App {
     /// Parses and runs a `:` command line (as `--command` gives it); errors are flashed.
     /// Runs a `:` command line as if typed.
     pub fn run_command_text(&mut self, text: &str) {
+        if self.expand_alias(text).is_some() {
+            self.run_alias(text);
+            return;
+        }
         match command::parse(text, &self.catalog) {
             Ok(cmd) => self.run_command(cmd),
             Err(e) => self.flash_for(e, Level::Error, 10),
@@ -865,6 +883,7 @@ impl App {
         }
         section(&mut out, "global keys".into(), Context::Global);
         self.replay_help(&mut out);
+        self.user_help(&mut out);
         out.push(HelpLine::Section("commands".into()));
         for (cmd, what) in [
             (
