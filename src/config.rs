@@ -172,10 +172,16 @@ impl Config {
         let k9s_dir = (settings.k9s.import == k9s::K9sImport::Live)
             .then(|| settings.k9s.dir.clone().or_else(|| k9s::config_dir(&env)))
             .flatten();
-        let skin = k9s_dir.as_deref().and_then(|d| {
-            k9s::active_skin(d, k9s::data_dir(&env).as_deref())
-        });
-        let theme = load_theme(dir, &settings.theme, no_color, skin.as_deref(), &mut problems);
+        let skin = k9s_dir
+            .as_deref()
+            .and_then(|d| k9s::active_skin(d, k9s::data_dir(&env).as_deref()));
+        let theme = load_theme(
+            dir,
+            &settings.theme,
+            no_color,
+            skin.as_deref(),
+            &mut problems,
+        );
         let user = load_user_commands(dir, k9s_dir.as_deref(), &mut problems);
         Config {
             settings,

@@ -148,10 +148,7 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
     };
     // The only sandbox-specific lines: start it in-process and take its kubeconfig.
     // `$KUBECONFIG` for plugins: the file the console reads (the sandbox's is written out).
-    let mut kubeconfig_path = args
-        .kubeconfig
-        .as_ref()
-        .map(|p| p.display().to_string());
+    let mut kubeconfig_path = args.kubeconfig.as_ref().map(|p| p.display().to_string());
     let mut sandbox_kubeconfig = None;
     let (sandbox, target, install_from) = if args.sandbox {
         let (recording, timeline) = crate::sandbox::load_streaming(args.recording.as_deref())?;
@@ -172,10 +169,8 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
             args.context.as_deref(),
         )?;
         let yaml = crate::install::tui::ConsoleKubeconfig::Yaml(sandbox.kubeconfig_yaml());
-        let path = std::env::temp_dir().join(format!(
-            "opsdeck-sandbox-{}.kubeconfig",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("opsdeck-sandbox-{}.kubeconfig", std::process::id()));
         match sandbox.write_kubeconfig(&path) {
             Ok(()) => {
                 kubeconfig_path = Some(path.display().to_string());
@@ -328,6 +323,7 @@ async fn event_loop(
             // the command runs, and the console comes back to the same view.
             input = EventStream::new();
             ratatui::restore();
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
             let error = run_foreground(&run).await;
             crossterm::terminal::enable_raw_mode()?;
             crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, CommandFactory, Subcommand, ValueEnum};
-use clap_complete::engine::CompletionCandidate;
+use clap_complete::engine::{CompletionCandidate, ValueCompleter};
 use color_eyre::eyre::{Result, eyre};
 
 use crate::config::{self, Config, Overrides, k9s};
@@ -79,9 +79,15 @@ pub fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<()> {
     let completer = "opsdeck";
     let var = "COMPLETE";
     match args.shell {
-        Shell::Bash => clap_complete::env::Bash.write_registration(var, name, name, completer, out)?,
-        Shell::Zsh => clap_complete::env::Zsh.write_registration(var, name, name, completer, out)?,
-        Shell::Fish => clap_complete::env::Fish.write_registration(var, name, name, completer, out)?,
+        Shell::Bash => {
+            clap_complete::env::Bash.write_registration(var, name, name, completer, out)?
+        }
+        Shell::Zsh => {
+            clap_complete::env::Zsh.write_registration(var, name, name, completer, out)?
+        }
+        Shell::Fish => {
+            clap_complete::env::Fish.write_registration(var, name, name, completer, out)?
+        }
     }
     Ok(())
 }
@@ -142,8 +148,14 @@ pub fn import_k9s(args: &ImportK9sArgs, out: &mut dyn Write) -> Result<()> {
             dir.display()
         ));
     }
-    let target = config::config_dir().ok_or_else(|| eyre!("no config directory; set OPSDECK_CONFIG_DIR"))?;
-    let report = k9s::plan_import(&dir, k9s::data_dir(&env).as_deref(), &target, args.skin.as_deref());
+    let target =
+        config::config_dir().ok_or_else(|| eyre!("no config directory; set OPSDECK_CONFIG_DIR"))?;
+    let report = k9s::plan_import(
+        &dir,
+        k9s::data_dir(&env).as_deref(),
+        &target,
+        args.skin.as_deref(),
+    );
     write_report(&report, &target, args, out)
 }
 
@@ -155,7 +167,10 @@ fn write_report(
 ) -> Result<()> {
     writeln!(out, "k9s files in {}", report.k9s_dir.display())?;
     if report.files.is_empty() {
-        writeln!(out, "  nothing to import (no plugins.yaml, hotkeys.yaml, aliases.yaml or skin)")?;
+        writeln!(
+            out,
+            "  nothing to import (no plugins.yaml, hotkeys.yaml, aliases.yaml or skin)"
+        )?;
     }
     let mut refused = Vec::new();
     for w in &report.files {
@@ -264,7 +279,10 @@ pub fn kubectl_plugin_args(args: Vec<OsString>) -> Result<(Vec<OsString>, Vec<St
             break;
         }
         let flag = if let Some(long) = s.strip_prefix("--") {
-            Some(long.split_once('=').map_or((long, false), |(n, _)| (n, true)))
+            Some(
+                long.split_once('=')
+                    .map_or((long, false), |(n, _)| (n, true)),
+            )
         } else if s == "-v" || s.starts_with("-v=") {
             Some(("v", s.contains('=')))
         } else if s == "-s" || s.starts_with("-s=") {
@@ -285,11 +303,15 @@ pub fn kubectl_plugin_args(args: Vec<OsString>) -> Result<(Vec<OsString>, Vec<St
             if !inline {
                 it.next();
             }
-            notes.push(format!("kubectl's --{name} has no meaning for opsdeck; ignored"));
+            notes.push(format!(
+                "kubectl's --{name} has no meaning for opsdeck; ignored"
+            ));
             continue;
         }
         if KUBECTL_IGNORED_BOOL.contains(&name) {
-            notes.push(format!("kubectl's --{name} has no meaning for opsdeck; ignored"));
+            notes.push(format!(
+                "kubectl's --{name} has no meaning for opsdeck; ignored"
+            ));
             continue;
         }
         out.push(arg);
@@ -301,7 +323,11 @@ pub fn kubectl_plugin_args(args: Vec<OsString>) -> Result<(Vec<OsString>, Vec<St
 pub fn complete_contexts() -> Vec<CompletionCandidate> {
     let kc = env("KUBECONFIG").map(PathBuf::from);
     match crate::sources::Target::load(kc.as_deref(), None) {
-        Ok(t) => t.contexts().into_iter().map(CompletionCandidate::new).collect(),
+        Ok(t) => t
+            .contexts()
+            .into_iter()
+            .map(CompletionCandidate::new)
+            .collect(),
         Err(_) => {
             // No current context: read the names anyway.
             Vec::new()
@@ -384,14 +410,24 @@ mod tests {
         .unwrap();
         assert_eq!(
             args,
-            os(&["kubectl-opsdeck", "--context", "prod", "-n=shop", "--kubeconfig=/k", "--cluster", "c1"])
+            os(&[
+                "kubectl-opsdeck",
+                "--context",
+                "prod",
+                "-n=shop",
+                "--kubeconfig=/k",
+                "--cluster",
+                "c1"
+            ])
         );
         assert_eq!(notes.len(), 3, "{notes:?}");
         let e = kubectl_plugin_args(os(&["k", "--token=abc"])).unwrap_err();
         assert!(e.contains("--token") && e.contains("kubeconfig"), "{e}");
         let e = kubectl_plugin_args(os(&["k", "-s", "https://x"])).unwrap_err();
         assert!(e.contains("--server"), "{e}");
-        assert!(invoked_as_kubectl_plugin(std::ffi::OsStr::new("/usr/bin/kubectl-opsdeck")));
+        assert!(invoked_as_kubectl_plugin(std::ffi::OsStr::new(
+            "/usr/bin/kubectl-opsdeck"
+        )));
         assert!(!invoked_as_kubectl_plugin(std::ffi::OsStr::new("opsdeck")));
     }
 }

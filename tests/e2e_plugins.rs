@@ -73,7 +73,11 @@ fn wait_file(path: &Path) -> String {
         {
             return t;
         }
-        assert!(Instant::now() < deadline, "{} never written", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never written",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -95,7 +99,13 @@ fn console(name: &str, extra: &[&str]) -> (Tmux, PathBuf) {
 fn foreground_and_background_plugins_with_variables() {
     let (t, work) = console("plugins", &[]);
     // The plugins of the pods view are in the footer like built-in keys.
-    t.wait_for(&["pods(shop)[", "orders-db-0", "<A> Record args", "<b> In background", "<X> Wipe it"]);
+    t.wait_for(&[
+        "pods(shop)[",
+        "orders-db-0",
+        "<A> Record args",
+        "<b> In background",
+        "<X> Wipe it",
+    ]);
 
     // Foreground: the terminal is handed over, the command runs, the same view comes back.
     t.keys(&["g", "A"]);
@@ -103,11 +113,20 @@ fn foreground_and_background_plugins_with_variables() {
     let lines: Vec<&str> = args.lines().collect();
     assert_eq!(
         &lines[..5],
-        &["fg", "orders-db-0", "shop", "opsdeck-sandbox", "CrashLoopBackOff"],
+        &[
+            "fg",
+            "orders-db-0",
+            "shop",
+            "opsdeck-sandbox",
+            "CrashLoopBackOff"
+        ],
         "{args}"
     );
     let kc = lines.last().unwrap().trim_start_matches("KUBECONFIG=");
-    assert!(Path::new(kc).is_file(), "KUBECONFIG {kc:?} is not the sandbox's kubeconfig file");
+    assert!(
+        Path::new(kc).is_file(),
+        "KUBECONFIG {kc:?} is not the sandbox's kubeconfig file"
+    );
     t.wait_for(&["pods(shop)[", "orders-db-0", "plugin record-fg"]);
 
     // Background: output in a view, then back with Esc.
@@ -133,7 +152,10 @@ fn foreground_and_background_plugins_with_variables() {
         assert!(Instant::now() < deadline, "confirmed plugin did not run");
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(std::fs::read_to_string(work.join("wipe.out")).unwrap(), "orders-db-0\n");
+    assert_eq!(
+        std::fs::read_to_string(work.join("wipe.out")).unwrap(),
+        "orders-db-0\n"
+    );
 
     // Help lists them.
     t.keys(&["?"]);
@@ -145,8 +167,16 @@ fn foreground_and_background_plugins_with_variables() {
 #[test]
 fn readonly_hides_and_refuses_dangerous_plugins() {
     let (t, work) = console("plugins-ro", &["--readonly"]);
-    let s = t.wait_for(&["pods(shop)[", "orders-db-0", "<A> Record args", "[read-only]"]);
-    assert!(!s.contains("Wipe it"), "dangerous plugin shown in read-only:\n{s}");
+    let s = t.wait_for(&[
+        "pods(shop)[",
+        "orders-db-0",
+        "<A> Record args",
+        "[read-only]",
+    ]);
+    assert!(
+        !s.contains("Wipe it"),
+        "dangerous plugin shown in read-only:\n{s}"
+    );
     t.keys(&["g", "X"]);
     std::thread::sleep(Duration::from_millis(800));
     let s = t.screen();
@@ -164,7 +194,10 @@ fn readonly_hides_and_refuses_dangerous_plugins() {
 #[test]
 fn kubectl_opsdeck_with_kubectl_flags() {
     let sb = common::SandboxProcess::platform();
-    let context = sb.kubectl_ok(&["config", "current-context"]).trim().to_string();
+    let context = sb
+        .kubectl_ok(&["config", "current-context"])
+        .trim()
+        .to_string();
     let kubectl = common::kubectl_path();
     let kc = sb.kubeconfig().display().to_string();
     let bin = common::tmux::binary();

@@ -35,7 +35,11 @@ fn text(o: &Output) -> (String, String) {
 
 fn ok(o: Output) -> String {
     let (out, err) = text(&o);
-    assert!(o.status.success(), "failed: {}\nstdout:\n{out}\nstderr:\n{err}", o.status);
+    assert!(
+        o.status.success(),
+        "failed: {}\nstdout:\n{out}\nstderr:\n{err}",
+        o.status
+    );
     out
 }
 
@@ -113,7 +117,10 @@ fn import_k9s_dry_run_then_write_with_a_report() {
     let k = k9s_dir(home.path());
     let kd = k.display().to_string();
 
-    let out = ok(opsdeck(home.path(), &["import-k9s", "--dir", &kd, "--dry-run"]));
+    let out = ok(opsdeck(
+        home.path(),
+        &["import-k9s", "--dir", &kd, "--dry-run"],
+    ));
     for needle in [
         "would write",
         "plugins.yaml",
@@ -131,12 +138,18 @@ fn import_k9s_dry_run_then_write_with_a_report() {
     ] {
         assert!(out.contains(needle), "{needle:?} not in:\n{out}");
     }
-    assert!(!home.path().join("config/plugins.yaml").exists(), "dry run wrote");
+    assert!(
+        !home.path().join("config/plugins.yaml").exists(),
+        "dry run wrote"
+    );
 
     let out = ok(opsdeck(home.path(), &["import-k9s", "--dir", &kd]));
     assert!(out.contains("wrote"), "{out}");
     for f in ["plugins.yaml", "hotkeys.yaml", "aliases.yaml", "theme.toml"] {
-        assert!(home.path().join("config").join(f).is_file(), "{f} not written");
+        assert!(
+            home.path().join("config").join(f).is_file(),
+            "{f} not written"
+        );
     }
     let theme = std::fs::read_to_string(home.path().join("config/theme.toml")).unwrap();
     assert!(theme.contains("text = { fg = \"#1e90ff\" }"), "{theme}");
@@ -144,16 +157,31 @@ fn import_k9s_dry_run_then_write_with_a_report() {
     // What opsdeck now reads: the imported files, without problems except the skipped plugin.
     let out = opsdeck(home.path(), &["config", "show"]);
     let (stdout, stderr) = text(&out);
-    assert!(stdout.contains("argocd-sync") && stdout.contains("Shift-S"), "{stdout}");
-    assert!(stdout.contains("cnpg-status") && stdout.contains("[background]"), "{stdout}");
+    assert!(
+        stdout.contains("argocd-sync") && stdout.contains("Shift-S"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("cnpg-status") && stdout.contains("[background]"),
+        "{stdout}"
+    );
     assert!(stdout.contains(":pp → v1/pods"), "{stdout}");
-    assert!(stdout.contains("shift-0") && stdout.contains(":pods"), "{stdout}");
+    assert!(
+        stdout.contains("shift-0") && stdout.contains(":pods"),
+        "{stdout}"
+    );
     assert!(stderr.contains("plugins.with-inputs"), "{stderr}");
 
     // A second import keeps the files unless --force.
     let msg = failed(opsdeck(home.path(), &["import-k9s", "--dir", &kd]));
-    assert!(msg.contains("not overwritten") && msg.contains("--force"), "{msg}");
-    ok(opsdeck(home.path(), &["import-k9s", "--dir", &kd, "--force"]));
+    assert!(
+        msg.contains("not overwritten") && msg.contains("--force"),
+        "{msg}"
+    );
+    ok(opsdeck(
+        home.path(),
+        &["import-k9s", "--dir", &kd, "--force"],
+    ));
 }
 
 #[test]
@@ -177,7 +205,10 @@ fn k9s_files_live_from_k9s_config_dir() {
     let (stdout, stderr) = text(&out);
     assert!(stdout.contains("import = \"live\""), "{stdout}");
     assert!(stdout.contains("argocd-sync"), "{stdout}");
-    assert!(stdout.contains(&format!("{}", k.join("plugins.yaml").display())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{}", k.join("plugins.yaml").display())),
+        "{stdout}"
+    );
     assert!(stdout.contains(":fred → pod fred app=blee"), "{stdout}");
     assert!(stderr.contains("with-inputs"), "{stderr}");
     // config path lists k9s's files too.
@@ -189,7 +220,10 @@ fn k9s_files_live_from_k9s_config_dir() {
         .output()
         .unwrap();
     let paths = ok(out);
-    assert!(paths.contains("k9s (live)") && paths.contains("k9s skin (live)"), "{paths}");
+    assert!(
+        paths.contains("k9s (live)") && paths.contains("k9s skin (live)"),
+        "{paths}"
+    );
     assert!(paths.contains("navy.yaml"), "{paths}");
 }
 
@@ -199,7 +233,13 @@ fn config_path_show_init() {
     let out = ok(opsdeck(home.path(), &["config", "path"]));
     assert!(out.contains("from $OPSDECK_CONFIG_DIR"), "{out}");
     assert!(out.contains("from $OPSDECK_DATA_DIR"), "{out}");
-    for f in ["config.toml", "theme.toml", "keymap.toml", "plugins.yaml", "opsdeck.log"] {
+    for f in [
+        "config.toml",
+        "theme.toml",
+        "keymap.toml",
+        "plugins.yaml",
+        "opsdeck.log",
+    ] {
         assert!(out.contains(f), "{f} not in:\n{out}");
     }
     let out = ok(opsdeck(home.path(), &["config", "init"]));
@@ -208,19 +248,28 @@ fn config_path_show_init() {
     let written = std::fs::read_to_string(&cfg).unwrap();
     assert!(written.starts_with("# opsdeck configuration"), "{written}");
     let msg = failed(opsdeck(home.path(), &["config", "init"]));
-    assert!(msg.contains("already exists") && msg.contains("--force"), "{msg}");
+    assert!(
+        msg.contains("already exists") && msg.contains("--force"),
+        "{msg}"
+    );
     ok(opsdeck(home.path(), &["config", "init", "--force"]));
 
     // Effective settings merge the file; an unknown key names file, line and key.
     std::fs::write(&cfg, "log_lines = 42\n\n[k9s]\nimprt = \"live\"\n").unwrap();
     let msg = failed(opsdeck(home.path(), &["config", "show"]));
     assert!(
-        msg.contains(&format!("{}:4: key `imprt`: unknown field `imprt`", cfg.display())),
+        msg.contains(&format!(
+            "{}:4: key `imprt`: unknown field `imprt`",
+            cfg.display()
+        )),
         "{msg}"
     );
     std::fs::write(&cfg, "log_lines = 42\n").unwrap();
     let out = ok(opsdeck(home.path(), &["config", "show"]));
-    assert!(out.contains("log_lines = 42") && out.contains("theme = \"dark\""), "{out}");
+    assert!(
+        out.contains("log_lines = 42") && out.contains("theme = \"dark\""),
+        "{out}"
+    );
 }
 
 /// Runs bash's completion for `line` (the words typed so far, the last one being
@@ -254,7 +303,14 @@ printf '%s\n' "${{COMPREPLY[@]}}"
     let mut cmd = Command::new("bash");
     cmd.arg("-c")
         .arg(program)
-        .env("PATH", format!("{}:{}", bindir.display(), std::env::var("PATH").unwrap_or_default()))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bindir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
         .env("OPSDECK_CONFIG_DIR", home.join("config"))
         .env_remove("KUBECONFIG");
     for (k, v) in env {
@@ -262,8 +318,15 @@ printf '%s\n' "${{COMPREPLY[@]}}"
     }
     let out = cmd.output().expect("bash");
     let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "bash completion failed:\n{stdout}\n{stderr}");
-    stdout.lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+    assert!(
+        out.status.success(),
+        "bash completion failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -297,12 +360,26 @@ fn bash_completes_subcommands_flags_contexts_namespaces_and_recordings() {
 fn zsh_and_fish_scripts_and_man_page() {
     let home = tempfile::tempdir().unwrap();
     let zsh = ok(opsdeck(home.path(), &["completions", "zsh"]));
-    assert!(zsh.contains("#compdef opsdeck") && zsh.contains("COMPLETE"), "{zsh}");
+    assert!(
+        zsh.contains("#compdef opsdeck") && zsh.contains("COMPLETE"),
+        "{zsh}"
+    );
     let fish = ok(opsdeck(home.path(), &["completions", "fish"]));
-    assert!(fish.contains("complete") && fish.contains("opsdeck"), "{fish}");
+    assert!(
+        fish.contains("complete") && fish.contains("opsdeck"),
+        "{fish}"
+    );
     let man = ok(opsdeck(home.path(), &["man"]));
-    assert!(man.starts_with(".ie") || man.contains(".TH opsdeck"), "{man}");
-    for needle in ["import\\-k9s", "completions", "\\-\\-readonly", "\\-\\-context"] {
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH opsdeck"),
+        "{man}"
+    );
+    for needle in [
+        "import\\-k9s",
+        "completions",
+        "\\-\\-readonly",
+        "\\-\\-context",
+    ] {
         assert!(man.contains(needle), "{needle} not in the man page");
     }
 }
@@ -314,7 +391,11 @@ fn answers_as_a_kubectl_plugin() {
     std::fs::create_dir_all(&plugdir).unwrap();
     std::os::unix::fs::symlink(bin(), plugdir.join("kubectl-opsdeck")).unwrap();
     let kubectl = common::kubectl_path();
-    let path = format!("{}:{}", plugdir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        plugdir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let run = |args: &[&str]| {
         Command::new(&kubectl)
             .args(args)
@@ -331,5 +412,8 @@ fn answers_as_a_kubectl_plugin() {
     let out = ok(run(&["opsdeck", "--help"]));
     assert!(out.contains("Usage: kubectl opsdeck"), "{out}");
     let msg = failed(run(&["opsdeck", "--token", "abc"]));
-    assert!(msg.contains("--token is not supported") && msg.contains("kubeconfig"), "{msg}");
+    assert!(
+        msg.contains("--token is not supported") && msg.contains("kubeconfig"),
+        "{msg}"
+    );
 }

@@ -143,7 +143,9 @@ impl App {
             [] => return Vec::new(),
         };
         let subject = match view {
-            View::Waves(_) | View::WaveApp(_) if !std::ptr::eq(view, &self.stack[self.stack.len() - 1]) => {
+            View::Waves(_) | View::WaveApp(_)
+                if !std::ptr::eq(view, &self.stack[self.stack.len() - 1]) =>
+            {
                 // The waves selection is read from the top view only.
                 Some(Subject {
                     kind: self.catalog.resolve("applications.argoproj.io"),
@@ -158,6 +160,7 @@ impl App {
         self.config
             .user
             .plugins_for(|s| self.scope_matches(&subject, s))
+            .into_iter()
             .filter(|p| !(self.readonly && p.dangerous))
             .collect()
     }
@@ -166,17 +169,6 @@ impl App {
     /// first (or the plugin overrides it). Returns the message to dispatch.
     pub fn user_key(&self, key: Key) -> Option<Msg> {
         let ctx = self.focused_context();
-        let builtin = self.config.keymap.lookup(ctx, key);
-        if let Some(subject) = self.plugin_subject() {
-            let plugin = self
-                .config
-                .user
-                .plugins_for(|s| self.scope_matches(&subject, s))
-                .find(|p| p.key == key && (builtin.is_none() || p.override_builtin));
-            if let Some(p) = plugin {
-                return Some(Msg::Plugin(p.name.clone()));
-            }
-        }
         if matches!(
             ctx,
             super::Context::Prompt
@@ -185,6 +177,18 @@ impl App {
                 | super::Context::Help
         ) {
             return None;
+        }
+        let builtin = self.config.keymap.lookup(ctx, key);
+        if let Some(subject) = self.plugin_subject() {
+            let plugin = self
+                .config
+                .user
+                .plugins_for(|s| self.scope_matches(&subject, s))
+                .into_iter()
+                .find(|p| p.key == key && (builtin.is_none() || p.override_builtin));
+            if let Some(p) = plugin {
+                return Some(Msg::Plugin(p.name.clone()));
+            }
         }
         self.config
             .user
@@ -593,7 +597,12 @@ plugins:
         let id = runs[0].log.expect("an output view");
         assert!(runs[0].background);
         assert_eq!(runs[0].args[0], "bg");
-        assert!(crumbs(&app).last().unwrap().starts_with("plugin record-bg: /bin/rec bg "));
+        assert!(
+            crumbs(&app)
+                .last()
+                .unwrap()
+                .starts_with("plugin record-bg: /bin/rec bg ")
+        );
         app.dispatch(Msg::Source(SourceEvent::LogLines {
             id,
             lines: vec!["hello".into()],
@@ -615,7 +624,10 @@ plugins:
         assert_eq!(d.message, "Run `/bin/rec danger orders-db-0`?");
         assert!(plugin_requests(&mut app).is_empty());
         press(&mut app, "y");
-        assert_eq!(app.take_foreground_plugin().map(|r| r.args), Some(vec!["danger".to_string(), "orders-db-0".to_string()]));
+        assert_eq!(
+            app.take_foreground_plugin().map(|r| r.args),
+            Some(vec!["danger".to_string(), "orders-db-0".to_string()])
+        );
 
         let mut ro = app_with_plugins(true);
         assert!(ro.visible_plugins().iter().all(|p| p.name != "danger"));
@@ -635,14 +647,24 @@ plugins:
         press(&mut app, "d");
         assert!(crumbs(&app).last().unwrap().starts_with("describe"));
         press(&mut app, "esc");
-        let visible: Vec<&str> = app.visible_plugins().iter().map(|p| p.name.as_str()).collect();
+        let visible: Vec<&str> = app
+            .visible_plugins()
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         assert_eq!(visible, ["danger", "record-bg", "record-fg", "shadowed"]);
         // The Argo CD plugin applies to Applications, by any of the kind's names.
         app.run_command_text("applications");
-        let visible: Vec<&str> = app.visible_plugins().iter().map(|p| p.name.as_str()).collect();
+        fixture::feed(&mut app);
+        let visible: Vec<&str> = app
+            .visible_plugins()
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         assert_eq!(visible, ["argocd-sync", "danger"]);
         // Containers of a pod: $POD and $CONTAINER.
         app.run_command_text("pods");
+        fixture::feed(&mut app);
         press(&mut app, "enter");
         assert!(crumbs(&app).last().unwrap().starts_with("containers"));
         key(&mut app, 'C');
@@ -657,12 +679,20 @@ plugins:
         let mut app = app_with_plugins(false);
         let help = app.help_lines(app.top_context());
         let text = format!("{help:?}");
-        for needle in ["\"plugins\"", "Record args", "plugin record-fg", "\"hotkeys\"", ":deploy", "\"aliases\"", ":pp"] {
+        for needle in [
+            "\"plugins\"",
+            "Record args",
+            "plugin record-fg",
+            "\"hotkeys\"",
+            ":deploy",
+            "\"aliases\"",
+            ":pp",
+        ] {
             assert!(text.contains(needle), "{needle} missing in {text}");
         }
         assert!(!text.contains("argocd-sync"), "out-of-scope plugin in help");
         press(&mut app, "?");
-        let help = format!("{:?}", app.help_lines(Context::Help));
+        let help = format!("{:?}", app.help_lines(crate::app::Context::Help));
         assert!(help.contains("Record args"), "help of the view below");
     }
 
@@ -670,18 +700,32 @@ plugins:
     fn hotkeys_and_aliases_run_commands() {
         let mut app = app_with_plugins(false);
         key(&mut app, ')');
-        assert!(crumbs(&app)[0].starts_with("deployments"), "{:?}", crumbs(&app));
+        assert!(
+            crumbs(&app)[0].starts_with("deployments"),
+            "{:?}",
+            crumbs(&app)
+        );
         app.run_command_text("pp");
         assert!(crumbs(&app)[0].starts_with("pods"));
         app.run_command_text("dd");
-        let Some(View::Table(t)) = app.top() else { panic!() };
+        let Some(View::Table(t)) = app.top() else {
+            panic!()
+        };
         assert_eq!(t.spec.key.namespace, None, "dd is -A");
         app.run_command_text("web");
-        let Some(View::Table(t)) = app.top() else { panic!() };
+        let Some(View::Table(t)) = app.top() else {
+            panic!()
+        };
         assert_eq!(t.spec.key.labels.as_deref(), Some("app=web"));
         assert_eq!(t.spec.key.namespace.as_deref(), Some("shop"));
         app.run_command_text("loop1");
         assert!(app.flash.as_ref().unwrap().text.contains("alias loop"));
+        // A plugin's key typed into the prompt is text, not the plugin.
+        press(&mut app, ":");
+        crate::app::tests::type_text(&mut app, "bA");
+        assert_eq!(app.prompt.as_ref().unwrap().text, "bA");
+        assert!(plugin_requests(&mut app).is_empty());
+        press(&mut app, "esc");
         // Typed in the prompt too.
         press(&mut app, ":");
         crate::app::tests::type_text(&mut app, "pp");

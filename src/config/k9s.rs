@@ -135,7 +135,7 @@ pub fn convert_skin(text: &str, file: &str) -> Result<SkinConversion, ConfigErro
         .map(|(p, v)| (p.to_ascii_lowercase(), v.as_str()))
         .collect();
     let mut used = std::collections::BTreeSet::new();
-    for (path, slot, field) in SKIN_MAP {
+    for &(path, slot, field) in SKIN_MAP {
         let lower = path.to_ascii_lowercase();
         let Some(value) = by_path.get(&lower) else {
             continue;
@@ -179,7 +179,12 @@ pub fn active_skin(dir: &Path, data: Option<&Path>) -> Option<PathBuf> {
     candidates.extend(data.map(|d| d.join("skins")));
     candidates
         .into_iter()
-        .flat_map(|d| [d.join(format!("{name}.yaml")), d.join(format!("{name}.yml"))])
+        .flat_map(|d| {
+            [
+                d.join(format!("{name}.yaml")),
+                d.join(format!("{name}.yml")),
+            ]
+        })
         .find(|p| p.is_file())
 }
 
@@ -237,7 +242,12 @@ fn plural(n: usize, one: &str) -> String {
 /// Reads k9s's files from `dir` and plans opsdeck's: `plugins.yaml`, `hotkeys.yaml`,
 /// `aliases.yaml` (the same formats, validated) and `theme.toml` (from the active skin,
 /// or from `skin` when given). Writes nothing.
-pub fn plan_import(dir: &Path, data: Option<&Path>, out: &Path, skin: Option<&Path>) -> ImportReport {
+pub fn plan_import(
+    dir: &Path,
+    data: Option<&Path>,
+    out: &Path,
+    skin: Option<&Path>,
+) -> ImportReport {
     let mut report = ImportReport {
         k9s_dir: dir.to_path_buf(),
         ..Default::default()
@@ -300,7 +310,10 @@ pub fn plan_import(dir: &Path, data: Option<&Path>, out: &Path, skin: Option<&Pa
         });
     }
     // Older k9s: plugins in plugin.yml.
-    if !report.files.iter().any(|w| w.path.ends_with("plugins.yaml"))
+    if !report
+        .files
+        .iter()
+        .any(|w| w.path.ends_with("plugins.yaml"))
         && let Some((from, _)) = read("plugin.yml")
     {
         report.notes.push(format!(
@@ -308,12 +321,18 @@ pub fn plan_import(dir: &Path, data: Option<&Path>, out: &Path, skin: Option<&Pa
             from.display()
         ));
     }
-    let skin = skin.map(Path::to_path_buf).or_else(|| active_skin(dir, data));
+    let skin = skin
+        .map(Path::to_path_buf)
+        .or_else(|| active_skin(dir, data));
     match skin {
         Some(path) => match std::fs::read_to_string(&path) {
             Ok(text) => match convert_skin(&text, &path.display().to_string()) {
                 Ok(conv) => {
-                    let n = conv.theme_toml.lines().filter(|l| !l.starts_with('#')).count();
+                    let n = conv
+                        .theme_toml
+                        .lines()
+                        .filter(|l| !l.starts_with('#'))
+                        .count();
                     for u in conv.unmapped {
                         report.notes.push(format!("{}: {u}", path.display()));
                     }
@@ -443,11 +462,26 @@ k9s:
         assert!(errors.is_empty(), "{errors:?}\n{}", conv.theme_toml);
         use crate::config::Slot;
         use ratatui::style::Color;
-        assert_eq!(theme.style(Slot::text).fg, Some(Color::Rgb(0x1e, 0x90, 0xff)));
-        assert_eq!(theme.style(Slot::title).fg, Some(Color::Rgb(0xff, 0xb8, 0x6c)));
-        assert_eq!(theme.style(Slot::selection).bg, Some(Color::Rgb(0, 0xff, 0xff)));
-        assert_eq!(theme.style(Slot::crumb).bg, Some(Color::Rgb(0x46, 0x82, 0xb4)));
-        assert_eq!(theme.style(Slot::error).fg, Some(Color::Rgb(0xcd, 0x5c, 0x5c)));
+        assert_eq!(
+            theme.style(Slot::text).fg,
+            Some(Color::Rgb(0x1e, 0x90, 0xff))
+        );
+        assert_eq!(
+            theme.style(Slot::title).fg,
+            Some(Color::Rgb(0xff, 0xb8, 0x6c))
+        );
+        assert_eq!(
+            theme.style(Slot::selection).bg,
+            Some(Color::Rgb(0, 0xff, 0xff))
+        );
+        assert_eq!(
+            theme.style(Slot::crumb).bg,
+            Some(Color::Rgb(0x46, 0x82, 0xb4))
+        );
+        assert_eq!(
+            theme.style(Slot::error).fg,
+            Some(Color::Rgb(0xcd, 0x5c, 0x5c))
+        );
         let un = conv.unmapped.join("\n");
         for missing in [
             "body.bgColor",

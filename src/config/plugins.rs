@@ -146,13 +146,27 @@ pub fn yaml_error(file: &str, err: &serde_saphyr::Error) -> ConfigError {
     // The message often repeats the position ("at line 3 column 5"); keep it whole.
     ConfigError {
         file: file.to_string(),
-        line: err
-            .location()
-            .map(|l| l.line() as usize)
-            .filter(|l| *l > 0),
+        line: err.location().map(|l| l.line() as usize).filter(|l| *l > 0),
         key: None,
-        message: message.lines().next().unwrap_or_default().trim().to_string(),
+        message: message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
+}
+
+/// Every top-level key k9s's files have (one file uses one or two of them).
+#[derive(Debug, Default, Deserialize)]
+struct Top {
+    plugins: Option<Entries>,
+    plugin: Option<Entries>,
+    #[serde(rename = "hotKeys")]
+    hot_keys: Option<Entries>,
+    hotkeys: Option<Entries>,
+    aliases: Option<Entries>,
+    alias: Option<Entries>,
 }
 
 /// The top-level mapping of a k9s file (`plugins:`, `hotKeys:`, `aliases:`), whose entries
@@ -166,7 +180,7 @@ fn top_level(
     if text.trim().is_empty() {
         return Some(Entries::new());
     }
-    let doc: BTreeMap<String, serde_saphyr::Spanned<Option<Entries>>> =
+    let doc: BTreeMap<String, serde_saphyr::Spanned<serde_json::Value>> =
         match serde_saphyr::from_str(text) {
             Ok(d) => d,
             Err(e) => {
@@ -174,28 +188,32 @@ fn top_level(
                 return None;
             }
         };
-    let mut out = None;
-    for (k, v) in doc {
-        if keys.contains(&k.as_str()) {
-            out = Some(v.value.unwrap_or_default());
-        } else {
+    for (k, v) in &doc {
+        if !keys.contains(&k.as_str()) {
             problems.push(ConfigError {
                 file: file.to_string(),
                 line: Some(v.referenced.line() as usize).filter(|l| *l > 0),
                 key: Some(k.clone()),
-                message: format!("unknown key (expected {})", keys[0]),
+                message: format!("unknown key (expected `{}`)", keys[0]),
             });
         }
     }
-    Some(out.unwrap_or_default())
+    let top: Top = match serde_saphyr::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(yaml_error(file, &e));
+            return None;
+        }
+    };
+    let found = match keys[0] {
+        "plugins" => top.plugins.or(top.plugin),
+        "hotKeys" => top.hot_keys.or(top.hotkeys),
+        _ => top.aliases.or(top.alias),
+    };
+    Some(found.unwrap_or_default())
 }
 
-fn entry_error(
-    file: &str,
-    line: u64,
-    key: String,
-    message: impl Into<String>,
-) -> ConfigError {
+fn entry_error(file: &str, line: u64, key: String, message: impl Into<String>) -> ConfigError {
     ConfigError {
         file: file.to_string(),
         line: Some(line as usize).filter(|l| *l > 0),
@@ -360,15 +378,13 @@ impl UserCommands {
         problems
     }
 
-    /// Plugins whose scopes match a view. `names` are every name of the view's kind
-    /// (plural, singular, short names, `plural.group`), or the containers words.
-    pub fn plugins_for<'a>(
-        &'a self,
-        matches_scope: impl Fn(&str) -> bool + 'a,
-    ) -> impl Iterator<Item = &'a Plugin> + 'a {
+    /// Plugins whose scopes match a view: `matches_scope` says whether a scope word names
+    /// the view's kind (or its containers); `all` matches every view.
+    pub fn plugins_for(&self, matches_scope: impl Fn(&str) -> bool) -> Vec<&Plugin> {
         self.plugins
             .values()
-            .filter(move |p| p.scopes.iter().any(|s| s == SCOPE_ALL || matches_scope(s)))
+            .filter(|p| p.scopes.iter().any(|s| s == SCOPE_ALL || matches_scope(s)))
+            .collect()
     }
 
     /// The hotkey bound to a key.

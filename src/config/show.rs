@@ -86,9 +86,16 @@ pub fn places(
             });
         }
     }
-    if settings.k9s.import == k9s::K9sImport::Live {
-        if let Some(k) = settings.k9s.dir.clone().or_else(|| k9s::config_dir(env)) {
-            for name in ["plugins.yaml", "hotkeys.yaml", "aliases.yaml", "config.yaml"] {
+    if settings.k9s.import == k9s::K9sImport::Live
+        && let Some(k) = settings.k9s.dir.clone().or_else(|| k9s::config_dir(env))
+    {
+        {
+            for name in [
+                "plugins.yaml",
+                "hotkeys.yaml",
+                "aliases.yaml",
+                "config.yaml",
+            ] {
                 out.push(Place {
                     what: "k9s (live)",
                     path: k.join(name),

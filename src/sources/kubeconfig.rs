@@ -154,13 +154,23 @@ impl Target {
             message: format!("{what} {name:?} not found (known: {})", known.join(", ")),
         };
         if let Some(c) = cluster {
-            let known: Vec<String> = self.kubeconfig.clusters.iter().map(|x| x.name.clone()).collect();
+            let known: Vec<String> = self
+                .kubeconfig
+                .clusters
+                .iter()
+                .map(|x| x.name.clone())
+                .collect();
             if !known.iter().any(|k| k == c) {
                 return Err(err("cluster", c, known));
             }
         }
         if let Some(u) = user {
-            let known: Vec<String> = self.kubeconfig.auth_infos.iter().map(|x| x.name.clone()).collect();
+            let known: Vec<String> = self
+                .kubeconfig
+                .auth_infos
+                .iter()
+                .map(|x| x.name.clone())
+                .collect();
             if !known.iter().any(|k| k == u) {
                 return Err(err("user", u, known));
             }
@@ -302,13 +312,20 @@ contexts:
             .with_overrides(Some("c1"), Some("u1"))
             .unwrap();
         let i = t.info();
-        assert_eq!((i.context.as_str(), i.cluster.as_str(), i.user.as_str()), ("two", "c1", "u1"));
+        assert_eq!(
+            (i.context.as_str(), i.cluster.as_str(), i.user.as_str()),
+            ("two", "c1", "u1")
+        );
         assert_eq!(i.server, "https://127.0.0.1:1");
         let e = Target::from_yaml(KC, "kc", None)
             .unwrap()
             .with_overrides(Some("nope"), None)
             .unwrap_err();
-        assert!(e.to_string().contains("cluster \"nope\" not found (known: c1, c2)"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("cluster \"nope\" not found (known: c1, c2)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -45,12 +45,7 @@ impl Tmux {
         Self::start_sized(name, args, (160, 45), wait)
     }
 
-    pub fn start_sized(
-        name: &str,
-        args: &[&str],
-        size: (u16, u16),
-        wait: Duration,
-    ) -> Tmux {
+    pub fn start_sized(name: &str, args: &[&str], size: (u16, u16), wait: Duration) -> Tmux {
         Self::start_prepared(name, args, size, wait, |_| {})
     }
 
