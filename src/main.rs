@@ -1,5 +1,5 @@
 use clap::{CommandFactory, FromArgMatches};
-use color_eyre::eyre::{Result, eyre};
+use color_eyre::eyre::Result;
 use opsdeck::cli::{Cli, Command};
 
 fn main() -> Result<()> {
@@ -14,7 +14,13 @@ fn main() -> Result<()> {
         .first()
         .is_some_and(|a| opsdeck::tools::invoked_as_kubectl_plugin(a))
     {
-        let (kept, notes) = opsdeck::tools::kubectl_plugin_args(args).map_err(|e| eyre!(e))?;
+        let (kept, notes) = match opsdeck::tools::kubectl_plugin_args(args) {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("kubectl opsdeck: {e}");
+                std::process::exit(2);
+            }
+        };
         for n in notes {
             eprintln!("kubectl opsdeck: {n}");
         }
@@ -22,15 +28,23 @@ fn main() -> Result<()> {
         command = command.name("kubectl opsdeck").bin_name("kubectl opsdeck");
     }
     let cli = Cli::from_arg_matches(&command.get_matches_from(args)).unwrap_or_else(|e| e.exit());
+    // Commands that print and exit: an expected error is a plain line, exit status 1.
     let mut stdout = std::io::stdout().lock();
-    match &cli.command {
-        Some(Command::Completions(a)) => return opsdeck::tools::completions(a, &mut stdout),
-        Some(Command::Man) => return opsdeck::tools::man(&mut stdout),
-        Some(Command::Config(a)) => return opsdeck::tools::config(a, &mut stdout),
-        Some(Command::ImportK9s(a)) => return opsdeck::tools::import_k9s(a, &mut stdout),
-        _ => {}
-    }
+    let printed = match &cli.command {
+        Some(Command::Completions(a)) => Some(opsdeck::tools::completions(a, &mut stdout)),
+        Some(Command::Man) => Some(opsdeck::tools::man(&mut stdout)),
+        Some(Command::Config(a)) => Some(opsdeck::tools::config(a, &mut stdout)),
+        Some(Command::ImportK9s(a)) => Some(opsdeck::tools::import_k9s(a, &mut stdout)),
+        _ => None,
+    };
     drop(stdout);
+    if let Some(result) = printed {
+        if let Err(e) = result {
+            eprintln!("opsdeck: {e:#}");
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
