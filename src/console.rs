@@ -318,10 +318,10 @@ async fn event_loop(
             dirty = true;
         }
         if let Some(run) = app.take_foreground_plugin() {
-            // A foreground plugin gets the terminal: the input reader stops (a new stream
-            // replaces it, idle until polled), raw mode and the alternate screen are left,
-            // the command runs, and the console comes back to the same view.
-            input = EventStream::new();
+            // A foreground plugin gets the terminal: raw mode and the alternate screen are
+            // left, the command runs, and the console comes back to the same view. The input
+            // stream is not polled meanwhile; a plugin starts from a key handled in this very
+            // turn, so crossterm has no reader waiting on the terminal while the command runs.
             ratatui::restore();
             let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
             let error = run_foreground(&run).await;

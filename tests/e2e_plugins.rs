@@ -88,7 +88,7 @@ fn console(name: &str, extra: &[&str]) -> (Tmux, PathBuf) {
     let mut args = vec!["--sandbox", "--recording", rec.as_str(), "-n", "shop"];
     args.extend(extra);
     let w = work.clone();
-    let t = Tmux::start_prepared(name, &args, (160, 45), WAIT, move |dir| {
+    let t = Tmux::start_prepared(name, &args, (220, 45), WAIT, move |dir| {
         let script = recorder(&w, &w.join("args.out"));
         std::fs::write(dir.join("config/plugins.yaml"), plugins_yaml(&script, &w)).unwrap();
     });
@@ -117,7 +117,7 @@ fn foreground_and_background_plugins_with_variables() {
             "fg",
             "orders-db-0",
             "shop",
-            "opsdeck-sandbox",
+            "opsdeck-sandbox-console-shop",
             "CrashLoopBackOff"
         ],
         "{args}"
