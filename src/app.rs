@@ -18,6 +18,7 @@ mod handlers;
 pub use handlers::HelpLine;
 pub mod jsonpath;
 pub mod metrics;
+pub mod plugins;
 pub mod pools;
 pub mod prompt;
 mod refresh;
@@ -55,6 +56,10 @@ pub enum Msg {
     EditorKey(KeyEvent),
     Tick(Timestamp),
     Resize(u16, u16),
+    /// Run a user plugin (by name) on the focused view.
+    Plugin(String),
+    /// Run a user hotkey's `:` command (by name).
+    Hotkey(String),
 }
 
 /// Freshness of one watch's data. Failures are state: the last data stays with its age.
@@ -133,6 +138,8 @@ pub struct App {
     /// Prometheus: where it is, dashboards, PromQL history, pane metric columns.
     pub metrics: metrics::MetricsState,
     pub now: Timestamp,
+    /// The kubeconfig file plugins see as `$KUBECONFIG` (the console sets it).
+    pub kubeconfig_path: Option<String>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub quit: bool,
@@ -170,6 +177,7 @@ impl App {
             eks: pools::EksState::default(),
             metrics: metrics::MetricsState::default(),
             now,
+            kubeconfig_path: None,
             size: (120, 30),
             quit: false,
             requests: Vec::new(),
@@ -206,6 +214,9 @@ impl App {
         let Some(key) = Key::from_event(ev) else {
             return;
         };
+        if let Some(msg) = self.user_key(key) {
+            return self.dispatch(msg);
+        }
         let ctx = self.focused_context();
         let action = match ctx {
             Context::Prompt | Context::Dialog | Context::Editor => {
@@ -284,6 +295,14 @@ impl App {
             Msg::Resize(w, h) => {
                 self.size = (w, h);
                 self.refit();
+                None
+            }
+            Msg::Plugin(name) => {
+                self.run_plugin(&name);
+                None
+            }
+            Msg::Hotkey(name) => {
+                self.run_hotkey(&name);
                 None
             }
         }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter};
 
 /// A terminal ops console for Kubernetes GitOps platforms.
 #[derive(Debug, Parser)]
@@ -24,7 +25,7 @@ pub struct ConsoleArgs {
     pub sandbox: bool,
 
     /// Recording the in-process sandbox serves (with `--sandbox`).
-    #[arg(long, requires = "sandbox")]
+    #[arg(long, requires = "sandbox", add = ArgValueCompleter::new(crate::tools::complete_recordings))]
     pub recording: Option<PathBuf>,
 
     /// Path to the kubeconfig file (as kubectl: overrides KUBECONFIG).
@@ -32,11 +33,19 @@ pub struct ConsoleArgs {
     pub kubeconfig: Option<PathBuf>,
 
     /// Kubeconfig context to use (default: the current context).
-    #[arg(long)]
+    #[arg(long, add = ArgValueCandidates::new(crate::tools::complete_contexts))]
     pub context: Option<String>,
 
+    /// Kubeconfig cluster the context uses instead of its own (as kubectl's --cluster).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// Kubeconfig user the context uses instead of its own (as kubectl's --user).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
     /// Namespace to start in.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, add = ArgValueCandidates::new(crate::tools::complete_namespaces))]
     pub namespace: Option<String>,
 
     /// Start with all namespaces.
@@ -126,6 +135,16 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Guided install: cluster → age key → Argo CD → apps (`--config` runs it without a screen).
     Install(InstallArgs),
+    /// Where configuration is read from, the effective settings, a default config.toml.
+    Config(crate::tools::ConfigArgs),
+    /// Convert k9s's plugins, hotkeys, aliases and skin into opsdeck's files, once.
+    #[command(name = "import-k9s")]
+    ImportK9s(crate::tools::ImportK9sArgs),
+    /// Shell completion script (bash, zsh, fish), with live context, namespace and
+    /// recording names: `source <(opsdeck completions bash)`.
+    Completions(crate::tools::CompletionsArgs),
+    /// The man page (roff): `opsdeck man | man -l -`.
+    Man,
 }
 
 /// Flags of `opsdeck install`.

@@ -3,13 +3,16 @@
 //! file, line and key, logged, and shown in the UI.
 
 pub mod error;
+pub mod k9s;
 pub mod key;
 pub mod keymap;
+pub mod plugins;
+pub mod show;
 pub mod theme;
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
 pub use key::{Key, KeyName};
@@ -22,7 +25,7 @@ pub const CONFIG_DIR_ENV: &str = "OPSDECK_CONFIG_DIR";
 pub const DATA_DIR_ENV: &str = "OPSDECK_DATA_DIR";
 
 /// `config.toml` in the config directory.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Disable every mutating action.
@@ -39,11 +42,13 @@ pub struct Settings {
     /// applies to contexts without their own. Without one, the cluster's Prometheus is found
     /// through its Services.
     pub prometheus: std::collections::BTreeMap<String, PrometheusSetting>,
+    /// k9s users' files (`[k9s] import = "live"` reads them at every start).
+    pub k9s: k9s::K9sSettings,
 }
 
 /// Where one context's Prometheus is. Credentials are read from files (or the
 /// `OPSDECK_PROMETHEUS_*` environment variables), never written in this file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrometheusSetting {
     pub url: String,
@@ -62,6 +67,7 @@ impl Default for Settings {
             log_lines: 5000,
             pool_label: None,
             prometheus: Default::default(),
+            k9s: Default::default(),
         }
     }
 }
@@ -81,6 +87,8 @@ pub struct Config {
     pub settings: Settings,
     pub keymap: Keymap,
     pub theme: Theme,
+    /// Plugins, hotkeys and aliases (k9s's formats).
+    pub user: plugins::UserCommands,
     /// Every problem found, for the log and the UI.
     pub problems: Vec<ConfigError>,
 }
@@ -91,6 +99,7 @@ impl Default for Config {
             settings: Settings::default(),
             keymap: Keymap::builtin(),
             theme: Theme::builtin(false),
+            user: Default::default(),
             problems: Vec::new(),
         }
     }
@@ -159,15 +168,59 @@ impl Config {
         }
 
         let keymap = load_keymap(dir, &settings.keymap, &mut problems);
-        let theme = load_theme(dir, &settings.theme, no_color, &mut problems);
+        let env = |k: &str| std::env::var(k).ok();
+        let k9s_dir = (settings.k9s.import == k9s::K9sImport::Live)
+            .then(|| settings.k9s.dir.clone().or_else(|| k9s::config_dir(&env)))
+            .flatten();
+        let skin = k9s_dir
+            .as_deref()
+            .and_then(|d| k9s::active_skin(d, k9s::data_dir(&env).as_deref()));
+        let theme = load_theme(
+            dir,
+            &settings.theme,
+            no_color,
+            skin.as_deref(),
+            &mut problems,
+        );
+        let user = load_user_commands(dir, k9s_dir.as_deref(), &mut problems);
         Config {
             settings,
             keymap,
             theme,
+            user,
             problems,
         }
     }
 }
+
+/// Plugins, hotkeys and aliases: k9s's files first (live mode), then opsdeck's own.
+fn load_user_commands(
+    dir: Option<&Path>,
+    k9s_dir: Option<&Path>,
+    problems: &mut Vec<ConfigError>,
+) -> plugins::UserCommands {
+    let mut user = plugins::UserCommands::default();
+    if let Some(k) = k9s_dir {
+        problems.extend(k9s::load_live(k, &mut user));
+    }
+    if let Some(dir) = dir {
+        for file in USER_COMMAND_FILES {
+            let path = dir.join(file);
+            if let Some(text) = read_optional(&path, problems) {
+                let shown = path.display().to_string();
+                problems.extend(match *file {
+                    "plugins.yaml" => user.add_plugins(&text, &shown),
+                    "hotkeys.yaml" => user.add_hotkeys(&text, &shown),
+                    _ => user.add_aliases(&text, &shown),
+                });
+            }
+        }
+    }
+    user
+}
+
+/// opsdeck's files in k9s's formats, in the config directory.
+pub const USER_COMMAND_FILES: &[&str] = &["plugins.yaml", "hotkeys.yaml", "aliases.yaml"];
 
 fn load_keymap(dir: Option<&Path>, name: &str, problems: &mut Vec<ConfigError>) -> Keymap {
     let mut keymap = match Keymap::embedded(name) {
@@ -201,6 +254,7 @@ fn load_theme(
     dir: Option<&Path>,
     name: &str,
     no_color: bool,
+    k9s_skin: Option<&Path>,
     problems: &mut Vec<ConfigError>,
 ) -> Theme {
     let mut theme = match Theme::embedded(name, no_color) {
@@ -221,6 +275,15 @@ fn load_theme(
             t
         }
     };
+    if let Some(skin) = k9s_skin
+        && let Some(text) = read_optional(skin, problems)
+    {
+        let shown = skin.display().to_string();
+        match k9s::convert_skin(&text, &shown) {
+            Ok(conv) => problems.extend(theme.apply_text(&conv.theme_toml, &shown)),
+            Err(e) => problems.push(e),
+        }
+    }
     if let Some(dir) = dir {
         let path = dir.join("theme.toml");
         if let Some(text) = read_optional(&path, problems) {

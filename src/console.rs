@@ -147,6 +147,9 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         ..EksSettings::default()
     };
     // The only sandbox-specific lines: start it in-process and take its kubeconfig.
+    // `$KUBECONFIG` for plugins: the file the console reads (the sandbox's is written out).
+    let mut kubeconfig_path = args.kubeconfig.as_ref().map(|p| p.display().to_string());
+    let mut sandbox_kubeconfig = None;
     let (sandbox, target, install_from) = if args.sandbox {
         let (recording, timeline) = crate::sandbox::load_streaming(args.recording.as_deref())?;
         let sandbox = Sandbox::start_streaming(
@@ -166,11 +169,21 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
             args.context.as_deref(),
         )?;
         let yaml = crate::install::tui::ConsoleKubeconfig::Yaml(sandbox.kubeconfig_yaml());
+        let path =
+            std::env::temp_dir().join(format!("opsdeck-sandbox-{}.kubeconfig", std::process::id()));
+        match sandbox.write_kubeconfig(&path) {
+            Ok(()) => {
+                kubeconfig_path = Some(path.display().to_string());
+                sandbox_kubeconfig = Some(path);
+            }
+            Err(e) => tracing::warn!("cannot write the sandbox kubeconfig for plugins: {e}"),
+        }
         (Some(sandbox), target, yaml)
     } else {
         (
             None,
-            Target::load(args.kubeconfig.as_deref(), args.context.as_deref())?,
+            Target::load(args.kubeconfig.as_deref(), args.context.as_deref())?
+                .with_overrides(args.cluster.as_deref(), args.user.as_deref())?,
             crate::install::tui::ConsoleKubeconfig::File(args.kubeconfig.clone()),
         )
     };
@@ -181,6 +194,7 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
     };
     let prom = prometheus_inputs(&args, &config);
     let mut app = App::new(config, options, Timestamp::now());
+    app.kubeconfig_path = kubeconfig_path;
     let user_dashboards = config::config_dir()
         .map(|d| crate::domain::dashboard::load::from_dir(&d.join("dashboards")))
         .unwrap_or_default();
@@ -202,6 +216,9 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
     if let Some(sandbox) = sandbox {
         sandbox.shutdown().await;
     }
+    if let Some(path) = sandbox_kubeconfig {
+        let _ = std::fs::remove_file(path);
+    }
     let stopped = result.as_ref().err().and_then(crate::signals::stopped_by);
     match stopped {
         Some(s) => tracing::info!("opsdeck console stopped by {}", s.name),
@@ -212,6 +229,33 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         std::process::exit(s.exit_code());
     }
     result
+}
+
+/// Runs a plugin on the terminal and waits for it; Ctrl-C reaches the command, not the
+/// console. Returns the error to show, if any.
+async fn run_foreground(run: &crate::sources::plugin::PluginRun) -> Option<String> {
+    let mut cmd = run.command();
+    cmd.stdin(std::process::Stdio::inherit())
+        .stdout(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit());
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return Some(format!("cannot run {}: {e}", run.program)),
+    };
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                return match status {
+                    Ok(s) if s.success() => None,
+                    Ok(s) => Some(format!("{} exited with {s}", run.program)),
+                    Err(e) => Some(format!("waiting for {}: {e}", run.program)),
+                };
+            }
+            // The terminal sends SIGINT to the whole foreground group; only the command
+            // should stop.
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
 }
 
 async fn event_loop(
@@ -285,6 +329,23 @@ async fn event_loop(
                 }));
             }
             terminal.clear()?;
+            dirty = true;
+        }
+        if let Some(run) = app.take_foreground_plugin() {
+            // A foreground plugin gets the terminal: raw mode and the alternate screen are
+            // left, the command runs, and the console comes back to the same view. The input
+            // stream is not polled meanwhile; a plugin starts from a key handled in this very
+            // turn, so crossterm has no reader waiting on the terminal while the command runs.
+            ratatui::restore();
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+            let error = run_foreground(&run).await;
+            crossterm::terminal::enable_raw_mode()?;
+            crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+            terminal.clear()?;
+            app.dispatch(Msg::Source(SourceEvent::Done {
+                message: format!("plugin {}", run.name),
+                error,
+            }));
             dirty = true;
         }
         settle(&mut app, &mut sources);

@@ -16,4 +16,5 @@ pub mod record;
 pub mod sandbox;
 pub mod signals;
 pub mod sources;
+pub mod tools;
 pub mod ui;

@@ -12,6 +12,7 @@ pub mod logs;
 pub mod mutate;
 pub mod nodegroups;
 pub mod object;
+pub mod plugin;
 pub mod prometheus;
 pub mod prune;
 pub mod watch;
@@ -180,6 +181,9 @@ pub enum Request {
     /// Show one Secret value in the focused YAML view, once confirmed. The app's own:
     /// it never reaches the sources.
     RevealSecret(String),
+    /// Run a user plugin: in the background with its output as log lines, or (taken by the
+    /// console's event loop) in the foreground with the terminal handed over.
+    Plugin(plugin::PluginRun),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -375,6 +379,14 @@ impl Sources {
             }
             // The console's event loop runs the wizard; elsewhere (bench) there is no screen.
             Request::Install | Request::RevealSecret(_) => return,
+            // Plugins need no client.
+            Request::Plugin(run) => {
+                if let (true, Some(id)) = (run.background, run.log) {
+                    let task = tokio::spawn(plugin::run_background(run, id, self.tx.clone()));
+                    self.logs.insert(id, Task(task));
+                }
+                return;
+            }
             _ => {}
         }
         let Some(client) = self.client.clone() else {
@@ -416,7 +428,8 @@ impl Sources {
             | Request::Eks(_)
             | Request::Metrics(_)
             | Request::Install
-            | Request::RevealSecret(_) => {}
+            | Request::RevealSecret(_)
+            | Request::Plugin(_) => {}
         }
     }
 

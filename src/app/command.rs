@@ -39,7 +39,7 @@ pub enum NsArg {
 }
 
 impl NsArg {
-    fn parse(s: &str) -> NsArg {
+    pub(crate) fn parse(s: &str) -> NsArg {
         match s {
             "all" | "-A" | "*" | "--all-namespaces" => NsArg::All,
             other => NsArg::Named(other.to_string()),

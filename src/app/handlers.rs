@@ -461,6 +461,7 @@ impl App {
             namespace: namespace.clone(),
             pod: pod.clone(),
             container: container.clone(),
+            title: None,
             previous,
             follow: true,
             timestamps: false,
@@ -488,6 +489,10 @@ impl App {
         let Some(View::Logs(l)) = self.stack.last_mut() else {
             return;
         };
+        if l.title.is_some() {
+            // A plugin's output has no previous container.
+            return;
+        }
         let old = l.id;
         l.id = id;
         l.previous = !l.previous;
@@ -589,7 +594,10 @@ impl App {
                         return;
                     }
                     tracing::info!(?d.request, "confirmed");
-                    self.request(d.request);
+                    match d.request {
+                        Request::Plugin(run) => self.start_plugin(run),
+                        other => self.request(other),
+                    }
                 }
             }
             Action::Cancel | Action::Back => self.dialog = None,
@@ -746,6 +754,12 @@ impl App {
                 if text.is_empty() {
                     return self.close_prompt();
                 }
+                if self.expand_alias(&text).is_some() {
+                    self.history.push(&text);
+                    self.close_prompt();
+                    self.run_alias(&text);
+                    return;
+                }
                 match command::parse(&text, &self.catalog) {
                     Ok(cmd) => {
                         self.history.push(&text);
@@ -824,6 +838,10 @@ impl App {
     /// Parses and runs a `:` command line (as `--command` gives it); errors are flashed.
     /// Runs a `:` command line as if typed.
     pub fn run_command_text(&mut self, text: &str) {
+        if self.expand_alias(text).is_some() {
+            self.run_alias(text);
+            return;
+        }
         match command::parse(text, &self.catalog) {
             Ok(cmd) => self.run_command(cmd),
             Err(e) => self.flash_for(e, Level::Error, 10),
@@ -939,6 +957,7 @@ impl App {
         }
         section(&mut out, "global keys".into(), Context::Global);
         self.replay_help(&mut out);
+        self.user_help(&mut out);
         out.push(HelpLine::Section("commands".into()));
         for (cmd, what) in [
             (

@@ -152,6 +152,8 @@ pub struct LogsView {
     pub namespace: String,
     pub pod: String,
     pub container: String,
+    /// A plugin's output (instead of a pod's logs): the crumb.
+    pub title: Option<String>,
     pub previous: bool,
     pub follow: bool,
     pub timestamps: bool,
@@ -268,7 +270,10 @@ impl View {
                 TextMode::Describe => format!("describe {}", t.source.name),
                 TextMode::Yaml => format!("yaml {}", t.source.name),
             },
-            View::Logs(l) => format!("logs {}/{}", l.pod, l.container),
+            View::Logs(l) => match &l.title {
+                Some(t) => t.clone(),
+                None => format!("logs {}/{}", l.pod, l.container),
+            },
             View::Help(_) => "help".into(),
             View::Contexts(_) => "contexts".into(),
             View::Waves(w) => super::waves::strings::crumb(w.root.as_ref()),
@@ -356,6 +361,7 @@ mod tests {
             namespace: "ns".into(),
             pod: "p".into(),
             container: "c".into(),
+            title: None,
             previous: false,
             follow: true,
             timestamps: false,

@@ -42,11 +42,17 @@ impl ConfigError {
 
     /// From a TOML syntax or shape error.
     pub fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
+        let message = err.message().trim().to_string();
+        // serde's "unknown field `x`, expected …": name the key as the other errors do.
+        let key = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(k, _)| k.to_string());
         ConfigError {
             file: file.to_string(),
             line: err.span().map(|s| line_of(text, s.start)),
-            key: None,
-            message: err.message().trim().to_string(),
+            key,
+            message,
         }
     }
 }

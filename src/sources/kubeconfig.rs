@@ -154,6 +154,58 @@ impl Target {
         })
     }
 
+    /// kubectl's `--cluster` and `--user`: the chosen context uses this kubeconfig cluster
+    /// and/or user instead of its own.
+    pub fn with_overrides(
+        mut self,
+        cluster: Option<&str>,
+        user: Option<&str>,
+    ) -> Result<Target, TargetError> {
+        let err = |what: &str, name: &str, known: Vec<String>| TargetError::Config {
+            files: self.files.clone(),
+            context: self.context.clone(),
+            message: format!("{what} {name:?} not found (known: {})", known.join(", ")),
+        };
+        if let Some(c) = cluster {
+            let known: Vec<String> = self
+                .kubeconfig
+                .clusters
+                .iter()
+                .map(|x| x.name.clone())
+                .collect();
+            if !known.iter().any(|k| k == c) {
+                return Err(err("cluster", c, known));
+            }
+        }
+        if let Some(u) = user {
+            let known: Vec<String> = self
+                .kubeconfig
+                .auth_infos
+                .iter()
+                .map(|x| x.name.clone())
+                .collect();
+            if !known.iter().any(|k| k == u) {
+                return Err(err("user", u, known));
+            }
+        }
+        let name = self.context.clone();
+        if let Some(ctx) = self
+            .kubeconfig
+            .contexts
+            .iter_mut()
+            .find(|c| c.name == name)
+            .and_then(|c| c.context.as_mut())
+        {
+            if let Some(c) = cluster {
+                ctx.cluster = c.to_string();
+            }
+            if let Some(u) = user {
+                ctx.user = Some(u.to_string());
+            }
+        }
+        Ok(self)
+    }
+
     pub fn contexts(&self) -> Vec<String> {
         self.kubeconfig
             .contexts
@@ -346,6 +398,29 @@ contexts:
 - name: two
   context: {cluster: c2, user: u1}
 "#;
+
+    #[test]
+    fn cluster_and_user_overrides_as_kubectl() {
+        let t = Target::from_yaml(KC, "kc", Some("two"))
+            .unwrap()
+            .with_overrides(Some("c1"), Some("u1"))
+            .unwrap();
+        let i = t.info();
+        assert_eq!(
+            (i.context.as_str(), i.cluster.as_str(), i.user.as_str()),
+            ("two", "c1", "u1")
+        );
+        assert_eq!(i.server, "https://127.0.0.1:1");
+        let e = Target::from_yaml(KC, "kc", None)
+            .unwrap()
+            .with_overrides(Some("nope"), None)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("cluster \"nope\" not found (known: c1, c2)"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn info_from_current_and_chosen_context() {

@@ -171,6 +171,17 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
             spans.extend(hint(app, k.to_string(), &b.desc));
         }
     }
+    // User plugins of the view, like built-in keys (dangerous ones hidden in read-only).
+    if !matches!(ctx, Context::Prompt | Context::Dialog | Context::Help) {
+        for p in app.visible_plugins() {
+            let desc = if p.description.is_empty() {
+                &p.name
+            } else {
+                &p.description
+            };
+            spans.extend(hint(app, p.key.to_string(), desc));
+        }
+    }
     if !matches!(ctx, Context::Prompt | Context::Dialog) {
         for b in km.bindings(Context::Global) {
             if b.action.is_replay() && app.replay.bar.is_none() {

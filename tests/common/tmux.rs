@@ -4,7 +4,7 @@
 //! The binary is `$OPSDECK_BIN`, else the one `cargo test` builds.
 //! Every wait polls with a generous deadline and fails with the screen it saw.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -46,7 +46,7 @@ impl Tmux {
     }
 
     pub fn start_sized(name: &str, args: &[&str], size: (u16, u16), wait: Duration) -> Tmux {
-        Self::start_env(name, args, &[], size, wait)
+        Self::start_prepared(name, args, size, wait, |_| {})
     }
 
     /// Like [`Tmux::start_sized`], with extra environment variables (`AWS_ENDPOINT_URL_EKS`…)
@@ -55,22 +55,52 @@ impl Tmux {
         name: &str,
         args: &[&str],
         env: &[(&str, &str)],
-        (width, height): (u16, u16),
+        size: (u16, u16),
         wait: Duration,
     ) -> Tmux {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let socket = format!("opsdeck-test-{}-{name}", std::process::id());
         let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
         let env: Vec<String> = env
             .iter()
             .map(|(k, v)| format!("{k}={}", quote(v)))
             .collect();
+        let bin = binary().display().to_string();
+        Self::start_command(name, size, wait, |_| {
+            format!("{} {bin} {}", env.join(" "), args.join(" "))
+        })
+    }
+
+    /// Like [`Tmux::start_sized`], after `prepare` got the session's directory (its
+    /// `config/` is the console's config directory).
+    pub fn start_prepared(
+        name: &str,
+        args: &[&str],
+        size: (u16, u16),
+        wait: Duration,
+        prepare: impl FnOnce(&Path),
+    ) -> Tmux {
+        let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        let bin = binary().display().to_string();
+        Self::start_command(name, size, wait, |dir| {
+            prepare(dir);
+            format!("{bin} {}", args.join(" "))
+        })
+    }
+
+    /// Any shell command line (made by `command` from the session's directory) with the
+    /// console's isolated environment; the screen shows `OPSDECK-EXITED <status>` after it.
+    pub fn start_command(
+        name: &str,
+        (width, height): (u16, u16),
+        wait: Duration,
+        command: impl FnOnce(&Path) -> String,
+    ) -> Tmux {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+        let socket = format!("opsdeck-test-{}-{name}", std::process::id());
+        let inner = command(dir.path());
         let cmd = format!(
-            "unset KUBECONFIG AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EKS; OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config AWS_CONFIG_FILE={d}/aws-config AWS_SHARED_CREDENTIALS_FILE={d}/aws-credentials NO_COLOR= {env} {bin} {args}; echo OPSDECK-EXITED $?; sleep 600",
+            "unset KUBECONFIG AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EKS; export OPSDECK_DATA_DIR={d}/data OPSDECK_CONFIG_DIR={d}/config AWS_CONFIG_FILE={d}/aws-config AWS_SHARED_CREDENTIALS_FILE={d}/aws-credentials NO_COLOR=; {inner}; echo OPSDECK-EXITED $?; sleep 600",
             d = dir.path().display(),
-            env = env.join(" "),
-            bin = binary().display(),
-            args = args.join(" "),
         );
         let t = Tmux {
             socket,
