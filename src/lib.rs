@@ -12,6 +12,7 @@ pub mod console;
 pub mod domain;
 pub mod install;
 pub mod record;
+pub mod report;
 pub mod sandbox;
 pub mod sources;
 pub mod ui;

@@ -155,6 +155,8 @@ pub enum Request {
     Install,
     /// GET one whole object (describe and YAML views; stores keep objects pruned).
     Fetch(ObjectTarget),
+    /// Stop a watch so that the next reconcile starts it again with a fresh list (ctrl-r).
+    Rewatch(WatchKey),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -337,6 +339,10 @@ impl Sources {
             }
             // The console's event loop runs the wizard; elsewhere (bench) there is no screen.
             Request::Install => return,
+            Request::Rewatch(key) => {
+                self.watches.remove(&key);
+                return;
+            }
             _ => {}
         }
         let Some(client) = self.client.clone() else {
@@ -377,6 +383,7 @@ impl Sources {
             | Request::SwitchContext(_)
             | Request::Eks(_)
             | Request::Metrics(_)
+            | Request::Rewatch(_)
             | Request::Install => {}
         }
     }

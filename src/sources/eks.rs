@@ -21,6 +21,32 @@ pub enum EksError {
     Invalid(String),
     #[error("EKS error: {0}")]
     Other(String),
+    /// The AWS configuration gave no credentials (no profile, no keys, no instance role).
+    #[error(
+        "EKS node groups unavailable: no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`)"
+    )]
+    NoCredentials,
+}
+
+/// An error and its causes in words, one line: each cause's message once, without the
+/// SDK's debug dumps (`{ … }`).
+fn plain_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !text.is_empty() && !text.contains('{') && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Whether an SDK error comes from loading credentials (no profile, IMDS, …).
+fn is_credentials_error(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("credential") || t.contains("imds") || t.contains("no providers in chain")
 }
 
 /// Where and how to reach EKS.
@@ -50,11 +76,16 @@ pub struct EksSource {
 pub(crate) fn classify<E, R>(err: SdkError<E, R>, what: &str) -> EksError
 where
     E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
+    if !matches!(err, SdkError::ServiceError(_))
+        && is_credentials_error(&DisplayErrorContext(&err).to_string())
+    {
+        return EksError::NoCredentials;
+    }
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            EksError::Unreachable(DisplayErrorContext(&err).to_string())
+            EksError::Unreachable(plain_chain(&err))
         }
         SdkError::ServiceError(se) => {
             let e = se.err();
@@ -69,10 +100,10 @@ where
                     EksError::Invalid(message)
                 }
                 Some(code) => EksError::Other(format!("{code}: {message}")),
-                None => EksError::Other(DisplayErrorContext(&err).to_string()),
+                None => EksError::Other(plain_chain(&err)),
             }
         }
-        _ => EksError::Other(DisplayErrorContext(&err).to_string()),
+        _ => EksError::Other(plain_chain(&err)),
     }
 }
 

@@ -23,7 +23,8 @@ use crate::app::waves::strings;
 use crate::app::waves::{ConfigSource, WaveRow, WavesView};
 use crate::config::Slot;
 use crate::domain::waves::{
-    AppKey, AppSummary, BlockerState, HealthCode, OperationPhase, RolloutState, Severity, SyncCode,
+    AppKey, AppSummary, Blocker, BlockerState, HealthCode, OperationPhase, RolloutState, Severity,
+    SyncCode,
 };
 
 /// Width of the tree panel (at most a third of the screen).
@@ -286,7 +287,10 @@ pub fn render(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
 
 fn summary(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     let state = match w.rollout().map(|r| &r.state) {
-        Some(RolloutState::InProgress { wave, .. }) => strings::wave_in_progress(*wave),
+        Some(RolloutState::InProgress { wave, blockers, .. }) => match degraded(blockers) {
+            Some(b) => strings::wave_blocked(*wave, &b.app.name, &HealthCode::Degraded.to_string()),
+            None => strings::wave_in_progress(*wave),
+        },
         Some(RolloutState::Done) => strings::ROLLOUT_DONE.to_string(),
         Some(RolloutState::Empty) | None => strings::ROLLOUT_EMPTY.to_string(),
     };
@@ -342,6 +346,16 @@ fn tree(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
+/// Between the lanes list's columns.
+const LANE_GAP: &str = "  ";
+
+/// The first blocker of a wave that is Degraded: the wave cannot finish by waiting.
+fn degraded(blockers: &[Blocker]) -> Option<&Blocker> {
+    blockers
+        .iter()
+        .find(|b| b.state == BlockerState::Unhealthy(HealthCode::Degraded))
+}
+
 /// Column widths of the lanes list; the message takes the rest.
 fn lane_widths(w: &WavesView, total: usize) -> [usize; 10] {
     let name = w
@@ -356,7 +370,7 @@ fn lane_widths(w: &WavesView, total: usize) -> [usize; 10] {
         .unwrap_or(0)
         .clamp(width(strings::LANE_COLUMNS[0]) + 2, 34);
     let mut widths = [name, 9, 11, 10, 8, 9, 15, 3, 3, 0];
-    let used: usize = widths.iter().sum::<usize>() + widths.len() - 1;
+    let used: usize = widths.iter().sum::<usize>() + LANE_GAP.len() * (widths.len() - 1);
     widths[9] = total.saturating_sub(used).max(7);
     widths
 }
@@ -464,7 +478,17 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
         Span::raw(" "),
     ];
     let status = app.watches.get(&w.apps.key).map(|x| &x.status);
-    let b = block(app, title, status_span(app, status));
+    let b = block(app, title, status_span(app, status)).title_bottom(Line::from(vec![
+        Span::raw(" "),
+        Span::styled(
+            fit(
+                strings::LANE_LEGEND,
+                (area.width as usize).saturating_sub(4),
+            ),
+            style(app, Slot::muted),
+        ),
+        Span::raw(" "),
+    ]));
     let inner = b.inner(area);
     f.render_widget(b, area);
     if inner.height == 0 {
@@ -476,7 +500,7 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
         .zip(widths)
         .map(|(h, wd)| fit(h, wd))
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(LANE_GAP);
     let mut lines = vec![Line::from(Span::styled(header, style(app, Slot::header)))];
     if w.rows.is_empty() {
         let no_argo =
@@ -499,6 +523,10 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     }
     let h = (inner.height as usize).saturating_sub(1);
     let in_progress = w.rollout().and_then(|r| r.wave_in_progress());
+    let blocked = w.rollout().is_some_and(|r| match &r.state {
+        RolloutState::InProgress { blockers, .. } => degraded(blockers).is_some(),
+        _ => false,
+    });
     let sel = style(app, Slot::selection);
     for (i, row) in w.rows.iter().enumerate().skip(w.cursor.offset).take(h) {
         let selected = i == w.cursor.selected;
@@ -509,6 +537,8 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
                 };
                 let (state, slot) = if lane.done {
                     (strings::LANE_DONE, Slot::ok)
+                } else if Some(lane.wave) == in_progress && blocked {
+                    (strings::LANE_BLOCKED, Slot::error)
                 } else if Some(lane.wave) == in_progress {
                     (strings::LANE_IN_PROGRESS, Slot::warn)
                 } else {
@@ -533,7 +563,7 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
                     let base = if selected { sel } else { style(app, slot) };
                     if j > 0 {
                         spans.push(Span::styled(
-                            " ",
+                            LANE_GAP,
                             if selected { sel } else { Style::default() },
                         ));
                     }
