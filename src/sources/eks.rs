@@ -336,6 +336,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn missing_credentials_read_as_words_once() {
+        for raw in [
+            "dispatch failure: other: failed to load IMDS session token",
+            "an error occurred while loading credentials: no providers in chain provided credentials",
+            "the credential provider was not enabled",
+        ] {
+            assert!(is_credentials_error(raw), "{raw}");
+        }
+        assert!(!is_credentials_error("connection refused"));
+        let text = EksError::NoCredentials.to_string();
+        assert_eq!(
+            text,
+            "EKS node groups unavailable: no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`)"
+        );
+        // The pane shows it as it is, not wrapped in another prefix.
+        assert_eq!(crate::app::pools::strings::eks_failed_no_data(&text), text);
+        assert_eq!(crate::app::pools::strings::eks_stale(&text, "5s"), text);
+    }
+
+    #[test]
+    fn error_chains_are_words_without_debug_dumps() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("dispatch failure")]
+        struct Outer(#[source] Inner);
+        #[derive(Debug, thiserror::Error)]
+        #[error("ConnectorError {{ kind: Io, source: hyper_util::client::Error(Connect) }}")]
+        struct Inner(#[source] std::io::Error);
+        let e = Outer(Inner(std::io::Error::other("connection refused")));
+        assert_eq!(plain_chain(&e), "dispatch failure: connection refused");
+    }
+
+    #[test]
     fn detects_cluster_from_exec_args_and_arns() {
         let args: Vec<String> = [
             "--region",

@@ -76,6 +76,8 @@ pub(crate) fn column_rule(name: &str) -> ColumnRule {
         "RESTARTS" => (60, None),
         "READY" | "UP-TO-DATE" | "AVAILABLE" | "DESIRED" | "CURRENT" | "COMPLETIONS" => (70, None),
         "NAMESPACE" => (80, Some(8)),
+        // The name of the row where the table has no NAME column (CNPG instances).
+        "POD" | "INSTANCE" => (95, Some(12)),
         "STATUS" | "STATE" => (90, Some(8)),
         _ => (50, Some(8)),
     };

@@ -297,7 +297,12 @@ fn summary(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     let title = vec![
         Span::raw(" "),
         Span::styled(
-            strings::rollout_title(w.root.as_ref(), &state),
+            fit(
+                &strings::rollout_title(w.root.as_ref(), &state),
+                (area.width as usize).saturating_sub(4),
+            )
+            .trim_end()
+            .to_string(),
             style(app, Slot::title),
         ),
         Span::raw(" "),
@@ -370,9 +375,38 @@ fn lane_widths(w: &WavesView, total: usize) -> [usize; 10] {
         .unwrap_or(0)
         .clamp(width(strings::LANE_COLUMNS[0]) + 2, 34);
     let mut widths = [name, 9, 11, 10, 8, 9, 15, 3, 3, 0];
-    let used: usize = widths.iter().sum::<usize>() + LANE_GAP.len() * (widths.len() - 1);
-    widths[9] = total.saturating_sub(used).max(7);
+    // Narrow screens drop the least useful columns whole (a width of 0) rather than cut
+    // the message: auto-sync policy, then revision, last sync and the operation.
+    let used = |w: &[usize; 10]| {
+        let shown = w[..9].iter().filter(|x| **x > 0).count();
+        w.iter().sum::<usize>() + LANE_GAP.len() * shown
+    };
+    for drop in [6, 4, 5, 3] {
+        if used(&widths) + MIN_MESSAGE <= total {
+            break;
+        }
+        widths[drop] = 0;
+    }
+    widths[9] = total.saturating_sub(used(&widths)).max(1);
     widths
+}
+
+/// The message column keeps at least this much before columns drop.
+const MIN_MESSAGE: usize = 16;
+
+/// Joins cells at their widths (a width of 0 hides the column and its gap).
+fn join_cells<'a>(cells: Vec<Span<'a>>, widths: [usize; 10], gap: Style) -> Vec<Span<'a>> {
+    let mut out = Vec::new();
+    for (j, (cell, wd)) in cells.into_iter().zip(widths).enumerate() {
+        if wd == 0 {
+            continue;
+        }
+        if j > 0 && !out.is_empty() {
+            out.push(Span::styled(LANE_GAP, gap));
+        }
+        out.push(cell);
+    }
+    out
 }
 
 /// The cells of an app row, with their slots.
@@ -495,13 +529,12 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
         return;
     }
     let widths = lane_widths(w, inner.width as usize);
-    let header: String = strings::LANE_COLUMNS
+    let header: Vec<Span> = strings::LANE_COLUMNS
         .iter()
         .zip(widths)
-        .map(|(h, wd)| fit(h, wd))
-        .collect::<Vec<_>>()
-        .join(LANE_GAP);
-    let mut lines = vec![Line::from(Span::styled(header, style(app, Slot::header)))];
+        .map(|(h, wd)| Span::styled(fit(h, wd), style(app, Slot::header)))
+        .collect();
+    let mut lines = vec![Line::from(join_cells(header, widths, Style::default()))];
     if w.rows.is_empty() {
         let no_argo =
             app.catalog.discovered && app.catalog.resolve(&w.apps.kind.full_name()).is_none();
@@ -558,18 +591,16 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
             WaveRow::Parent(k) | WaveRow::App(k) => {
                 let Some(a) = w.app(k) else { continue };
                 let cells = app_cells(w, a, matches!(row, WaveRow::Parent(_)), app.now);
-                let mut spans = Vec::new();
-                for (j, ((text, slot), wd)) in cells.into_iter().zip(widths).enumerate() {
-                    let base = if selected { sel } else { style(app, slot) };
-                    if j > 0 {
-                        spans.push(Span::styled(
-                            LANE_GAP,
-                            if selected { sel } else { Style::default() },
-                        ));
-                    }
-                    spans.push(Span::styled(fit(&text, wd), base));
-                }
-                Line::from(spans)
+                let spans: Vec<Span> = cells
+                    .into_iter()
+                    .zip(widths)
+                    .map(|((text, slot), wd)| {
+                        let base = if selected { sel } else { style(app, slot) };
+                        Span::styled(fit(&text, wd), base)
+                    })
+                    .collect();
+                let gap = if selected { sel } else { Style::default() };
+                Line::from(join_cells(spans, widths, gap))
             }
         };
         lines.push(line);
