@@ -107,10 +107,12 @@ fn target_lines(e: &TargetError) -> Vec<String> {
 /// An error and its causes on one line (`a: b: c`), without repeating a cause that the
 /// message already contains.
 fn one_line(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
+    // Parsers add a snippet of the file below their first line: keep the first line.
+    let first = |e: &dyn std::error::Error| e.to_string().lines().next().unwrap_or("").to_string();
+    let mut out = first(e);
     let mut cur = e.source();
     while let Some(c) = cur {
-        let text = c.to_string();
+        let text = first(c);
         if !out.contains(&text) {
             out.push_str(": ");
             out.push_str(&text);
