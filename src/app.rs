@@ -15,6 +15,7 @@ pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod handlers;
+mod hints;
 pub use handlers::HelpLine;
 pub mod jsonpath;
 pub mod metrics;
@@ -92,12 +93,17 @@ pub struct Flash {
     pub until: Timestamp,
 }
 
-/// A confirmation overlay for a destructive request.
+/// A confirmation overlay for a destructive request. Confirming takes an explicit key
+/// (`y`), never Enter alone; with `expect`, the user types that name first (namespaces,
+/// CNPG promote) and Enter confirms only when it matches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dialog {
     pub title: String,
     pub message: String,
     pub request: Request,
+    pub expect: Option<String>,
+    /// What was typed so far (with `expect`).
+    pub typed: String,
 }
 
 /// Startup choices.
@@ -119,6 +125,8 @@ pub struct App {
     /// Current namespace; `None` means all namespaces.
     pub namespace: Option<String>,
     namespace_chosen: bool,
+    /// Namespace favourites (k9s's `1`–`9`): the namespaces used last, most recent first.
+    pub ns_favourites: Vec<String>,
     pub stack: Vec<View>,
     pub watches: HashMap<WatchKey, WatchData>,
     /// Watches that changed since the views were last refreshed (see [`App::flush_changes`]).
@@ -162,6 +170,11 @@ impl App {
             conn: ConnState::Connecting,
             version: None,
             catalog: Catalog::builtin(),
+            ns_favourites: namespace
+                .iter()
+                .filter(|_| namespace_chosen)
+                .cloned()
+                .collect(),
             namespace,
             namespace_chosen,
             stack: Vec::new(),
@@ -218,6 +231,11 @@ impl App {
             return self.dispatch(msg);
         }
         let ctx = self.focused_context();
+        if self.typing_dialog_key(ev) {
+            return;
+        }
+        let before = self.view_signature();
+        let flash_before = self.flash.clone();
         let action = match ctx {
             Context::Prompt | Context::Dialog | Context::Editor => {
                 self.config.keymap.lookup_only(ctx, key)
@@ -232,8 +250,39 @@ impl App {
                 }
             }
             None if ctx == Context::Editor => self.dispatch(Msg::EditorKey(*ev)),
-            None => {}
+            None if ctx == Context::Dialog => {}
+            None => self.flash(strings::unknown_key(&key.to_string()), Level::Warn),
         }
+        // A message about the last view does not outlive it.
+        if self.flash.is_some() && self.flash == flash_before && self.view_signature() != before {
+            self.flash = None;
+        }
+    }
+
+    /// Which view is on top (its depth and breadcrumb), to clear messages on a change.
+    fn view_signature(&self) -> (usize, Option<String>) {
+        (self.stack.len(), self.top().map(View::crumb))
+    }
+
+    /// Keys of a dialog that asks for a name: typed into it (Enter confirms, Esc cancels).
+    fn typing_dialog_key(&mut self, ev: &KeyEvent) -> bool {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let Some(d) = self.dialog.as_mut().filter(|d| d.expect.is_some()) else {
+            return false;
+        };
+        match ev.code {
+            KeyCode::Esc => self.dialog = None,
+            KeyCode::Enter => self.dispatch(Msg::Action(Action::Confirm)),
+            KeyCode::Backspace => {
+                d.typed.pop();
+            }
+            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.dialog = None;
+            }
+            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => d.typed.push(c),
+            _ => {}
+        }
+        true
     }
 
     /// Applies a message and every follow-up action it yields.
@@ -423,6 +472,7 @@ impl App {
                 if !self.namespace_chosen {
                     self.namespace = Some(info.namespace.clone());
                     self.namespace_chosen = true;
+                    self.remember_namespace(&info.namespace);
                     self.reopen_root();
                 }
                 self.cluster = info;
@@ -545,8 +595,10 @@ impl App {
         let ns = namespace.unwrap_or_else(|| self.namespace.clone());
         let spec = self.spec_for(kind.clone(), ns.clone(), labels, fields);
         let all = kind.namespaced && spec.key.namespace.is_none();
+        let columns = columns::columns_for(&kind, all);
         let table = view::TableView {
-            columns: columns::columns_for(&kind, all),
+            sort: view::SortBy::default_for(&columns),
+            columns,
             spec,
             scope,
             filter: filter::Filter::None,
@@ -620,6 +672,9 @@ impl App {
                 );
                 let all = k.namespaced && t.spec.key.namespace.is_none();
                 t.columns = columns::columns_for(&k, all);
+                if !t.columns.iter().any(|c| c.name == t.sort.column) {
+                    t.sort = view::SortBy::default_for(&t.columns);
+                }
                 changed = true;
             }
         }
@@ -671,12 +726,27 @@ impl App {
         out
     }
 
-    /// The namespace shown in the header.
+    /// The namespace shown in the header: the top table's (so that it is in step with
+    /// what the table shows), else the current one.
     pub fn namespace_label(&self) -> String {
-        match &self.namespace {
+        let ns = match self.top() {
+            Some(View::Table(t)) if t.kind().namespaced => t.spec.key.namespace.as_ref(),
+            _ => self.namespace.as_ref(),
+        };
+        match ns {
             Some(ns) => ns.clone(),
             None => "all".into(),
         }
+    }
+
+    /// Puts a namespace first among the favourites (at most 9, as k9s).
+    pub(crate) fn remember_namespace(&mut self, ns: &str) {
+        if self.ns_favourites.first().map(String::as_str) == Some(ns) {
+            return;
+        }
+        self.ns_favourites.retain(|n| n != ns);
+        self.ns_favourites.insert(0, ns.to_string());
+        self.ns_favourites.truncate(9);
     }
 }
 

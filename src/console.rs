@@ -108,8 +108,12 @@ fn init_logging(
     };
     std::fs::create_dir_all(&dir)
         .wrap_err_with(|| format!("cannot create the data directory {}", dir.display()))?;
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .wrap_err_with(|| format!("bad --log-level {level:?}"))?;
+    let filter = tracing_subscriber::EnvFilter::try_new(level).map_err(|_| {
+        crate::report::UserError::new(
+            format!("bad --log-level {level:?}"),
+            Some("use one of error, warn, info, debug, trace".into()),
+        )
+    })?;
     let appender = tracing_appender::rolling::never(&dir, "opsdeck.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let _ = tracing_subscriber::fmt()
@@ -188,9 +192,12 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         )
     };
 
+    // The sandbox's `default` namespace is empty: without -n, start where its pods are
+    // (every namespace), and say where this is.
+    let sandbox_landing = args.sandbox && args.namespace.is_none();
     let options = Options {
         namespace: args.namespace.clone(),
-        all_namespaces: args.all_namespaces,
+        all_namespaces: args.all_namespaces || sandbox_landing,
     };
     let prom = prometheus_inputs(&args, &config);
     let mut app = App::new(config, options, Timestamp::now());
@@ -206,6 +213,13 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
     app.set_metrics_inputs(user_dashboards, history);
     if let Some(command) = &args.command {
         app.set_startup_command(command);
+    }
+    if let Some(sb) = &sandbox {
+        app.flash_for(
+            crate::app::strings::sandbox_welcome(&sb.recording_name()),
+            crate::app::Level::Info,
+            15,
+        );
     }
     // ratatui::init enters the alternate screen and raw mode, and installs a panic hook that
     // restores the terminal before the previous hook (color-eyre) prints.

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod fuzzing;
 pub mod install;
 pub mod record;
+pub mod report;
 pub mod sandbox;
 pub mod signals;
 pub mod sources;

@@ -10,11 +10,7 @@ fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let tty = std::io::stderr().is_terminal();
     // Panics (real bugs) keep color-eyre's report; without a terminal it is plain text.
-    let mut hook = color_eyre::config::HookBuilder::default().display_env_section(false);
-    if !tty {
-        hook = hook.theme(color_eyre::config::Theme::new());
-    }
-    if let Err(e) = hook.install() {
+    if let Err(e) = opsdeck::report::install_hooks() {
         eprintln!("opsdeck: cannot install the error report hook: {e}");
     }
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -67,10 +63,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// An error that ends a command is an expected outcome (a bad flag, a server that does not
-/// answer): one plain line with its causes. On a terminal, color-eyre's report as before.
+/// An error that ends a command: expected ones (no kubeconfig, an unknown context, a bad
+/// file) are plain lines with the fix; others are one plain line with their causes, or
+/// color-eyre's report on a terminal.
 fn report(e: &color_eyre::eyre::Report, tty: bool) {
-    if tty {
+    if let Some(lines) = opsdeck::report::user_lines(e) {
+        for line in lines {
+            eprintln!("{line}");
+        }
+    } else if tty {
         eprintln!("Error: {e:?}");
     } else {
         eprintln!("Error: {e:#}");

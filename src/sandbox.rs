@@ -252,6 +252,11 @@ impl Sandbox {
         self.addr
     }
 
+    /// The name of the recording it serves.
+    pub fn recording_name(&self) -> String {
+        self.name.clone()
+    }
+
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -184,6 +184,8 @@ pub enum Request {
     /// Run a user plugin: in the background with its output as log lines, or (taken by the
     /// console's event loop) in the foreground with the terminal handed over.
     Plugin(plugin::PluginRun),
+    /// Stop a watch so that the next reconcile starts it again with a fresh list (ctrl-r).
+    Rewatch(WatchKey),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -387,6 +389,10 @@ impl Sources {
                 }
                 return;
             }
+            Request::Rewatch(key) => {
+                self.watches.remove(&key);
+                return;
+            }
             _ => {}
         }
         let Some(client) = self.client.clone() else {
@@ -429,7 +435,8 @@ impl Sources {
             | Request::Metrics(_)
             | Request::Install
             | Request::RevealSecret(_)
-            | Request::Plugin(_) => {}
+            | Request::Plugin(_)
+            | Request::Rewatch(_) => {}
         }
     }
 

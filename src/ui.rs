@@ -3,6 +3,7 @@
 
 pub mod chart;
 mod chrome;
+pub(crate) use chrome::fit_spans;
 mod cnpg;
 mod dialog;
 mod help;

@@ -230,7 +230,7 @@ fn promote_writes_the_status_subresource_and_nothing_else() {
     // --readonly refuses, and nothing changes.
     {
         let t = console("readonly", sandbox.kubeconfig(), &["--readonly"]);
-        t.wait_for(&["keycloak-db-3", "Cluster in healthy state", "[read-only]"]);
+        t.wait_for(&["keycloak-db-3", "Cluster in healthy state", "READONLY"]);
         t.keys(&["j", "j", "P"]);
         t.wait_for(&["read-only mode: promote is disabled"]);
         t.quit();
@@ -248,8 +248,15 @@ fn promote_writes_the_status_subresource_and_nothing_else() {
     t.wait_for(&["promote refused: keycloak-db-1 is already the primary of keycloak-db"]);
     // keycloak-db-3: confirm, then the console patches.
     t.keys(&["j", "j", "P"]);
-    t.wait_for(&["Promote keycloak-db-3 to primary of Cluster keycloak/keycloak-db?"]);
-    t.keys(&["y"]);
+    t.wait_for(&[
+        "Promote keycloak-db-3 to primary of Cluster keycloak/keycloak-db?",
+        "type keycloak-db-3 to confirm",
+    ]);
+    // A promote needs the instance's name typed: `y` or Enter alone do nothing.
+    t.keys(&["Enter"]);
+    t.wait_for(&["type keycloak-db-3 and press enter to confirm"]);
+    t.text("keycloak-db-3");
+    t.keys(&["Enter"]);
     t.wait_for(&["promote keycloak-db-3 (cluster keycloak/keycloak-db): done"]);
     // The watch brings the change back to the pane.
     t.wait_for(&[

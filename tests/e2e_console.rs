@@ -105,7 +105,7 @@ fn browse_filter_describe_yaml_logs_help_quit() {
 #[test]
 fn readonly_refuses_delete() {
     let t = console("readonly", "-n shop --readonly");
-    t.wait_for(&["pods(shop)", "orders-db-0", "[read-only]"]);
+    t.wait_for(&["pods(shop)", "orders-db-0", "READONLY"]);
     t.keys(&["C-d"]);
     let s = t.wait_for(&["read-only mode: delete is disabled"]);
     assert!(!s.contains("Delete pod"), "a delete dialog opened:\n{s}");

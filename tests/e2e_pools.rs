@@ -117,8 +117,9 @@ fn pools_zones_taint_eks_drill_down_and_scaling() {
 #[test]
 fn readonly_refuses_node_group_scaling() {
     let t = console("readonly", "--readonly");
-    // (The header's `[read-only]` is beyond the long ARN context at this width.)
     let s = open_pools(&t);
+    // The header says READONLY before the (shortened) EKS context.
+    assert!(s.contains("READONLY"), "{s}");
     assert!(
         !s.contains("Scale node group"),
         "the footer offers scaling:\n{s}"

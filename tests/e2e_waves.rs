@@ -60,7 +60,8 @@ fn lanes_show_and_the_stall_explanation_appears_live() {
     let s = t.wait_for(&[
         STALL,
         STALL_WHY,
-        "wave -5 · in progress",
+        // cert-manager is Degraded: the wave is blocked, not merely in progress.
+        "wave -5 · blocked",
         "pending: wave -2",
     ]);
     assert!(

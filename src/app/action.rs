@@ -113,7 +113,7 @@ actions! {
     Delete => "delete" [Table],
     Restart => "restart" [Table],
     Scale => "scale" [Table, Pools],
-    Refresh => "refresh" [Pools, Waves, Metrics],
+    Refresh => "refresh" [Table, Pools, Waves, Metrics],
     Promote => "promote" [Cnpg],
     Search => "search" [Text],
     SearchNext => "search_next" [Text],
@@ -155,6 +155,23 @@ actions! {
     EditQuery => "edit_query" [Metrics],
     RunQuery => "run_query" [Editor],
     ToggleResult => "toggle_result" [Editor],
+    SortName => "sort_name" [Table],
+    SortAge => "sort_age" [Table],
+    SortStatus => "sort_status" [Table],
+    SortReady => "sort_ready" [Table],
+    SortRestarts => "sort_restarts" [Table],
+    SortIp => "sort_ip" [Table],
+    SortNode => "sort_node" [Table],
+    Namespace0 => "namespace_0" [Table],
+    Namespace1 => "namespace_1" [Table],
+    Namespace2 => "namespace_2" [Table],
+    Namespace3 => "namespace_3" [Table],
+    Namespace4 => "namespace_4" [Table],
+    Namespace5 => "namespace_5" [Table],
+    Namespace6 => "namespace_6" [Table],
+    Namespace7 => "namespace_7" [Table],
+    Namespace8 => "namespace_8" [Table],
+    Namespace9 => "namespace_9" [Table],
     ReplayPause => "replay_pause" [Global],
     ReplayStep => "replay_step" [Global],
     ReplaySlower => "replay_slower" [Global],
@@ -183,6 +200,38 @@ impl Action {
 }
 
 impl Action {
+    /// The column a sort key orders by, and whether its first press sorts descending (as
+    /// k9s: most restarts first; AGE ascending shows the youngest first).
+    pub fn sort_column(self) -> Option<(&'static str, bool)> {
+        Some(match self {
+            Action::SortName => ("NAME", false),
+            Action::SortAge => ("AGE", false),
+            Action::SortStatus => ("STATUS", false),
+            Action::SortReady => ("READY", false),
+            Action::SortRestarts => ("RESTARTS", true),
+            Action::SortIp => ("IP", false),
+            Action::SortNode => ("NODE", false),
+            _ => return None,
+        })
+    }
+
+    /// The namespace favourite a digit key picks: 0 = all namespaces, 1–9 = recent ones.
+    pub fn namespace_slot(self) -> Option<usize> {
+        Some(match self {
+            Action::Namespace0 => 0,
+            Action::Namespace1 => 1,
+            Action::Namespace2 => 2,
+            Action::Namespace3 => 3,
+            Action::Namespace4 => 4,
+            Action::Namespace5 => 5,
+            Action::Namespace6 => 6,
+            Action::Namespace7 => 7,
+            Action::Namespace8 => 8,
+            Action::Namespace9 => 9,
+            _ => return None,
+        })
+    }
+
     /// Replay controls: shown in hints and help only while a replay is served; allowed in
     /// read-only mode (they change the replay, not the cluster).
     pub fn is_replay(self) -> bool {

@@ -547,6 +547,8 @@ impl App {
                         },
                         patch,
                     },
+                    expect: Some(pod.clone()),
+                    typed: String::new(),
                 });
             }
         }

@@ -25,10 +25,17 @@ pub enum Command {
     Install,
     /// `:replay pause|resume|step|speed N|seek OFFSET`: replay controls.
     Replay(super::replay::ReplayCommand),
-    /// A kind's table, optionally in another namespace.
+    /// A kind's table, optionally in another namespace (`:po kube-system`, `:deploy -n ns`,
+    /// `:po -A`) and with a label selector (`:po -l app=web`).
     Kind {
         name: String,
         namespace: Option<NsArg>,
+        labels: Option<String>,
+    },
+    /// `:sort COLUMN [asc|desc]`: orders the table by a column.
+    Sort {
+        column: String,
+        desc: Option<bool>,
     },
 }
 
@@ -49,7 +56,7 @@ impl NsArg {
 
 const BUILTINS: &[&str] = &[
     "q", "quit", "q!", "help", "ctx", "context", "ns", "pools", "cnpg", "waves", "metrics",
-    "promql", "install", "replay",
+    "promql", "install", "replay", "sort",
 ];
 
 pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
@@ -67,11 +74,62 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
         let args: Vec<&str> = words.collect();
         return super::replay::parse_command(&args).map(Command::Replay);
     }
-    let arg = words.next().map(str::to_string);
-    if let Some(extra) = words.next() {
+    let cmd = first.trim_start_matches(':').to_ascii_lowercase();
+    let rest: Vec<&str> = words.collect();
+    if cmd == "sort" {
+        return match rest.as_slice() {
+            [column] => Ok(Command::Sort {
+                column: column.to_string(),
+                desc: None,
+            }),
+            [column, dir] => match dir.to_ascii_lowercase().as_str() {
+                "asc" | "ascending" | "up" => Ok(Command::Sort {
+                    column: column.to_string(),
+                    desc: Some(false),
+                }),
+                "desc" | "descending" | "down" => Ok(Command::Sort {
+                    column: column.to_string(),
+                    desc: Some(true),
+                }),
+                other => Err(format!("sort: {other:?} is not asc or desc")),
+            },
+            _ => Err("usage: :sort COLUMN [asc|desc]".into()),
+        };
+    }
+    if !matches!(
+        cmd.as_str(),
+        "q" | "quit"
+            | "q!"
+            | "exit"
+            | "help"
+            | "?"
+            | "ctx"
+            | "context"
+            | "contexts"
+            | "ns"
+            | "pools"
+            | "pool"
+            | "waves"
+            | "wave"
+            | "cnpg"
+            | "metrics"
+            | "dashboard"
+            | "dashboards"
+            | "grafana"
+            | "install"
+    ) && let Some(kind) = catalog.resolve(&cmd)
+    {
+        let (namespace, labels) = kind_args(&rest)?;
+        return Ok(Command::Kind {
+            name: kind.full_name(),
+            namespace,
+            labels,
+        });
+    }
+    let arg = rest.first().map(|s| s.to_string());
+    if let Some(extra) = rest.get(1) {
         return Err(format!("unexpected {extra:?} in :{input}"));
     }
-    let cmd = first.trim_start_matches(':').to_ascii_lowercase();
     Ok(match cmd.as_str() {
         "q" | "quit" | "q!" | "exit" => Command::Quit,
         "help" | "?" => Command::Help,
@@ -83,18 +141,45 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
         "cnpg" => Command::Cnpg(arg),
         "metrics" | "dashboard" | "dashboards" | "grafana" => Command::Metrics(arg),
         "install" => Command::Install,
-        word => match catalog.resolve(word) {
-            Some(kind) => Command::Kind {
-                name: kind.full_name(),
-                namespace: arg.as_deref().map(NsArg::parse),
-            },
-            None => {
-                return Err(format!(
-                    "unknown command or resource {word:?} (tab completes, ? lists keys)"
-                ));
-            }
-        },
+        word => return Err(unknown_command(word)),
     })
+}
+
+/// The feedback for a word that is neither a command nor a kind.
+pub fn unknown_command(word: &str) -> String {
+    format!("unknown command: {word} — try :help, or tab to complete")
+}
+
+/// A kind's arguments: a namespace (`NS`, `-n NS`, `-A`/`all`) and a label selector
+/// (`-l k=v`, `-lk=v`, `--selector k=v`).
+fn kind_args(args: &[&str]) -> Result<(Option<NsArg>, Option<String>), String> {
+    let mut namespace = None;
+    let mut labels = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "-l" | "--selector" => match it.next() {
+                Some(sel) => labels = Some(sel.to_string()),
+                None => return Err(format!("{a} needs a label selector, e.g. {a} app=web")),
+            },
+            "-n" | "--namespace" => match it.next() {
+                Some(ns) => namespace = Some(NsArg::parse(ns)),
+                None => return Err(format!("{a} needs a namespace")),
+            },
+            "-A" | "--all-namespaces" => namespace = Some(NsArg::All),
+            s if s.starts_with("-l") && s.len() > 2 => labels = Some(s[2..].to_string()),
+            s if s.starts_with("--selector=") => {
+                labels = Some(s["--selector=".len()..].to_string());
+            }
+            s if s.starts_with('-') => return Err(format!("unknown option {s:?}")),
+            s if namespace.is_none() => namespace = Some(NsArg::parse(s)),
+            s => return Err(format!("unexpected {s:?}")),
+        }
+    }
+    if let Some(l) = &labels {
+        super::filter::parse_selector(l)?;
+    }
+    Ok((namespace, labels))
 }
 
 /// Candidate completions of the whole line, sorted, best first.
@@ -219,14 +304,60 @@ mod tests {
             parse("po", &c),
             Ok(Command::Kind {
                 name: "pods".into(),
-                namespace: None
+                namespace: None,
+                labels: None,
             })
+        );
+        assert_eq!(
+            parse("po -l app=web", &c),
+            Ok(Command::Kind {
+                name: "pods".into(),
+                namespace: None,
+                labels: Some("app=web".into()),
+            })
+        );
+        assert_eq!(
+            parse("deploy -n shop", &c),
+            Ok(Command::Kind {
+                name: "deployments.apps".into(),
+                namespace: Some(NsArg::Named("shop".into())),
+                labels: None,
+            })
+        );
+        assert_eq!(
+            parse("po kube-system -lapp=dns,tier!=web", &c),
+            Ok(Command::Kind {
+                name: "pods".into(),
+                namespace: Some(NsArg::Named("kube-system".into())),
+                labels: Some("app=dns,tier!=web".into()),
+            })
+        );
+        assert!(parse("po -l", &c).is_err());
+        assert_eq!(
+            parse("sort restarts desc", &c),
+            Ok(Command::Sort {
+                column: "restarts".into(),
+                desc: Some(true)
+            })
+        );
+        assert_eq!(
+            parse("sort age", &c),
+            Ok(Command::Sort {
+                column: "age".into(),
+                desc: None
+            })
+        );
+        assert!(parse("sort", &c).is_err());
+        assert_eq!(
+            parse("xray", &c),
+            Err("unknown command: xray — try :help, or tab to complete".into())
         );
         assert_eq!(
             parse("deploy -A", &c),
             Ok(Command::Kind {
                 name: "deployments.apps".into(),
-                namespace: Some(NsArg::All)
+                namespace: Some(NsArg::All),
+                labels: None,
             })
         );
         assert_eq!(parse("install", &c), Ok(Command::Install));

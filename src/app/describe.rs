@@ -180,10 +180,18 @@ fn describe_pod(out: &mut Vec<String>, obj: &Obj) {
     }
     if let Some(conds) = status["conditions"].as_array().filter(|c| !c.is_empty()) {
         out.push("Conditions:".into());
-        out.push("  Type              Status".into());
+        // The Type column is as wide as its longest value (PodReadyToStartContainers),
+        // two spaces before Status, as kubectl aligns it.
+        let width = conds
+            .iter()
+            .map(|c| c["type"].as_str().unwrap_or("?").chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("Type".len());
+        out.push(format!("  {:<width$}  Status", "Type"));
         for c in conds {
             out.push(format!(
-                "  {:<18}{}",
+                "  {:<width$}  {}",
                 c["type"].as_str().unwrap_or("?"),
                 c["status"].as_str().unwrap_or("?")
             ));
@@ -537,5 +545,24 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("k: v"), "{text}");
+    }
+
+    #[test]
+    fn pod_conditions_are_aligned_columns() {
+        let kind = Catalog::builtin().resolve("pods").unwrap();
+        let p = obj(serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "shop"},
+            "spec": {"containers": [{"name": "a", "image": "nginx"}]},
+            "status": {"phase": "Running", "conditions": [
+                {"type": "PodReadyToStartContainers", "status": "True"},
+                {"type": "Ready", "status": "False"}]}}));
+        let now: Timestamp = "2025-01-10T12:00:00Z".parse().unwrap();
+        let text = describe(&kind, &p, Some(&[]), now).join("\n");
+        assert!(
+            text.contains(
+                "  Type                       Status\n  PodReadyToStartContainers  True\n  Ready                      False"
+            ),
+            "{text}"
+        );
     }
 }

@@ -157,3 +157,50 @@ pub fn start(app: &mut App, key: &WatchKey, store: Store<Obj>) {
     }));
     app.dispatch(Msg::Source(SourceEvent::WatchReady(key.clone())));
 }
+
+/// The embedded `platform` recording's objects (pods, services, nodes of an EKS cluster).
+pub fn platform_objects() -> Vec<Obj> {
+    Recording::embedded("platform")
+        .unwrap_or_else(|e| panic!("platform recording: {e}"))
+        .objects
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap_or_else(|e| panic!("platform object: {e}")))
+        .collect()
+}
+
+/// When the platform recording was captured (its ages read as at capture time).
+pub fn platform_now() -> Timestamp {
+    "2026-11-01T09:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// An app on the platform recording at `size`, with an EKS context, after running the
+/// `:` command `command` (`pods -A`, `svc -A`, `nodes`), every watch filled.
+pub fn platform_app(size: (u16, u16), command: &str, config: Config) -> App {
+    let mut app = App::new(config, Options::default(), platform_now());
+    app.dispatch(Msg::Resize(size.0, size.1));
+    let arn = "arn:aws:eks:eu-west-1:123456789012:cluster/platform-prod".to_string();
+    app.dispatch(Msg::Source(SourceEvent::Cluster(ClusterInfo {
+        context: arn.clone(),
+        cluster: arn.clone(),
+        user: arn,
+        namespace: "default".into(),
+        server: "http://127.0.0.1:6443".into(),
+        contexts: vec!["platform-prod".into()],
+    })));
+    app.dispatch(Msg::Source(SourceEvent::Connection(ConnState::Connected)));
+    app.dispatch(Msg::Source(SourceEvent::Version(
+        "v1.31.4-eks-2d5f260".into(),
+    )));
+    app.dispatch(Msg::Source(SourceEvent::Discovered(catalog())));
+    app.run_command_text(command);
+    let objs = platform_objects();
+    for spec in app.desired_watches() {
+        if !app.watches.contains_key(&spec.key) {
+            fill(&mut app, &spec, &objs);
+        }
+    }
+    app.flash = None;
+    app
+}

@@ -44,8 +44,17 @@ impl HelpLine {
     }
 }
 
-const SCALABLE: &[&str] = &["deployments.apps", "statefulsets.apps", "replicasets.apps"];
-const RESTARTABLE: &[&str] = &["deployments.apps", "statefulsets.apps", "daemonsets.apps"];
+pub(super) const SCALABLE: &[&str] = &["deployments.apps", "statefulsets.apps", "replicasets.apps"];
+pub(super) const RESTARTABLE: &[&str] =
+    &["deployments.apps", "statefulsets.apps", "daemonsets.apps"];
+/// Kinds whose `l` shows their pods to pick one for logs.
+pub(super) const WORKLOADS: &[&str] = &[
+    "deployments.apps",
+    "statefulsets.apps",
+    "daemonsets.apps",
+    "replicasets.apps",
+    "jobs.batch",
+];
 
 impl App {
     pub(super) fn handle_action(&mut self, a: Action) -> Option<Action> {
@@ -108,9 +117,43 @@ impl App {
             Action::Logs => self.open_logs_from_selection(false),
             Action::LogsPrevious => self.open_logs_from_selection(true),
             Action::Delete | Action::Restart | Action::Scale => self.mutate(a),
+            Action::SortName
+            | Action::SortAge
+            | Action::SortStatus
+            | Action::SortReady
+            | Action::SortRestarts
+            | Action::SortIp
+            | Action::SortNode => {
+                if let Some((column, desc_first)) = a.sort_column() {
+                    self.sort_table(column, None, desc_first);
+                }
+            }
+            Action::Namespace0
+            | Action::Namespace1
+            | Action::Namespace2
+            | Action::Namespace3
+            | Action::Namespace4
+            | Action::Namespace5
+            | Action::Namespace6
+            | Action::Namespace7
+            | Action::Namespace8
+            | Action::Namespace9 => {
+                let slot = a.namespace_slot().unwrap_or(0);
+                let arg = match slot {
+                    0 => Some(NsArg::All),
+                    i => self.ns_favourites.get(i - 1).cloned().map(NsArg::Named),
+                };
+                match arg {
+                    Some(arg) => self.run_command(Command::Namespace(Some(arg))),
+                    None => self.flash(strings::no_favourite(slot), Level::Warn),
+                }
+            }
             Action::Refresh => {
                 if matches!(self.top(), Some(View::Pools(_))) {
                     self.refresh_eks();
+                } else if let Some(View::Table(t)) = self.top() {
+                    let key = t.spec.key.clone();
+                    self.reload_watch(key);
                 } else {
                     self.waves_action(a);
                 }
@@ -226,6 +269,55 @@ impl App {
             t.revealed = Some(key);
             self.refresh_view(i);
         }
+    }
+
+    /// Orders the top table by `column` (a header name, case-insensitive, or its unique
+    /// prefix): `dir` names the direction; without it, the same column again flips it and
+    /// a new column starts descending when `desc_first` (restarts), ascending otherwise.
+    pub(super) fn sort_table(&mut self, column: &str, dir: Option<bool>, desc_first: bool) {
+        let Some(View::Table(t)) = self.stack.last_mut() else {
+            return self.flash(strings::SORT_ONLY_TABLES, Level::Warn);
+        };
+        let wanted = column.to_ascii_uppercase();
+        let exact = t.columns.iter().find(|c| c.name == wanted);
+        let by_prefix: Vec<&str> = t
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|n| n.starts_with(&wanted))
+            .collect();
+        let name = match (exact, by_prefix.as_slice()) {
+            (Some(c), _) => c.name.clone(),
+            (None, [one]) => one.to_string(),
+            _ => {
+                let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+                let text = strings::no_such_column(column, &t.kind().plural, &names);
+                return self.flash(text, Level::Warn);
+            }
+        };
+        let desc = match dir {
+            Some(d) => d,
+            None if t.sort.column == name => !t.sort.desc,
+            None => desc_first,
+        };
+        t.sort = super::view::SortBy {
+            column: name.clone(),
+            desc,
+        };
+        t.cursor = Cursor::default();
+        let i = self.stack.len() - 1;
+        self.refresh_view(i);
+        let arrow = if desc { "descending" } else { "ascending" };
+        self.flash(format!("sorted by {name}, {arrow}"), Level::Info);
+    }
+
+    /// ctrl-r on a table (as k9s): lists the kind again from the API server.
+    fn reload_watch(&mut self, key: crate::sources::WatchKey) {
+        if let Some(w) = self.watches.get_mut(&key) {
+            w.status = WatchStatus::Loading;
+        }
+        self.request(Request::Rewatch(key));
+        self.flash(strings::RELOADING, Level::Info);
     }
 
     fn back(&mut self) {
@@ -437,6 +529,34 @@ impl App {
                     row.name.clone(),
                 )
             }),
+            Some(View::Table(t)) if WORKLOADS.contains(&t.kind().full_name().as_str()) => {
+                // A workload's logs are its pods' logs: show its pods to pick one.
+                let Some(obj) = t.selected().cloned() else {
+                    return self.flash(strings::NOTHING_SELECTED, Level::Warn);
+                };
+                let kind = t.kind().clone();
+                if let Drill::Table {
+                    kind: target,
+                    namespace,
+                    labels,
+                    fields,
+                    title,
+                } = drill(&kind, &obj)
+                    && let Some(k) = self.catalog.resolve(&target)
+                {
+                    self.open_table(
+                        k,
+                        Some(namespace),
+                        labels,
+                        fields,
+                        Some(title.clone()),
+                        true,
+                    );
+                    let key = self.logs_key_name();
+                    return self.flash(strings::pick_pod_for_logs(&title, &key), Level::Info);
+                }
+                return self.flash(strings::LOGS_ONLY_PODS, Level::Warn);
+            }
             _ => return self.flash(strings::LOGS_ONLY_PODS, Level::Warn),
         };
         let Some((namespace, pod, container)) = target else {
@@ -482,6 +602,15 @@ impl App {
             previous,
             tail: cap as i64,
         }));
+    }
+
+    /// The first key bound to logs in tables (for messages).
+    fn logs_key_name(&self) -> String {
+        self.config
+            .keymap
+            .binding(Context::Table, Action::Logs)
+            .and_then(|b| b.keys.first())
+            .map_or_else(|| "l".to_string(), |k| k.to_string())
     }
 
     fn toggle_previous(&mut self) {
@@ -542,10 +671,19 @@ impl App {
         let what = target.describe();
         match a {
             Action::Delete => {
+                // Deleting a namespace deletes everything in it: type its name.
+                let expect = (full == "namespaces").then(|| target.name.clone());
+                let message = match (&expect, matches!(self.top(), Some(View::Containers(_)))) {
+                    (Some(_), _) => strings::confirm_delete_namespace(&what),
+                    (None, true) => strings::confirm_delete_pod_of_containers(&what),
+                    (None, false) => strings::confirm_delete(&what),
+                };
                 self.dialog = Some(Dialog {
                     title: "Delete".into(),
-                    message: strings::confirm_delete(&what),
+                    message,
                     request: Request::Delete(target),
+                    expect,
+                    typed: String::new(),
                 });
             }
             Action::Restart => {
@@ -562,6 +700,8 @@ impl App {
                         patch,
                         what: format!("restart {what}"),
                     },
+                    expect: None,
+                    typed: String::new(),
                 });
             }
             Action::Scale => {
@@ -587,6 +727,13 @@ impl App {
     fn dialog_action(&mut self, a: Action) {
         match a {
             Action::Confirm => {
+                if let Some(d) = self.dialog.as_ref()
+                    && let Some(expect) = &d.expect
+                    && d.typed != *expect
+                {
+                    let text = strings::type_to_confirm(expect);
+                    return self.flash(text, Level::Warn);
+                }
                 if let Some(d) = self.dialog.take() {
                     if let Request::RevealSecret(key) = d.request {
                         // Not logged: which value is on screen is nobody's business.
@@ -760,17 +907,15 @@ impl App {
                     self.run_alias(&text);
                     return;
                 }
+                // A failed command closes the line too (typing `:` again starts afresh),
+                // and says why in the status line.
+                self.close_prompt();
                 match command::parse(&text, &self.catalog) {
                     Ok(cmd) => {
                         self.history.push(&text);
-                        self.close_prompt();
                         self.run_command(cmd);
                     }
-                    Err(e) => {
-                        if let Some(p) = self.prompt.as_mut() {
-                            p.error = Some(e);
-                        }
-                    }
+                    Err(e) => self.flash_for(e, Level::Error, 8),
                 }
             }
             PromptKind::Filter => self.close_prompt(),
@@ -824,6 +969,8 @@ impl App {
                             patch: serde_json::json!({"spec": {"replicas": n}}),
                             what: format!("scale {what} to {n}"),
                         },
+                        expect: None,
+                        typed: String::new(),
                     });
                 }
                 _ => {
@@ -895,6 +1042,9 @@ impl App {
                     NsArg::All => None,
                     NsArg::Named(n) => Some(n),
                 };
+                if let Some(n) = self.namespace.clone() {
+                    self.remember_namespace(&n);
+                }
                 let root_kind = match self.stack.first() {
                     Some(View::Table(t)) if t.kind().namespaced => Some(t.kind().clone()),
                     _ => self.catalog.resolve("pods"),
@@ -904,15 +1054,23 @@ impl App {
                 }
             }
             Command::Replay(c) => self.replay_command(c),
-            Command::Kind { name, namespace } => {
+            Command::Kind {
+                name,
+                namespace,
+                labels,
+            } => {
                 if let Some(k) = self.catalog.resolve(&name) {
                     let ns = namespace.map(|n| match n {
                         NsArg::All => None,
                         NsArg::Named(n) => Some(n),
                     });
-                    self.open_table(k, ns, None, None, None, false);
+                    if let Some(Some(n)) = &ns {
+                        self.remember_namespace(n);
+                    }
+                    self.open_table(k, ns, labels, None, None, false);
                 }
             }
+            Command::Sort { column, desc } => self.sort_table(&column, desc, false),
         }
     }
 
@@ -969,6 +1127,14 @@ impl App {
                 "k9s aliases; also :apps (Argo CD) and :cnpg (CloudNativePG)",
             ),
             (":<kind> <ns>|-A", "a kind in another namespace, or in all"),
+            (
+                ":<kind> -n <ns> -l k=v",
+                "a kind in a namespace, with a label selector (kubectl's -n, -l)",
+            ),
+            (
+                ":sort <column> [asc|desc]",
+                "order the table by any column (the same sort key again flips it)",
+            ),
             (
                 ":pools",
                 "node pools: nodes by pool label with capacity, zones, taints, EKS node groups",

@@ -323,6 +323,8 @@ impl App {
                         desired,
                         max,
                     }),
+                    expect: None,
+                    typed: String::new(),
                 });
             }
             Err(e) => {

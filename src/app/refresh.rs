@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::sources::object::Obj;
 use kube::runtime::reflector::{ObjectRef, Store};
 
-use super::columns::{field_value, row_text};
+use super::columns::{Column, ColumnKind, field_value, row_text};
 use super::describe::{describe, yaml_revealing};
 use super::filter::{Filter, parse_selector};
 use super::view::{ContainerRow, ObjSource, TableView, TextMode, View};
@@ -55,7 +55,7 @@ pub(super) fn table_rows(
             t.filter.matches(&text, o.metadata.labels.as_ref())
         });
     }
-    (sort_rows(objs), total)
+    (order_rows(t, objs, now), total)
 }
 
 /// Sorts by namespace and name. The keys are gathered into one vector first so that the
@@ -75,8 +75,127 @@ fn sort_rows(objs: Vec<Arc<Obj>>) -> Vec<Arc<Obj>> {
     // (namespace, name) is unique in a store, so an unstable sort gives one order.
     keys.sort_unstable();
     let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
+    reorder(objs, order)
+}
+
+fn reorder(objs: Vec<Arc<Obj>>, order: Vec<usize>) -> Vec<Arc<Obj>> {
     let mut slots: Vec<Option<Arc<Obj>>> = objs.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// What a cell sorts by: numbers (counts, ratios, ages) by value, addresses by address,
+/// text as text; empty values last.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum SortKey {
+    Num(f64),
+    Addr(u128),
+    Text(String),
+    Missing,
+}
+
+impl SortKey {
+    fn rank(&self) -> u8 {
+        match self {
+            SortKey::Num(_) => 0,
+            SortKey::Addr(_) => 1,
+            SortKey::Text(_) => 2,
+            SortKey::Missing => 3,
+        }
+    }
+
+    pub(super) fn compare(&self, other: &SortKey) -> std::cmp::Ordering {
+        match (self, other) {
+            (SortKey::Num(a), SortKey::Num(b)) => a.total_cmp(b),
+            (SortKey::Addr(a), SortKey::Addr(b)) => a.cmp(b),
+            (SortKey::Text(a), SortKey::Text(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+
+    /// The key of a cell's text.
+    pub(super) fn of_text(text: &str) -> SortKey {
+        let t = text.trim();
+        if t.is_empty() || t == "<none>" || t == "<unknown>" || t == "–" {
+            return SortKey::Missing;
+        }
+        if let Ok(n) = t.parse::<f64>() {
+            return SortKey::Num(n);
+        }
+        if let Some((a, b)) = t.split_once('/')
+            && let (Ok(a), Ok(b)) = (a.parse::<f64>(), b.parse::<f64>())
+        {
+            // READY 1/2: by the share ready, then by the count.
+            let share = if b > 0.0 { a / b } else { 0.0 };
+            return SortKey::Num(share * 1e6 + a);
+        }
+        if let Ok(ip) = t.parse::<std::net::IpAddr>() {
+            return SortKey::Addr(match ip {
+                std::net::IpAddr::V4(v4) => u128::from(u32::from(v4)),
+                std::net::IpAddr::V6(v6) => u128::from(v6),
+            });
+        }
+        SortKey::Text(t.to_string())
+    }
+}
+
+/// Sorts by one column. Keys are computed once per row (never per comparison); ties keep
+/// namespace and name order.
+fn sort_by_column(
+    objs: Vec<Arc<Obj>>,
+    column: &Column,
+    desc: bool,
+    now: jiff::Timestamp,
+) -> Vec<Arc<Obj>> {
+    let mut keys: Vec<(SortKey, &str, &str, usize)> = objs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let key = match &column.kind {
+                // Youngest first when ascending, as the AGE column reads.
+                ColumnKind::Age => o
+                    .metadata
+                    .creation_timestamp
+                    .as_ref()
+                    .map_or(SortKey::Missing, |t| {
+                        SortKey::Num(-(t.0.as_second() as f64))
+                    }),
+                ColumnKind::Name => SortKey::Text(o.metadata.name.clone().unwrap_or_default()),
+                _ => SortKey::of_text(&column.cell(o, now).text),
+            };
+            (
+                key,
+                o.metadata.namespace.as_deref().unwrap_or(""),
+                o.metadata.name.as_deref().unwrap_or(""),
+                i,
+            )
+        })
+        .collect();
+    keys.sort_unstable_by(|a, b| {
+        let by_key = a.0.compare(&b.0);
+        let by_key = if desc { by_key.reverse() } else { by_key };
+        by_key.then_with(|| (a.1, a.2).cmp(&(b.1, b.2)))
+    });
+    let order: Vec<usize> = keys.into_iter().map(|(_, _, _, i)| i).collect();
+    reorder(objs, order)
+}
+
+/// Rows in the table's order: namespace and name by default (NAMESPACE ▲ with all
+/// namespaces, NAME ▲ in one), else by the column.
+fn order_rows(t: &TableView, objs: Vec<Arc<Obj>>, now: jiff::Timestamp) -> Vec<Arc<Obj>> {
+    let sort = &t.sort;
+    let has_ns = t.columns.iter().any(|c| c.name == "NAMESPACE");
+    if sort.column == "NAMESPACE" || (sort.column == "NAME" && !has_ns) {
+        let rows = sort_rows(objs);
+        return if sort.desc {
+            rows.into_iter().rev().collect()
+        } else {
+            rows
+        };
+    }
+    match t.columns.iter().find(|c| c.name == sort.column) {
+        Some(c) => sort_by_column(objs, c, sort.desc, now),
+        None => sort_rows(objs),
+    }
 }
 
 fn lookup(store: &Store<Obj>, src: &ObjSource) -> Option<Arc<Obj>> {

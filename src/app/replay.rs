@@ -66,6 +66,9 @@ pub enum ReplayPhase {
 pub struct ReplayState {
     pub bar: Option<ReplayBar>,
     step_sent: i64,
+    /// The last speed asked for and when, until the Replay object shows it: quick
+    /// presses of faster/slower step on from it, not from the speed last observed.
+    speed_sent: Option<(f64, jiff::Timestamp)>,
 }
 
 /// A parsed `:replay …` command.
@@ -201,6 +204,20 @@ impl App {
             .iter()
             .find(|o| o.metadata.name.as_deref() == Some(OBJECT))
             .map(|o| bar_of(o));
+        if let (Some(bar), Some((sent, _))) = (&self.replay.bar, self.replay.speed_sent)
+            && bar.speed == sent
+        {
+            self.replay.speed_sent = None;
+        }
+    }
+
+    /// The speed the next faster/slower press steps from: the last one asked for when
+    /// its answer is still on the way (for a few seconds at most), else the observed one.
+    fn replay_base_speed(&self, observed: f64) -> f64 {
+        match self.replay.speed_sent {
+            Some((sent, at)) if (self.now.as_second() - at.as_second()) < 5 => sent,
+            _ => observed,
+        }
     }
 
     fn replay_patch(&mut self, spec: Value, what: &str) {
@@ -251,7 +268,8 @@ impl App {
                     self.flash(strings::NO_REPLAY, Level::Warn);
                     return true;
                 };
-                match next_speed(bar.speed, a == Action::ReplayFaster) {
+                let base = self.replay_base_speed(bar.speed);
+                match next_speed(base, a == Action::ReplayFaster) {
                     Some(s) => ReplayCommand::Speed(s.to_string()),
                     None if a == Action::ReplayFaster => {
                         self.flash(strings::FASTEST, Level::Info);
@@ -294,6 +312,7 @@ impl App {
             }
             ReplayCommand::Speed(text) => {
                 let s = text.parse::<f64>().unwrap_or(bar.speed);
+                self.replay.speed_sent = Some((s, self.now));
                 self.replay_patch(json!({"speed": s}), &format!("speed {}", speed_label(s)))
             }
             ReplayCommand::Seek(offset) => {
@@ -452,12 +471,31 @@ mod tests {
                 json!({"spec": {"speed": 2.0}})
             )]
         );
+        // Before the watch shows 2×, slower steps down from the 2× asked for.
         app.dispatch(Msg::Action(Action::ReplaySlower));
-        assert_eq!(patches(&mut app)[0].1, json!({"spec": {"speed": 0.5}}));
+        assert_eq!(patches(&mut app)[0].1, json!({"spec": {"speed": 1.0}}));
         assert!(
             app.flash
                 .as_ref()
                 .is_none_or(|f| !f.text.contains(&app_strings::readonly("replay_pause")))
+        );
+    }
+
+    #[test]
+    fn three_quick_faster_presses_move_three_steps() {
+        let mut app = with_replay(replay_object(false, 6, 0));
+        app.take_requests();
+        for _ in 0..3 {
+            app.dispatch(Msg::Action(Action::ReplayFaster));
+        }
+        let speeds: Vec<Value> = patches(&mut app).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(
+            speeds,
+            vec![
+                json!({"spec": {"speed": 2.0}}),
+                json!({"spec": {"speed": 4.0}}),
+                json!({"spec": {"speed": 8.0}}),
+            ]
         );
     }
 

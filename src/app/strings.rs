@@ -6,13 +6,33 @@ pub const CONNECTED: &str = "connected";
 pub const LOADING: &str = "loading…";
 pub const NO_ROWS: &str = "no objects";
 pub const NO_MATCH: &str = "nothing matches the filter";
-pub const LOGS_ONLY_PODS: &str = "logs are available for pods and their containers";
+pub const LOGS_ONLY_PODS: &str =
+    "logs are available for pods, their containers and workloads (deployments, …)";
 pub const NOT_SCALABLE: &str = "only deployments, statefulsets and replicasets can be scaled";
 pub const NOT_RESTARTABLE: &str = "only deployments, statefulsets and daemonsets can be restarted";
 pub const NOTHING_SELECTED: &str = "nothing selected";
 pub const OBJECT_GONE: &str = "the object no longer exists; showing its last state";
 pub const STREAM_ENDED: &str = "log stream ended";
 pub const STREAM_RECONNECTING: &str = "stream ended — reconnecting";
+pub const READONLY_BADGE: &str = " READONLY ";
+pub const DELETE_POD: &str = "Delete pod";
+pub const LOGS_HINT: &str = "Logs";
+pub const SORT_ONLY_TABLES: &str = "sorting applies to resource tables";
+pub const RELOADING: &str = "reloading from the API server…";
+
+pub fn no_such_column(column: &str, plural: &str, names: &[&str]) -> String {
+    format!(
+        "no column {column:?} in {plural} (columns: {})",
+        names.join(", ")
+    )
+}
+
+/// The first message of `opsdeck --sandbox`: where this is and where to go.
+pub fn sandbox_welcome(recording: &str) -> String {
+    format!(
+        "sandbox: recording {recording:?}, pods of every namespace — try :pools :waves :cnpg :metrics, ? for keys"
+    )
+}
 
 pub fn readonly(action: &str) -> String {
     format!("read-only mode: {action} is disabled (--readonly or readonly = true in config.toml)")
@@ -22,12 +42,51 @@ pub fn unreachable(error: &str, secs: i64) -> String {
     format!("unreachable: {error} — retrying in {secs}s")
 }
 
+/// An empty table while the API server cannot be reached.
+pub fn unreachable_body(error: &str, secs: i64) -> String {
+    format!("cannot reach the API server ({error}); retrying in {secs}s")
+}
+
+/// An empty table whose watch fails.
+pub fn watch_failed_body(error: &str) -> String {
+    format!("cannot list these objects: {error}; retrying")
+}
+
 pub fn stale(error: &str, age: &str) -> String {
     format!("stale {age}: {error}")
 }
 
 pub fn confirm_delete(what: &str) -> String {
     format!("Delete {what}?")
+}
+
+pub fn confirm_delete_namespace(what: &str) -> String {
+    format!("Delete {what} and every object in it?")
+}
+
+/// ctrl-d in a pod's containers view deletes the pod, not a container: say so.
+pub fn confirm_delete_pod_of_containers(what: &str) -> String {
+    format!("Delete the whole {what} (all its containers)?")
+}
+
+pub fn type_name_label(name: &str) -> String {
+    format!("type {name} to confirm: ")
+}
+
+pub fn type_to_confirm(name: &str) -> String {
+    format!("type {name} and press enter to confirm (esc cancels)")
+}
+
+pub fn pick_pod_for_logs(scope: &str, key: &str) -> String {
+    format!("pods of {scope}: pick one and press {key} for its logs")
+}
+
+pub fn no_favourite(slot: usize) -> String {
+    format!("no namespace favourite {slot} yet (namespaces you open become 1–9; 0 = all)")
+}
+
+pub fn unknown_key(key: &str) -> String {
+    format!("unknown key {key} — ? lists the keys of this view")
 }
 
 pub fn confirm_restart(what: &str) -> String {

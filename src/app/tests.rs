@@ -137,13 +137,193 @@ fn typed_characters_go_to_the_prompt_not_to_bindings() {
 }
 
 #[test]
-fn unknown_command_keeps_the_prompt_with_an_error() {
+fn unknown_command_says_so_and_clears_the_line() {
     let mut app = fixture::app();
     press(&mut app, ":");
-    type_text(&mut app, "bogus");
+    type_text(&mut app, "xray");
     press(&mut app, "enter");
-    let p = app.prompt.as_ref().expect("prompt stays open");
-    assert!(p.error.as_deref().unwrap_or("").contains("bogus"));
+    assert!(app.prompt.is_none(), "the failed line is gone");
+    assert_eq!(
+        app.flash.as_ref().map(|f| f.text.as_str()),
+        Some("unknown command: xray — try :help, or tab to complete")
+    );
+    // `:xray` then `:po` runs `po`, not `xray:po`.
+    press(&mut app, ":");
+    assert_eq!(app.prompt.as_ref().map(|p| p.text.as_str()), Some(""));
+    type_text(&mut app, "deploy");
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    assert_eq!(crumbs(&app), ["deployments"]);
+    // A view change clears the message about the last one.
+    assert!(app.flash.is_none(), "{:?}", app.flash);
+}
+
+#[test]
+fn unknown_key_gives_feedback() {
+    let mut app = fixture::app();
+    press(&mut app, "z");
+    assert_eq!(
+        app.flash.as_ref().map(|f| f.text.as_str()),
+        Some("unknown key z — ? lists the keys of this view")
+    );
+    // Messages expire.
+    let later = fixture::now()
+        .checked_add(jiff::SignedDuration::from_secs(6))
+        .unwrap();
+    app.dispatch(Msg::Tick(later));
+    assert!(app.flash.is_none());
+}
+
+#[test]
+fn a_logs_refusal_does_not_follow_into_another_view() {
+    let mut app = fixture::app();
+    press(&mut app, ":");
+    type_text(&mut app, "svc");
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    press(&mut app, "l");
+    assert!(app.flash.is_some());
+    press(&mut app, ":");
+    type_text(&mut app, "pools");
+    press(&mut app, "enter");
+    assert!(app.flash.is_none(), "{:?}", app.flash);
+}
+
+#[test]
+fn shift_keys_sort_and_toggle_with_the_order_in_the_header() {
+    let mut app = fixture::app();
+    // RESTARTS: most first; again: fewest first.
+    press(&mut app, "T");
+    assert_eq!(
+        names(&app),
+        ["orders-db-0", "web-7d9f8c6b5-fghij", "web-7d9f8c6b5-abcde"]
+    );
+    let header = |app: &App| match app.top() {
+        Some(View::Table(t)) => t.header(),
+        _ => panic!(),
+    };
+    assert!(
+        header(&app).contains(&"RESTARTS▼".to_string()),
+        "{:?}",
+        header(&app)
+    );
+    press(&mut app, "T");
+    assert_eq!(
+        names(&app),
+        ["web-7d9f8c6b5-abcde", "web-7d9f8c6b5-fghij", "orders-db-0"]
+    );
+    assert!(header(&app).contains(&"RESTARTS▲".to_string()));
+    // NAME: ascending first, then N again flips it.
+    press(&mut app, "N");
+    assert_eq!(
+        names(&app),
+        ["orders-db-0", "web-7d9f8c6b5-abcde", "web-7d9f8c6b5-fghij"]
+    );
+    press(&mut app, "N");
+    assert_eq!(
+        names(&app),
+        ["web-7d9f8c6b5-fghij", "web-7d9f8c6b5-abcde", "orders-db-0"]
+    );
+    // Any column by command, with a direction.
+    press(&mut app, ":");
+    type_text(&mut app, "sort ip asc");
+    press(&mut app, "enter");
+    assert!(
+        header(&app).contains(&"IP▲".to_string()),
+        "{:?}",
+        header(&app)
+    );
+    assert_eq!(
+        names(&app),
+        ["web-7d9f8c6b5-abcde", "web-7d9f8c6b5-fghij", "orders-db-0"]
+    );
+    press(&mut app, ":");
+    type_text(&mut app, "sort bogus");
+    press(&mut app, "enter");
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("no column \"bogus\" in pods"),
+        "{:?}",
+        app.flash
+    );
+}
+
+#[test]
+fn enter_never_confirms_and_namespaces_need_their_name() {
+    let mut app = fixture::app();
+    app.take_requests();
+    // A double Enter on a delete dialog deletes nothing.
+    press(&mut app, "ctrl-d enter enter");
+    assert!(
+        app.take_requests()
+            .iter()
+            .all(|r| !matches!(r, Request::Delete(_)))
+    );
+    press(&mut app, "esc");
+    assert!(app.dialog.is_none());
+    // A namespace: type its name, then Enter.
+    press(&mut app, ":");
+    type_text(&mut app, "ns");
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    press(&mut app, "g");
+    let first = names(&app)[0].clone();
+    press(&mut app, "ctrl-d y enter");
+    assert!(
+        app.take_requests()
+            .iter()
+            .all(|r| !matches!(r, Request::Delete(_)))
+    );
+    let d = app.dialog.as_mut().expect("still asking");
+    d.typed.clear();
+    type_text(&mut app, &first);
+    press(&mut app, "enter");
+    let reqs = app.take_requests();
+    assert!(
+        matches!(&reqs[..], [Request::Delete(t)] if t.name == first),
+        "{reqs:?}"
+    );
+}
+
+#[test]
+fn delete_in_the_containers_view_says_it_deletes_the_pod() {
+    let mut app = fixture::app();
+    press(&mut app, "enter ctrl-d");
+    let d = app.dialog.as_ref().expect("dialog");
+    assert_eq!(
+        d.message,
+        "Delete the whole pod shop/orders-db-0 (all its containers)?"
+    );
+}
+
+#[test]
+fn namespace_favourites_and_label_selectors_from_the_command_line() {
+    let mut app = fixture::app();
+    assert_eq!(app.ns_favourites, ["shop"]);
+    press(&mut app, "0");
+    fixture::feed(&mut app);
+    assert_eq!(app.namespace_label(), "all");
+    press(&mut app, "1");
+    fixture::feed(&mut app);
+    assert_eq!(app.namespace_label(), "shop");
+    press(&mut app, ":");
+    type_text(&mut app, "po -l app=web");
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    assert_eq!(names(&app), ["web-7d9f8c6b5-abcde", "web-7d9f8c6b5-fghij"]);
+    press(&mut app, ":");
+    type_text(&mut app, "deploy -n shop");
+    press(&mut app, "enter");
+    fixture::feed(&mut app);
+    assert_eq!(names(&app), ["web"]);
+    // `l` on a Deployment: its pods, to pick one.
+    press(&mut app, "l");
+    fixture::feed(&mut app);
+    assert_eq!(crumbs(&app), ["deployments", "pods (deployment web)"]);
+    assert!(app.flash.as_ref().unwrap().text.contains("pick one"));
 }
 
 #[test]
@@ -363,13 +543,13 @@ fn scale_and_restart_build_patches() {
         app.dialog.as_ref().unwrap().message,
         "Scale deployment shop/web from 2 to 5 replicas?"
     );
-    press(&mut app, "enter");
+    press(&mut app, "y");
     let reqs = app.take_requests();
     let [Request::Patch { patch, .. }] = &reqs[..] else {
         panic!("{reqs:?}")
     };
     assert_eq!(patch["spec"]["replicas"], 5);
-    press(&mut app, "ctrl-r y");
+    press(&mut app, "r y");
     let reqs = app.take_requests();
     let [Request::Patch { patch, .. }] = &reqs[..] else {
         panic!("{reqs:?}")
@@ -391,7 +571,7 @@ fn readonly_refuses_mutations_and_says_so() {
         false,
     );
     let mut app = fixture::app_with(config);
-    for key in ["ctrl-d", "ctrl-r", "s"] {
+    for key in ["ctrl-d", "r", "s"] {
         app.flash = None;
         press(&mut app, key);
         assert!(app.dialog.is_none() && app.prompt.is_none(), "{key}");

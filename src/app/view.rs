@@ -61,6 +61,44 @@ impl ObjSource {
     }
 }
 
+/// A table's order: a column by its header name, ascending or descending. The default,
+/// NAME ascending, orders by namespace then name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortBy {
+    pub column: String,
+    pub desc: bool,
+}
+
+impl Default for SortBy {
+    fn default() -> Self {
+        SortBy {
+            column: "NAME".into(),
+            desc: false,
+        }
+    }
+}
+
+impl SortBy {
+    /// The default order of a table: by namespace then name (NAMESPACE ▲ when the table
+    /// shows several namespaces, NAME ▲ otherwise).
+    pub fn default_for(columns: &[Column]) -> SortBy {
+        let column = if columns.iter().any(|c| c.name == "NAMESPACE") {
+            "NAMESPACE"
+        } else {
+            "NAME"
+        };
+        SortBy {
+            column: column.into(),
+            desc: false,
+        }
+    }
+
+    /// `▲` ascending, `▼` descending.
+    pub fn marker(&self) -> char {
+        if self.desc { '▼' } else { '▲' }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TableView {
     pub spec: WatchSpec,
@@ -69,7 +107,9 @@ pub struct TableView {
     pub columns: Vec<Column>,
     pub filter: Filter,
     pub filter_text: String,
-    /// Rows after filtering, sorted by namespace and name.
+    /// The order of the rows (`shift-N`/`shift-A`/… or `:sort COLUMN`).
+    pub sort: SortBy,
+    /// Rows after filtering, in the `sort` order.
     pub rows: Vec<Arc<Obj>>,
     /// Rows before the `/` filter.
     pub total: usize,
@@ -83,6 +123,20 @@ impl TableView {
 
     pub fn selected(&self) -> Option<&Arc<Obj>> {
         self.rows.get(self.cursor.selected)
+    }
+
+    /// Header names, the sorted column marked `▲`/`▼`.
+    pub fn header(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .map(|c| {
+                if c.name == self.sort.column {
+                    format!("{}{}", c.name, self.sort.marker())
+                } else {
+                    c.name.clone()
+                }
+            })
+            .collect()
     }
 }
 

@@ -319,4 +319,139 @@ mod tests {
                 .contains(Modifier::BOLD)
         );
     }
+
+    /// sRGB of a colour as xterm draws it (0–15: xterm's defaults; 16–255: the fixed cube
+    /// and greys), or `None` for the terminal's own colour.
+    fn rgb(c: Color) -> Option<(u8, u8, u8)> {
+        const BASE: [(u8, u8, u8); 16] = [
+            (0, 0, 0),
+            (205, 0, 0),
+            (0, 205, 0),
+            (205, 205, 0),
+            (0, 0, 238),
+            (205, 0, 205),
+            (0, 205, 205),
+            (229, 229, 229),
+            (127, 127, 127),
+            (255, 0, 0),
+            (0, 255, 0),
+            (255, 255, 0),
+            (92, 92, 255),
+            (255, 0, 255),
+            (0, 255, 255),
+            (255, 255, 255),
+        ];
+        let index = |i: u8| -> (u8, u8, u8) {
+            match i {
+                0..=15 => BASE[i as usize],
+                16..=231 => {
+                    let level = |v: u8| if v == 0 { 0 } else { 55 + 40 * v };
+                    let i = i - 16;
+                    (level(i / 36), level((i / 6) % 6), level(i % 6))
+                }
+                _ => {
+                    let g = 8 + 10 * (i - 232);
+                    (g, g, g)
+                }
+            }
+        };
+        Some(match c {
+            Color::Reset => return None,
+            Color::Black => index(0),
+            Color::Red => index(1),
+            Color::Green => index(2),
+            Color::Yellow => index(3),
+            Color::Blue => index(4),
+            Color::Magenta => index(5),
+            Color::Cyan => index(6),
+            Color::Gray => index(7),
+            Color::DarkGray => index(8),
+            Color::LightRed => index(9),
+            Color::LightGreen => index(10),
+            Color::LightYellow => index(11),
+            Color::LightBlue => index(12),
+            Color::LightMagenta => index(13),
+            Color::LightCyan => index(14),
+            Color::White => index(15),
+            Color::Indexed(i) => index(i),
+            Color::Rgb(r, g, b) => (r, g, b),
+        })
+    }
+
+    /// WCAG 2 relative luminance.
+    fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+        let lin = |v: u8| {
+            let c = f64::from(v) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    }
+
+    /// WCAG 2 contrast ratio.
+    fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    /// Every pair a theme draws text with (each slot's colours, with the terminal's own
+    /// where it sets none; text slots also on the dialog's background) keeps a contrast
+    /// of at least 4.5:1 (WCAG AA for text); borders, which are not text, 3:1.
+    #[test]
+    fn every_theme_has_readable_contrast() {
+        // The terminal each theme is meant for: (background, default foreground).
+        let terminals = [
+            ("dark", (0, 0, 0), (229, 229, 229)),
+            ("light", (255, 255, 255), (0, 0, 0)),
+            ("high-contrast", (0, 0, 0), (255, 255, 255)),
+        ];
+        let mut failures = Vec::new();
+        for (name, term_bg, term_fg) in terminals {
+            let (theme, _) = Theme::embedded(name, false).unwrap();
+            let colours = |slot: Slot| {
+                let s = theme.style(slot);
+                let fg = s.fg.and_then(rgb).unwrap_or(term_fg);
+                let bg = s.bg.and_then(rgb).unwrap_or(term_bg);
+                if s.add_modifier.contains(Modifier::REVERSED) {
+                    (bg, fg)
+                } else {
+                    (fg, bg)
+                }
+            };
+            let dialog_bg = colours(Slot::dialog).1;
+            for slot in Slot::ALL {
+                let (fg, bg) = colours(*slot);
+                let min = if matches!(slot, Slot::border | Slot::border_focused) {
+                    3.0
+                } else {
+                    4.5
+                };
+                let mut pairs = vec![(fg, bg, "own background")];
+                if matches!(slot, Slot::text | Slot::key | Slot::warn) {
+                    pairs.push((fg, dialog_bg, "dialog background"));
+                }
+                for (fg, bg, on) in pairs {
+                    let ratio = contrast(fg, bg);
+                    if ratio < min {
+                        failures.push(format!(
+                            "{name}: {} {fg:?} on {on} {bg:?}: {ratio:.2} < {min}",
+                            slot.name()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn contrast_matches_wcag_examples() {
+        assert!((contrast((0, 0, 0), (255, 255, 255)) - 21.0).abs() < 0.01);
+        assert!((contrast((119, 119, 119), (255, 255, 255)) - 4.48).abs() < 0.01);
+        assert_eq!(rgb(Color::Indexed(28)), Some((0, 135, 0)));
+        assert_eq!(rgb(Color::Indexed(244)), Some((128, 128, 128)));
+    }
 }

@@ -206,6 +206,8 @@ pub struct NodegroupInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WarningKind {
     SingleZone,
+    /// One node: no redundancy at all (a node failure takes the pool down).
+    SingleNode,
     EksMinSize,
     NodeNotReady,
     NodePressure,
@@ -582,6 +584,18 @@ fn warnings(pool: &Pool, taints: &[Value], tolerations: &[&[Value]]) -> Vec<Warn
     let mut out = Vec::new();
     let mut warn = |kind: WarningKind, message: String| out.push(Warning { kind, message });
     let known_zones: Vec<&String> = pool.zones.keys().filter(|z| *z != "<none>").collect();
+    if let [only] = pool.nodes.as_slice() {
+        let zone = known_zones
+            .first()
+            .map_or_else(|| "an unknown zone".to_string(), |z| format!("zone {z}"));
+        warn(
+            WarningKind::SingleNode,
+            format!(
+                "single node: no redundancy — {} in {zone} is the whole pool; its failure or a zone outage takes the pool down",
+                only.name
+            ),
+        );
+    }
     if pool.nodes.len() > 1 && known_zones.len() == 1 {
         warn(
             WarningKind::SingleZone,

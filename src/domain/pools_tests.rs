@@ -154,6 +154,36 @@ fn groups_mixed_pools_with_zones_requests_and_unpooled_last() {
 }
 
 #[test]
+fn a_pool_of_one_node_has_no_redundancy() {
+    let nodes = vec![node("d1", eks_label("db"), "eu-west-1a", true)];
+    let pools = group(&nodes, &[], None, &[]);
+    let w: Vec<&Warning> = pools[0]
+        .warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::SingleNode)
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", pools[0].warnings);
+    assert!(
+        w[0].message
+            .starts_with("single node: no redundancy — d1 in zone eu-west-1a"),
+        "{}",
+        w[0].message
+    );
+    // Two nodes in one zone: the single-zone warning, not this one.
+    let two = vec![
+        node("d1", eks_label("db"), "eu-west-1a", true),
+        node("d2", eks_label("db"), "eu-west-1a", true),
+    ];
+    let pools = group(&two, &[], None, &[]);
+    assert!(
+        !pools[0]
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::SingleNode)
+    );
+}
+
+#[test]
 fn single_zone_not_ready_and_pressure_warnings() {
     let mut n2 = node("d2", eks_label("db"), "eu-west-1a", false);
     n2["status"]["conditions"][0]["status"] = json!("True");

@@ -21,6 +21,32 @@ pub enum EksError {
     Invalid(String),
     #[error("EKS error: {0}")]
     Other(String),
+    /// The AWS configuration gave no credentials (no profile, no keys, no instance role).
+    #[error(
+        "EKS node groups unavailable: no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`)"
+    )]
+    NoCredentials,
+}
+
+/// An error and its causes in words, one line: each cause's message once, without the
+/// SDK's debug dumps (`{ … }`).
+fn plain_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !text.is_empty() && !text.contains('{') && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Whether an SDK error comes from loading credentials (no profile, IMDS, …).
+fn is_credentials_error(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("credential") || t.contains("imds") || t.contains("no providers in chain")
 }
 
 /// Where and how to reach EKS.
@@ -52,10 +78,15 @@ where
     E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
+    if !matches!(err, SdkError::ServiceError(_))
+        && is_credentials_error(&DisplayErrorContext(&err).to_string())
+    {
+        return EksError::NoCredentials;
+    }
     match &err {
         // The error's chain in words (DisplayErrorContext ends with a Debug dump of it).
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            EksError::Unreachable(super::error_chain(&err))
+            EksError::Unreachable(plain_chain(&err))
         }
         SdkError::ServiceError(se) => {
             let e = se.err();
@@ -70,10 +101,10 @@ where
                     EksError::Invalid(message)
                 }
                 Some(code) => EksError::Other(format!("{code}: {message}")),
-                None => EksError::Other(super::error_chain(&err)),
+                None => EksError::Other(plain_chain(&err)),
             }
         }
-        _ => EksError::Other(super::error_chain(&err)),
+        _ => EksError::Other(plain_chain(&err)),
     }
 }
 
@@ -304,6 +335,38 @@ pub fn detect_cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_credentials_read_as_words_once() {
+        for raw in [
+            "dispatch failure: other: failed to load IMDS session token",
+            "an error occurred while loading credentials: no providers in chain provided credentials",
+            "the credential provider was not enabled",
+        ] {
+            assert!(is_credentials_error(raw), "{raw}");
+        }
+        assert!(!is_credentials_error("connection refused"));
+        let text = EksError::NoCredentials.to_string();
+        assert_eq!(
+            text,
+            "EKS node groups unavailable: no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`)"
+        );
+        // The pane shows it as it is, not wrapped in another prefix.
+        assert_eq!(crate::app::pools::strings::eks_failed_no_data(&text), text);
+        assert_eq!(crate::app::pools::strings::eks_stale(&text, "5s"), text);
+    }
+
+    #[test]
+    fn error_chains_are_words_without_debug_dumps() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("dispatch failure")]
+        struct Outer(#[source] Inner);
+        #[derive(Debug, thiserror::Error)]
+        #[error("ConnectorError {{ kind: Io, source: hyper_util::client::Error(Connect) }}")]
+        struct Inner(#[source] std::io::Error);
+        let e = Outer(Inner(std::io::Error::other("connection refused")));
+        assert_eq!(plain_chain(&e), "dispatch failure: connection refused");
+    }
 
     #[test]
     fn detects_cluster_from_exec_args_and_arns() {

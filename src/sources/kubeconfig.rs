@@ -16,6 +16,8 @@ pub enum TargetError {
         file: String,
         source: kube::config::KubeconfigError,
     },
+    #[error("kubeconfig {0} does not exist")]
+    NotFound(String),
     #[error(
         "no kubeconfig found (looked at {0}); pass --kubeconfig, set KUBECONFIG, or try --sandbox"
     )]
@@ -94,6 +96,9 @@ impl Target {
                 continue;
             }
             let file = path.display().to_string();
+            if !path.exists() {
+                return Err(TargetError::NotFound(file));
+            }
             let kc = Kubeconfig::read_from(path).map_err(|source| TargetError::Read {
                 file: file.clone(),
                 source,

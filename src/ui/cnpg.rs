@@ -4,23 +4,19 @@
 mod detail;
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Rect};
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::layout::Rect;
+use ratatui::text::Span;
 
 pub use detail::render as detail;
 
-use super::table::{block, column_constraints, status_span};
-use super::{style, tone_slot};
+use super::style;
+use super::table::{block, fitted_table, status_span};
 use crate::app::App;
 use crate::app::cnpg::{ClusterRow, CnpgListView, strings};
 use crate::app::columns::{Cell, Tone, age};
 use crate::app::view::Cursor;
 use crate::config::Slot;
 use crate::domain::cnpg::{PrimaryChange, Severity};
-
-const MAX_COL: usize = 60;
 
 pub(crate) fn severity_tone(s: Severity) -> Tone {
     match s {
@@ -41,57 +37,8 @@ pub(crate) fn grid(
     selected: Option<usize>,
     empty: &str,
 ) {
-    let constraints = column_constraints(header, &rows);
-    let head = Row::new(
-        header
-            .iter()
-            .map(|h| Span::styled(h.to_string(), style(app, Slot::header))),
-    );
-    if rows.is_empty() {
-        f.render_widget(
-            Table::new(Vec::<Row>::new(), constraints)
-                .header(head)
-                .column_spacing(2),
-            area,
-        );
-        if area.height > 2 {
-            let msg = Rect::new(area.x, area.y + 2, area.width, 1);
-            f.render_widget(
-                Paragraph::new(Span::styled(empty.to_string(), style(app, Slot::muted)))
-                    .alignment(Alignment::Center),
-                msg,
-            );
-        }
-        return;
-    }
-    let sel = style(app, Slot::selection);
-    let body: Vec<Row> = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, cells)| {
-            let is_sel = Some(i) == selected;
-            let cells: Vec<Line> = cells
-                .into_iter()
-                .map(|c| {
-                    let st = if is_sel {
-                        Style::default()
-                    } else {
-                        style(app, tone_slot(c.tone))
-                    };
-                    Line::from(Span::styled(
-                        c.text.chars().take(MAX_COL).collect::<String>(),
-                        st,
-                    ))
-                })
-                .collect();
-            let row = Row::new(cells);
-            if is_sel { row.style(sel) } else { row }
-        })
-        .collect();
-    f.render_widget(
-        Table::new(body, constraints).header(head).column_spacing(2),
-        area,
-    );
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    fitted_table(app, f, area, &header, rows, selected, None, empty);
 }
 
 fn list_cells(app: &App, r: &ClusterRow) -> Vec<Cell> {

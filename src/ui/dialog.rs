@@ -2,17 +2,19 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::layout::centered;
 use super::style;
-use crate::app::{Action, App, Context, Dialog};
+use crate::app::{Action, App, Context, Dialog, strings};
 use crate::config::Slot;
 
 pub fn render(app: &App, d: &Dialog, f: &mut Frame, area: Rect) {
     let width = (d.message.chars().count() as u16 + 6).clamp(40, 90);
-    let rect = centered(area, width, 7);
+    let height = if d.expect.is_some() { 8 } else { 7 };
+    let rect = centered(area, width, height);
     f.render_widget(Clear, rect);
     let keys = |a: Action| -> String {
         app.config
@@ -34,11 +36,29 @@ pub fn render(app: &App, d: &Dialog, f: &mut Frame, area: Rect) {
             format!(" {} ", d.title),
             style(app, Slot::warn),
         )));
-    let lines = vec![
+    let mut lines = vec![
         Line::from(""),
         Line::from(Span::styled(d.message.clone(), style(app, Slot::text))),
         Line::from(""),
-        Line::from(vec![
+    ];
+    match &d.expect {
+        // Type the name, then Enter.
+        Some(expect) => {
+            lines.push(Line::from(vec![
+                Span::styled(strings::type_name_label(expect), style(app, Slot::text)),
+                Span::styled(
+                    format!("{}▏", d.typed),
+                    style(app, Slot::text).add_modifier(Modifier::BOLD),
+                ),
+            ]));
+            lines.push(Line::from(vec![
+                Span::styled("<enter>", style(app, Slot::key)),
+                Span::styled(" Confirm    ", style(app, Slot::text)),
+                Span::styled("<esc>", style(app, Slot::key)),
+                Span::styled(" Cancel", style(app, Slot::text)),
+            ]));
+        }
+        None => lines.push(Line::from(vec![
             Span::styled(
                 format!("<{}>", keys(Action::Confirm)),
                 style(app, Slot::key),
@@ -46,8 +66,8 @@ pub fn render(app: &App, d: &Dialog, f: &mut Frame, area: Rect) {
             Span::styled(" Confirm    ", style(app, Slot::text)),
             Span::styled(format!("<{}>", keys(Action::Cancel)), style(app, Slot::key)),
             Span::styled(" Cancel", style(app, Slot::text)),
-        ]),
-    ];
+        ])),
+    }
     f.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -24,6 +24,8 @@ fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) {
     app.on_key(&KeyEvent::new(code, mods));
 }
 
+pub(crate) mod sizes;
+
 #[test]
 fn pods_table() {
     let mut app = fixture::app();
@@ -148,4 +150,38 @@ fn connecting_before_any_data() {
         fixture::now(),
     );
     insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn unreachable_api_server_before_any_data_says_so_in_the_table() {
+    let mut app = App::new(
+        crate::config::Config::default(),
+        crate::app::Options::default(),
+        fixture::now(),
+    );
+    app.dispatch(Msg::Resize(120, 35));
+    let retry_at = fixture::now()
+        .checked_add(jiff::SignedDuration::from_secs(8))
+        .unwrap();
+    app.dispatch(Msg::Source(SourceEvent::Connection(
+        ConnState::Unreachable {
+            error: "tcp connect error: Connection refused (os error 111) while talking to https://kubernetes.example.com:6443"
+                .into(),
+            retry_at,
+        },
+    )));
+    let mut t = Terminal::new(TestBackend::new(120, 35)).unwrap();
+    t.draw(|f| super::render(&app, f)).unwrap();
+    let text = t.backend().to_string();
+    assert!(text.contains("cannot reach the API server"), "{text}");
+    assert!(text.contains("retrying in 8s"), "{text}");
+    // The borders are whole: every body line starts and ends with one.
+    for line in text.lines().skip(4).take(28) {
+        let line = line.trim_matches('"');
+        assert!(
+            line.starts_with('│') && line.ends_with('│'),
+            "border overwritten: {line}"
+        );
+    }
+    insta::assert_snapshot!(text);
 }

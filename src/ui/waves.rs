@@ -23,7 +23,8 @@ use crate::app::waves::strings;
 use crate::app::waves::{ConfigSource, WaveRow, WavesView};
 use crate::config::Slot;
 use crate::domain::waves::{
-    AppKey, AppSummary, BlockerState, HealthCode, OperationPhase, RolloutState, Severity, SyncCode,
+    AppKey, AppSummary, Blocker, BlockerState, HealthCode, OperationPhase, RolloutState, Severity,
+    SyncCode,
 };
 
 /// Width of the tree panel (at most a third of the screen).
@@ -286,14 +287,22 @@ pub fn render(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
 
 fn summary(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     let state = match w.rollout().map(|r| &r.state) {
-        Some(RolloutState::InProgress { wave, .. }) => strings::wave_in_progress(*wave),
+        Some(RolloutState::InProgress { wave, blockers, .. }) => match degraded(blockers) {
+            Some(b) => strings::wave_blocked(*wave, &b.app.name, &HealthCode::Degraded.to_string()),
+            None => strings::wave_in_progress(*wave),
+        },
         Some(RolloutState::Done) => strings::ROLLOUT_DONE.to_string(),
         Some(RolloutState::Empty) | None => strings::ROLLOUT_EMPTY.to_string(),
     };
     let title = vec![
         Span::raw(" "),
         Span::styled(
-            strings::rollout_title(w.root.as_ref(), &state),
+            fit(
+                &strings::rollout_title(w.root.as_ref(), &state),
+                (area.width as usize).saturating_sub(4),
+            )
+            .trim_end()
+            .to_string(),
             style(app, Slot::title),
         ),
         Span::raw(" "),
@@ -342,6 +351,16 @@ fn tree(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
+/// Between the lanes list's columns.
+const LANE_GAP: &str = "  ";
+
+/// The first blocker of a wave that is Degraded: the wave cannot finish by waiting.
+fn degraded(blockers: &[Blocker]) -> Option<&Blocker> {
+    blockers
+        .iter()
+        .find(|b| b.state == BlockerState::Unhealthy(HealthCode::Degraded))
+}
+
 /// Column widths of the lanes list; the message takes the rest.
 fn lane_widths(w: &WavesView, total: usize) -> [usize; 10] {
     let name = w
@@ -356,9 +375,38 @@ fn lane_widths(w: &WavesView, total: usize) -> [usize; 10] {
         .unwrap_or(0)
         .clamp(width(strings::LANE_COLUMNS[0]) + 2, 34);
     let mut widths = [name, 9, 11, 10, 8, 9, 15, 3, 3, 0];
-    let used: usize = widths.iter().sum::<usize>() + widths.len() - 1;
-    widths[9] = total.saturating_sub(used).max(7);
+    // Narrow screens drop the least useful columns whole (a width of 0) rather than cut
+    // the message: auto-sync policy, then revision, last sync and the operation.
+    let used = |w: &[usize; 10]| {
+        let shown = w[..9].iter().filter(|x| **x > 0).count();
+        w.iter().sum::<usize>() + LANE_GAP.len() * shown
+    };
+    for drop in [6, 4, 5, 3] {
+        if used(&widths) + MIN_MESSAGE <= total {
+            break;
+        }
+        widths[drop] = 0;
+    }
+    widths[9] = total.saturating_sub(used(&widths)).max(1);
     widths
+}
+
+/// The message column keeps at least this much before columns drop.
+const MIN_MESSAGE: usize = 16;
+
+/// Joins cells at their widths (a width of 0 hides the column and its gap).
+fn join_cells<'a>(cells: Vec<Span<'a>>, widths: [usize; 10], gap: Style) -> Vec<Span<'a>> {
+    let mut out = Vec::new();
+    for (j, (cell, wd)) in cells.into_iter().zip(widths).enumerate() {
+        if wd == 0 {
+            continue;
+        }
+        if j > 0 && !out.is_empty() {
+            out.push(Span::styled(LANE_GAP, gap));
+        }
+        out.push(cell);
+    }
+    out
 }
 
 /// The cells of an app row, with their slots.
@@ -464,20 +512,29 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
         Span::raw(" "),
     ];
     let status = app.watches.get(&w.apps.key).map(|x| &x.status);
-    let b = block(app, title, status_span(app, status));
+    let b = block(app, title, status_span(app, status)).title_bottom(Line::from(vec![
+        Span::raw(" "),
+        Span::styled(
+            fit(
+                strings::LANE_LEGEND,
+                (area.width as usize).saturating_sub(4),
+            ),
+            style(app, Slot::muted),
+        ),
+        Span::raw(" "),
+    ]));
     let inner = b.inner(area);
     f.render_widget(b, area);
     if inner.height == 0 {
         return;
     }
     let widths = lane_widths(w, inner.width as usize);
-    let header: String = strings::LANE_COLUMNS
+    let header: Vec<Span> = strings::LANE_COLUMNS
         .iter()
         .zip(widths)
-        .map(|(h, wd)| fit(h, wd))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut lines = vec![Line::from(Span::styled(header, style(app, Slot::header)))];
+        .map(|(h, wd)| Span::styled(fit(h, wd), style(app, Slot::header)))
+        .collect();
+    let mut lines = vec![Line::from(join_cells(header, widths, Style::default()))];
     if w.rows.is_empty() {
         let no_argo =
             app.catalog.discovered && app.catalog.resolve(&w.apps.kind.full_name()).is_none();
@@ -499,6 +556,10 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     }
     let h = (inner.height as usize).saturating_sub(1);
     let in_progress = w.rollout().and_then(|r| r.wave_in_progress());
+    let blocked = w.rollout().is_some_and(|r| match &r.state {
+        RolloutState::InProgress { blockers, .. } => degraded(blockers).is_some(),
+        _ => false,
+    });
     let sel = style(app, Slot::selection);
     for (i, row) in w.rows.iter().enumerate().skip(w.cursor.offset).take(h) {
         let selected = i == w.cursor.selected;
@@ -509,6 +570,8 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
                 };
                 let (state, slot) = if lane.done {
                     (strings::LANE_DONE, Slot::ok)
+                } else if Some(lane.wave) == in_progress && blocked {
+                    (strings::LANE_BLOCKED, Slot::error)
                 } else if Some(lane.wave) == in_progress {
                     (strings::LANE_IN_PROGRESS, Slot::warn)
                 } else {
@@ -528,18 +591,16 @@ fn lanes(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
             WaveRow::Parent(k) | WaveRow::App(k) => {
                 let Some(a) = w.app(k) else { continue };
                 let cells = app_cells(w, a, matches!(row, WaveRow::Parent(_)), app.now);
-                let mut spans = Vec::new();
-                for (j, ((text, slot), wd)) in cells.into_iter().zip(widths).enumerate() {
-                    let base = if selected { sel } else { style(app, slot) };
-                    if j > 0 {
-                        spans.push(Span::styled(
-                            " ",
-                            if selected { sel } else { Style::default() },
-                        ));
-                    }
-                    spans.push(Span::styled(fit(&text, wd), base));
-                }
-                Line::from(spans)
+                let spans: Vec<Span> = cells
+                    .into_iter()
+                    .zip(widths)
+                    .map(|((text, slot), wd)| {
+                        let base = if selected { sel } else { style(app, slot) };
+                        Span::styled(fit(&text, wd), base)
+                    })
+                    .collect();
+                let gap = if selected { sel } else { Style::default() };
+                Line::from(join_cells(spans, widths, gap))
             }
         };
         lines.push(line);

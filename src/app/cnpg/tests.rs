@@ -69,7 +69,8 @@ fn cnpg_parses_as_the_pane_and_the_full_name_as_the_table() {
         command::parse("clusters.postgresql.cnpg.io", &c),
         Ok(Command::Kind {
             name: "clusters.postgresql.cnpg.io".into(),
-            namespace: None
+            namespace: None,
+            labels: None,
         })
     );
 }
@@ -460,7 +461,12 @@ fn promote_confirms_then_patches_the_status_subresource() {
         app.take_requests().is_empty(),
         "nothing sent before confirming"
     );
-    press(&mut app, "y");
+    // A promote needs the instance's name typed: `y` or Enter alone send nothing.
+    press(&mut app, "y enter");
+    assert!(app.take_requests().is_empty(), "confirmed without the name");
+    press(&mut app, "backspace");
+    type_text(&mut app, "keycloak-db-3");
+    press(&mut app, "enter");
     let reqs = app.take_requests();
     let [
         Request::PatchStatus {
@@ -504,7 +510,7 @@ fn promote_cancelled_sends_nothing() {
     select(&mut app, "keycloak-db-2");
     press(&mut app, "P");
     assert!(app.dialog.is_some());
-    press(&mut app, "n");
+    press(&mut app, "esc");
     assert!(app.dialog.is_none());
     assert!(app.take_requests().is_empty());
 }

@@ -53,3 +53,16 @@ pub fn pane_metrics_missing(
         (BackendState::Ready { .. }, None) => "waiting for Prometheus…".into(),
     }
 }
+
+/// The banner when every panel fails with the same error (Prometheus itself unreachable).
+pub fn backend_down(error: &str) -> String {
+    let what = if error.starts_with("Prometheus") {
+        error.to_string()
+    } else {
+        format!("Prometheus unreachable: {error}")
+    };
+    format!("{what} — every panel keeps its last data; retried at each refresh")
+}
+
+/// What a panel says when the banner explains its error.
+pub const SEE_BANNER: &str = "no answer (see above)";

@@ -76,11 +76,22 @@ pub fn eks_cluster(cluster: &str) -> String {
     format!("EKS {cluster}")
 }
 
+/// Errors that already say what is unavailable and why (no credentials) stand alone.
+fn self_explaining(error: &str) -> bool {
+    error.starts_with("EKS node groups unavailable")
+}
+
 pub fn eks_stale(error: &str, age: &str) -> String {
+    if self_explaining(error) {
+        return error.to_string();
+    }
     format!("EKS stale {age}: {error}")
 }
 
 pub fn eks_detail_stale(error: &str, age: &str) -> String {
+    if self_explaining(error) {
+        return error.to_string();
+    }
     format!("as of {age} ago; refreshing failed: {error}")
 }
 
@@ -89,5 +100,8 @@ pub fn eks_updated(age: &str) -> String {
 }
 
 pub fn eks_failed_no_data(error: &str) -> String {
+    if self_explaining(error) {
+        return error.to_string();
+    }
     format!("EKS unavailable: {error}")
 }

@@ -239,6 +239,8 @@ impl App {
                         patch,
                         what: strings::done_what(verb, &key),
                     },
+                    expect: None,
+                    typed: String::new(),
                 });
             }
         }

@@ -60,6 +60,10 @@ pub fn lane_heading(wave: i64, state: &str, apps: usize) -> String {
 
 pub const LANE_DONE: &str = "done";
 pub const LANE_IN_PROGRESS: &str = "in progress";
+pub const LANE_BLOCKED: &str = "blocked";
+/// What the short lane columns mean (the lanes list's bottom line).
+pub const LANE_LEGEND: &str =
+    "OOS: resources out of sync · UNH: resources not healthy · LAST SYNC: time since";
 pub const LANE_PENDING: &str = "pending";
 
 pub fn not_created(key: &AppKey, parent: Option<&AppKey>) -> String {
@@ -133,6 +137,11 @@ pub fn rollout_title(root: Option<&AppKey>, state: &str) -> String {
 
 pub fn wave_in_progress(wave: i64) -> String {
     format!("wave {wave} in progress")
+}
+
+/// A wave that cannot finish on its own: an app in it is Degraded.
+pub fn wave_blocked(wave: i64, app: &str, health: &str) -> String {
+    format!("wave {wave} blocked: {app} {health}")
 }
 
 pub const ROLLOUT_DONE: &str = "done";

@@ -391,7 +391,7 @@ fn terminate_the_running_operation_and_refuse_without_one() {
     let d = app.dialog.as_ref().expect("confirmation");
     assert_eq!(d.title, "Terminate");
     assert!(d.message.contains("argo/platform-root"), "{}", d.message);
-    press(&mut app, "enter");
+    press(&mut app, "y");
     let got = patches(&mut app);
     assert_eq!(
         got[0].1.pointer("/status/operationState/phase"),

@@ -8,6 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::ui::fit_spans;
+
 use super::form::{FieldId, FieldKind, Probe};
 use super::state::{Page, Phase, WizardState};
 use super::strings;
@@ -54,8 +56,10 @@ pub fn render(s: &WizardState, f: &mut Frame) {
         ])),
         title,
     );
+    // Narrow terminals give the form the room: the step list needs about 20 columns.
+    let list_w = if body.width < 110 { 20 } else { 28 };
     let [list, page] =
-        Layout::horizontal([Constraint::Length(28), Constraint::Min(20)]).areas(body);
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(20)]).areas(body);
     render_steps(s, f, list);
     match s.page {
         Page::Step(step) => render_step(s, f, page, step),
@@ -295,7 +299,10 @@ fn render_field(s: &WizardState, f: &mut Frame, area: Rect, id: FieldId) {
                 ));
                 spans.push(Span::raw("   "));
             }
-            f.render_widget(Paragraph::new(Line::from(spans)), row(0));
+            f.render_widget(
+                Paragraph::new(Line::from(fit_spans(spans, area.width as usize))),
+                row(0),
+            );
         }
         FieldKind::Choice if id == FieldId::Context => {
             let shown = s.form.contexts.len().clamp(1, 6);
@@ -332,7 +339,10 @@ fn render_field(s: &WizardState, f: &mut Frame, area: Rect, id: FieldId) {
                 ));
                 spans.push(Span::raw("   "));
             }
-            f.render_widget(Paragraph::new(Line::from(spans)), row(0));
+            f.render_widget(
+                Paragraph::new(Line::from(fit_spans(spans, area.width as usize))),
+                row(0),
+            );
             for (i, g) in s.form.preset_groups().iter().enumerate() {
                 f.render_widget(
                     Paragraph::new(Line::from(vec![
@@ -363,27 +373,32 @@ fn render_field(s: &WizardState, f: &mut Frame, area: Rect, id: FieldId) {
                 } else {
                     st(s, Slot::muted)
                 };
-                f.render_widget(
-                    Paragraph::new(Line::from(vec![
-                        Span::raw(" ".repeat(LABEL_WIDTH as usize)),
-                        Span::styled(
-                            format!(
-                                "[{}]  {:<23} {:>5}  ",
-                                if a.enabled { "x" } else { " " },
-                                a.name,
-                                a.wave
-                            ),
-                            line_style,
+                let spans = vec![
+                    Span::raw(" ".repeat(LABEL_WIDTH as usize)),
+                    Span::styled(
+                        format!(
+                            "[{}]  {:<23} {:>5}  ",
+                            if a.enabled { "x" } else { " " },
+                            a.name,
+                            a.wave
                         ),
-                        Span::styled(a.description, st(s, Slot::muted)),
-                    ])),
+                        line_style,
+                    ),
+                    Span::styled(a.description, st(s, Slot::muted)),
+                ];
+                f.render_widget(
+                    Paragraph::new(Line::from(fit_spans(spans, area.width as usize))),
                     row(1 + i as u16),
                 );
             }
         }
     }
     let last = area.height.saturating_sub(1);
-    f.render_widget(Paragraph::new(message_line(s, id)), row(last));
+    let message = message_line(s, id).spans;
+    f.render_widget(
+        Paragraph::new(Line::from(fit_spans(message, area.width as usize))),
+        row(last),
+    );
 }
 
 fn render_log(s: &WizardState, f: &mut Frame, area: Rect, log: &[String]) {
@@ -541,5 +556,8 @@ fn render_keys(s: &WizardState, f: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" <{k}>"), st(s, Slot::key)));
         spans.push(Span::styled(format!(" {d} "), st(s, Slot::muted)));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    f.render_widget(
+        Paragraph::new(Line::from(fit_spans(spans, area.width as usize))),
+        area,
+    );
 }

@@ -445,3 +445,39 @@ fn snapshot_summary() {
     assert!(!screen.contains("AGE-SECRET-KEY"));
     insta::assert_snapshot!(screen);
 }
+
+fn draw_at(w: &WizardState, (width, height): (u16, u16)) -> String {
+    let mut t = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    t.draw(|f| super::render::render(w, f)).expect("draw");
+    format!("{width}×{height}\n{}", t.backend())
+}
+
+/// The wizard's steps (the cluster form, a plan preview, the apps form, the summary) at
+/// 80×24, 120×35 and 200×50.
+#[test]
+fn wizard_steps_at_three_sizes() {
+    let sizes = [(80, 24), (120, 35), (200, 50)];
+    let mut w = wizard();
+    let mut screens = Vec::new();
+    let mut shoot = |w: &WizardState, what: &str| {
+        for size in sizes {
+            screens.push(format!("== {what}\n{}", draw_at(w, size)));
+        }
+    };
+    shoot(&w, "cluster form");
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Planned(StepId::Cluster, plan())));
+    shoot(&w, "cluster plan");
+    key(&mut w, KeyCode::Esc);
+    finish(
+        &mut w,
+        StepId::Cluster,
+        "context sandbox: Kubernetes v1.31.0, 1 nodes",
+    );
+    finish(&mut w, StepId::AgeKey, "key in place");
+    finish(&mut w, StepId::ArgoCd, "Argo CD installed");
+    shoot(&w, "apps form");
+    finish(&mut w, StepId::Apps, "root Application created");
+    shoot(&w, "summary");
+    insta::assert_snapshot!(screens.join("\n"));
+}

@@ -81,3 +81,22 @@ fn promote_confirmation() {
     }
     insta::assert_snapshot!(draw(&app).backend());
 }
+
+#[test]
+fn cnpg_detail_at_three_sizes() {
+    let text = crate::ui::tests::sizes::SIZES
+        .iter()
+        .map(|&(w, h)| {
+            let mut world = World::new("platform");
+            let mut app = fixture::app(&mut world, Config::default(), (w, h));
+            command(&mut app, "cnpg keycloak/keycloak-db");
+            fixture::play_to(&mut app, &mut world, Duration::ZERO);
+            fixture::feed(&mut app, &mut world);
+            let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+            t.draw(|f| crate::ui::render(&app, f)).unwrap();
+            format!("{w}×{h}\n{}", t.backend())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(text);
+}

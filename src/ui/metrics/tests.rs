@@ -172,3 +172,37 @@ fn editor_chart_and_table() {
     insta::assert_snapshot!("editor_chart", chart.backend());
     insta::assert_snapshot!("editor_table", draw(&app).backend());
 }
+
+/// Every panel failing with the same error (Prometheus itself unreachable): one banner
+/// says so, the panels do not repeat it; at 80×24, 120×35 and 200×50.
+#[test]
+fn prometheus_unreachable_is_one_banner_at_three_sizes() {
+    let error = PromError::Unreachable {
+        url: "http://127.0.0.1:9".into(),
+        detail: "connection refused".into(),
+    };
+    let text = crate::ui::tests::sizes::SIZES
+        .iter()
+        .map(|&(w, h)| {
+            let mut app = app();
+            app.dispatch(Msg::Resize(w, h));
+            app.run_command_text("metrics cluster-overview");
+            for q in runs(&mut app) {
+                app.answer_metric(q.id, Err(error.clone()));
+            }
+            let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+            t.draw(|f| crate::ui::render(&app, f)).unwrap();
+            format!("{w}×{h}\n{}", t.backend())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        text.matches("✖ Prometheus at http://127.0.0.1:9 is unreachable")
+            .count(),
+        3,
+        "{text}"
+    );
+    // The panels do not repeat the error.
+    assert_eq!(text.matches("is unreachable").count(), 3, "{text}");
+    insta::assert_snapshot!(text);
+}

@@ -102,15 +102,51 @@ fn status_lines(app: &App, m: &MetricsView) -> Vec<Line<'static>> {
     vec![Line::from(l1), Line::from(l2)]
 }
 
+/// The one error every panel failed with (two panels or more), when the backend itself
+/// is unreachable: shown once as a banner instead of in each panel.
+pub(crate) fn backend_down(panels: &[PanelData]) -> Option<&str> {
+    let mut errors = panels.iter().map(|p| match &p.status {
+        PanelStatus::Failed { error, .. } => Some(error.as_str()),
+        _ => None,
+    });
+    let first = errors.next()??;
+    (panels.len() >= 2 && errors.all(|e| e == Some(first))).then_some(first)
+}
+
 pub fn render(app: &App, m: &MetricsView, f: &mut Frame, area: Rect) {
     let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
-    f.render_widget(Paragraph::new(status_lines(app, m)), top);
+    let mut status = status_lines(app, m);
+    let banner = backend_down(&m.panels);
+    let shortened: Vec<PanelData>;
+    let panels: &[PanelData] = match banner {
+        Some(error) => {
+            // One banner line instead of the same error in every panel.
+            status[1] = Line::from(Span::styled(
+                format!(" ✖ {}", strings::backend_down(error)),
+                style(app, Slot::error).add_modifier(Modifier::BOLD),
+            ));
+            shortened = m
+                .panels
+                .iter()
+                .map(|p| {
+                    let mut p = p.clone();
+                    if let PanelStatus::Failed { error, .. } = &mut p.status {
+                        *error = strings::SEE_BANNER.to_string();
+                    }
+                    p
+                })
+                .collect();
+            &shortened
+        }
+        None => &m.panels,
+    };
+    f.render_widget(Paragraph::new(status), top);
     let pal = palette(&app.config.theme);
     let win = window(app, m.shown.as_ref());
     let buf = f.buffer_mut();
     if m.zoom
         && let (Some(panel), Some(data)) =
-            (m.dashboard.panels.get(m.selected), m.panels.get(m.selected))
+            (m.dashboard.panels.get(m.selected), panels.get(m.selected))
     {
         draw_panel(panel, data, &win, &pal, true, body, buf);
         return;
@@ -119,7 +155,7 @@ pub fn render(app: &App, m: &MetricsView, f: &mut Frame, area: Rect) {
     let scroll = m.scroll.min(height.saturating_sub(body.height));
     draw_dashboard(
         &m.dashboard,
-        &m.panels,
+        panels,
         &win,
         &pal,
         Some(m.selected),

@@ -51,7 +51,7 @@ fn cells(eks: &EksState, pool: &Pool) -> Vec<Cell> {
     let single_zone = pool
         .warnings
         .iter()
-        .any(|w| w.kind == WarningKind::SingleZone);
+        .any(|w| matches!(w.kind, WarningKind::SingleZone | WarningKind::SingleNode));
     let (cpu_r, cpu_a) = (pool.cpu_requested(), pool.cpu_allocatable());
     let (mem_r, mem_a) = (pool.memory_requested(), pool.memory_allocatable());
     let warnings = pool.warnings.len();

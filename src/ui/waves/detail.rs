@@ -247,6 +247,11 @@ fn cells(r: &ResourceRow) -> Vec<(String, Slot)> {
     ]
 }
 
+/// Between the resources' columns.
+const GAP: &str = "  ";
+/// The message column keeps at least this much before names are cut.
+const MIN_MESSAGE: usize = 24;
+
 fn resources(app: &App, d: &WaveAppView, f: &mut Frame, area: Rect) {
     let title = vec![
         Span::raw(" "),
@@ -280,20 +285,28 @@ fn resources(app: &App, d: &WaveAppView, f: &mut Frame, area: Rect) {
     let mut widths: Vec<usize> = strings::RESOURCE_COLUMNS.iter().map(|h| width(h)).collect();
     for row in &all {
         for (i, (text, _)) in row.iter().enumerate() {
-            if let (Some(w), Some(cap)) = (widths.get_mut(i), MAX_WIDTHS.get(i)) {
-                *w = (*w).max(width(text)).min(*cap);
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(width(text));
             }
         }
     }
     let last = widths.len() - 1;
-    let used: usize = widths[..last].iter().sum::<usize>() + last;
+    let gaps = GAP.len() * last;
+    // Names are cut only when the message would otherwise get less than its minimum.
+    let natural: usize = widths[..last].iter().sum::<usize>() + gaps;
+    if natural + MIN_MESSAGE > inner.width as usize {
+        for (w, cap) in widths.iter_mut().zip(MAX_WIDTHS) {
+            *w = (*w).min(cap);
+        }
+    }
+    let used: usize = widths[..last].iter().sum::<usize>() + gaps;
     widths[last] = (inner.width as usize).saturating_sub(used).max(7);
     let header: String = strings::RESOURCE_COLUMNS
         .iter()
         .zip(&widths)
         .map(|(h, w)| fit(h, *w))
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(GAP);
     let mut lines = vec![Line::from(Span::styled(header, style(app, Slot::header)))];
     if all.is_empty() {
         f.render_widget(Paragraph::new(lines), inner);
@@ -315,7 +328,7 @@ fn resources(app: &App, d: &WaveAppView, f: &mut Frame, area: Rect) {
         for (j, ((text, slot), w)) in row.into_iter().zip(&widths).enumerate() {
             if j > 0 {
                 spans.push(Span::styled(
-                    " ",
+                    GAP,
                     if selected { sel } else { Style::default() },
                 ));
             }
