@@ -93,6 +93,10 @@ fn target_lines(e: &TargetError) -> Vec<String> {
             format!("opsdeck: kubeconfig {files} has no current context"),
             format!("pass --context NAME (known contexts: {known})"),
         ],
+        TargetError::PluginMissing { .. } => vec![
+            format!("opsdeck: {e}"),
+            format!("or {TRY_SANDBOX}"),
+        ],
         TargetError::Config {
             files,
             context,

@@ -955,6 +955,8 @@ impl App {
                     title: "Reveal".into(),
                     message: strings::confirm_reveal(&key, &what),
                     request: Request::RevealSecret(key),
+                    expect: None,
+                    typed: String::new(),
                 });
             }
             PromptKind::Scale { target, current } => match p.text.trim().parse::<i64>() {

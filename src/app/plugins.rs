@@ -254,6 +254,8 @@ impl App {
                 title: strings::CONFIRM_TITLE.into(),
                 message: strings::confirm(&display_line(&run.program, &run.args)),
                 request: Request::Plugin(run),
+                expect: None,
+                typed: String::new(),
             });
             return;
         }

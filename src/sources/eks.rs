@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use aws_sdk_eks::Client;
-use aws_sdk_eks::error::SdkError;
+use aws_sdk_eks::error::{DisplayErrorContext, SdkError};
 use aws_sdk_eks::types::{Nodegroup, NodegroupScalingConfig};
 
 use crate::domain::pools::NodegroupInfo;
