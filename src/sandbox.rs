@@ -9,6 +9,7 @@ pub mod eks;
 pub mod error;
 pub mod logs;
 pub mod merge;
+pub mod operator;
 pub mod prometheus;
 pub mod protobuf;
 pub mod recording;
@@ -57,6 +58,8 @@ pub struct Sandbox {
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     timeline: JoinHandle<()>,
+    /// The CloudNativePG switchover the sandbox plays (see [`operator`]).
+    operator: JoinHandle<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -233,6 +236,7 @@ impl Sandbox {
             Some(spec) => start_churn(&shared, spec, opts.speed)?,
             None => start_replay(&shared, &rec.metadata.name, source, opts.speed)?,
         };
+        let operator = tokio::spawn(operator::run(shared.clone()));
         Ok(Sandbox {
             addr,
             name: rec.metadata.name.clone(),
@@ -242,6 +246,7 @@ impl Sandbox {
             stop: Some(stop),
             server: Some(server),
             timeline,
+            operator,
         })
     }
 
@@ -334,6 +339,7 @@ impl Sandbox {
     /// Stops serving and waits for the server to finish.
     pub async fn shutdown(mut self) {
         self.timeline.abort();
+        self.operator.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -347,6 +353,7 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.timeline.abort();
+        self.operator.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

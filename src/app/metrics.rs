@@ -750,6 +750,8 @@ impl App {
                     .unwrap_or_default();
                 let range = m.range;
                 self.open_editor(&expr, range);
+                // As Grafana's panel "Explore": the answer is there at once.
+                self.run_editor_query();
                 return true;
             }
             _ => return false,

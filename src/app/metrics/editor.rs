@@ -182,7 +182,7 @@ impl App {
         true
     }
 
-    fn run_editor_query(&mut self) {
+    pub(in crate::app) fn run_editor_query(&mut self) {
         let now = self.now;
         let width = self.size.0;
         let id = self.next_query_id();
