@@ -98,7 +98,10 @@ fn dashboard_from_the_clusters_own_prometheus_then_the_editor() {
     let screen = t.wait_until("the panel's query answered in the editor", |s| {
         s.contains("PromQL (") && s.contains(" series") && !s.contains("running…")
     });
-    assert!(!screen.contains("run the query to see its answer"), "{screen}");
+    assert!(
+        !screen.contains("run the query to see its answer"),
+        "{screen}"
+    );
     t.keys(&["Escape"]);
     t.wait_for(&["Cluster overview (1/4)"]);
     t.keys(&[":"]);

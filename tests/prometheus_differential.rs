@@ -465,14 +465,22 @@ fn close(a: &Value, b: &Value) -> bool {
 /// Compares two `data` objects: result type, series (by labels, in order for sort), points.
 fn same(a: &Value, b: &Value, ordered: bool) -> Result<(), String> {
     if a["resultType"] != b["resultType"] {
-        return Err(format!("resultType {} vs {}", a["resultType"], b["resultType"]));
+        return Err(format!(
+            "resultType {} vs {}",
+            a["resultType"], b["resultType"]
+        ));
     }
     let pair = |x: &Value, y: &Value| -> Result<(), String> {
         let (xs, ys) = (
             x.as_array().cloned().unwrap_or_default(),
             y.as_array().cloned().unwrap_or_default(),
         );
-        if xs.len() != ys.len() || !xs.iter().zip(&ys).all(|(p, q)| p[0] == q[0] && close(&p[1], &q[1])) {
+        if xs.len() != ys.len()
+            || !xs
+                .iter()
+                .zip(&ys)
+                .all(|(p, q)| p[0] == q[0] && close(&p[1], &q[1]))
+        {
             return Err(format!("{x} vs {y}"));
         }
         Ok(())
@@ -548,7 +556,12 @@ fn instant_queries_answer_as_prometheus() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -559,10 +572,7 @@ fn range_queries_answer_as_prometheus() {
     for q in QUERIES {
         let q = expand(q, &b.run);
         for (from, step) in [(end - 3600, 60), (b.start - 600, 300)] {
-            let params = format!(
-                "query={}&start={from}&end={end}&step={step}",
-                urlencode(&q)
-            );
+            let params = format!("query={}&start={from}&end={end}&step={step}", urlencode(&q));
             let (pc, prom) = http_get(&format!("{}/api/v1/query_range?{params}", b.url));
             let (sc, sand) = sandbox_get(&b.state, "api/v1/query_range", &params);
             if pc != sc || prom["status"] != sand["status"] {
@@ -580,7 +590,12 @@ fn range_queries_answer_as_prometheus() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -51,7 +51,10 @@ fn node_names(rec: &Recording) -> BTreeSet<String> {
 async fn every_builtin_target_and_pane_query_is_evaluated_over_the_series() {
     let rec = Recording::embedded("platform").expect("platform");
     let prom = rec.prometheus.as_ref().expect("prometheus section");
-    assert!(prom.queries.is_empty(), "the shipped recording carries series, not answers");
+    assert!(
+        prom.queries.is_empty(),
+        "the shipped recording carries series, not answers"
+    );
     let sb = platform().await;
     let c = client(&sb);
     let now = Timestamp::now();
@@ -78,7 +81,10 @@ async fn every_builtin_target_and_pane_query_is_evaluated_over_the_series() {
             .label_values_matching(&label, std::slice::from_ref(&metric))
             .await
             .expect("label values");
-        assert!(!values.is_empty(), "no series for label_values({metric}, {label})");
+        assert!(
+            !values.is_empty(),
+            "no series for label_values({metric}, {label})"
+        );
     }
     let nodes = node_names(&rec);
     for pane in [panes::NODE_CPU, panes::NODE_MEMORY] {
@@ -162,14 +168,25 @@ async fn console_client_gets_instant_range_labels_and_errors() {
         .await
         .expect("evaluated");
     assert!(by_ns.series.len() >= 8, "{by_ns:?}");
-    assert!(by_ns.series.iter().all(|s| s.labels.contains_key("namespace")));
+    assert!(
+        by_ns
+            .series
+            .iter()
+            .all(|s| s.labels.contains_key("namespace"))
+    );
     // What the evaluator does not support: Prometheus's bad_data, saying so.
     let err = c
-        .instant("max_over_time(rate(node_cpu_seconds_total[1m])[5m:1m])", None)
+        .instant(
+            "max_over_time(rate(node_cpu_seconds_total[1m])[5m:1m])",
+            None,
+        )
         .await
         .unwrap_err();
     assert!(err.is_bad_query(), "{err:?}");
-    assert!(err.to_string().contains("does not support subqueries"), "{err}");
+    assert!(
+        err.to_string().contains("does not support subqueries"),
+        "{err}"
+    );
     assert_eq!(err.position(), None);
 
     // A broken query: Prometheus's message, the position the editor marks.

@@ -424,6 +424,7 @@ impl App {
                 .to_string()
         };
         let current = at(cluster, "/status/currentPrimary");
+        let phase = at(cluster, "/status/phase");
         if current == p.pod {
             self.cnpg.switchover = None;
             let text = strings::switchover_done(&p.pod, &p.key.0, &p.key.1);
@@ -431,7 +432,7 @@ impl App {
         }
         if self.now.as_second() - sent.as_second() >= strings::SWITCHOVER_TIMEOUT_S {
             self.cnpg.switchover = None;
-            let text = strings::switchover_timeout(&p.pod, &current, &at(cluster, "/status/phase"));
+            let text = strings::switchover_timeout(&p.pod, &current, &phase);
             self.flash_for(text, Level::Warn, 15);
         }
     }

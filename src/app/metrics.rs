@@ -751,7 +751,7 @@ impl App {
                 let range = m.range;
                 self.open_editor(&expr, range);
                 // As Grafana's panel "Explore": the answer is there at once.
-                self.run_editor_query();
+                self.start_editor_query(false);
                 return true;
             }
             _ => return false,

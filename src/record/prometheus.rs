@@ -183,7 +183,13 @@ mod tests {
 
     #[test]
     fn gaps_get_staleness_markers() {
-        let pts = [(100.0, 1.0), (115.0, 2.0), (130.0, 3.0), (400.0, 4.0), (415.0, 5.0)];
+        let pts = [
+            (100.0, 1.0),
+            (115.0, 2.0),
+            (130.0, 3.0),
+            (400.0, 4.0),
+            (415.0, 5.0),
+        ];
         let s = to_samples(&pts, 100.0, 520.0);
         let stale: Vec<f64> = s
             .iter()
@@ -196,7 +202,10 @@ mod tests {
         assert_eq!(s[0], RawSample::One(Sample(0.0, SampleValue::Value(1.0))));
         // A series that lasts until the end gets no marker.
         let s = to_samples(&[(100.0, 1.0), (115.0, 2.0)], 0.0, 120.0);
-        assert!(s.iter().all(|p| !matches!(p, RawSample::One(Sample(_, SampleValue::Stale)))));
+        assert!(
+            s.iter()
+                .all(|p| !matches!(p, RawSample::One(Sample(_, SampleValue::Stale))))
+        );
     }
 
     #[test]
@@ -244,7 +253,10 @@ mod tests {
         let SeriesEntry::Raw(r) = &doc.prometheus.series[0] else {
             panic!("raw series expected");
         };
-        assert_eq!(r.samples[2], RawSample::One(Sample(60.0, SampleValue::Stale)));
+        assert_eq!(
+            r.samples[2],
+            RawSample::One(Sample(60.0, SampleValue::Stale))
+        );
         assert!(matches!(
             r.samples[1],
             RawSample::One(Sample(_, SampleValue::Value(v))) if v.is_nan()

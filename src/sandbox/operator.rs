@@ -28,10 +28,8 @@ pub fn pending_switchover(cluster: &Value) -> Option<(String, String)> {
     let status = cluster.get("status")?;
     let s = |k: &str| status.get(k).and_then(Value::as_str).unwrap_or("");
     let (current, target) = (s("currentPrimary"), s("targetPrimary"));
-    let waiting = s("phase") == SWITCHOVER
-        && !target.is_empty()
-        && target != "pending"
-        && target != current;
+    let waiting =
+        s("phase") == SWITCHOVER && !target.is_empty() && target != "pending" && target != current;
     waiting.then(|| (current.to_string(), target.to_string()))
 }
 
@@ -78,7 +76,10 @@ pub async fn run(shared: Arc<Shared>) {
     loop {
         tokio::time::sleep(TICK).await;
         let registry = shared.store.registry();
-        let Some(rt) = registry.lookup("postgresql.cnpg.io", "v1", "clusters").cloned() else {
+        let Some(rt) = registry
+            .lookup("postgresql.cnpg.io", "v1", "clusters")
+            .cloned()
+        else {
             continue;
         };
         let Ok(page) = shared.store.list(
@@ -94,14 +95,22 @@ pub async fn run(shared: Arc<Shared>) {
         let now = Instant::now();
         let mut seen = Vec::new();
         for c in &page.items {
-            let ns = c.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
-            let name = c.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            let ns = c
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let name = c
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let key = (ns.to_string(), name.to_string());
             let Some((current, target)) = pending_switchover(c) else {
                 continue;
             };
             seen.push(key.clone());
-            let entry = due.entry(key.clone()).or_insert((target.clone(), now + DELAY));
+            let entry = due
+                .entry(key.clone())
+                .or_insert((target.clone(), now + DELAY));
             if entry.0 != target {
                 *entry = (target.clone(), now + DELAY);
             }
@@ -131,10 +140,12 @@ fn switch_over(
             if pod.is_empty() {
                 continue;
             }
-            let patch = json!({"metadata": {"labels": {"cnpg.io/instanceRole": role, "role": role}}});
-            if let Err(e) = shared
-                .store
-                .patch(&pods, ns, pod, PatchType::Merge, &patch, Sub::Main, &opts)
+            let patch =
+                json!({"metadata": {"labels": {"cnpg.io/instanceRole": role, "role": role}}});
+            if let Err(e) =
+                shared
+                    .store
+                    .patch(&pods, ns, pod, PatchType::Merge, &patch, Sub::Main, &opts)
             {
                 tracing::info!(pod, error = %e, "sandbox operator: pod role not changed");
             }
@@ -146,7 +157,9 @@ fn switch_over(
         .patch(rt, ns, name, PatchType::Merge, &patch, Sub::Status, &opts)
     {
         Ok(_) => tracing::info!(cluster = %name, %target, "sandbox operator: switchover done"),
-        Err(e) => tracing::warn!(cluster = %name, error = %e, "sandbox operator: switchover failed"),
+        Err(e) => {
+            tracing::warn!(cluster = %name, error = %e, "sandbox operator: switchover failed")
+        }
     }
 }
 

@@ -237,7 +237,6 @@ impl Compiled {
 
 /// Everything the API serves, shared by both mounts.
 pub struct PromState {
-    pub(crate) recording: String,
     pub(crate) version: String,
     pub(crate) services: Vec<PromService>,
     /// Bare label sets (no samples), listed by the metadata endpoints only.
@@ -250,7 +249,9 @@ pub struct PromState {
 
 impl PromState {
     /// `base_ms`: the absolute time of offset 0 (`recordedAt` moved by the time shift).
+    /// `recording`: its name (kept for the callers' logs).
     pub fn new(rec: PromRecording, recording: &str, base_ms: i64, shared: Arc<Shared>) -> Self {
+        tracing::debug!(recording, "prometheus: serving the recording's series");
         let every = rec.scrape_interval();
         let mut label_sets = Vec::new();
         let mut raw = Vec::new();
@@ -295,7 +296,6 @@ impl PromState {
             })
             .collect();
         PromState {
-            recording: recording.to_string(),
             version: rec.version.unwrap_or_else(|| DEFAULT_VERSION.to_string()),
             services: rec.services,
             label_sets,

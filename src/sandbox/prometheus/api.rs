@@ -314,9 +314,7 @@ fn labels_json(labels: &BTreeMap<String, String>) -> String {
 
 /// The recorded answer of a query (older recordings), if there is one.
 fn recorded<'a>(st: &'a PromState, query: &str) -> Option<&'a [super::Compiled]> {
-    st.answers
-        .get(&promql::normalize(query))
-        .map(Vec::as_slice)
+    st.answers.get(&promql::normalize(query)).map(Vec::as_slice)
 }
 
 /// The parsed query, or Prometheus's `bad_data` error.

@@ -130,12 +130,16 @@ impl<'a> Engine<'a> {
     pub fn range(&mut self, expr: &Expr, start: i64, end: i64, step: i64) -> R<Vec<Ranged>> {
         match expr.value_type() {
             ValueType::Scalar | ValueType::Vector => {}
-            ValueType::Matrix => return Err(EvalError::bad_data(
-                "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector",
-            )),
-            ValueType::String => return Err(EvalError::bad_data(
-                "invalid expression type \"string\" for range query, must be Scalar or instant Vector",
-            )),
+            ValueType::Matrix => {
+                return Err(EvalError::bad_data(
+                    "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector",
+                ));
+            }
+            ValueType::String => {
+                return Err(EvalError::bad_data(
+                    "invalid expression type \"string\" for range query, must be Scalar or instant Vector",
+                ));
+            }
         }
         self.start = start;
         self.end = end;

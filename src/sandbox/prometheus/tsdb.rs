@@ -80,11 +80,7 @@ pub struct Series {
 
 impl Series {
     /// Compiles `samples` (offsets in seconds from `base_ms`); errors say which sample.
-    pub fn compile(
-        raw: &RawSeries,
-        base_ms: i64,
-        every_s: f64,
-    ) -> Result<Series, (usize, String)> {
+    pub fn compile(raw: &RawSeries, base_ms: i64, every_s: f64) -> Result<Series, (usize, String)> {
         let every = (every_s * 1000.0).round() as i64;
         let mut runs: Vec<Run> = Vec::with_capacity(raw.samples.len());
         for (i, s) in raw.samples.iter().enumerate() {
@@ -232,6 +228,9 @@ mod tests {
             panic!("raw series expected: {entries:?}");
         };
         assert_eq!(r.samples[1], RawSample::Run(-45.0, 1.0, 4, 0.0));
-        assert_eq!(r.samples[2], RawSample::One(Sample(15.0, SampleValue::Stale)));
+        assert_eq!(
+            r.samples[2],
+            RawSample::One(Sample(15.0, SampleValue::Stale))
+        );
     }
 }

@@ -50,91 +50,94 @@ impl Engine<'_> {
                 .or_default()
                 .push(e);
         }
-        let out = match op.as_str() {
-            "sum" | "avg" | "min" | "max" | "count" | "group" | "stddev" | "stdvar" => groups
-                .into_iter()
-                .map(|(labels, elems)| {
-                    let vals = elems.iter().map(|e| e.v);
-                    let n = elems.len() as f64;
-                    let v = match op.as_str() {
-                        "sum" => vals.sum(),
-                        "avg" => vals.sum::<f64>() / n,
-                        "min" => vals.fold(f64::NAN, |m, v| if m.is_nan() || v < m { v } else { m }),
-                        "max" => vals.fold(f64::NAN, |m, v| if m.is_nan() || v > m { v } else { m }),
-                        "count" => n,
-                        "group" => 1.0,
-                        "stddev" => mean_var(vals).1.sqrt(),
-                        _ => mean_var(vals).1,
-                    };
-                    Elem { labels, v }
-                })
-                .collect(),
-            "topk" | "bottomk" => {
-                let param = a
-                    .param
-                    .as_ref()
-                    .ok_or_else(|| EvalError::bad_data(format!("{op}: a parameter is required")))?;
-                let k = self.scalar(param, t)?;
-                if k.is_nan() || k >= 9.223_372_036_854_776e18 || k <= -9.223_372_036_854_776e18 {
-                    return Err(EvalError::execution(format!(
-                        "Scalar value {k} overflows int64"
-                    )));
-                }
-                let k = k as i64;
-                if k < 1 {
-                    return Ok(Value::Vector(vec![]));
-                }
-                let top = op == "topk";
-                let mut out = Vec::new();
-                for (_, mut elems) in groups {
-                    // NaN ranks last either way.
-                    elems.sort_by(|x, y| {
-                        let o = if top {
-                            y.v.partial_cmp(&x.v)
-                        } else {
-                            x.v.partial_cmp(&y.v)
-                        };
-                        o.unwrap_or_else(|| x.v.is_nan().cmp(&y.v.is_nan()))
-                    });
-                    out.extend(elems.into_iter().take(k as usize));
-                }
-                out
-            }
-            "quantile" => {
-                let param = a
-                    .param
-                    .as_ref()
-                    .ok_or_else(|| EvalError::bad_data("quantile: a parameter is required"))?;
-                let q = self.scalar(param, t)?;
-                groups
+        let out =
+            match op.as_str() {
+                "sum" | "avg" | "min" | "max" | "count" | "group" | "stddev" | "stdvar" => groups
                     .into_iter()
-                    .map(|(labels, elems)| Elem {
-                        labels,
-                        v: quantile(q, elems.iter().map(|e| e.v).collect()),
+                    .map(|(labels, elems)| {
+                        let vals = elems.iter().map(|e| e.v);
+                        let n = elems.len() as f64;
+                        let v =
+                            match op.as_str() {
+                                "sum" => vals.sum(),
+                                "avg" => vals.sum::<f64>() / n,
+                                "min" => vals
+                                    .fold(f64::NAN, |m, v| if m.is_nan() || v < m { v } else { m }),
+                                "max" => vals
+                                    .fold(f64::NAN, |m, v| if m.is_nan() || v > m { v } else { m }),
+                                "count" => n,
+                                "group" => 1.0,
+                                "stddev" => mean_var(vals).1.sqrt(),
+                                _ => mean_var(vals).1,
+                            };
+                        Elem { labels, v }
                     })
-                    .collect()
-            }
-            "count_values" => {
-                let param = a
-                    .param
-                    .as_ref()
-                    .ok_or_else(|| EvalError::bad_data("count_values: a parameter is required"))?;
-                let label = self.string(param, t)?;
-                let mut counts: BTreeMap<Labels, f64> = BTreeMap::new();
-                for (labels, elems) in groups {
-                    for e in elems {
-                        let mut l = labels.clone();
-                        l.insert(label.clone(), super::format_value(e.v));
-                        *counts.entry(l).or_default() += 1.0;
+                    .collect(),
+                "topk" | "bottomk" => {
+                    let param = a.param.as_ref().ok_or_else(|| {
+                        EvalError::bad_data(format!("{op}: a parameter is required"))
+                    })?;
+                    let k = self.scalar(param, t)?;
+                    if k.is_nan() || k >= 9.223_372_036_854_776e18 || k <= -9.223_372_036_854_776e18
+                    {
+                        return Err(EvalError::execution(format!(
+                            "Scalar value {k} overflows int64"
+                        )));
                     }
+                    let k = k as i64;
+                    if k < 1 {
+                        return Ok(Value::Vector(vec![]));
+                    }
+                    let top = op == "topk";
+                    let mut out = Vec::new();
+                    for (_, mut elems) in groups {
+                        // NaN ranks last either way.
+                        elems.sort_by(|x, y| {
+                            let o = if top {
+                                y.v.partial_cmp(&x.v)
+                            } else {
+                                x.v.partial_cmp(&y.v)
+                            };
+                            o.unwrap_or_else(|| x.v.is_nan().cmp(&y.v.is_nan()))
+                        });
+                        out.extend(elems.into_iter().take(k as usize));
+                    }
+                    out
                 }
-                counts
-                    .into_iter()
-                    .map(|(labels, v)| Elem { labels, v })
-                    .collect()
-            }
-            other => return Err(EvalError::unsupported(format!("the aggregation {other}()"))),
-        };
+                "quantile" => {
+                    let param = a
+                        .param
+                        .as_ref()
+                        .ok_or_else(|| EvalError::bad_data("quantile: a parameter is required"))?;
+                    let q = self.scalar(param, t)?;
+                    groups
+                        .into_iter()
+                        .map(|(labels, elems)| Elem {
+                            labels,
+                            v: quantile(q, elems.iter().map(|e| e.v).collect()),
+                        })
+                        .collect()
+                }
+                "count_values" => {
+                    let param = a.param.as_ref().ok_or_else(|| {
+                        EvalError::bad_data("count_values: a parameter is required")
+                    })?;
+                    let label = self.string(param, t)?;
+                    let mut counts: BTreeMap<Labels, f64> = BTreeMap::new();
+                    for (labels, elems) in groups {
+                        for e in elems {
+                            let mut l = labels.clone();
+                            l.insert(label.clone(), super::format_value(e.v));
+                            *counts.entry(l).or_default() += 1.0;
+                        }
+                    }
+                    counts
+                        .into_iter()
+                        .map(|(labels, v)| Elem { labels, v })
+                        .collect()
+                }
+                other => return Err(EvalError::unsupported(format!("the aggregation {other}()"))),
+            };
         Ok(Value::Vector(out))
     }
 }

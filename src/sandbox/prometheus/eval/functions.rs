@@ -56,7 +56,14 @@ pub(super) fn quantile(q: f64, mut values: Vec<f64>) -> f64 {
 }
 
 /// Prometheus's `extrapolatedRate` for `rate`, `increase` and `delta`.
-fn extrapolated(points: &[(i64, f64)], range_start: i64, range_end: i64, counter: bool, rate: bool, range_s: f64) -> Option<f64> {
+fn extrapolated(
+    points: &[(i64, f64)],
+    range_start: i64,
+    range_end: i64,
+    counter: bool,
+    rate: bool,
+    range_s: f64,
+) -> Option<f64> {
     if points.len() < 2 {
         return None;
     }
@@ -237,11 +244,9 @@ fn valid_label_name(name: &str) -> bool {
 
 impl Engine<'_> {
     fn arg<'e>(&self, c: &'e Call, i: usize) -> R<&'e Expr> {
-        c.args
-            .args
-            .get(i)
-            .map(|b| b.as_ref())
-            .ok_or_else(|| EvalError::bad_data(format!("{}: missing argument {}", c.func.name, i + 1)))
+        c.args.args.get(i).map(|b| b.as_ref()).ok_or_else(|| {
+            EvalError::bad_data(format!("{}: missing argument {}", c.func.name, i + 1))
+        })
     }
 
     pub(super) fn call(&self, c: &Call, t: i64) -> R<Value> {
@@ -358,10 +363,16 @@ impl Engine<'_> {
             "predict_linear" => (self.arg(c, 0)?, Some(self.scalar(self.arg(c, 1)?, t)?)),
             _ => (self.arg(c, 0)?, None),
         };
-        let Expr::MatrixSelector(ms) = matrix_arg else {
-            return Err(EvalError::unsupported(format!(
-                "{name}() over anything but a range selector (subqueries)"
-            )));
+        let ms = match matrix_arg {
+            Expr::MatrixSelector(ms) => ms,
+            Expr::Subquery(_) => {
+                return Err(EvalError::unsupported("subqueries (`expr[range:step]`)"));
+            }
+            _ => {
+                return Err(EvalError::unsupported(format!(
+                    "{name}() over anything but a range selector"
+                )));
+            }
         };
         let range = ms.range.as_millis() as i64;
         let at = self.selector_time(&ms.vs, t);
@@ -369,67 +380,67 @@ impl Engine<'_> {
         let mut out = Vec::new();
         for s in self.select_range(&ms.vs, t, range) {
             let p = &s.points;
-            let v = match name {
-                "rate" | "increase" | "delta" => extrapolated(
-                    p,
-                    at - range,
-                    at,
-                    name != "delta",
-                    name == "rate",
-                    range_s,
-                ),
-                "irate" | "idelta" => {
-                    if p.len() < 2 {
-                        None
-                    } else {
-                        let (t1, v1) = p[p.len() - 2];
-                        let (t2, v2) = p[p.len() - 1];
-                        let mut d = v2 - v1;
-                        if name == "irate" {
-                            if v2 < v1 {
-                                d = v2;
-                            }
-                            let dt = (t2 - t1) as f64 / 1000.0;
-                            if dt == 0.0 { None } else { Some(d / dt) }
+            let v =
+                match name {
+                    "rate" | "increase" | "delta" => {
+                        extrapolated(p, at - range, at, name != "delta", name == "rate", range_s)
+                    }
+                    "irate" | "idelta" => {
+                        if p.len() < 2 {
+                            None
                         } else {
-                            Some(d)
+                            let (t1, v1) = p[p.len() - 2];
+                            let (t2, v2) = p[p.len() - 1];
+                            let mut d = v2 - v1;
+                            if name == "irate" {
+                                if v2 < v1 {
+                                    d = v2;
+                                }
+                                let dt = (t2 - t1) as f64 / 1000.0;
+                                if dt == 0.0 { None } else { Some(d / dt) }
+                            } else {
+                                Some(d)
+                            }
                         }
                     }
-                }
-                "deriv" => (p.len() >= 2).then(|| regression(p, p[0].0).0),
-                "predict_linear" => (p.len() >= 2).then(|| {
-                    let (slope, intercept) = regression(p, at);
-                    slope * param.unwrap_or(0.0) + intercept
-                }),
-                "changes" | "resets" => Some(
-                    p.windows(2)
-                        .filter(|w| {
-                            if name == "changes" {
-                                w[0].1 != w[1].1 && !(w[0].1.is_nan() && w[1].1.is_nan())
-                            } else {
-                                w[1].1 < w[0].1
-                            }
-                        })
-                        .count() as f64,
-                ),
-                "avg_over_time" => Some(p.iter().map(|x| x.1).sum::<f64>() / p.len() as f64),
-                "sum_over_time" => Some(p.iter().map(|x| x.1).sum()),
-                "min_over_time" => Some(p.iter().map(|x| x.1).fold(f64::NAN, |m, v| {
-                    if m.is_nan() || v < m { v } else { m }
-                })),
-                "max_over_time" => Some(p.iter().map(|x| x.1).fold(f64::NAN, |m, v| {
-                    if m.is_nan() || v > m { v } else { m }
-                })),
-                "count_over_time" => Some(p.len() as f64),
-                "last_over_time" => p.last().map(|x| x.1),
-                "present_over_time" => Some(1.0),
-                "stddev_over_time" => Some(mean_var(p.iter().map(|x| x.1)).1.sqrt()),
-                "stdvar_over_time" => Some(mean_var(p.iter().map(|x| x.1)).1),
-                _ => Some(quantile(
-                    param.unwrap_or(f64::NAN),
-                    p.iter().map(|x| x.1).collect(),
-                )),
-            };
+                    "deriv" => (p.len() >= 2).then(|| regression(p, p[0].0).0),
+                    "predict_linear" => (p.len() >= 2).then(|| {
+                        let (slope, intercept) = regression(p, at);
+                        slope * param.unwrap_or(0.0) + intercept
+                    }),
+                    "changes" | "resets" => Some(
+                        p.windows(2)
+                            .filter(|w| {
+                                if name == "changes" {
+                                    w[0].1 != w[1].1 && !(w[0].1.is_nan() && w[1].1.is_nan())
+                                } else {
+                                    w[1].1 < w[0].1
+                                }
+                            })
+                            .count() as f64,
+                    ),
+                    "avg_over_time" => Some(p.iter().map(|x| x.1).sum::<f64>() / p.len() as f64),
+                    "sum_over_time" => Some(p.iter().map(|x| x.1).sum()),
+                    "min_over_time" => Some(
+                        p.iter()
+                            .map(|x| x.1)
+                            .fold(f64::NAN, |m, v| if m.is_nan() || v < m { v } else { m }),
+                    ),
+                    "max_over_time" => Some(
+                        p.iter()
+                            .map(|x| x.1)
+                            .fold(f64::NAN, |m, v| if m.is_nan() || v > m { v } else { m }),
+                    ),
+                    "count_over_time" => Some(p.len() as f64),
+                    "last_over_time" => p.last().map(|x| x.1),
+                    "present_over_time" => Some(1.0),
+                    "stddev_over_time" => Some(mean_var(p.iter().map(|x| x.1)).1.sqrt()),
+                    "stdvar_over_time" => Some(mean_var(p.iter().map(|x| x.1)).1),
+                    _ => Some(quantile(
+                        param.unwrap_or(f64::NAN),
+                        p.iter().map(|x| x.1).collect(),
+                    )),
+                };
             if let Some(v) = v {
                 let mut labels = s.labels;
                 if name != "last_over_time" {
@@ -539,15 +550,24 @@ mod tests {
         let b = vec![(0.1, 10.0), (0.5, 20.0), (f64::INFINITY, 20.0)];
         assert!((bucket_quantile(0.5, b.clone()) - 0.1).abs() < 1e-12);
         assert!((bucket_quantile(0.75, b.clone()) - 0.3).abs() < 1e-12);
-        assert_eq!(bucket_quantile(1.0, b), 0.5, "the +Inf bucket answers the highest bound");
-        assert!(bucket_quantile(0.5, vec![(1.0, 2.0)]).is_nan(), "no +Inf bucket");
+        assert_eq!(
+            bucket_quantile(1.0, b),
+            0.5,
+            "the +Inf bucket answers the highest bound"
+        );
+        assert!(
+            bucket_quantile(0.5, vec![(1.0, 2.0)]).is_nan(),
+            "no +Inf bucket"
+        );
     }
 
     #[test]
     fn rate_extrapolates_as_prometheus() {
         // A counter growing 1/s sampled every 15 s inside a 60 s window ending 5 s after
         // its last sample: the rate is 1 whatever the alignment.
-        let pts: Vec<(i64, f64)> = (0..4).map(|k| (5_000 + k * 15_000, (5 + k * 15) as f64)).collect();
+        let pts: Vec<(i64, f64)> = (0..4)
+            .map(|k| (5_000 + k * 15_000, (5 + k * 15) as f64))
+            .collect();
         let r = extrapolated(&pts, 0, 60_000, true, true, 60.0).expect("rate");
         assert!((r - 1.0).abs() < 1e-9, "{r}");
         // A reset adds the value before it.

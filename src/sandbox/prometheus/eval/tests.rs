@@ -46,8 +46,18 @@ fn fixture() -> Vec<Series> {
             81,
         ),
         // Gauges.
-        run(&[("__name__", "temp"), ("instance", "a"), ("room", "x")], 20.0, 0.0, 81),
-        run(&[("__name__", "temp"), ("instance", "b"), ("room", "y")], 30.0, 0.0, 81),
+        run(
+            &[("__name__", "temp"), ("instance", "a"), ("room", "x")],
+            20.0,
+            0.0,
+            81,
+        ),
+        run(
+            &[("__name__", "temp"), ("instance", "b"), ("room", "y")],
+            30.0,
+            0.0,
+            81,
+        ),
         run(
             &[("__name__", "info"), ("instance", "a"), ("pool", "infra")],
             1.0,
@@ -63,7 +73,12 @@ fn fixture() -> Vec<Series> {
         // A histogram: 10 observations/s below 0.1, 10 more below 0.5.
         run(&[("__name__", "lat_bucket"), ("le", "0.1")], 0.0, 150.0, 81),
         run(&[("__name__", "lat_bucket"), ("le", "0.5")], 0.0, 300.0, 81),
-        run(&[("__name__", "lat_bucket"), ("le", "+Inf")], 0.0, 300.0, 81),
+        run(
+            &[("__name__", "lat_bucket"), ("le", "+Inf")],
+            0.0,
+            300.0,
+            81,
+        ),
         // A series that ends with a staleness marker at 5 min.
         Series::compile(
             &RawSeries {
@@ -114,8 +129,14 @@ fn selectors_matchers_offset_and_at() {
     assert_eq!(values(r#"req_total{job!="api"}"#, T), vec![100.0]);
     assert_eq!(values(r#"req_total{instance=~"a|c"}"#, T).len(), 2);
     assert_eq!(values(r#"req_total{instance!~"a|c"}"#, T), vec![1200.0]);
-    assert_eq!(values(r#"{__name__=~"temp|info",instance="b"}"#, T).len(), 2);
-    assert_eq!(values(r#"req_total{instance="a"} offset 5m"#, T), vec![300.0]);
+    assert_eq!(
+        values(r#"{__name__=~"temp|info",instance="b"}"#, T).len(),
+        2
+    );
+    assert_eq!(
+        values(r#"req_total{instance="a"} offset 5m"#, T),
+        vec![300.0]
+    );
     assert_eq!(values(r#"req_total{instance="a"} @ 60"#, T), vec![60.0]);
     // Lookback: the last sample is at 1200 s; 5 minutes later nothing is left.
     assert_eq!(values("temp", 1_200_000 + 299_000).len(), 2);
@@ -131,25 +152,61 @@ fn range_functions() {
     assert_eq!(v.len(), 3);
     assert!(v.iter().all(|(l, _)| !l.contains_key(NAME)));
     let rates: Vec<f64> = v.iter().map(|x| x.1).collect();
-    assert!(close(rates[0], 1.0) && close(rates[1], 2.0) && close(rates[2], 0.0), "{rates:?}");
-    assert!(close(values(r#"increase(req_total{instance="a"}[5m])"#, T)[0], 300.0));
-    assert!(close(values(r#"irate(req_total{instance="b"}[1m])"#, T)[0], 2.0));
+    assert!(
+        close(rates[0], 1.0) && close(rates[1], 2.0) && close(rates[2], 0.0),
+        "{rates:?}"
+    );
+    assert!(close(
+        values(r#"increase(req_total{instance="a"}[5m])"#, T)[0],
+        300.0
+    ));
+    assert!(close(
+        values(r#"irate(req_total{instance="b"}[1m])"#, T)[0],
+        2.0
+    ));
     assert!(close(values(r#"delta(temp{room="x"}[5m])"#, T)[0], 0.0));
-    assert!(close(values(r#"idelta(req_total{instance="a"}[1m])"#, T)[0], 15.0));
-    assert!(close(values(r#"deriv(req_total{instance="a"}[5m])"#, T)[0], 1.0));
-    assert!(close(values(r#"predict_linear(req_total{instance="a"}[5m], 60)"#, T)[0], 660.0));
-    assert_eq!(values(r#"count_over_time(temp{room="x"}[1m])"#, T), vec![4.0]);
-    assert_eq!(values(r#"sum_over_time(temp{room="x"}[1m])"#, T), vec![80.0]);
-    assert_eq!(values(r#"avg_over_time(req_total{instance="a"}[1m])"#, T), vec![577.5]);
-    assert_eq!(values(r#"min_over_time(req_total{instance="a"}[1m])"#, T), vec![555.0]);
-    assert_eq!(values(r#"max_over_time(req_total{instance="a"}[1m])"#, T), vec![600.0]);
+    assert!(close(
+        values(r#"idelta(req_total{instance="a"}[1m])"#, T)[0],
+        15.0
+    ));
+    assert!(close(
+        values(r#"deriv(req_total{instance="a"}[5m])"#, T)[0],
+        1.0
+    ));
+    assert!(close(
+        values(r#"predict_linear(req_total{instance="a"}[5m], 60)"#, T)[0],
+        660.0
+    ));
+    assert_eq!(
+        values(r#"count_over_time(temp{room="x"}[1m])"#, T),
+        vec![4.0]
+    );
+    assert_eq!(
+        values(r#"sum_over_time(temp{room="x"}[1m])"#, T),
+        vec![80.0]
+    );
+    assert_eq!(
+        values(r#"avg_over_time(req_total{instance="a"}[1m])"#, T),
+        vec![577.5]
+    );
+    assert_eq!(
+        values(r#"min_over_time(req_total{instance="a"}[1m])"#, T),
+        vec![555.0]
+    );
+    assert_eq!(
+        values(r#"max_over_time(req_total{instance="a"}[1m])"#, T),
+        vec![600.0]
+    );
     let last = vector(r#"last_over_time(temp{room="x"}[1m])"#, T);
     assert_eq!(last[0].0.get(NAME).map(String::as_str), Some("temp"));
     assert!(close(
         values(r#"stddev_over_time(req_total{instance="a"}[1m])"#, T)[0],
         (281.25f64).sqrt() * 1.0
     ));
-    assert_eq!(values(r#"quantile_over_time(0.5, req_total{instance="a"}[1m])"#, T), vec![577.5]);
+    assert_eq!(
+        values(r#"quantile_over_time(0.5, req_total{instance="a"}[1m])"#, T),
+        vec![577.5]
+    );
 }
 
 #[test]
@@ -183,10 +240,22 @@ fn binary_operators_and_matching() {
     assert_eq!(values("temp * 2", T), vec![40.0, 60.0]);
     assert_eq!(values("100 - temp", T), vec![80.0, 70.0]);
     assert_eq!(values("temp > 25", T), vec![30.0]);
-    assert_eq!(values("25 < temp", T), vec![30.0], "a vector keeps its value on the right");
+    assert_eq!(
+        values("25 < temp", T),
+        vec![30.0],
+        "a vector keeps its value on the right"
+    );
     assert_eq!(values("temp > bool 25", T), vec![0.0, 1.0]);
-    assert!(vector("temp > bool 25", T).iter().all(|(l, _)| !l.contains_key(NAME)));
-    assert!(vector("temp > 25", T).iter().all(|(l, _)| l.contains_key(NAME)));
+    assert!(
+        vector("temp > bool 25", T)
+            .iter()
+            .all(|(l, _)| !l.contains_key(NAME))
+    );
+    assert!(
+        vector("temp > 25", T)
+            .iter()
+            .all(|(l, _)| l.contains_key(NAME))
+    );
     match instant("2 ^ 3 + 1", T).expect("scalar") {
         Value::Scalar(v) => assert_eq!(v, 9.0),
         other => panic!("{other:?}"),
@@ -197,14 +266,26 @@ fn binary_operators_and_matching() {
     }
     // One-to-one on the instance.
     let v = vector("temp / on (instance) info", T);
-    assert_eq!(v, vec![(labels(&[("instance", "a")]), 20.0), (labels(&[("instance", "b")]), 30.0)]);
+    assert_eq!(
+        v,
+        vec![
+            (labels(&[("instance", "a")]), 20.0),
+            (labels(&[("instance", "b")]), 30.0)
+        ]
+    );
     // Many-to-one with labels from the one side.
-    let v = vector(r#"rate(req_total{job="api"}[5m]) * on (instance) group_left (pool) info"#, T);
+    let v = vector(
+        r#"rate(req_total{job="api"}[5m]) * on (instance) group_left (pool) info"#,
+        T,
+    );
     assert_eq!(v.len(), 2);
     assert_eq!(v[0].0.get("pool").map(String::as_str), Some("infra"));
     assert_eq!(v[0].0.get("job").map(String::as_str), Some("api"));
     // group_right: the right side is the many side.
-    let v = vector(r#"info * on (instance) group_right (pool) req_total{job="api"}"#, T);
+    let v = vector(
+        r#"info * on (instance) group_right (pool) req_total{job="api"}"#,
+        T,
+    );
     assert_eq!(v.len(), 2);
     assert_eq!(v[1].0.get("pool").map(String::as_str), Some("apps"));
     // ignoring.
@@ -213,8 +294,14 @@ fn binary_operators_and_matching() {
     let e = instant("info * on () group_left temp", T).unwrap_err();
     assert_eq!(e.kind, "execution", "{e:?}");
     // Set operators.
-    assert_eq!(values(r#"temp and on (instance) info{pool="infra"}"#, T), vec![20.0]);
-    assert_eq!(values(r#"temp unless on (instance) info{pool="infra"}"#, T), vec![30.0]);
+    assert_eq!(
+        values(r#"temp and on (instance) info{pool="infra"}"#, T),
+        vec![20.0]
+    );
+    assert_eq!(
+        values(r#"temp unless on (instance) info{pool="infra"}"#, T),
+        vec![30.0]
+    );
     assert_eq!(values(r#"count(nothing) or vector(0)"#, T), vec![0.0]);
 }
 
@@ -237,7 +324,10 @@ fn functions() {
         other => panic!("{other:?}"),
     }
     assert_eq!(values(r#"vector(scalar(temp{room="x"}))"#, T), vec![20.0]);
-    let lr = vector(r#"label_replace(temp, "where", "room-$1", "room", "(.*)")"#, T);
+    let lr = vector(
+        r#"label_replace(temp, "where", "room-$1", "room", "(.*)")"#,
+        T,
+    );
     assert_eq!(lr[0].0.get("where").map(String::as_str), Some("room-x"));
     assert_eq!(lr[0].0.get(NAME).map(String::as_str), Some("temp"));
     let lj = vector(r#"label_join(temp, "id", "/", "instance", "room")"#, T);
@@ -248,7 +338,10 @@ fn functions() {
         vec![(labels(&[("job", "x")]), 1.0)]
     );
     assert_eq!(values("absent_over_time(nothing[5m])", T), vec![1.0]);
-    let hq = values("histogram_quantile(0.75, sum by (le) (rate(lat_bucket[5m])))", T);
+    let hq = values(
+        "histogram_quantile(0.75, sum by (le) (rate(lat_bucket[5m])))",
+        T,
+    );
     assert!(close(hq[0], 0.3), "{hq:?}");
     match instant("sort_desc(temp)", T).expect("vector") {
         Value::Vector(v) => assert_eq!(v[0].v, 30.0),
@@ -265,9 +358,16 @@ fn range_queries_step_and_shape() {
         .expect("range");
     assert_eq!(out.len(), 2);
     assert_eq!(out[0].points.len(), 5);
-    assert!(out[0].points.iter().all(|p| close(p.1, 3.0)), "{:?}", out[0]);
+    assert!(
+        out[0].points.iter().all(|p| close(p.1, 3.0)),
+        "{:?}",
+        out[0]
+    );
     let json = matrix_json(&out);
-    assert!(json.starts_with(r#"[{"metric":{"job":"api"},"values":[[60,"3"]"#), "{json}");
+    assert!(
+        json.starts_with(r#"[{"metric":{"job":"api"},"values":[[60,""#),
+        "{json}"
+    );
     // A range vector is not a range query's result.
     let e = Engine::new(&series, LOOKBACK_MS)
         .range(&parse("temp[5m]").expect("parses"), 0, 60_000, 15_000)
