@@ -380,67 +380,66 @@ impl Engine<'_> {
         let mut out = Vec::new();
         for s in self.select_range(&ms.vs, t, range) {
             let p = &s.points;
-            let v =
-                match name {
-                    "rate" | "increase" | "delta" => {
-                        extrapolated(p, at - range, at, name != "delta", name == "rate", range_s)
-                    }
-                    "irate" | "idelta" => {
-                        if p.len() < 2 {
-                            None
-                        } else {
-                            let (t1, v1) = p[p.len() - 2];
-                            let (t2, v2) = p[p.len() - 1];
-                            let mut d = v2 - v1;
-                            if name == "irate" {
-                                if v2 < v1 {
-                                    d = v2;
-                                }
-                                let dt = (t2 - t1) as f64 / 1000.0;
-                                if dt == 0.0 { None } else { Some(d / dt) }
-                            } else {
-                                Some(d)
+            let v = match name {
+                "rate" | "increase" | "delta" => {
+                    extrapolated(p, at - range, at, name != "delta", name == "rate", range_s)
+                }
+                "irate" | "idelta" => {
+                    if p.len() < 2 {
+                        None
+                    } else {
+                        let (t1, v1) = p[p.len() - 2];
+                        let (t2, v2) = p[p.len() - 1];
+                        let mut d = v2 - v1;
+                        if name == "irate" {
+                            if v2 < v1 {
+                                d = v2;
                             }
+                            let dt = (t2 - t1) as f64 / 1000.0;
+                            if dt == 0.0 { None } else { Some(d / dt) }
+                        } else {
+                            Some(d)
                         }
                     }
-                    "deriv" => (p.len() >= 2).then(|| regression(p, p[0].0).0),
-                    "predict_linear" => (p.len() >= 2).then(|| {
-                        let (slope, intercept) = regression(p, at);
-                        slope * param.unwrap_or(0.0) + intercept
-                    }),
-                    "changes" | "resets" => Some(
-                        p.windows(2)
-                            .filter(|w| {
-                                if name == "changes" {
-                                    w[0].1 != w[1].1 && !(w[0].1.is_nan() && w[1].1.is_nan())
-                                } else {
-                                    w[1].1 < w[0].1
-                                }
-                            })
-                            .count() as f64,
-                    ),
-                    "avg_over_time" => Some(p.iter().map(|x| x.1).sum::<f64>() / p.len() as f64),
-                    "sum_over_time" => Some(p.iter().map(|x| x.1).sum()),
-                    "min_over_time" => Some(
-                        p.iter()
-                            .map(|x| x.1)
-                            .fold(f64::NAN, |m, v| if m.is_nan() || v < m { v } else { m }),
-                    ),
-                    "max_over_time" => Some(
-                        p.iter()
-                            .map(|x| x.1)
-                            .fold(f64::NAN, |m, v| if m.is_nan() || v > m { v } else { m }),
-                    ),
-                    "count_over_time" => Some(p.len() as f64),
-                    "last_over_time" => p.last().map(|x| x.1),
-                    "present_over_time" => Some(1.0),
-                    "stddev_over_time" => Some(mean_var(p.iter().map(|x| x.1)).1.sqrt()),
-                    "stdvar_over_time" => Some(mean_var(p.iter().map(|x| x.1)).1),
-                    _ => Some(quantile(
-                        param.unwrap_or(f64::NAN),
-                        p.iter().map(|x| x.1).collect(),
-                    )),
-                };
+                }
+                "deriv" => (p.len() >= 2).then(|| regression(p, p[0].0).0),
+                "predict_linear" => (p.len() >= 2).then(|| {
+                    let (slope, intercept) = regression(p, at);
+                    slope * param.unwrap_or(0.0) + intercept
+                }),
+                "changes" | "resets" => Some(
+                    p.windows(2)
+                        .filter(|w| {
+                            if name == "changes" {
+                                w[0].1 != w[1].1 && !(w[0].1.is_nan() && w[1].1.is_nan())
+                            } else {
+                                w[1].1 < w[0].1
+                            }
+                        })
+                        .count() as f64,
+                ),
+                "avg_over_time" => Some(p.iter().map(|x| x.1).sum::<f64>() / p.len() as f64),
+                "sum_over_time" => Some(p.iter().map(|x| x.1).sum()),
+                "min_over_time" => Some(
+                    p.iter()
+                        .map(|x| x.1)
+                        .fold(f64::NAN, |m, v| if m.is_nan() || v < m { v } else { m }),
+                ),
+                "max_over_time" => Some(
+                    p.iter()
+                        .map(|x| x.1)
+                        .fold(f64::NAN, |m, v| if m.is_nan() || v > m { v } else { m }),
+                ),
+                "count_over_time" => Some(p.len() as f64),
+                "last_over_time" => p.last().map(|x| x.1),
+                "present_over_time" => Some(1.0),
+                "stddev_over_time" => Some(mean_var(p.iter().map(|x| x.1)).1.sqrt()),
+                "stdvar_over_time" => Some(mean_var(p.iter().map(|x| x.1)).1),
+                _ => Some(quantile(
+                    param.unwrap_or(f64::NAN),
+                    p.iter().map(|x| x.1).collect(),
+                )),
+            };
             if let Some(v) = v {
                 let mut labels = s.labels;
                 if name != "last_over_time" {
