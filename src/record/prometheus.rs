@@ -23,6 +23,8 @@ pub const HISTORY: Duration = Duration::from_secs(3600);
 pub struct Captured {
     /// Raw series with their samples.
     pub series: Vec<SeriesEntry>,
+    /// Seconds between the samples of the runs (the interval most series are scraped at).
+    pub scrape_interval: Option<f64>,
     /// Metrics whose samples could not be read, with Prometheus's reason (not recorded).
     pub failed: Vec<String>,
 }
@@ -68,6 +70,57 @@ pub fn builtin_metrics() -> Vec<String> {
     out.into_iter().collect()
 }
 
+/// Merges samples exactly `every` seconds apart whose values change by the same delta into
+/// runs `[offset, value, count, delta]` (a steady counter or an unchanged gauge).
+fn compress(samples: Vec<RawSample>, every: f64) -> Vec<RawSample> {
+    let mut out: Vec<RawSample> = Vec::with_capacity(samples.len());
+    for s in samples {
+        let RawSample::One(Sample(t, SampleValue::Value(v))) = s else {
+            out.push(s);
+            continue;
+        };
+        let merged = match out.last().copied() {
+            Some(RawSample::Run(t0, v0, n, dv)) => {
+                let next_t = t0 + every * f64::from(n);
+                (t - next_t).abs() < 1e-6 && v == v0 + dv * f64::from(n)
+            }
+            Some(RawSample::One(Sample(t0, SampleValue::Value(v0)))) => {
+                (t - t0 - every).abs() < 1e-6 && v0 + (v - v0) == v
+            }
+            _ => false,
+        };
+        match (merged, out.last_mut()) {
+            (true, Some(RawSample::Run(_, _, n, _))) => *n += 1,
+            (true, Some(last)) => {
+                if let RawSample::One(Sample(t0, SampleValue::Value(v0))) = *last {
+                    *last = RawSample::Run(t0, v0, 2, v - v0);
+                }
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+/// The interval most series are scraped at (their median spacing), in seconds.
+fn common_interval(series: &[Vec<(f64, f64)>]) -> Option<f64> {
+    let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
+    for points in series {
+        let mut gaps: Vec<i64> = points
+            .windows(2)
+            .map(|w| ((w[1].0 - w[0].0) * 1000.0).round() as i64)
+            .collect();
+        gaps.sort_unstable();
+        if let Some(g) = gaps.get(gaps.len() / 2).filter(|g| **g > 0) {
+            *counts.entry(*g).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(g, n)| (*n, -*g))
+        .map(|(g, _)| g as f64 / 1000.0)
+}
+
 /// Raw points into samples relative to `recorded_at`, with a staleness marker one typical
 /// interval after a series' last point wherever it stops (a gap of more than twice the
 /// median interval, or before `end`), so the sandbox's 5-minute lookback does not stretch it.
@@ -103,24 +156,29 @@ pub async fn capture(client: &PromClient, recorded_at: Timestamp, end: Timestamp
     let window = (end.as_second() - start.as_second()).max(1);
     let base = recorded_at.as_millisecond() as f64 / 1000.0;
     let end_s = end.as_millisecond() as f64 / 1000.0;
+    let mut raw = Vec::new();
     for metric in builtin_metrics() {
         let query = format!("{{__name__=\"{metric}\"}}[{window}s]");
         match client.instant(&query, Some(end)).await {
-            Ok(result) => out.series.extend(
-                result
-                    .series
-                    .into_iter()
-                    .filter(|s| !s.points.is_empty())
-                    .map(|s| {
-                        SeriesEntry::Raw(RawSeries {
-                            samples: to_samples(&s.points, base, end_s),
-                            metric: s.labels,
-                        })
-                    }),
-            ),
+            Ok(result) => raw.extend(result.series.into_iter().filter(|s| !s.points.is_empty())),
             Err(e) => out.failed.push(format!("{metric}: {e}")),
         }
     }
+    let points: Vec<Vec<(f64, f64)>> = raw.iter().map(|s| s.points.clone()).collect();
+    out.scrape_interval = common_interval(&points);
+    out.series = raw
+        .into_iter()
+        .map(|s| {
+            let samples = to_samples(&s.points, base, end_s);
+            SeriesEntry::Raw(RawSeries {
+                samples: match out.scrape_interval {
+                    Some(every) => compress(samples, every),
+                    None => samples,
+                },
+                metric: s.labels,
+            })
+        })
+        .collect();
     out
 }
 
@@ -145,6 +203,9 @@ pub fn prometheus_services(services: &[serde_json::Value]) -> Vec<PromService> {
 /// line of labels and a line of samples per series.
 pub fn render(captured: &Captured, services: &[PromService]) -> String {
     let mut out = String::from("prometheus:\n");
+    if let Some(every) = captured.scrape_interval {
+        out.push_str(&format!("  scrapeInterval: {every}\n"));
+    }
     out.push_str("  services:");
     if services.is_empty() {
         out.push_str(" []\n");
@@ -209,6 +270,34 @@ mod tests {
     }
 
     #[test]
+    fn steady_samples_become_runs() {
+        let one = |t: f64, v: f64| RawSample::One(Sample(t, SampleValue::Value(v)));
+        let samples = vec![
+            one(0.0, 1.0),
+            one(15.0, 3.0),
+            one(30.0, 5.0),
+            one(45.0, 7.0),
+            one(61.0, 9.0),
+            RawSample::One(Sample(76.0, SampleValue::Stale)),
+        ];
+        let c = compress(samples, 15.0);
+        assert_eq!(
+            c,
+            vec![
+                RawSample::Run(0.0, 1.0, 4, 2.0),
+                one(61.0, 9.0),
+                RawSample::One(Sample(76.0, SampleValue::Stale)),
+            ]
+        );
+        let every = common_interval(&[
+            vec![(0.0, 1.0), (15.0, 1.0), (30.0, 1.0)],
+            vec![(0.0, 1.0), (15.0, 1.0)],
+            vec![(0.0, 1.0), (30.0, 1.0)],
+        ]);
+        assert_eq!(every, Some(15.0));
+    }
+
+    #[test]
     fn builtin_metrics_cover_dashboards_and_panes() {
         let m = builtin_metrics();
         for want in [
@@ -235,6 +324,7 @@ mod tests {
                     RawSample::One(Sample(60.0, SampleValue::Stale)),
                 ],
             })],
+            scrape_interval: Some(15.0),
             failed: vec![],
         };
         let services = [PromService {

@@ -193,9 +193,19 @@ impl Recording {
 
     /// Parses YAML (or JSON) text; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, RecordingError> {
-        let rec: Recording = serde_saphyr::from_str(text).map_err(|e| RecordingError::Parse {
-            origin: origin.to_string(),
-            message: e.to_string(),
+        // serde-saphyr's default budget (250,000 nodes, 1,000,000 events) guards against
+        // hostile configs; a recording's Prometheus samples legitimately hold millions.
+        let options = serde_saphyr::options! {
+            budget: serde_saphyr::budget! {
+                max_nodes: 50_000_000,
+                max_events: 100_000_000,
+            },
+        };
+        let rec: Recording = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+            RecordingError::Parse {
+                origin: origin.to_string(),
+                message: e.to_string(),
+            }
         })?;
         rec.validate(origin)?;
         Ok(rec)
