@@ -304,7 +304,11 @@ fn promote_writes_the_status_subresource_and_the_sandbox_operator_completes_it()
         "switchover done: keycloak-db-3 is the primary of keycloak/keycloak-db",
         "promoted keycloak-db-3 (timeline 1 → 2)",
     ]);
-    assert!(!done.contains("Switchover in progress"), "{done}");
+    let phase = done
+        .lines()
+        .find(|l| l.contains("Phase "))
+        .unwrap_or_default();
+    assert!(phase.contains("Cluster in healthy state"), "{done}");
     t.quit();
 
     let after = cluster_json(&sandbox);

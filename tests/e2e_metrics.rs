@@ -137,6 +137,7 @@ fn a_query_typed_by_hand_is_evaluated_by_the_sandbox() {
     t.text("topk(3, sum by (pod) (container_memory_working_set_bytes)) > 0");
     t.keys(&["C-r"]);
     t.wait_until("three pods", |s| s.contains("3 series"));
+    t.keys(&["Escape"]);
     t.quit();
 }
 

@@ -208,6 +208,11 @@ impl App {
         if is_pods {
             pod_keys.extend(self.cnpg.sync_pods(&store.state()));
         }
+        if self.cnpg.settling(now) {
+            // Right after a replay seek: the replayed state arriving, not transitions.
+            self.cnpg.rebuild_timelines(now);
+            return;
+        }
         self.cnpg.observe_pods(&pod_keys, now);
     }
 

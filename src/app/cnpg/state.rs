@@ -41,11 +41,17 @@ pub struct PendingSwitchover {
     pub sent: Option<Timestamp>,
 }
 
+/// Seconds after a replay seek during which the Clusters' changes are the replayed state
+/// arriving (the watches re-list), not transitions.
+pub const SEEK_SETTLE_S: i64 = 5;
+
 /// CNPG data shared by the pane's views and the failover timelines.
 #[derive(Debug, Clone, Default)]
 pub struct CnpgState {
     /// The last promote asked for, until the operator completed it or the wait timed out.
     pub switchover: Option<PendingSwitchover>,
+    /// Until when changes rebuild the timelines instead of adding to them (after a seek).
+    settle_until: Option<Timestamp>,
     /// The kubeconfig context the data belongs to; a switch starts over.
     context: Option<String>,
     clusters: BTreeMap<ClusterKey, Versioned>,
@@ -222,6 +228,18 @@ impl CnpgState {
     /// a replay seek the history observed so far is not this cluster's any more (a seek back
     /// would otherwise read as a promotion back to the old primary).
     pub fn restart_timelines(&mut self, at: Timestamp) {
+        self.settle_until = Some(at + jiff::SignedDuration::from_secs(SEEK_SETTLE_S));
+        self.rebuild_timelines(at);
+    }
+
+    /// Whether a restart is settling: the watches re-list after a seek, so the replayed
+    /// state may arrive after the Replay object said the seek happened.
+    pub fn settling(&self, now: Timestamp) -> bool {
+        self.settle_until.is_some_and(|u| now < u)
+    }
+
+    /// Every timeline anew from the Clusters and pods as they are now.
+    pub fn rebuild_timelines(&mut self, at: Timestamp) {
         self.timelines.clear();
         let keys: Vec<ClusterKey> = self.clusters.keys().cloned().collect();
         self.observe_clusters(&keys, at);
