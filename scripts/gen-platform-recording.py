@@ -20,6 +20,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import bisect
 import base64
 import copy
 import datetime as dt
@@ -3936,17 +3937,12 @@ def build_eks() -> dict:
 
 
 # --------------------------------------------------------------------------------------
-# Prometheus: recorded answers of the built-in dashboards and the panes' queries
+# Prometheus: raw series behind the built-in dashboards and the panes' queries
 # --------------------------------------------------------------------------------------
 
 REPO = Path(__file__).resolve().parent.parent
 PROM_VERSION = "3.7.3"  # the Prometheus custom resource's spec.version
 RATE_INTERVAL = "1m"  # the console's $__rate_interval at a 15 s step with 15 s scrapes
-# Sample offsets (s from recordedAt): 60 s for 6 h, 15 s around this morning's sync and
-# around the timeline (until 30 min after recordedAt, so charts stay filled for a while).
-PROM_GRID = sorted(set(range(-6 * 3600, 1800 + 1, 60)) | set(range(-2760, -2520, 15))
-                   | set(range(-600, 1800 + 1, 15)))
-KEEPALIVE = 240  # an unchanged value is written again after this long (lookback is 5 min)
 GIB = 2**30
 
 
@@ -4109,22 +4105,69 @@ def prom_num(v):
     return int(v) if v == int(v) else v
 
 
-def samples_of(fn) -> list:
-    """[[offset, value], ...] over PROM_GRID; None ends a series with a staleness marker."""
-    out, last, last_t = [], None, None
-    for i, t in enumerate(PROM_GRID):
+# Raw series are scraped every SCRAPE s over SAMPLE_GRID; the model's noisy values change
+# only at KNOTS (5 min in old history, 1 min in the last hour, 15 s around this morning's
+# sync and the replayed timeline), so that a series is a few runs, not 1,561 samples.
+SCRAPE = 15
+SAMPLE_GRID = list(range(-6 * 3600, 1800 + 1, SCRAPE))
+KNOTS = sorted(set(range(-6 * 3600, -3600, 300)) | set(range(-3600, 1800 + 1, 60))
+               | set(range(-2760, -2520, 15)) | set(range(-120, 240 + 1, 15)))
+
+
+def knot(t: int) -> int:
+    """The knot at or before t."""
+    return KNOTS[bisect.bisect_right(KNOTS, t) - 1]
+
+
+def held(fn):
+    """A gauge that keeps the model's value at the last knot."""
+    return lambda t: fn(knot(t))
+
+
+def counter(rate_fn, start: float):
+    """A counter growing at rate_fn (per second, read at knots) from `start`."""
+    values, c = {}, start
+    for t in SAMPLE_GRID:
+        values[t] = c
+        c += rate_fn(knot(t)) * SCRAPE
+    return lambda t: values[t]
+
+
+def raw_samples(fn) -> list:
+    """[offset, value] samples and [offset, value, count, delta] runs over SAMPLE_GRID (the
+    section's scrapeInterval apart); None ends the series with a staleness marker."""
+    out, run = [], None  # run: [t0, v0, n, dv] with exact floats
+
+    def flush():
+        if run is None:
+            return
+        t0, v0, n, dv = run
+        out.append([t0, prom_num(v0)] if n == 1 else [t0, prom_num(v0), n, prom_num(dv)])
+
+    last_t = None
+    for t in SAMPLE_GRID:
         v = fn(t)
         if v is None:
-            if last is not None and last != "stale":
+            if run is not None:
+                flush()
                 out.append([t, "stale"])
-                last, last_t = "stale", t
+                run = None
             continue
-        v = prom_num(v)
-        final = i == len(PROM_GRID) - 1
-        if v == last and t - last_t < KEEPALIVE and not final:
-            continue
-        out.append([t, v])
-        last, last_t = v, t
+        if run is not None and last_t == t - SCRAPE:
+            t0, v0, n, dv = run
+            d = v - (v0 + dv * (n - 1))
+            if n == 1:
+                run = [t0, v0, 2, d]
+                last_t = t
+                continue
+            if abs(d - dv) <= 1e-9 * max(1.0, abs(dv)) and round(v0 + dv * n, 4) == round(v, 4):
+                run[2] += 1
+                last_t = t
+                continue
+        flush()
+        run = [t, v, 1, 0.0]
+        last_t = t
+    flush()
     return out
 
 
@@ -4178,187 +4221,189 @@ def pane_queries() -> list:
 
 def build_prometheus(rec: dict) -> dict:
     m = PromModel(rec)
-    grid_series = lambda labels, fn: {"metric": labels, "samples": samples_of(fn)}
     inst = lambda n: f"{n.ip}:9100"
+    by_name = {n.name: n for n in m.nodes}
     ne_labels = lambda n: {"container": "node-exporter", "endpoint": "http-metrics", "instance": inst(n),
                            "job": "node-exporter", "namespace": "monitoring", "pod": m.ne_pod[n.name],
                            "service": "kube-prometheus-stack-prometheus-node-exporter"}
+    ksm = {"container": "kube-state-metrics", "endpoint": "http",
+           "instance": f"{m.ksm['status']['podIP']}:8080", "job": "kube-state-metrics",
+           "namespace": "monitoring", "pod": m.ksm["metadata"]["name"],
+           "service": "kube-prometheus-stack-kube-state-metrics"}
+    kubelet = lambda n: {"endpoint": "https-metrics", "instance": f"{n.ip}:10250", "job": "kubelet",
+                         "metrics_path": "/metrics/cadvisor", "namespace": "kube-system",
+                         "service": "kube-prometheus-stack-kubelet"}
     db_pod_labels = lambda pod: {
         "cluster": "keycloak-db", "container": "postgres", "endpoint": "metrics",
         "instance": f"{m.db_pods[pod]['status']['podIP']}:9187", "job": "keycloak/keycloak-db",
         "namespace": "keycloak", "pod": pod}
     replicas = [p for p in sorted(m.db_pods) if m.db_pods[p]["metadata"]["labels"]["cnpg.io/instanceRole"] != "primary"]
     primary = next(p for p in sorted(m.db_pods) if p not in replicas)
-
-    def app_labels(a, health):
-        return {"__name__": "argocd_app_info", "autosync_enabled": "true",
-                "container": "application-controller", "dest_namespace": a["spec"]["destination"]["namespace"],
-                "dest_server": a["spec"]["destination"]["server"], "endpoint": "http-metrics",
-                "health_status": health, "instance": f"{m.ctrl['status']['podIP']}:8082",
-                "job": "argocd-application-controller-metrics", "name": a["metadata"]["name"],
-                "namespace": "argo", "operation": "", "pod": "argocd-application-controller-0",
-                "project": a["spec"]["project"], "repo": a["spec"]["source"]["repoURL"],
-                "service": "argocd-application-controller-metrics", "sync_status": "Synced"}
-
-    def pool_nodes(pool_re):
-        return [n for n in m.nodes if re.fullmatch(pool_re, n.pool)]
-
-    def idle_avg(nodes, t):  # avg over CPUs of the idle rate
-        total = sum(m.cores(n) for n in nodes)
-        return sum((1 - m.cpu_busy(n, t)) * m.cores(n) for n in nodes) / total
-
-    def mem_frac(nodes, t):
-        return sum(m.mem_used(n, t) for n in nodes) / sum(m.mem_total(n) for n in nodes)
-
-    def model(dash, title, pool=".*"):
-        """The result series of one panel's target."""
-        nodes = pool_nodes(pool)
-        pools = sorted({n.pool for n in nodes})
-        if dash == "cluster-overview":
-            return {
-                "Nodes ready": lambda: [grid_series({}, lambda t: len(m.nodes))],
-                "Pods running": lambda: [grid_series({}, m.pods_running)],
-                "CPU used": lambda: [grid_series({}, lambda t: 1 - idle_avg(m.nodes, t))],
-                "Memory used": lambda: [grid_series({}, lambda t: mem_frac(m.nodes, t))],
-                "CPU by node": lambda: [grid_series({"instance": inst(n)}, lambda t, n=n: m.cpu_busy(n, t))
-                                        for n in sorted(m.nodes, key=inst)],
-                "Memory used by node": lambda: [grid_series(ne_labels(n), lambda t, n=n: int(m.mem_used(n, t)))
-                                                for n in sorted(m.nodes, key=inst)],
-                "CPU requests by namespace": lambda: [
-                    grid_series({"namespace": ns}, lambda t, v=v: v)
-                    for ns, v in sorted(m.requests.items(), key=lambda kv: (-kv[1], kv[0]))],
-                "Pods not running": lambda: [grid_series(
-                    {"namespace": "traefik", "phase": "Pending"}, lambda t: 1 if between(t, 90, 97) else None)],
-            }[title]()
-        if dash == "node-pool":
-            return {
-                "Nodes": lambda: [grid_series({}, lambda t: len(nodes))],
-                "CPU used": lambda: [grid_series({}, lambda t: 1 - idle_avg(nodes, t))],
-                "Memory used": lambda: [grid_series({}, lambda t: mem_frac(nodes, t))],
-                "CPU by pool": lambda: [grid_series({"label_eks_amazonaws_com_nodegroup": p},
-                                                    lambda t, p=p: 1 - idle_avg(BY_POOL[p], t)) for p in pools],
-                "Memory by pool": lambda: [grid_series({"label_eks_amazonaws_com_nodegroup": p},
-                                                       lambda t, p=p: int(sum(m.mem_used(n, t) for n in BY_POOL[p])))
-                                           for p in pools],
-            }[title]()
-        if dash == "cnpg":
-            lag_series = lambda name: [grid_series(dict(db_pod_labels(p), **({"__name__": name} if name else {})),
-                                                   lambda t, p=p: m.lag(p, t)) for p in sorted(m.db_pods)]
-            return {
-                "Instances up": lambda: [grid_series({}, lambda t: sum(m.collector_up(p, t) for p in m.db_pods))],
-                "Streaming replicas": lambda: [grid_series({"cluster": "keycloak-db"}, lambda t: sum(
-                    m.collector_up(p, t) for p in replicas))],
-                "Max replication lag": lambda: [grid_series({}, lambda t: max(m.lag(p, t) for p in m.db_pods))],
-                "Replication lag by pod": lambda: lag_series("cnpg_pg_replication_lag"),
-                "WAL files": lambda: [grid_series({"pod": p}, lambda t, p=p: m.wal_files(p, t)) for p in sorted(m.db_pods)],
-                "Replay lag (seconds) by replica": lambda: [grid_series(
-                    dict(db_pod_labels(primary), __name__="cnpg_pg_stat_replication_replay_lag_seconds",
-                         application_name=r, client_addr=m.db_pods[r]["status"]["podIP"], usename="streaming_replica"),
-                    lambda t, r=r: m.lag(r, t) * 0.92) for r in replicas],
-            }[title]()
-        if dash == "argocd":
-            def by_health(t, health):
-                n = len(m.progressing(t))
-                v = len(m.apps) - n if health == "Healthy" else n
-                return v if v > 0 else None
-            return {
-                "Applications": lambda: [grid_series({}, lambda t: len(m.apps))],
-                "Out of sync": lambda: [grid_series({}, m.out_of_sync)],
-                "By health": lambda: [grid_series({"health_status": h}, lambda t, h=h: by_health(t, h))
-                                      for h in ("Healthy", "Progressing")],
-                "Syncs by phase": lambda: [grid_series({"phase": "Succeeded"}, m.sync_rate)],
-                "Reconciliation p95": lambda: [grid_series({}, m.reconcile_p95)],
-                "Applications not healthy": lambda: [grid_series(
-                    app_labels(a, "Progressing"),
-                    lambda t, a=a: 1 if a["metadata"]["name"] in m.progressing(t) else None) for a in m.apps
-                    if any(a["metadata"]["name"] in m.progressing(t) for t in PROM_GRID)],
-            }[title]()
-        raise SystemExit(f"gen: no Prometheus model for dashboard {dash!r}")
-
-    def pane(name):
-        return {
-            "NODE_CPU": lambda: [grid_series({"node": n.name}, lambda t, n=n: m.cpu_busy(n, t) * m.cores(n) * 0.86)
-                                 for n in sorted(m.nodes, key=lambda n: n.name)],
-            "NODE_MEMORY": lambda: [grid_series({"node": n.name}, lambda t, n=n: int(m.mem_used(n, t) * 0.82))
-                                    for n in sorted(m.nodes, key=lambda n: n.name)],
-            "CNPG_LAG": lambda: [grid_series({"namespace": "keycloak", "pod": p}, lambda t, p=p: m.lag(p, t))
-                                 for p in sorted(m.db_pods)],
-        }[name]()
-
-    queries = []
-    for dash, title, expr in dashboard_targets():
-        queries.append({"query": expr, "result": model(dash, title)})
-    for pool in POOLS:
-        for dash, title, expr in dashboard_targets({"pool": pool}):
-            queries.append({"query": expr, "result": model(dash, title, pool)})
-    for dash, title, expr in dashboard_targets({"cluster": "keycloak-db"}):
-        queries.append({"query": expr, "result": model(dash, title)})
-    for name, expr in pane_queries():
-        queries.append({"query": expr, "result": pane(name)})
-    for q in queries:  # series that never have a sample are not in an answer
-        q["result"] = [s for s in q["result"] if s["samples"]]
-
-    ksm = {"container": "kube-state-metrics", "endpoint": "http",
-           "instance": f"{m.ksm['status']['podIP']}:8080", "job": "kube-state-metrics",
-           "namespace": "monitoring", "pod": m.ksm["metadata"]["name"],
-           "service": "kube-prometheus-stack-kube-state-metrics"}
     series = []
-    for n in sorted(m.nodes, key=lambda n: n.name):
-        series.append(dict(ksm, __name__="kube_node_labels", label_eks_amazonaws_com_nodegroup=n.pool,
-                           label_node_kubernetes_io_instance_type=POOLS[n.pool]["instance"],
-                           label_topology_kubernetes_io_zone=ZONES[n.zone], label_workload_type=n.pool,
-                           node=n.name))
-    for p in sorted(m.db_pods):
-        series.append(dict(db_pod_labels(p), __name__="cnpg_collector_up"))
-    for p in sorted(m.db_pods):
-        series.append(dict(db_pod_labels(p), __name__="cnpg_pg_replication_lag"))
+
+    def add(name, labels, fn):
+        samples = raw_samples(fn)
+        if samples:
+            series.append({"metric": sort_keys(dict(labels, __name__=name)), "samples": samples})
+
+    # ---- node-exporter: CPU seconds per CPU and mode, memory
     for n in sorted(m.nodes, key=inst):
-        series.append(dict(ne_labels(n), __name__="node_memory_MemTotal_bytes"))
+        for cpu in range(m.cores(n)):
+            lab = dict(ne_labels(n), cpu=str(cpu))
+            base = 4.0e5 + num(0, 200000, "cpu-start", n.name, cpu)
+            add("node_cpu_seconds_total", dict(lab, mode="idle"),
+                counter(lambda t, n=n: 1 - m.cpu_busy(n, t), base))
+            add("node_cpu_seconds_total", dict(lab, mode="user"),
+                counter(lambda t, n=n: m.cpu_busy(n, t), base / 9))
+    for n in sorted(m.nodes, key=inst):
+        add("node_memory_MemTotal_bytes", ne_labels(n), lambda t, n=n: m.mem_total(n))
+        add("node_memory_MemAvailable_bytes", ne_labels(n),
+            held(lambda t, n=n: int(m.mem_total(n) - m.mem_used(n, t))))
+
+    # ---- kube-state-metrics. kube_node_labels carries the node exporter's address as
+    # `instance` (the scrape relabels it) so that the node-pool dashboard's `on (instance)`
+    # join works.
+    for n in sorted(m.nodes, key=lambda n: n.name):
+        add("kube_node_labels", dict(ksm, instance=inst(n), label_eks_amazonaws_com_nodegroup=n.pool,
+                                     label_node_kubernetes_io_instance_type=POOLS[n.pool]["instance"],
+                                     label_topology_kubernetes_io_zone=ZONES[n.zone],
+                                     label_workload_type=n.pool, node=n.name), lambda t: 1)
+        for status in ("true", "false", "unknown"):
+            add("kube_node_status_condition", dict(ksm, condition="Ready", node=n.name, status=status),
+                lambda t, status=status: 1 if status == "true" else 0)
+    victim = next(e["delete"] for e in rec["timeline"] if "delete" in e and e["delete"].get("kind") == "Pod"
+                  and e["delete"].get("namespace") == "traefik")
+    victim_name = victim["name"]
+    new_pod = next(e["apply"] for e in rec["timeline"] if "apply" in e and e["apply"]["kind"] == "Pod"
+                   and e["apply"]["metadata"]["namespace"] == "traefik")
+    pods = [(p, None, None) for p in m.pods if p["metadata"]["name"] != victim_name]
+    pods.append((next(p for p in m.pods if p["metadata"]["name"] == victim_name), None, 90))
+    pods.append((new_pod, 90, None))
+    pods.sort(key=lambda x: (x[0]["metadata"]["namespace"], x[0]["metadata"]["name"]))
+
+    def alive(t, since, until):
+        return (since is None or t >= since) and (until is None or t < until)
+
+    for p, since, until in pods:
+        md = p["metadata"]
+        lab = dict(ksm, namespace=md["namespace"], pod=md["name"], uid=md["uid"])
+        for phase in ("Failed", "Pending", "Running", "Succeeded", "Unknown"):
+            def phase_value(t, phase=phase, since=since, until=until):
+                if not alive(t, since, until):
+                    return None
+                now = "Pending" if since is not None and t < since + 7 else "Running"
+                return 1 if phase == now else 0
+            add("kube_pod_status_phase", dict(lab, phase=phase), phase_value)
+        for c in p["spec"]["containers"]:
+            cpu = c["resources"].get("requests", {}).get("cpu")
+            if cpu:
+                add("kube_pod_container_resource_requests",
+                    dict(lab, container=c["name"], node=p["spec"]["nodeName"], resource="cpu", unit="core"),
+                    lambda t, v=cpu_milli(cpu) / 1000, since=since, until=until: v if alive(t, since, until) else None)
+
+    # ---- cAdvisor (kubelet): container CPU and working set. On every node one container
+    # (the busiest) carries the node's variation; the others use a steady share.
+    by_node = {}
+    for p, since, until in pods:
+        for c in p["spec"]["containers"]:
+            by_node.setdefault(p["spec"]["nodeName"], []).append((p, c, since, until))
+    for node_name, entries in sorted(by_node.items()):
+        n = by_node_obj = by_name[node_name]
+        weight = lambda c: max(cpu_milli(c["resources"].get("requests", {}).get("cpu", "10m")), 10)
+        busiest = max(entries, key=lambda e: (weight(e[1]), e[0]["metadata"]["name"], e[1]["name"]))
+        total_w = sum(weight(c) for _, c, _, _ in entries)
+        steady_cpu = lambda t, n=n: m.cpu_busy(n, -3 * 3600) * m.cores(n) * 0.86
+        steady_mem = lambda t, n=n: m.mem_used(n, -3 * 3600) * 0.82
+        for p, c, since, until in entries:
+            md = p["metadata"]
+            lab = dict(kubelet(n), container=c["name"], id=f"/kubepods/pod{md['uid']}/{c['name']}",
+                       image=c["image"], name=container_id(md["name"], c["name"])[-64:],
+                       node=node_name, pod=md["name"])
+            lab["namespace"] = md["namespace"]
+            share = weight(c) / total_w
+            if (p, c) == (busiest[0], busiest[1]):
+                others = 1 - share
+                cpu_rate = lambda t, n=n, o=others: max(0.001, m.cpu_busy(n, t) * m.cores(n) * 0.86 - steady_cpu(t) * o)
+                mem = lambda t, n=n, o=others: int(max(1e7, m.mem_used(n, t) * 0.82 - steady_mem(t) * o))
+            else:
+                cpu_rate = lambda t, s=share: steady_cpu(t) * s
+                mem = lambda t, s=share: int(steady_mem(t) * s)
+            start = 1000 + num(0, 50000, "cadvisor", md["name"], c["name"])
+            cpu_counter = counter(cpu_rate, start)
+            add("container_cpu_usage_seconds_total", dict(lab, cpu="total"),
+                lambda t, f=cpu_counter, a=since, b=until: f(t) if alive(t, a, b) else None)
+            mem_held = held(mem)
+            add("container_memory_working_set_bytes", lab,
+                lambda t, f=mem_held, a=since, b=until: f(t) if alive(t, a, b) else None)
+
+    # ---- Argo CD application controller
+    ctrl = {"container": "application-controller", "endpoint": "http-metrics",
+            "instance": f"{m.ctrl['status']['podIP']}:8082", "job": "argocd-application-controller-metrics",
+            "namespace": "argo", "pod": "argocd-application-controller-0",
+            "service": "argocd-application-controller-metrics"}
+    out_of_sync = lambda name, t: (name == "platform-root" and between(t, O_PUSH, O_SYNC)) or (
+        name == "traefik" and between(t, O_SYNC, O_TRAEFIK_SYNC)) or (
+        name == "cnpg-operator" and between(t, O_SYNC, O_CNPG_SYNC))
     for a in m.apps:
-        series.append(app_labels(a, "Healthy"))
+        name = a["metadata"]["name"]
+        app = dict(ctrl, autosync_enabled="true", dest_namespace=a["spec"]["destination"]["namespace"],
+                   dest_server=a["spec"]["destination"]["server"], name=name, operation="",
+                   project=a["spec"]["project"], repo=a["spec"]["source"]["repoURL"])
+        for health in ("Healthy", "Progressing"):
+            for sync in ("Synced", "OutOfSync"):
+                def info(t, name=name, health=health, sync=sync):
+                    h = "Progressing" if name in m.progressing(t) else "Healthy"
+                    s = "OutOfSync" if out_of_sync(name, t) else "Synced"
+                    return 1 if (h, s) == (health, sync) else None
+                add("argocd_app_info", dict(app, health_status=health, sync_status=sync), info)
+        syncs = {"platform-root": O_SYNC, "traefik": O_TRAEFIK_SYNC, "cnpg-operator": O_CNPG_SYNC}
+        base = 3 + num(0, 9, "syncs", name)
+        add("argocd_app_sync_total", dict(ctrl, dest_server=a["spec"]["destination"]["server"], name=name,
+                                          phase="Succeeded", project=a["spec"]["project"]),
+            lambda t, at=syncs.get(name), b=base: b + (1 if at is not None and t >= at else 0))
+    bounds = [0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    def cumulative(t, i):
+        """Fraction of reconciliations at or below bounds[i] whose p95 is the model's."""
+        x = m.reconcile_p95(t)
+        j = next((k for k, b in enumerate(bounds) if x <= b), len(bounds) - 1)
+        lo = bounds[j - 1] if j > 0 else 0.0
+        w = (x - lo) / (bounds[j] - lo)
+        c0 = max(0.0, (0.95 - w) / (1 - w)) if w < 0.95 else 0.0
+        if i < j:
+            return c0 * (i + 1) / j if j > 0 else c0
+        return 1.0
+    rate_total = 0.35
+    for i, b in enumerate(bounds + [math.inf]):
+        le = "+Inf" if b == math.inf else str(b)
+        add("argocd_app_reconcile_bucket", dict(ctrl, dest_server=IN_CLUSTER, le=le),
+            counter(lambda t, i=i: rate_total * (1.0 if i == len(bounds) else cumulative(t, i)),
+                    5000 * (1.0 if i == len(bounds) else 0.9)))
+    add("argocd_app_reconcile_count", dict(ctrl, dest_server=IN_CLUSTER), counter(lambda t: rate_total, 5000))
+
+    # ---- CloudNativePG exporter
+    for p in sorted(m.db_pods):
+        lab = db_pod_labels(p)
+        add("cnpg_collector_up", lab, held(lambda t, p=p: m.collector_up(p, t)))
+        add("cnpg_pg_replication_lag", lab, held(lambda t, p=p: m.lag(p, t)))
+        add("cnpg_pg_replication_streaming_replicas", lab,
+            held(lambda t, p=p: sum(m.collector_up(r, t) for r in replicas) if p == primary else 0))
+        add("cnpg_collector_pg_wal", dict(lab, value="count"), lambda t, p=p: m.wal_files(p, t))
+    for r in replicas:
+        add("cnpg_pg_stat_replication_replay_lag_seconds",
+            dict(db_pod_labels(primary), application_name=r, client_addr=m.db_pods[r]["status"]["podIP"],
+                 usename="streaming_replica"), held(lambda t, r=r: m.lag(r, t) * 0.92))
+
+    series.sort(key=lambda s: (s["metric"]["__name__"], json.dumps(s["metric"], sort_keys=True)))
     return {
         "version": PROM_VERSION,
+        "scrapeInterval": SCRAPE,
         "services": [
             {"namespace": "monitoring", "name": "prometheus-operated", "port": "http-web"},
             {"namespace": "monitoring", "name": "kube-prometheus-stack-prometheus", "port": "http-web"},
         ],
-        "series": [sort_keys(s) for s in series],
-        "queries": [{"query": q["query"], "result": [{"metric": sort_keys(s["metric"]), "samples": s["samples"]}
-                                                     for s in q["result"]]} for q in queries],
+        "series": series,
     }
-
-
-def normalize_promql(expr: str) -> str:
-    """promql.rs `normalize`: no insignificant spaces, every `[...]` the same."""
-    out, i, pending = [], 0, False
-    word = lambda c: c.isalnum() or c in "_:."
-    while i < len(expr):
-        c = expr[i]
-        if c in "\"'`":
-            if pending and out and word(out[-1][-1]) and word(c):
-                out.append(" ")
-            pending = False
-            j = i + 1
-            while j < len(expr) and expr[j] != c:
-                j += 2 if expr[j] == "\\" and c != "`" else 1
-            out.append(expr[i:j + 1])
-            i = j + 1
-            continue
-        if c == "[":
-            j = expr.find("]", i)
-            out.append("[_]")
-            i = len(expr) if j < 0 else j + 1
-            pending = False
-            continue
-        if c.isspace():
-            pending = True
-        else:
-            if pending and out and word(out[-1][-1]) and word(c):
-                out.append(" ")
-            pending = False
-            out.append(c)
-        i += 1
-    return "".join(out)
 
 
 def check_prometheus(rec: dict, errors: list) -> None:
@@ -4368,55 +4413,46 @@ def check_prometheus(rec: dict, errors: list) -> None:
         svc = by_key.get(("Service", s["namespace"], s["name"]))
         if svc is None or s["port"] not in [p.get("name") for p in svc["spec"]["ports"]]:
             errors.append(f"prometheus service {s['namespace']}/{s['name']}:{s['port']} is not in the objects")
-    answered = {}
-    for q in prom["queries"]:
-        key = normalize_promql(q["query"])
-        if key in answered:
-            errors.append(f"prometheus: query recorded twice: {q['query']}")
-        answered[key] = q
+    names = {s["metric"]["__name__"] for s in prom["series"]}
     wanted = [e for _, _, e in dashboard_targets()] + [e for _, e in pane_queries()]
-    for expr in wanted:
-        if normalize_promql(expr) not in answered:
-            errors.append(f"prometheus: no answer for {expr}")
+    for expr in wanted:  # every metric a built-in query reads is recorded
+        for metric in re.findall(r"\b([a-z_]+(?:_total|_bytes|_bucket|_info|_labels|_condition|_phase|_requests|_up|_lag|_replicas|_wal|_seconds))\b", expr):
+            if metric not in names:
+                errors.append(f"prometheus: no series {metric} for {expr}")
     for metric, label in dashboard_variables():
-        if not any(s.get("__name__") == metric and s.get(label) for s in prom["series"]):
+        if not any(s["metric"].get("__name__") == metric and s["metric"].get(label) for s in prom["series"]):
             errors.append(f"prometheus: no series for label_values({metric}, {label})")
     nodes = {n.name for n in NODES}
     pods = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in rec["objects"] if o["kind"] == "Pod"}
-    for q in prom["queries"]:
-        for s in q["result"]:
-            lab = s["metric"]
-            if "node" in lab and lab["node"] not in nodes:
-                errors.append(f"prometheus: unknown node {lab['node']}")
-            if "pod" in lab and (lab.get("namespace", "keycloak"), lab["pod"]) not in pods:
-                errors.append(f"prometheus: unknown pod {lab.get('namespace')}/{lab['pod']}")
-            times = [t for t, _ in s["samples"]]
-            if times != sorted(times) or not all(isinstance(v, (int, float)) or v == "stale" for _, v in s["samples"]):
-                errors.append(f"prometheus: bad samples in {q['query']}")
-    pool_values = {s["label_eks_amazonaws_com_nodegroup"] for s in prom["series"]
-                   if s.get("__name__") == "kube_node_labels"}
+    pods |= {(e["apply"]["metadata"]["namespace"], e["apply"]["metadata"]["name"]) for e in rec["timeline"]
+             if "apply" in e and e["apply"]["kind"] == "Pod"}
+    for s in prom["series"]:
+        lab = s["metric"]
+        if "node" in lab and lab["node"] not in nodes:
+            errors.append(f"prometheus: unknown node {lab['node']}")
+        if lab.get("job") in ("kube-state-metrics", "kubelet") and "pod" in lab and lab["__name__"] != "kube_node_labels" \
+                and lab["__name__"] != "kube_node_status_condition" and (lab["namespace"], lab["pod"]) not in pods:
+            errors.append(f"prometheus: unknown pod {lab['namespace']}/{lab['pod']}")
+        ends = [x[0] + SCRAPE * (x[2] - 1) if len(x) == 4 else x[0] for x in s["samples"]]
+        if any(b <= a for a, b in zip(ends, [x[0] for x in s["samples"]][1:])):
+            errors.append(f"prometheus: samples out of order in {lab}")
+    pool_values = {s["metric"]["label_eks_amazonaws_com_nodegroup"] for s in prom["series"]
+                   if s["metric"]["__name__"] == "kube_node_labels"}
     if pool_values != set(POOLS):
         errors.append(f"prometheus: node group label values {pool_values} differ from the pools")
 
 
 def render_prometheus(prom: dict, out: list) -> None:
-    """Compact: one line per service, series label set and result series."""
+    """Compact: one line per service; per series a line of labels and a line of samples."""
     j = lambda v: json.dumps(v, ensure_ascii=False)
     out.append(f"  version: {scalar(prom['version'])}")
+    out.append(f"  scrapeInterval: {prom['scrapeInterval']}")
     out.append("  services:")
     out.extend(f"    - {j(s)}" for s in prom["services"])
     out.append("  series:")
-    out.extend(f"    - {j(s)}" for s in prom["series"])
-    out.append("  queries:")
-    for q in prom["queries"]:
-        out.append(f"    - query: {j(q['query'])}")
-        if not q["result"]:
-            out.append("      result: []")
-            continue
-        out.append("      result:")
-        for s in q["result"]:
-            out.append(f"        - metric: {j(s['metric'])}")
-            out.append(f"          samples: {j(s['samples']).replace(' ', '')}")
+    for s in prom["series"]:
+        out.append(f"    - metric: {j(s['metric'])}")
+        out.append(f"      samples: {j(s['samples']).replace(' ', '')}")
 
 
 def build() -> dict:
@@ -4655,8 +4691,9 @@ def render(rec: dict) -> str:
     out.append("logs:")
     emit(rec["logs"], 2, out)
     out.append("")
-    out.append("# Recorded Prometheus answers (the built-in dashboards, the panes' queries), served under")
-    out.append("# /prometheus and through the service proxy of the services below. Samples: [offset s, value].")
+    out.append("# Raw Prometheus series the sandbox evaluates PromQL over, served under /prometheus and")
+    out.append("# through the service proxy of the services below. Samples: [offset s, value] or runs")
+    out.append("# [offset s, value, count, delta] of `count` samples scrapeInterval apart.")
     out.append("prometheus:")
     render_prometheus(rec["prometheus"], out)
     return "\n".join(out) + "\n"

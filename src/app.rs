@@ -569,6 +569,7 @@ impl App {
             SourceEvent::Eks(ev) => self.handle_eks(ev),
             SourceEvent::Fetched { target, object } => self.fetched(&target, object),
             SourceEvent::Done { message, error } => match error {
+                None if self.cnpg_request_done(&message) => {}
                 None => self.flash(strings::done(&message), Level::Info),
                 Some(e) => self.flash_for(strings::failed(&message, &e), Level::Error, 10),
             },

@@ -64,7 +64,7 @@ pub struct RecordSummary {
     pub bytes: u64,
     pub kinds: Vec<String>,
     /// Prometheus queries recorded, and those that failed (with the reason).
-    pub prometheus_queries: usize,
+    pub prometheus_series: usize,
     pub prometheus_failed: Vec<String>,
     /// The EKS cluster whose section was written, its node groups recorded, and the EKS
     /// calls that failed (with the reason).
@@ -433,7 +433,7 @@ pub async fn record(
         for f in &captured.failed {
             tracing::warn!(failure = %f, "record: Prometheus answer not recorded");
         }
-        summary.prometheus_queries = captured.queries.len();
+        summary.prometheus_series = captured.series.len();
         summary.prometheus_failed = captured.failed.clone();
         let services = prometheus::prometheus_services(&services);
         out.put(&prometheus::render(&captured, &services))?;
@@ -587,8 +587,8 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
     );
     if opts.prometheus.is_some() {
         println!(
-            "prometheus: {} dashboard and pane queries recorded",
-            summary.prometheus_queries
+            "prometheus: {} series of the dashboards' and panes' metrics recorded",
+            summary.prometheus_series
         );
         for f in &summary.prometheus_failed {
             eprintln!("prometheus: not recorded: {f}");

@@ -9,6 +9,7 @@ pub mod eks;
 pub mod error;
 pub mod logs;
 pub mod merge;
+pub mod operator;
 pub mod prometheus;
 pub mod protobuf;
 pub mod recording;
@@ -60,6 +61,8 @@ pub struct Sandbox {
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     timeline: JoinHandle<()>,
+    /// The CloudNativePG switchover the sandbox plays (see [`operator`]).
+    operator: JoinHandle<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -236,6 +239,7 @@ impl Sandbox {
             Some(spec) => start_churn(&shared, spec, opts.speed)?,
             None => start_replay(&shared, &rec.metadata.name, source, opts.speed)?,
         };
+        let operator = tokio::spawn(operator::run(shared.clone()));
         Ok(Sandbox {
             addr,
             name: rec.metadata.name.clone(),
@@ -245,6 +249,7 @@ impl Sandbox {
             stop: Some(stop),
             server: Some(server),
             timeline,
+            operator,
         })
     }
 
@@ -342,6 +347,7 @@ impl Sandbox {
     /// Stops serving and waits for the server to finish.
     pub async fn shutdown(mut self) {
         self.timeline.abort();
+        self.operator.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -355,6 +361,7 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.timeline.abort();
+        self.operator.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -175,6 +175,47 @@ fn failover_timeline_fills_in_the_detail() {
     t.quit();
 }
 
+#[test]
+fn a_seek_back_rebuilds_the_timeline_from_the_replayed_state() {
+    let t = cnpg_console(
+        "seek",
+        &[
+            "--sandbox",
+            "--recording",
+            "cnpg-failover",
+            "--command",
+            "cnpg keycloak/keycloak-db",
+        ],
+    );
+    t.wait_until("the failover to complete", |s| {
+        s.contains("keycloak-db-1 rejoined as replica")
+    });
+    // Pause, then back to the start.
+    t.keys(&["F6"]);
+    t.wait_for(&["paused"]);
+    t.keys(&["C-g"]);
+    t.wait_for(&["replay seek"]);
+    t.text("0s");
+    t.keys(&["Enter"]);
+    let screen = t.wait_until("the timeline of the replayed state", |s| {
+        s.contains("Cluster in healthy state; primary keycloak-db-1, timeline 1")
+            && !s.contains("rejoined as replica")
+    });
+    for stale in [
+        "promoted",
+        "failing over",
+        "Failing over",
+        "rejoined",
+        "timeline 2",
+    ] {
+        assert!(
+            !screen.contains(stale),
+            "{stale:?} left in the timeline after the seek:\n{screen}"
+        );
+    }
+    t.quit();
+}
+
 fn cluster_json(sandbox: &SandboxProcess) -> Value {
     sandbox.kubectl_json(&[
         "get",
@@ -220,7 +261,7 @@ fn console(name: &str, kubeconfig: &Path, extra: &[&str]) -> Tmux {
 }
 
 #[test]
-fn promote_writes_the_status_subresource_and_nothing_else() {
+fn promote_writes_the_status_subresource_and_the_sandbox_operator_completes_it() {
     // Paused: keycloak-db stays healthy with keycloak-db-1 primary.
     let sandbox =
         SandboxProcess::start_with(None, &["--recording", "cnpg-failover", "--speed", "0"]);
@@ -257,36 +298,51 @@ fn promote_writes_the_status_subresource_and_nothing_else() {
     t.wait_for(&["type keycloak-db-3 and press enter to confirm"]);
     t.text("keycloak-db-3");
     t.keys(&["Enter"]);
-    t.wait_for(&["promote keycloak-db-3 (cluster keycloak/keycloak-db): done"]);
+    // The API server took the request; the operator has to act on it.
+    t.wait_for(&["switchover to keycloak-db-3 requested; waiting for the operator"]);
     // The watch brings the change back to the pane.
-    t.wait_for(&[
+    let switching = t.wait_for(&[
         "keycloak-db-1 (switching to keycloak-db-3)",
         "Switchover in progress",
     ]);
+    assert!(!switching.contains(": done"), "{switching}");
+    // The sandbox plays the operator: the switchover completes, the console says so.
+    let done = t.wait_for(&[
+        "switchover done: keycloak-db-3 is the primary of keycloak/keycloak-db",
+        "promoted keycloak-db-3 (timeline 1 → 2)",
+    ]);
+    let phase = done
+        .lines()
+        .find(|l| l.contains("Phase "))
+        .unwrap_or_default();
+    assert!(phase.contains("Cluster in healthy state"), "{done}");
     t.quit();
 
     let after = cluster_json(&sandbox);
-    // The status: exactly what `kubectl cnpg promote` writes.
-    assert_eq!(
-        changed_keys(&before["status"], &after["status"]),
-        [
-            "conditions",
-            "phase",
-            "phaseReason",
-            "targetPrimary",
-            "targetPrimaryTimestamp"
-        ],
-        "status before: {}\nstatus after: {}",
-        before["status"],
-        after["status"]
-    );
+    // The console wrote what `kubectl cnpg promote` writes (targetPrimary and its
+    // timestamp); the operator then completed the switchover.
     assert_eq!(after["status"]["targetPrimary"], "keycloak-db-3");
-    assert_eq!(after["status"]["phase"], "Switchover in progress");
-    assert_eq!(
-        after["status"]["phaseReason"],
-        "Switching over to keycloak-db-3"
+    assert_ne!(
+        after["status"]["targetPrimaryTimestamp"],
+        before["status"]["targetPrimaryTimestamp"]
     );
-    assert_eq!(after["status"]["currentPrimary"], "keycloak-db-1");
+    assert_eq!(after["status"]["currentPrimary"], "keycloak-db-3");
+    assert_eq!(after["status"]["phase"], "Cluster in healthy state");
+    assert_eq!(
+        after["status"]["timelineID"],
+        before["status"]["timelineID"].as_i64().unwrap_or(0) + 1
+    );
+    let roles = sandbox.kubectl_ok(&[
+        "get",
+        "pods",
+        "-n",
+        "keycloak",
+        "-l",
+        "cnpg.io/instanceRole=primary",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+    ]);
+    assert_eq!(roles, "keycloak-db-3");
     // Nothing else: spec, generation, labels, annotations… only the resourceVersion moved.
     assert_eq!(after["spec"], before["spec"], "spec changed");
     assert_eq!(

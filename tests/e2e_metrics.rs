@@ -2,12 +2,15 @@
 //!
 //! - `opsdeck --sandbox -c metrics` finds the cluster's Prometheus by its Services (no URL
 //!   given), reaches it through the API server's service proxy, and draws the cluster
-//!   overview dashboard from the platform recording's recorded answers: stats, a chart with
+//!   overview dashboard, evaluated over the platform recording's series: stats, a chart with
 //!   axes and legend, bars;
 //! - the PromQL editor runs a query as a table, and a broken query shows Prometheus's own
 //!   message with a caret under the column it names;
 //! - the node pools pane shows CPU and memory in use per pool;
-//! - `--prometheus URL` (the standalone sandbox's Prometheus API) is used as given.
+//! - `--prometheus URL` (the standalone sandbox's Prometheus API) is used as given;
+//! - a query typed by hand in `:promql` (one no dashboard has) is evaluated by the
+//!   sandbox over the recording's series and answers rows; `e` on a panel opens the editor
+//!   with the panel's query already run.
 //!
 //! The console binary is `$OPSDECK_BIN`, else the one `cargo test` builds. Deadlines are
 //! generous liveness limits; the screen is polled, never timed.
@@ -90,11 +93,51 @@ fn dashboard_from_the_clusters_own_prometheus_then_the_editor() {
     // Back to the dashboard, then the pools pane's usage columns.
     t.keys(&["Escape"]);
     t.wait_for(&["Cluster overview (1/4)"]);
+    // `e` on the selected panel: the editor with its query, already answered.
+    t.keys(&["e"]);
+    let screen = t.wait_until("the panel's query answered in the editor", |s| {
+        s.contains("PromQL (") && s.contains(" series") && !s.contains("running…")
+    });
+    assert!(
+        !screen.contains("run the query to see its answer"),
+        "{screen}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for(&["Cluster overview (1/4)"]);
     t.keys(&[":"]);
     t.text("pools");
     t.keys(&["Enter"]);
     let screen = t.wait_until("CPU use per pool", |s| s.contains("in use     CPU"));
     assert!(screen.contains("Prometheus, "), "{screen}");
+    t.quit();
+}
+
+#[test]
+fn a_query_typed_by_hand_is_evaluated_by_the_sandbox() {
+    let t = Tmux::start("byhand", &["--sandbox", "--command", "promql"], WAIT);
+    // An empty editor says what to type.
+    let screen = t.wait_for(&["PromQL (chart"]);
+    assert!(
+        screen.contains("type a PromQL query, e.g."),
+        "no hint in an empty editor:\n{screen}"
+    );
+    t.text("sum by (namespace) (rate(container_cpu_usage_seconds_total[5m]))");
+    t.keys(&["C-t", "C-r"]);
+    let screen = t.wait_until("one row per namespace", |s| {
+        s.contains("PromQL (table")
+            && s.contains("keycloak")
+            && s.contains("monitoring")
+            && s.contains("argo")
+            && s.contains(" series")
+    });
+    assert!(!screen.contains("error"), "{screen}");
+    assert!(!screen.contains("no answer"), "{screen}");
+    // A comparison and a join typed by hand work too.
+    t.keys(&["C-j"]);
+    t.text("topk(3, sum by (pod) (container_memory_working_set_bytes)) > 0");
+    t.keys(&["C-r"]);
+    t.wait_until("three pods", |s| s.contains("3 series"));
+    t.keys(&["Escape"]);
     t.quit();
 }
 

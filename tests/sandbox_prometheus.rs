@@ -1,6 +1,6 @@
 //! The sandbox's Prometheus API against the console's own client (PromClient), raw HTTP
 //! for Prometheus's exact answers, the real `kubectl get --raw` through the service proxy,
-//! and `opsdeck record` capturing the answers the sandbox then serves again.
+//! and `opsdeck record` capturing the raw series the sandbox then evaluates again.
 
 mod common;
 
@@ -50,38 +50,61 @@ fn node_names(rec: &Recording) -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
-fn every_builtin_target_and_pane_query_has_a_recorded_answer() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_builtin_target_and_pane_query_is_evaluated_over_the_series() {
     let rec = Recording::embedded("platform").expect("platform");
     let prom = rec.prometheus.as_ref().expect("prometheus section");
-    let answered: BTreeSet<String> = prom
-        .queries
-        .iter()
-        .map(|q| promql::normalize(&q.query))
-        .collect();
-    // Typical steps of a dashboard: `$__rate_interval` differs, the answer must not.
-    for step in [15, 60, 300] {
+    assert!(
+        prom.queries.is_empty(),
+        "the shipped recording carries series, not answers"
+    );
+    let sb = platform().await;
+    let c = client(&sb);
+    let now = Timestamp::now();
+    // Over the recording's whole window: six hours before its start to 30 minutes after.
+    let start = now - jiff::SignedDuration::from_secs(6 * 3600);
+    let end = now + jiff::SignedDuration::from_secs(1800);
+    // Typical steps of a dashboard: `$__rate_interval` differs, the answer must not be empty.
+    // A panel with data over the window, or (for what happens in seconds, like the
+    // traefik pod Pending for one scrape) at a 15 s step around the timeline.
+    for step in [60, 300] {
         for q in promql::builtin_queries(Duration::from_secs(step)) {
+            let r = c
+                .range(&q, start, end, Duration::from_secs(step))
+                .await
+                .unwrap_or_else(|e| panic!("{q} (step {step}s): {e}"));
+            let fine = c
+                .range(
+                    &q,
+                    now,
+                    now + jiff::SignedDuration::from_secs(600),
+                    Duration::from_secs(15),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{q} (step 15s): {e}"));
             assert!(
-                answered.contains(&promql::normalize(&q)),
-                "no recorded answer for {q:?} (step {step}s): regenerate recordings/platform.yaml"
+                !r.is_empty() || !fine.is_empty(),
+                "no data for {q:?} (step {step}s)"
             );
         }
     }
     for (metric, label) in promql::builtin_label_values() {
+        let values = c
+            .label_values_matching(&label, std::slice::from_ref(&metric))
+            .await
+            .expect("label values");
         assert!(
-            prom.series
-                .iter()
-                .any(|s| s.get("__name__") == Some(&metric) && s.contains_key(&label)),
+            !values.is_empty(),
             "no series for label_values({metric}, {label})"
         );
     }
     let nodes = node_names(&rec);
     for pane in [panes::NODE_CPU, panes::NODE_MEMORY] {
-        let q = prom.queries.iter().find(|q| q.query == pane).expect(pane);
-        let got: BTreeSet<String> = q.result.iter().map(|s| s.metric["node"].clone()).collect();
+        let r = c.instant(pane, None).await.expect(pane);
+        let got: BTreeSet<String> = r.series.iter().map(|s| s.labels["node"].clone()).collect();
         assert_eq!(got, nodes, "{pane} answers per recorded node");
     }
+    sb.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,10 +168,37 @@ async fn console_client_gets_instant_range_labels_and_errors() {
         .expect("values");
     assert_eq!(clusters, vec!["keycloak-db"]);
 
-    // No recorded answer: Prometheus's bad_data, never a made-up series.
-    let err = c.instant("up", None).await.unwrap_err();
+    // Any query is evaluated: a metric the recording does not have is an empty answer,
+    // as in Prometheus; one typed by hand over the recorded series answers per namespace.
+    let none = c.instant("up", None).await.expect("evaluated");
+    assert!(none.series.is_empty(), "{none:?}");
+    let by_ns = c
+        .instant(
+            "sum by (namespace) (rate(container_cpu_usage_seconds_total[5m]))",
+            None,
+        )
+        .await
+        .expect("evaluated");
+    assert!(by_ns.series.len() >= 6, "{by_ns:?}");
+    assert!(
+        by_ns
+            .series
+            .iter()
+            .all(|s| s.labels.contains_key("namespace"))
+    );
+    // What the evaluator does not support: Prometheus's bad_data, saying so.
+    let err = c
+        .instant(
+            "max_over_time(rate(node_cpu_seconds_total[1m])[5m:1m])",
+            None,
+        )
+        .await
+        .unwrap_err();
     assert!(err.is_bad_query(), "{err:?}");
-    assert!(err.to_string().contains("has no answer"), "{err}");
+    assert!(
+        err.to_string().contains("does not support subqueries"),
+        "{err}"
+    );
     assert_eq!(err.position(), None);
 
     // A broken query: Prometheus's message, the position the editor marks.
@@ -398,14 +448,14 @@ async fn kubectl_get_raw_reaches_prometheus_through_the_service_proxy() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("NotFound"));
     let out = kubectl_raw(
         &kubeconfig,
-        "/api/v1/namespaces/monitoring/services/prometheus-operated:http-web/proxy/api/v1/query?query=up",
+        "/api/v1/namespaces/monitoring/services/prometheus-operated:http-web/proxy/api/v1/query?query=sum%28",
     );
     assert!(!out.status.success());
     sb.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn record_captures_answers_the_sandbox_serves_again() {
+async fn record_captures_series_the_sandbox_evaluates_again() {
     let sb = platform().await;
     let kube = kube::Client::try_from(sb.kube_config()).expect("kube client");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -431,22 +481,20 @@ async fn record_captures_answers_the_sandbox_serves_again() {
     let text = std::fs::read_to_string(&out).expect("read");
     let rec = Recording::parse(&text, "rec.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
     let prom = rec.prometheus.clone().expect("prometheus section");
+    assert!(prom.queries.is_empty(), "series, not answers");
     let recorded: BTreeSet<String> = prom
-        .queries
+        .series
         .iter()
-        .map(|q| promql::normalize(&q.query))
+        .filter_map(|s| s.labels().get("__name__").cloned())
         .collect();
-    for q in promql::builtin_queries(Duration::from_secs(60)) {
-        assert!(
-            recorded.contains(&promql::normalize(&q)),
-            "not recorded: {q}"
-        );
+    for m in opsdeck::record::prometheus::builtin_metrics() {
+        assert!(recorded.contains(&m), "not recorded: {m}");
     }
     let names: Vec<&str> = prom.services.iter().map(|s| s.name.as_str()).collect();
     assert!(names.contains(&"prometheus-operated"), "{names:?}");
     sb.shutdown().await;
 
-    // Replay the new file: the same answers come back, through both mounts.
+    // Replay the new file: the queries are evaluated again, through both mounts.
     let replay = Sandbox::start(SandboxOptions {
         recording: rec,
         port: 0,

@@ -19,7 +19,7 @@ use crate::sources::object::Obj;
 use kube::runtime::reflector::Store;
 use serde_json::Value;
 
-pub use state::{ClusterKey, CnpgState};
+pub use state::{ClusterKey, CnpgState, PendingSwitchover};
 
 use super::action::Action;
 use super::view::{Cursor, ObjSource, TextMode, View};
@@ -208,6 +208,11 @@ impl App {
         if is_pods {
             pod_keys.extend(self.cnpg.sync_pods(&store.state()));
         }
+        if self.cnpg.settling(now) {
+            // Right after a replay seek: the replayed state arriving, not transitions.
+            self.cnpg.rebuild_timelines(now);
+            return;
+        }
         self.cnpg.observe_pods(&pod_keys, now);
     }
 
@@ -390,9 +395,57 @@ impl App {
         }
     }
 
+    /// A request finished without error: when it is the promote the console sent, the
+    /// API server only accepted the switchover request; the operator still has to act.
+    /// Returns whether the message was handled.
+    pub(super) fn cnpg_request_done(&mut self, message: &str) -> bool {
+        let now = self.now;
+        let Some(p) = self
+            .cnpg
+            .switchover
+            .as_mut()
+            .filter(|p| p.what == message && p.sent.is_none())
+        else {
+            return false;
+        };
+        p.sent = Some(now);
+        let text = strings::switchover_waiting(&p.pod);
+        self.flash_for(text, Level::Info, strings::SWITCHOVER_TIMEOUT_S);
+        true
+    }
+
+    /// Whether the operator completed the switchover the console asked for, or the wait
+    /// timed out: says so once.
+    fn cnpg_check_switchover(&mut self) {
+        let Some(p) = self.cnpg.switchover.clone() else {
+            return;
+        };
+        let Some(sent) = p.sent else { return };
+        let cluster = self.cnpg.cluster(&p.key);
+        let at = |c: Option<&Value>, ptr: &str| {
+            c.and_then(|c| c.pointer(ptr))
+                .and_then(Value::as_str)
+                .unwrap_or("-")
+                .to_string()
+        };
+        let current = at(cluster, "/status/currentPrimary");
+        let phase = at(cluster, "/status/phase");
+        if current == p.pod {
+            self.cnpg.switchover = None;
+            let text = strings::switchover_done(&p.pod, &p.key.0, &p.key.1);
+            return self.flash(text, Level::Info);
+        }
+        if self.now.as_second() - sent.as_second() >= strings::SWITCHOVER_TIMEOUT_S {
+            self.cnpg.switchover = None;
+            let text = strings::switchover_timeout(&p.pod, &current, &phase);
+            self.flash_for(text, Level::Warn, 15);
+        }
+    }
+
     /// Once a second: warnings that depend on the time (a failover running too long) are
     /// recomputed while a change of primary is under way.
     pub(super) fn cnpg_tick(&mut self) {
+        self.cnpg_check_switchover();
         for i in 0..self.stack.len() {
             let changing = match &self.stack[i] {
                 View::Cnpg(l) => l.rows.iter().any(|r| r.summary.is_primary_changing()),
@@ -534,6 +587,12 @@ impl App {
                 self.flash_for(strings::promote_refused(&e.to_string()), Level::Warn, 8);
             }
             Ok(patch) => {
+                self.cnpg.switchover = Some(state::PendingSwitchover {
+                    key: key.clone(),
+                    pod: pod.clone(),
+                    what: strings::promote_what(&pod, &key.0, &key.1),
+                    sent: None,
+                });
                 let (ns, name) = key;
                 self.dialog = Some(Dialog {
                     title: "Promote".into(),

@@ -759,6 +759,8 @@ impl App {
                     .unwrap_or_default();
                 let range = m.range;
                 self.open_editor(&expr, range);
+                // As Grafana's panel "Explore": the answer is there at once.
+                self.start_editor_query(false);
                 return true;
             }
             _ => return false,

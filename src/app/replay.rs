@@ -51,6 +51,8 @@ pub struct ReplayBar {
     /// The spec as last seen (what the next patch builds on).
     pub spec_paused: bool,
     pub spec_step: i64,
+    /// Seeks done so far (`status.seeks`): a change means the cluster's state was rebuilt.
+    pub seeks: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +148,7 @@ pub fn bar_of(obj: &Obj) -> ReplayBar {
         recording: st["recording"].as_str().unwrap_or("").to_string(),
         spec_paused: paused,
         spec_step: spec["step"].as_i64().unwrap_or(0),
+        seeks: st["seeks"].as_u64().unwrap_or(0),
     }
 }
 
@@ -199,11 +202,18 @@ impl App {
             return;
         }
         let Some(store) = &data.store else { return };
+        let before = self.replay.bar.as_ref().map(|b| b.seeks);
         self.replay.bar = store
             .state()
             .iter()
             .find(|o| o.metadata.name.as_deref() == Some(OBJECT))
             .map(|o| bar_of(o));
+        let after = self.replay.bar.as_ref().map(|b| b.seeks);
+        if before.is_some() && after.is_some() && after != before {
+            // The replay went back to its start and fast-forwarded: what the panes
+            // accumulated from watching is not the replayed cluster's history any more.
+            self.cnpg.restart_timelines(self.now);
+        }
         if let (Some(bar), Some((sent, _))) = (&self.replay.bar, self.replay.speed_sent)
             && bar.speed == sent
         {

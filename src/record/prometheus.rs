@@ -1,40 +1,145 @@
 //! The `prometheus:` section `opsdeck record` writes when a Prometheus is configured: at the
-//! end of a clean stop, the answers of the built-in dashboards (variables at their
-//! defaults) and of the panes' queries as range queries over [start − 1h, end] every 60 s,
-//! plus the values of the dashboards' `label_values(metric, label)` variables.
+//! end of a clean stop, the raw samples over [start − 1h, end] of every metric the built-in
+//! dashboards and the panes read (each fetched as a range selector `{__name__="m"}[…]`, so
+//! the samples are Prometheus's own, not resampled), with a staleness marker where a series
+//! stops. The sandbox evaluates any PromQL over them.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use promql_parser::parser::Expr;
 
 use crate::domain::dashboard::promql;
-use crate::sandbox::prometheus::{PromService, RecordedQuery, RecordedSeries, Sample, SampleValue};
+use crate::sandbox::prometheus::tsdb::{RawSample, RawSeries, SeriesEntry};
+use crate::sandbox::prometheus::{PromService, Sample, SampleValue};
 use crate::sources::prometheus::PromClient;
 
-/// Resolution of the recorded answers.
-pub const STEP: Duration = Duration::from_secs(60);
 /// History recorded before the recording started.
 pub const HISTORY: Duration = Duration::from_secs(3600);
 
 /// What the capture got.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Captured {
-    pub queries: Vec<RecordedQuery>,
-    pub series: Vec<std::collections::BTreeMap<String, String>>,
-    /// Queries or variables that failed, with Prometheus's reason (not recorded).
+    /// Raw series with their samples.
+    pub series: Vec<SeriesEntry>,
+    /// Seconds between the samples of the runs (the interval most series are scraped at).
+    pub scrape_interval: Option<f64>,
+    /// Metrics whose samples could not be read, with Prometheus's reason (not recorded).
     pub failed: Vec<String>,
 }
 
-/// Turns range-query points into samples relative to `recorded_at`, with a staleness
-/// marker one step after a series' last point wherever it stops before `end` (so the
-/// sandbox's 5-minute lookback does not stretch it).
-fn to_samples(points: &[(f64, f64)], recorded_at: f64, end: f64, step: f64) -> Vec<Sample> {
+/// Metric names the built-in dashboards, their variables and the panes select.
+pub fn builtin_metrics() -> Vec<String> {
+    fn walk(e: &Expr, out: &mut BTreeSet<String>) {
+        match e {
+            Expr::VectorSelector(vs) => {
+                if let Some(n) = &vs.name {
+                    out.insert(n.clone());
+                }
+            }
+            Expr::MatrixSelector(ms) => {
+                if let Some(n) = &ms.vs.name {
+                    out.insert(n.clone());
+                }
+            }
+            Expr::Aggregate(a) => {
+                walk(&a.expr, out);
+                if let Some(p) = &a.param {
+                    walk(p, out);
+                }
+            }
+            Expr::Unary(u) => walk(&u.expr, out),
+            Expr::Binary(b) => {
+                walk(&b.lhs, out);
+                walk(&b.rhs, out);
+            }
+            Expr::Paren(p) => walk(&p.expr, out),
+            Expr::Subquery(s) => walk(&s.expr, out),
+            Expr::Call(c) => c.args.args.iter().for_each(|a| walk(a, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for q in promql::builtin_queries(Duration::from_secs(60)) {
+        if let Ok(e) = promql_parser::parser::parse(&q) {
+            walk(&e, &mut out);
+        }
+    }
+    out.extend(promql::builtin_label_values().into_iter().map(|(m, _)| m));
+    out.into_iter().collect()
+}
+
+/// Merges samples exactly `every` seconds apart whose values change by the same delta into
+/// runs `[offset, value, count, delta]` (a steady counter or an unchanged gauge).
+fn compress(samples: Vec<RawSample>, every: f64) -> Vec<RawSample> {
+    let mut out: Vec<RawSample> = Vec::with_capacity(samples.len());
+    for s in samples {
+        let RawSample::One(Sample(t, SampleValue::Value(v))) = s else {
+            out.push(s);
+            continue;
+        };
+        let merged = match out.last().copied() {
+            Some(RawSample::Run(t0, v0, n, dv)) => {
+                let next_t = t0 + every * f64::from(n);
+                (t - next_t).abs() < 1e-6 && v == v0 + dv * f64::from(n)
+            }
+            Some(RawSample::One(Sample(t0, SampleValue::Value(v0)))) => {
+                (t - t0 - every).abs() < 1e-6 && v0 + (v - v0) == v
+            }
+            _ => false,
+        };
+        match (merged, out.last_mut()) {
+            (true, Some(RawSample::Run(_, _, n, _))) => *n += 1,
+            (true, Some(last)) => {
+                if let RawSample::One(Sample(t0, SampleValue::Value(v0))) = *last {
+                    *last = RawSample::Run(t0, v0, 2, v - v0);
+                }
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+/// The interval most series are scraped at (their median spacing), in seconds.
+fn common_interval(series: &[Vec<(f64, f64)>]) -> Option<f64> {
+    let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
+    for points in series {
+        let mut gaps: Vec<i64> = points
+            .windows(2)
+            .map(|w| ((w[1].0 - w[0].0) * 1000.0).round() as i64)
+            .collect();
+        gaps.sort_unstable();
+        if let Some(g) = gaps.get(gaps.len() / 2).filter(|g| **g > 0) {
+            *counts.entry(*g).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(g, n)| (*n, -*g))
+        .map(|(g, _)| g as f64 / 1000.0)
+}
+
+/// Raw points into samples relative to `recorded_at`, with a staleness marker one typical
+/// interval after a series' last point wherever it stops (a gap of more than twice the
+/// median interval, or before `end`), so the sandbox's 5-minute lookback does not stretch it.
+fn to_samples(points: &[(f64, f64)], recorded_at: f64, end: f64) -> Vec<RawSample> {
+    let mut gaps: Vec<f64> = points.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    gaps.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let interval = gaps.get(gaps.len() / 2).copied().unwrap_or(60.0).max(1.0);
     let mut out = Vec::with_capacity(points.len() + 1);
     for (i, &(t, v)) in points.iter().enumerate() {
-        out.push(Sample(round_ms(t - recorded_at), SampleValue::Value(v)));
+        out.push(RawSample::One(Sample(
+            round_ms(t - recorded_at),
+            SampleValue::Value(v),
+        )));
         let next = points.get(i + 1).map(|p| p.0).unwrap_or(f64::INFINITY);
-        if next - t > step * 1.5 && t + step <= end {
-            out.push(Sample(round_ms(t + step - recorded_at), SampleValue::Stale));
+        if next - t > interval * 2.0 && t + interval * 2.0 <= end {
+            out.push(RawSample::One(Sample(
+                round_ms(t + interval - recorded_at),
+                SampleValue::Stale,
+            )));
         }
     }
     out
@@ -44,49 +149,36 @@ fn round_ms(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
 }
 
-/// Runs the queries and label lookups against `client`.
+/// Reads the raw samples of the built-in metrics from `client`.
 pub async fn capture(client: &PromClient, recorded_at: Timestamp, end: Timestamp) -> Captured {
     let mut out = Captured::default();
     let start = recorded_at - jiff::SignedDuration::from_secs(HISTORY.as_secs() as i64);
-    let mut seen = std::collections::HashSet::new();
+    let window = (end.as_second() - start.as_second()).max(1);
     let base = recorded_at.as_millisecond() as f64 / 1000.0;
     let end_s = end.as_millisecond() as f64 / 1000.0;
-    for query in promql::builtin_queries(STEP) {
-        if !seen.insert(promql::normalize(&query)) {
-            continue;
-        }
-        match client.range(&query, start, end, STEP).await {
-            Ok(result) => out.queries.push(RecordedQuery {
-                query,
-                result: result
-                    .series
-                    .into_iter()
-                    .map(|s| RecordedSeries {
-                        samples: to_samples(&s.points, base, end_s, STEP.as_secs_f64()),
-                        metric: s.labels,
-                    })
-                    .filter(|s| !s.samples.is_empty())
-                    .collect(),
-            }),
-            Err(e) => out.failed.push(format!("{query}: {e}")),
+    let mut raw = Vec::new();
+    for metric in builtin_metrics() {
+        let query = format!("{{__name__=\"{metric}\"}}[{window}s]");
+        match client.instant(&query, Some(end)).await {
+            Ok(result) => raw.extend(result.series.into_iter().filter(|s| !s.points.is_empty())),
+            Err(e) => out.failed.push(format!("{metric}: {e}")),
         }
     }
-    for (metric, label) in promql::builtin_label_values() {
-        match client
-            .label_values_matching(&label, std::slice::from_ref(&metric))
-            .await
-        {
-            // Only the labels the variable reads: enough for /label/LABEL/values?match[]=metric.
-            Ok(values) => out.series.extend(values.into_iter().map(|v| {
-                [("__name__".to_string(), metric.clone()), (label.clone(), v)]
-                    .into_iter()
-                    .collect()
-            })),
-            Err(e) => out
-                .failed
-                .push(format!("label_values({metric}, {label}): {e}")),
-        }
-    }
+    let points: Vec<Vec<(f64, f64)>> = raw.iter().map(|s| s.points.clone()).collect();
+    out.scrape_interval = common_interval(&points);
+    out.series = raw
+        .into_iter()
+        .map(|s| {
+            let samples = to_samples(&s.points, base, end_s);
+            SeriesEntry::Raw(RawSeries {
+                samples: match out.scrape_interval {
+                    Some(every) => compress(samples, every),
+                    None => samples,
+                },
+                metric: s.labels,
+            })
+        })
+        .collect();
     out
 }
 
@@ -107,10 +199,13 @@ pub fn prometheus_services(services: &[serde_json::Value]) -> Vec<PromService> {
         .collect()
 }
 
-/// The section's YAML text (`prometheus:` and what follows), compact: JSON flow lines, one
-/// per series.
+/// The section's YAML text (`prometheus:` and what follows), compact: JSON flow lines, a
+/// line of labels and a line of samples per series.
 pub fn render(captured: &Captured, services: &[PromService]) -> String {
     let mut out = String::from("prometheus:\n");
+    if let Some(every) = captured.scrape_interval {
+        out.push_str(&format!("  scrapeInterval: {every}\n"));
+    }
     out.push_str("  services:");
     if services.is_empty() {
         out.push_str(" []\n");
@@ -123,28 +218,16 @@ pub fn render(captured: &Captured, services: &[PromService]) -> String {
     out.push_str("  series:");
     if captured.series.is_empty() {
         out.push_str(" []\n");
-    } else {
-        out.push('\n');
-        for s in &captured.series {
-            out.push_str(&format!("    - {}\n", j(s)));
-        }
-    }
-    out.push_str("  queries:");
-    if captured.queries.is_empty() {
-        out.push_str(" []\n");
         return out;
     }
     out.push('\n');
-    for q in &captured.queries {
-        out.push_str(&format!("    - query: {}\n", j(&q.query)));
-        if q.result.is_empty() {
-            out.push_str("      result: []\n");
-            continue;
-        }
-        out.push_str("      result:\n");
-        for s in &q.result {
-            out.push_str(&format!("        - metric: {}\n", j(&s.metric)));
-            out.push_str(&format!("          samples: {}\n", j(&s.samples)));
+    for s in &captured.series {
+        match s {
+            SeriesEntry::Raw(r) => {
+                out.push_str(&format!("    - metric: {}\n", j(&r.metric)));
+                out.push_str(&format!("      samples: {}\n", j(&r.samples)));
+            }
+            SeriesEntry::Labels(l) => out.push_str(&format!("    - {}\n", j(l))),
         }
     }
     out
@@ -161,41 +244,87 @@ mod tests {
 
     #[test]
     fn gaps_get_staleness_markers() {
-        let pts = [(100.0, 1.0), (160.0, 2.0), (340.0, 3.0), (400.0, 4.0)];
-        let s = to_samples(&pts, 100.0, 520.0, 60.0);
+        let pts = [
+            (100.0, 1.0),
+            (115.0, 2.0),
+            (130.0, 3.0),
+            (400.0, 4.0),
+            (415.0, 5.0),
+        ];
+        let s = to_samples(&pts, 100.0, 520.0);
         let stale: Vec<f64> = s
             .iter()
-            .filter(|p| p.1 == SampleValue::Stale)
-            .map(|p| p.0)
+            .filter_map(|p| match p {
+                RawSample::One(Sample(t, SampleValue::Stale)) => Some(*t),
+                _ => None,
+            })
             .collect();
-        assert_eq!(stale, vec![120.0, 360.0]);
-        assert_eq!(s[0], Sample(0.0, SampleValue::Value(1.0)));
+        assert_eq!(stale, vec![45.0, 330.0], "{s:?}");
+        assert_eq!(s[0], RawSample::One(Sample(0.0, SampleValue::Value(1.0))));
         // A series that lasts until the end gets no marker.
-        let s = to_samples(&[(100.0, 1.0), (160.0, 2.0)], 0.0, 200.0, 60.0);
-        assert!(s.iter().all(|p| p.1 != SampleValue::Stale));
+        let s = to_samples(&[(100.0, 1.0), (115.0, 2.0)], 0.0, 120.0);
+        assert!(
+            s.iter()
+                .all(|p| !matches!(p, RawSample::One(Sample(_, SampleValue::Stale))))
+        );
+    }
+
+    #[test]
+    fn steady_samples_become_runs() {
+        let one = |t: f64, v: f64| RawSample::One(Sample(t, SampleValue::Value(v)));
+        let samples = vec![
+            one(0.0, 1.0),
+            one(15.0, 3.0),
+            one(30.0, 5.0),
+            one(45.0, 7.0),
+            one(61.0, 9.0),
+            RawSample::One(Sample(76.0, SampleValue::Stale)),
+        ];
+        let c = compress(samples, 15.0);
+        assert_eq!(
+            c,
+            vec![
+                RawSample::Run(0.0, 1.0, 4, 2.0),
+                one(61.0, 9.0),
+                RawSample::One(Sample(76.0, SampleValue::Stale)),
+            ]
+        );
+        let every = common_interval(&[
+            vec![(0.0, 1.0), (15.0, 1.0), (30.0, 1.0)],
+            vec![(0.0, 1.0), (15.0, 1.0)],
+            vec![(0.0, 1.0), (30.0, 1.0)],
+        ]);
+        assert_eq!(every, Some(15.0));
+    }
+
+    #[test]
+    fn builtin_metrics_cover_dashboards_and_panes() {
+        let m = builtin_metrics();
+        for want in [
+            "node_cpu_seconds_total",
+            "kube_node_labels",
+            "container_cpu_usage_seconds_total",
+            "cnpg_collector_up",
+            "argocd_app_reconcile_bucket",
+        ] {
+            assert!(m.iter().any(|x| x == want), "{want} missing from {m:?}");
+        }
     }
 
     #[test]
     fn rendered_section_parses_back() {
         let captured = Captured {
-            queries: vec![RecordedQuery {
-                query: r#"sum by (node) (rate(x{a="b"}[5m]))"#.into(),
-                result: vec![RecordedSeries {
-                    metric: [("node".to_string(), "n1".to_string())]
-                        .into_iter()
-                        .collect(),
-                    samples: vec![
-                        Sample(-60.0, SampleValue::Value(0.5)),
-                        Sample(0.0, SampleValue::Value(f64::NAN)),
-                        Sample(60.0, SampleValue::Stale),
-                    ],
-                }],
-            }],
-            series: vec![
-                [("__name__".to_string(), "up".to_string())]
+            series: vec![SeriesEntry::Raw(RawSeries {
+                metric: [("__name__".to_string(), "up".to_string())]
                     .into_iter()
                     .collect(),
-            ],
+                samples: vec![
+                    RawSample::One(Sample(-60.0, SampleValue::Value(0.5))),
+                    RawSample::One(Sample(0.0, SampleValue::Value(f64::NAN))),
+                    RawSample::One(Sample(60.0, SampleValue::Stale)),
+                ],
+            })],
+            scrape_interval: Some(15.0),
             failed: vec![],
         };
         let services = [PromService {
@@ -210,9 +339,17 @@ mod tests {
         }
         let doc: Doc = serde_saphyr::from_str(&text).expect(&text);
         assert_eq!(doc.prometheus.services, services);
-        assert_eq!(doc.prometheus.queries[0].query, captured.queries[0].query);
-        let samples = &doc.prometheus.queries[0].result[0].samples;
-        assert_eq!(samples[2].1, SampleValue::Stale);
-        assert!(matches!(samples[1].1, SampleValue::Value(v) if v.is_nan()));
+        doc.prometheus.validate().expect("valid");
+        let SeriesEntry::Raw(r) = &doc.prometheus.series[0] else {
+            panic!("raw series expected");
+        };
+        assert_eq!(
+            r.samples[2],
+            RawSample::One(Sample(60.0, SampleValue::Stale))
+        );
+        assert!(matches!(
+            r.samples[1],
+            RawSample::One(Sample(_, SampleValue::Value(v))) if v.is_nan()
+        ));
     }
 }

@@ -1,15 +1,19 @@
-//! The Prometheus HTTP API subset served from the recording's `prometheus:` section:
-//! recorded answers of queries, replayed with Prometheus's own JSON, error types and codes.
+//! The Prometheus HTTP API subset served from the recording's `prometheus:` section: PromQL
+//! evaluated over the recording's raw series ([`eval`] over [`tsdb`]), with Prometheus's
+//! own JSON, error types and codes.
 //!
 //! Served twice on the sandbox's port: under `/prometheus/api/v1/…` (for
 //! `--prometheus http://127.0.0.1:PORT/prometheus`) and through the Kubernetes service proxy
 //! path `/api/v1/namespaces/NS/services/NAME:PORT/proxy/api/v1/…` of the Services the
-//! section lists, as a cluster's own Prometheus is reached. A query is answered only when
-//! the recording holds an answer for it (compared after [`promql::normalize`]); anything
-//! else is a Prometheus-style error, never a made-up series.
+//! section lists, as a cluster's own Prometheus is reached. Older recordings' recorded
+//! answers (`queries`) still answer their own queries (compared after
+//! [`promql::normalize`]); every other query is evaluated, and what the evaluator does not
+//! support is a Prometheus-style error saying so.
 
 pub mod api;
+pub mod eval;
 pub mod proxy;
+pub mod tsdb;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -40,10 +44,14 @@ pub struct PromRecording {
     /// Services through which the in-cluster Prometheus is reached (service proxy).
     #[serde(default)]
     pub services: Vec<PromService>,
-    /// Label sets of raw series, for `/api/v1/series`, `/labels` and `/label/NAME/values`.
+    /// Seconds between the samples of a run (`[offset, value, count, delta]`); default 15.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scrape_interval: Option<f64>,
+    /// Raw series (labels and samples) the sandbox evaluates PromQL over; bare label sets
+    /// (older recordings) only answer `/api/v1/series`, `/labels` and `/label/NAME/values`.
     #[serde(default)]
-    pub series: Vec<BTreeMap<String, String>>,
-    /// Recorded answers, one per query.
+    pub series: Vec<tsdb::SeriesEntry>,
+    /// Recorded answers, one per query (older recordings; answered before evaluating).
     #[serde(default)]
     pub queries: Vec<RecordedQuery>,
 }
@@ -134,6 +142,12 @@ impl<'de> Deserialize<'de> for SampleValue {
 }
 
 impl PromRecording {
+    /// Seconds between the samples of a run.
+    pub fn scrape_interval(&self) -> f64 {
+        self.scrape_interval
+            .unwrap_or(tsdb::DEFAULT_SCRAPE_INTERVAL_S)
+    }
+
     /// Checks what serde cannot; errors name the entry (`prometheus.queries[3].query`).
     pub fn validate(&self) -> Result<(), (String, String)> {
         for (i, s) in self.services.iter().enumerate() {
@@ -147,6 +161,26 @@ impl PromRecording {
                         format!("prometheus.services[{i}].{field}"),
                         "required".into(),
                     ));
+                }
+            }
+        }
+        let every = self.scrape_interval();
+        if !(every > 0.0 && every.is_finite()) {
+            return Err((
+                "prometheus.scrapeInterval".into(),
+                "must be a positive number of seconds".into(),
+            ));
+        }
+        for (i, s) in self.series.iter().enumerate() {
+            if let tsdb::SeriesEntry::Raw(raw) = s {
+                if raw.metric.get("__name__").is_none_or(|n| n.is_empty()) {
+                    return Err((
+                        format!("prometheus.series[{i}].metric"),
+                        "a raw series needs a __name__ label".into(),
+                    ));
+                }
+                if let Err((j, msg)) = tsdb::Series::compile(raw, 0, every) {
+                    return Err((format!("prometheus.series[{i}].samples[{j}]"), msg));
                 }
             }
         }
@@ -203,17 +237,35 @@ impl Compiled {
 
 /// Everything the API serves, shared by both mounts.
 pub struct PromState {
-    pub(crate) recording: String,
     pub(crate) version: String,
     pub(crate) services: Vec<PromService>,
-    pub(crate) series: Vec<BTreeMap<String, String>>,
+    /// Bare label sets (no samples), listed by the metadata endpoints only.
+    pub(crate) label_sets: Vec<BTreeMap<String, String>>,
+    /// Raw series the evaluator reads.
+    pub(crate) raw: Vec<tsdb::Series>,
     pub(crate) answers: HashMap<String, Vec<Compiled>>,
     pub(crate) shared: Arc<Shared>,
 }
 
 impl PromState {
     /// `base_ms`: the absolute time of offset 0 (`recordedAt` moved by the time shift).
+    /// `recording`: its name (kept for the callers' logs).
     pub fn new(rec: PromRecording, recording: &str, base_ms: i64, shared: Arc<Shared>) -> Self {
+        tracing::debug!(recording, "prometheus: serving the recording's series");
+        let every = rec.scrape_interval();
+        let mut label_sets = Vec::new();
+        let mut raw = Vec::new();
+        for entry in rec.series {
+            match entry {
+                tsdb::SeriesEntry::Labels(l) => label_sets.push(l),
+                // Validated when the recording was loaded.
+                tsdb::SeriesEntry::Raw(r) => {
+                    if let Ok(s) = tsdb::Series::compile(&r, base_ms, every) {
+                        raw.push(s);
+                    }
+                }
+            }
+        }
         let answers = rec
             .queries
             .into_iter()
@@ -244,10 +296,10 @@ impl PromState {
             })
             .collect();
         PromState {
-            recording: recording.to_string(),
             version: rec.version.unwrap_or_else(|| DEFAULT_VERSION.to_string()),
             services: rec.services,
-            series: rec.series,
+            label_sets,
+            raw,
             answers,
             shared,
         }

@@ -97,6 +97,7 @@ mod tests {
             recording: "cnpg-failover".into(),
             spec_paused: true,
             spec_step: 0,
+            seeks: 0,
         }
     }
 

@@ -31,9 +31,27 @@ struct PodGroup {
     values: Vec<Value>,
 }
 
+/// A promote the console sent: `what` names the request (its Done event), `sent` is set
+/// when the API server accepted it; then the console waits for the operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingSwitchover {
+    pub key: ClusterKey,
+    pub pod: String,
+    pub what: String,
+    pub sent: Option<Timestamp>,
+}
+
+/// Seconds after a replay seek during which the Clusters' changes are the replayed state
+/// arriving (the watches re-list), not transitions.
+pub const SEEK_SETTLE_S: i64 = 5;
+
 /// CNPG data shared by the pane's views and the failover timelines.
 #[derive(Debug, Clone, Default)]
 pub struct CnpgState {
+    /// The last promote asked for, until the operator completed it or the wait timed out.
+    pub switchover: Option<PendingSwitchover>,
+    /// Until when changes rebuild the timelines instead of adding to them (after a seek).
+    settle_until: Option<Timestamp>,
     /// The kubeconfig context the data belongs to; a switch starts over.
     context: Option<String>,
     clusters: BTreeMap<ClusterKey, Versioned>,
@@ -206,6 +224,28 @@ impl CnpgState {
         fresh
     }
 
+    /// Starts every failover timeline over from the Clusters and pods as they are now: after
+    /// a replay seek the history observed so far is not this cluster's any more (a seek back
+    /// would otherwise read as a promotion back to the old primary).
+    pub fn restart_timelines(&mut self, at: Timestamp) {
+        self.settle_until = Some(at + jiff::SignedDuration::from_secs(SEEK_SETTLE_S));
+        self.rebuild_timelines(at);
+    }
+
+    /// Whether a restart is settling: the watches re-list after a seek, so the replayed
+    /// state may arrive after the Replay object said the seek happened.
+    pub fn settling(&self, now: Timestamp) -> bool {
+        self.settle_until.is_some_and(|u| now < u)
+    }
+
+    /// Every timeline anew from the Clusters and pods as they are now.
+    pub fn rebuild_timelines(&mut self, at: Timestamp) {
+        self.timelines.clear();
+        let keys: Vec<ClusterKey> = self.clusters.keys().cloned().collect();
+        self.observe_clusters(&keys, at);
+        self.observe_pods(&keys, at);
+    }
+
     /// Feeds the pods of the clusters in `keys` to their timelines (once pods are loaded).
     pub fn observe_pods(&mut self, keys: &[ClusterKey], at: Timestamp) {
         if !self.pods_loaded {
@@ -346,6 +386,39 @@ mod tests {
         let changed = s.sync_pods(&[]);
         assert_eq!(changed.len(), 2);
         assert!(s.pods(&("db".into(), "b".into())).is_empty());
+    }
+
+    #[test]
+    fn a_restart_rebuilds_timelines_from_the_present() {
+        let mut s = CnpgState::default();
+        let cluster = |primary: &str, tl: i64| {
+            obj(
+                "db",
+                "c",
+                &format!("{primary}{tl}"),
+                &[],
+                serde_json::json!({"status": {"phase": "Cluster in healthy state", "currentPrimary": primary, "targetPrimary": primary, "timelineID": tl}}),
+            )
+        };
+        let key: ClusterKey = ("db".into(), "c".into());
+        let changed = s.sync_clusters(&[cluster("c-2", 2)]);
+        s.observe_clusters(&changed, Timestamp::UNIX_EPOCH);
+        let changed = s.sync_clusters(&[cluster("c-1", 1)]);
+        s.observe_clusters(&changed, Timestamp::UNIX_EPOCH);
+        let sentences = |s: &CnpgState| -> Vec<String> {
+            s.timeline(&key)
+                .map(|t| t.entries().map(|e| e.sentence()).collect())
+                .unwrap_or_default()
+        };
+        assert!(
+            sentences(&s).iter().any(|e| e.starts_with("promoted c-1")),
+            "{:?}",
+            sentences(&s)
+        );
+        s.restart_timelines(Timestamp::UNIX_EPOCH);
+        let after = sentences(&s);
+        assert_eq!(after.len(), 1, "{after:?}");
+        assert!(after[0].contains("primary c-1, timeline 1"), "{after:?}");
     }
 
     #[test]

@@ -80,6 +80,23 @@ pub fn promote_what(pod: &str, namespace: &str, cluster: &str) -> String {
     format!("promote {pod} (cluster {namespace}/{cluster})")
 }
 
+/// Seconds the console waits for the operator to act on a requested switchover.
+pub const SWITCHOVER_TIMEOUT_S: i64 = 60;
+
+pub fn switchover_waiting(pod: &str) -> String {
+    format!("switchover to {pod} requested; waiting for the operator")
+}
+
+pub fn switchover_done(pod: &str, namespace: &str, cluster: &str) -> String {
+    format!("switchover done: {pod} is the primary of {namespace}/{cluster}")
+}
+
+pub fn switchover_timeout(pod: &str, current: &str, phase: &str) -> String {
+    format!(
+        "switchover to {pod}: no change after {SWITCHOVER_TIMEOUT_S}s (primary still {current}, phase {phase:?}); is the CloudNativePG operator running?"
+    )
+}
+
 pub fn promote_refused(reason: &str) -> String {
     format!("promote refused: {reason}")
 }

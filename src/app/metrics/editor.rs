@@ -183,6 +183,12 @@ impl App {
     }
 
     fn run_editor_query(&mut self) {
+        self.start_editor_query(true);
+    }
+
+    /// Runs the editor's text; `remember`: add it to the history (a query typed and run, not
+    /// a panel's query shown on `e`).
+    pub(in crate::app) fn start_editor_query(&mut self, remember: bool) {
         let now = self.now;
         let width = self.size.0;
         let id = self.next_query_id();
@@ -224,7 +230,9 @@ impl App {
             expr: text.clone(),
             window,
         }])));
-        self.remember_query(&text);
+        if remember {
+            self.remember_query(&text);
+        }
     }
 
     /// An answer for an editor; `true` when it was one.

@@ -8,6 +8,13 @@ pub const DISCOVERING: &str = "looking for the cluster's Prometheus…";
 pub const NO_DASHBOARDS: &str = "no dashboards loaded";
 pub const PAUSED: &str = "paused";
 pub const EMPTY_QUERY: &str = "the query is empty";
+
+/// The line under an empty editor: what to type and how to run it.
+pub fn empty_hint(run_key: &str) -> String {
+    format!(
+        "type a PromQL query, e.g. sum by (namespace) (rate(container_cpu_usage_seconds_total[5m])), then {run_key} to run it"
+    )
+}
 pub const RUNNING: &str = "running…";
 pub const NO_DATA: &str = "no data";
 pub const RANGE_HELP: &str =

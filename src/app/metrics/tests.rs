@@ -291,7 +291,14 @@ fn the_editor_runs_queries_shows_errors_where_they_point_and_keeps_history() {
         panic!("no editor")
     };
     assert_eq!(e.text(), "count(argocd_app_info)");
+    // `e` runs the panel's query at once (not added to the history: nobody typed it).
+    assert!(matches!(e.status, EditorStatus::Running { .. }));
+    let q = runs(&mut app);
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].expr, "count(argocd_app_info)");
+    assert!(app.metrics.history.is_empty());
     press(&mut app, "esc tab tab tab e");
+    runs(&mut app);
     let Some(View::Editor(e)) = app.top() else {
         panic!("no editor")
     };

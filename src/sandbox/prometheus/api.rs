@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{LOOKBACK_MS, MAX_POINTS, PromState};
+use super::{LOOKBACK_MS, MAX_POINTS, PromState, eval};
 use crate::domain::dashboard::promql::{self, Selector};
 
 /// `/prometheus/{*rest}`.
@@ -312,43 +312,53 @@ fn labels_json(labels: &BTreeMap<String, String>) -> String {
     serde_json::to_string(labels).unwrap_or_else(|_| "{}".into())
 }
 
-/// The recorded answer of a query, or why there is none.
-fn answer<'a>(st: &'a PromState, query: &str) -> Result<&'a [super::Compiled], PromApiError> {
+/// The recorded answer of a query (older recordings), if there is one.
+fn recorded<'a>(st: &'a PromState, query: &str) -> Option<&'a [super::Compiled]> {
+    st.answers.get(&promql::normalize(query)).map(Vec::as_slice)
+}
+
+/// The parsed query, or Prometheus's `bad_data` error.
+fn parsed(query: &str) -> Result<promql_parser::parser::Expr, PromApiError> {
     promql::check_syntax(query).map_err(|e| PromApiError::invalid_param("query", e))?;
-    st.answers
-        .get(&promql::normalize(query))
-        .map(Vec::as_slice)
-        .ok_or_else(|| {
-            PromApiError::bad_data(format!(
-                "the opsdeck sandbox's recording {:?} has no answer for this query: it answers only the {} queries it recorded (the built-in dashboards with their default variables and the panes' queries), compared without spacing and range durations",
-                st.recording,
-                st.answers.len()
-            ))
-        })
+    eval::parse(query).map_err(|e| PromApiError::invalid_param("query", e.message))
+}
+
+impl From<eval::EvalError> for PromApiError {
+    fn from(e: eval::EvalError) -> Self {
+        PromApiError {
+            error_type: e.kind,
+            message: e.message,
+        }
+    }
 }
 
 fn instant(st: &PromState, params: &Params) -> ApiResult {
     let t = time_param(params, "time", now_ms())?;
-    let series = answer(st, params.get("query"))?;
-    let mut out = String::from("{\"resultType\":\"vector\",\"result\":[");
-    let mut first = true;
-    for s in series {
-        if let Some(v) = s.at(t) {
-            if !first {
-                out.push(',');
+    let query = params.get("query");
+    if let Some(series) = recorded(st, query) {
+        let mut out = String::from("{\"resultType\":\"vector\",\"result\":[");
+        let mut first = true;
+        for s in series {
+            if let Some(v) = s.at(t) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                let _ = write!(
+                    out,
+                    "{{\"metric\":{},\"value\":[{},\"{}\"]}}",
+                    labels_json(&s.labels),
+                    format_time(t),
+                    format_value(v)
+                );
             }
-            first = false;
-            let _ = write!(
-                out,
-                "{{\"metric\":{},\"value\":[{},\"{}\"]}}",
-                labels_json(&s.labels),
-                format_time(t),
-                format_value(v)
-            );
         }
+        out.push_str("]}");
+        return Ok(out);
     }
-    out.push_str("]}");
-    Ok(out)
+    let expr = parsed(query)?;
+    let value = eval::Engine::new(&st.raw, LOOKBACK_MS).instant(&expr, t)?;
+    Ok(eval::instant_json(&value, t))
 }
 
 fn range(st: &PromState, params: &Params) -> ApiResult {
@@ -374,7 +384,15 @@ fn range(st: &PromState, params: &Params) -> ApiResult {
             "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
         ));
     }
-    let series = answer(st, params.get("query"))?;
+    let query = params.get("query");
+    let Some(series) = recorded(st, query) else {
+        let expr = parsed(query)?;
+        let result = eval::Engine::new(&st.raw, LOOKBACK_MS).range(&expr, start, end, step)?;
+        return Ok(format!(
+            "{{\"resultType\":\"matrix\",\"result\":{}}}",
+            eval::matrix_json(&result)
+        ));
+    };
     let mut out = String::from("{\"resultType\":\"matrix\",\"result\":[");
     let mut first = true;
     for s in series {
@@ -431,26 +449,36 @@ fn selectors(params: &Params, prefixed: bool) -> Result<Vec<Selector>, PromApiEr
         .collect()
 }
 
-fn check_window(params: &Params) -> Result<(), PromApiError> {
-    time_param(params, "start", 0)?;
-    time_param(params, "end", 0)?;
-    Ok(())
+/// The `start`/`end` window of a metadata request (unbounded when absent).
+fn window(params: &Params) -> Result<(i64, i64), PromApiError> {
+    Ok((
+        time_param(params, "start", i64::MIN)?,
+        time_param(params, "end", i64::MAX)?,
+    ))
 }
 
-/// Recorded series matching any selector (all of them without selectors).
+/// Series matching any selector (all of them without selectors): bare label sets, and raw
+/// series with a sample in the window.
 fn matching<'a>(
     st: &'a PromState,
     sels: &'a [Selector],
+    (from, to): (i64, i64),
 ) -> impl Iterator<Item = &'a BTreeMap<String, String>> {
-    st.series
+    st.label_sets
         .iter()
+        .chain(
+            st.raw
+                .iter()
+                .filter(move |s| s.touches(from, to))
+                .map(|s| &s.labels),
+        )
         .filter(move |s| sels.is_empty() || sels.iter().any(|sel| sel.matches(s)))
 }
 
 fn labels(st: &PromState, params: &Params) -> ApiResult {
-    check_window(params)?;
+    let w = window(params)?;
     let sels = selectors(params, false)?;
-    let names: BTreeSet<&str> = matching(st, &sels)
+    let names: BTreeSet<&str> = matching(st, &sels, w)
         .flat_map(|s| s.keys().map(String::as_str))
         .collect();
     Ok(serde_json::to_string(&names).unwrap_or_else(|_| "[]".into()))
@@ -470,9 +498,9 @@ fn label_values(st: &PromState, name: &str, params: &Params) -> ApiResult {
             "invalid label name: {name:?}"
         )));
     }
-    check_window(params)?;
+    let w = window(params)?;
     let sels = selectors(params, false)?;
-    let values: BTreeSet<&str> = matching(st, &sels)
+    let values: BTreeSet<&str> = matching(st, &sels, w)
         .filter_map(|s| s.get(name).map(String::as_str))
         .filter(|v| !v.is_empty())
         .collect();
@@ -483,9 +511,11 @@ fn series(st: &PromState, params: &Params) -> ApiResult {
     if !params.has("match[]") {
         return Err(PromApiError::bad_data("no match[] parameter provided"));
     }
-    check_window(params)?;
+    let w = window(params)?;
     let sels = selectors(params, true)?;
-    let found: Vec<&BTreeMap<String, String>> = matching(st, &sels).collect();
+    let mut found: Vec<&BTreeMap<String, String>> = matching(st, &sels, w).collect();
+    found.sort();
+    found.dedup();
     Ok(serde_json::to_string(&found).unwrap_or_else(|_| "[]".into()))
 }
 

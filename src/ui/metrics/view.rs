@@ -220,6 +220,21 @@ pub fn editor(app: &App, e: &EditorView, f: &mut Frame, area: Rect) {
     let muted = style(app, Slot::muted);
     let err = style(app, Slot::error);
     let text: Vec<Line> = match &e.status {
+        EditorStatus::Idle if e.text().trim().is_empty() => {
+            let key = app
+                .config
+                .keymap
+                .key_for(
+                    crate::app::action::Context::Editor,
+                    crate::app::action::Action::RunQuery,
+                )
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| "run".into());
+            vec![Line::styled(
+                format!(" {}", strings::empty_hint(&key)),
+                muted,
+            )]
+        }
         EditorStatus::Idle => vec![Line::styled(" run the query to see its answer", muted)],
         EditorStatus::Running { .. } => vec![Line::styled(format!(" {}", strings::RUNNING), muted)],
         EditorStatus::Done { .. } => {
