@@ -126,6 +126,32 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Guided install: cluster → age key → Argo CD → apps (`--config` runs it without a screen).
     Install(InstallArgs),
+    /// The metrics dashboards only: `opsdeck metrics --prometheus URL [DASHBOARD]` needs no
+    /// kubeconfig.
+    Metrics(MetricsArgs),
+}
+
+/// Flags of `opsdeck metrics`.
+#[derive(Debug, Clone, Args)]
+pub struct MetricsArgs {
+    /// Dashboard to open (an id such as `node-pool`, a user dashboard's file stem, or a
+    /// title); default: the first.
+    pub dashboard: Option<String>,
+
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+}
+
+impl MetricsArgs {
+    /// The console flags that open the dashboards at start.
+    pub fn into_console(self) -> ConsoleArgs {
+        let mut c = self.console;
+        c.command = Some(match self.dashboard {
+            Some(d) => format!("metrics {d}"),
+            None => "metrics".into(),
+        });
+        c
+    }
 }
 
 /// Flags of `opsdeck install`.

@@ -13,6 +13,9 @@ fn main() -> Result<()> {
         Some(Command::Install(args)) => runtime.block_on(opsdeck::install::run::cli(args)),
         Some(Command::Bench(args)) => runtime.block_on(opsdeck::bench::run(args)),
         Some(Command::Record(args)) => runtime.block_on(opsdeck::record::run_cli(args)),
+        Some(Command::Metrics(args)) => {
+            runtime.block_on(opsdeck::console::run(args.into_console()))
+        }
         None => runtime.block_on(opsdeck::console::run(cli.console)),
     }
 }

@@ -152,6 +152,8 @@ actions! {
     DashboardNext => "dashboard_next" [Metrics],
     DashboardPrev => "dashboard_prev" [Metrics],
     EditQuery => "edit_query" [Metrics],
+    ToggleRow => "toggle_row" [Metrics],
+    Notes => "notes" [Metrics],
     RunQuery => "run_query" [Editor],
     ToggleResult => "toggle_result" [Editor],
     ReplayPause => "replay_pause" [Global],

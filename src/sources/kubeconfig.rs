@@ -24,6 +24,8 @@ pub enum TargetError {
     },
     #[error("kubeconfig {files} has no current context; pass --context (known: {known})")]
     NoContext { files: String, known: String },
+    #[error("{0}")]
+    NoCluster(String),
     #[error("kubeconfig {files}, context {context}: {message}")]
     Config {
         files: String,
@@ -50,6 +52,8 @@ pub struct Target {
     kubeconfig: Kubeconfig,
     files: String,
     context: String,
+    /// No cluster at all (metrics only): why, said by every attempt to connect.
+    none: Option<String>,
 }
 
 impl Target {
@@ -138,6 +142,7 @@ impl Target {
             kubeconfig,
             files,
             context,
+            none: None,
         })
     }
 
@@ -213,7 +218,25 @@ impl Target {
     }
 
     /// Builds a client for the chosen context (may run credential plugins, hence async).
+    /// No cluster: opsdeck runs for Prometheus only; connecting fails with `why`.
+    pub fn none(why: &str) -> Target {
+        Target {
+            kubeconfig: Kubeconfig::default(),
+            files: String::new(),
+            context: String::new(),
+            none: Some(why.to_string()),
+        }
+    }
+
+    /// Whether this is [`Target::none`].
+    pub fn is_none(&self) -> bool {
+        self.none.is_some()
+    }
+
     pub async fn client(&self) -> Result<kube::Client, TargetError> {
+        if let Some(why) = &self.none {
+            return Err(TargetError::NoCluster(why.clone()));
+        }
         let options = KubeConfigOptions {
             context: Some(self.context.clone()),
             ..Default::default()

@@ -49,6 +49,22 @@ fn metrics(app: &App) -> &MetricsView {
     }
 }
 
+/// Opens a dashboard and answers its label-values variables with one value each.
+fn open_resolved(app: &mut App, command: &str) {
+    app.run_command_text(command);
+    let requests = app.take_requests();
+    for r in requests {
+        if let Request::Metrics(MetricsRequest::Labels(q)) = r {
+            app.dispatch(super::super::Msg::Source(SourceEvent::Metrics(
+                MetricsEvent::Labels(LabelAnswer {
+                    id: q.id,
+                    result: Ok(vec!["pg-main".into()]),
+                }),
+            )));
+        }
+    }
+}
+
 fn bad_query() -> PromError {
     PromError::Query {
         error_type: "bad_data".into(),
@@ -75,14 +91,22 @@ fn opening_a_dashboard_queries_every_target_with_variables_expanded() {
     assert_eq!(labels.len(), 1);
     assert_eq!(labels[0].label, "cluster");
     assert_eq!(labels[0].matches, ["cnpg_collector_up"]);
-    let queries: Vec<&MetricsQuery> = requests
-        .iter()
-        .filter_map(|r| match r {
-            Request::Metrics(MetricsRequest::Run(q)) => Some(q),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    // Panels wait for the variable: no query goes out with `$cluster` unresolved.
+    assert!(
+        !requests
+            .iter()
+            .any(|r| matches!(r, Request::Metrics(MetricsRequest::Run(_)))),
+        "{requests:?}"
+    );
+    let label_id = labels[0].id;
+    app.dispatch(super::super::Msg::Source(SourceEvent::Metrics(
+        MetricsEvent::Labels(LabelAnswer {
+            id: label_id,
+            result: Ok(vec!["pg-main".into()]),
+        }),
+    )));
+    let queries = runs(&mut app);
+    let queries: Vec<&MetricsQuery> = queries.iter().collect();
     assert_eq!(queries.len(), targets);
     for q in &queries {
         assert!(!q.expr.contains('$'), "unexpanded: {}", q.expr);
@@ -109,7 +133,7 @@ fn opening_a_dashboard_queries_every_target_with_variables_expanded() {
 #[test]
 fn answers_fill_panels_and_failures_keep_the_last_data() {
     let mut app = fixture::app();
-    app.run_command_text("metrics cnpg");
+    open_resolved(&mut app, "metrics cnpg");
     let first = runs(&mut app);
     let q = &first[0];
     answer(
@@ -250,9 +274,11 @@ fn variable_values_arrive_and_a_choice_requeries() {
         }),
     )));
     assert_eq!(metrics(&app).vars[0].options, ["all", "apps", "infra"]);
-    assert_eq!(metrics(&app).vars[0].selected, "all");
+    assert_eq!(metrics(&app).vars[0].selected, ["all"]);
+    // The resolved variable lets the first refresh go out.
+    assert!(runs(&mut app).iter().any(|q| q.expr.contains("=~\".*\"")));
     press(&mut app, "v");
-    assert_eq!(metrics(&app).vars[0].selected, "apps");
+    assert_eq!(metrics(&app).vars[0].selected, ["apps"]);
     let q = runs(&mut app);
     assert!(
         q.iter().any(|q| q
@@ -452,28 +478,6 @@ fn lag_per_pod_of_one_namespace() {
     let m = app.metrics.cnpg_metrics("keycloak");
     assert_eq!(m.len(), 1);
     assert_eq!(m["db-2"].lag_seconds, Some(0.4));
-}
-
-#[test]
-fn variable_sources() {
-    assert_eq!(
-        var_source("label_values(kube_pod_info{namespace=\"a\"}, pod)"),
-        VarSource::LabelValues {
-            label: "pod".into(),
-            matches: vec!["kube_pod_info{namespace=\"a\"}".into()]
-        }
-    );
-    assert_eq!(
-        var_source("label_values(namespace)"),
-        VarSource::LabelValues {
-            label: "namespace".into(),
-            matches: vec![]
-        }
-    );
-    assert_eq!(
-        var_source("up{job=\"x\"}"),
-        VarSource::Query("up{job=\"x\"}".into())
-    );
 }
 
 #[test]
