@@ -524,3 +524,36 @@ fn every_variable_resolves_and_every_panel_draws_or_says_why() {
     }
     eprintln!("{report}");
 }
+
+/// The grafanalib fixture is what `scripts/grafanalib_dashboard.py` writes with the
+/// grafanalib in `.venv` (installed by `scripts/test`).
+#[test]
+fn grafanalib_fixture_is_generated_by_grafanalib() {
+    let python = env("OPSDECK_TEST_PYTHON");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new(&python)
+        .arg(format!("{root}/scripts/grafanalib_dashboard.py"))
+        .output()
+        .unwrap_or_else(|e| panic!("running {python}: {e}"));
+    assert!(
+        out.status.success(),
+        "the generator failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed =
+        std::fs::read_to_string(format!("{root}/tests/fixtures/grafana/grafanalib-node.json"))
+            .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+    let i = import(&committed).unwrap();
+    let bar = i
+        .dashboard
+        .panels
+        .iter()
+        .find(|p| p.kind == PanelKind::Bar)
+        .unwrap();
+    // The unit and min/max of grafanalib's bar gauge live in `options.fieldOptions`.
+    assert_eq!(
+        (bar.unit, bar.min, bar.max),
+        (opsdeck::domain::dashboard::Unit::PercentUnit, Some(0.0), Some(1.0))
+    );
+}

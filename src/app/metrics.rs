@@ -33,7 +33,7 @@ use crate::sources::Request;
 use crate::sources::prometheus::PromError;
 use crate::sources::prometheus::manager::{BackendState, MetricsEvent, MetricsRequest};
 use crate::sources::prometheus::task::{
-    LabelAnswer, LabelQuery, MetricsAnswer, MetricsQuery, QueryId, Window,
+    LabelAnswer, MetricsAnswer, MetricsQuery, QueryId, Window,
 };
 use crate::ui::metrics::{PanelData, PanelStatus};
 

@@ -9,6 +9,7 @@ use super::*;
 use crate::app::Context;
 use crate::domain::dashboard::{ResultKind, Series};
 use crate::sources::SourceEvent;
+use crate::sources::prometheus::task::LabelQuery;
 
 fn ready(app: &mut App) {
     app.dispatch(super::super::Msg::Source(SourceEvent::Metrics(

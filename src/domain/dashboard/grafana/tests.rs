@@ -30,7 +30,7 @@ fn minimal_dashboard_and_errors() {
 #[test]
 fn rows_variables_and_legacy_field_options() {
     let i = import(
-        r#"{"title":"N","panels":[
+        r##"{"title":"N","panels":[
           {"type":"row","title":"CPU","collapsed":true,"gridPos":{"x":0,"y":0,"w":24,"h":1},
            "panels":[{"type":"bargauge","title":"Used","gridPos":{"x":0,"y":1,"w":12,"h":4},
              "options":{"fieldOptions":{"calcs":["mean"],"defaults":{"unit":"percentunit","min":0,"max":1}}},
@@ -45,7 +45,7 @@ fn rows_variables_and_legacy_field_options() {
            "current":{"value":"$__auto_interval_iv"}},
           {"name":"ds","type":"datasource","query":"prometheus"},
           {"name":"c","type":"custom","query":"x : 1,y : 2"}
-        ]}}"#,
+        ]}}"##,
     )
     .unwrap();
     let d = &i.dashboard;
