@@ -211,8 +211,7 @@ pub fn plotted_target(
     result: &crate::domain::dashboard::QueryResult,
 ) -> Vec<Plotted> {
     let mut out = plotted(&target.legend, result);
-    for (p, s) in out.iter_mut().zip(&result.series) {
-        p.labels = s.labels.clone();
+    for p in &mut out {
         p.ref_id = target.ref_id.clone();
     }
     out
@@ -233,6 +232,7 @@ pub fn plotted(
                 &s.selector(),
             ),
             points: s.points.clone(),
+            labels: s.labels.clone(),
             ..Plotted::default()
         })
         .collect()

@@ -145,14 +145,14 @@ fn join(frames: &[Frame], field: Option<String>) -> Table {
     let mut rows: BTreeMap<Vec<String>, (BTreeMap<String, String>, Vec<Option<f64>>)> =
         BTreeMap::new();
     for (i, f) in frames.iter().enumerate() {
-        for (_, l, points) in &f.series {
+        for (n, (_, l, points)) in f.series.iter().enumerate() {
             let k: Vec<String> = key
                 .iter()
                 .map(|k| l.get(k).cloned().unwrap_or_default())
                 .collect();
             // Without shared labels, each series is its own row.
             let k = if key.is_empty() {
-                vec![format!("{i}:{:?}", l)]
+                vec![format!("{i:04}:{n:06}")]
             } else {
                 k
             };

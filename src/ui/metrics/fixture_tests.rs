@@ -46,9 +46,25 @@ fn label_values(label: &str) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// Labels a query's answer carries: those of `by (…)`, and those its legend names.
+/// Labels a query's answer carries: those of `by (…)`, those its legend names, else
+/// those its regex matchers name.
 fn answer_labels(q: &MetricsQuery, legend_labels: &[String]) -> Vec<String> {
     let mut out: Vec<String> = legend_labels.to_vec();
+    if out.is_empty() && !q.expr.contains(" by") && !q.expr.starts_with("sum(") && !q.expr.starts_with("max(") && !q.expr.starts_with("min(") && !q.expr.starts_with("count(") {
+        for part in q.expr.split("=~").skip(1) {
+            let name: String = q.expr[..q.expr.len() - part.len() - 2]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if !name.is_empty() && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
     for part in q.expr.split("by (").skip(1).chain(q.expr.split("by(").skip(1)) {
         if let Some(list) = part.split(')').next() {
             for l in list.split(',') {
@@ -76,6 +92,8 @@ fn made_up(q: &MetricsQuery, labels: &[String], n: usize) -> QueryResult {
                     if k == 0 { 0.0 } else { 1.0 }
                 } else if big {
                     4e9 * (0.5 + 0.3 * x.sin())
+                } else if q.expr.starts_with("100") {
+                    100.0 * (0.54 + 0.3 * x.sin() * 0.5 + 0.1 * k as f64)
                 } else {
                     0.54 + 0.3 * x.sin() * 0.5 + 0.1 * k as f64
                 }
@@ -291,7 +309,7 @@ fn the_import_report_lists_every_failed_dashboard() {
     settle(&mut app);
     app.dispatch(Msg::Action(Action::Notes));
     let text = screen(&app, 100, 30);
-    for f in ["a.json", "b.json", "c.toml", "piechart", "loki", "3 dashboards failed"] {
+    for f in ["a.json", "b.json", "c.toml", "piechart", "logs", "3 dashboards failed"] {
         assert!(text.contains(f), "{f} missing:\n{text}");
     }
 }

@@ -37,6 +37,10 @@ pub fn shown_series(panel: &Panel, data: &PanelData, palette: &Palette) -> Vec<S
                 return None;
             }
             let mut series = s.clone();
+            // A series without labels or legend is named after its panel, as in Grafana.
+            if series.name.is_empty() || series.name == "{}" {
+                series.name = panel.title.clone();
+            }
             if let Some(n) = &props.display_name {
                 series.name = n.clone();
             }
@@ -210,7 +214,8 @@ pub fn draw_panel(
                 legend: body.height >= 6 && o.legend.mode != LegendMode::Hidden,
                 legend_calcs: &o.legend.calcs,
                 legend_table: o.legend.mode == LegendMode::Table,
-                fill: o.fill > 0,
+                // Braille cells hold one colour: a fill is readable for one series only.
+                fill: o.fill > 0 && series.len() == 1,
                 points: o.points,
             }
             .render(body, buf)
@@ -262,9 +267,16 @@ fn stats(
             .render(body, buf);
         return;
     }
-    // As many as fit at 8 columns each; the rest are counted.
+    // As many as fit at 8 columns each; the rest are counted at the right.
     let fit = usize::from((body.width / 8).max(1));
     let n = shown.len().min(fit);
+    let more = (shown.len() > n).then(|| format!(" +{} more", shown.len() - n));
+    let more_w = more.as_ref().map_or(0, |m| m.chars().count() as u16);
+    let body_all = body;
+    let body = Rect {
+        width: body.width.saturating_sub(more_w).max(1),
+        ..body
+    };
     let w = body.width / n as u16;
     let o = &panel.options;
     for (i, s) in shown.iter().take(n).enumerate() {
@@ -316,10 +328,10 @@ fn stats(
             }, buf);
         }
     }
-    if shown.len() > n {
-        let more = format!("+{} more", shown.len() - n);
-        let x = body.right().saturating_sub(more.len() as u16);
-        buf.set_string(x, body.bottom() - 1, &more, palette.muted);
+    if let Some(more) = more {
+        let x = body_all.right().saturating_sub(more_w);
+        let y = body_all.y + body_all.height.saturating_sub(1) / 2;
+        buf.set_stringn(x, y, &more, usize::from(more_w), palette.muted);
     }
 }
 
