@@ -22,8 +22,8 @@ use opsdeck::domain::dashboard::layout::{arrange, expand_repeats, overlaps};
 use opsdeck::domain::dashboard::model::{VarKind, Variable};
 use opsdeck::domain::dashboard::template::{Bindings, VarValue, expand};
 use opsdeck::domain::dashboard::vars::{
-    VarSource, apply_regex, auto_interval, needs_query, parse_regex, resolution_order,
-    sort_values, values_from_series, var_source,
+    VarSource, apply_regex, auto_interval, needs_query, parse_regex, resolution_order, sort_values,
+    values_from_series, var_source,
 };
 use opsdeck::domain::dashboard::{PanelKind, QueryResult};
 use opsdeck::sources::prometheus::{PromClient, PromSettings};
@@ -59,12 +59,15 @@ fn fixture(id: &str) -> Imported {
     import(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// A series' value at `t` seconds after the start.
+type Value = Box<dyn Fn(i64) -> f64>;
+
 /// One metric family of the generated history.
 struct Family {
     name: &'static str,
     kind: &'static str,
     /// Labels of each series and its value at `t` seconds after the start.
-    series: Vec<(String, Box<dyn Fn(i64) -> f64>)>,
+    series: Vec<(String, Value)>,
 }
 
 fn fam(name: &'static str, kind: &'static str) -> Family {
@@ -109,7 +112,10 @@ fn families(start: i64) -> Vec<Family> {
     for (k, (name, inst)) in nodes.iter().enumerate() {
         let l = format!("instance=\"{inst}\",job=\"node\"");
         let kf = k as f64;
-        uname = uname.add(&format!("{l},nodename=\"{name}\",sysname=\"Linux\""), |_| 1.0);
+        uname = uname.add(
+            &format!("{l},nodename=\"{name}\",sysname=\"Linux\""),
+            |_| 1.0,
+        );
         for c in 0..2 {
             for (mode, share) in [("idle", 0.7), ("user", 0.2), ("system", 0.1)] {
                 cpu = cpu.add(&format!("cpu=\"{c}\",{l},mode=\"{mode}\""), move |t| {
@@ -130,7 +136,10 @@ fn families(start: i64) -> Vec<Family> {
         rx = rx.add(&nl, |t| 1.25e6 * t as f64);
         tx = tx.add(&nl, |t| 0.4e6 * t as f64);
         rxp = rxp.add(&nl, |t| 900.0 * t as f64);
-        up = up.add(&nl, move |t| if k == 1 && t % 1800 < 300 { 0.0 } else { 1.0 });
+        up = up.add(
+            &nl,
+            move |t| if k == 1 && t % 1800 < 300 { 0.0 } else { 1.0 },
+        );
         let dl = format!("device=\"sda\",{l}");
         reads = reads.add(&dl, |t| 42.0 * t as f64);
         read_bytes = read_bytes.add(&dl, |t| 2.0e6 * t as f64);
@@ -172,10 +181,21 @@ fn families(start: i64) -> Vec<Family> {
         }
     }
     let rl = format!("dest_server=\"{server}\",namespace=\"argocd\"");
-    for (le, share) in [("0.25", 0.5), ("0.5", 0.7), ("1", 0.85), ("2", 0.95), ("4", 1.0), ("+Inf", 1.0)] {
-        rec = rec.add(&format!("{rl},le=\"{le}\""), move |t| (share * 0.5 * t as f64).floor());
+    for (le, share) in [
+        ("0.25", 0.5),
+        ("0.5", 0.7),
+        ("1", 0.85),
+        ("2", 0.95),
+        ("4", 1.0),
+        ("+Inf", 1.0),
+    ] {
+        rec = rec.add(&format!("{rl},le=\"{le}\""), move |t| {
+            (share * 0.5 * t as f64).floor()
+        });
     }
-    rec = rec.add(&format!("{rl},__suffix=\"count\""), |t| (0.5 * t as f64).floor());
+    rec = rec.add(&format!("{rl},__suffix=\"count\""), |t| {
+        (0.5 * t as f64).floor()
+    });
     rec = rec.add(&format!("{rl},__suffix=\"sum\""), |t| 0.3 * t as f64);
     out.extend([
         info,
@@ -219,7 +239,13 @@ fn families(start: i64) -> Vec<Family> {
         let kf = k as f64;
         cup = cup.add(&l, |_| 1.0);
         rec_f = rec_f.add(&l, move |_| if k == 0 { 0.0 } else { 1.0 });
-        lag = lag.add(&l, move |t| if k == 0 { 0.0 } else { 0.3 * kf + 0.1 * ((t as f64) / 120.0).sin().abs() });
+        lag = lag.add(&l, move |t| {
+            if k == 0 {
+                0.0
+            } else {
+                0.3 * kf + 0.1 * ((t as f64) / 120.0).sin().abs()
+            }
+        });
         streaming = streaming.add(&l, move |_| if k == 0 { 2.0 } else { 0.0 });
         archived = archived.add(&l, move |t| (start + t - 120) as f64);
         started = started.add(&l, move |_| boot + 600.0 * kf);
@@ -232,7 +258,9 @@ fn families(start: i64) -> Vec<Family> {
             }
         }
     }
-    out.extend([cup, rec_f, lag, streaming, archived, started, commits, size, backends]);
+    out.extend([
+        cup, rec_f, lag, streaming, archived, started, commits, size, backends,
+    ]);
 
     // Kubernetes: kube-state-metrics and cAdvisor.
     let kpods = [
@@ -240,7 +268,12 @@ fn families(start: i64) -> Vec<Family> {
         ("shop", "web-2", "node-b", "ReplicaSet"),
         ("db", "pg-main-1", "node-a", "Cluster"),
         ("db", "pg-main-2", "node-b", "Cluster"),
-        ("argocd", "argocd-application-controller-0", "node-a", "StatefulSet"),
+        (
+            "argocd",
+            "argocd-application-controller-0",
+            "node-a",
+            "StatefulSet",
+        ),
     ];
     let mut pod_info = fam("kube_pod_info", "gauge");
     let mut phase = fam("kube_pod_status_phase", "gauge");
@@ -253,23 +286,36 @@ fn families(start: i64) -> Vec<Family> {
     for (k, (ns, pod, node, kind)) in kpods.iter().enumerate() {
         let kf = k as f64;
         let pl = format!("namespace=\"{ns}\",pod=\"{pod}\"");
-        pod_info = pod_info.add(&format!("created_by_kind=\"{kind}\",{pl},node=\"{node}\""), |_| 1.0);
+        pod_info = pod_info.add(
+            &format!("created_by_kind=\"{kind}\",{pl},node=\"{node}\""),
+            |_| 1.0,
+        );
         phase = phase.add(&format!("{pl},phase=\"Running\""), |_| 1.0);
         phase = phase.add(&format!("{pl},phase=\"Pending\""), |_| 0.0);
         let cl = format!("container=\"main\",{pl}");
         restarts = restarts.add(&cl, move |t| if k == 1 { (t / 1800) as f64 } else { 0.0 });
-        req = req.add(&format!("{cl},node=\"{node}\",resource=\"cpu\",unit=\"core\""), |_| 0.25);
-        lim = lim.add(&format!("{cl},node=\"{node}\",resource=\"cpu\",unit=\"core\""), |_| 1.0);
+        req = req.add(
+            &format!("{cl},node=\"{node}\",resource=\"cpu\",unit=\"core\""),
+            |_| 0.25,
+        );
+        lim = lim.add(
+            &format!("{cl},node=\"{node}\",resource=\"cpu\",unit=\"core\""),
+            |_| 1.0,
+        );
         let il = format!("{cl},image=\"registry/{pod}:1\",node=\"{node}\"");
         ccpu = ccpu.add(&il, move |t| (0.05 + 0.02 * kf) * t as f64);
         cmem = cmem.add(&il, move |t| 2e8 + 5e7 * kf + 1e6 * ((t / 60) % 10) as f64);
-        cnet = cnet.add(&format!("interface=\"eth0\",{pl},node=\"{node}\""), move |t| {
-            (1e4 + 1e3 * kf) * t as f64
-        });
+        cnet = cnet.add(
+            &format!("interface=\"eth0\",{pl},node=\"{node}\""),
+            move |t| (1e4 + 1e3 * kf) * t as f64,
+        );
     }
     let mut alloc = fam("kube_node_status_allocatable", "gauge");
     for n in ["node-a", "node-b"] {
-        alloc = alloc.add(&format!("node=\"{n}\",resource=\"cpu\",unit=\"core\""), |_| 4.0);
+        alloc = alloc.add(
+            &format!("node=\"{n}\",resource=\"cpu\",unit=\"core\""),
+            |_| 4.0,
+        );
     }
     out.extend([pod_info, phase, restarts, req, lim, ccpu, cmem, cnet, alloc]);
     out
@@ -284,7 +330,10 @@ fn openmetrics(families: &[Family], start: i64, end: i64) -> String {
             let (name, labels) = match f.kind {
                 "counter" => (format!("{}_total", f.name), labels.clone()),
                 "histogram" => match labels.split_once(",__suffix=\"") {
-                    Some((l, s)) => (format!("{}_{}", f.name, s.trim_end_matches('"')), l.to_string()),
+                    Some((l, s)) => (
+                        format!("{}_{}", f.name, s.trim_end_matches('"')),
+                        l.to_string(),
+                    ),
                     None => (format!("{}_bucket", f.name), labels.clone()),
                 },
                 _ => (f.name.to_string(), labels.clone()),
@@ -421,11 +470,16 @@ fn resolve(
             .filter(|d| values.contains(d) || *d == "all" || (*d == "auto" && v.auto))
             .cloned()
             .collect();
-        let all = v.include_all && (wanted.iter().any(|w| w == "all") || wanted.is_empty() && v.kind() == VarKind::Query);
+        let all = v.include_all
+            && (wanted.iter().any(|w| w == "all")
+                || wanted.is_empty() && v.kind() == VarKind::Query);
         if v.kind() == VarKind::Interval && wanted.first().is_some_and(|w| w == "auto") {
             let d = auto_interval(v, range);
             b.autos.insert(format!("__auto_interval_{}", v.name), d);
-            b.set(&v.name, &opsdeck::domain::dashboard::axis::format_duration(d));
+            b.set(
+                &v.name,
+                &opsdeck::domain::dashboard::axis::format_duration(d),
+            );
             continue;
         }
         let selected = if all {
@@ -457,7 +511,11 @@ fn fixtures_load_without_overlap_and_report_what_they_skip() {
         let all_open = vec![false; d.rows.len()];
         for collapsed in [Vec::new(), all_open] {
             let placed = arrange(d, &collapsed);
-            assert!(overlaps(&placed).is_empty(), "{id}: {:?}", overlaps(&placed));
+            assert!(
+                overlaps(&placed).is_empty(),
+                "{id}: {:?}",
+                overlaps(&placed)
+            );
         }
         // Every skipped panel is in the report and drawn as a box, not a hole.
         for s in &i.skipped {
@@ -483,8 +541,14 @@ fn every_variable_resolves_and_every_panel_draws_or_says_why() {
     for id in FIXTURES {
         let i = fixture(id);
         let d = &i.dashboard;
-        let (bindings, options) =
-            resolve(&d.variables, &client, &rt, end, step, Duration::from_secs(3600));
+        let (bindings, options) = resolve(
+            &d.variables,
+            &client,
+            &rt,
+            end,
+            step,
+            Duration::from_secs(3600),
+        );
         let values = |name: &str| -> Vec<String> {
             match bindings.values.get(name) {
                 Some(v) => v.values.clone(),
@@ -509,7 +573,11 @@ fn every_variable_resolves_and_every_panel_draws_or_says_why() {
             let mut series = 0;
             for t in &p.targets {
                 let expr = expand(&t.expr, &scoped);
-                assert!(!expr.contains('$'), "{id}: {:?}: unexpanded {expr}", p.title);
+                assert!(
+                    !expr.contains('$'),
+                    "{id}: {:?}: unexpanded {expr}",
+                    p.title
+                );
                 let r = if p.kind.needs_range() {
                     rt.block_on(client.range(&expr, start, end, step))
                 } else {
@@ -540,9 +608,10 @@ fn grafanalib_fixture_is_generated_by_grafanalib() {
         "the generator failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let committed =
-        std::fs::read_to_string(format!("{root}/tests/fixtures/grafana/grafanalib-node.json"))
-            .unwrap();
+    let committed = std::fs::read_to_string(format!(
+        "{root}/tests/fixtures/grafana/grafanalib-node.json"
+    ))
+    .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
     let i = import(&committed).unwrap();
     let bar = i
@@ -554,6 +623,10 @@ fn grafanalib_fixture_is_generated_by_grafanalib() {
     // The unit and min/max of grafanalib's bar gauge live in `options.fieldOptions`.
     assert_eq!(
         (bar.unit, bar.min, bar.max),
-        (opsdeck::domain::dashboard::Unit::PercentUnit, Some(0.0), Some(1.0))
+        (
+            opsdeck::domain::dashboard::Unit::PercentUnit,
+            Some(0.0),
+            Some(1.0)
+        )
     );
 }

@@ -130,7 +130,13 @@ fn render(i: &Imported, width: u16) -> String {
                 .iter()
                 .enumerate()
                 .flat_map(|(k, t)| {
-                    let big = matches!(p.unit, Unit::Bytes | Unit::BytesPerSecond);
+                    let big = matches!(
+                        p.unit,
+                        Unit::Bytes
+                            | Unit::BytesPerSecond
+                            | Unit::DecBytes
+                            | Unit::DecBytesPerSecond
+                    );
                     plotted(&t.legend, &fake_result(big, &t.legend, n + k))
                 })
                 .collect(),
@@ -172,7 +178,9 @@ fn kubernetes_namespace_dashboard() {
         .dashboard
         .variables
         .iter()
-        .filter(|v| v.hide < 2 && v.kind() != opsdeck::domain::dashboard::model::VarKind::Datasource)
+        .filter(|v| {
+            v.hide < 2 && v.kind() != opsdeck::domain::dashboard::model::VarKind::Datasource
+        })
         .map(|v| v.name.as_str())
         .collect();
     assert_eq!(names, vec!["namespace", "pod"]);
@@ -190,7 +198,7 @@ fn legacy_node_exporter_dashboard() {
         .map(|p| (p.title.as_str(), p.kind.name()))
         .collect();
     // Text and heatmap panels are drawn (as text and in cells), not skipped.
-    assert!(titles.contains(&("Root FS used", "gauge")), "{titles:?}");
+    assert!(titles.contains(&("Root FS used", "stat")), "{titles:?}");
     assert!(titles.iter().any(|t| t.1 == "text"), "{titles:?}");
     assert!(titles.iter().any(|t| t.1 == "heatmap"), "{titles:?}");
     assert!(i.skipped.is_empty(), "{:?}", i.skipped);

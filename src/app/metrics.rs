@@ -7,9 +7,9 @@
 pub mod editor;
 pub mod range;
 pub mod strings;
-pub mod vars;
 #[cfg(test)]
 mod tests;
+pub mod vars;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -18,23 +18,21 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use self::range::TimeRange;
+use self::vars::VarAnswer;
+pub use self::vars::VarState;
 use super::action::Action;
 use super::view::View;
 use super::{App, Level};
 use crate::domain::dashboard::axis::{choose_step, parse_duration};
-use crate::domain::dashboard::load::{DashboardError, Loaded};
 use crate::domain::dashboard::layout::{Item, Placed, arrange};
+use crate::domain::dashboard::load::{DashboardError, Loaded};
 use crate::domain::dashboard::model::{Dashboard, GRID_COLUMNS};
 use crate::domain::dashboard::template::{Bindings, expand};
-pub use self::vars::VarState;
-use self::vars::VarAnswer;
 use crate::domain::dashboard::{QueryResult, panes};
 use crate::sources::Request;
 use crate::sources::prometheus::PromError;
 use crate::sources::prometheus::manager::{BackendState, MetricsEvent, MetricsRequest};
-use crate::sources::prometheus::task::{
-    LabelAnswer, MetricsAnswer, MetricsQuery, QueryId, Window,
-};
+use crate::sources::prometheus::task::{LabelAnswer, MetricsAnswer, MetricsQuery, QueryId, Window};
 use crate::ui::metrics::{PanelData, PanelStatus};
 
 /// A refresh running longer than this marks its panels "slow".
@@ -266,7 +264,11 @@ impl MetricsView {
             self.toggled.insert(key);
         }
         // Keep the header selected.
-        if let Some(i) = self.items().iter().position(|p| p.item == Item::Row(row.unwrap_or(0))) {
+        if let Some(i) = self
+            .items()
+            .iter()
+            .position(|p| p.item == Item::Row(row.unwrap_or(0)))
+        {
             self.selected = i;
         }
         true
@@ -663,7 +665,10 @@ impl App {
                 };
                 // Keep the selection on screen.
                 if let Some(p) = m.items().get(m.selected) {
-                    let (top, bottom) = (p.y.min(u32::from(u16::MAX)) as u16, (p.y + p.h.min(u32::from(body))).min(u32::from(u16::MAX)) as u16);
+                    let (top, bottom) = (
+                        p.y.min(u32::from(u16::MAX)) as u16,
+                        (p.y + p.h.min(u32::from(body))).min(u32::from(u16::MAX)) as u16,
+                    );
                     if top < m.scroll {
                         m.scroll = top;
                     } else if bottom > m.scroll.saturating_add(body) {

@@ -401,14 +401,28 @@ impl Widget for TimeSeriesChart<'_> {
                 if line.is_empty() {
                     for (k, c) in self.legend_calcs.iter().enumerate() {
                         let w = widths[k];
-                        put(buf, x, y, &format!("  {:>w$}", c.label()), self.palette.muted, area);
+                        put(
+                            buf,
+                            x,
+                            y,
+                            &format!("  {:>w$}", c.label()),
+                            self.palette.muted,
+                            area,
+                        );
                         x += (w + 2) as u16;
                     }
                     continue;
                 }
                 let i = line[0];
                 let last_row = row + 1 == legend_h as usize && hidden > 0;
-                put(buf, area.x, y, "━ ", Style::default().fg(self.color(i)), area);
+                put(
+                    buf,
+                    area.x,
+                    y,
+                    "━ ",
+                    Style::default().fg(self.color(i)),
+                    area,
+                );
                 let name = if last_row {
                     format!("+{} more", hidden + 1)
                 } else {
@@ -452,7 +466,11 @@ fn legend_rows(series: &[String], width: u16, max_lines: usize) -> Vec<Vec<usize
         let w = (2 + s.chars().count() as u16 + 2).min(width);
         let last_line = lines.len() == max_lines;
         // On the last line, keep room for "+N more" unless this is the last series.
-        let reserve = if last_line && i + 1 < series.len() { 10 } else { 0 };
+        let reserve = if last_line && i + 1 < series.len() {
+            10
+        } else {
+            0
+        };
         if used + w + reserve > width && !lines.last().is_some_and(Vec::is_empty) {
             if lines.len() == max_lines {
                 break;

@@ -174,10 +174,16 @@ fn draw_row(
     } else {
         String::new()
     };
-    let title = if row.title.is_empty() { "Row" } else { &row.title };
+    let title = if row.title.is_empty() {
+        "Row"
+    } else {
+        &row.title
+    };
     let text = ellipsis(&format!("{mark} {title}{what} "), usize::from(area.width));
     let style = if selected {
-        palette.text.add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        palette
+            .text
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED)
     } else {
         palette.text.add_modifier(Modifier::BOLD)
     };

@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::MetricsView;
 use crate::app::App;
 use crate::app::view::View;
+use crate::domain::dashboard::QueryResult;
 use crate::domain::dashboard::axis::format_duration;
 use crate::domain::dashboard::layout::{expand_repeats, fill_titles};
 use crate::domain::dashboard::model::{VarKind, Variable};
@@ -18,7 +19,6 @@ use crate::domain::dashboard::vars::{
     VarSource, apply_regex, auto_interval, dependencies, needs_query, parse_regex,
     resolution_order, sort_values, values_from_series, var_source,
 };
-use crate::domain::dashboard::QueryResult;
 use crate::sources::Request;
 use crate::sources::prometheus::PromError;
 use crate::sources::prometheus::manager::MetricsRequest;
@@ -200,10 +200,13 @@ impl MetricsView {
                     continue;
                 }
                 let deps = dependencies(v, vars);
-                if deps
-                    .iter()
-                    .any(|d| *d == name || vars.iter().position(|o| o.name == *d).is_some_and(|j| stale[j]))
-                {
+                if deps.iter().any(|d| {
+                    *d == name
+                        || vars
+                            .iter()
+                            .position(|o| o.name == *d)
+                            .is_some_and(|j| stale[j])
+                }) {
                     stale[i] = true;
                     changed = true;
                 }

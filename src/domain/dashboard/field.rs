@@ -66,7 +66,7 @@ impl Calc {
         let n = finite().count();
         match self {
             Calc::Last => points.last().map(|p| p.1),
-            Calc::LastNotNull => finite().last(),
+            Calc::LastNotNull => points.iter().rev().map(|p| p.1).find(|v| v.is_finite()),
             Calc::First => points.first().map(|p| p.1),
             Calc::FirstNotNull => finite().next(),
             Calc::Count => Some(n as f64),
@@ -76,7 +76,9 @@ impl Calc {
             Calc::Min => finite().reduce(f64::min),
             Calc::Sum => Some(finite().sum()),
             Calc::Range => Some(finite().reduce(f64::max)? - finite().reduce(f64::min)?),
-            Calc::Diff => Some(finite().last()? - finite().next()?),
+            Calc::Diff => {
+                Some(points.iter().rev().map(|p| p.1).find(|v| v.is_finite())? - finite().next()?)
+            }
             Calc::Delta => {
                 // Increases only, counter resets counted from zero (Grafana's delta).
                 let mut total = 0.0;
@@ -202,8 +204,9 @@ impl Override {
     pub fn matches(&self, name: &str, ref_id: &str) -> bool {
         match &self.matcher {
             Matcher::ByName(n) => n == name,
-            Matcher::ByRegexp(r) => regex::Regex::new(&format!("^(?:{r})$"))
-                .is_ok_and(|re| re.is_match(name)),
+            Matcher::ByRegexp(r) => {
+                regex::Regex::new(&format!("^(?:{r})$")).is_ok_and(|re| re.is_match(name))
+            }
             Matcher::ByQuery(q) => q == ref_id,
         }
     }
@@ -362,7 +365,10 @@ mod tests {
         );
         assert_eq!(display(Some(5.0), Unit::Short, None, &m, None).text, "some");
         assert_eq!(display(None, Unit::Short, None, &m, None).text, "N/A");
-        assert_eq!(display(Some(0.5), Unit::PercentUnit, None, &m, None).text, "50%");
+        assert_eq!(
+            display(Some(0.5), Unit::PercentUnit, None, &m, None).text,
+            "50%"
+        );
     }
 
     #[test]

@@ -265,7 +265,10 @@ fn import_variable(v: &Value, notes: &mut Vec<String>) -> Option<Variable> {
     var.label = text(v, "label");
     var.default = current.first().cloned();
     var.defaults = current;
-    var.include_all = v.get("includeAll").and_then(Value::as_bool).unwrap_or(false);
+    var.include_all = v
+        .get("includeAll")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     var.all_value = v
         .get("allValue")
         .and_then(Value::as_str)

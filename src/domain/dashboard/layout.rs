@@ -305,10 +305,16 @@ mod tests {
         };
         let e = expand_repeats(&d, &values);
         assert_eq!(e.rows.len(), 2);
-        assert_eq!(e.rows[1].scoped, vec![("dev".to_string(), "sdb".to_string())]);
+        assert_eq!(
+            e.rows[1].scoped,
+            vec![("dev".to_string(), "sdb".to_string())]
+        );
         assert_eq!(e.panels.len(), 5);
         assert_eq!(
-            e.panels[..3].iter().map(|p| (p.grid.x, p.grid.w)).collect::<Vec<_>>(),
+            e.panels[..3]
+                .iter()
+                .map(|p| (p.grid.x, p.grid.w))
+                .collect::<Vec<_>>(),
             vec![(0, 8), (8, 8), (16, 8)]
         );
         assert_eq!(e.panels[4].options.row, Some(1));

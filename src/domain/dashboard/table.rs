@@ -26,12 +26,18 @@ pub enum Transform {
     Other(String),
 }
 
+/// A series as a table sees it: display name, labels, points.
+pub type FrameSeries = (String, BTreeMap<String, String>, Vec<(f64, f64)>);
+
+/// A joined row: the labels seen, and one value per frame.
+type JoinedRow = (BTreeMap<String, String>, Vec<Option<f64>>);
+
 /// One query's answer as the table sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
     pub ref_id: String,
     /// Series: display name, labels, points.
-    pub series: Vec<(String, BTreeMap<String, String>, Vec<(f64, f64)>)>,
+    pub series: Vec<FrameSeries>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -142,8 +148,7 @@ fn join(frames: &[Frame], field: Option<String>) -> Table {
         .iter()
         .map(|f| value_column(&f.ref_id, several))
         .collect();
-    let mut rows: BTreeMap<Vec<String>, (BTreeMap<String, String>, Vec<Option<f64>>)> =
-        BTreeMap::new();
+    let mut rows: BTreeMap<Vec<String>, JoinedRow> = BTreeMap::new();
     for (i, f) in frames.iter().enumerate() {
         for (n, (_, l, points)) in f.series.iter().enumerate() {
             let k: Vec<String> = key
@@ -205,7 +210,13 @@ fn organize(t: &mut Table, tr: &Transform) {
         .collect();
     t.columns = keep
         .into_iter()
-        .map(|(_, c)| rename.get(&c).filter(|r| !r.is_empty()).cloned().unwrap_or(c))
+        .map(|(_, c)| {
+            rename
+                .get(&c)
+                .filter(|r| !r.is_empty())
+                .cloned()
+                .unwrap_or(c)
+        })
         .collect();
 }
 
@@ -274,11 +285,7 @@ mod tests {
     fn reduce_gives_a_row_per_series() {
         let f = Frame {
             ref_id: "A".into(),
-            series: vec![(
-                "cpu".into(),
-                BTreeMap::new(),
-                vec![(1.0, 1.0), (2.0, 3.0)],
-            )],
+            series: vec![("cpu".into(), BTreeMap::new(), vec![(1.0, 1.0), (2.0, 3.0)])],
         };
         let t = build(
             &[f],

@@ -66,7 +66,8 @@ impl Bindings {
 
     /// Sets a single-valued variable.
     pub fn set(&mut self, name: &str, value: &str) {
-        self.values.insert(name.to_string(), VarValue::single(value));
+        self.values
+            .insert(name.to_string(), VarValue::single(value));
     }
 
     /// A copy with a repeated panel's own values.
@@ -136,8 +137,9 @@ fn format_value(name: &str, v: &VarValue, format: Option<&str>) -> String {
             .map(|s| format!("var-{name}={s}"))
             .collect::<Vec<_>>()
             .join("&"),
-        Some("percentencode") => url::form_urlencoded::byte_serialize(vals.join(",").as_bytes())
-            .collect::<String>(),
+        Some("percentencode") => {
+            url::form_urlencoded::byte_serialize(vals.join(",").as_bytes()).collect::<String>()
+        }
         Some("regex") => {
             if v.all
                 && let Some(a) = &v.all_value
@@ -357,7 +359,10 @@ mod tests {
         assert_eq!(expand("${inst:csv}", &b), "10.0.0.1:9100,b");
         assert_eq!(expand("${inst:json}", &b), "[\"10.0.0.1:9100\",\"b\"]");
         assert_eq!(expand("${inst:glob}", &b), "{10.0.0.1:9100,b}");
-        assert_eq!(expand("[[inst:doublequote]]", &b), "\"10.0.0.1:9100\",\"b\"");
+        assert_eq!(
+            expand("[[inst:doublequote]]", &b),
+            "\"10.0.0.1:9100\",\"b\""
+        );
         assert_eq!(expand_text("CPU $inst", &b), "CPU 10.0.0.1:9100 + b");
         // All without allValue: every option.
         b.values.get_mut("inst").unwrap().all = true;

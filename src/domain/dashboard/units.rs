@@ -83,8 +83,11 @@ impl Unit {
             "celsius" => Unit::Celsius,
             "fahrenheit" => Unit::Fahrenheit,
             "hertz" => Unit::Hertz,
-            "dateTimeAsIso" | "dateTimeAsIsoNoDateIfToday" | "dateTimeAsSystem"
-            | "dateTimeAsUS" | "dateTimeAsLocal" => Unit::DateTime,
+            "dateTimeAsIso"
+            | "dateTimeAsIsoNoDateIfToday"
+            | "dateTimeAsSystem"
+            | "dateTimeAsUS"
+            | "dateTimeAsLocal" => Unit::DateTime,
             "dateTimeFromNow" => Unit::DateTimeFromNow,
             "bool" => Unit::Bool,
             "bool_yes_no" => Unit::BoolYesNo,
@@ -349,7 +352,8 @@ mod tests {
 
     #[test]
     fn grafana_units_of_node_k8s_and_postgres_dashboards() {
-        let f = |id: &str, v: f64| format_value_at(Unit::from_grafana(id).unwrap(), v, None, Some(1e9));
+        let f =
+            |id: &str, v: f64| format_value_at(Unit::from_grafana(id).unwrap(), v, None, Some(1e9));
         assert_eq!(f("decbytes", 1_500_000.0), "1.5 MB");
         assert_eq!(f("bits", 2_000.0), "2 kb");
         assert_eq!(f("Bps", 1_500.0), "1.5 kB/s");
@@ -366,7 +370,10 @@ mod tests {
         assert_eq!(f("reqps", 3.5), "3.5 req/s");
         assert_eq!(f("iops", 42.0), "42 io/s");
         assert_eq!(f("wps", 7.0), "7 wr/s");
-        assert_eq!(f("dateTimeAsIso", 1_710_248_400_000.0), "2024-03-12 13:00:00");
+        assert_eq!(
+            f("dateTimeAsIso", 1_710_248_400_000.0),
+            "2024-03-12 13:00:00"
+        );
         assert_eq!(f("dateTimeFromNow", (1e9 - 7200.0) * 1000.0), "2 hours ago");
         assert_eq!(f("dateTimeFromNow", (1e9 - 10.0) * 1000.0), "just now");
         assert_eq!(f("bool", 1.0), "True");

@@ -278,15 +278,24 @@ mod tests {
     #[test]
     fn chained_variables_resolve_in_dependency_order() {
         let vars = vec![
-            var("instance", "label_values(up{job=\"$job\",node=\"$node\"}, instance)"),
-            var("node", "label_values(node_uname_info{job=~\"$job\"}, nodename)"),
+            var(
+                "instance",
+                "label_values(up{job=\"$job\",node=\"$node\"}, instance)",
+            ),
+            var(
+                "node",
+                "label_values(node_uname_info{job=~\"$job\"}, nodename)",
+            ),
             var("job", "label_values(node_uname_info, job)"),
             var("other", "label_values(x, y)"),
         ];
         assert_eq!(dependencies(&vars[0], &vars), vec!["job", "node"]);
         assert_eq!(resolution_order(&vars), vec![2, 1, 0, 3]);
         // A cycle still gives every variable once.
-        let cyc = vec![var("a", "label_values(x{b=\"$b\"}, a)"), var("b", "label_values(x{a=\"$a\"}, b)")];
+        let cyc = vec![
+            var("a", "label_values(x{b=\"$b\"}, a)"),
+            var("b", "label_values(x{a=\"$a\"}, b)"),
+        ];
         assert_eq!(resolution_order(&cyc), vec![0, 1]);
     }
 
@@ -330,9 +339,15 @@ mod tests {
     fn auto_interval_divides_the_range() {
         let mut v = Variable::new("iv");
         v.auto = true;
-        assert_eq!(auto_interval(&v, Duration::from_secs(3600)), Duration::from_secs(120));
+        assert_eq!(
+            auto_interval(&v, Duration::from_secs(3600)),
+            Duration::from_secs(120)
+        );
         v.auto_count = Some(10);
         v.auto_min = Some("10m".into());
-        assert_eq!(auto_interval(&v, Duration::from_secs(3600)), Duration::from_secs(600));
+        assert_eq!(
+            auto_interval(&v, Duration::from_secs(3600)),
+            Duration::from_secs(600)
+        );
     }
 }

@@ -127,7 +127,13 @@ pub fn table(
                         let unit = props.unit.unwrap_or(panel.unit);
                         let mappings = props.mappings.as_ref().unwrap_or(&panel.options.mappings);
                         let thresholds = props.thresholds.as_ref().unwrap_or(&panel.thresholds);
-                        let d = display(Some(*v), unit, props.decimals.or(panel.decimals), mappings, now);
+                        let d = display(
+                            Some(*v),
+                            unit,
+                            props.decimals.or(panel.decimals),
+                            mappings,
+                            now,
+                        );
                         let color = d
                             .color
                             .or_else(|| severity_of(thresholds, *v))
@@ -162,7 +168,11 @@ pub fn table(
     // Shrink the widest columns until the table fits (one space between columns).
     let avail = usize::from(area.width);
     while widths.iter().sum::<usize>() + ncol.saturating_sub(1) > avail {
-        let Some((k, w)) = widths.iter().enumerate().max_by_key(|(_, w)| **w).map(|(k, w)| (k, *w))
+        let Some((k, w)) = widths
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, w)| **w)
+            .map(|(k, w)| (k, *w))
         else {
             break;
         };
@@ -250,7 +260,12 @@ pub fn state_timeline(
             break;
         }
         if i + 1 == rows && shown.len() > rows {
-            buf.set_string(area.x, y, format!("+{} more", shown.len() - i), palette.muted);
+            buf.set_string(
+                area.x,
+                y,
+                format!("+{} more", shown.len() - i),
+                palette.muted,
+            );
             break;
         }
         buf.set_stringn(

@@ -50,7 +50,13 @@ fn label_values(label: &str) -> Vec<String> {
 /// those its regex matchers name.
 fn answer_labels(q: &MetricsQuery, legend_labels: &[String]) -> Vec<String> {
     let mut out: Vec<String> = legend_labels.to_vec();
-    if out.is_empty() && !q.expr.contains(" by") && !q.expr.starts_with("sum(") && !q.expr.starts_with("max(") && !q.expr.starts_with("min(") && !q.expr.starts_with("count(") {
+    if out.is_empty()
+        && !q.expr.contains(" by")
+        && !q.expr.starts_with("sum(")
+        && !q.expr.starts_with("max(")
+        && !q.expr.starts_with("min(")
+        && !q.expr.starts_with("count(")
+    {
         for part in q.expr.split("=~").skip(1) {
             let name: String = q.expr[..q.expr.len() - part.len() - 2]
                 .chars()
@@ -65,7 +71,12 @@ fn answer_labels(q: &MetricsQuery, legend_labels: &[String]) -> Vec<String> {
             }
         }
     }
-    for part in q.expr.split("by (").skip(1).chain(q.expr.split("by(").skip(1)) {
+    for part in q
+        .expr
+        .split("by (")
+        .skip(1)
+        .chain(q.expr.split("by(").skip(1))
+    {
         if let Some(list) = part.split(')').next() {
             for l in list.split(',') {
                 let l = l.trim().to_string();
@@ -254,7 +265,10 @@ fn fixtures_at_200x50_and_100x30() {
             let app = open(id, w, h);
             let text = screen(&app, w, h);
             assert!(!text.contains("loading…"), "{id} {w}x{h}:\n{text}");
-            assert!(!text.contains('$'), "unfilled variable in {id} {w}x{h}:\n{text}");
+            assert!(
+                !text.contains('$'),
+                "unfilled variable in {id} {w}x{h}:\n{text}"
+            );
             insta::assert_snapshot!(format!("fixture_{id}_{w}x{h}"), text);
         }
     }
@@ -268,7 +282,11 @@ fn fixtures_with_every_row_open_have_no_holes() {
         let Some(crate::app::view::View::Metrics(m)) = app.top() else {
             panic!("{id}: not the metrics pane");
         };
-        assert!(m.collapsed().iter().all(|c| !c), "{id}: {:?}", m.collapsed());
+        assert!(
+            m.collapsed().iter().all(|c| !c),
+            "{id}: {:?}",
+            m.collapsed()
+        );
         let items = m.items();
         assert!(
             crate::domain::dashboard::layout::overlaps(&items).is_empty(),
@@ -278,7 +296,11 @@ fn fixtures_with_every_row_open_have_no_holes() {
             let drawn = !d.series.is_empty()
                 || !p.kind.queries()
                 || matches!(d.status, crate::ui::metrics::PanelStatus::Failed { .. });
-            assert!(drawn, "{id}: panel {i} {:?} has no data: {:?}", p.title, d.status);
+            assert!(
+                drawn,
+                "{id}: panel {i} {:?} has no data: {:?}",
+                p.title, d.status
+            );
         }
         // The full height, every row open, as one snapshot.
         let height = crate::domain::dashboard::layout::height(&items) as u16 + 4;
@@ -309,7 +331,14 @@ fn the_import_report_lists_every_failed_dashboard() {
     settle(&mut app);
     app.dispatch(Msg::Action(Action::Notes));
     let text = screen(&app, 100, 30);
-    for f in ["a.json", "b.json", "c.toml", "piechart", "logs", "3 dashboards failed"] {
+    for f in [
+        "a.json",
+        "b.json",
+        "c.toml",
+        "piechart",
+        "logs",
+        "3 dashboards failed",
+    ] {
         assert!(text.contains(f), "{f} missing:\n{text}");
     }
 }

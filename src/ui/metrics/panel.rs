@@ -118,8 +118,11 @@ pub fn draw_panel(
         return;
     }
     if inner.width < MIN_W || (inner.height < 1) {
-        Paragraph::new(Span::styled(ellipsis("too small", usize::from(inner.width)), palette.muted))
-            .render(inner, buf);
+        Paragraph::new(Span::styled(
+            ellipsis("too small", usize::from(inner.width)),
+            palette.muted,
+        ))
+        .render(inner, buf);
         return;
     }
     match panel.kind {
@@ -168,8 +171,7 @@ pub fn draw_panel(
     }
     let shown = shown_series(panel, data, palette);
     let ready = matches!(data.status, PanelStatus::Ready { .. });
-    if ready && shown.iter().all(|s| s.series.points.is_empty()) && panel.kind != PanelKind::Table
-    {
+    if ready && shown.iter().all(|s| s.series.points.is_empty()) && panel.kind != PanelKind::Table {
         let why = if data.series.is_empty() {
             "no data: the query returned no series"
         } else {
@@ -242,7 +244,13 @@ pub fn value_of(
     let decimals = s.props.decimals.or(panel.decimals);
     let mappings = s.props.mappings.as_ref().unwrap_or(&panel.options.mappings);
     let thresholds = s.props.thresholds.as_ref().unwrap_or(&panel.thresholds);
-    let shown = display(v, unit, decimals, mappings, Some(frame.now.as_second() as f64));
+    let shown = display(
+        v,
+        unit,
+        decimals,
+        mappings,
+        Some(frame.now.as_second() as f64),
+    );
     let color = shown
         .color
         .or_else(|| v.and_then(|v| severity_of(thresholds, v)))
@@ -308,24 +316,50 @@ fn stats(
         let mut y = rect.y;
         let width = usize::from(rect.width.saturating_sub(1)).max(1);
         if name_shown || o.text_mode == TextMode::Name {
-            let style = if background { value_style } else { palette.muted };
+            let style = if background {
+                value_style
+            } else {
+                palette.muted
+            };
             Paragraph::new(Span::styled(ellipsis(&s.series.name, width), style))
                 .centered()
-                .render(Rect { y, height: 1, ..rect }, buf);
+                .render(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..rect
+                    },
+                    buf,
+                );
             y += 1;
         }
         if y < rect.bottom() && !matches!(o.text_mode, TextMode::Name | TextMode::None) {
             Paragraph::new(Span::styled(ellipsis(&text, width), value_style))
                 .centered()
-                .render(Rect { y, height: 1, ..rect }, buf);
+                .render(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..rect
+                    },
+                    buf,
+                );
             y += 1;
         }
-        if y < rect.bottom() && s.series.points.len() > 1 && !s.props.unit.unwrap_or(panel.unit).is_textual() {
-            sparkline(&s.series.points, color, Rect {
-                y,
-                height: rect.bottom() - y,
-                ..rect
-            }, buf);
+        if y < rect.bottom()
+            && s.series.points.len() > 1
+            && !s.props.unit.unwrap_or(panel.unit).is_textual()
+        {
+            sparkline(
+                &s.series.points,
+                color,
+                Rect {
+                    y,
+                    height: rect.bottom() - y,
+                    ..rect
+                },
+                buf,
+            );
         }
     }
     if let Some(more) = more {
@@ -336,7 +370,11 @@ fn stats(
 }
 
 fn sparkline(points: &[(f64, f64)], color: Color, area: Rect, buf: &mut Buffer) {
-    let vals: Vec<f64> = points.iter().map(|p| p.1).filter(|v| v.is_finite()).collect();
+    let vals: Vec<f64> = points
+        .iter()
+        .map(|p| p.1)
+        .filter(|v| v.is_finite())
+        .collect();
     if vals.len() < 2 || area.height == 0 {
         return;
     }
@@ -415,9 +453,24 @@ fn bars(
             Style::default().fg(*color).add_modifier(Modifier::BOLD),
         ))
         .centered()
-        .render(Rect { y: mid, height: 1, ..body }, buf);
+        .render(
+            Rect {
+                y: mid,
+                height: 1,
+                ..body
+            },
+            buf,
+        );
         let ratio = values[0].map_or(0.0, |v| ratio(v, min, max));
-        bar(buf, body.x, mid + 1, body.width, ratio, *color, palette.axis);
+        bar(
+            buf,
+            body.x,
+            mid + 1,
+            body.width,
+            ratio,
+            *color,
+            palette.axis,
+        );
         return;
     }
     let name_w = shown

@@ -8,9 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::super::chart::Palette;
+use super::super::chart::ellipsis;
 use super::super::style;
 use super::{Frame as Window, PanelData, PanelStatus, draw_items, draw_panel, plotted};
-use super::super::chart::ellipsis;
 use crate::app::App;
 use crate::app::metrics::editor::{EditorStatus, EditorView, ResultMode, result_panel};
 use crate::app::metrics::{MetricsView, Shown, strings};
@@ -116,7 +116,11 @@ fn status_lines(app: &App, m: &MetricsView) -> Vec<Line<'static>> {
         } else {
             bold
         };
-        let value = if v.resolved { ellipsis(&v.shown(), 40) } else { "…".into() };
+        let value = if v.resolved {
+            ellipsis(&v.shown(), 40)
+        } else {
+            "…".into()
+        };
         l2.push(Span::styled(format!(" {value} "), value_style));
         if let Some(e) = &v.error {
             l2.push(Span::styled(format!(" ! {e}"), style(app, Slot::error)));

@@ -291,9 +291,8 @@ fn field_config(p: &Value, panel: &mut Panel, notes: &mut Vec<String>) {
         // Grafana 6 bar gauges and gauges kept min/max beside the defaults.
         num(p.pointer("/options/fieldOptions/min")).or_else(|| num(p.get("minValue")))
     });
-    panel.max = num(get("max")).or_else(|| {
-        num(p.pointer("/options/fieldOptions/max")).or_else(|| num(p.get("maxValue")))
-    });
+    panel.max = num(get("max"))
+        .or_else(|| num(p.pointer("/options/fieldOptions/max")).or_else(|| num(p.get("maxValue"))));
     // Singlestat gauges.
     if panel.min.is_none() && p.pointer("/gauge/show").and_then(Value::as_bool) == Some(true) {
         panel.min = num(p.pointer("/gauge/minValue"));
@@ -301,7 +300,10 @@ fn field_config(p: &Value, panel: &mut Panel, notes: &mut Vec<String>) {
     }
     let mut thresholds = get("thresholds")
         .map(thresholds_of)
-        .or_else(|| p.pointer("/options/fieldOptions/thresholds").map(thresholds_of))
+        .or_else(|| {
+            p.pointer("/options/fieldOptions/thresholds")
+                .map(thresholds_of)
+        })
         .unwrap_or_default();
     // Legacy singlestat: `"thresholds": "80,90"` (warning, critical).
     if let Some(legacy) = p.get("thresholds").and_then(Value::as_str) {
@@ -336,7 +338,10 @@ fn field_config(p: &Value, panel: &mut Panel, notes: &mut Vec<String>) {
         .into_iter()
         .flatten()
     {
-        let id = o.pointer("/matcher/id").and_then(Value::as_str).unwrap_or("");
+        let id = o
+            .pointer("/matcher/id")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let arg = o
             .pointer("/matcher/options")
             .and_then(Value::as_str)
@@ -385,8 +390,7 @@ fn field_config(p: &Value, panel: &mut Panel, notes: &mut Vec<String>) {
         }
         panel.options.overrides.push(Override { matcher, props });
     }
-    if p
-        .get("seriesOverrides")
+    if p.get("seriesOverrides")
         .and_then(Value::as_array)
         .is_some_and(|s| !s.is_empty())
     {
@@ -556,9 +560,7 @@ fn options(p: &Value, panel: &mut Panel, notes: &mut Vec<String>) {
             // Labels are already columns.
             "labelsToFields" => continue,
             other => {
-                notes.push(format!(
-                    "panel {title:?}: transformation {other:?} ignored"
-                ));
+                notes.push(format!("panel {title:?}: transformation {other:?} ignored"));
                 Transform::Other(other.to_string())
             }
         });

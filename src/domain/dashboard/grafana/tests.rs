@@ -24,7 +24,12 @@ fn minimal_dashboard_and_errors() {
     assert_eq!(i.skipped[0].reason, "not drawable in a terminal: piechart");
 
     assert_eq!(import("{\n\"title\": }").unwrap_err().line, 2);
-    assert!(import(r#"{"title":"x"}"#).unwrap_err().message.contains("panels"));
+    assert!(
+        import(r#"{"title":"x"}"#)
+            .unwrap_err()
+            .message
+            .contains("panels")
+    );
 }
 
 #[test]
@@ -54,14 +59,23 @@ fn rows_variables_and_legacy_field_options() {
     assert_eq!(d.rows[1].repeat.as_deref(), Some("node"));
     let used = &d.panels[0];
     assert_eq!(used.options.row, Some(0));
-    assert_eq!((used.unit, used.min, used.max), (Unit::PercentUnit, Some(0.0), Some(1.0)));
-    assert_eq!(used.options.reduce, crate::domain::dashboard::field::Calc::Mean);
+    assert_eq!(
+        (used.unit, used.min, used.max),
+        (Unit::PercentUnit, Some(0.0), Some(1.0))
+    );
+    assert_eq!(
+        used.options.reduce,
+        crate::domain::dashboard::field::Calc::Mean
+    );
     assert_eq!(d.panels[1].kind, PanelKind::Text);
     assert_eq!(d.panels[1].options.row, Some(1));
     assert_eq!(d.panels[1].options.text, "# Hi");
     let job = &d.variables[0];
     assert_eq!(job.query.as_deref(), Some("label_values(up, job)"));
-    assert_eq!((job.multi, job.sort, job.all_value.as_deref()), (true, 1, Some(".+")));
+    assert_eq!(
+        (job.multi, job.sort, job.all_value.as_deref()),
+        (true, 1, Some(".+"))
+    );
     assert_eq!(job.defaults, vec!["a", "b"]);
     let iv = &d.variables[1];
     assert_eq!(iv.values, vec!["auto", "1m", "10m"]);
@@ -82,6 +96,9 @@ fn legacy_rows_layout_is_converted() {
     .unwrap();
     let d = &i.dashboard;
     assert_eq!(d.rows.len(), 1);
-    assert_eq!((d.panels[0].grid.w, d.panels[1].grid.x, d.panels[1].grid.h), (12, 12, 10));
+    assert_eq!(
+        (d.panels[0].grid.w, d.panels[1].grid.x, d.panels[1].grid.h),
+        (12, 12, 10)
+    );
     assert_eq!(d.panels[1].options.mappings.len(), 1);
 }
