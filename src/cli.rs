@@ -309,3 +309,29 @@ pub struct RecordArgs {
     #[arg(long)]
     pub context: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_subcommand_opens_the_dashboards() {
+        let cli = Cli::try_parse_from([
+            "opsdeck",
+            "metrics",
+            "--prometheus",
+            "http://127.0.0.1:9090",
+            "cnpg",
+        ])
+        .unwrap();
+        let Some(Command::Metrics(m)) = cli.command else {
+            panic!("not the metrics command");
+        };
+        let c = m.into_console();
+        assert_eq!(c.command.as_deref(), Some("metrics cnpg"));
+        assert_eq!(
+            c.prometheus.prometheus.as_deref(),
+            Some("http://127.0.0.1:9090")
+        );
+    }
+}

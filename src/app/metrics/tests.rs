@@ -494,3 +494,96 @@ fn tab_completes_dashboard_ids() {
     press(&mut app, "enter");
     assert_eq!(metrics(&app).id, "cnpg");
 }
+
+#[test]
+fn without_a_cluster_the_startup_command_runs_when_connecting_fails() {
+    let mut app = App::new(
+        crate::config::Config::default(),
+        crate::app::Options::default(),
+        fixture::now(),
+    );
+    app.set_startup_command("metrics argocd");
+    app.dispatch(super::super::Msg::Source(SourceEvent::Connection(
+        crate::sources::ConnState::Failed(crate::console::no_cluster_message(
+            "no kubeconfig found",
+        )),
+    )));
+    assert_eq!(metrics(&app).id, "argocd");
+    assert!(
+        matches!(app.conn, crate::sources::ConnState::Failed(ref m) if m.starts_with("no cluster"))
+    );
+}
+
+#[test]
+fn chained_variables_wait_for_each_other_and_a_change_resolves_the_dependents() {
+    let mut app = fixture::app();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/grafana/node-exporter-full-style.json");
+    app.set_metrics_inputs(
+        vec![crate::domain::dashboard::load::load_file(&path)],
+        Vec::new(),
+    );
+    app.take_requests();
+    app.run_command_text("metrics node-exporter-full-style");
+    let labels = |app: &mut App| -> Vec<LabelQuery> {
+        app.take_requests()
+            .into_iter()
+            .filter_map(|r| match r {
+                Request::Metrics(MetricsRequest::Labels(q)) => Some(q),
+                Request::Metrics(MetricsRequest::Run(q)) => {
+                    panic!("panels queried before the variables resolved: {q:?}")
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let answer = |app: &mut App, q: &LabelQuery, v: &[&str]| {
+        app.dispatch(super::super::Msg::Source(SourceEvent::Metrics(
+            MetricsEvent::Labels(LabelAnswer {
+                id: q.id,
+                result: Ok(v.iter().map(|s| s.to_string()).collect()),
+            }),
+        )));
+    };
+    // $job first; $nodename waits for it, $node for both.
+    let q = labels(&mut app);
+    assert_eq!(q.len(), 1);
+    assert_eq!(
+        (q[0].label.as_str(), q[0].matches.as_slice()),
+        ("job", &["node_uname_info".to_string()][..])
+    );
+    answer(&mut app, &q[0], &["node"]);
+    let q = labels(&mut app);
+    assert_eq!(q[0].matches, ["node_uname_info{job=\"node\"}"]);
+    answer(&mut app, &q[0], &["node-b", "node-a"]);
+    let q = labels(&mut app);
+    // Sorted: node-a first.
+    assert_eq!(
+        q[0].matches,
+        ["node_uname_info{job=\"node\", nodename=\"node-a\"}"]
+    );
+    answer(&mut app, &q[0], &["10.0.0.1:9100"]);
+    let first = runs(&mut app);
+    assert!(!first.is_empty());
+    assert!(first.iter().all(|r| !r.expr.contains('$')), "{first:?}");
+    assert!(
+        first
+            .iter()
+            .any(|r| r.expr.contains("instance=\"10.0.0.1:9100\""))
+    );
+    // Choosing another host resolves $node again before the panels are queried.
+    press(&mut app, "V V");
+    assert_eq!(metrics(&app).vars[metrics(&app).var_focus].name, "nodename");
+    press(&mut app, "v");
+    let q = labels(&mut app);
+    assert_eq!(
+        q[0].matches,
+        ["node_uname_info{job=\"node\", nodename=\"node-b\"}"]
+    );
+    answer(&mut app, &q[0], &["10.0.0.2:9100"]);
+    assert!(
+        runs(&mut app)
+            .iter()
+            .any(|r| r.expr.contains("instance=\"10.0.0.2:9100\""))
+    );
+}
