@@ -477,7 +477,18 @@ impl App {
                 }
                 self.cluster = info;
             }
-            SourceEvent::Connection(state) => self.conn = state,
+            SourceEvent::Connection(state) => {
+                // Without a cluster, discovery never answers: a startup command (such as
+                // `metrics`) runs now, and the cluster views say why they are empty.
+                if matches!(state, ConnState::Failed(_))
+                    && let Some(command) = self.startup_command.take()
+                {
+                    self.conn = state;
+                    self.run_command_text(&command);
+                    return;
+                }
+                self.conn = state;
+            }
             SourceEvent::Version(v) => self.version = Some(v),
             SourceEvent::Discovered(catalog) => {
                 self.catalog = catalog;

@@ -145,6 +145,32 @@ pub enum Command {
     Completions(crate::tools::CompletionsArgs),
     /// The man page (roff): `opsdeck man | man -l -`.
     Man,
+    /// The metrics dashboards only: `opsdeck metrics --prometheus URL [DASHBOARD]` needs no
+    /// kubeconfig.
+    Metrics(MetricsArgs),
+}
+
+/// Flags of `opsdeck metrics`.
+#[derive(Debug, Clone, Args)]
+pub struct MetricsArgs {
+    /// Dashboard to open (an id such as `node-pool`, a user dashboard's file stem, or a
+    /// title); default: the first.
+    pub dashboard: Option<String>,
+
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+}
+
+impl MetricsArgs {
+    /// The console flags that open the dashboards at start.
+    pub fn into_console(self) -> ConsoleArgs {
+        let mut c = self.console;
+        c.command = Some(match self.dashboard {
+            Some(d) => format!("metrics {d}"),
+            None => "metrics".into(),
+        });
+        c
+    }
 }
 
 /// Flags of `opsdeck install`.
@@ -302,4 +328,30 @@ pub struct RecordArgs {
     /// Kubeconfig context to use (default: the current context).
     #[arg(long)]
     pub context: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_subcommand_opens_the_dashboards() {
+        let cli = Cli::try_parse_from([
+            "opsdeck",
+            "metrics",
+            "--prometheus",
+            "http://127.0.0.1:9090",
+            "cnpg",
+        ])
+        .unwrap();
+        let Some(Command::Metrics(m)) = cli.command else {
+            panic!("not the metrics command");
+        };
+        let c = m.into_console();
+        assert_eq!(c.command.as_deref(), Some("metrics cnpg"));
+        assert_eq!(
+            c.prometheus.prometheus.as_deref(),
+            Some("http://127.0.0.1:9090")
+        );
+    }
 }

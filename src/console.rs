@@ -99,6 +99,13 @@ fn prometheus_inputs(args: &ConsoleArgs, config: &Config) -> PromInputs {
     }
 }
 
+/// What the cluster views say when opsdeck runs for Prometheus only.
+pub fn no_cluster_message(why: &str) -> String {
+    format!(
+        "no cluster: opsdeck runs for metrics only ({why}); the cluster views need a kubeconfig"
+    )
+}
+
 /// Installs the file logger. Returns the guard that flushes it, and the log file path.
 fn init_logging(
     level: &str,
@@ -184,10 +191,18 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         }
         (Some(sandbox), target, yaml)
     } else {
+        let target = match Target::load(args.kubeconfig.as_deref(), args.context.as_deref()) {
+            Ok(t) => t.with_overrides(args.cluster.as_deref(), args.user.as_deref())?,
+            // Prometheus alone is enough for the metrics pane: run without a cluster.
+            Err(e) if args.prometheus.prometheus.is_some() => {
+                tracing::warn!("no cluster: {e}");
+                Target::none(&no_cluster_message(&e.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        };
         (
             None,
-            Target::load(args.kubeconfig.as_deref(), args.context.as_deref())?
-                .with_overrides(args.cluster.as_deref(), args.user.as_deref())?,
+            target,
             crate::install::tui::ConsoleKubeconfig::File(args.kubeconfig.clone()),
         )
     };

@@ -90,6 +90,9 @@ fn run(cli: Cli) -> Result<()> {
         Some(
             Command::Completions(_) | Command::Man | Command::Config(_) | Command::ImportK9s(_),
         ) => Ok(()),
+        Some(Command::Metrics(args)) => {
+            runtime.block_on(opsdeck::console::run(args.into_console()))
+        }
         None => runtime.block_on(opsdeck::console::run(cli.console)),
     }
 }

@@ -93,6 +93,7 @@ fn target_lines(e: &TargetError) -> Vec<String> {
             format!("opsdeck: kubeconfig {files} has no current context"),
             format!("pass --context NAME (known contexts: {known})"),
         ],
+        TargetError::NoCluster(why) => vec![format!("opsdeck: {why}")],
         TargetError::PluginMissing { .. } => vec![
             format!("opsdeck: {e}"),
             format!("or {TRY_SANDBOX}"),

@@ -153,6 +153,8 @@ actions! {
     DashboardNext => "dashboard_next" [Metrics],
     DashboardPrev => "dashboard_prev" [Metrics],
     EditQuery => "edit_query" [Metrics],
+    ToggleRow => "toggle_row" [Metrics],
+    Notes => "notes" [Metrics],
     RunQuery => "run_query" [Editor],
     ToggleResult => "toggle_result" [Editor],
     SortName => "sort_name" [Table],

@@ -208,6 +208,8 @@ impl App {
             | Action::DashboardNext
             | Action::DashboardPrev
             | Action::EditQuery
+            | Action::ToggleRow
+            | Action::Notes
             | Action::RunQuery
             | Action::ToggleResult => {}
             // Handled by `replay_action` above.

@@ -4,23 +4,27 @@
 //! the last data with its age. The same source feeds the metric columns of the node pools
 //! and CNPG panes ([`PaneMetrics`]).
 
+mod actions;
 pub mod editor;
 pub mod range;
 pub mod strings;
 #[cfg(test)]
 mod tests;
+pub mod vars;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
 use self::range::TimeRange;
-use super::action::Action;
+use self::vars::VarAnswer;
+pub use self::vars::VarState;
 use super::view::View;
 use super::{App, Level};
 use crate::domain::dashboard::axis::{choose_step, parse_duration};
+use crate::domain::dashboard::layout::{Item, Placed, arrange};
 use crate::domain::dashboard::load::{DashboardError, Loaded};
 use crate::domain::dashboard::model::{Dashboard, GRID_COLUMNS};
 use crate::domain::dashboard::template::{Bindings, expand};
@@ -28,9 +32,7 @@ use crate::domain::dashboard::{QueryResult, panes};
 use crate::sources::Request;
 use crate::sources::prometheus::PromError;
 use crate::sources::prometheus::manager::{BackendState, MetricsEvent, MetricsRequest};
-use crate::sources::prometheus::task::{
-    LabelAnswer, LabelQuery, MetricsAnswer, MetricsQuery, QueryId, Window,
-};
+use crate::sources::prometheus::task::{LabelAnswer, MetricsAnswer, MetricsQuery, QueryId, Window};
 use crate::ui::metrics::{PanelData, PanelStatus};
 
 /// A refresh running longer than this marks its panels "slow".
@@ -152,17 +154,6 @@ impl MetricsState {
     }
 }
 
-/// A template variable's choices and selection.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VarState {
-    pub name: String,
-    pub label: String,
-    /// `all` first when the variable includes All.
-    pub options: Vec<String>,
-    pub selected: String,
-    pub error: Option<String>,
-}
-
 /// The data window of the last refresh, in Unix seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Shown {
@@ -175,14 +166,26 @@ pub struct Shown {
 pub struct MetricsView {
     /// `cluster-overview`, …
     pub id: String,
+    /// The dashboard as loaded.
+    pub base: Arc<Dashboard>,
+    /// The dashboard drawn: repeated rows and panels expanded for the selected values.
     pub dashboard: Arc<Dashboard>,
+    /// Rows the user opened or closed (by [`row_key`]), against their saved state.
+    pub toggled: BTreeSet<String>,
+    /// The import report is shown instead of the panels.
+    pub show_notes: bool,
+    /// This dashboard's import report (skipped panels, notes).
+    pub notes: Vec<String>,
+    /// A refresh waits for variables to resolve.
+    pub refresh_waiting: bool,
     pub range: TimeRange,
     pub refresh: Option<Duration>,
     pub paused: bool,
     pub vars: Vec<VarState>,
     pub var_focus: usize,
-    /// One per panel.
+    /// One per panel of `dashboard`.
     pub panels: Vec<PanelData>,
+    /// Index into [`MetricsView::items`]: a row header or a panel.
     pub selected: usize,
     pub zoom: bool,
     pub scroll: u16,
@@ -196,51 +199,82 @@ pub struct MetricsView {
     var_pending: HashMap<QueryId, usize>,
 }
 
+/// Identifies a row across repeat expansions: its title and repeat values.
+pub fn row_key(row: &crate::domain::dashboard::Row) -> String {
+    let mut k = row.title.clone();
+    for (n, v) in &row.scoped {
+        k.push_str(&format!("|{n}={v}"));
+    }
+    k
+}
+
 impl MetricsView {
     pub fn refreshing(&self) -> bool {
         !self.pending.is_empty()
     }
 
     /// The query step at `width` columns and the template values of the current choices.
-    fn bindings(&self, width: u16) -> (Duration, Bindings) {
-        let zoomed = self.zoom.then_some(self.selected);
-        let step = step_for(&self.dashboard, self.range.length, width, zoomed);
-        let mut bindings = Bindings::new(step, self.range.length);
-        for v in &self.vars {
-            bindings.values.insert(v.name.clone(), v.selected.clone());
-        }
-        (step, bindings)
-    }
-}
-
-/// Where a variable's values come from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum VarSource {
-    /// `label_values(label)` or `label_values(metric{…}, label)`.
-    LabelValues { label: String, matches: Vec<String> },
-    /// Any other query: the first label of each series.
-    Query(String),
-}
-
-/// Reads a variable's query.
-pub fn var_source(query: &str) -> VarSource {
-    let q = query.trim();
-    if let Some(inner) = q
-        .strip_prefix("label_values(")
-        .and_then(|r| r.strip_suffix(')'))
-    {
-        return match inner.rsplit_once(',') {
-            Some((selector, label)) => VarSource::LabelValues {
-                label: label.trim().to_string(),
-                matches: vec![selector.trim().to_string()],
-            },
-            None => VarSource::LabelValues {
-                label: inner.trim().to_string(),
-                matches: Vec::new(),
-            },
+    pub fn bindings(&self, width: u16) -> (Duration, Bindings) {
+        let zoomed = if self.zoom {
+            self.selected_panel()
+        } else {
+            None
         };
+        let step = step_for(&self.dashboard, self.range.length, width, zoomed);
+        (step, self.bindings_for(step))
     }
-    VarSource::Query(q.to_string())
+
+    /// Whether row `r` of the drawn dashboard is collapsed now.
+    pub fn collapsed(&self) -> Vec<bool> {
+        self.dashboard
+            .rows
+            .iter()
+            .map(|r| r.collapsed ^ self.toggled.contains(&row_key(r)))
+            .collect()
+    }
+
+    /// Row headers and visible panels, top to bottom.
+    pub fn items(&self) -> Vec<Placed> {
+        let mut items = arrange(&self.dashboard, &self.collapsed());
+        items.sort_by_key(|p| (p.y, p.x));
+        items
+    }
+
+    /// The selected panel (not a row header).
+    pub fn selected_panel(&self) -> Option<usize> {
+        match self.items().get(self.selected)?.item {
+            Item::Panel(i) => Some(i),
+            Item::Row(_) => None,
+        }
+    }
+
+    /// Opens or closes the row of the selected item.
+    pub fn toggle_row(&mut self) -> bool {
+        let items = self.items();
+        let Some(sel) = items.get(self.selected) else {
+            return false;
+        };
+        let row = match sel.item {
+            Item::Row(r) => Some(r),
+            Item::Panel(p) => self.dashboard.panels.get(p).and_then(|p| p.options.row),
+        };
+        let Some(r) = row.and_then(|r| self.dashboard.rows.get(r)) else {
+            return false;
+        };
+        let key = row_key(r);
+        if !self.toggled.remove(&key) {
+            self.toggled.insert(key);
+        }
+        // Keep the header selected.
+        if let Some(i) = self
+            .items()
+            .iter()
+            .position(|p| p.item == Item::Row(row.unwrap_or(0)))
+        {
+            self.selected = i;
+        }
+        true
+    }
 }
 
 /// The query step for a dashboard drawn `width` columns wide: from its widest time-series
@@ -275,7 +309,8 @@ impl App {
     ) {
         self.metrics.set_dashboards(dashboards);
         if let Some(first) = self.metrics.problems.first().cloned() {
-            self.flash_for(first, Level::Error, 30);
+            let text = strings::dashboards_failed(self.metrics.problems.len(), &first);
+            self.flash_for(text, Level::Error, 30);
         }
         self.metrics.history = history;
     }
@@ -331,36 +366,15 @@ impl App {
             .as_deref()
             .and_then(parse_duration)
             .filter(|r| !r.is_zero());
-        let vars = d
-            .variables
-            .iter()
-            .map(|v| {
-                let mut options: Vec<String> = Vec::new();
-                if v.include_all {
-                    options.push("all".into());
-                }
-                options.extend(v.values.iter().cloned());
-                let selected = v
-                    .default
-                    .clone()
-                    .or_else(|| options.first().cloned())
-                    .unwrap_or_default();
-                VarState {
-                    name: v.name.clone(),
-                    label: if v.label.is_empty() {
-                        v.name.clone()
-                    } else {
-                        v.label.clone()
-                    },
-                    options,
-                    selected,
-                    error: None,
-                }
-            })
-            .collect();
-        MetricsView {
+        let vars: Vec<VarState> = d.variables.iter().map(VarState::new).collect();
+        let mut view = MetricsView {
             id: loaded.id.clone(),
+            base: Arc::new(d.clone()),
             dashboard: Arc::new(d.clone()),
+            toggled: BTreeSet::new(),
+            show_notes: false,
+            notes: loaded.report(),
+            refresh_waiting: false,
             range: TimeRange::last(length),
             refresh,
             paused: false,
@@ -375,7 +389,13 @@ impl App {
             pending: HashMap::new(),
             parts: Vec::new(),
             var_pending: HashMap::new(),
+        };
+        view.var_focus = view.vars.iter().position(|v| v.hide < 2).unwrap_or(0);
+        if view.vars_ready() {
+            let (step, _) = view.bindings(self.size.0);
+            view.expand(step);
         }
+        view
     }
 
     fn top_metrics(&mut self) -> Option<&mut MetricsView> {
@@ -385,45 +405,30 @@ impl App {
         }
     }
 
-    /// Asks for the values of the top dashboard's query variables.
-    fn start_variables(&mut self) {
-        let Some(View::Metrics(m)) = self.stack.last() else {
-            return;
-        };
-        let queries: Vec<(usize, String)> = m
-            .dashboard
-            .variables
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| Some((i, v.query.clone()?)))
-            .collect();
-        for (i, q) in queries {
-            let id = self.metrics.id();
-            let request = match var_source(&q) {
-                VarSource::LabelValues { label, matches } => {
-                    MetricsRequest::Labels(LabelQuery { id, label, matches })
-                }
-                VarSource::Query(expr) => MetricsRequest::Run(vec![MetricsQuery {
-                    id,
-                    expr,
-                    window: None,
-                }]),
-            };
-            if let Some(m) = self.top_metrics() {
-                m.var_pending.insert(id, i);
-            }
-            self.request(Request::Metrics(request));
-        }
-    }
-
     /// Queries every panel of the top dashboard for its current window.
     pub(super) fn start_refresh(&mut self) {
         let now = self.now;
         let width = self.size.0;
         let mut ids: Vec<QueryId> = Vec::new();
+        let Some(m) = self.top_metrics() else { return };
+        // The first refresh waits for the variables (and runs when they resolve).
+        if !m.vars_ready() {
+            m.refresh_waiting = true;
+            return;
+        }
+        m.refresh_waiting = false;
         let Some(View::Metrics(m)) = self.stack.last() else {
             return;
         };
+        // Only panels on screen: those in collapsed rows are queried when opened.
+        let visible: BTreeSet<usize> = m
+            .items()
+            .iter()
+            .filter_map(|p| match p.item {
+                Item::Panel(i) => Some(i),
+                Item::Row(_) => None,
+            })
+            .collect();
         let targets: usize = m.dashboard.panels.iter().map(|p| p.targets.len()).sum();
         for _ in 0..targets {
             ids.push(self.metrics.id());
@@ -443,6 +448,13 @@ impl App {
             .collect();
         let mut ids = ids.into_iter();
         for (i, panel) in m.dashboard.panels.iter().enumerate() {
+            if !visible.contains(&i) || !panel.kind.queries() {
+                if let Some(p) = m.parts.get_mut(i) {
+                    p.clear();
+                }
+                continue;
+            }
+            let bindings = bindings.scoped(&panel.options.scoped);
             for (j, target) in panel.targets.iter().enumerate() {
                 let Some(id) = ids.next() else { break };
                 let expr = expand(&target.expr, &bindings);
@@ -516,26 +528,12 @@ impl App {
         if self.editor_answer(&a) {
             return;
         }
+        let result = a.result.clone().map(VarAnswer::Series);
+        if self.variable_answer(a.id, result) {
+            return;
+        }
         for view in self.stack.iter_mut() {
             let View::Metrics(m) = view else { continue };
-            if let Some(var) = m.var_pending.remove(&a.id) {
-                let values = a.result.map(|r| {
-                    let mut out: Vec<String> = Vec::new();
-                    for s in r.series {
-                        let v = s
-                            .labels
-                            .iter()
-                            .find(|(k, _)| k.as_str() != "__name__")
-                            .map(|(_, v)| v.clone());
-                        if let Some(v) = v.filter(|v| !out.contains(v)) {
-                            out.push(v);
-                        }
-                    }
-                    out
-                });
-                set_var_values(m, var, values);
-                return;
-            }
             let Some((i, j)) = m.pending.remove(&a.id) else {
                 continue;
             };
@@ -548,8 +546,10 @@ impl App {
                 .is_some_and(|p| p.iter().all(Option::is_some));
             if done {
                 let parts = std::mem::take(&mut m.parts[i]);
-                let panel = &m.dashboard.panels[i];
-                let data = &mut m.panels[i];
+                let (Some(panel), Some(data)) = (m.dashboard.panels.get(i), m.panels.get_mut(i))
+                else {
+                    return;
+                };
                 fold_panel(panel, data, parts, a.received);
             }
             return;
@@ -557,13 +557,7 @@ impl App {
     }
 
     fn label_answer(&mut self, a: LabelAnswer) {
-        for view in self.stack.iter_mut() {
-            let View::Metrics(m) = view else { continue };
-            if let Some(var) = m.var_pending.remove(&a.id) {
-                set_var_values(m, var, a.result);
-                return;
-            }
-        }
+        self.variable_answer(a.id, a.result.map(VarAnswer::Labels));
     }
 
     /// Each tick: auto refresh, slow marks, pane metric refresh.
@@ -657,123 +651,6 @@ impl App {
         }
     }
 
-    /// Metrics-pane actions; `true` when handled.
-    pub(super) fn metrics_action(&mut self, a: Action) -> bool {
-        if matches!(self.top(), Some(View::Editor(_))) && self.editor_action(a) {
-            return true;
-        }
-        let (width, height) = self.size;
-        let Some(m) = self.top_metrics() else {
-            return false;
-        };
-        let n = m.panels.len().max(1);
-        let mut refresh = false;
-        match a {
-            Action::NextPanel => m.selected = (m.selected + 1) % n,
-            Action::PrevPanel => m.selected = (m.selected + n - 1) % n,
-            Action::Zoom => {
-                m.zoom = !m.zoom;
-                refresh = true;
-            }
-            Action::Back if m.zoom => {
-                m.zoom = false;
-                refresh = true;
-            }
-            Action::Up => m.scroll = m.scroll.saturating_sub(1),
-            Action::Down => m.scroll = m.scroll.saturating_add(1),
-            Action::PageUp => m.scroll = m.scroll.saturating_sub(height / 2),
-            Action::PageDown => m.scroll = m.scroll.saturating_add(height / 2),
-            Action::Top => m.scroll = 0,
-            Action::Bottom => m.scroll = u16::MAX / 2,
-            Action::RangeNext | Action::RangePrev => {
-                m.range = m.range.cycle(a == Action::RangeNext);
-                refresh = true;
-            }
-            Action::RangeCustom => {
-                let text = m.range.label().trim_start_matches("last ").to_string();
-                self.open_prompt(super::prompt::Prompt::new(
-                    super::prompt::PromptKind::Range,
-                    &text,
-                ));
-                return true;
-            }
-            Action::Pause => m.paused = !m.paused,
-            Action::RefreshInterval => {
-                let cur = m.refresh.map(|d| d.as_secs());
-                let at = REFRESH_CHOICES.iter().position(|c| *c == cur);
-                let next = at.map_or(1, |i| (i + 1) % REFRESH_CHOICES.len());
-                m.refresh = REFRESH_CHOICES[next].map(Duration::from_secs);
-                let label = strings::refresh_label(m.refresh);
-                self.flash(label, Level::Info);
-                return true;
-            }
-            Action::Refresh => refresh = true,
-            Action::VarSelect => {
-                if !m.vars.is_empty() {
-                    m.var_focus = (m.var_focus + 1) % m.vars.len();
-                }
-            }
-            Action::VarNext => {
-                if let Some(v) = m.vars.get_mut(m.var_focus)
-                    && !v.options.is_empty()
-                {
-                    let at = v.options.iter().position(|o| *o == v.selected);
-                    let next = at.map_or(0, |i| (i + 1) % v.options.len());
-                    v.selected = v.options[next].clone();
-                    refresh = true;
-                }
-            }
-            Action::DashboardNext | Action::DashboardPrev => {
-                let count = self.metrics.dashboards.len();
-                let Some(View::Metrics(m)) = self.stack.last() else {
-                    return true;
-                };
-                let cur = self
-                    .metrics
-                    .dashboards
-                    .iter()
-                    .position(|d| d.id == m.id)
-                    .unwrap_or(0);
-                let next = if a == Action::DashboardNext {
-                    (cur + 1) % count
-                } else {
-                    (cur + count - 1) % count
-                };
-                let view = self.metrics_view(next);
-                if let Some(top) = self.stack.last_mut() {
-                    *top = View::Metrics(view);
-                }
-                self.start_variables();
-                self.start_refresh();
-                return true;
-            }
-            Action::EditQuery => {
-                // As Grafana's Explore: the query as it ran, variables filled in.
-                let (_, bindings) = m.bindings(width);
-                let expr = m
-                    .dashboard
-                    .panels
-                    .get(m.selected)
-                    .and_then(|p| p.targets.first())
-                    .map(|t| expand(&t.expr, &bindings))
-                    .unwrap_or_default();
-                let range = m.range;
-                self.open_editor(&expr, range);
-                // As Grafana's panel "Explore": the answer is there at once.
-                self.start_editor_query(false);
-                return true;
-            }
-            _ => return false,
-        }
-        if refresh {
-            if matches!(self.metrics.backend, BackendState::Missing(_)) {
-                self.request(Request::Metrics(MetricsRequest::Rediscover));
-            }
-            self.start_refresh();
-        }
-        true
-    }
-
     /// A typed time range (`c` in the pane).
     pub(super) fn set_metrics_range(&mut self, text: &str) {
         let now = self.now;
@@ -811,30 +688,9 @@ impl App {
     pub(super) fn next_query_id(&mut self) -> QueryId {
         self.metrics.id()
     }
-}
 
-fn set_var_values(m: &mut MetricsView, var: usize, values: Result<Vec<String>, PromError>) {
-    let Some(v) = m.vars.get_mut(var) else { return };
-    let include_all = m
-        .dashboard
-        .variables
-        .get(var)
-        .is_some_and(|d| d.include_all);
-    match values {
-        Ok(mut values) => {
-            values.sort();
-            let mut options = Vec::new();
-            if include_all {
-                options.push("all".to_string());
-            }
-            options.extend(values);
-            if !options.contains(&v.selected) {
-                v.selected = options.first().cloned().unwrap_or_default();
-            }
-            v.options = options;
-            v.error = None;
-        }
-        Err(e) => v.error = Some(e.to_string()),
+    pub(super) fn metrics_next_id(&mut self) -> QueryId {
+        self.metrics.id()
     }
 }
 
@@ -850,7 +706,7 @@ fn fold_panel(
     let mut error = None;
     for (target, part) in panel.targets.iter().zip(parts) {
         match part {
-            Some(Ok(r)) => series.extend(crate::ui::metrics::plotted(&target.legend, &r)),
+            Some(Ok(r)) => series.extend(crate::ui::metrics::plotted_target(target, &r)),
             Some(Err(e)) => {
                 error.get_or_insert(e.to_string());
             }

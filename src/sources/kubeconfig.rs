@@ -39,6 +39,8 @@ pub enum TargetError {
         context: String,
         files: String,
     },
+    #[error("{0}")]
+    NoCluster(String),
     #[error("kubeconfig {files}, context {context}: {message}")]
     Config {
         files: String,
@@ -65,6 +67,8 @@ pub struct Target {
     kubeconfig: Kubeconfig,
     files: String,
     context: String,
+    /// No cluster at all (metrics only): why, said by every attempt to connect.
+    none: Option<String>,
 }
 
 impl Target {
@@ -156,6 +160,7 @@ impl Target {
             kubeconfig,
             files,
             context,
+            none: None,
         })
     }
 
@@ -298,6 +303,21 @@ impl Target {
         })
     }
 
+    /// No cluster: opsdeck runs for Prometheus only; connecting fails with `why`.
+    pub fn none(why: &str) -> Target {
+        Target {
+            kubeconfig: Kubeconfig::default(),
+            files: String::new(),
+            context: String::new(),
+            none: Some(why.to_string()),
+        }
+    }
+
+    /// Whether this is [`Target::none`].
+    pub fn is_none(&self) -> bool {
+        self.none.is_some()
+    }
+
     /// Builds a client for the chosen context (may run credential plugins, hence async).
     /// No read timeout: the console's watches stay open while nothing changes.
     pub async fn client(&self) -> Result<kube::Client, TargetError> {
@@ -312,6 +332,9 @@ impl Target {
     }
 
     async fn build_client(&self, timeouts: bool) -> Result<kube::Client, TargetError> {
+        if let Some(why) = &self.none {
+            return Err(TargetError::NoCluster(why.clone()));
+        }
         if let Some(e) = self.missing_plugin() {
             return Err(e);
         }

@@ -15,6 +15,7 @@ use ratatui::widgets::canvas::{Canvas, Line, Points};
 use ratatui::widgets::{Paragraph, Sparkline, Widget};
 
 use crate::domain::dashboard::axis::{time_ticks, value_ticks};
+use crate::domain::dashboard::field::Calc;
 use crate::domain::dashboard::model::{Severity, Threshold, Unit, severity_of};
 use crate::domain::dashboard::units::format_value;
 
@@ -76,10 +77,30 @@ impl Palette {
 }
 
 /// One named series to draw.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plotted {
     pub name: String,
     pub points: Vec<(f64, f64)>,
+    /// The series' labels (tables join on them).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// The query it answered (`A`, `B`).
+    pub ref_id: String,
+    /// A colour an override fixed (else the palette's by position).
+    pub color: Option<Color>,
+}
+
+/// `text` cut to `width` characters, ending with `…` when cut.
+pub fn ellipsis(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
 }
 
 /// Splits points into runs without gaps: a gap is a non-finite value or a jump in time
@@ -119,6 +140,22 @@ pub struct TimeSeriesChart<'a> {
     pub palette: &'a Palette,
     /// Draw the legend under the chart.
     pub legend: bool,
+    /// Values beside each legend name (`Last`, `Max`, `Mean`); with `legend_table` the
+    /// legend is a table with a column per value.
+    pub legend_calcs: &'a [Calc],
+    pub legend_table: bool,
+    /// Fill the area under each line.
+    pub fill: bool,
+    /// Mark each sample.
+    pub points: bool,
+}
+
+impl TimeSeriesChart<'_> {
+    fn color(&self, i: usize) -> Color {
+        self.series[i]
+            .color
+            .unwrap_or_else(|| self.palette.series_color(i))
+    }
 }
 
 impl TimeSeriesChart<'_> {
@@ -153,9 +190,32 @@ impl Widget for TimeSeriesChart<'_> {
         if area.width < 12 || area.height < 3 {
             return;
         }
-        // Legend rows: as many names as fit on one line, then a second line.
-        let legend_lines = if self.legend && !self.series.is_empty() {
-            legend_rows(self.series, area.width, 2)
+        // Legend rows: as many names as fit on one line, then a second line; a table
+        // legend has a line per series (and a header) up to a third of the panel.
+        let table = self.legend && self.legend_table && !self.series.is_empty();
+        let list_names: Vec<String> = self
+            .series
+            .iter()
+            .map(|s| {
+                let mut name = s.name.clone();
+                for c in self.legend_calcs {
+                    let v = c
+                        .reduce(&s.points)
+                        .map(|v| format_value(self.unit, v, None))
+                        .unwrap_or_else(|| "–".into());
+                    name.push_str(&format!(" {} {v}", c.label().to_lowercase()));
+                }
+                ellipsis(&name, usize::from(area.width.saturating_sub(4)))
+            })
+            .collect();
+        let legend_lines = if table {
+            let max = usize::from((area.height / 3).max(2)) - 1;
+            let shown = self.series.len().min(max);
+            let mut lines: Vec<Vec<usize>> = vec![Vec::new()];
+            lines.extend((0..shown).map(|i| vec![i]));
+            lines
+        } else if self.legend && !self.series.is_empty() {
+            legend_rows(&list_names, area.width, 2)
         } else {
             Vec::new()
         };
@@ -253,10 +313,26 @@ impl Widget for TimeSeriesChart<'_> {
                     });
                 }
                 ctx.layer();
+                if self.fill {
+                    let base = 0f64.clamp(lo, hi);
+                    for (i, s) in self.series.iter().enumerate() {
+                        let color = self.color(i);
+                        for &(t, v) in s.points.iter().filter(|p| p.1.is_finite()) {
+                            ctx.draw(&Line {
+                                x1: t,
+                                y1: base,
+                                x2: t,
+                                y2: v.clamp(lo, hi),
+                                color,
+                            });
+                        }
+                    }
+                    ctx.layer();
+                }
                 for (i, s) in self.series.iter().enumerate() {
-                    let color = self.palette.series_color(i);
+                    let color = self.color(i);
                     for run in runs(&s.points, self.step) {
-                        if run.len() == 1 {
+                        if run.len() == 1 || self.points {
                             ctx.draw(&Points { coords: run, color });
                         }
                         for w in run.windows(2) {
@@ -289,28 +365,113 @@ impl Widget for TimeSeriesChart<'_> {
             );
         }
         // Legend.
+        let hidden = self.series.len()
+            - legend_lines
+                .iter()
+                .map(|l| l.len())
+                .sum::<usize>()
+                .min(self.series.len());
+        let values = |i: usize| -> Vec<String> {
+            self.legend_calcs
+                .iter()
+                .map(|c| {
+                    c.reduce(&self.series[i].points)
+                        .map(|v| format_value(self.unit, v, None))
+                        .unwrap_or_else(|| "–".into())
+                })
+                .collect()
+        };
+        if table {
+            // Columns: name, then one per calculation, right-aligned.
+            let cols: Vec<Vec<String>> = (0..self.series.len()).map(values).collect();
+            let widths: Vec<usize> = (0..self.legend_calcs.len())
+                .map(|k| {
+                    cols.iter()
+                        .map(|c| c[k].chars().count())
+                        .chain(std::iter::once(self.legend_calcs[k].label().len()))
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let values_w: usize = widths.iter().map(|w| w + 2).sum();
+            let name_w = usize::from(area.width).saturating_sub(values_w + 2).max(4);
+            for (row, line) in legend_lines.iter().take(legend_h as usize).enumerate() {
+                let y = axis_y + 1 + row as u16;
+                let mut x = area.x + 2 + name_w as u16;
+                if line.is_empty() {
+                    for (k, c) in self.legend_calcs.iter().enumerate() {
+                        let w = widths[k];
+                        put(
+                            buf,
+                            x,
+                            y,
+                            &format!("  {:>w$}", c.label()),
+                            self.palette.muted,
+                            area,
+                        );
+                        x += (w + 2) as u16;
+                    }
+                    continue;
+                }
+                let i = line[0];
+                let last_row = row + 1 == legend_h as usize && hidden > 0;
+                put(
+                    buf,
+                    area.x,
+                    y,
+                    "━ ",
+                    Style::default().fg(self.color(i)),
+                    area,
+                );
+                let name = if last_row {
+                    format!("+{} more", hidden + 1)
+                } else {
+                    ellipsis(&self.series[i].name, name_w)
+                };
+                put(buf, area.x + 2, y, &name, self.palette.text, area);
+                if !last_row {
+                    for (k, v) in cols[i].iter().enumerate() {
+                        let w = widths[k];
+                        put(buf, x, y, &format!("  {v:>w$}"), self.palette.label, area);
+                        x += (w + 2) as u16;
+                    }
+                }
+            }
+            return;
+        }
         for (row, line) in legend_lines.iter().take(legend_h as usize).enumerate() {
             let y = axis_y + 1 + row as u16;
             let mut x = area.x;
             for &i in line {
-                let s = &self.series[i];
-                let color = self.palette.series_color(i);
-                put(buf, x, y, "━ ", Style::default().fg(color), area);
-                put(buf, x + 2, y, &s.name, self.palette.text, area);
-                x += 2 + s.name.chars().count() as u16 + 2;
+                let name = &list_names[i];
+                put(buf, x, y, "━ ", Style::default().fg(self.color(i)), area);
+                put(buf, x + 2, y, name, self.palette.text, area);
+                x += 2 + name.chars().count() as u16 + 2;
+            }
+            if row + 1 == legend_lines.len().min(legend_h as usize) && hidden > 0 {
+                let more = format!("+{hidden} more");
+                let at = x.min(area.right().saturating_sub(more.len() as u16));
+                put(buf, at, y, &more, self.palette.muted, area);
             }
         }
     }
 }
 
 /// Series indices per legend line, at most `max_lines`; names that do not fit are left
-/// out (the last line then ends with `+N`).
-fn legend_rows(series: &[Plotted], width: u16, max_lines: usize) -> Vec<Vec<usize>> {
+/// out (the last line then ends with `+N more`, room for which is kept).
+fn legend_rows(series: &[String], width: u16, max_lines: usize) -> Vec<Vec<usize>> {
     let mut lines: Vec<Vec<usize>> = vec![Vec::new()];
     let mut used = 0u16;
     for (i, s) in series.iter().enumerate() {
-        let w = 2 + s.name.chars().count() as u16 + 2;
-        if used + w > width && !lines.last().is_some_and(Vec::is_empty) {
+        let w = (2 + s.chars().count() as u16 + 2).min(width);
+        let last_line = lines.len() == max_lines;
+        // On the last line, keep room for "+N more" unless this is the last series.
+        let reserve = if last_line && i + 1 < series.len() {
+            10
+        } else {
+            0
+        };
+        if used + w + reserve > width && !lines.last().is_some_and(Vec::is_empty) {
             if lines.len() == max_lines {
                 break;
             }

@@ -2,6 +2,10 @@
 //! widgets of [`super::chart`] from data already in memory, with its state in the title
 //! (loading, or the error and the age of the last data it still shows).
 
+mod cells;
+#[cfg(test)]
+mod fixture_tests;
+mod panel;
 #[cfg(test)]
 mod tests;
 pub mod view;
@@ -10,12 +14,11 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::style::Modifier;
 
-use super::chart::{Bars, Gauge, Palette, Plotted, Stat, TimeSeriesChart, ValueTable};
-use crate::domain::dashboard::model::{Dashboard, GRID_COLUMNS, Panel, PanelKind};
+use super::chart::{Palette, Plotted, ellipsis};
+use crate::domain::dashboard::layout::{self, Item, Placed, arrange};
+use crate::domain::dashboard::model::{Dashboard, GRID_COLUMNS, Row, Target};
 
 /// A panel's data state. Failures keep the last data.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,21 +74,16 @@ pub fn age(now: Timestamp, t: Timestamp) -> String {
     }
 }
 
-/// Terminal rows for grid row `y`: a grid row is 30 px in Grafana, about 1.5 text rows.
-fn rows(y: u16) -> i32 {
-    (i32::from(y) * 3).div_euclid(2)
-}
-
-/// Where a panel goes: columns from the 24-column grid, 1.5 terminal rows per grid row,
-/// shifted up by `scroll` rows. `None` when it is scrolled out.
-pub fn panel_rect(panel: &Panel, area: Rect, scroll: u16) -> Option<Rect> {
+/// Where placed item `p` goes in `area`, shifted up by `scroll` rows; `None` when it is
+/// scrolled out. Partly visible panels are cut at the edges.
+pub fn placed_rect(p: &Placed, area: Rect, scroll: u16) -> Option<Rect> {
     let cols = u32::from(GRID_COLUMNS);
-    let x0 = u32::from(area.width) * u32::from(panel.grid.x) / cols;
-    let x1 = u32::from(area.width) * u32::from(panel.grid.x + panel.grid.w).min(cols) / cols;
-    let top = rows(panel.grid.y) - i32::from(scroll);
-    let bottom = rows(panel.grid.y + panel.grid.h) - i32::from(scroll);
+    let x0 = u32::from(area.width) * u32::from(p.x) / cols;
+    let x1 = u32::from(area.width) * u32::from(p.x + p.w).min(cols) / cols;
+    let top = i64::from(p.y) - i64::from(scroll);
+    let bottom = i64::from(p.y + p.h) - i64::from(scroll);
     let top = top.max(0);
-    let bottom = bottom.min(i32::from(area.height));
+    let bottom = bottom.min(i64::from(area.height));
     if bottom <= top || x1 <= x0 {
         return None;
     }
@@ -97,17 +95,13 @@ pub fn panel_rect(panel: &Panel, area: Rect, scroll: u16) -> Option<Rect> {
     })
 }
 
-/// Rows the dashboard needs.
+/// Rows the dashboard needs with its rows as saved.
 pub fn dashboard_height(d: &Dashboard) -> u16 {
-    d.panels
-        .iter()
-        .map(|p| rows(p.grid.y + p.grid.h))
-        .max()
-        .unwrap_or(0)
-        .clamp(0, i32::from(u16::MAX)) as u16
+    layout::height(&arrange(d, &[])).min(u32::from(u16::MAX)) as u16
 }
 
-/// Draws every visible panel. `data[i]` belongs to `d.panels[i]`; `selected` is framed.
+/// Draws every visible item with the rows as saved. `data[i]` belongs to `d.panels[i]`;
+/// `selected` (an index into the placed items, top to bottom) is framed.
 #[allow(clippy::too_many_arguments)]
 pub fn draw_dashboard(
     d: &Dashboard,
@@ -119,188 +113,88 @@ pub fn draw_dashboard(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    for (i, panel) in d.panels.iter().enumerate() {
-        if let Some(rect) = panel_rect(panel, area, scroll) {
-            let loading = PanelData::loading();
-            let pd = data.get(i).unwrap_or(&loading);
-            draw_panel(panel, pd, frame, palette, selected == Some(i), rect, buf);
+    let mut items = arrange(d, &[]);
+    items.sort_by_key(|p| (p.y, p.x));
+    draw_items(d, &items, data, frame, palette, selected, scroll, area, buf);
+}
+
+/// Draws placed items (row headers and panels).
+#[allow(clippy::too_many_arguments)]
+pub fn draw_items(
+    d: &Dashboard,
+    items: &[Placed],
+    data: &[PanelData],
+    frame: &Frame,
+    palette: &Palette,
+    selected: Option<usize>,
+    scroll: u16,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    for (k, p) in items.iter().enumerate() {
+        let Some(rect) = placed_rect(p, area, scroll) else {
+            continue;
+        };
+        let is_selected = selected == Some(k);
+        match p.item {
+            Item::Row(r) => {
+                let Some(row) = d.rows.get(r) else { continue };
+                let members: Vec<usize> = (0..d.panels.len())
+                    .filter(|&i| d.panels[i].options.row == Some(r))
+                    .collect();
+                let open = items
+                    .iter()
+                    .any(|x| matches!(x.item, Item::Panel(i) if members.contains(&i)));
+                draw_row(row, members.len(), !open, palette, is_selected, rect, buf);
+            }
+            Item::Panel(i) => {
+                let loading = PanelData::loading();
+                let pd = data.get(i).unwrap_or(&loading);
+                if let Some(panel) = d.panels.get(i) {
+                    draw_panel(panel, pd, frame, palette, is_selected, rect, buf);
+                }
+            }
         }
     }
 }
 
-/// One panel in a frame titled with its name and state.
-pub fn draw_panel(
-    panel: &Panel,
-    data: &PanelData,
-    frame: &Frame,
+/// A row header: `▸ Title (3 panels) ────` closed, `▾ Title ────` open.
+fn draw_row(
+    row: &Row,
+    count: usize,
+    collapsed: bool,
     palette: &Palette,
     selected: bool,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let mut title = vec![Span::styled(
-        format!(" {} ", panel.title),
-        if selected {
-            palette
-                .text
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
-        } else {
-            palette.text.add_modifier(Modifier::BOLD)
-        },
-    )];
-    let warn = Style::default().fg(palette.warn);
-    let crit = Style::default().fg(palette.critical);
-    match &data.status {
-        PanelStatus::Loading => title.push(Span::styled("loading… ", palette.muted)),
-        PanelStatus::Ready { .. } if data.slow => {
-            title.push(Span::styled("slow… ", warn));
-        }
-        PanelStatus::Ready { .. } => {}
-        PanelStatus::Failed { data_at, .. } => {
-            let text = match data_at {
-                Some(t) => format!("! error, data {} old ", age(frame.now, *t)),
-                None => "! error ".to_string(),
-            };
-            title.push(Span::styled(text, crit));
-        }
-    }
-    let border = if selected { palette.text } else { palette.axis };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(border)
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    if inner.height == 0 || inner.width == 0 {
-        return;
-    }
-    let mut body = inner;
-    // An error without data fills the panel; with data, it takes the last line.
-    if let PanelStatus::Failed { error, .. } = &data.status {
-        if data.series.is_empty() {
-            Paragraph::new(Span::styled(error.as_str(), crit))
-                .wrap(Wrap { trim: true })
-                .render(inner, buf);
-            return;
-        }
-        if inner.height > 3 {
-            let line = Rect {
-                y: inner.bottom() - 1,
-                height: 1,
-                ..inner
-            };
-            Paragraph::new(Span::styled(error.as_str(), crit)).render(line, buf);
-            body.height -= 1;
-        }
-    }
-    let last_values = || -> Vec<(String, f64)> {
-        data.series
-            .iter()
-            .filter_map(|s| s.points.last().map(|p| (s.name.clone(), p.1)))
-            .collect()
+    let mark = if collapsed { "▸" } else { "▾" };
+    let what = if collapsed {
+        format!(" ({count} panel{})", if count == 1 { "" } else { "s" })
+    } else {
+        String::new()
     };
-    // A chart needs three rows; a shorter time-series panel shows stats with sparklines.
-    let kind = match panel.kind {
-        PanelKind::Timeseries if body.height < 3 => PanelKind::Stat,
-        k => k,
+    let title = if row.title.is_empty() {
+        "Row"
+    } else {
+        &row.title
     };
-    match kind {
-        PanelKind::Timeseries => TimeSeriesChart {
-            series: &data.series,
-            start: frame.start,
-            end: frame.end,
-            step: frame.step,
-            unit: panel.unit,
-            min: panel.min,
-            max: panel.max,
-            thresholds: &panel.thresholds,
-            tz: &frame.tz,
-            palette,
-            legend: body.height >= 6,
-        }
-        .render(body, buf),
-        PanelKind::Stat => {
-            // One stat per series, side by side.
-            let n = data.series.len().max(1) as u16;
-            let w = body.width / n;
-            if data.series.is_empty() {
-                Stat {
-                    value: None,
-                    history: &[],
-                    unit: panel.unit,
-                    decimals: panel.decimals,
-                    thresholds: &panel.thresholds,
-                    palette,
-                }
-                .render(body, buf);
-            }
-            for (i, s) in data.series.iter().enumerate() {
-                let rect = Rect {
-                    x: body.x + w * i as u16,
-                    width: if i as u16 == n - 1 {
-                        body.width - w * i as u16
-                    } else {
-                        w
-                    },
-                    ..body
-                };
-                let named = n > 1 && rect.height > 2;
-                let stat_area = if named {
-                    Paragraph::new(Span::styled(s.name.as_str(), palette.muted))
-                        .centered()
-                        .render(Rect { height: 1, ..rect }, buf);
-                    Rect {
-                        y: rect.y + 1,
-                        height: rect.height - 1,
-                        ..rect
-                    }
-                } else {
-                    rect
-                };
-                Stat {
-                    value: s.points.last().map(|p| p.1),
-                    history: &s.points,
-                    unit: panel.unit,
-                    decimals: panel.decimals,
-                    thresholds: &panel.thresholds,
-                    palette,
-                }
-                .render(stat_area, buf);
-            }
-        }
-        PanelKind::Gauge => Gauge {
-            value: data
-                .series
-                .first()
-                .and_then(|s| s.points.last())
-                .map(|p| p.1),
-            min: panel.min.unwrap_or(0.0),
-            max: panel.max.unwrap_or(100.0),
-            unit: panel.unit,
-            decimals: panel.decimals,
-            thresholds: &panel.thresholds,
-            palette,
-        }
-        .render(body, buf),
-        PanelKind::Bar => Bars {
-            items: &last_values(),
-            unit: panel.unit,
-            decimals: panel.decimals,
-            max: panel.max,
-            thresholds: &panel.thresholds,
-            palette,
-        }
-        .render(body, buf),
-        PanelKind::Table => ValueTable {
-            rows: &last_values(),
-            unit: panel.unit,
-            decimals: panel.decimals,
-            thresholds: &panel.thresholds,
-            palette,
-        }
-        .render(body, buf),
+    let text = ellipsis(&format!("{mark} {title}{what} "), usize::from(area.width));
+    let style = if selected {
+        palette
+            .text
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+    } else {
+        palette.text.add_modifier(Modifier::BOLD)
+    };
+    let w = text.chars().count() as u16;
+    buf.set_stringn(area.x, area.y, &text, usize::from(area.width), style);
+    for x in area.x + w.min(area.width)..area.right() {
+        buf.set_string(x, area.y, "─", palette.axis);
     }
 }
+
+pub use self::panel::draw_panel;
 
 /// Buffer contents as text (tests and snapshots).
 pub fn buffer_text(buf: &Buffer) -> String {
@@ -313,6 +207,18 @@ pub fn buffer_text(buf: &Buffer) -> String {
         }
         out.push_str(line.trim_end());
         out.push('\n');
+    }
+    out
+}
+
+/// The series of one target's answer, named by its legend, with labels and query id.
+pub fn plotted_target(
+    target: &Target,
+    result: &crate::domain::dashboard::QueryResult,
+) -> Vec<Plotted> {
+    let mut out = plotted(&target.legend, result);
+    for p in &mut out {
+        p.ref_id = target.ref_id.clone();
     }
     out
 }
@@ -332,6 +238,8 @@ pub fn plotted(
                 &s.selector(),
             ),
             points: s.points.clone(),
+            labels: s.labels.clone(),
+            ..Plotted::default()
         })
         .collect()
 }

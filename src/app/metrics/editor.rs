@@ -79,21 +79,14 @@ pub fn result_panel(mode: ResultMode) -> Panel {
             ResultMode::Chart => PanelKind::Timeseries,
             ResultMode::Table => PanelKind::Table,
         },
-        unit: Default::default(),
-        decimals: None,
-        min: None,
-        max: None,
         grid: Grid {
             x: 0,
             y: 0,
             w: 24,
             h: 10,
         },
-        thresholds: Vec::new(),
-        targets: vec![Target {
-            expr: String::new(),
-            legend: String::new(),
-        }],
+        targets: vec![Target::default()],
+        ..Panel::default()
     }
 }
 
@@ -211,6 +204,7 @@ impl App {
                     refresh: None,
                     variables: Vec::new(),
                     panels: vec![result_panel(ResultMode::Chart)],
+                    rows: Vec::new(),
                 };
                 let step = step_for(&d, e.range.length, width, None);
                 e.shown = Some(Shown {

@@ -16,6 +16,7 @@ pub fn empty_hint(run_key: &str) -> String {
     )
 }
 pub const RUNNING: &str = "running…";
+pub const RESOLVING: &str = "resolving variables…";
 pub const NO_DATA: &str = "no data";
 pub const RANGE_HELP: &str =
     "range: a duration (30m, 6h, 2d) or FROM..TO with now-DURATION or RFC 3339 times";
@@ -73,3 +74,15 @@ pub fn backend_down(error: &str) -> String {
 
 /// What a panel says when the banner explains its error.
 pub const SEE_BANNER: &str = "no answer (see above)";
+/// The flash at startup when dashboard files failed to load.
+pub fn dashboards_failed(count: usize, first: &str) -> String {
+    if count == 1 {
+        format!("dashboard failed to load: {first} (`:metrics`, then n, lists it)")
+    } else {
+        format!("{count} dashboards failed to load, first: {first} (`:metrics`, then n, lists all)")
+    }
+}
+
+pub const NOTES_TITLE: &str = "import report";
+pub const NO_NOTES: &str = "nothing to report: every panel and option was imported";
+pub const FAILED_HEADER: &str = "dashboards that failed to load:";

@@ -9,6 +9,7 @@ use super::*;
 use crate::app::Context;
 use crate::domain::dashboard::{ResultKind, Series};
 use crate::sources::SourceEvent;
+use crate::sources::prometheus::task::LabelQuery;
 
 fn ready(app: &mut App) {
     app.dispatch(super::super::Msg::Source(SourceEvent::Metrics(
@@ -49,6 +50,22 @@ fn metrics(app: &App) -> &MetricsView {
     }
 }
 
+/// Opens a dashboard and answers its label-values variables with one value each.
+fn open_resolved(app: &mut App, command: &str) {
+    app.run_command_text(command);
+    let requests = app.take_requests();
+    for r in requests {
+        if let Request::Metrics(MetricsRequest::Labels(q)) = r {
+            app.dispatch(super::super::Msg::Source(SourceEvent::Metrics(
+                MetricsEvent::Labels(LabelAnswer {
+                    id: q.id,
+                    result: Ok(vec!["pg-main".into()]),
+                }),
+            )));
+        }
+    }
+}
+
 fn bad_query() -> PromError {
     PromError::Query {
         error_type: "bad_data".into(),
@@ -75,14 +92,22 @@ fn opening_a_dashboard_queries_every_target_with_variables_expanded() {
     assert_eq!(labels.len(), 1);
     assert_eq!(labels[0].label, "cluster");
     assert_eq!(labels[0].matches, ["cnpg_collector_up"]);
-    let queries: Vec<&MetricsQuery> = requests
-        .iter()
-        .filter_map(|r| match r {
-            Request::Metrics(MetricsRequest::Run(q)) => Some(q),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    // Panels wait for the variable: no query goes out with `$cluster` unresolved.
+    assert!(
+        !requests
+            .iter()
+            .any(|r| matches!(r, Request::Metrics(MetricsRequest::Run(_)))),
+        "{requests:?}"
+    );
+    let label_id = labels[0].id;
+    app.dispatch(super::super::Msg::Source(SourceEvent::Metrics(
+        MetricsEvent::Labels(LabelAnswer {
+            id: label_id,
+            result: Ok(vec!["pg-main".into()]),
+        }),
+    )));
+    let queries = runs(&mut app);
+    let queries: Vec<&MetricsQuery> = queries.iter().collect();
     assert_eq!(queries.len(), targets);
     for q in &queries {
         assert!(!q.expr.contains('$'), "unexpanded: {}", q.expr);
@@ -109,7 +134,7 @@ fn opening_a_dashboard_queries_every_target_with_variables_expanded() {
 #[test]
 fn answers_fill_panels_and_failures_keep_the_last_data() {
     let mut app = fixture::app();
-    app.run_command_text("metrics cnpg");
+    open_resolved(&mut app, "metrics cnpg");
     let first = runs(&mut app);
     let q = &first[0];
     answer(
@@ -250,9 +275,11 @@ fn variable_values_arrive_and_a_choice_requeries() {
         }),
     )));
     assert_eq!(metrics(&app).vars[0].options, ["all", "apps", "infra"]);
-    assert_eq!(metrics(&app).vars[0].selected, "all");
+    assert_eq!(metrics(&app).vars[0].selected, ["all"]);
+    // The resolved variable lets the first refresh go out.
+    assert!(runs(&mut app).iter().any(|q| q.expr.contains("=~\".*\"")));
     press(&mut app, "v");
-    assert_eq!(metrics(&app).vars[0].selected, "apps");
+    assert_eq!(metrics(&app).vars[0].selected, ["apps"]);
     let q = runs(&mut app);
     assert!(
         q.iter().any(|q| q
@@ -462,28 +489,6 @@ fn lag_per_pod_of_one_namespace() {
 }
 
 #[test]
-fn variable_sources() {
-    assert_eq!(
-        var_source("label_values(kube_pod_info{namespace=\"a\"}, pod)"),
-        VarSource::LabelValues {
-            label: "pod".into(),
-            matches: vec!["kube_pod_info{namespace=\"a\"}".into()]
-        }
-    );
-    assert_eq!(
-        var_source("label_values(namespace)"),
-        VarSource::LabelValues {
-            label: "namespace".into(),
-            matches: vec![]
-        }
-    );
-    assert_eq!(
-        var_source("up{job=\"x\"}"),
-        VarSource::Query("up{job=\"x\"}".into())
-    );
-}
-
-#[test]
 fn tab_completes_dashboard_ids() {
     let mut app = fixture::app();
     press(&mut app, ":");
@@ -495,4 +500,97 @@ fn tab_completes_dashboard_ids() {
     );
     press(&mut app, "enter");
     assert_eq!(metrics(&app).id, "cnpg");
+}
+
+#[test]
+fn without_a_cluster_the_startup_command_runs_when_connecting_fails() {
+    let mut app = App::new(
+        crate::config::Config::default(),
+        crate::app::Options::default(),
+        fixture::now(),
+    );
+    app.set_startup_command("metrics argocd");
+    app.dispatch(super::super::Msg::Source(SourceEvent::Connection(
+        crate::sources::ConnState::Failed(crate::console::no_cluster_message(
+            "no kubeconfig found",
+        )),
+    )));
+    assert_eq!(metrics(&app).id, "argocd");
+    assert!(
+        matches!(app.conn, crate::sources::ConnState::Failed(ref m) if m.starts_with("no cluster"))
+    );
+}
+
+#[test]
+fn chained_variables_wait_for_each_other_and_a_change_resolves_the_dependents() {
+    let mut app = fixture::app();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/grafana/node-exporter-full-style.json");
+    app.set_metrics_inputs(
+        vec![crate::domain::dashboard::load::load_file(&path)],
+        Vec::new(),
+    );
+    app.take_requests();
+    app.run_command_text("metrics node-exporter-full-style");
+    let labels = |app: &mut App| -> Vec<LabelQuery> {
+        app.take_requests()
+            .into_iter()
+            .filter_map(|r| match r {
+                Request::Metrics(MetricsRequest::Labels(q)) => Some(q),
+                Request::Metrics(MetricsRequest::Run(q)) => {
+                    panic!("panels queried before the variables resolved: {q:?}")
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let answer = |app: &mut App, q: &LabelQuery, v: &[&str]| {
+        app.dispatch(super::super::Msg::Source(SourceEvent::Metrics(
+            MetricsEvent::Labels(LabelAnswer {
+                id: q.id,
+                result: Ok(v.iter().map(|s| s.to_string()).collect()),
+            }),
+        )));
+    };
+    // $job first; $nodename waits for it, $node for both.
+    let q = labels(&mut app);
+    assert_eq!(q.len(), 1);
+    assert_eq!(
+        (q[0].label.as_str(), q[0].matches.as_slice()),
+        ("job", &["node_uname_info".to_string()][..])
+    );
+    answer(&mut app, &q[0], &["node"]);
+    let q = labels(&mut app);
+    assert_eq!(q[0].matches, ["node_uname_info{job=\"node\"}"]);
+    answer(&mut app, &q[0], &["node-b", "node-a"]);
+    let q = labels(&mut app);
+    // Sorted: node-a first.
+    assert_eq!(
+        q[0].matches,
+        ["node_uname_info{job=\"node\", nodename=\"node-a\"}"]
+    );
+    answer(&mut app, &q[0], &["10.0.0.1:9100"]);
+    let first = runs(&mut app);
+    assert!(!first.is_empty());
+    assert!(first.iter().all(|r| !r.expr.contains('$')), "{first:?}");
+    assert!(
+        first
+            .iter()
+            .any(|r| r.expr.contains("instance=\"10.0.0.1:9100\""))
+    );
+    // Choosing another host resolves $node again before the panels are queried.
+    press(&mut app, "V V");
+    assert_eq!(metrics(&app).vars[metrics(&app).var_focus].name, "nodename");
+    press(&mut app, "v");
+    let q = labels(&mut app);
+    assert_eq!(
+        q[0].matches,
+        ["node_uname_info{job=\"node\", nodename=\"node-b\"}"]
+    );
+    answer(&mut app, &q[0], &["10.0.0.2:9100"]);
+    assert!(
+        runs(&mut app)
+            .iter()
+            .any(|r| r.expr.contains("instance=\"10.0.0.2:9100\""))
+    );
 }

@@ -1,16 +1,17 @@
-//! Import of Grafana dashboard JSON: timeseries/graph, stat/singlestat, gauge, bargauge and
-//! table panels with Prometheus targets (`expr`, `legendFormat`), units, thresholds, min/max,
-//! decimals, `gridPos` (the same 24-column grid), collapsed rows' panels, and `templating`
-//! variables (query, custom, interval, constant). Everything else is listed in
-//! [`Imported::skipped`] with the reason, never silently dropped.
+//! Import of Grafana dashboard JSON (schema 16+, and the older `rows` layout): rows
+//! (collapsed or open, repeated), panels ([`panel`]), template variables of every kind
+//! (query, custom, constant, interval with auto, textbox, datasource) with their regex,
+//! sort, All/multi and hide settings. What cannot be drawn becomes a framed box on screen
+//! and an entry in [`Imported::skipped`]; what is approximated is listed in
+//! [`Imported::notes`]. Nothing is dropped silently.
+
+pub mod panel;
 
 use serde_json::Value;
 
-use super::model::{
-    Dashboard, GRID_COLUMNS, Grid, Panel, PanelKind, Severity, Target, Threshold, Unit, Variable,
-};
+use super::model::{Dashboard, GRID_COLUMNS, Row, VarKind, Variable};
 
-/// A panel the import could not render.
+/// A panel the import could not render (it is drawn as a box saying so).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub title: String,
@@ -24,7 +25,7 @@ pub struct Imported {
     pub dashboard: Dashboard,
     pub skipped: Vec<Skipped>,
     /// Things imported approximately (an unknown unit shown as plain numbers, a hidden
-    /// target left out, …).
+    /// target left out, an option ignored, …).
     pub notes: Vec<String>,
 }
 
@@ -36,8 +37,12 @@ pub struct ImportError {
     pub message: String,
 }
 
-fn text(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
+pub(crate) fn text(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Imports a dashboard (also accepts the `{"dashboard": {...}}` wrapper of the HTTP API).
@@ -56,6 +61,12 @@ pub fn import(json: &str) -> Result<Imported, ImportError> {
             message: "a Grafana dashboard is a JSON object".into(),
         });
     };
+    if obj.get("panels").is_none() && obj.get("rows").is_none() {
+        return Err(ImportError {
+            line: 1,
+            message: "not a Grafana dashboard: it has neither `panels` nor `rows`".into(),
+        });
+    }
     let mut out = Imported {
         dashboard: Dashboard {
             title: obj
@@ -72,18 +83,11 @@ pub fn import(json: &str) -> Result<Imported, ImportError> {
                 .map(str::to_string),
             variables: Vec::new(),
             panels: Vec::new(),
+            rows: Vec::new(),
         },
         skipped: Vec::new(),
         notes: Vec::new(),
     };
-    if obj.get("panels").is_none() && obj.get("rows").is_some() {
-        return Err(ImportError {
-            line: 1,
-            message: "a dashboard with `rows` (Grafana before 5.0, schemaVersion < 16) is not \
-                      supported: open and save it in a current Grafana first"
-                .into(),
-        });
-    }
     if let Some(list) = root.pointer("/templating/list").and_then(Value::as_array) {
         for v in list {
             if let Some(var) = import_variable(v, &mut out.notes) {
@@ -91,37 +95,95 @@ pub fn import(json: &str) -> Result<Imported, ImportError> {
             }
         }
     }
-    let mut panels = Vec::new();
-    for p in obj
-        .get("panels")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if text(p, "type") == "row" {
-            // A collapsed row keeps its panels inside it.
-            panels.extend(
-                p.get("panels")
+    if let Some(panels) = obj.get("panels").and_then(Value::as_array) {
+        let mut row = None;
+        for p in panels {
+            if text(p, "type") == "row" {
+                let r = import_row(p, &mut out);
+                row = Some(r);
+                for inner in p
+                    .get("panels")
                     .and_then(Value::as_array)
                     .into_iter()
-                    .flatten(),
-            );
-        } else {
-            panels.push(p);
+                    .flatten()
+                {
+                    panel::add(inner, Some(r), &mut out);
+                }
+            } else {
+                panel::add(p, row, &mut out);
+            }
         }
+    } else if let Some(rows) = obj.get("rows").and_then(Value::as_array) {
+        import_legacy_rows(rows, &mut out);
     }
-    for p in panels {
-        match import_panel(p, &mut out.notes) {
-            Ok(panel) => out.dashboard.panels.push(panel),
-            Err(reason) => out.skipped.push(Skipped {
-                title: text(p, "title"),
-                kind: text(p, "type"),
-                reason,
-            }),
-        }
-    }
-    out.dashboard.panels.sort_by_key(|p| (p.grid.y, p.grid.x));
     Ok(out)
+}
+
+fn import_row(p: &Value, out: &mut Imported) -> usize {
+    out.dashboard.rows.push(Row {
+        title: text(p, "title"),
+        collapsed: p.get("collapsed").and_then(Value::as_bool).unwrap_or(false),
+        repeat: Some(text(p, "repeat")).filter(|r| !r.is_empty()),
+        scoped: Vec::new(),
+    });
+    out.dashboard.rows.len() - 1
+}
+
+/// Grafana before 5.0: `rows[]` with `panels[]` sized by `span` (of 12) and the row's
+/// pixel `height`.
+fn import_legacy_rows(rows: &[Value], out: &mut Imported) {
+    for (ri, r) in rows.iter().enumerate() {
+        let titled = r.get("showTitle").and_then(Value::as_bool).unwrap_or(false)
+            || r.get("collapse").and_then(Value::as_bool).unwrap_or(false);
+        let row = if titled || ri > 0 {
+            Some(import_row(
+                &serde_json::json!({
+                    "title": r.get("title").cloned().unwrap_or(Value::Null),
+                    "collapsed": r.get("collapse").cloned().unwrap_or(Value::Bool(false)),
+                    "repeat": r.get("repeat").cloned().unwrap_or(Value::Null),
+                }),
+                out,
+            ))
+        } else {
+            None
+        };
+        let height = |v: Option<&Value>| -> Option<u64> {
+            match v? {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim_end_matches("px").trim().parse().ok(),
+                _ => None,
+            }
+        };
+        let row_h = height(r.get("height")).unwrap_or(250);
+        let mut x = 0u64;
+        let mut y = 0u64;
+        for p in r
+            .get("panels")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let span = p.get("span").and_then(Value::as_f64).unwrap_or(12.0);
+            let w = ((span * 2.0).round() as u64).clamp(1, u64::from(GRID_COLUMNS));
+            if x + w > u64::from(GRID_COLUMNS) {
+                x = 0;
+                y += 1;
+            }
+            let h = (height(p.get("height")).unwrap_or(row_h) / 30).max(2);
+            let mut p = p.clone();
+            if let Some(o) = p.as_object_mut() {
+                o.insert(
+                    "gridPos".into(),
+                    serde_json::json!({ "x": x, "y": y * h, "w": w, "h": h }),
+                );
+            }
+            panel::add(&p, row, out);
+            x += w;
+        }
+    }
+    out.notes.push(
+        "the dashboard uses the pre-5.0 `rows` layout: panel sizes converted from spans".into(),
+    );
 }
 
 /// `now-6h` → `6h`.
@@ -136,17 +198,60 @@ fn import_range(root: &Value) -> String {
         .to_string()
 }
 
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::Number(n)) => vec![n.to_string()],
+        _ => Vec::new(),
+    }
+}
+
+/// Splits a custom variable's `a,b, c` (and `key : value` pairs) into values.
+fn custom_values(q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut escaped = false;
+    for c in q.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            ',' if !escaped => {
+                out.push(std::mem::take(&mut cur));
+            }
+            c => {
+                escaped = false;
+                cur.push(c);
+            }
+        }
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|s| match s.split_once(" : ") {
+            Some((_, v)) => v.trim().to_string(),
+            None => s.trim().to_string(),
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 fn import_variable(v: &Value, notes: &mut Vec<String>) -> Option<Variable> {
     let name = text(v, "name");
+    if name.is_empty() {
+        notes.push("a variable without a name was left out".into());
+        return None;
+    }
     let kind = text(v, "type");
-    let current = v
-        .pointer("/current/value")
-        .and_then(|c| match c {
-            Value::String(s) => Some(s.clone()),
-            Value::Array(a) => a.first().and_then(Value::as_str).map(str::to_string),
-            _ => None,
-        })
-        .map(|c| if c == "$__all" { "all".to_string() } else { c });
+    let current: Vec<String> = strings(v.pointer("/current/value"))
+        .into_iter()
+        .map(|c| if c == "$__all" { "all".to_string() } else { c })
+        .collect();
     let options: Vec<String> = v
         .get("options")
         .and_then(Value::as_array)
@@ -156,18 +261,23 @@ fn import_variable(v: &Value, notes: &mut Vec<String>) -> Option<Variable> {
         .filter(|o| *o != "$__all")
         .map(str::to_string)
         .collect();
-    let include_all = v
+    let mut var = Variable::new(&name);
+    var.label = text(v, "label");
+    var.default = current.first().cloned();
+    var.defaults = current;
+    var.include_all = v
         .get("includeAll")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let mut var = Variable {
-        name: name.clone(),
-        label: text(v, "label"),
-        query: None,
-        values: Vec::new(),
-        default: current,
-        include_all,
-    };
+    var.all_value = v
+        .get("allValue")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string);
+    var.multi = v.get("multi").and_then(Value::as_bool).unwrap_or(false);
+    var.regex = text(v, "regex");
+    var.sort = v.get("sort").and_then(Value::as_u64).unwrap_or(0).min(8) as u8;
+    var.hide = v.get("hide").and_then(Value::as_u64).unwrap_or(0).min(2) as u8;
     match kind.as_str() {
         "query" => {
             let q = match v.get("query") {
@@ -179,33 +289,89 @@ fn import_variable(v: &Value, notes: &mut Vec<String>) -> Option<Variable> {
                     .to_string(),
                 _ => String::new(),
             };
-            if q.is_empty() {
+            let q = if q.trim().is_empty() {
+                text(v, "definition")
+            } else {
+                q
+            };
+            var.kind = VarKind::Query;
+            if q.trim().is_empty() {
                 notes.push(format!(
                     "variable ${name}: no query; using its saved options"
                 ));
+                var.kind = VarKind::Custom;
             } else {
-                var.query = Some(q);
+                if q.trim_start().starts_with("label_names") {
+                    notes.push(format!(
+                        "variable ${name}: label_names() is not supported; using its saved options"
+                    ));
+                    var.kind = VarKind::Custom;
+                } else {
+                    var.query = Some(q);
+                }
             }
             var.values = options;
         }
-        "custom" | "interval" => {
+        "custom" => {
+            var.kind = VarKind::Custom;
             var.values = if options.is_empty() {
-                text(v, "query")
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
+                custom_values(&text(v, "query"))
             } else {
                 options
             };
         }
+        "interval" => {
+            var.kind = VarKind::Interval;
+            var.values = custom_values(&text(v, "query"));
+            if var.values.is_empty() {
+                var.values = options.into_iter().filter(|o| o != "auto").collect();
+            }
+            var.values.retain(|o| !o.starts_with("$__auto_interval"));
+            var.auto = v.get("auto").and_then(Value::as_bool).unwrap_or(false);
+            var.auto_count = v
+                .get("auto_count")
+                .and_then(Value::as_u64)
+                .map(|c| c.min(u64::from(u32::MAX)) as u32);
+            var.auto_min = Some(text(v, "auto_min")).filter(|m| !m.is_empty());
+            if var.auto {
+                var.values.insert(0, "auto".into());
+            }
+            if var
+                .default
+                .as_deref()
+                .is_some_and(|d| d.starts_with("$__auto_interval"))
+            {
+                var.default = Some("auto".into());
+                var.defaults = vec!["auto".into()];
+            }
+        }
         "constant" | "textbox" => {
+            var.kind = if kind == "constant" {
+                VarKind::Constant
+            } else {
+                VarKind::Textbox
+            };
             let q = text(v, "query");
             var.values = vec![q.clone()];
-            var.default = Some(var.default.unwrap_or(q));
+            if var.default.as_deref().is_none_or(str::is_empty) || kind == "constant" {
+                var.default = Some(q.clone());
+                var.defaults = vec![q];
+            }
         }
-        // The data source is the configured Prometheus.
-        "datasource" => return None,
+        // The data source is the configured Prometheus: its name is the one value.
+        "datasource" => {
+            var.kind = VarKind::Datasource;
+            let q = text(v, "query");
+            if !q.is_empty() && q != "prometheus" {
+                notes.push(format!(
+                    "variable ${name}: data source type {q:?}; the configured Prometheus is used"
+                ));
+            }
+            var.values = vec!["Prometheus".into()];
+            var.default = Some("Prometheus".into());
+            var.defaults = vec!["Prometheus".into()];
+            var.hide = var.hide.max(1);
+        }
         other => {
             notes.push(format!("variable ${name}: type {other:?} is not supported"));
             return None;
@@ -214,165 +380,5 @@ fn import_variable(v: &Value, notes: &mut Vec<String>) -> Option<Variable> {
     Some(var)
 }
 
-fn import_panel(p: &Value, notes: &mut Vec<String>) -> Result<Panel, String> {
-    let title = text(p, "title");
-    let kind = match text(p, "type").as_str() {
-        "timeseries" | "graph" => PanelKind::Timeseries,
-        "stat" | "singlestat" => PanelKind::Stat,
-        "gauge" => PanelKind::Gauge,
-        "bargauge" => PanelKind::Bar,
-        "table" | "table-old" => PanelKind::Table,
-        "" => return Err("the panel has no type".into()),
-        other => {
-            return Err(format!(
-                "panel type {other:?} cannot be drawn in a terminal"
-            ));
-        }
-    };
-    if let Some(ds) = p.pointer("/datasource/type").and_then(Value::as_str)
-        && ds != "prometheus"
-        && !ds.starts_with("$")
-    {
-        return Err(format!("data source {ds:?} is not Prometheus"));
-    }
-    let mut targets = Vec::new();
-    let mut non_promql = 0;
-    for t in p
-        .get("targets")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if t.get("hide").and_then(Value::as_bool) == Some(true) {
-            notes.push(format!(
-                "panel {title:?}: hidden target {} left out",
-                text(t, "refId")
-            ));
-            continue;
-        }
-        let expr = text(t, "expr");
-        if expr.trim().is_empty() {
-            non_promql += 1;
-            continue;
-        }
-        targets.push(Target {
-            expr,
-            legend: text(t, "legendFormat"),
-        });
-    }
-    if targets.is_empty() {
-        return Err(if non_promql > 0 {
-            "no PromQL target (queries without `expr`)".into()
-        } else {
-            "the panel has no query".into()
-        });
-    }
-    let defaults = p.pointer("/fieldConfig/defaults");
-    let unit_id = defaults
-        .and_then(|d| d.get("unit"))
-        .and_then(Value::as_str)
-        .or_else(|| p.pointer("/yaxes/0/format").and_then(Value::as_str))
-        .or_else(|| p.get("format").and_then(Value::as_str))
-        .unwrap_or("short");
-    let unit = Unit::from_grafana(unit_id).unwrap_or_else(|| {
-        notes.push(format!(
-            "panel {title:?}: unit {unit_id:?} is shown as plain numbers"
-        ));
-        Unit::Short
-    });
-    let num = |key: &str| {
-        defaults
-            .and_then(|d| d.get(key))
-            .or_else(|| p.get(key))
-            .and_then(Value::as_f64)
-    };
-    let mut thresholds = Vec::new();
-    for step in defaults
-        .and_then(|d| d.pointer("/thresholds/steps"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        thresholds.push(Threshold {
-            value: step
-                .get("value")
-                .and_then(Value::as_f64)
-                .unwrap_or(f64::NEG_INFINITY),
-            color: Severity::from_grafana(&text(step, "color")),
-        });
-    }
-    // Legacy singlestat: `"thresholds": "80,90"` (warning, critical).
-    if let Some(legacy) = p.get("thresholds").and_then(Value::as_str) {
-        let colors = [Severity::Warn, Severity::Critical];
-        for (v, color) in legacy
-            .split(',')
-            .filter_map(|v| v.trim().parse().ok())
-            .zip(colors)
-        {
-            thresholds.push(Threshold { value: v, color });
-        }
-    }
-    // Only the base step (no value) says nothing worth drawing.
-    if thresholds.iter().all(|t| t.value == f64::NEG_INFINITY) {
-        thresholds.clear();
-    }
-    let gp = p.get("gridPos");
-    let g = |k: &str, d: u16| {
-        gp.and_then(|g| g.get(k))
-            .and_then(Value::as_u64)
-            .map(|v| v.min(u64::from(u16::MAX)) as u16)
-            .unwrap_or(d)
-    };
-    let x = g("x", 0).min(GRID_COLUMNS - 1);
-    let w = g("w", 12).clamp(1, GRID_COLUMNS - x);
-    Ok(Panel {
-        title,
-        kind,
-        unit,
-        decimals: num("decimals").map(|d| d.clamp(0.0, 6.0) as u8),
-        min: num("min"),
-        max: num("max"),
-        grid: Grid {
-            x,
-            y: g("y", 0),
-            w,
-            h: g("h", 8).max(1),
-        },
-        thresholds,
-        targets,
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn minimal_dashboard_and_errors() {
-        let i = import(
-            r#"{"title":"X","time":{"from":"now-6h","to":"now"},"panels":[
-                {"type":"text","title":"Notes","gridPos":{"x":0,"y":0,"w":24,"h":2}},
-                {"type":"graph","title":"Up","gridPos":{"x":0,"y":2,"w":30,"h":8},
-                 "targets":[{"expr":"up","legendFormat":"{{job}}","refId":"A"}],
-                 "yaxes":[{"format":"percentunit"}]}]}"#,
-        )
-        .unwrap();
-        assert_eq!(i.dashboard.range, "6h");
-        assert_eq!(i.dashboard.panels.len(), 1);
-        let p = &i.dashboard.panels[0];
-        assert_eq!(
-            (p.kind, p.unit, p.grid.w),
-            (PanelKind::Timeseries, Unit::PercentUnit, 24)
-        );
-        assert_eq!(i.skipped[0].kind, "text");
-        assert!(i.skipped[0].reason.contains("cannot be drawn"));
-
-        assert_eq!(import("{\n\"title\": }").unwrap_err().line, 2);
-        assert!(
-            import(r#"{"rows":[]}"#)
-                .unwrap_err()
-                .message
-                .contains("rows")
-        );
-    }
-}
+mod tests;

@@ -47,6 +47,19 @@ pub struct Loaded {
     pub dashboard: Dashboard,
     /// Panels an import could not render, and why.
     pub skipped: Vec<grafana::Skipped>,
+    /// What an import approximated or ignored (units, options, variable types).
+    pub notes: Vec<String>,
+}
+
+impl Loaded {
+    /// The import report of this dashboard: skipped panels, then notes.
+    pub fn report(&self) -> Vec<String> {
+        self.skipped
+            .iter()
+            .map(|s| format!("panel {:?} ({}): {}", s.title, s.kind, s.reason))
+            .chain(self.notes.iter().cloned())
+            .collect()
+    }
 }
 
 /// The same fields as [`Dashboard`] but panels keep their position in the file.
@@ -149,13 +162,21 @@ pub fn parse_toml(file: &str, text: &str) -> Result<Dashboard, DashboardError> {
             ));
         }
     }
+    // In TOML dashboards "All" is a regex that matches every value, also new ones.
+    let mut variables = raw.variables;
+    for v in &mut variables {
+        if v.include_all && v.all_value.is_none() {
+            v.all_value = Some(".*".into());
+        }
+    }
     Ok(Dashboard {
         title: raw.title,
         description: raw.description,
         range,
         refresh: raw.refresh,
-        variables: raw.variables,
+        variables,
         panels,
+        rows: Vec::new(),
     })
 }
 
@@ -169,6 +190,7 @@ pub fn builtin() -> Vec<Result<Loaded, DashboardError>> {
                 origin: "built-in".into(),
                 dashboard,
                 skipped: Vec::new(),
+                notes: Vec::new(),
             })
         })
         .collect()
@@ -219,6 +241,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, DashboardError> {
             origin: file,
             dashboard: imported.dashboard,
             skipped: imported.skipped,
+            notes: imported.notes,
         })
     } else {
         Ok(Loaded {
@@ -226,6 +249,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, DashboardError> {
             origin: file.clone(),
             dashboard: parse_toml(&file, &text)?,
             skipped: Vec::new(),
+            notes: Vec::new(),
         })
     }
 }

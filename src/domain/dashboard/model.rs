@@ -22,6 +22,21 @@ pub struct Dashboard {
     pub variables: Vec<Variable>,
     #[serde(default, rename = "panel")]
     pub panels: Vec<Panel>,
+    /// Grafana rows (imported only): headers that group the panels whose
+    /// [`PanelOptions::row`] names them.
+    #[serde(skip)]
+    pub rows: Vec<Row>,
+}
+
+/// A Grafana row: a header line above its panels, collapsed or open, maybe repeated for
+/// each value of a variable.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    pub title: String,
+    pub collapsed: bool,
+    pub repeat: Option<String>,
+    /// The variable values of a repeated copy (`$node` = `n1`).
+    pub scoped: Vec<(String, String)>,
 }
 
 fn default_range() -> String {
@@ -45,19 +60,113 @@ pub struct Variable {
     /// Selected at start; `all` when `include_all`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
-    /// Offer "All" (substituted as `.*` in a regex matcher).
+    /// Offer "All": substituted as `all_value` when set, else as every value (`(a|b)`).
     #[serde(default)]
     pub include_all: bool,
+    /// What "All" stands for (`.*`, `.+`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_value: Option<String>,
+    /// Several values can be selected; they go out as `(a|b)` in regex matchers.
+    #[serde(default)]
+    pub multi: bool,
+    /// The selection at start of a multi-value variable (`default` holds the first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub defaults: Vec<String>,
+    /// Where values come from; by default `query` when there is one, else `custom`.
+    #[serde(default)]
+    pub kind: VarKind,
+    /// Grafana's variable regex (`/.*instance="([^"]+)".*/`): keeps matching values, the
+    /// first capture group (or the `value`/`text` named groups) becomes the value.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub regex: String,
+    /// Grafana's sort: 0 none, 1/2 alphabetical asc/desc, 3/4 numerical, 5/6 alphabetical
+    /// case-insensitive, 7/8 natural. TOML dashboards sort alphabetically by default.
+    #[serde(default = "default_sort")]
+    pub sort: u8,
+    /// 0 shown, 1 value without label, 2 hidden.
+    #[serde(default)]
+    pub hide: u8,
+    /// Interval variables: offer `auto` (the range divided into `auto_count` steps, at
+    /// least `auto_min`).
+    #[serde(default)]
+    pub auto: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_min: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+fn default_sort() -> u8 {
+    1
+}
+
+/// Kinds of template variables (Grafana's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VarKind {
+    /// `query` when the variable has one, else `custom`.
+    #[default]
+    Auto,
+    Query,
+    Custom,
+    Constant,
+    Interval,
+    Textbox,
+    Datasource,
+}
+
+impl Variable {
+    /// The kind, `Auto` resolved.
+    pub fn kind(&self) -> VarKind {
+        match self.kind {
+            VarKind::Auto if self.query.is_some() => VarKind::Query,
+            VarKind::Auto => VarKind::Custom,
+            k => k,
+        }
+    }
+
+    pub fn new(name: &str) -> Variable {
+        Variable {
+            name: name.to_string(),
+            label: String::new(),
+            query: None,
+            values: Vec::new(),
+            default: None,
+            include_all: false,
+            all_value: None,
+            multi: false,
+            defaults: Vec::new(),
+            kind: VarKind::Auto,
+            regex: String::new(),
+            sort: 0,
+            hide: 0,
+            auto: false,
+            auto_count: None,
+            auto_min: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PanelKind {
+    #[default]
     Timeseries,
     Stat,
     Gauge,
     Bar,
     Table,
+    /// Markdown or plain text, drawn as text (no query).
+    Text,
+    /// One line of coloured cells per series over time.
+    #[serde(rename = "state-timeline")]
+    StateTimeline,
+    /// Buckets × time as shaded cells.
+    Heatmap,
+    /// A Grafana panel type with no terminal drawing: a framed box says so
+    /// ([`PanelOptions::grafana_type`] names it).
+    #[serde(skip)]
+    Unsupported,
 }
 
 impl PanelKind {
@@ -68,17 +177,29 @@ impl PanelKind {
             PanelKind::Gauge => "gauge",
             PanelKind::Bar => "bar",
             PanelKind::Table => "table",
+            PanelKind::Text => "text",
+            PanelKind::StateTimeline => "state-timeline",
+            PanelKind::Heatmap => "heatmap",
+            PanelKind::Unsupported => "unsupported",
         }
     }
 
     /// Whether the panel needs history (a range query) or only the latest value.
     pub fn needs_range(self) -> bool {
         // Stat panels draw a sparkline.
-        matches!(self, PanelKind::Timeseries | PanelKind::Stat)
+        matches!(
+            self,
+            PanelKind::Timeseries | PanelKind::Stat | PanelKind::StateTimeline | PanelKind::Heatmap
+        )
+    }
+
+    /// Whether the panel queries Prometheus at all.
+    pub fn queries(self) -> bool {
+        !matches!(self, PanelKind::Text | PanelKind::Unsupported)
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Panel {
     pub title: String,
@@ -94,8 +215,11 @@ pub struct Panel {
     pub grid: Grid,
     #[serde(default, rename = "threshold", skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<Threshold>,
-    #[serde(rename = "target")]
+    #[serde(rename = "target", default)]
     pub targets: Vec<Target>,
+    /// What Grafana imports add (field config, options, rows, repeats).
+    #[serde(skip)]
+    pub options: super::field::PanelOptions,
 }
 
 fn is_default_unit(u: &Unit) -> bool {
@@ -104,7 +228,7 @@ fn is_default_unit(u: &Unit) -> bool {
 
 /// Position on the 24-column grid; `h` in rows of about one text line pair (Grafana's
 /// grid height units, 30 px each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grid {
     pub x: u16,
@@ -113,13 +237,16 @@ pub struct Grid {
     pub h: u16,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub expr: String,
     /// `{{pod}} on {{node}}`; empty: the series selector.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub legend: String,
+    /// Grafana's `refId` (`A`, `B`): names the value column of a table (`Value #A`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ref_id: String,
 }
 
 /// A threshold step: from `value` upwards the panel is drawn in `color`.
@@ -200,42 +327,4 @@ pub fn severity_of(thresholds: &[Threshold], value: f64) -> Option<Severity> {
     out
 }
 
-/// Units a panel formats values in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Unit {
-    /// Plain numbers with k/M/G suffixes.
-    #[default]
-    Short,
-    /// Bytes with binary prefixes (KiB, MiB, …).
-    Bytes,
-    BytesPerSecond,
-    /// 0–100.
-    Percent,
-    /// 0–1 shown as a percentage.
-    PercentUnit,
-    Seconds,
-    Milliseconds,
-    OpsPerSecond,
-    /// No unit, no suffix.
-    None,
-}
-
-impl Unit {
-    /// Grafana's unit ids (`bytes`, `percentunit`, `s`, `ops`, `reqps`, …); `None` when
-    /// there is no close equivalent.
-    pub fn from_grafana(id: &str) -> Option<Unit> {
-        Some(match id {
-            "short" | "" => Unit::Short,
-            "none" => Unit::None,
-            "bytes" | "decbytes" => Unit::Bytes,
-            "Bps" | "binBps" | "decBps" => Unit::BytesPerSecond,
-            "percent" => Unit::Percent,
-            "percentunit" => Unit::PercentUnit,
-            "s" | "dtdurations" => Unit::Seconds,
-            "ms" => Unit::Milliseconds,
-            "ops" | "reqps" | "rps" | "wps" | "iops" | "cps" => Unit::OpsPerSecond,
-            _ => return None,
-        })
-    }
-}
+pub use super::units::Unit;

@@ -305,7 +305,15 @@ pub fn builtin_queries(step: std::time::Duration) -> Vec<String> {
                 .clone()
                 .or_else(|| v.values.first().cloned())
                 .unwrap_or_else(|| "all".into());
-            b.values.insert(v.name.clone(), value);
+            b.values.insert(
+                v.name.clone(),
+                super::template::VarValue {
+                    all: value == "all",
+                    values: vec![value],
+                    all_value: v.all_value.clone(),
+                    regex_context: v.multi || v.include_all,
+                },
+            );
         }
         out.extend(
             d.panels

@@ -58,16 +58,16 @@ fn runs_split_at_gaps_and_nans() {
 
 #[test]
 fn legend_wraps_and_truncates() {
-    let s: Vec<Plotted> = ["alpha", "beta", "gamma", "delta"]
+    let s: Vec<String> = ["alpha", "beta", "gamma", "delta"]
         .iter()
-        .map(|n| Plotted {
-            name: n.to_string(),
-            points: vec![],
-        })
+        .map(|n| n.to_string())
         .collect();
     assert_eq!(legend_rows(&s, 20, 2), vec![vec![0, 1], vec![2, 3]]);
+    // The last line keeps room for "+N more".
     assert_eq!(legend_rows(&s, 12, 2), vec![vec![0], vec![1]]);
     assert_eq!(legend_rows(&s, 200, 2), vec![vec![0, 1, 2, 3]]);
+    assert_eq!(ellipsis("ip-10-0-1-12.ec2.internal", 10), "ip-10-0-1…");
+    assert_eq!(ellipsis("short", 10), "short");
 }
 
 #[test]
@@ -79,10 +79,12 @@ fn timeseries_with_two_series_threshold_and_gap() {
         Plotted {
             name: "ip-10-0-1-12".into(),
             points: wave(0.0, 1.0),
+            ..Plotted::default()
         },
         Plotted {
             name: "ip-10-0-2-40".into(),
             points: b,
+            ..Plotted::default()
         },
     ];
     let th = [Threshold {
@@ -104,6 +106,10 @@ fn timeseries_with_two_series_threshold_and_gap() {
             tz: &TimeZone::UTC,
             palette: &Palette::default(),
             legend: true,
+            legend_calcs: &[],
+            legend_table: false,
+            fill: false,
+            points: false,
         },
     );
     insta::assert_snapshot!("metrics_chart_timeseries", out);
@@ -126,6 +132,10 @@ fn timeseries_bytes_over_a_week_without_data() {
             tz: &TimeZone::UTC,
             palette: &Palette::default(),
             legend: true,
+            legend_calcs: &[],
+            legend_table: false,
+            fill: false,
+            points: false,
         },
     );
     insta::assert_snapshot!("metrics_chart_empty_week", out);

@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::super::chart::Palette;
+use super::super::chart::ellipsis;
 use super::super::style;
-use super::{Frame as Window, PanelData, PanelStatus, draw_dashboard, draw_panel, plotted};
+use super::{Frame as Window, PanelData, PanelStatus, draw_items, draw_panel, plotted};
 use crate::app::App;
 use crate::app::metrics::editor::{EditorStatus, EditorView, ResultMode, result_panel};
 use crate::app::metrics::{MetricsView, Shown, strings};
@@ -73,6 +74,26 @@ fn status_lines(app: &App, m: &MetricsView) -> Vec<Line<'static>> {
     }
     if m.refreshing() {
         l1.push(Span::styled(format!("  {}", strings::RUNNING), muted));
+    } else if !m.vars_ready() {
+        l1.push(Span::styled(format!("  {}", strings::RESOLVING), muted));
+    }
+    let problems = app.metrics.problems.len();
+    if !m.notes.is_empty() || problems > 0 {
+        let mut parts = Vec::new();
+        if !m.notes.is_empty() {
+            parts.push(format!("{} import notes", m.notes.len()));
+        }
+        if problems > 0 {
+            parts.push(format!("{problems} dashboards failed"));
+        }
+        l1.push(Span::styled(
+            format!("  {} (n)", parts.join(", ")),
+            if problems > 0 {
+                style(app, Slot::error)
+            } else {
+                style(app, Slot::warn)
+            },
+        ));
     }
     l1.push(Span::styled("  ", muted));
     let source = strings::source_line(&app.metrics.backend);
@@ -83,14 +104,24 @@ fn status_lines(app: &App, m: &MetricsView) -> Vec<Line<'static>> {
     l1.push(Span::styled(source, source_style));
     let mut l2 = vec![Span::raw(" ")];
     for (i, v) in m.vars.iter().enumerate() {
+        if v.hide >= 2 {
+            continue;
+        }
         let focus = i == m.var_focus;
-        l2.push(Span::styled(format!("{} ", v.label), muted));
+        if v.hide == 0 {
+            l2.push(Span::styled(format!("{} ", v.label), muted));
+        }
         let value_style = if focus {
             style(app, Slot::selection)
         } else {
             bold
         };
-        l2.push(Span::styled(format!(" {} ", v.selected), value_style));
+        let value = if v.resolved {
+            ellipsis(&v.shown(), 40)
+        } else {
+            "…".into()
+        };
+        l2.push(Span::styled(format!(" {value} "), value_style));
         if let Some(e) = &v.error {
             l2.push(Span::styled(format!(" ! {e}"), style(app, Slot::error)));
         }
@@ -143,18 +174,27 @@ pub fn render(app: &App, m: &MetricsView, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(status), top);
     let pal = palette(&app.config.theme);
     let win = window(app, m.shown.as_ref());
+    if m.show_notes {
+        f.render_widget(
+            Paragraph::new(notes_lines(app, m)).wrap(Wrap { trim: false }),
+            body,
+        );
+        return;
+    }
     let buf = f.buffer_mut();
     if m.zoom
-        && let (Some(panel), Some(data)) =
-            (m.dashboard.panels.get(m.selected), panels.get(m.selected))
+        && let Some(i) = m.selected_panel()
+        && let (Some(panel), Some(data)) = (m.dashboard.panels.get(i), panels.get(i))
     {
         draw_panel(panel, data, &win, &pal, true, body, buf);
         return;
     }
-    let height = super::dashboard_height(&m.dashboard);
+    let items = m.items();
+    let height = crate::domain::dashboard::layout::height(&items).min(u32::from(u16::MAX)) as u16;
     let scroll = m.scroll.min(height.saturating_sub(body.height));
-    draw_dashboard(
+    draw_items(
         &m.dashboard,
+        &items,
         panels,
         &win,
         &pal,
@@ -163,6 +203,35 @@ pub fn render(app: &App, m: &MetricsView, f: &mut Frame, area: Rect) {
         body,
         buf,
     );
+}
+
+/// The import report: dashboards that failed to load (all of them), then what this
+/// dashboard's import skipped or approximated.
+fn notes_lines(app: &App, m: &MetricsView) -> Vec<Line<'static>> {
+    let muted = style(app, Slot::muted);
+    let title = style(app, Slot::title);
+    let err = style(app, Slot::error);
+    let mut out = vec![Line::styled(
+        format!(" {} — {} ", strings::NOTES_TITLE, m.dashboard.title),
+        title,
+    )];
+    if !app.metrics.problems.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled(format!(" {}", strings::FAILED_HEADER), err));
+        for p in &app.metrics.problems {
+            out.push(Line::styled(format!("   {p}"), err));
+        }
+    }
+    out.push(Line::raw(""));
+    if m.notes.is_empty() {
+        out.push(Line::styled(format!(" {}", strings::NO_NOTES), muted));
+    }
+    for n in &m.notes {
+        out.push(Line::raw(format!("   {n}")));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(" n or esc: back to the panels", muted));
+    out
 }
 
 /// The editor's answer as panel data.
