@@ -38,7 +38,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
             's' => 1,
             'm' if chars.peek() == Some(&'s') => {
                 chars.next();
-                total += n / 1000;
+                total = total.checked_add(n / 1000)?;
                 continue;
             }
             'm' => 60,
@@ -47,7 +47,8 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
             'w' => 7 * 86400,
             _ => return None,
         };
-        total += n * mult;
+        // Too large to be a duration: not one (found by the `durations` fuzz target).
+        total = total.checked_add(n.checked_mul(mult)?)?;
     }
     if !num.is_empty() {
         return None;
@@ -220,6 +221,16 @@ pub fn value_ticks(lo: f64, hi: f64, max_ticks: usize, unit: Unit) -> (f64, f64,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `durations` fuzz target: an overflowing duration panicked (debug) or
+    /// wrapped to a wrong value (release).
+    #[test]
+    fn overflowing_durations_are_not_durations() {
+        assert_eq!(parse_duration("99999999999999999999h"), None);
+        assert_eq!(parse_duration("18446744073709551615w"), None);
+        assert_eq!(parse_duration("18446744073709551615s1s"), None);
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+    }
 
     #[test]
     fn durations() {
