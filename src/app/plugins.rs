@@ -465,7 +465,7 @@ pub fn parse_alias_line(line: &str) -> AliasLine {
     let mut labels: Vec<String> = Vec::new();
     while let Some(w) = words.next() {
         match w {
-            "-n" | "--namespace" => out.namespace = words.next().map(|n| NsArg::parse(n)),
+            "-n" | "--namespace" => out.namespace = words.next().map(NsArg::parse),
             "-A" | "--all-namespaces" | "all" => out.namespace = Some(NsArg::All),
             "-l" | "--selector" => labels.extend(words.next().map(str::to_string)),
             w if w.starts_with('@') => out.context = Some(w[1..].to_string()),
