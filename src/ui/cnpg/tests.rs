@@ -88,10 +88,10 @@ fn cnpg_detail_at_three_sizes() {
         .iter()
         .map(|&(w, h)| {
             let mut world = World::new("platform");
-            let mut app = fixture::app(&mut world, Config::default(), (w, h));
+            let mut app = fixture::app(&world, Config::default(), (w, h));
             command(&mut app, "cnpg keycloak/keycloak-db");
             fixture::play_to(&mut app, &mut world, Duration::ZERO);
-            fixture::feed(&mut app, &mut world);
+            fixture::feed(&mut app, &world);
             let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
             t.draw(|f| crate::ui::render(&app, f)).unwrap();
             format!("{w}×{h}\n{}", t.backend())
