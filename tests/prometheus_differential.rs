@@ -32,9 +32,12 @@ const GAP: (i64, i64) = (50 * 60, 30 * 60);
 
 type Labels = BTreeMap<String, String>;
 
+/// A series: labels and samples (t seconds, value).
+type Points = (Labels, Vec<(i64, f64)>);
+
 struct Data {
-    /// (labels, samples (t seconds, value)), in OpenMetrics families.
-    families: Vec<(String, &'static str, Vec<(Labels, Vec<(i64, f64)>)>)>,
+    /// OpenMetrics families: name, type, series.
+    families: Vec<(String, &'static str, Vec<Points>)>,
 }
 
 fn labels(run: &str, name: &str, pairs: &[(&str, &str)]) -> Labels {
