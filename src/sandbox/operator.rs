@@ -134,6 +134,7 @@ fn switch_over(
     let opts = WriteOpts {
         dry_run: false,
         field_manager: Some("cloudnative-pg".into()),
+        ..WriteOpts::default()
     };
     if let Some(pods) = shared.store.registry().lookup("", "v1", "pods").cloned() {
         for (pod, role) in [(current, "replica"), (target, "primary")] {
