@@ -795,7 +795,7 @@ fn tables<'a>(
         let r = s
             .get_as(
                 &format!("/api/v1/namespaces/{ns}/pods?includeObject=None"),
-                &format!("{TABLE}"),
+                TABLE,
             )
             .await;
         rec.add(
