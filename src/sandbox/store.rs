@@ -1783,3 +1783,7 @@ fn decode_continue(token: &str) -> ApiResult<(u64, (String, String))> {
 #[cfg(test)]
 #[path = "store_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "store_delete_tests.rs"]
+mod delete_tests;
