@@ -94,10 +94,9 @@ fn target_lines(e: &TargetError) -> Vec<String> {
             format!("pass --context NAME (known contexts: {known})"),
         ],
         TargetError::NoCluster(why) => vec![format!("opsdeck: {why}")],
-        TargetError::PluginMissing { .. } => vec![
-            format!("opsdeck: {e}"),
-            format!("or {TRY_SANDBOX}"),
-        ],
+        TargetError::PluginMissing { .. } => {
+            vec![format!("opsdeck: {e}"), format!("or {TRY_SANDBOX}")]
+        }
         TargetError::Config {
             files,
             context,

@@ -290,7 +290,10 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
         }
     }
     // User plugins of the view, like built-in keys (dangerous ones hidden in read-only).
-    if !matches!(ctx, Context::Prompt | Context::Dialog | Context::Help | Context::Editor) {
+    if !matches!(
+        ctx,
+        Context::Prompt | Context::Dialog | Context::Help | Context::Editor
+    ) {
         for p in app.visible_plugins() {
             let desc = if p.description.is_empty() {
                 &p.name
