@@ -38,7 +38,7 @@ fn plugins_yaml(script: &Path, dir: &Path) -> String {
     format!(
         r#"plugins:
   record-fg:
-    shortCut: Shift-A
+    shortCut: Shift-U
     description: Record args
     scopes: [pods]
     command: sh
@@ -102,13 +102,13 @@ fn foreground_and_background_plugins_with_variables() {
     t.wait_for(&[
         "pods(shop)[",
         "orders-db-0",
-        "<A> Record args",
+        "<U> Record args",
         "<b> In background",
         "<X> Wipe it",
     ]);
 
     // Foreground: the terminal is handed over, the command runs, the same view comes back.
-    t.keys(&["g", "A"]);
+    t.keys(&["g", "U"]);
     let args = wait_file(&work.join("args.out"));
     let lines: Vec<&str> = args.lines().collect();
     assert_eq!(
@@ -136,7 +136,7 @@ fn foreground_and_background_plugins_with_variables() {
     let args = wait_file(&work.join("args.out"));
     assert!(args.starts_with("bg\n"), "{args}");
     t.keys(&["Escape"]);
-    t.wait_for(&["pods(shop)[", "<A> Record args"]);
+    t.wait_for(&["pods(shop)[", "<U> Record args"]);
 
     // Dangerous with confirm: a dialog with the command line; `n` cancels, `y` runs.
     t.keys(&["g", "X"]);
@@ -170,7 +170,7 @@ fn readonly_hides_and_refuses_dangerous_plugins() {
     let s = t.wait_for(&[
         "pods(shop)[",
         "orders-db-0",
-        "<A> Record args",
+        "<U> Record args",
         "[read-only]",
     ]);
     assert!(
@@ -183,7 +183,7 @@ fn readonly_hides_and_refuses_dangerous_plugins() {
     assert!(!s.contains("Run plugin"), "dialog in read-only:\n{s}");
     assert!(!work.join("wipe.out").exists());
     // Non-dangerous plugins still run.
-    t.keys(&["A"]);
+    t.keys(&["U"]);
     wait_file(&work.join("args.out"));
     t.wait_for(&["pods(shop)["]);
     t.quit();

@@ -492,7 +492,7 @@ mod tests {
     const PLUGINS: &str = r#"
 plugins:
   record-fg:
-    shortCut: Shift-A
+    shortCut: Shift-U
     description: Record args
     scopes: [po]
     command: /bin/rec
@@ -567,7 +567,7 @@ plugins:
     fn foreground_plugin_fills_k9s_variables() {
         let mut app = app_with_plugins(false);
         assert_eq!(names(&app)[0], "orders-db-0");
-        key(&mut app, 'A');
+        key(&mut app, 'U');
         let run = app.take_foreground_plugin().expect("a foreground run");
         assert!(!run.background);
         assert_eq!(run.program, "/bin/rec");
