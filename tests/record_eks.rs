@@ -239,6 +239,10 @@ async fn run_record(
     }
     let child = cmd.spawn().expect("opsdeck record runs");
     if let Stop::CtrlCAfterAChange(client) = stop {
+        // `record` writes `.<name>.tmp-<pid>` beside the output and renames it at the end.
+        let name = out.file_name().expect("file name").to_string_lossy();
+        let partial = out.with_file_name(format!(".{name}.tmp-{}", child.id()));
+        let out = partial.as_path();
         wait_for_text(out, "timeline:\n").await;
         let ns: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client);
         let marker: k8s_openapi::api::core::v1::Namespace =
