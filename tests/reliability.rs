@@ -501,7 +501,8 @@ fn cli_errors_are_plain_without_a_terminal() {
         .arg(dir.path().join("r.yaml"));
     let out = run_bounded(cmd, "opsdeck record with a missing kubeconfig");
     let err = assert_plain_failure(&out, "missing kubeconfig");
-    assert!(err.starts_with("Error: "), "{err}");
+    // An expected error: the plain line naming the file, with the fix on the next line.
+    assert!(err.starts_with("opsdeck: kubeconfig "), "{err}");
     assert!(err.contains("missing-kubeconfig"), "{err}");
     assert!(files_in(dir.path()).is_empty());
 }
