@@ -159,6 +159,9 @@ fn foreground_and_background_plugins_with_variables() {
 
     // Help lists them.
     t.keys(&["?"]);
+    t.wait_for(&["help"]);
+    // The plugins section follows the built-in keys, below the fold: go to the end.
+    t.keys(&["G"]);
     t.wait_for(&["plugins", "Record args", "plugin record-fg", "Wipe it"]);
     t.keys(&["Escape"]);
     t.quit();
