@@ -170,12 +170,7 @@ fn foreground_and_background_plugins_with_variables() {
 #[test]
 fn readonly_hides_and_refuses_dangerous_plugins() {
     let (t, work) = console("plugins-ro", &["--readonly"]);
-    let s = t.wait_for(&[
-        "pods(shop)[",
-        "orders-db-0",
-        "<U> Record args",
-        "READONLY",
-    ]);
+    let s = t.wait_for(&["pods(shop)[", "orders-db-0", "<U> Record args", "READONLY"]);
     assert!(
         !s.contains("Wipe it"),
         "dangerous plugin shown in read-only:\n{s}"
