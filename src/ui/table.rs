@@ -34,10 +34,8 @@ pub(crate) fn status_span<'a>(app: &App, status: Option<&WatchStatus>) -> Option
         WatchStatus::Ready => None,
         WatchStatus::Stale { error, since } => Some(Span::styled(
             // Bounded, so that the table's own title stays readable.
-            strings::stale(
-                &crate::sources::explain::one_line(error, STALE_CHARS),
-                &age(*since, app.now),
-            ),
+            // The sources already made the error one line of words.
+            strings::stale(&ellipsize(error, STALE_CHARS), &age(*since, app.now)),
             style(app, Slot::error),
         )),
     }
