@@ -9,6 +9,7 @@
 //! The interactive TUI and the non-interactive `opsdeck install --config install.toml` run the
 //! same [`wizard::Wizard`].
 
+pub mod access;
 pub mod agekey;
 pub mod apply;
 pub mod apps;

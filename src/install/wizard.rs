@@ -244,6 +244,17 @@ impl Wizard {
     pub async fn check(&mut self, step: StepId) -> Result<Plan, InstallError> {
         let result = async {
             self.ensure_connected(step).await?;
+            // Permission check (SelfSubjectAccessReview) of this and the later steps; in
+            // context mode the cluster step checks the whole plan.
+            if step == StepId::Cluster && self.config.cluster.mode == ClusterMode::Context {
+                self.connect().await?;
+            }
+            if let Some(client) = &self.client {
+                let context = (self.state.context.clone())
+                    .or_else(|| self.config.cluster.context.clone())
+                    .unwrap_or_default();
+                super::access::require(client, &self.config, &context, step).await?;
+            }
             let ctx = self.ctx();
             match step {
                 StepId::Cluster => cluster::check(&ctx).await,
