@@ -49,6 +49,12 @@ pub fn unreachable_body(error: &str, secs: i64) -> String {
 
 /// An empty table whose watch fails.
 pub fn watch_failed_body(error: &str) -> String {
+    if error.starts_with("forbidden: ") {
+        // RBAC: asked again in the background; another namespace may be readable.
+        return format!(
+            "{error}; pick a namespace you may read (:ns NAME), rights are checked again every few seconds"
+        );
+    }
     format!("cannot list these objects: {error}; retrying")
 }
 

@@ -74,6 +74,11 @@ pub fn status(s: &kube::core::Status, server: Option<&str>) -> String {
         let got = body_kind(&s.message);
         return format!("{} (HTTP {})", not_kubernetes(got, from), s.code);
     }
+    if s.code == 403
+        && let Some(words) = super::forbidden::reword(&s.message)
+    {
+        return words;
+    }
     match (s.message.trim(), s.reason.trim()) {
         ("", "") => format!("HTTP {}", s.code),
         ("", reason) => reason.to_string(),
@@ -104,6 +109,8 @@ pub fn watcher(e: &kw::Error, server: Option<&str>) -> Option<String> {
         kw::Error::NoResourceVersion => return None,
     };
     Some(match kube(inner, server) {
+        // The denial names the verb already.
+        Some(text) if text.starts_with("forbidden: ") => text,
         Some(text) => format!("{what}: {text}"),
         None => format!("{what}: {}", super::chain(inner)),
     })

@@ -5,6 +5,17 @@ use super::Scaling;
 pub const TITLE: &str = "pools";
 pub const NO_NODE_KINDS: &str = "the cluster serves no nodes or pods API";
 pub const NO_POOLS: &str = "no nodes";
+
+/// The pools pane without its nodes watch (RBAC: a user without node access).
+pub fn nodes_failed(error: &str) -> String {
+    if error.starts_with("forbidden: ") {
+        format!(
+            "{error}: node pools need get/list/watch on nodes (a ClusterRole); the other views work"
+        )
+    } else {
+        format!("cannot list nodes: {error}; retrying")
+    }
+}
 pub const NOT_EKS: &str =
     "not an EKS cluster: node group scaling needs EKS (pass --eks-cluster NAME)";
 pub const REFRESHING: &str = "refreshing EKS node groups…";

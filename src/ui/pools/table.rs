@@ -265,8 +265,9 @@ pub(super) fn draw_table(app: &App, v: &PoolsView, f: &mut Frame, area: Rect) {
         if inner.height > 1 {
             let status = app.watches.get(&v.nodes.key).map(|w| &w.status);
             let empty = match status {
-                None | Some(WatchStatus::Loading) => crate::app::strings::LOADING,
-                _ => strings::NO_POOLS,
+                None | Some(WatchStatus::Loading) => crate::app::strings::LOADING.to_string(),
+                Some(WatchStatus::Stale { error, .. }) => strings::nodes_failed(error),
+                _ => strings::NO_POOLS.to_string(),
             };
             let msg = Rect::new(inner.x, inner.y + 1, inner.width, 1);
             f.render_widget(
