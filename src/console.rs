@@ -192,7 +192,13 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         (Some(sandbox), target, yaml)
     } else {
         let target = match Target::load(args.kubeconfig.as_deref(), args.context.as_deref()) {
-            Ok(t) => t.with_overrides(args.cluster.as_deref(), args.user.as_deref())?,
+            Ok(t) => {
+                let mut t = t.with_overrides(args.cluster.as_deref(), args.user.as_deref())?;
+                // An exec credential plugin runs now, on the real terminal, before the
+                // screen is taken (it may ask).
+                crate::sources::exec_auth::sign_in(&mut t).await?;
+                t
+            }
             // Prometheus alone is enough for the metrics pane: run without a cluster.
             Err(e) if args.prometheus.prometheus.is_some() => {
                 tracing::warn!("no cluster: {e}");

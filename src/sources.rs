@@ -5,8 +5,10 @@
 pub mod catalog;
 pub mod connection;
 pub mod eks;
+pub mod exec_auth;
 pub mod explain;
 pub mod fetch;
+pub mod forbidden;
 pub mod kubeconfig;
 pub mod logs;
 pub mod mutate;
@@ -334,6 +336,10 @@ impl Sources {
 
     /// The connection task built the client: watches can start.
     pub fn set_client(&mut self, client: kube::Client) {
+        // A new client (signed in again): watches restart with it.
+        if self.client.is_some() {
+            self.watches.clear();
+        }
         self.metrics.set_client(Some(client.clone()));
         self.client = Some(client);
     }

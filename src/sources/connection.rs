@@ -17,8 +17,8 @@ const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-pub async fn run(target: Target, tx: super::Sender) {
-    let client = match target.client().await {
+pub async fn run(mut target: Target, tx: super::Sender) {
+    let mut client = match target.client().await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!("{e}");
@@ -31,10 +31,12 @@ pub async fn run(target: Target, tx: super::Sender) {
     let mut backoff = Duration::from_secs(1);
     let mut discovered = false;
     let mut connected = false;
+    let mut signed_in_now = false;
     loop {
         let result = tokio::time::timeout(REQUEST_TIMEOUT, client.apiserver_version()).await;
         let error = match result {
             Ok(Ok(info)) => {
+                signed_in_now = false;
                 if !connected {
                     tracing::info!(version = %info.git_version, "connected");
                     let _ = tx.send(SourceEvent::Connection(ConnState::Connected));
@@ -55,6 +57,19 @@ pub async fn run(target: Target, tx: super::Sender) {
                 tokio::time::sleep(HEALTH_INTERVAL).await;
                 continue;
             }
+            Ok(Err(e)) if unauthorized(&e) && target.signed_in_by().is_some() && !signed_in_now => {
+                // The plugin's credential was refused (expired, revoked): run it again (once
+                // per failure; a fresh credential refused too waits for the next retry).
+                match sign_in_again(&mut target).await {
+                    Ok(c) => {
+                        signed_in_now = true;
+                        client = c;
+                        let _ = tx.send(SourceEvent::Client(ClientHandle(client.clone())));
+                        continue;
+                    }
+                    Err(text) => text,
+                }
+            }
             Ok(Err(e)) => match not_kubernetes(&client, &server, &e).await {
                 Some(text) => text,
                 None => super::error_from(&e, Some(&server)),
@@ -62,6 +77,7 @@ pub async fn run(target: Target, tx: super::Sender) {
             Err(_) => format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
         };
         connected = false;
+        signed_in_now = false;
         tracing::warn!(
             "cluster unreachable: {error}; retrying in {}s",
             backoff.as_secs()
@@ -75,6 +91,27 @@ pub async fn run(target: Target, tx: super::Sender) {
         }));
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// A 401: the API server does not accept the credential.
+fn unauthorized(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 401)
+}
+
+/// Runs the credential plugin again and builds a client with what it hands back; the error
+/// says that the server refused the credential and what the plugin said.
+async fn sign_in_again(target: &mut Target) -> Result<kube::Client, String> {
+    let refused = "the API server refused the credential from the exec plugin (401 Unauthorized)";
+    match target.sign_in_again().await {
+        Ok(_) => target
+            .client()
+            .await
+            .map_err(|e| format!("{refused}; signed in again but: {e}")),
+        Err(e) => {
+            tracing::warn!("{e}");
+            Err(format!("{refused}; running it again: {e}"))
+        }
     }
 }
 

@@ -69,6 +69,9 @@ pub struct Target {
     context: String,
     /// No cluster at all (metrics only): why, said by every attempt to connect.
     none: Option<String>,
+    /// Exec plugins whose credential replaced them ([`Target::run_exec_plugin`]), by user:
+    /// run again when the API server refuses that credential.
+    plugins: std::collections::BTreeMap<String, kube::config::ExecConfig>,
 }
 
 impl Target {
@@ -161,6 +164,7 @@ impl Target {
             files,
             context,
             none: None,
+            plugins: Default::default(),
         })
     }
 
@@ -254,6 +258,70 @@ impl Target {
             .and_then(|a| a.exec.clone())
     }
 
+    /// Runs the chosen context's exec credential plugin, if its user has one, and puts the
+    /// credential in place of the plugin in this (in-memory) kubeconfig: clients built later
+    /// send it without running anything. `have_terminal`: the plugin may ask on the terminal
+    /// (nothing has taken the screen). Returns when the credential expires, if it says.
+    pub async fn run_exec_plugin(
+        &mut self,
+        have_terminal: bool,
+    ) -> Result<Option<jiff::Timestamp>, super::exec_auth::PluginError> {
+        let Some(exec) = self.exec_plugin() else {
+            return Ok(None);
+        };
+        let info = self.info();
+        let cluster = self
+            .kubeconfig
+            .clusters
+            .iter()
+            .find(|c| c.name == info.cluster)
+            .and_then(|c| c.cluster.as_ref())
+            .map(|c| {
+                serde_json::json!({
+                    "server": c.server,
+                    "certificate-authority-data": c.certificate_authority_data,
+                    "insecure-skip-tls-verify": c.insecure_skip_tls_verify.unwrap_or(false),
+                })
+            });
+        let cred = super::exec_auth::run(&exec, have_terminal, cluster).await?;
+        self.plugins.insert(info.user.clone(), exec);
+        if let Some(auth) = self
+            .kubeconfig
+            .auth_infos
+            .iter_mut()
+            .find(|a| a.name == info.user)
+            .and_then(|a| a.auth_info.as_mut())
+        {
+            super::exec_auth::install(auth, &cred);
+        }
+        Ok(cred.expires)
+    }
+
+    /// The exec plugin that signed the chosen context's user in, if one did.
+    pub fn signed_in_by(&self) -> Option<&kube::config::ExecConfig> {
+        self.plugins.get(&self.info().user)
+    }
+
+    /// Runs the plugin that signed the user in again, without a terminal (the console holds
+    /// the screen): plugins that cache a login (kubelogin, `aws eks get-token`) answer.
+    pub async fn sign_in_again(
+        &mut self,
+    ) -> Result<Option<jiff::Timestamp>, super::exec_auth::PluginError> {
+        let user = self.info().user;
+        if let Some(exec) = self.plugins.get(&user).cloned()
+            && let Some(auth) = self
+                .kubeconfig
+                .auth_infos
+                .iter_mut()
+                .find(|a| a.name == user)
+                .and_then(|a| a.auth_info.as_mut())
+        {
+            auth.token = None;
+            auth.exec = Some(exec);
+        }
+        self.run_exec_plugin(false).await
+    }
+
     pub fn info(&self) -> ClusterInfo {
         let ctx = self
             .kubeconfig
@@ -310,6 +378,7 @@ impl Target {
             files: String::new(),
             context: String::new(),
             none: Some(why.to_string()),
+            plugins: Default::default(),
         }
     }
 

@@ -1,0 +1,250 @@
+//! Authentication as users have it, against the real control plane of `scripts/cluster up`:
+//! a client certificate (the admin context), a bearer token (the view context), and an exec
+//! credential plugin speaking client.authentication.k8s.io/v1 (a test script handing back
+//! the view user's token): non-interactive, interactive (it asks for an MFA code on the
+//! terminal before the console takes the screen; the test types it in tmux), and failing
+//! (its command and stderr are named, Enter runs it again; without a terminal it is a plain
+//! error, not a hang).
+//!
+//! Needs OPSDECK_TEST_CLUSTER_* (scripts/test exports them); fails loudly without them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::cluster::RealCluster;
+use common::tmux::Tmux;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// The test plugin. `PLUGIN_MODE`: `plain` answers, `ask` asks for an MFA code on the
+/// terminal first, `fail-once` fails (as an expired login does) on its first run, `fail`
+/// always fails, `expired` hands out a token the server refuses, then fails, then answers. Every run appends its KUBERNETES_EXEC_INFO to `PLUGIN_RUNS`.
+const PLUGIN: &str = r#"#!/bin/sh
+echo "$KUBERNETES_EXEC_INFO" >> "$PLUGIN_RUNS"
+case "$PLUGIN_MODE" in
+  ask)
+    printf 'MFA code for viewer: ' >&2
+    read -r code || { echo "no terminal to ask on" >&2; exit 2; }
+    [ "$code" = 424242 ] || { echo "wrong MFA code" >&2; exit 1; } ;;
+  fail-once)
+    if [ ! -e "$PLUGIN_RUNS.failed" ]; then
+      : > "$PLUGIN_RUNS.failed"
+      echo "token expired for viewer: sign in again" >&2
+      exit 1
+    fi ;;
+  fail)
+    echo "token expired for viewer: sign in again" >&2
+    exit 1 ;;
+  expired)
+    # 1st run: a token the API server refuses; 2nd: the login expired; then a good one.
+    n=$(wc -l < "$PLUGIN_RUNS")
+    if [ "$n" -eq 1 ]; then
+      printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"revoked-token","expirationTimestamp":"2099-01-01T00:00:00Z"}}\n'
+      exit 0
+    fi
+    if [ "$n" -eq 2 ]; then
+      echo "refresh token expired for viewer" >&2
+      exit 1
+    fi ;;
+esac
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"2099-01-01T00:00:00Z"}}\n' "$(cat "$TOKEN_FILE")"
+"#;
+
+struct PluginSetup {
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl PluginSetup {
+    fn runs_file(&self, mode: &str) -> PathBuf {
+        self.dir.path().join(format!("runs-{mode}"))
+    }
+
+    /// What the plugin got as KUBERNETES_EXEC_INFO, one line per run.
+    fn runs(&self, mode: &str) -> Vec<String> {
+        std::fs::read_to_string(self.runs_file(mode))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// A kubeconfig for the test cluster with one context per plugin mode: `exec-<mode>`, user
+/// `exec-<mode>` (the plugin with that mode and `interactive`), namespace `view`.
+fn setup(c: &RealCluster, modes: &[(&str, &str)]) -> PluginSetup {
+    let dir = tempfile::tempdir().expect("tmp");
+    let plugin = dir.path().join("test-credential-plugin");
+    std::fs::write(&plugin, PLUGIN).expect("plugin");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let token = PathBuf::from(
+        std::env::var("OPSDECK_TEST_CLUSTER_DIR").expect("OPSDECK_TEST_CLUSTER_DIR is set"),
+    )
+    .join("pki/viewer.token");
+    assert!(token.is_file(), "{} missing", token.display());
+    // The cluster entry of the test kubeconfig, then one user and context per mode, written
+    // as JSON (a kubeconfig is YAML): kubectl would store the plugin path relative.
+    let out = c.kubectl_ok(&["config", "view", "--raw", "--minify", "-o", "json"]);
+    let admin: serde_json::Value = serde_json::from_str(&out).expect("kubeconfig JSON");
+    let cluster = admin["clusters"][0].clone();
+    let cluster_name = cluster["name"].as_str().expect("cluster name").to_string();
+    let mut users = Vec::new();
+    let mut contexts = Vec::new();
+    for (mode, interactive) in modes {
+        let name = format!("exec-{mode}");
+        let env = |k: &str, v: String| serde_json::json!({"name": k, "value": v});
+        users.push(serde_json::json!({"name": name, "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": plugin.display().to_string(),
+            "env": [
+                env("PLUGIN_MODE", mode.to_string()),
+                env("PLUGIN_RUNS", dir.path().join(format!("runs-{mode}")).display().to_string()),
+                env("TOKEN_FILE", token.display().to_string()),
+            ],
+            "interactiveMode": interactive,
+        }}}));
+        contexts.push(serde_json::json!({"name": name, "context": {
+            "cluster": cluster_name, "user": name, "namespace": c.view_namespace()}}));
+    }
+    let kc = serde_json::json!({"apiVersion": "v1", "kind": "Config",
+        "clusters": [cluster], "users": users, "contexts": contexts,
+        "current-context": format!("exec-{}", modes[0].0)});
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, kc.to_string()).expect("write kubeconfig");
+    let setup = PluginSetup { dir, kubeconfig };
+    setup
+}
+
+fn console(name: &str, kubeconfig: &Path, context: &str) -> Tmux {
+    let kubeconfig = kubeconfig.display().to_string();
+    Tmux::start(
+        name,
+        &["--kubeconfig", &kubeconfig, "--context", context],
+        WAIT,
+    )
+}
+
+fn connected_in_view(t: &Tmux, c: &RealCluster, user: &str) {
+    t.wait_for(&[
+        &format!("user {user}"),
+        "● connected",
+        "k8s v1.37",
+        &format!("pods({})[", c.view_namespace()),
+    ]);
+}
+
+#[test]
+fn client_certificate_and_bearer_token() {
+    let c = RealCluster::from_env();
+    let t = console("cert", c.kubeconfig(), c.admin_context());
+    t.wait_for(&[
+        "context admin",
+        "● connected",
+        "k8s v1.37",
+        "pods(default)[",
+    ]);
+    t.quit();
+    let t = console("token", c.kubeconfig(), c.view_context());
+    connected_in_view(&t, &c, "viewer");
+    t.quit();
+}
+
+#[test]
+fn exec_plugin_non_interactive_runs_once() {
+    let c = RealCluster::from_env();
+    let s = setup(&c, &[("plain", "Never")]);
+    let t = console("exec-plain", &s.kubeconfig, "exec-plain");
+    connected_in_view(&t, &c, "exec-plain");
+    t.quit();
+    let runs = s.runs("plain");
+    assert_eq!(
+        runs.len(),
+        1,
+        "the plugin ran {} times: {runs:?}",
+        runs.len()
+    );
+    assert!(
+        runs[0].contains(r#""apiVersion":"client.authentication.k8s.io/v1""#)
+            && runs[0].contains(r#""interactive":false"#),
+        "{runs:?}"
+    );
+}
+
+#[test]
+fn exec_plugin_interactive_asks_on_the_terminal_before_the_screen() {
+    let c = RealCluster::from_env();
+    let s = setup(&c, &[("ask", "Always")]);
+    let t = console("exec-ask", &s.kubeconfig, "exec-ask");
+    // The prompt is on the plain terminal: the console has not taken the screen yet.
+    let screen = t.wait_for(&["MFA code for viewer:"]);
+    assert!(!screen.contains("● connected"), "{screen}");
+    t.text("424242");
+    t.keys(&["Enter"]);
+    connected_in_view(&t, &c, "exec-ask");
+    t.quit();
+    let runs = s.runs("ask");
+    assert_eq!(runs.len(), 1, "asked {} times: {runs:?}", runs.len());
+    assert!(runs[0].contains(r#""interactive":true"#), "{runs:?}");
+}
+
+#[test]
+fn failing_exec_plugin_is_named_and_retried() {
+    let c = RealCluster::from_env();
+    let s = setup(&c, &[("fail-once", "IfAvailable"), ("fail", "Never")]);
+    let t = console("exec-retry", &s.kubeconfig, "exec-fail-once");
+    let screen = t.wait_for(&[
+        "credential plugin `",
+        "test-credential-plugin` failed (exit status: 1)",
+        "its stderr: token expired for viewer: sign in again",
+        "press Enter to run the credential plugin again",
+    ]);
+    assert!(!screen.contains("● connected"), "{screen}");
+    t.keys(&["Enter"]);
+    connected_in_view(&t, &c, "exec-fail-once");
+    t.quit();
+    assert_eq!(s.runs("fail-once").len(), 2);
+
+    // Without a terminal (a script, CI): a plain error naming the plugin, at once.
+    let out = Command::new(common::tmux::binary())
+        .arg("--kubeconfig")
+        .arg(&s.kubeconfig)
+        .args(["--context", "exec-fail"])
+        .env("OPSDECK_DATA_DIR", s.dir.path().join("data"))
+        .env("OPSDECK_CONFIG_DIR", s.dir.path().join("config"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("opsdeck runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("test-credential-plugin` failed (exit status: 1); its stderr: token expired for viewer: sign in again"),
+        "{err}"
+    );
+    assert!(!err.contains("press Enter"), "{err}");
+}
+
+#[test]
+fn refused_credential_runs_the_plugin_again_with_a_clear_message() {
+    let c = RealCluster::from_env();
+    let s = setup(&c, &[("expired", "IfAvailable")]);
+    let t = console("exec-expired", &s.kubeconfig, "exec-expired");
+    // The refused token, then the failing run: said in the header, with the retry.
+    t.wait_for(&[
+        "refused the credential from the exec plugin (401 Unauthorized)",
+        "its stderr: refresh token expired for viewer",
+        "retrying in",
+    ]);
+    // The next retry signs in and connects.
+    connected_in_view(&t, &c, "exec-expired");
+    t.quit();
+    let runs = s.runs("expired");
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    // Runs after the screen was taken never get the terminal.
+    assert!(runs[1].contains(r#""interactive":false"#), "{runs:?}");
+}
