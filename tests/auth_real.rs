@@ -130,9 +130,11 @@ fn console(name: &str, kubeconfig: &Path, context: &str) -> Tmux {
     )
 }
 
-fn connected_in_view(t: &Tmux, c: &RealCluster, user: &str) {
+/// Connected as `context` (the header names the user only when it differs from the
+/// context's name), in namespace `view`, its pods listed.
+fn connected_in_view(t: &Tmux, c: &RealCluster, context: &str) {
     t.wait_for(&[
-        &format!("user {user}"),
+        &format!("context {context} "),
         "● connected",
         "k8s v1.37",
         &format!("pods({})[", c.view_namespace()),
@@ -151,7 +153,8 @@ fn client_certificate_and_bearer_token() {
     ]);
     t.quit();
     let t = console("token", c.kubeconfig(), c.view_context());
-    connected_in_view(&t, &c, "viewer");
+    connected_in_view(&t, &c, c.view_context());
+    t.wait_for(&["user viewer"]);
     t.quit();
 }
 
