@@ -117,8 +117,7 @@ fn setup(c: &RealCluster, modes: &[(&str, &str)]) -> PluginSetup {
         "current-context": format!("exec-{}", modes[0].0)});
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(&kubeconfig, kc.to_string()).expect("write kubeconfig");
-    let setup = PluginSetup { dir, kubeconfig };
-    setup
+    PluginSetup { dir, kubeconfig }
 }
 
 fn console(name: &str, kubeconfig: &Path, context: &str) -> Tmux {

@@ -90,14 +90,14 @@ pub fn command_line(exec: &ExecConfig) -> String {
     parts.join(" ")
 }
 
-/// Whether the plugin gets the terminal: `Never` no; `Always` yes (an error without one);
+/// Whether the plugin gets the terminal: `Never` no; `Always` yes (`None` without one);
 /// `IfAvailable` (and unset, client-go's default for v1beta1) when stdin is a terminal.
-pub fn interactive(mode: Option<&ExecInteractiveMode>, have_terminal: bool) -> Result<bool, ()> {
+pub fn interactive(mode: Option<&ExecInteractiveMode>, have_terminal: bool) -> Option<bool> {
     match mode {
-        Some(ExecInteractiveMode::Never) => Ok(false),
-        Some(ExecInteractiveMode::Always) if !have_terminal => Err(()),
-        Some(ExecInteractiveMode::Always) => Ok(true),
-        Some(ExecInteractiveMode::IfAvailable) | None => Ok(have_terminal),
+        Some(ExecInteractiveMode::Never) => Some(false),
+        Some(ExecInteractiveMode::Always) if !have_terminal => None,
+        Some(ExecInteractiveMode::Always) => Some(true),
+        Some(ExecInteractiveMode::IfAvailable) | None => Some(have_terminal),
     }
 }
 
@@ -168,11 +168,12 @@ pub async fn run(
 ) -> Result<Credential, PluginError> {
     let program = exec.command.clone().ok_or(PluginError::NoCommand)?;
     let command = command_line(exec);
-    let interactive = interactive(exec.interactive_mode.as_ref(), have_terminal).map_err(|()| {
-        PluginError::NeedsTerminal {
-            command: command.clone(),
-        }
-    })?;
+    let interactive =
+        interactive(exec.interactive_mode.as_ref(), have_terminal).ok_or_else(|| {
+            PluginError::NeedsTerminal {
+                command: command.clone(),
+            }
+        })?;
     let mut cmd = tokio::process::Command::new(&program);
     cmd.args(exec.args.clone().unwrap_or_default());
     for e in exec.env.clone().unwrap_or_default() {
@@ -344,12 +345,12 @@ mod tests {
     #[test]
     fn interactive_modes() {
         use ExecInteractiveMode::*;
-        assert_eq!(interactive(Some(&Never), true), Ok(false));
-        assert_eq!(interactive(Some(&IfAvailable), true), Ok(true));
-        assert_eq!(interactive(Some(&IfAvailable), false), Ok(false));
-        assert_eq!(interactive(None, false), Ok(false));
-        assert_eq!(interactive(Some(&Always), true), Ok(true));
-        assert_eq!(interactive(Some(&Always), false), Err(()));
+        assert_eq!(interactive(Some(&Never), true), Some(false));
+        assert_eq!(interactive(Some(&IfAvailable), true), Some(true));
+        assert_eq!(interactive(Some(&IfAvailable), false), Some(false));
+        assert_eq!(interactive(None, false), Some(false));
+        assert_eq!(interactive(Some(&Always), true), Some(true));
+        assert_eq!(interactive(Some(&Always), false), None);
     }
 
     #[test]
