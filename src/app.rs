@@ -125,6 +125,9 @@ pub struct App {
     /// Current namespace; `None` means all namespaces.
     pub namespace: Option<String>,
     namespace_chosen: bool,
+    /// The namespace is the context's, chosen by the console: a [`SourceEvent::Landing`]
+    /// may still move it to one the user may read.
+    landing_pending: bool,
     /// Namespace favourites (k9s's `1`–`9`): the namespaces used last, most recent first.
     pub ns_favourites: Vec<String>,
     pub stack: Vec<View>,
@@ -177,6 +180,7 @@ impl App {
                 .collect(),
             namespace,
             namespace_chosen,
+            landing_pending: false,
             stack: Vec::new(),
             watches: HashMap::new(),
             changed: BTreeSet::new(),
@@ -472,10 +476,22 @@ impl App {
                 if !self.namespace_chosen {
                     self.namespace = Some(info.namespace.clone());
                     self.namespace_chosen = true;
+                    self.landing_pending = true;
                     self.remember_namespace(&info.namespace);
                     self.reopen_root();
                 }
                 self.cluster = info;
+            }
+            SourceEvent::Landing { namespace, from } => {
+                // Only while still in the context's namespace the console chose itself.
+                if std::mem::take(&mut self.landing_pending)
+                    && self.namespace.as_deref() == Some(from.as_str())
+                {
+                    self.namespace = Some(namespace.clone());
+                    self.remember_namespace(&namespace);
+                    self.reopen_root();
+                    self.flash_for(strings::landed(&namespace, &from), Level::Info, 15);
+                }
             }
             SourceEvent::Connection(state) => {
                 // Without a cluster, discovery never answers: a startup command (such as

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod fetch;
 pub mod forbidden;
 pub mod kubeconfig;
+pub mod landing;
 pub mod logs;
 pub mod mutate;
 pub mod nodegroups;
@@ -205,6 +206,12 @@ impl std::fmt::Debug for ClientHandle {
 pub enum SourceEvent {
     Client(ClientHandle),
     Cluster(ClusterInfo),
+    /// The user may not list pods in the context's namespace `from`; `namespace` is one it
+    /// may read ([`landing`]).
+    Landing {
+        namespace: String,
+        from: String,
+    },
     Connection(ConnState),
     Version(String),
     Discovered(Catalog),

@@ -279,3 +279,85 @@ fn install_as_admin_passes_the_permission_check() {
     let out = c.kubectl_as(c.admin_context(), &["get", "namespace", &argo_ns]);
     assert!(!out.status.success(), "a dry run created {argo_ns}");
 }
+
+/// Deletes cluster-scoped objects a test created.
+struct ClusterScoped<'a> {
+    cluster: &'a RealCluster,
+    objects: Vec<String>,
+}
+
+impl Drop for ClusterScoped<'_> {
+    fn drop(&mut self) {
+        for o in &self.objects {
+            let _ = self
+                .cluster
+                .kubectl_as(self.cluster.admin_context(), &["delete", o, "--wait=false"]);
+        }
+    }
+}
+
+#[test]
+fn a_user_who_may_not_read_the_contexts_namespace_lands_in_one_it_may_read() {
+    let c = RealCluster::from_env();
+    let ns = c.namespace("land");
+    let ns = ns.name();
+    // A service account of this test: `view` in its namespace, and allowed to list
+    // namespaces (so the console can look for one it may read); nothing in `default`.
+    c.kubectl_ok(&["-n", ns, "create", "serviceaccount", "lander"]);
+    c.kubectl_ok(&[
+        "-n",
+        ns,
+        "create",
+        "rolebinding",
+        "lander-view",
+        "--clusterrole=view",
+        &format!("--serviceaccount={ns}:lander"),
+    ]);
+    let role = format!("opsdeck-test-ns-lister-{ns}");
+    let _cleanup = ClusterScoped {
+        cluster: &c,
+        objects: vec![
+            format!("clusterrolebinding/{role}"),
+            format!("clusterrole/{role}"),
+        ],
+    };
+    c.kubectl_ok(&[
+        "create",
+        "clusterrole",
+        &role,
+        "--verb=list",
+        "--resource=namespaces",
+    ]);
+    c.kubectl_ok(&[
+        "create",
+        "clusterrolebinding",
+        &role,
+        &format!("--clusterrole={role}"),
+        &format!("--serviceaccount={ns}:lander"),
+    ]);
+    c.kubectl_ok(&["-n", ns, "run", "here", "--image=nginx:1.27"]);
+    let token = c.kubectl_ok(&["-n", ns, "create", "token", "lander"]);
+
+    let out = c.kubectl_ok(&["config", "view", "--raw", "--minify", "-o", "json"]);
+    let admin: serde_json::Value = serde_json::from_str(&out).expect("kubeconfig JSON");
+    let cluster = admin["clusters"][0].clone();
+    let kc = serde_json::json!({"apiVersion": "v1", "kind": "Config",
+        "clusters": [cluster],
+        "users": [{"name": "lander", "user": {"token": token.trim()}}],
+        "contexts": [{"name": "lander", "context": {
+            "cluster": cluster["name"], "user": "lander"}}],
+        "current-context": "lander"});
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kc.to_string()).expect("kubeconfig");
+
+    let t = Tmux::start("land", &["--kubeconfig", &path.display().to_string()], WAIT);
+    let s = t.wait_for(&[
+        &format!("namespace {ns}"),
+        "you may not list pods in default",
+        &format!("pods({ns})"),
+        "here",
+    ]);
+    assert!(!s.contains("pods(default)"), "{s}");
+    t.quit();
+}

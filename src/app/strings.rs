@@ -58,6 +58,13 @@ pub fn watch_failed_body(error: &str) -> String {
     format!("cannot list these objects: {error}; retrying")
 }
 
+/// The console moved from the context's namespace to one the user may read.
+pub fn landed(namespace: &str, from: &str) -> String {
+    format!(
+        "namespace {namespace}: you may not list pods in {from} (the context's namespace), so the console opened the first namespace you may read"
+    )
+}
+
 pub fn stale(error: &str, age: &str) -> String {
     format!("stale {age}: {error}")
 }

@@ -50,6 +50,12 @@ pub async fn run(mut target: Target, tx: super::Sender) {
                             tracing::info!(kinds = catalog.kinds().len(), "discovery done");
                             let _ = tx.send(SourceEvent::Discovered(catalog));
                             discovered = true;
+                            let from = target.info().namespace;
+                            if let Some(namespace) =
+                                super::landing::readable_instead_of(&client, &from).await
+                            {
+                                let _ = tx.send(SourceEvent::Landing { namespace, from });
+                            }
                         }
                         Err(e) => tracing::warn!("discovery failed: {e}"),
                     }
