@@ -146,6 +146,34 @@ fn view_user_lands_reads_and_is_denied_in_words() {
         "forbidden: user viewer cannot list nodes at the cluster scope: node pools need get/list/watch on nodes",
     ]);
     assert!(!s.contains("no nodes"), "{s}");
+
+    // Waves and CNPG: the CRD is absent (said so) or present and forbidden (said so); the
+    // shared cluster may have either, other tests install Argo CD.
+    for (command, absent, plural) in [
+        (
+            "waves",
+            "serves no applications.argoproj.io",
+            "applications.argoproj.io",
+        ),
+        (
+            "cnpg",
+            "CloudNativePG is not installed",
+            "clusters.postgresql.cnpg.io",
+        ),
+    ] {
+        t.keys(&["Escape", ":"]);
+        t.text(command);
+        t.keys(&["Enter"]);
+        let denied = format!("forbidden: user viewer cannot list {plural}");
+        t.wait_until(&format!(":{command} in words"), |s| {
+            s.contains(absent) || s.contains(&denied)
+        });
+    }
+    // Metrics: looking for Prometheus needs a cluster-wide list of Services.
+    t.keys(&["Escape", ":"]);
+    t.text("metrics");
+    t.keys(&["Enter"]);
+    t.wait_for(&["forbidden: user viewer cannot list services at the cluster scope"]);
     t.quit();
 }
 
