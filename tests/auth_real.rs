@@ -250,3 +250,25 @@ fn refused_credential_runs_the_plugin_again_with_a_clear_message() {
     // Runs after the screen was taken never get the terminal.
     assert!(runs[1].contains(r#""interactive":false"#), "{runs:?}");
 }
+
+#[test]
+fn switching_to_a_context_with_a_plugin_runs_it_without_the_terminal() {
+    let c = RealCluster::from_env();
+    let s = setup(&c, &[("plain", "Never"), ("fail-once", "IfAvailable")]);
+    let t = console("exec-ctx", &s.kubeconfig, "exec-plain");
+    connected_in_view(&t, &c, "exec-plain");
+    t.keys(&[":"]);
+    t.text("ctx exec-fail-once");
+    t.keys(&["Enter"]);
+    // Its first run fails: said with its stderr and a retry, then it signs in.
+    t.wait_for(&["its stderr: token expired for viewer", "retrying in"]);
+    connected_in_view(&t, &c, "exec-fail-once");
+    t.quit();
+    let runs = s.runs("fail-once");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    // The console held the screen: the plugin never got the terminal.
+    assert!(
+        runs.iter().all(|r| r.contains(r#""interactive":false"#)),
+        "{runs:?}"
+    );
+}

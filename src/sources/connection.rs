@@ -18,6 +18,33 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 pub async fn run(mut target: Target, tx: super::Sender) {
+    // A context switched to in the console whose user has an exec plugin: it runs here,
+    // without the terminal (the console holds the screen), retried with backoff; kube-rs
+    // never runs it.
+    if let Some(e) = target.missing_plugin() {
+        let _ = tx.send(SourceEvent::Connection(ConnState::Failed(e.to_string())));
+        return;
+    }
+    let mut backoff = Duration::from_secs(1);
+    while target.exec_plugin().is_some() {
+        match target.run_exec_plugin(false).await {
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!("{e}");
+                let retry_at = Timestamp::now()
+                    .checked_add(
+                        SignedDuration::try_from(backoff).unwrap_or(SignedDuration::from_secs(1)),
+                    )
+                    .unwrap_or_else(|_| Timestamp::now());
+                let _ = tx.send(SourceEvent::Connection(ConnState::Unreachable {
+                    error: e.to_string(),
+                    retry_at,
+                }));
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
     let mut client = match target.client().await {
         Ok(c) => c,
         Err(e) => {
@@ -28,7 +55,7 @@ pub async fn run(mut target: Target, tx: super::Sender) {
     };
     let server = target.info().server.trim_end_matches('/').to_string();
     let _ = tx.send(SourceEvent::Client(ClientHandle(client.clone())));
-    let mut backoff = Duration::from_secs(1);
+    backoff = Duration::from_secs(1);
     let mut discovered = false;
     let mut connected = false;
     let mut signed_in_now = false;
