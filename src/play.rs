@@ -286,6 +286,7 @@ impl Player {
                 let api = self.api(&served, ns.as_deref());
                 let mut body = p.patch.clone();
                 plan::rewrite_refs(&mut body, &self.map);
+                plan::rename_namespaces(&mut body, &self.map);
                 if status && let Some(st) = body.get_mut("status") {
                     plan::strip_kubelet_fields(&p.kind, st);
                 }

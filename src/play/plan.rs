@@ -192,7 +192,7 @@ fn replace_strings(v: &mut Value, map: &BTreeMap<String, String>) {
 }
 
 /// Prefixes the namespace fields that name where something lives.
-fn rename_namespaces(obj: &mut Value, m: &Mapping) {
+pub fn rename_namespaces(obj: &mut Value, m: &Mapping) {
     if m.prefix.is_none() {
         return;
     }
