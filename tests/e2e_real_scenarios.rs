@@ -288,7 +288,10 @@ fn assert_pools(t: &Tmux, server: &str) {
     ] {
         let r = pool_row(&s, pool);
         for want in [nodes, zones] {
-            assert!(r.contains(want), "{server}: {pool}: {want} missing in\n{r}\n{s}");
+            assert!(
+                r.contains(want),
+                "{server}: {pool}: {want} missing in\n{r}\n{s}"
+            );
         }
     }
 }

@@ -95,9 +95,15 @@ fn cnpg_failover_plays_into_the_real_cluster_and_cleanup_removes_it() {
         "keycloak-db",
         "--show-managed-fields",
     ]);
-    assert_eq!(cluster["status"]["currentPrimary"], "keycloak-db-2", "{cluster}");
+    assert_eq!(
+        cluster["status"]["currentPrimary"], "keycloak-db-2",
+        "{cluster}"
+    );
     assert_eq!(cluster["status"]["timelineID"], 2, "{cluster}");
-    assert_eq!(cluster["metadata"]["labels"]["opsdeck.dev/played-by"], prefix.as_str());
+    assert_eq!(
+        cluster["metadata"]["labels"]["opsdeck.dev/played-by"],
+        prefix.as_str()
+    );
     let managers: Vec<(String, String)> = cluster["metadata"]["managedFields"]
         .as_array()
         .expect("managedFields")
@@ -129,7 +135,11 @@ fn cnpg_failover_plays_into_the_real_cluster_and_cleanup_removes_it() {
         .collect();
     for p in pods {
         let node = p["spec"]["nodeName"].as_str().unwrap_or("");
-        assert!(db_nodes.contains(&node), "{} on {node}", p["metadata"]["name"]);
+        assert!(
+            db_nodes.contains(&node),
+            "{} on {node}",
+            p["metadata"]["name"]
+        );
         assert_eq!(
             p["metadata"]["ownerReferences"][0]["uid"], cluster["metadata"]["uid"],
             "{p}"
