@@ -271,10 +271,8 @@ pub fn prepare(obj: &Value, m: &Mapping, namespaced: bool, status_in_main: bool)
     }
     rename_namespaces(&mut o, m);
     rewrite_refs(&mut o, m);
-    if let Some(map) = o.as_object_mut() {
-        if !status_in_main {
-            map.remove("status");
-        }
+    if !status_in_main && let Some(map) = o.as_object_mut() {
+        map.remove("status");
     }
     match kind.as_str() {
         "Service" => {
