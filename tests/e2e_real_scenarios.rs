@@ -328,3 +328,61 @@ fn platform_pools_and_pods_match_on_the_sandbox_and_the_real_cluster() {
     assert!(s.contains("Running"), "{s}");
     t.quit();
 }
+
+// ---------------------------------------------------------------------------------------------
+// record round trip
+// ---------------------------------------------------------------------------------------------
+
+/// `opsdeck record` of the real cluster while cnpg-failover plays into it, then the sandbox
+/// serving that file: the CNPG pane tells the same failover story (in the played namespace).
+#[test]
+fn a_recording_of_the_real_cluster_replays_the_same_story_on_the_sandbox() {
+    let c = RealCluster::from_env();
+    let p = Played::new(&c, "cnpg-failover", "rec");
+    let out = p.run(&["--speed", "0"]);
+    assert!(out.contains("(0 left alone, 0 failed)"), "{out}");
+    let ns = p.ns("keycloak");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("failover.yaml");
+    let recorder = Command::new(binary())
+        .arg("record")
+        .arg("--out")
+        .arg(&file)
+        .arg("--namespaces")
+        .arg(&ns)
+        .arg("--duration")
+        .arg("25s")
+        .arg("--kubeconfig")
+        .arg(c.kubeconfig())
+        .arg("--context")
+        .arg(c.admin_context())
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn opsdeck record");
+    // The recorder has written the initial objects once its temp file holds `timeline:`.
+    c.poll("opsdeck record following the cluster", |_| {
+        std::fs::read_dir(dir.path())
+            .ok()?
+            .filter_map(Result::ok)
+            .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("\ntimeline:\n")))
+            .then_some(())
+    });
+    finish(p.spawn(&["--speed", "2"]), "opsdeck play --speed 2");
+    let out = finish(recorder, "opsdeck record");
+    assert!(out.contains("timeline events"), "{out}");
+
+    let path = file.display().to_string();
+    let t = sandbox_console("rec-sandbox", &path, "cnpg");
+    let screens = t.record_until("healthy on keycloak-db-2 (replayed recording)", |s| {
+        healthy_on(s, &ns, "keycloak-db-2", "2")
+    });
+    assert_failover_story(
+        &screens,
+        &ns,
+        "sandbox replaying the real cluster's recording",
+    );
+    t.quit();
+}
