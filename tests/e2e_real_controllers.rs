@@ -88,7 +88,11 @@ fn delete_scale_restart_and_a_pending_pod_with_real_controllers() {
     t.keys(&[":"]);
     t.text("deploy");
     t.keys(&["Enter"]);
-    t.wait_for(&["deployments(", "web"]);
+    t.wait_until("the web Deployment's row", |s| {
+        s.contains("deployments(")
+            && s.lines()
+                .any(|l| l.starts_with("│web ") && l.contains("1/1"))
+    });
     t.keys(&["s"]);
     t.wait_for(&["(now 1) to:"]);
     // The prompt starts with the current count.
