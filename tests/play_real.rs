@@ -32,6 +32,24 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// Runs `opsdeck play ARGS --cleanup` in the background when dropped, so that a failing test
+/// leaves nothing behind in the shared cluster (after a passing one it finds nothing).
+struct CleanupOnDrop(Vec<String>);
+
+impl Drop for CleanupOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new(binary())
+            .arg("play")
+            .args(&self.0)
+            .arg("--cleanup")
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+    }
+}
+
 #[test]
 fn a_context_that_does_not_look_like_a_test_cluster_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -68,6 +86,7 @@ fn cnpg_failover_plays_into_the_real_cluster_and_cleanup_removes_it() {
         "--namespace-prefix",
         &prefix,
     ];
+    let _guard = CleanupOnDrop(base.iter().map(|s| s.to_string()).collect());
     let mut args = base.to_vec();
     args.extend(["--speed", "30"]);
     let out = play(&args);
