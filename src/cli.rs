@@ -133,6 +133,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Serve a recording on 127.0.0.1 as a Kubernetes API (and write a kubeconfig for it).
     Sandbox(SandboxArgs),
+    /// Write a recording into a real (test) cluster and play its timeline there.
+    Play(crate::play::PlayArgs),
     /// Guided install: cluster → age key → Argo CD → apps (`--config` runs it without a screen).
     Install(InstallArgs),
     /// Where configuration is read from, the effective settings, a default config.toml.

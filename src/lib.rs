@@ -12,6 +12,7 @@ pub mod console;
 pub mod domain;
 pub mod fuzzing;
 pub mod install;
+pub mod play;
 pub mod record;
 pub mod report;
 pub mod sandbox;

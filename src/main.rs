@@ -87,6 +87,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Install(args)) => runtime.block_on(opsdeck::install::run::cli(args)),
         Some(Command::Bench(args)) => runtime.block_on(opsdeck::bench::run(args)),
         Some(Command::Record(args)) => runtime.block_on(opsdeck::record::run_cli(args)),
+        Some(Command::Play(args)) => runtime.block_on(opsdeck::play::run_cli(args)),
         Some(
             Command::Completions(_) | Command::Man | Command::Config(_) | Command::ImportK9s(_),
         ) => Ok(()),

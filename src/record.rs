@@ -87,13 +87,17 @@ fn resolve_kinds(discovery: &Discovery, wanted: &[String], explicit: bool) -> Re
             Some((b, g)) => (b.to_ascii_lowercase(), Some(g.to_string())),
             None => (name.to_ascii_lowercase(), None),
         };
+        // Without a group the core group wins (`events` is core v1 Event, not
+        // events.k8s.io/v1, which the sandbox does not serve): discovery's group order is
+        // not fixed.
         let found = discovery
             .groups()
             .flat_map(|g| g.recommended_resources())
-            .find(|(ar, _)| {
+            .filter(|(ar, _)| {
                 (ar.plural == base || ar.kind.to_ascii_lowercase() == base)
                     && group.as_deref().is_none_or(|g| g == ar.group)
-            });
+            })
+            .min_by_key(|(ar, _)| !ar.group.is_empty());
         match found {
             Some((ar, caps)) if !out.iter().any(|k| k.ar == ar) => {
                 out.push(Kind {

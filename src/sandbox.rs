@@ -74,7 +74,7 @@ pub enum SandboxError {
 }
 
 /// Seconds between the recording's `recordedAt` and now.
-fn time_shift(rec: &Recording) -> i64 {
+pub(crate) fn time_shift(rec: &Recording) -> i64 {
     rec.metadata
         .recorded_at
         .as_deref()
