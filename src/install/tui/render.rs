@@ -460,6 +460,7 @@ fn render_plan(s: &WizardState, f: &mut Frame, area: Rect, plan: &Plan, scroll: 
             ChangeKind::Create => Slot::ok,
             ChangeKind::Update | ChangeKind::Keep => Slot::warn,
             ChangeKind::Unchanged => Slot::muted,
+            ChangeKind::Conflict => Slot::error,
         };
         lines.push(Line::from(Span::styled(
             format!("   {} {:<9} {}", c.kind.symbol(), c.kind.word(), c.target),

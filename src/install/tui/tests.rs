@@ -81,6 +81,7 @@ fn draw(w: &WizardState) -> String {
 fn plan() -> Plan {
     Plan {
         found: vec!["context sandbox reachable: Kubernetes v1.31.0, 1 nodes".into()],
+        question: None,
         changes: vec![
             Change::new(
                 ChangeKind::Create,
