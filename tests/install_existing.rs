@@ -72,6 +72,21 @@ async fn versions(client: &Client, ns: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// The versions once the controllers are done with the objects (a rollout in progress
+/// updates status, and with it resourceVersions): the same twice, 2 s apart.
+async fn settled(client: &Client, ns: &str) -> BTreeMap<String, String> {
+    let mut last = versions(client, ns).await;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let now = versions(client, ns).await;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!("the objects in {ns} never settled: {last:?}")
+}
+
 async fn containers(client: &Client, ns: &str, name: &str) -> Vec<String> {
     let ar = ApiResource::from_gvk(&GroupVersionKind::gvk("apps", "v1", "Deployment"));
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
@@ -97,7 +112,7 @@ async fn existing_install_flow(
 ) {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("data");
-    let before = versions(client, ns).await;
+    let before = settled(client, ns).await;
     assert!(!before.is_empty(), "nothing in {ns} before the test");
 
     // Ask (the default): the plan reports the existing install and asks; nothing applies.
@@ -257,4 +272,80 @@ async fn real_cluster_argocd_installed_by_kubectl_apply() {
         "redis",
     )
     .await;
+}
+
+#[tokio::test]
+async fn platform_recording_key_secret_without_a_usable_key() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/platform.yaml"),
+    )
+    .expect("recording");
+    let recording = Recording::parse(&text, "platform.yaml").expect("parses");
+    let sandbox = Sandbox::start(SandboxOptions {
+        recording,
+        port: 0,
+        speed: 0.0,
+    })
+    .await
+    .expect("sandbox");
+    let client = Client::try_from(sandbox.kube_config()).expect("client");
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let kubeconfig = dir.path().join("kubeconfig");
+    sandbox.write_kubeconfig(&kubeconfig).expect("kubeconfig");
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), "argo");
+    let old = secrets
+        .get("helm-secrets-private-keys")
+        .await
+        .expect("the recording's Secret");
+
+    // Ask: the plan says what is wrong and offers keep / replace / import; nothing changes.
+    let mut w = wizard(config(&kubeconfig, None, "argo", dir.path()), &data).await;
+    let StepBegin::Confirm(plan) = w.begin_step(StepId::AgeKey, false).await.expect("check") else {
+        panic!("a Secret without a usable key must be confirmed")
+    };
+    let text = plan.render();
+    assert!(text.contains("holds no usable key"), "{text}");
+    assert_eq!(
+        plan.question.as_ref().map(|q| q.key.as_str()),
+        Some("age_key.existing")
+    );
+    assert!(!text.contains("AGE-SECRET-KEY-1"), "{text}");
+    let err = w.finish_step(StepId::AgeKey).await.expect_err("must ask");
+    assert!(err.to_string().contains("age_key.existing"), "{err}");
+    let same = secrets.get("helm-secrets-private-keys").await.expect("get");
+    assert_eq!(
+        same.metadata.resource_version,
+        old.metadata.resource_version
+    );
+
+    // Replace: the old Secret is backed up, the local key goes in, a re-run is a no-op.
+    let mut cfg = config(&kubeconfig, None, "argo", dir.path());
+    cfg.age_key.existing = opsdeck::install::config::KeyChoice::Replace;
+    let mut w = wizard(cfg.clone(), &data).await;
+    let StepBegin::Confirm(plan) = w.begin_step(StepId::AgeKey, false).await.expect("check") else {
+        panic!("replace has changes")
+    };
+    assert!(plan.render().contains("-backup-"), "{}", plan.render());
+    w.finish_step(StepId::AgeKey).await.expect("replaced");
+    let list = secrets.list(&ListParams::default()).await.expect("list");
+    let backup = list
+        .items
+        .iter()
+        .find(|s| {
+            s.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("helm-secrets-private-keys-backup-"))
+        })
+        .expect("a backup of the old Secret");
+    assert_eq!(backup.data, old.data, "the backup holds the old data");
+    let now = secrets.get("helm-secrets-private-keys").await.expect("get");
+    assert_ne!(now.data, old.data);
+    let mut w = wizard(cfg, &data).await;
+    let again = w.begin_step(StepId::AgeKey, false).await.expect("re-check");
+    assert!(
+        matches!(again, StepBegin::Finished(StepOutcome::AlreadyDone { .. })),
+        "{again:?}"
+    );
 }

@@ -287,7 +287,8 @@ impl Applier {
         let mut detail = diff::field_diff(&live, &after, kind(obj) == "Secret");
         let others = existing::owners(&live);
         if detail.is_empty() {
-            if existing::managed_by_opsdeck(&live) {
+            // An apply that sets no field (a bare Namespace) records no manager.
+            if existing::managed_by_opsdeck(&live) || !sets_fields(obj) {
                 return Ok(Change::new(ChangeKind::Unchanged, target(obj)));
             }
             detail.push(format!(
@@ -392,6 +393,19 @@ impl Applier {
         self.resolved.clear();
         Ok(())
     }
+}
+
+/// Whether an object sets any field beyond its identity (apiVersion, kind, name, namespace).
+fn sets_fields(obj: &Value) -> bool {
+    obj.as_object().is_some_and(|o| {
+        o.iter().any(|(k, v)| match k.as_str() {
+            "apiVersion" | "kind" => false,
+            "metadata" => v
+                .as_object()
+                .is_some_and(|m| m.keys().any(|k| k != "name" && k != "namespace")),
+            _ => true,
+        })
+    })
 }
 
 fn set_namespace(obj: &mut Value, ns: &str) {

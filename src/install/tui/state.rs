@@ -647,18 +647,28 @@ impl WizardState {
             .clone()
             .unwrap_or_else(|| install_id(&cfg));
         let key = agekey::key_path(&self.data_dir, &cluster, &cfg.environment);
+        let k = crate::install::run::kubectl(
+            self.install
+                .kubeconfig
+                .as_deref()
+                .or(cfg.cluster.kubeconfig.as_deref()),
+            self.install
+                .context
+                .as_deref()
+                .or(cfg.cluster.context.as_deref()),
+        );
         let mut sections = vec![
             (
                 "Argo CD".to_string(),
                 vec![
-                    format!("kubectl -n {ns} port-forward svc/argocd-server 8080:443"),
+                    format!("{k} -n {ns} port-forward svc/argocd-server 8080:443"),
                     "then open https://localhost:8080 and log in as admin".into(),
                 ],
             ),
             (
                 "Admin password".to_string(),
                 vec![format!(
-                    "kubectl -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' | base64 -d"
+                    "{k} -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' | base64 -d"
                 )],
             ),
         ];
