@@ -87,8 +87,10 @@ fn install_rerun_and_dry_run_with_kubectl() {
     sb.kubectl_err(&["get", "namespace", "argo"]);
 
     let first = run_ok(install_cmd(&sb, dir.path(), &config, &["--yes"]));
+    // The summary's commands name the kubeconfig and context the install used.
     assert!(
-        first.contains("admin password: kubectl -n argo get secret argocd-initial-admin-secret"),
+        first.contains("admin password: kubectl --kubeconfig ")
+            && first.contains(" --context opsdeck-sandbox-install-target -n argo get secret argocd-initial-admin-secret"),
         "{first}"
     );
     assert!(!first.contains("AGE-SECRET-KEY"), "{first}");

@@ -327,6 +327,25 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 }
 
 impl InstallConfig {
+    /// Records the answer to a plan's question (`argocd.existing = "adopt"`).
+    pub fn set_choice(&mut self, key: &str, answer: &str) -> Result<(), String> {
+        let value = toml::Value::String(answer.to_string());
+        match key {
+            "argocd.existing" => {
+                self.argocd.existing = value
+                    .try_into()
+                    .map_err(|e| format!("{key} = {answer:?}: {e}"))?;
+            }
+            "age_key.existing" => {
+                self.age_key.existing = value
+                    .try_into()
+                    .map_err(|e| format!("{key} = {answer:?}: {e}"))?;
+            }
+            _ => return Err(format!("{key}: not a choice")),
+        }
+        Ok(())
+    }
+
     /// Reads and validates a config file; relative paths are resolved against its folder.
     pub fn load(path: &Path) -> Result<InstallConfig, InstallError> {
         let text = std::fs::read_to_string(path).map_err(|e| InstallError::io(path, e))?;

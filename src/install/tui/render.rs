@@ -451,6 +451,18 @@ fn render_plan(s: &WizardState, f: &mut Frame, area: Rect, plan: &Plan, scroll: 
             )));
         }
     }
+    if let Some(q) = &plan.question {
+        lines.push(Line::from(Span::styled(
+            format!(" ? {}", q.prompt),
+            st(s, Slot::warn),
+        )));
+        for (i, (answer, what)) in q.options.iter().enumerate() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("   <{}> {answer}", i + 1), st(s, Slot::key)),
+                Span::styled(format!(": {what}"), st(s, Slot::muted)),
+            ]));
+        }
+    }
     lines.push(Line::from(Span::styled(
         format!(" {} ({})", strings::CHANGES, plan.summary()),
         st(s, Slot::header),
@@ -538,6 +550,30 @@ fn render_summary(s: &WizardState, f: &mut Frame, area: Rect) {
 }
 
 fn render_keys(s: &WizardState, f: &mut Frame, area: Rect) {
+    if let Some(reason) = &s.confirm_close {
+        let spans = vec![
+            Span::styled(
+                format!(" {} ", strings::close_question(reason)),
+                st(s, Slot::warn),
+            ),
+            Span::styled(" <y>", st(s, Slot::key)),
+            Span::styled(" close ", st(s, Slot::muted)),
+            Span::styled(" <n/esc>", st(s, Slot::key)),
+            Span::styled(" stay ", st(s, Slot::muted)),
+        ];
+        f.render_widget(
+            Paragraph::new(Line::from(fit_spans(spans, area.width as usize))),
+            area,
+        );
+        return;
+    }
+    let question = match s.page {
+        Page::Step(step) => match &s.view(step).phase {
+            Phase::Preview(plan) => plan.question.clone(),
+            _ => None,
+        },
+        Page::Summary => None,
+    };
     let keys: &[(&str, &str)] = match s.page {
         Page::Summary => strings::KEYS_SUMMARY,
         Page::Step(step) => match &s.view(step).phase {
@@ -553,6 +589,12 @@ fn render_keys(s: &WizardState, f: &mut Frame, area: Rect) {
         },
     };
     let mut spans = Vec::new();
+    if let Some(q) = &question {
+        for (i, (answer, _)) in q.options.iter().enumerate() {
+            spans.push(Span::styled(format!(" <{}>", i + 1), st(s, Slot::key)));
+            spans.push(Span::styled(format!(" {answer} "), st(s, Slot::muted)));
+        }
+    }
     for (k, d) in keys {
         spans.push(Span::styled(format!(" <{k}>"), st(s, Slot::key)));
         spans.push(Span::styled(format!(" {d} "), st(s, Slot::muted)));
