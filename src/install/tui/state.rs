@@ -508,6 +508,8 @@ impl WizardState {
     /// Enter on a form: with valid answers, check → plan.
     /// Back to a finished or failed step's form, answers kept.
     fn edit_again(&mut self, step: StepId) -> Vec<Effect> {
+        // The answers to the plan's questions are asked again.
+        self.choices.clear();
         self.view_mut(step).phase = Phase::Form;
         self.focus_first();
         self.probe_effect().into_iter().collect()
