@@ -128,10 +128,17 @@ pub fn describe_install(
         return None;
     }
     let mut counts: Vec<(String, usize)> = Vec::new();
+    // One Helm release is one installer, with or without its chart label.
+    let base = |w: &str| w.split(" (chart").next().unwrap_or(w).to_string();
     for o in &live[..] {
         for w in owners(o) {
-            match counts.iter_mut().find(|(x, _)| *x == w) {
-                Some((_, n)) => *n += 1,
+            match counts.iter_mut().find(|(x, _)| base(x) == base(&w)) {
+                Some((x, n)) => {
+                    *n += 1;
+                    if w.len() > x.len() {
+                        *x = w;
+                    }
+                }
                 None => counts.push((w, 1)),
             }
         }
@@ -193,6 +200,17 @@ mod tests {
         let line = describe_install("Argo CD", "argo", 27, &[helm, kubectl]).expect("found");
         assert!(line.contains("2 of the manifest's 27 objects"), "{line}");
         assert!(line.contains("versions v3.0.6, v3.1.9"), "{line}");
+        let crd = json!({"kind": "CustomResourceDefinition", "metadata": {
+            "labels": {"app.kubernetes.io/managed-by": "Helm"},
+            "annotations": {"meta.helm.sh/release-name": "argocd"}}});
+        let helm = json!({"kind": "Deployment", "metadata": {
+            "labels": {"app.kubernetes.io/managed-by": "Helm", "helm.sh/chart": "argo-cd-8.6.4"},
+            "annotations": {"meta.helm.sh/release-name": "argocd"}}});
+        let line = describe_install("Argo CD", "argo", 2, &[crd, helm]).expect("found");
+        assert!(
+            line.ends_with("installed by Helm release argocd (chart argo-cd-8.6.4)"),
+            "{line}"
+        );
         let mine = json!({"metadata": {"managedFields": [{"manager": "opsdeck"}]}});
         assert_eq!(describe_install("Argo CD", "argo", 1, &[mine]), None);
     }
