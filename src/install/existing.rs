@@ -130,7 +130,7 @@ pub fn describe_install(
     let mut counts: Vec<(String, usize)> = Vec::new();
     // One Helm release is one installer, with or without its chart label.
     let base = |w: &str| w.split(" (chart").next().unwrap_or(w).to_string();
-    for o in &live[..] {
+    for o in live {
         for w in owners(o) {
             match counts.iter_mut().find(|(x, _)| base(x) == base(&w)) {
                 Some((x, n)) => {
@@ -143,7 +143,7 @@ pub fn describe_install(
             }
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     let by = if counts.is_empty() {
         "an unknown installer (no field managers recorded)".to_string()
     } else {
