@@ -215,7 +215,7 @@ pub async fn run(
             }
         }
         terminal
-            .draw(|f| super::render::render(&state, f))
+            .draw(|f| crate::ui::install::render(&state, f))
             .wrap_err("drawing the install wizard")?;
         let msg = tokio::select! {
             ev = input.next() => match ev {

@@ -74,7 +74,7 @@ fn focus(w: &mut WizardState, id: FieldId) {
 
 fn draw(w: &WizardState) -> String {
     let mut t = Terminal::new(TestBackend::new(110, 34)).expect("terminal");
-    t.draw(|f| super::render::render(w, f)).expect("draw");
+    t.draw(|f| crate::ui::install::render(w, f)).expect("draw");
     t.backend().to_string()
 }
 
@@ -449,7 +449,7 @@ fn snapshot_summary() {
 
 fn draw_at(w: &WizardState, (width, height): (u16, u16)) -> String {
     let mut t = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    t.draw(|f| super::render::render(w, f)).expect("draw");
+    t.draw(|f| crate::ui::install::render(w, f)).expect("draw");
     format!("{width}×{height}\n{}", t.backend())
 }
 

@@ -10,14 +10,14 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::ui::fit_spans;
 
-use super::form::{FieldId, FieldKind, Probe};
-use super::state::{Page, Phase, WizardState};
-use super::strings;
 use crate::config::Slot;
 use crate::install::cluster::PRESETS;
 use crate::install::config::ClusterMode;
 use crate::install::plan::{ChangeKind, Plan};
 use crate::install::state::StepStatus;
+use crate::install::tui::form::{FieldId, FieldKind, Probe};
+use crate::install::tui::state::{Page, Phase, WizardState};
+use crate::install::tui::strings;
 use crate::install::wizard::StepId;
 
 const LABEL_WIDTH: u16 = 19;
