@@ -7,6 +7,8 @@ pub(crate) use chrome::fit_spans;
 mod cnpg;
 mod dialog;
 mod help;
+/// The install wizard's screens (its state and update live in `install::tui`).
+pub mod install;
 pub mod layout;
 mod logs;
 pub mod metrics;

@@ -1588,6 +1588,77 @@ fn errors<'a>(
     })
 }
 
+/// The install wizard's preview: a server-side dry-run apply (`dryRun=All`) over an object
+/// another manager wrote changes nothing, returns the merged result (a container list merged by
+/// name keeps the live container beside the applied one), and answers a conflict with 409
+/// naming the manager; with force the dry run succeeds and still changes nothing.
+fn dry_run_apply<'a>(
+    s: &'a Server,
+    ns: &'a str,
+    rec: &'a mut Record,
+) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
+    Box::pin(async move {
+        let deps = format!("/apis/apps/v1/namespaces/{ns}/deployments");
+        let created = s
+            .create_ok(
+                &format!("{deps}?fieldManager=installer"),
+                &deployment("web", 2),
+            )
+            .await;
+        assert_eq!(created["spec"]["replicas"], 2);
+        let mut mine = deployment("web", 1);
+        mine["spec"]["template"]["spec"]["containers"] =
+            json!([{"name": "web", "image": "nginx:1.27"}]);
+        let apply = |force: bool| {
+            let path = format!(
+                "{deps}/web?fieldManager=opsdeck&dryRun=All{}",
+                if force { "&force=true" } else { "" }
+            );
+            let body = serde_json::to_vec(&mine).expect("json");
+            async move {
+                s.raw(
+                    "PATCH",
+                    &path,
+                    &[
+                        ("Content-Type", "application/apply-patch+yaml"),
+                        ("Accept", "application/json"),
+                    ],
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let r = apply(false).await;
+        rec.add(
+            "dry-run apply over another manager's replicas (Conflict)",
+            json!({"code": r.status, "reason": r.body["reason"],
+                "causes": r.body["details"]["causes"]}),
+        );
+        let r = apply(true).await;
+        let names: Vec<Value> = r.body["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c["name"].clone())
+            .collect();
+        rec.add(
+            "dry-run apply with force: merged containers, replicas taken",
+            json!({"code": r.status, "containers": names,
+                "replicas": r.body["spec"]["replicas"]}),
+        );
+        // (The resourceVersion is not compared: the real deployment controller writes
+        // status meanwhile.)
+        let live = s.get(&format!("{deps}/web")).await;
+        rec.add(
+            "the live object after the dry runs",
+            json!({"generation": live.body["metadata"]["generation"],
+                "containers": live.body["spec"]["template"]["spec"]["containers"]
+                    .as_array().into_iter().flatten().map(|c| c["name"].clone()).collect::<Vec<_>>(),
+                "replicas": live.body["spec"]["replicas"]}),
+        );
+    })
+}
+
 macro_rules! scenarios {
     ($($name:ident),* $(,)?) => {$(
         #[test]
@@ -1612,5 +1683,6 @@ mod conformance {
         patches,
         subresources,
         errors,
+        dry_run_apply,
     );
 }

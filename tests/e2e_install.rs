@@ -120,8 +120,10 @@ fn interactive_wizard_installs_into_the_sandbox() {
     t.keys(&["Enter"]);
 
     // Summary: how to reach Argo CD; save the answers for CI; close.
+    // The commands name the kubeconfig and context the install used.
     seen.wait_for(&[
-        "kubectl -n argo port-forward svc/argocd-server 8080:443",
+        "kubectl --kubeconfig",
+        "--context",
         "argocd-initial-admin-secret",
         "public key age1",
     ]);
@@ -201,4 +203,130 @@ fn console_install_command_opens_the_wizard_and_returns() {
         s.contains("● connected") && !s.contains("Step 1/4")
     });
     t.quit();
+}
+
+/// The wizard on the `platform` recording, where Argo CD was installed by Helm and the key
+/// Secret holds no usable key: the key step asks (keep / replace / import) and replace backs
+/// the old Secret up; the Argo CD step reports the existing install and asks; `q` asks before
+/// closing with a plan not applied; stop changes nothing (resourceVersions compared with
+/// kubectl); force previews real values, applies, and leaves one redis container.
+#[test]
+fn wizard_on_a_cluster_with_argocd_asks_and_adopts() {
+    let sb = SandboxProcess::platform();
+    let dir = tempfile::tempdir().expect("tmp");
+    let gitops = dir.path().join("gitops");
+    let manifest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/install/argocd-install.yaml");
+    let kubeconfig = sb.kubeconfig().display().to_string();
+    let t = Tmux::start_sized(
+        "install-existing",
+        &["install", "--kubeconfig", &kubeconfig],
+        (160, 50),
+        WAIT,
+    );
+    let mut seen = Seen {
+        t: &t,
+        screens: Vec::new(),
+    };
+    let versions = || {
+        let v = sb.kubectl_json(&["-n", "argo", "get", "deploy,cm,secret,svc,sa", "-o", "json"]);
+        let mut out: Vec<(String, String)> = v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|o| {
+                (
+                    format!("{}/{}", o["kind"], o["metadata"]["name"]),
+                    o["metadata"]["resourceVersion"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+
+    seen.wait_for(&["Step 1/4 · Cluster", "✓ reachable: Kubernetes"]);
+    t.keys(&["Enter"]);
+    seen.wait_for(&["1 Cluster   done"]);
+    t.keys(&["Enter"]);
+
+    // Age key: the recording's Secret holds no usable key: asked, then replaced.
+    seen.wait_for(&["Step 2/4 · Age key — answers"]);
+    t.keys(&["Tab", "Tab", "Tab"]);
+    seen.retype(&gitops.display().to_string());
+    t.keys(&["Enter"]);
+    seen.wait_for(&[
+        "holds no usable key",
+        "<1> keep",
+        "<2> replace",
+        "<3> import",
+    ]);
+    t.keys(&["2"]);
+    seen.wait_for(&[
+        "helm-secrets-private-keys-backup-<time>",
+        "<enter> apply these changes",
+    ]);
+    t.keys(&["Enter"]);
+    seen.wait_for(&["2 Age key   done"]);
+    t.keys(&["Enter"]);
+
+    // Argo CD: found, asked; q asks before closing; stop changes nothing.
+    seen.wait_for(&["Step 3/4 · Argo CD — answers", "Manifest"]);
+    seen.retype(&manifest.display().to_string());
+    t.keys(&["Tab"]);
+    seen.retype("0s");
+    let before = versions();
+    t.keys(&["Enter"]);
+    seen.wait_for(&[
+        "is already installed in argo",
+        "Helm release argocd",
+        "<1> adopt",
+        "<4> stop",
+    ]);
+    t.keys(&["q"]);
+    seen.wait_for(&["Close the wizard? Step 3 (Argo CD) has a plan not applied"]);
+    t.keys(&["n"]);
+    t.keys(&["4"]);
+    seen.wait_for(&["stopped:", "nothing was changed"]);
+    assert_eq!(versions(), before, "stop changed the cluster");
+
+    // Edit, check again, force: real values in the preview, applied, one redis container.
+    t.keys(&["e"]);
+    t.keys(&["Enter"]);
+    seen.wait_for(&["<2> force"]);
+    t.keys(&["2"]);
+    seen.wait_for(&["chosen: force", "<enter> apply these changes"]);
+    // The preview is long: page down to the redis Deployment's diff.
+    let mut found = false;
+    for _ in 0..40 {
+        let screen = t.screen();
+        if screen.contains("- spec.template.spec.containers[name=redis]")
+            && screen.contains("+ spec.template.spec.containers[name=argocd-redis]")
+        {
+            found = true;
+            break;
+        }
+        t.keys(&["Down"]);
+    }
+    assert!(found, "no container diff in the preview:\n{}", t.screen());
+    t.keys(&["Enter"]);
+    seen.wait_for(&["3 Argo CD   done"]);
+    let redis = sb.kubectl_json(&["-n", "argo", "get", "deploy", "argocd-redis", "-o", "json"]);
+    let names: Vec<&str> = redis["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["argocd-redis"]);
+    // Nothing half done: q closes at once.
+    t.keys(&["q"]);
+    seen.wait_for(&["OPSDECK-EXITED 0"]);
+    let needles = common::age_key_needles(&sb);
+    for s in &seen.screens {
+        common::assert_no_age_key("a wizard screen", s, &needles);
+    }
 }

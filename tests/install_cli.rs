@@ -87,8 +87,10 @@ fn install_rerun_and_dry_run_with_kubectl() {
     sb.kubectl_err(&["get", "namespace", "argo"]);
 
     let first = run_ok(install_cmd(&sb, dir.path(), &config, &["--yes"]));
+    // The summary's commands name the kubeconfig and context the install used.
     assert!(
-        first.contains("admin password: kubectl -n argo get secret argocd-initial-admin-secret"),
+        first.contains("admin password: kubectl --kubeconfig ")
+            && first.contains(" --context opsdeck-sandbox-install-target -n argo get secret argocd-initial-admin-secret"),
         "{first}"
     );
     assert!(!first.contains("AGE-SECRET-KEY"), "{first}");
@@ -182,4 +184,114 @@ fn killed_during_argocd_step_resumes() {
     assert!(resumed.contains(": Argo CD applied in argo"), "{resumed}");
     assert!(resumed.contains("==> step 4/4: Apps"), "{resumed}");
     sb.kubectl_ok(&["-n", "argo", "get", "applications.argoproj.io", "root"]);
+}
+
+/// `install --config … --yes` on the `platform` recording (Argo CD installed by Helm, a key
+/// Secret without a usable key): each question stops the run with the config key to set and
+/// changes nothing; `stop` stops; `force` adopts, a re-run has nothing to change, and the
+/// summary warns about the placeholder repository URL.
+#[test]
+fn install_config_on_a_cluster_with_argocd() {
+    let sb = SandboxProcess::platform();
+    let dir = tempfile::tempdir().expect("tmp");
+    let base = write_config(dir.path(), "0s");
+    let text = std::fs::read_to_string(&base).expect("config");
+    let variant = |name: &str, key: &str, argocd: &str| {
+        let t = text
+            .replace(
+                "secret_key = \"key.txt\"",
+                &format!("secret_key = \"key.txt\"\nexisting = {key:?}"),
+            )
+            .replace(
+                "rollout_timeout = \"0s\"",
+                &format!("rollout_timeout = \"0s\"\nexisting = {argocd:?}"),
+            );
+        let p = dir.path().join(name);
+        std::fs::write(&p, t).expect("write");
+        p
+    };
+    let rvs = || {
+        sb.kubectl_json(&["-n", "argo", "get", "deploy,cm,secret", "-o", "json"])["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|o| {
+                o["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = rvs();
+
+    // The key question first: nothing applied.
+    let out = install_cmd(
+        &sb,
+        dir.path(),
+        &variant("ask.toml", "ask", "ask"),
+        &["--yes"],
+    )
+    .output()
+    .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("holds no usable key"), "{stdout}");
+    assert!(
+        format!("{stdout}{stderr}").contains("age_key.existing"),
+        "{stdout}\n{stderr}"
+    );
+    assert_eq!(rvs(), before, "the question changed the cluster");
+
+    // Keep the Secret; stop at Argo CD: nothing of Argo CD changes.
+    let argo_before = sb.kubectl_json(&["-n", "argo", "get", "deploy", "-o", "json"]);
+    let out = install_cmd(
+        &sb,
+        dir.path(),
+        &variant("stop.toml", "keep", "stop"),
+        &["--yes"],
+    )
+    .output()
+    .expect("runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{all}");
+    assert!(
+        all.contains("stopped:") && all.contains("Helm release argocd"),
+        "{all}"
+    );
+    assert_eq!(
+        sb.kubectl_json(&["-n", "argo", "get", "deploy", "-o", "json"])["items"]
+            .as_array()
+            .map(|i| i
+                .iter()
+                .map(|o| o["metadata"]["resourceVersion"].clone())
+                .collect::<Vec<_>>()),
+        argo_before["items"].as_array().map(|i| i
+            .iter()
+            .map(|o| o["metadata"]["resourceVersion"].clone())
+            .collect::<Vec<_>>()),
+    );
+
+    // Force: adopted; the re-run has nothing to change for Argo CD.
+    let force = variant("force.toml", "keep", "force");
+    let first = run_ok(install_cmd(&sb, dir.path(), &force, &["--yes"]));
+    assert!(
+        first.contains("- spec.template.spec.containers[name=redis]"),
+        "{first}"
+    );
+    assert!(first.contains("is a placeholder"), "{first}");
+    let again = run_ok(install_cmd(&sb, dir.path(), &force, &["--yes"]));
+    assert!(again.contains("already in place: Argo CD"), "{again}");
+    let redis = sb.kubectl_json(&["-n", "argo", "get", "deploy", "argocd-redis", "-o", "json"]);
+    assert_eq!(
+        redis["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 }

@@ -13,7 +13,8 @@ use kube::Api;
 use kube::api::{Patch, PatchParams};
 use serde_json::json;
 
-use super::plan::{Change, ChangeKind, Plan};
+use super::config::KeyChoice;
+use super::plan::{Change, ChangeKind, Plan, Question};
 use super::state::{safe_name, write_atomic};
 use super::wizard::StepCtx;
 use super::{InstallError, sops};
@@ -189,66 +190,158 @@ fn secret_target(ctx: &StepCtx<'_>) -> String {
     )
 }
 
-/// The key this install uses: the local file, else the one already in the cluster's Secret.
-async fn existing_key(ctx: &StepCtx<'_>, path: &Path) -> Result<Option<AgeKey>, InstallError> {
-    if let Some(k) = AgeKey::load(path)? {
-        return Ok(Some(k));
+/// What the step does with the cluster's Secret.
+#[derive(Debug, Clone, PartialEq)]
+enum SecretPlan {
+    Create,
+    /// The Secret exists without the data key.
+    Fill,
+    Unchanged,
+    /// Left as is although it does not hold the local key (the problem).
+    Keep(String),
+    /// Replaced (after a backup): the problem.
+    Replace(String),
+    /// The user must choose: the problem.
+    Ask(String),
+}
+
+/// The decision for the Secret, given the key the install will use (`None`: none locally;
+/// a valid Secret then provides it, else a new one is generated).
+fn secret_plan(secret: &SecretState, local: Option<&AgeKey>, choice: KeyChoice) -> SecretPlan {
+    let text = match secret {
+        SecretState::Absent => return SecretPlan::Create,
+        SecretState::WithoutKey => return SecretPlan::Fill,
+        SecretState::Holds(text) => text,
+    };
+    let problem = match (AgeKey::parse(text), local) {
+        (Ok(theirs), Some(mine)) if theirs.recipient() == mine.recipient() => {
+            return SecretPlan::Unchanged;
+        }
+        (Ok(_), None) => return SecretPlan::Unchanged,
+        (Ok(theirs), Some(mine)) => format!(
+            "it holds another key (public key {}) than the local key (public key {})",
+            theirs.recipient(),
+            mine.recipient()
+        ),
+        (Err(e), _) => format!("it holds no usable key ({e})"),
+    };
+    match choice {
+        KeyChoice::Ask => SecretPlan::Ask(problem),
+        KeyChoice::Keep => SecretPlan::Keep(problem),
+        KeyChoice::Replace | KeyChoice::Import => SecretPlan::Replace(problem),
     }
-    if let SecretState::Holds(text) = secret_state(ctx).await? {
-        return AgeKey::parse(&text).map(Some).map_err(|e| {
-            InstallError::Key(format!(
-                "the cluster's {} holds no usable key: {e}",
-                secret_target(ctx)
-            ))
-        });
+}
+
+/// The local key: the key file, or with `import` the imported file's key (which must
+/// agree with an existing key file: a key file is never overwritten).
+fn local_key(ctx: &StepCtx<'_>, path: &Path) -> Result<(Option<AgeKey>, bool), InstallError> {
+    let local = AgeKey::load(path)?;
+    if ctx.config.age_key.existing != KeyChoice::Import {
+        return Ok((local, false));
     }
-    Ok(None)
+    let file = ctx.config.age_key.import_file.as_ref().ok_or_else(|| {
+        InstallError::Config("age_key.existing = \"import\" needs age_key.import_file".into())
+    })?;
+    let imported = AgeKey::load(file)?
+        .ok_or_else(|| InstallError::Key(format!("{} does not exist", file.display())))?;
+    if let Some(l) = &local
+        && l.recipient() != imported.recipient()
+    {
+        return Err(InstallError::Key(format!(
+            "{} holds another key than {}; opsdeck never overwrites a key file: move it away deliberately first",
+            path.display(),
+            file.display()
+        )));
+    }
+    Ok((Some(imported), local.is_none()))
+}
+
+/// The question for a Secret that does not hold the local key.
+fn key_question(target: &str, problem: &str) -> Question {
+    Question {
+        prompt: format!("the cluster's {target}: {problem}. What should opsdeck do?"),
+        key: "age_key.existing".into(),
+        options: vec![
+            (
+                "keep".into(),
+                "leave the Secret as is (Argo CD then cannot decrypt values encrypted for the local key)".into(),
+            ),
+            (
+                "replace".into(),
+                "back up the Secret as <name>-backup-<time>, then store the local key in it".into(),
+            ),
+            (
+                "import".into(),
+                "use the key file age_key.import_file as the local key and store it in the Secret"
+                    .into(),
+            ),
+        ],
+    }
+}
+
+fn backup_name(secret_name: &str) -> String {
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%d%H%M%S").to_string();
+    format!("{secret_name}-backup-{stamp}")
 }
 
 pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
     let cfg = &ctx.config;
     let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
     let mut plan = Plan::default();
-    let local = AgeKey::load(&path)?;
+    let (local, imported) = local_key(ctx, &path)?;
     let secret = secret_state(ctx).await?;
-    let recipient = match (&local, &secret) {
-        (Some(k), _) => {
-            plan.found.push(format!(
-                "age key {} (public key {})",
-                path.display(),
-                k.recipient()
-            ));
-            plan.changes.push(Change::new(
-                ChangeKind::Unchanged,
-                format!("file {}", path.display()),
-            ));
-            Some(k.recipient())
-        }
-        (None, SecretState::Holds(text)) => {
-            let k = AgeKey::parse(text).map_err(|e| {
-                InstallError::Key(format!(
-                    "the cluster's {} holds no usable key: {e}",
-                    secret_target(ctx)
-                ))
-            })?;
-            plan.changes.push(
-                Change::new(ChangeKind::Create, format!("file {}", path.display())).with_detail(
-                    vec![format!(
-                        "+ the key already in the cluster (public key {}), mode 0600",
-                        k.recipient()
-                    )],
-                ),
-            );
-            Some(k.recipient())
-        }
-        (None, _) => {
-            plan.changes.push(
-                Change::new(ChangeKind::Create, format!("file {}", path.display()))
-                    .with_detail(vec!["+ new X25519 age identity, mode 0600".into()]),
-            );
-            None
-        }
+    let decision = secret_plan(&secret, local.as_ref(), cfg.age_key.existing);
+    let from_secret = match (&local, &secret, &decision) {
+        (None, SecretState::Holds(text), SecretPlan::Unchanged) => AgeKey::parse(text).ok(),
+        _ => None,
     };
+    let recipient =
+        match (&local, &from_secret) {
+            (Some(k), _) if imported => {
+                plan.changes.push(
+                    Change::new(ChangeKind::Create, format!("file {}", path.display()))
+                        .with_detail(vec![format!(
+                            "+ the imported key (public key {}), mode 0600",
+                            k.recipient()
+                        )]),
+                );
+                Some(k.recipient())
+            }
+            (Some(k), _) => {
+                plan.found.push(format!(
+                    "age key {} (public key {})",
+                    path.display(),
+                    k.recipient()
+                ));
+                plan.changes.push(Change::new(
+                    ChangeKind::Unchanged,
+                    format!("file {}", path.display()),
+                ));
+                Some(k.recipient())
+            }
+            (None, Some(k)) => {
+                plan.found.push(format!(
+                    "the cluster's {} holds a valid key (public key {}) and there is no local key",
+                    secret_target(ctx),
+                    k.recipient()
+                ));
+                plan.changes.push(
+                    Change::new(ChangeKind::Create, format!("file {}", path.display()))
+                        .with_detail(vec![format!(
+                            "+ fetch the key already in the cluster (public key {}), mode 0600",
+                            k.recipient()
+                        )]),
+                );
+                Some(k.recipient())
+            }
+            (None, None) => {
+                plan.changes.push(
+                    Change::new(ChangeKind::Create, format!("file {}", path.display()))
+                        .with_detail(vec!["+ new X25519 age identity, mode 0600".into()]),
+                );
+                None
+            }
+        };
     let ns = &cfg.argocd.namespace;
     if namespace_exists(ctx).await? {
         plan.changes.push(Change::new(
@@ -260,30 +353,59 @@ pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
             .push(Change::new(ChangeKind::Create, format!("Namespace {ns}")));
     }
     let redacted = format!("{}: <age identity, redacted>", cfg.age_key.secret_key);
-    match (&secret, &local) {
-        (SecretState::Absent, _) => plan.changes.push(
+    let who = recipient
+        .clone()
+        .map(|r| format!("public key {r}"))
+        .unwrap_or_else(|| "the new key".into());
+    match &decision {
+        SecretPlan::Create => plan.changes.push(
             Change::new(ChangeKind::Create, secret_target(ctx))
                 .with_detail(vec![format!("+ data.{redacted}")]),
         ),
-        (SecretState::WithoutKey, _) => plan.changes.push(
+        SecretPlan::Fill => plan.changes.push(
             Change::new(ChangeKind::Update, secret_target(ctx))
                 .with_detail(vec![format!("+ data.{redacted}")]),
         ),
-        (SecretState::Holds(text), Some(k)) if text.as_bytes() != k.file_bytes() => {
-            let theirs = AgeKey::parse(text)
-                .map(|k| k.recipient())
-                .unwrap_or_default();
-            return Err(InstallError::Key(format!(
-                "the cluster's {} holds a different key (public key {theirs}) than {} (public key {}); \
-                 opsdeck never replaces a key: remove one of them deliberately first",
-                secret_target(ctx),
-                path.display(),
-                k.recipient()
-            )));
-        }
-        (SecretState::Holds(_), _) => plan
+        SecretPlan::Unchanged => plan
             .changes
             .push(Change::new(ChangeKind::Unchanged, secret_target(ctx))),
+        SecretPlan::Ask(problem) => {
+            plan.found
+                .push(format!("the cluster's {}: {problem}", secret_target(ctx)));
+            plan.changes.push(
+                Change::new(ChangeKind::Conflict, secret_target(ctx))
+                    .with_detail(vec![format!("x {problem}")]),
+            );
+            plan.question = Some(key_question(&secret_target(ctx), problem));
+        }
+        SecretPlan::Keep(problem) => plan.changes.push(
+            Change::new(ChangeKind::Keep, secret_target(ctx)).with_detail(vec![
+                format!("! kept as chosen (age_key.existing = \"keep\"): {problem}"),
+                format!(
+                    "! helm-secrets in Argo CD cannot decrypt values encrypted for {who} until the Secret holds that key"
+                ),
+            ]),
+        ),
+        SecretPlan::Replace(problem) => {
+            plan.found
+                .push(format!("the cluster's {}: {problem}", secret_target(ctx)));
+            plan.changes.push(
+                Change::new(
+                    ChangeKind::Create,
+                    format!(
+                        "Secret {ns}/{}-backup-<time> (a copy of the old Secret)",
+                        cfg.age_key.secret_name
+                    ),
+                )
+                .with_detail(vec!["+ data: <the old Secret's data, redacted>".into()]),
+            );
+            plan.changes.push(
+                Change::new(ChangeKind::Update, secret_target(ctx)).with_detail(vec![format!(
+                    "~ data.{}: <redacted> → <redacted> ({who})",
+                    cfg.age_key.secret_key
+                )]),
+            );
+        }
     }
     let sops_path = cfg.gitops.path.join(".sops.yaml");
     let sops_target = format!("file {}", sops_path.display());
@@ -334,24 +456,64 @@ fn read_optional(path: &Path) -> Result<Option<String>, InstallError> {
     }
 }
 
+async fn write_secret(
+    ctx: &StepCtx<'_>,
+    name: &str,
+    data: serde_json::Value,
+    secret_type: &str,
+) -> Result<(), InstallError> {
+    let ns = &ctx.config.argocd.namespace;
+    let api: Api<Secret> = Api::namespaced(ctx.client()?.clone(), ns);
+    let body = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": name, "namespace": ns,
+            "labels": {"app.kubernetes.io/managed-by": "opsdeck"}},
+        "type": secret_type,
+        "data": data,
+    });
+    api.patch(
+        name,
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&body),
+    )
+    .await
+    .map_err(|e| InstallError::kube(format!("apply Secret {ns}/{name}"), e))?;
+    Ok(())
+}
+
 /// Applies the step; returns the recipient. Every part re-checks what exists first.
 pub async fn apply(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
     let cfg = &ctx.config;
     let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
-    let key = match existing_key(ctx, &path).await? {
-        Some(k) => {
-            if !path.exists() {
+    let (local, imported) = local_key(ctx, &path)?;
+    let secret = secret_state(ctx).await?;
+    let decision = secret_plan(&secret, local.as_ref(), cfg.age_key.existing);
+    if let SecretPlan::Ask(problem) = &decision {
+        return Err(InstallError::Key(format!(
+            "the cluster's {}: {problem}. Choose first: age_key.existing = \"keep\" | \"replace\" | \"import\"",
+            secret_target(ctx)
+        )));
+    }
+    let key = match (local, &secret, &decision) {
+        (Some(k), _, _) => {
+            if imported {
                 k.save_new(&path)?;
-                ctx.say(&format!(
-                    "saved the cluster's age key to {}",
-                    path.display()
-                ));
+                ctx.say(&format!("imported the age key into {}", path.display()));
             } else {
                 ctx.say(&format!("reusing age key {}", path.display()));
             }
             k
         }
-        None => {
+        (None, SecretState::Holds(text), SecretPlan::Unchanged) => {
+            let k = AgeKey::parse(text)?;
+            k.save_new(&path)?;
+            ctx.say(&format!(
+                "saved the cluster's age key to {} (mode 0600)",
+                path.display()
+            ));
+            k
+        }
+        (None, _, _) => {
             let k = AgeKey::generate();
             k.save_new(&path)?;
             ctx.say(&format!("generated age key {} (mode 0600)", path.display()));
@@ -374,33 +536,37 @@ pub async fn apply(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
         .map_err(|e| InstallError::kube(format!("create Namespace {ns}"), e))?;
         ctx.say(&format!("created Namespace {ns}"));
     }
-    match secret_state(ctx).await? {
-        SecretState::Holds(text) if text.as_bytes() == key.file_bytes() => {}
-        SecretState::Holds(_) => {
-            return Err(InstallError::Key(format!(
-                "the cluster's {} holds a different key; opsdeck never replaces a key",
-                secret_target(ctx)
-            )));
-        }
-        SecretState::Absent | SecretState::WithoutKey => {
-            let api: Api<Secret> = Api::namespaced(client.clone(), ns);
-            let name = &cfg.age_key.secret_name;
-            let encoded = base64::engine::general_purpose::STANDARD.encode(key.file_bytes());
-            let body = json!({
-                "apiVersion": "v1", "kind": "Secret",
-                "metadata": {"name": name, "namespace": ns,
-                    "labels": {"app.kubernetes.io/managed-by": "opsdeck"}},
-                "type": "Opaque",
-                "data": {cfg.age_key.secret_key.clone(): encoded},
-            });
-            api.patch(
-                name,
-                &PatchParams::apply(FIELD_MANAGER).force(),
-                &Patch::Apply(&body),
-            )
-            .await
-            .map_err(|e| InstallError::kube(format!("apply {}", secret_target(ctx)), e))?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key.file_bytes());
+    let data = json!({cfg.age_key.secret_key.clone(): encoded});
+    match &decision {
+        SecretPlan::Unchanged => {}
+        SecretPlan::Keep(problem) => ctx.say(&format!(
+            "kept {} as chosen: {problem}; Argo CD cannot decrypt values encrypted for {recipient}",
+            secret_target(ctx)
+        )),
+        SecretPlan::Create | SecretPlan::Fill => {
+            write_secret(ctx, &cfg.age_key.secret_name, data, "Opaque").await?;
             ctx.say(&format!("created {}", secret_target(ctx)));
+        }
+        SecretPlan::Replace(_) | SecretPlan::Ask(_) => {
+            let api: Api<Secret> = Api::namespaced(client.clone(), ns);
+            let old = api
+                .get(&cfg.age_key.secret_name)
+                .await
+                .map_err(|e| InstallError::kube(format!("get {}", secret_target(ctx)), e))?;
+            let backup = backup_name(&cfg.age_key.secret_name);
+            let old_data = serde_json::to_value(old.data.unwrap_or_default())
+                .map_err(|e| InstallError::Invalid(format!("copy the old Secret: {e}")))?;
+            write_secret(
+                ctx,
+                &backup,
+                old_data,
+                old.type_.as_deref().unwrap_or("Opaque"),
+            )
+            .await?;
+            ctx.say(&format!("backed up the old Secret as {ns}/{backup}"));
+            write_secret(ctx, &cfg.age_key.secret_name, data, "Opaque").await?;
+            ctx.say(&format!("replaced the key in {}", secret_target(ctx)));
         }
     }
     let sops_path = cfg.gitops.path.join(".sops.yaml");
@@ -417,8 +583,10 @@ pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
     let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
     let key = AgeKey::load(&path)?
         .ok_or_else(|| InstallError::Key(format!("{} is missing", path.display())))?;
-    match secret_state(ctx).await? {
-        SecretState::Holds(text) if text.as_bytes() == key.file_bytes() => {}
+    let secret = secret_state(ctx).await?;
+    let kept = match secret_plan(&secret, Some(&key), cfg.age_key.existing) {
+        SecretPlan::Unchanged => None,
+        SecretPlan::Keep(problem) => Some(problem),
         _ => {
             return Err(InstallError::Key(format!(
                 "{} does not hold the key {}",
@@ -426,7 +594,7 @@ pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
                 path.display()
             )));
         }
-    }
+    };
     let sops_path = cfg.gitops.path.join(".sops.yaml");
     let text = read_optional(&sops_path)?.unwrap_or_default();
     if !sops::has_rule(&text, &cfg.environment, &key.recipient()) {
@@ -436,7 +604,14 @@ pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
             cfg.environment
         )));
     }
-    Ok(format!("age key in place, public key {}", key.recipient()))
+    Ok(match kept {
+        None => format!("age key in place, public key {}", key.recipient()),
+        Some(problem) => format!(
+            "age key {} (public key {}); the cluster's Secret was kept: {problem}",
+            path.display(),
+            key.recipient()
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -454,6 +629,44 @@ mod tests {
         let back = AgeKey::parse(&text).expect("parses");
         assert_eq!(back.recipient(), k.recipient());
         assert!(!format!("{k:?}").contains("AGE-SECRET-KEY"));
+    }
+
+    #[test]
+    fn the_secret_plan_follows_the_choice() {
+        let mine = AgeKey::generate();
+        let theirs = AgeKey::generate();
+        let holds = |k: &AgeKey| SecretState::Holds(String::from_utf8_lossy(k.file_bytes()).into());
+        assert_eq!(
+            secret_plan(&holds(&mine), Some(&mine), KeyChoice::Ask),
+            SecretPlan::Unchanged
+        );
+        assert_eq!(
+            secret_plan(&holds(&theirs), None, KeyChoice::Ask),
+            SecretPlan::Unchanged,
+            "a valid Secret and no local key: fetch it"
+        );
+        let SecretPlan::Ask(problem) = secret_plan(&holds(&theirs), Some(&mine), KeyChoice::Ask)
+        else {
+            panic!("a foreign key asks")
+        };
+        assert!(problem.contains(&theirs.recipient()) && !problem.contains("AGE-SECRET"));
+        let invalid = SecretState::Holds("# fake\nAGE-SECRET-KEY-1NOTAKEY\n".into());
+        assert!(matches!(
+            secret_plan(&invalid, None, KeyChoice::Keep),
+            SecretPlan::Keep(p) if p.contains("no usable key")
+        ));
+        assert!(matches!(
+            secret_plan(&invalid, Some(&mine), KeyChoice::Replace),
+            SecretPlan::Replace(_)
+        ));
+        assert!(matches!(
+            secret_plan(&invalid, Some(&mine), KeyChoice::Import),
+            SecretPlan::Replace(_)
+        ));
+        assert_eq!(
+            secret_plan(&SecretState::Absent, None, KeyChoice::Ask),
+            SecretPlan::Create
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The manifest apply engine: multi-document YAML → objects; per object a check against the
-//! live object (create / update with the changed field paths / unchanged), server-side apply
-//! (field manager `opsdeck`, force conflicts), CRDs first with a wait for Established, and a
-//! bounded wait for workloads to become available.
+//! The manifest apply engine: multi-document YAML → objects; per object a preview (a
+//! server-side dry-run apply diffed against the live object: create / update with the
+//! changed fields and values / unchanged / conflict), server-side apply (field manager
+//! `opsdeck`, `force` only on the user's word), CRDs first with a wait for Established, and
+//! a bounded wait for workloads to become available.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -11,8 +12,8 @@ use kube::core::GroupVersionKind;
 use kube::discovery::{ApiResource, Scope, pinned_kind};
 use serde_json::Value;
 
-use super::InstallError;
 use super::plan::{Change, ChangeKind};
+use super::{InstallError, diff, existing};
 
 pub const FIELD_MANAGER: &str = "opsdeck";
 
@@ -130,6 +131,13 @@ pub struct Applier {
     client: kube::Client,
     default_namespace: String,
     resolved: HashMap<String, (ApiResource, Scope)>,
+    /// Take over fields other managers own (and replace merged container lists): only when
+    /// the user chose it.
+    pub force: bool,
+    /// The live objects `check` found (what already exists).
+    pub live: Vec<Value>,
+    /// Lists (JSON pointer, the manifest's items) to replace before applying, by target.
+    replace: HashMap<String, Vec<(String, Value)>>,
 }
 
 impl Applier {
@@ -138,6 +146,9 @@ impl Applier {
             client,
             default_namespace: default_namespace.into(),
             resolved: HashMap::new(),
+            force: false,
+            live: Vec::new(),
+            replace: HashMap::new(),
         }
     }
 
@@ -170,7 +181,11 @@ impl Applier {
     }
 
     /// Sets the default namespace on namespaced objects that have none (as `kubectl apply -n`
-    /// does), then compares with the live object.
+    /// does), then previews the apply: a server-side dry-run apply (`dryRun=All`) of the
+    /// object diffed field by field against the live object. Conflicts with other field
+    /// managers (without `force`) and container lists the apply would merge are
+    /// [`ChangeKind::Conflict`]s; an object whose values would not change but that opsdeck
+    /// does not manage yet is an update of ownership only.
     pub async fn check(&mut self, obj: &mut Value) -> Result<Change, InstallError> {
         let Some((ar, scope)) = self.resolve(obj).await? else {
             if namespace(obj).is_none() && !is_crd(obj) && kind(obj) != "Namespace" {
@@ -204,17 +219,96 @@ impl Applier {
         };
         let live = serde_json::to_value(&live)
             .map_err(|e| InstallError::Invalid(format!("live {}: {e}", target(obj))))?;
-        let mut paths = Vec::new();
-        diff_paths(obj, &live, "", &mut paths);
-        paths.retain(|p| p != "~ apiVersion");
-        Ok(if paths.is_empty() {
-            Change::new(ChangeKind::Unchanged, target(obj))
-        } else {
-            Change::new(ChangeKind::Update, target(obj)).with_detail(paths)
-        })
+        self.live.push(live.clone());
+        let mut params = PatchParams::apply(FIELD_MANAGER).dry_run();
+        params.force = self.force;
+        let after = match api.patch(name(obj), &params, &Patch::Apply(&*obj)).await {
+            Ok(after) => serde_json::to_value(&after)
+                .map_err(|e| InstallError::Invalid(format!("dry run {}: {e}", target(obj))))?,
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                let mut detail: Vec<String> = s
+                    .message
+                    .lines()
+                    .map(|l| format!("x {}", l.trim()))
+                    .collect();
+                detail.push(
+                    "x these fields belong to another manager: choose force to take them over"
+                        .into(),
+                );
+                return Ok(Change::new(ChangeKind::Conflict, target(obj)).with_detail(detail));
+            }
+            Err(e) => {
+                return Err(InstallError::kube(
+                    format!("dry-run apply {}", target(obj)),
+                    e,
+                ));
+            }
+        };
+        let mut after = after;
+        let merged = diff::merged_lists(obj, &after);
+        let mut notes = Vec::new();
+        if !merged.is_empty() {
+            if !self.force {
+                let detail = merged
+                    .iter()
+                    .map(|(path, kept, wanted)| {
+                        format!(
+                            "x {path}: the live {} would keep running beside the manifest's {} \
+                             (server-side apply merges this list by name); choose force to replace them",
+                            kept.join(", "),
+                            wanted.join(", ")
+                        )
+                    })
+                    .collect();
+                return Ok(Change::new(ChangeKind::Conflict, target(obj)).with_detail(detail));
+            }
+            // With force the list is replaced by the manifest's before the apply.
+            let mut lists = Vec::new();
+            for (path, _, _) in &merged {
+                let pointer = format!("/{}", path.replace('.', "/"));
+                if let (Some(want), Some(slot)) =
+                    (obj.pointer(&pointer).cloned(), after.pointer_mut(&pointer))
+                {
+                    // What the server makes of the manifest's items (defaults included).
+                    if let (Some(w), Some(got)) = (want.as_array(), slot.as_array()) {
+                        let kept: Vec<Value> = got
+                            .iter()
+                            .filter(|g| w.iter().any(|x| x.get("name") == g.get("name")))
+                            .cloned()
+                            .collect();
+                        *slot = Value::Array(kept);
+                    }
+                    lists.push((pointer, want));
+                }
+            }
+            notes.push("! the merged list is replaced by the manifest's (force)".to_string());
+            self.replace.insert(target(obj), lists);
+        }
+        let mut detail = diff::field_diff(&live, &after, kind(obj) == "Secret");
+        let others = existing::owners(&live);
+        if detail.is_empty() {
+            // An apply that sets no field (a bare Namespace) records no manager.
+            if existing::managed_by_opsdeck(&live) || !sets_fields(obj) {
+                return Ok(Change::new(ChangeKind::Unchanged, target(obj)));
+            }
+            detail.push(format!(
+                "~ metadata.managedFields: opsdeck becomes a field manager (values unchanged; now managed by {})",
+                if others.is_empty() {
+                    "no one".to_string()
+                } else {
+                    others.join(", ")
+                }
+            ));
+        } else if !others.is_empty() {
+            detail.push(format!("! managed by {}", others.join(", ")));
+        }
+        detail.extend(notes);
+        Ok(Change::new(ChangeKind::Update, target(obj)).with_detail(detail))
     }
 
-    /// Server-side apply of one object (after `check` set its namespace).
+    /// Server-side apply of one object (after `check` set its namespace), with `force` only
+    /// when the user chose it. A container list `check` found merged is first replaced by
+    /// the manifest's (a JSON patch), so no container is ever duplicated.
     pub async fn apply(&mut self, obj: &Value) -> Result<(), InstallError> {
         let Some((ar, scope)) = self.resolve(obj).await? else {
             return Err(InstallError::Invalid(format!(
@@ -224,13 +318,32 @@ impl Applier {
             )));
         };
         let api = self.api(&ar, &scope, namespace(obj));
-        api.patch(
-            name(obj),
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(obj),
-        )
-        .await
-        .map_err(|e| InstallError::kube(format!("apply {}", target(obj)), e))?;
+        if let Some(lists) = self.replace.get(&target(obj)) {
+            // A JSON merge patch replaces a list as a whole.
+            let mut patch = Value::Object(serde_json::Map::new());
+            for (pointer, want) in lists {
+                let mut slot = &mut patch;
+                for key in pointer.trim_start_matches('/').split('/') {
+                    slot = &mut slot[key];
+                }
+                *slot = want.clone();
+            }
+            api.patch(
+                name(obj),
+                &PatchParams {
+                    field_manager: Some(FIELD_MANAGER.into()),
+                    ..PatchParams::default()
+                },
+                &Patch::Merge(&patch),
+            )
+            .await
+            .map_err(|e| InstallError::kube(format!("replace lists of {}", target(obj)), e))?;
+        }
+        let mut params = PatchParams::apply(FIELD_MANAGER);
+        params.force = self.force;
+        api.patch(name(obj), &params, &Patch::Apply(obj))
+            .await
+            .map_err(|e| InstallError::kube(format!("apply {}", target(obj)), e))?;
         Ok(())
     }
 
@@ -280,6 +393,19 @@ impl Applier {
         self.resolved.clear();
         Ok(())
     }
+}
+
+/// Whether an object sets any field beyond its identity (apiVersion, kind, name, namespace).
+fn sets_fields(obj: &Value) -> bool {
+    obj.as_object().is_some_and(|o| {
+        o.iter().any(|(k, v)| match k.as_str() {
+            "apiVersion" | "kind" => false,
+            "metadata" => v
+                .as_object()
+                .is_some_and(|m| m.keys().any(|k| k != "name" && k != "namespace")),
+            _ => true,
+        })
+    })
 }
 
 fn set_namespace(obj: &mut Value, ns: &str) {

@@ -163,9 +163,52 @@ fn file_change(base: &Path, rel: &Path, content: &str) -> Result<Change, Install
     }
 }
 
+/// Whether a repository URL is a documentation placeholder (`github.com/example/…`,
+/// `example.com`): Argo CD cannot clone it.
+pub fn is_placeholder(url: &str) -> bool {
+    let rest = url
+        .split_once("://")
+        .map(|(_, r)| r)
+        .unwrap_or(url)
+        .trim_start_matches("git@")
+        .to_ascii_lowercase();
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    let path = rest
+        .get(host.len()..)
+        .unwrap_or("")
+        .trim_start_matches([':', '/']);
+    ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+        || (["github.com", "gitlab.com", "bitbucket.org"].contains(&host)
+            && path.starts_with("example/"))
+}
+
+/// Warnings about the answers (placeholder URLs), shown with the plan.
+pub fn warnings(cfg: &super::config::InstallConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    if is_placeholder(&cfg.gitops.repo_url) {
+        out.push(format!(
+            "warning: gitops.repo_url {} is a placeholder: the root Application cannot sync until it names your GitOps repository",
+            cfg.gitops.repo_url
+        ));
+    }
+    for (name, o) in &cfg.apps.overrides {
+        if let Some(url) = &o.repo_url
+            && is_placeholder(url)
+        {
+            out.push(format!(
+                "warning: apps.overrides.{name}.repo_url {url} is a placeholder"
+            ));
+        }
+    }
+    out
+}
+
 pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
     let cfg = &ctx.config;
     let mut plan = Plan::default();
+    plan.found.extend(warnings(cfg));
     let apps = resolve(cfg);
     plan.found.push(format!(
         "{} apps: {}",
@@ -229,6 +272,23 @@ pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholder_urls_are_recognised() {
+        assert!(is_placeholder(
+            "https://github.com/example/platform-gitops.git"
+        ));
+        assert!(is_placeholder("git@github.com:example/gitops.git"));
+        assert!(is_placeholder("https://git.example.com/x.git"));
+        assert!(!is_placeholder(
+            "https://github.com/acme/platform-gitops.git"
+        ));
+        assert!(!is_placeholder("https://charts.jetstack.io"));
+        let mut cfg = super::super::config::InstallConfig::default();
+        assert_eq!(warnings(&cfg).len(), 1);
+        cfg.gitops.repo_url = "https://github.com/acme/gitops.git".into();
+        assert!(warnings(&cfg).is_empty());
+    }
 
     fn config() -> InstallConfig {
         let mut cfg = InstallConfig::default();

@@ -8,11 +8,15 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::InstallError;
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::core::GroupVersionKind;
+use kube::discovery::ApiResource;
+
 use super::apply::{self, Applier};
-use super::config::parse_duration;
-use super::plan::{ChangeKind, Plan};
+use super::config::{ExistingChoice, parse_duration};
+use super::plan::{Change, ChangeKind, Plan, Question};
 use super::wizard::StepCtx;
+use super::{InstallError, existing};
 
 pub const HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
 pub const SCHEMES_KEY: &str = "helm.valuesFileSchemes";
@@ -203,8 +207,10 @@ async fn objects(ctx: &StepCtx<'_>) -> Result<Vec<Value>, InstallError> {
     )
 }
 
-async fn check_all(ctx: &StepCtx<'_>, objs: &mut [Value]) -> Result<Plan, InstallError> {
+/// Previews every object (CRDs first, in the order they are applied).
+async fn check_all(ctx: &StepCtx<'_>, objs: &mut [Value]) -> Result<(Plan, Applier), InstallError> {
     let mut applier = Applier::new(ctx.client()?.clone(), &ctx.config.argocd.namespace);
+    applier.force = ctx.config.argocd.existing == ExistingChoice::Force;
     let mut plan = Plan::default();
     let crds = objs.iter().filter(|o| apply::is_crd(o)).count();
     plan.found.push(format!(
@@ -212,30 +218,175 @@ async fn check_all(ctx: &StepCtx<'_>, objs: &mut [Value]) -> Result<Plan, Instal
         ctx.config.argocd.manifest,
         objs.len()
     ));
-    // CRDs first in the preview too, in the order they are applied.
     for o in objs.iter_mut().filter(|o| apply::is_crd(o)) {
         plan.changes.push(applier.check(o).await?);
     }
     for o in objs.iter_mut().filter(|o| !apply::is_crd(o)) {
         plan.changes.push(applier.check(o).await?);
     }
+    Ok((plan, applier))
+}
+
+/// Names of the Applications in the namespace (none when the kind is not served).
+async fn applications(ctx: &StepCtx<'_>) -> Result<Vec<String>, InstallError> {
+    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(
+        "argoproj.io",
+        "v1alpha1",
+        "Application",
+    ));
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(ctx.client()?.clone(), &ctx.config.argocd.namespace, &ar);
+    match api.list_metadata(&ListParams::default()).await {
+        Ok(list) => Ok(list
+            .items
+            .into_iter()
+            .filter_map(|o| o.metadata.name)
+            .collect()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
+        Err(e) => Err(InstallError::kube("list Applications", e)),
+    }
+}
+
+/// What an existing install gets asked.
+pub fn question(found: &str) -> Question {
+    Question {
+        prompt: format!("{found}. What should opsdeck do?"),
+        key: "argocd.existing".into(),
+        options: vec![
+            (
+                "adopt".into(),
+                "apply the manifest beside the current owner (conflicting fields stop the step)"
+                    .into(),
+            ),
+            (
+                "force".into(),
+                "adopt or upgrade, taking over conflicting fields and replacing merged container lists"
+                    .into(),
+            ),
+            ("skip".into(), "leave this Argo CD as it is and go on".into()),
+            ("stop".into(), "stop the wizard; nothing is changed".into()),
+        ],
+    }
+}
+
+/// The check: the preview of every object, what exists and who installed it, and the
+/// choice the user made (or the question when an existing install would change).
+pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
+    let mut objs = objects(ctx).await?;
+    let (mut plan, applier) = check_all(ctx, &mut objs).await?;
+    let ns = &ctx.config.argocd.namespace;
+    let live: Vec<Value> = applier
+        .live
+        .into_iter()
+        .filter(|o| apply::kind(o) != "Namespace")
+        .collect();
+    let found = existing::describe_install("Argo CD", ns, objs.len(), &live);
+    let apps = applications(ctx).await?;
+    if !apps.is_empty() {
+        let mut shown: Vec<String> = apps.iter().take(5).cloned().collect();
+        if apps.len() > 5 {
+            shown.push(format!("… {} more", apps.len() - 5));
+        }
+        plan.found.push(format!(
+            "{} Applications exist in {ns} ({}); the manifest does not touch them",
+            apps.len(),
+            shown.join(", ")
+        ));
+    }
+    let choice = ctx.config.argocd.existing;
+    if choice == ExistingChoice::Skip {
+        plan.found
+            .push("skipped as chosen (argocd.existing = \"skip\"): nothing is applied".into());
+        for c in plan.changes.iter_mut().filter(|c| c.kind.is_change()) {
+            c.kind = ChangeKind::Keep;
+        }
+        return Ok(plan);
+    }
+    if let Some(line) = found {
+        plan.found.push(line.clone());
+        if !plan.is_noop() {
+            match choice {
+                ExistingChoice::Ask => plan.question = Some(question(&line)),
+                ExistingChoice::Stop => {
+                    return Err(InstallError::Stopped(format!(
+                        "{line}; argocd.existing = \"stop\": nothing was changed"
+                    )));
+                }
+                ExistingChoice::Adopt | ExistingChoice::Force => plan
+                    .found
+                    .push(format!("chosen: {} (argocd.existing)", choice.word())),
+                ExistingChoice::Skip => {}
+            }
+        }
+    }
     Ok(plan)
 }
 
-pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
-    let mut objs = objects(ctx).await?;
-    check_all(ctx, &mut objs).await
+/// Refuses a plan that cannot be applied as previewed: an open question or conflicts.
+fn applicable(plan: &Plan) -> Result<(), InstallError> {
+    if let Some(q) = &plan.question {
+        return Err(InstallError::Invalid(format!(
+            "{} Answer first: {} = {}",
+            q.prompt,
+            q.key,
+            q.options
+                .iter()
+                .map(|(a, _)| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )));
+    }
+    let conflicts: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Conflict)
+        .map(|c| c.target.as_str())
+        .collect();
+    if !conflicts.is_empty() {
+        return Err(InstallError::Invalid(format!(
+            "{} objects conflict with another owner ({}); nothing was applied. \
+             Choose force (argocd.existing = \"force\") to take them over, or skip/stop",
+            conflicts.len(),
+            conflicts.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 pub async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
     let cfg = &ctx.config;
     let client = ctx.client()?.clone();
     let mut objs = objects(ctx).await?;
-    let mut applier = Applier::new(client.clone(), &cfg.argocd.namespace);
+    // What is applied is what was previewed: the preview is taken again and must match.
+    let (plan, mut applier) = check_all(ctx, &mut objs).await?;
+    applicable(&plan)?;
+    if let Some(previewed) = ctx.previewed {
+        let now: Vec<&Change> = plan.changes.iter().collect();
+        let then: Vec<&Change> = previewed.changes.iter().collect();
+        if now != then {
+            let differs: Vec<&str> = plan
+                .changes
+                .iter()
+                .filter(|c| !previewed.changes.contains(c))
+                .map(|c| c.target.as_str())
+                .collect();
+            return Err(InstallError::Invalid(format!(
+                "the cluster changed since the preview ({}); nothing was applied: check again",
+                differs.join(", ")
+            )));
+        }
+    }
+    if cfg.argocd.existing == ExistingChoice::Skip {
+        ctx.say("existing Argo CD left as is (skip)");
+        return Ok(());
+    }
     let say = |m: &str| ctx.say(m);
     let mut crds = Vec::new();
-    for o in objs.iter_mut().filter(|o| apply::is_crd(o)) {
-        let change = applier.check(o).await?;
+    for (o, change) in objs
+        .iter()
+        .filter(|o| apply::is_crd(o))
+        .zip(plan.changes.iter())
+    {
         if change.kind.is_change() {
             applier.apply(o).await?;
             ctx.say(&format!("{} {}", change.kind.word(), change.target));
@@ -243,8 +394,8 @@ pub async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
         crds.push(apply::name(o).to_string());
     }
     applier.wait_established(&crds, CRD_TIMEOUT, &say).await?;
-    for o in objs.iter_mut().filter(|o| !apply::is_crd(o)) {
-        let change = applier.check(o).await?;
+    let rest = plan.changes.iter().skip(crds.len());
+    for (o, change) in objs.iter_mut().filter(|o| !apply::is_crd(o)).zip(rest) {
         if change.kind.is_change() {
             applier.apply(o).await?;
             ctx.say(&format!("{} {}", change.kind.word(), change.target));
@@ -269,17 +420,27 @@ pub async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
     Ok(())
 }
 
-/// Verifies every object is in place; workloads not yet available are reported honestly
-/// ("waiting"), not as a failure.
+/// Verifies every object is in place (a new preview shows no change); workloads not yet
+/// available are reported honestly ("waiting"), not as a failure.
 pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
     let cfg = &ctx.config;
     let mut objs = objects(ctx).await?;
-    let plan = check_all(ctx, &mut objs).await?;
+    let (plan, _) = check_all(ctx, &mut objs).await?;
+    if cfg.argocd.existing == ExistingChoice::Skip {
+        let differ = plan.pending().count();
+        return Ok(format!(
+            "skipped: the Argo CD in {} is left as is ({differ} objects differ from the manifest)",
+            cfg.argocd.namespace
+        ));
+    }
     let drift: Vec<String> = plan
         .changes
         .iter()
         .filter(|c| c.kind != ChangeKind::Unchanged)
-        .map(|c| c.target.clone())
+        .map(|c| {
+            let first = c.detail.first().map(String::as_str).unwrap_or("");
+            format!("{} ({first})", c.target)
+        })
         .collect();
     if !drift.is_empty() {
         return Err(InstallError::Invalid(format!(

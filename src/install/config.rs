@@ -100,6 +100,56 @@ pub struct AgeKeyConfig {
     /// Key of the Secret's data (seeds: `key.txt`).
     #[serde(default = "default_secret_key")]
     pub secret_key: String,
+    /// What to do with a Secret that holds no usable key or another key than the local one:
+    /// `ask` (stop and say so), `keep`, `replace` (the old Secret is backed up first) or
+    /// `import` (the key of `import_file` becomes the local key and the Secret's).
+    #[serde(default)]
+    pub existing: KeyChoice,
+    /// A key file (age-keygen format) to import with `existing = "import"`.
+    #[serde(default)]
+    pub import_file: Option<PathBuf>,
+}
+
+/// The answer to an existing key Secret that does not hold the local key.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyChoice {
+    #[default]
+    Ask,
+    Keep,
+    Replace,
+    Import,
+}
+
+/// The answer to an Argo CD that is already installed (by Helm, `kubectl apply` or another
+/// field manager).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ExistingChoice {
+    /// Stop at the plan and ask.
+    #[default]
+    Ask,
+    /// Apply the manifest as an additional field manager; conflicts stop the step.
+    Adopt,
+    /// Adopt and take over conflicting fields (`force`), replacing container lists that
+    /// would otherwise be merged.
+    Force,
+    /// Leave the existing install as it is and go on.
+    Skip,
+    /// Stop the wizard; nothing is changed.
+    Stop,
+}
+
+impl ExistingChoice {
+    pub fn word(self) -> &'static str {
+        match self {
+            ExistingChoice::Ask => "ask",
+            ExistingChoice::Adopt => "adopt",
+            ExistingChoice::Force => "force",
+            ExistingChoice::Skip => "skip",
+            ExistingChoice::Stop => "stop",
+        }
+    }
 }
 
 impl Default for AgeKeyConfig {
@@ -107,6 +157,8 @@ impl Default for AgeKeyConfig {
         AgeKeyConfig {
             secret_name: default_secret_name(),
             secret_key: default_secret_key(),
+            existing: KeyChoice::Ask,
+            import_file: None,
         }
     }
 }
@@ -123,6 +175,10 @@ pub struct ArgoCdConfig {
     /// How long to wait for the Deployments to become available ("0s": do not wait).
     #[serde(default = "default_rollout_timeout")]
     pub rollout_timeout: String,
+    /// What to do when Argo CD is already installed: `ask` (stop at the plan), `adopt`,
+    /// `force`, `skip` or `stop`.
+    #[serde(default)]
+    pub existing: ExistingChoice,
 }
 
 impl Default for ArgoCdConfig {
@@ -131,6 +187,7 @@ impl Default for ArgoCdConfig {
             namespace: default_namespace(),
             manifest: default_manifest(),
             rollout_timeout: default_rollout_timeout(),
+            existing: ExistingChoice::Ask,
         }
     }
 }
@@ -270,6 +327,25 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 }
 
 impl InstallConfig {
+    /// Records the answer to a plan's question (`argocd.existing = "adopt"`).
+    pub fn set_choice(&mut self, key: &str, answer: &str) -> Result<(), String> {
+        let value = toml::Value::String(answer.to_string());
+        match key {
+            "argocd.existing" => {
+                self.argocd.existing = value
+                    .try_into()
+                    .map_err(|e| format!("{key} = {answer:?}: {e}"))?;
+            }
+            "age_key.existing" => {
+                self.age_key.existing = value
+                    .try_into()
+                    .map_err(|e| format!("{key} = {answer:?}: {e}"))?;
+            }
+            _ => return Err(format!("{key}: not a choice")),
+        }
+        Ok(())
+    }
+
     /// Reads and validates a config file; relative paths are resolved against its folder.
     pub fn load(path: &Path) -> Result<InstallConfig, InstallError> {
         let text = std::fs::read_to_string(path).map_err(|e| InstallError::io(path, e))?;
@@ -288,6 +364,11 @@ impl InstallConfig {
             && kc.is_relative()
         {
             cfg.cluster.kubeconfig = Some(base.join(kc));
+        }
+        if let Some(f) = &cfg.age_key.import_file
+            && f.is_relative()
+        {
+            cfg.age_key.import_file = Some(base.join(f));
         }
         Ok(cfg)
     }

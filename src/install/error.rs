@@ -27,6 +27,9 @@ pub enum InstallError {
     Invalid(String),
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The user chose to stop (nothing was changed).
+    #[error("stopped: {0}")]
+    Stopped(String),
     #[error("manifest {origin}: {message}")]
     Manifest { origin: String, message: String },
 }

@@ -13,6 +13,9 @@ pub enum ChangeKind {
     Unchanged,
     /// Exists and differs, but is deliberately left alone (e.g. a file the user edited).
     Keep,
+    /// Cannot be applied as is: fields another manager owns, or a list that would be merged
+    /// (the detail says which and what choice resolves it).
+    Conflict,
 }
 
 impl ChangeKind {
@@ -22,6 +25,7 @@ impl ChangeKind {
             ChangeKind::Update => '~',
             ChangeKind::Unchanged => '=',
             ChangeKind::Keep => '!',
+            ChangeKind::Conflict => 'x',
         }
     }
 
@@ -31,11 +35,15 @@ impl ChangeKind {
             ChangeKind::Update => "update",
             ChangeKind::Unchanged => "unchanged",
             ChangeKind::Keep => "keep",
+            ChangeKind::Conflict => "conflict",
         }
     }
 
     pub fn is_change(self) -> bool {
-        matches!(self, ChangeKind::Create | ChangeKind::Update)
+        matches!(
+            self,
+            ChangeKind::Create | ChangeKind::Update | ChangeKind::Conflict
+        )
     }
 }
 
@@ -68,6 +76,30 @@ pub struct Plan {
     /// What the check found ("context sandbox reachable: v1.31.0, 3 nodes").
     pub found: Vec<String>,
     pub changes: Vec<Change>,
+    /// A decision the user must make before this plan can be applied (something already
+    /// exists that opsdeck did not create).
+    #[serde(default)]
+    pub question: Option<Question>,
+}
+
+/// A choice offered by a plan: the answers and the config key that records one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Question {
+    pub prompt: String,
+    /// The config key the answer goes to (`argocd.existing`).
+    pub key: String,
+    /// (answer, what it does).
+    pub options: Vec<(String, String)>,
+}
+
+impl Question {
+    pub fn render(&self) -> String {
+        let mut out = format!("  ? {}\n", self.prompt);
+        for (answer, what) in &self.options {
+            let _ = writeln!(out, "      {} = \"{answer}\": {what}", self.key);
+        }
+        out
+    }
 }
 
 impl Plan {
@@ -92,6 +124,10 @@ impl Plan {
         if kept > 0 {
             parts.push(format!("{kept} kept as is"));
         }
+        let conflicts = count(ChangeKind::Conflict);
+        if conflicts > 0 {
+            parts.push(format!("{conflicts} in conflict"));
+        }
         parts.join(", ")
     }
 
@@ -108,6 +144,9 @@ impl Plan {
             }
         }
         let _ = writeln!(out, "  ({})", self.summary());
+        if let Some(q) = &self.question {
+            out.push_str(&q.render());
+        }
         out
     }
 }

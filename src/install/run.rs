@@ -21,6 +21,7 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
     super::wizard::resolve_context(&mut config);
     let progress = Progress::new(|line| println!("    {line}"));
     let mut wizard = Wizard::open(config, opts.data_dir, progress)?;
+    wizard.identify().await?;
     if let Some(step) = wizard.state.resume_step()
         && step != StepId::Cluster
     {
@@ -34,6 +35,10 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
         if dry_run {
             // Nothing is applied: no question to ask.
             return false;
+        }
+        if plan.question.is_some() {
+            // The answer belongs in the config; applying refuses until it is there.
+            return true;
         }
         if yes {
             return true;
@@ -85,15 +90,51 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
     Ok(summary)
 }
 
+/// `kubectl` with the kubeconfig and context the install used, so the commands reach the
+/// same cluster whatever the shell's `KUBECONFIG` is.
+pub fn kubectl(kubeconfig: Option<&Path>, context: Option<&str>) -> String {
+    let mut out = String::from("kubectl");
+    if let Some(kc) = kubeconfig {
+        out.push_str(&format!(
+            " --kubeconfig {}",
+            shell_quote(&kc.display().to_string())
+        ));
+    }
+    if let Some(c) = context {
+        out.push_str(&format!(" --context {}", shell_quote(c)));
+    }
+    out
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// How to reach Argo CD and what to do next.
 pub fn next_steps(w: &Wizard) -> Vec<String> {
     let ns = &w.config.argocd.namespace;
+    let k = kubectl(
+        w.state
+            .kubeconfig
+            .as_deref()
+            .or(w.config.cluster.kubeconfig.as_deref()),
+        w.state
+            .context
+            .as_deref()
+            .or(w.config.cluster.context.as_deref()),
+    );
     vec![
         format!(
-            "Argo CD: kubectl -n {ns} port-forward svc/argocd-server 8080:443, then https://localhost:8080 (user admin)"
+            "Argo CD: {k} -n {ns} port-forward svc/argocd-server 8080:443, then https://localhost:8080 (user admin)"
         ),
         format!(
-            "admin password: kubectl -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' | base64 -d"
+            "admin password: {k} -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' | base64 -d"
         ),
         format!(
             "next: commit and push {} (apps/{}/ and environments/{}/) so the root Application can sync; encrypt secrets with sops (.sops.yaml holds the recipient)",

@@ -60,6 +60,9 @@ pub struct InstallState {
     /// The age recipient (public key) of this install.
     #[serde(default)]
     pub recipient: Option<String>,
+    /// The cluster's identity (server URL and kube-system uid) this progress belongs to.
+    #[serde(default)]
+    pub cluster: Option<String>,
 }
 
 impl InstallState {
@@ -79,6 +82,16 @@ impl InstallState {
         StepId::ALL
             .into_iter()
             .find(|s| self.step(*s).status != StepStatus::Done)
+    }
+
+    /// Drops recorded paths that no longer exist (a state resumed from another machine or
+    /// folder), so the answers' paths are used instead.
+    pub fn revalidate(&mut self) {
+        if let Some(kc) = &self.kubeconfig
+            && !std::env::split_paths(kc).any(|p| p.exists())
+        {
+            self.kubeconfig = None;
+        }
     }
 
     /// Loads the state file; a missing file is a fresh install.

@@ -4,7 +4,8 @@
 //! - [`form`]: the answers as inputs (tui-textarea), choice lists and the apps checklist;
 //!   they build the same [`InstallConfig`](super::InstallConfig) `install.toml` holds.
 //! - [`state`]: `WizardState` and its pure `update(msg) -> effects`.
-//! - [`render`]: drawing from `&WizardState`.
+//! - drawing from `&WizardState` is in the ui layer: `crate::ui::install` (render reads the
+//!   state; nothing here draws).
 //! - [`runner`]: owns the terminal, runs step work in a tokio task, performs effects.
 //!
 //! Per step: answers → check → plan preview (Enter applies, Esc goes back) → apply with a
@@ -13,10 +14,9 @@
 //! step. The summary says how to reach Argo CD and can save the answers as `install.toml`.
 
 pub mod form;
-pub mod render;
 pub mod runner;
 pub mod state;
-mod strings;
+pub mod strings;
 #[cfg(test)]
 mod tests;
 

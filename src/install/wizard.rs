@@ -70,6 +70,8 @@ pub struct StepCtx<'a> {
     pub state: &'a InstallState,
     client: Option<&'a kube::Client>,
     progress: &'a Progress,
+    /// The plan the user saw and confirmed (apply refuses when the cluster changed since).
+    pub previewed: Option<&'a Plan>,
 }
 
 impl StepCtx<'_> {
@@ -111,6 +113,59 @@ pub fn resolve_context(cfg: &mut InstallConfig) {
     }
 }
 
+/// The state file of an install: `<data>/install/<cluster identity>-<env>.json`.
+pub fn state_path(data_dir: &Path, identity: &str, environment: &str) -> PathBuf {
+    data_dir.join("install").join(format!(
+        "{}.json",
+        safe_name(&format!("{identity}-{environment}"))
+    ))
+}
+
+/// A cluster's identity: its API server URL and the uid of its `kube-system` namespace
+/// (stable for the cluster's life, different for every new cluster behind the same URL or
+/// context name). `None` when it cannot be read.
+pub async fn cluster_identity(client: &kube::Client, server: &str) -> Option<String> {
+    use k8s_openapi::api::core::v1::Namespace;
+    let api: kube::Api<Namespace> = kube::Api::all(client.clone());
+    let uid = api.get_opt("kube-system").await.ok()??.metadata.uid?;
+    let host = server
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    Some(format!("{host}-{uid}"))
+}
+
+/// The state file of the install the answers name, keyed by the cluster's identity when it
+/// answers (else by context name, until it does).
+pub async fn state_path_for(cfg: &InstallConfig, data_dir: &Path) -> PathBuf {
+    let legacy = data_dir
+        .join("install")
+        .join(format!("{}.json", safe_name(&install_id(cfg))));
+    if cfg.cluster.mode == ClusterMode::Eks {
+        return legacy;
+    }
+    let kc = cfg
+        .cluster
+        .kubeconfig
+        .clone()
+        .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from));
+    let Ok(target) = Target::load(kc.as_deref(), cfg.cluster.context.as_deref()) else {
+        return legacy;
+    };
+    let server = target.info().server;
+    let Ok(client) = target.request_client().await else {
+        return legacy;
+    };
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        cluster_identity(&client, &server),
+    );
+    match probe.await {
+        Ok(Some(identity)) => state_path(data_dir, &identity, &cfg.environment),
+        _ => legacy,
+    }
+}
+
 pub fn install_id(cfg: &InstallConfig) -> String {
     let cluster = match (cfg.cluster.mode, &cfg.cluster.eks, &cfg.cluster.context) {
         (ClusterMode::Eks, Some(eks), _) => eks.name.clone(),
@@ -143,6 +198,10 @@ pub struct Wizard {
     client: Option<kube::Client>,
     /// Set by a dry run: the state is kept in memory only.
     pub dry_run: bool,
+    /// The last plan shown, per step (what apply must match).
+    previewed: Option<(StepId, Plan)>,
+    /// The API server URL of the connection.
+    server: String,
 }
 
 impl Wizard {
@@ -164,7 +223,40 @@ impl Wizard {
             progress,
             client: None,
             dry_run: false,
+            previewed: None,
+            server: String::new(),
         })
+    }
+
+    /// Keys the progress by the cluster's identity (server URL and kube-system uid) once
+    /// the cluster answers: the state of another cluster reached through the same context
+    /// name is never taken for this one's. Best effort: an unreachable cluster (an EKS
+    /// cluster not created yet) keeps the provisional file until it answers.
+    pub async fn identify(&mut self) -> Result<(), InstallError> {
+        if self.connect().await.is_err() {
+            self.client = None;
+            return Ok(());
+        }
+        let Some(client) = self.client.as_ref() else {
+            return Ok(());
+        };
+        let Some(identity) = cluster_identity(client, &self.server).await else {
+            return Ok(());
+        };
+        let path = state_path(&self.data_dir, &identity, &self.config.environment);
+        if path == self.state_path {
+            return Ok(());
+        }
+        let mut state = InstallState::load(&path)?;
+        state.revalidate();
+        if state.context.is_none() {
+            state.kubeconfig = self.state.kubeconfig.clone();
+            state.context = self.state.context.clone();
+        }
+        state.cluster = Some(identity);
+        self.state = state;
+        self.state_path = path;
+        Ok(())
     }
 
     pub fn progress(&self) -> &Progress {
@@ -207,6 +299,7 @@ impl Wizard {
             .or_else(|| self.config.cluster.context.clone());
         let target = Target::load(kc.as_deref(), context.as_deref())
             .map_err(|e| InstallError::Invalid(e.to_string()))?;
+        self.server = target.info().server;
         let client = target
             .request_client()
             .await
@@ -222,6 +315,7 @@ impl Wizard {
             state: &self.state,
             client: self.client.as_ref(),
             progress: &self.progress,
+            previewed: None,
         }
     }
 
@@ -236,6 +330,9 @@ impl Wizard {
                 )));
             }
             self.connect().await?;
+            if self.state.cluster.is_none() {
+                self.identify().await?;
+            }
         }
         Ok(())
     }
@@ -264,6 +361,7 @@ impl Wizard {
             }
         }
         .await;
+        self.previewed = result.as_ref().ok().map(|p| (step, p.clone()));
         if let Err(e) = &result
             && self.state.step(step).status != StepStatus::Done
         {
@@ -277,7 +375,12 @@ impl Wizard {
         self.mark(step, StepStatus::Applying, None)?;
         let result = async {
             self.ensure_connected(step).await?;
-            let ctx = self.ctx();
+            let mut ctx = self.ctx();
+            ctx.previewed = self
+                .previewed
+                .as_ref()
+                .filter(|(s, _)| *s == step)
+                .map(|(_, p)| p);
             match step {
                 StepId::Cluster => cluster::apply(&ctx)
                     .await
@@ -294,6 +397,7 @@ impl Wizard {
                     self.state.kubeconfig = kc;
                     self.state.context = Some(context);
                     self.client = None;
+                    self.identify().await?;
                 }
                 if let Some(r) = recipient {
                     self.state.recipient = Some(r);

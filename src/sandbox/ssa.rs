@@ -75,6 +75,19 @@ fn display(path: &[String]) -> String {
 pub struct Conflict {
     pub manager: String,
     pub path: FieldPath,
+    /// The API version of the manager's entry when it wrote with an update (the API server
+    /// names those managers `"<manager>" using <apiVersion>`; appliers by name only).
+    pub using: Option<String>,
+}
+
+impl Conflict {
+    /// The manager as the API server names it in conflict messages.
+    fn who(&self) -> String {
+        match &self.using {
+            Some(v) => format!("\"{}\" using {v}", self.manager),
+            None => format!("\"{}\"", self.manager),
+        }
+    }
 }
 
 /// The conflicts of `manager` applying `patch` (whose field set is `applied`) to `current`:
@@ -105,6 +118,15 @@ pub fn conflicts(current: &Value, manager: &str, applied: &Value, patch: &Value)
                 out.push(Conflict {
                     manager: other.to_string(),
                     path: path.clone(),
+                    using: (entry.get("operation").and_then(Value::as_str) == Some("Update")).then(
+                        || {
+                            entry
+                                .get("apiVersion")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string()
+                        },
+                    ),
                 });
             }
         }
@@ -121,10 +143,10 @@ fn managed(obj: &Value) -> Vec<Value> {
 
 /// The 409 the API server answers for an apply with conflicts.
 pub fn conflict_error(conflicts: &[Conflict]) -> ApiError {
-    let mut managers: Vec<&str> = Vec::new();
+    let mut managers: Vec<String> = Vec::new();
     for c in conflicts {
-        if !managers.contains(&c.manager.as_str()) {
-            managers.push(&c.manager);
+        if !managers.contains(&c.who()) {
+            managers.push(c.who());
         }
     }
     let n = conflicts.len();
@@ -137,14 +159,14 @@ pub fn conflict_error(conflicts: &[Conflict]) -> ApiError {
         .map(|m| {
             let paths: Vec<String> = conflicts
                 .iter()
-                .filter(|c| c.manager == *m)
+                .filter(|c| c.who() == *m)
                 .map(|c| display(&c.path))
                 .collect();
             if paths.len() == 1 {
-                format!("conflict with \"{m}\": {}", paths[0])
+                format!("conflict with {m}: {}", paths[0])
             } else {
                 format!(
-                    "conflicts with \"{m}\":\n{}",
+                    "conflicts with {m}:\n{}",
                     paths
                         .iter()
                         .map(|p| format!("- {p}"))
@@ -159,7 +181,7 @@ pub fn conflict_error(conflicts: &[Conflict]) -> ApiError {
         .iter()
         .map(|c| {
             json!({"reason": "FieldManagerConflict",
-                   "message": format!("conflict with \"{}\"", c.manager),
+                   "message": format!("conflict with {}", c.who()),
                    "field": display(&c.path)})
         })
         .collect();
@@ -278,6 +300,7 @@ mod tests {
         let c = vec![Conflict {
             manager: "alice".into(),
             path: vec!["f:data".into(), "f:shared".into()],
+            using: None,
         }];
         take_ownership(&mut o, &c);
         assert_eq!(
@@ -289,6 +312,7 @@ mod tests {
             &[Conflict {
                 manager: "alice".into(),
                 path: vec!["f:data".into(), "f:mine".into()],
+                using: None,
             }],
         );
         assert_eq!(o["metadata"]["managedFields"], json!([]));

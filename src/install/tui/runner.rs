@@ -17,7 +17,7 @@ use crate::config::Theme;
 use crate::install::InstallError;
 use crate::install::cluster;
 use crate::install::config::InstallConfig;
-use crate::install::state::{InstallState, safe_name, write_atomic};
+use crate::install::state::{InstallState, write_atomic};
 use crate::install::wizard::{Progress, StepBegin, StepId, Wizard, install_id};
 use crate::sources::kubeconfig::Target;
 
@@ -64,7 +64,7 @@ pub async fn run_standalone(opts: Options) -> Result<()> {
 
 /// The initial state: the last answers (else the defaults) with the given kubeconfig and
 /// context, the kubeconfig's contexts, and the persisted progress of that install.
-fn init(opts: &Options) -> Result<(Init, PathBuf)> {
+async fn init(opts: &Options) -> Result<(Init, PathBuf)> {
     let base_dir = std::env::current_dir().wrap_err("the current directory")?;
     let mut answers = match std::fs::read_to_string(answers_path(&opts.data_dir)) {
         Ok(text) => {
@@ -75,6 +75,11 @@ fn init(opts: &Options) -> Result<(Init, PathBuf)> {
     };
     if opts.kubeconfig.is_some() {
         answers.cluster.kubeconfig = opts.kubeconfig.clone();
+    }
+    // Answers kept from another folder: a GitOps path outside this one is not taken over
+    // silently (the default, relative to here, is offered instead).
+    if answers.gitops.path.is_absolute() && !answers.gitops.path.starts_with(&base_dir) {
+        answers.gitops.path = InstallConfig::default().gitops.path;
     }
     if let Some(c) = &opts.context {
         answers.cluster.context = Some(c.clone());
@@ -95,11 +100,10 @@ fn init(opts: &Options) -> Result<(Init, PathBuf)> {
     {
         answers.cluster.context = current.clone();
     }
-    let state_path = opts
-        .data_dir
-        .join("install")
-        .join(format!("{}.json", safe_name(&install_id(&answers))));
-    let install = InstallState::load(&state_path).unwrap_or_default();
+    // Progress belongs to the cluster (server URL + kube-system uid), not the context name.
+    let state_path = crate::install::wizard::state_path_for(&answers, &opts.data_dir).await;
+    let mut install = InstallState::load(&state_path).unwrap_or_default();
+    install.revalidate();
     Ok((
         Init {
             answers,
@@ -139,7 +143,7 @@ pub async fn run(
     input: &mut EventStream,
     opts: Options,
 ) -> Result<()> {
-    let (init, _) = init(&opts)?;
+    let (init, _) = init(&opts).await?;
     let (mut state, effects) = WizardState::new(init);
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let (cmd_tx, cmd_rx) = unbounded_channel::<Cmd>();
@@ -211,7 +215,7 @@ pub async fn run(
             }
         }
         terminal
-            .draw(|f| super::render::render(&state, f))
+            .draw(|f| crate::ui::install::render(&state, f))
             .wrap_err("drawing the install wizard")?;
         let msg = tokio::select! {
             ev = input.next() => match ev {
@@ -257,7 +261,11 @@ async fn worker(mut cmds: UnboundedReceiver<Cmd>, tx: UnboundedSender<Msg>, data
                         .is_some_and(|w| install_id(&w.config) == install_id(&config));
                     match wizard.as_mut() {
                         Some(w) if same => w.config = *config,
-                        _ => wizard = Some(Wizard::open(*config, &data_dir, progress.clone())?),
+                        _ => {
+                            let mut w = Wizard::open(*config, &data_dir, progress.clone())?;
+                            w.identify().await?;
+                            wizard = Some(w);
+                        }
                     }
                     let w = wizard
                         .as_mut()

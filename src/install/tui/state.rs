@@ -128,6 +128,10 @@ pub struct WizardState {
     /// Where the answers were saved as install.toml.
     pub saved: Option<PathBuf>,
     pub quit: bool,
+    /// Closing was asked with a step half done: why (the footer asks to confirm).
+    pub confirm_close: Option<String>,
+    /// Answers given to a plan's question (config key → answer), applied to the config.
+    pub choices: BTreeMap<String, String>,
 }
 
 impl WizardState {
@@ -155,6 +159,8 @@ impl WizardState {
             summary: Vec::new(),
             saved: None,
             quit: false,
+            confirm_close: None,
+            choices: BTreeMap::new(),
         };
         st.load_install(init.install);
         let mut effects = Vec::new();
@@ -209,7 +215,39 @@ impl WizardState {
 
     /// The answers as the install configuration.
     pub fn config(&self) -> InstallConfig {
-        self.form.config(&self.base_dir)
+        let mut cfg = self.form.config(&self.base_dir);
+        for (key, answer) in &self.choices {
+            // Only answers the plan offered are stored.
+            let _ = cfg.set_choice(key, answer);
+        }
+        cfg
+    }
+
+    /// Why closing now needs a confirmation: a step checked, planned, running or failed.
+    fn half_done(&self) -> Option<String> {
+        StepId::ALL.into_iter().find_map(|step| {
+            let why = match self.status(step) {
+                StepStatus::Checking | StepStatus::Applying | StepStatus::Verifying => "is running",
+                StepStatus::Planned => "has a plan not applied",
+                StepStatus::Failed => "failed",
+                StepStatus::Pending | StepStatus::Done => return None,
+            };
+            Some(format!("Step {} ({}) {why}", step.number(), step.title()))
+        })
+    }
+
+    /// Closes the wizard (back to the console), asking first when a step is half done.
+    fn close(&mut self) -> Vec<Effect> {
+        match self.half_done() {
+            Some(reason) => {
+                self.confirm_close = Some(reason);
+                Vec::new()
+            }
+            None => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+        }
     }
 
     /// Problems of the fields on a step's page.
@@ -385,15 +423,46 @@ impl WizardState {
             self.quit = true;
             return vec![Effect::Quit];
         }
+        if self.confirm_close.is_some() {
+            return match key.code {
+                KeyCode::Char('y' | 'Y') => {
+                    self.confirm_close = None;
+                    self.quit = true;
+                    vec![Effect::Quit]
+                }
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                    self.confirm_close = None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
         let step = match self.page {
             Page::Summary => return self.summary_key(key),
             Page::Step(s) => s,
         };
         let phase = self.view(step).phase.clone();
+        let typing = phase == Phase::Form && self.form.focus.kind() == FieldKind::Text;
+        if key.code == KeyCode::Char('q') && key.modifiers.is_empty() && !typing {
+            return self.close();
+        }
         match phase {
             Phase::Form => self.form_key(step, key),
             Phase::Checking | Phase::Applying => Vec::new(),
             Phase::Preview(plan) => match key.code {
+                KeyCode::Char(c @ '1'..='9') if plan.question.is_some() => {
+                    let Some(q) = &plan.question else {
+                        return Vec::new();
+                    };
+                    let i = (c as usize) - ('1' as usize);
+                    match q.options.get(i) {
+                        Some((answer, _)) => {
+                            self.choices.insert(q.key.clone(), answer.clone());
+                            self.submit(step)
+                        }
+                        None => Vec::new(),
+                    }
+                }
                 KeyCode::Enter => {
                     self.view_mut(step).phase = Phase::Applying;
                     self.view_mut(step).log.clear();
@@ -439,6 +508,8 @@ impl WizardState {
     /// Enter on a form: with valid answers, check → plan.
     /// Back to a finished or failed step's form, answers kept.
     fn edit_again(&mut self, step: StepId) -> Vec<Effect> {
+        // The answers to the plan's questions are asked again.
+        self.choices.clear();
         self.view_mut(step).phase = Phase::Form;
         self.focus_first();
         self.probe_effect().into_iter().collect()
@@ -512,7 +583,7 @@ impl WizardState {
             KeyCode::Esc => {
                 return match self.previous_page(step) {
                     Some(p) => self.go(p),
-                    None => Vec::new(),
+                    None => self.close(),
                 };
             }
             _ => {}
@@ -606,10 +677,7 @@ impl WizardState {
 
     fn summary_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         match key.code {
-            KeyCode::Esc => {
-                self.quit = true;
-                vec![Effect::Quit]
-            }
+            KeyCode::Esc => self.close(),
             KeyCode::Enter => {
                 let typed = self.form.text(FieldId::SavePath);
                 let typed = typed.trim();
@@ -647,18 +715,28 @@ impl WizardState {
             .clone()
             .unwrap_or_else(|| install_id(&cfg));
         let key = agekey::key_path(&self.data_dir, &cluster, &cfg.environment);
+        let k = crate::install::run::kubectl(
+            self.install
+                .kubeconfig
+                .as_deref()
+                .or(cfg.cluster.kubeconfig.as_deref()),
+            self.install
+                .context
+                .as_deref()
+                .or(cfg.cluster.context.as_deref()),
+        );
         let mut sections = vec![
             (
                 "Argo CD".to_string(),
                 vec![
-                    format!("kubectl -n {ns} port-forward svc/argocd-server 8080:443"),
+                    format!("{k} -n {ns} port-forward svc/argocd-server 8080:443"),
                     "then open https://localhost:8080 and log in as admin".into(),
                 ],
             ),
             (
                 "Admin password".to_string(),
                 vec![format!(
-                    "kubectl -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' | base64 -d"
+                    "{k} -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' | base64 -d"
                 )],
             ),
         ];

@@ -24,14 +24,14 @@ pub const KEYS_FORM: &[(&str, &str)] = &[
     ("tab/shift-tab", "next/previous field"),
     ("enter", "check & plan"),
     ("ctrl-u", "clear field"),
-    ("esc", "previous step"),
+    ("esc", "back/close"),
     ("ctrl-c", "quit (resumable)"),
 ];
 pub const KEYS_CHOICE: &[(&str, &str)] = &[
     ("←/→ ↑/↓", "choose"),
     ("tab/shift-tab", "next/previous field"),
     ("enter", "check & plan"),
-    ("ctrl-c", "quit"),
+    ("q", "close the wizard"),
 ];
 pub const KEYS_CHECKLIST: &[(&str, &str)] = &[
     ("↑/↓", "move"),
@@ -44,23 +44,33 @@ pub const KEYS_PREVIEW: &[(&str, &str)] = &[
     ("enter", "apply these changes"),
     ("esc", "back to the answers"),
     ("↑/↓ pgup/pgdn", "scroll"),
+    ("q", "close the wizard"),
 ];
-pub const KEYS_BUSY: &[(&str, &str)] = &[("ctrl-c", "quit (the step resumes next time)")];
+pub const KEYS_BUSY: &[(&str, &str)] = &[
+    ("q", "close the wizard (the step resumes next time)"),
+    ("ctrl-c", "quit"),
+];
 pub const KEYS_DONE: &[(&str, &str)] = &[
     ("enter", "next step"),
     ("e", "edit answers and re-run"),
     ("esc", "previous step"),
+    ("q", "close the wizard"),
 ];
 pub const KEYS_FAILED: &[(&str, &str)] = &[
     ("r", "retry"),
     ("e", "edit answers"),
     ("esc", "previous step"),
-    ("ctrl-c", "quit"),
+    ("q", "close the wizard"),
 ];
 pub const KEYS_SUMMARY: &[(&str, &str)] = &[
     ("enter", "save the answers as install.toml (path above)"),
     ("esc", "close the wizard"),
 ];
+
+/// The confirmation asked before closing with a step half done.
+pub fn close_question(reason: &str) -> String {
+    format!("Close the wizard? {reason}; its progress is saved and resumes next time.")
+}
 
 pub fn field_label(id: FieldId) -> &'static str {
     match id {

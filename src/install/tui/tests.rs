@@ -74,13 +74,14 @@ fn focus(w: &mut WizardState, id: FieldId) {
 
 fn draw(w: &WizardState) -> String {
     let mut t = Terminal::new(TestBackend::new(110, 34)).expect("terminal");
-    t.draw(|f| super::render::render(w, f)).expect("draw");
+    t.draw(|f| crate::ui::install::render(w, f)).expect("draw");
     t.backend().to_string()
 }
 
 fn plan() -> Plan {
     Plan {
         found: vec!["context sandbox reachable: Kubernetes v1.31.0, 1 nodes".into()],
+        question: None,
         changes: vec![
             Change::new(
                 ChangeKind::Create,
@@ -448,7 +449,7 @@ fn snapshot_summary() {
 
 fn draw_at(w: &WizardState, (width, height): (u16, u16)) -> String {
     let mut t = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    t.draw(|f| super::render::render(w, f)).expect("draw");
+    t.draw(|f| crate::ui::install::render(w, f)).expect("draw");
     format!("{width}×{height}\n{}", t.backend())
 }
 
@@ -480,4 +481,80 @@ fn wizard_steps_at_three_sizes() {
     finish(&mut w, StepId::Apps, "root Application created");
     shoot(&w, "summary");
     insta::assert_snapshot!(screens.join("\n"));
+}
+
+/// A plan that found an existing Argo CD and asks what to do.
+fn asking_plan() -> Plan {
+    let mut p = plan();
+    p.found
+        .push("Argo CD v3.1.9 is already installed in argo: 23 of the manifest's 27 objects exist, installed by Helm release argocd (chart argo-cd-8.6.4)".into());
+    p.changes.push(
+        Change::new(ChangeKind::Conflict, "Deployment argo/argocd-redis").with_detail(vec![
+            "x spec.template.spec.containers: the live redis would keep running beside the manifest's argocd-redis".into(),
+        ]),
+    );
+    p.question = Some(crate::install::argocd::question(&p.found[1]));
+    p
+}
+
+#[test]
+fn a_question_is_answered_with_its_number_and_checked_again() {
+    let mut w = resumed();
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Planned(
+        StepId::ArgoCd,
+        asking_plan(),
+    )));
+    let screen = draw(&w);
+    assert!(screen.contains("<1> adopt"), "{screen}");
+    assert!(screen.contains("<4> stop"), "{screen}");
+    assert!(screen.contains("is already installed in argo"), "{screen}");
+    // 2 = force: the step is checked again with the answer in the config.
+    let effects = key(&mut w, KeyCode::Char('2'));
+    let [Effect::Begin { step, config }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*step, StepId::ArgoCd);
+    assert_eq!(
+        config.argocd.existing,
+        crate::install::config::ExistingChoice::Force
+    );
+    // A number the question does not offer does nothing.
+    w.update(Msg::Worker(WorkerEvent::Planned(
+        StepId::ArgoCd,
+        asking_plan(),
+    )));
+    assert!(key(&mut w, KeyCode::Char('9')).is_empty());
+}
+
+#[test]
+fn q_closes_the_wizard_and_asks_when_a_step_is_half_done() {
+    // Nothing half done: q (outside a text field) closes at once.
+    let mut w = wizard();
+    focus(&mut w, FieldId::Mode);
+    assert_eq!(key(&mut w, KeyCode::Char('q')), vec![Effect::Quit]);
+    // Esc on the first step closes too.
+    let mut w = wizard();
+    assert_eq!(key(&mut w, KeyCode::Esc), vec![Effect::Quit]);
+    // In a text field q is typed.
+    let mut w = wizard();
+    focus(&mut w, FieldId::Environment);
+    assert!(key(&mut w, KeyCode::Char('q')).is_empty());
+    assert!(!w.quit);
+
+    // A plan not applied: the footer asks; n stays, y closes.
+    let mut w = resumed();
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Planned(StepId::ArgoCd, plan())));
+    assert!(key(&mut w, KeyCode::Char('q')).is_empty());
+    let screen = draw(&w);
+    assert!(
+        screen.contains("Close the wizard? Step 3 (Argo CD) has a plan not applied"),
+        "{screen}"
+    );
+    assert!(key(&mut w, KeyCode::Char('n')).is_empty());
+    assert!(w.confirm_close.is_none() && !w.quit);
+    key(&mut w, KeyCode::Char('q'));
+    assert_eq!(key(&mut w, KeyCode::Char('y')), vec![Effect::Quit]);
+    assert!(w.quit);
 }

@@ -10,14 +10,14 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::ui::fit_spans;
 
-use super::form::{FieldId, FieldKind, Probe};
-use super::state::{Page, Phase, WizardState};
-use super::strings;
 use crate::config::Slot;
 use crate::install::cluster::PRESETS;
 use crate::install::config::ClusterMode;
 use crate::install::plan::{ChangeKind, Plan};
 use crate::install::state::StepStatus;
+use crate::install::tui::form::{FieldId, FieldKind, Probe};
+use crate::install::tui::state::{Page, Phase, WizardState};
+use crate::install::tui::strings;
 use crate::install::wizard::StepId;
 
 const LABEL_WIDTH: u16 = 19;
@@ -451,6 +451,18 @@ fn render_plan(s: &WizardState, f: &mut Frame, area: Rect, plan: &Plan, scroll: 
             )));
         }
     }
+    if let Some(q) = &plan.question {
+        lines.push(Line::from(Span::styled(
+            format!(" ? {}", q.prompt),
+            st(s, Slot::warn),
+        )));
+        for (i, (answer, what)) in q.options.iter().enumerate() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("   <{}> {answer}", i + 1), st(s, Slot::key)),
+                Span::styled(format!(": {what}"), st(s, Slot::muted)),
+            ]));
+        }
+    }
     lines.push(Line::from(Span::styled(
         format!(" {} ({})", strings::CHANGES, plan.summary()),
         st(s, Slot::header),
@@ -460,6 +472,7 @@ fn render_plan(s: &WizardState, f: &mut Frame, area: Rect, plan: &Plan, scroll: 
             ChangeKind::Create => Slot::ok,
             ChangeKind::Update | ChangeKind::Keep => Slot::warn,
             ChangeKind::Unchanged => Slot::muted,
+            ChangeKind::Conflict => Slot::error,
         };
         lines.push(Line::from(Span::styled(
             format!("   {} {:<9} {}", c.kind.symbol(), c.kind.word(), c.target),
@@ -537,6 +550,30 @@ fn render_summary(s: &WizardState, f: &mut Frame, area: Rect) {
 }
 
 fn render_keys(s: &WizardState, f: &mut Frame, area: Rect) {
+    if let Some(reason) = &s.confirm_close {
+        let spans = vec![
+            Span::styled(
+                format!(" {} ", strings::close_question(reason)),
+                st(s, Slot::warn),
+            ),
+            Span::styled(" <y>", st(s, Slot::key)),
+            Span::styled(" close ", st(s, Slot::muted)),
+            Span::styled(" <n/esc>", st(s, Slot::key)),
+            Span::styled(" stay ", st(s, Slot::muted)),
+        ];
+        f.render_widget(
+            Paragraph::new(Line::from(fit_spans(spans, area.width as usize))),
+            area,
+        );
+        return;
+    }
+    let question = match s.page {
+        Page::Step(step) => match &s.view(step).phase {
+            Phase::Preview(plan) => plan.question.clone(),
+            _ => None,
+        },
+        Page::Summary => None,
+    };
     let keys: &[(&str, &str)] = match s.page {
         Page::Summary => strings::KEYS_SUMMARY,
         Page::Step(step) => match &s.view(step).phase {
@@ -552,6 +589,12 @@ fn render_keys(s: &WizardState, f: &mut Frame, area: Rect) {
         },
     };
     let mut spans = Vec::new();
+    if let Some(q) = &question {
+        for (i, (answer, _)) in q.options.iter().enumerate() {
+            spans.push(Span::styled(format!(" <{}>", i + 1), st(s, Slot::key)));
+            spans.push(Span::styled(format!(" {answer} "), st(s, Slot::muted)));
+        }
+    }
     for (k, d) in keys {
         spans.push(Span::styled(format!(" <{k}>"), st(s, Slot::key)));
         spans.push(Span::styled(format!(" {d} "), st(s, Slot::muted)));
