@@ -27,7 +27,7 @@ const POD_SPEC: &[&str] = &[
     "restartPolicy",
 ];
 /// Fields kept of each container and init container in a pod's spec.
-const CONTAINER: &[&str] = &["name", "image", "resources", "restartPolicy"];
+const CONTAINER: &[&str] = &["name", "image", "resources", "restartPolicy", "ports"];
 /// Pod `status` fields kept.
 const POD_STATUS: &[&str] = &[
     "phase",
