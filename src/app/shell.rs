@@ -70,7 +70,7 @@ impl App {
     }
 
     /// Whether `s` means a shell here (a pod or a container) rather than scale.
-    fn shell_here(&self) -> bool {
+    pub fn shell_here(&self) -> bool {
         match self.top() {
             Some(View::Table(t)) => t.kind().plural == "pods" && t.kind().group.is_empty(),
             Some(View::Containers(_)) => true,
