@@ -328,7 +328,11 @@ fn contexts_list_probes_and_switches_with_an_unreachable_one() {
         "--user=broken",
     ]);
 
-    let t = Tmux::start("ctx", &["--kubeconfig", &kc_s, "--context", &admin, "-n", ns], WAIT);
+    let t = Tmux::start(
+        "ctx",
+        &["--kubeconfig", &kc_s, "--context", &admin, "-n", ns],
+        WAIT,
+    );
     t.wait_for(&["● connected", "k8s v1.37"]);
     command(&t, "deploy");
     t.wait_for(&["deployments("]);
@@ -337,10 +341,10 @@ fn contexts_list_probes_and_switches_with_an_unreachable_one() {
     command(&t, "ctx");
     t.wait_for(&["contexts[", "REACHABLE", "zz-closed"]);
     t.wait_until("every probe to answer", |s| {
-        let row = |name: &str| s.lines().find(|l| l.contains(name)).unwrap_or("").to_string();
-        row("zz-closed").contains("unreachable")
-            && row("zz-broken").contains("credentials failed")
-            && row(&format!(" {admin} ")).contains("ok v1.37")
+        let row = |name: &str, want: &str| s.lines().any(|l| l.contains(name) && l.contains(want));
+        row(" zz-closed ", "unreachable")
+            && row(" zz-broken ", "credentials failed: plugin `false`")
+            && row(&format!(" {admin} "), "ok v1.37")
     });
 
     // Switching to the closed one does not hang the console; back to admin restores

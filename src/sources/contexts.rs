@@ -46,14 +46,22 @@ pub async fn probe(mut target: Target, name: String, tx: Sender) {
 async fn probe_inner(target: &Target) -> Reach {
     let client = match target.request_client().await {
         Ok(c) => c,
-        Err(e) => return Reach::Credentials(e.to_string()),
+        Err(e) => {
+            let text = e.to_string();
+            let plugin = target.exec_plugin().and_then(|p| p.command);
+            return Reach::Credentials(match credential_error(&text) || plugin.is_some() {
+                true => short_credential_error(plugin.as_deref(), &text),
+                false => text,
+            });
+        }
     };
     match client.apiserver_version().await {
         Ok(v) => Reach::Reachable(v.git_version),
         Err(e) => {
             let text = super::error_chain(&e);
             if credential_error(&text) {
-                Reach::Credentials(text)
+                let plugin = target.exec_plugin().and_then(|p| p.command);
+                Reach::Credentials(short_credential_error(plugin.as_deref(), &text))
             } else {
                 Reach::Unreachable(text)
             }
@@ -61,9 +69,44 @@ async fn probe_inner(target: &Target) -> Reach {
     }
 }
 
+/// A credential plugin's failure in a few words: the plugin, its exit status and what it
+/// wrote on stderr (kube's message also repeats the plugin's whole environment).
+pub fn short_credential_error(plugin: Option<&str>, text: &str) -> String {
+    let status = text
+        .split("failed with status ")
+        .nth(1)
+        .map(|r| r.split(": Output").next().unwrap_or(r).trim().to_string());
+    let stderr = text
+        .split("stderr: \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(|s| s.replace("\\n", " ").trim().to_string())
+        .filter(|s| !s.is_empty());
+    let what = match (status, stderr) {
+        (Some(st), Some(e)) => format!("{st}: {e}"),
+        (Some(st), None) => st,
+        (None, Some(e)) => e,
+        (None, None) => text.rsplit(": ").next().unwrap_or(text).trim().to_string(),
+    };
+    match plugin {
+        Some(p) => format!("plugin `{p}` failed: {what}"),
+        None => what,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_errors_read_short() {
+        let text = r#"kubeconfig kc, context x: auth error: auth exec command 'KUBERNETES_EXEC_INFO="{}" aws eks get-token' failed with status exit status: 255: Output { status: ExitStatus(unix_wait_status(65280)), stdout: "", stderr: "token expired\n" }"#;
+        assert_eq!(
+            short_credential_error(Some("aws"), text),
+            "plugin `aws` failed: exit status: 255: token expired"
+        );
+        assert!(credential_error(text));
+    }
 
     #[tokio::test]
     async fn a_closed_port_is_unreachable_and_a_failing_plugin_is_a_credential_error() {
