@@ -19,7 +19,12 @@ impl App {
         if let Some(View::Forwards(_)) = top {
             return matches!(
                 a,
-                Action::Delete | Action::Up | Action::Down | Action::Back | Action::Help
+                Action::Delete
+                    | Action::Select
+                    | Action::Up
+                    | Action::Down
+                    | Action::Back
+                    | Action::Help
             );
         }
         match a {

@@ -414,7 +414,17 @@ impl App {
                     self.flash(format!("stopped forward {what}"), Level::Info);
                 }
             }
-            Action::Select | Action::Scale | Action::Restart | Action::PortForward => {}
+            // Enter: the selected forward's last error in full.
+            Action::Select => {
+                if let Some(f) = self.pf.forwards.get(v.cursor.selected) {
+                    let text = match &f.last_error {
+                        Some(e) => format!("{}: {e}", f.target),
+                        None => format!("{}: no errors", f.target),
+                    };
+                    self.flash_for(text, Level::Info, 15);
+                }
+            }
+            Action::Scale | Action::Restart | Action::PortForward => {}
             _ => return false,
         }
         true

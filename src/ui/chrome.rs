@@ -253,6 +253,7 @@ fn footer_desc(app: &App, ctx: Context, b: &crate::config::Binding) -> Option<St
         Action::Delete if matches!(app.top(), Some(View::Forwards(_))) => {
             "Stop forward".to_string()
         }
+        Action::Select if matches!(app.top(), Some(View::Forwards(_))) => "Last error".to_string(),
         _ => b.desc.clone(),
     };
     Some(match app.toggle_state(b.action) {
