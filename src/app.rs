@@ -9,6 +9,7 @@ pub mod action;
 pub mod cnpg;
 pub mod columns;
 pub mod command;
+pub mod ctx;
 pub mod describe;
 pub mod drill;
 pub mod filter;
@@ -19,11 +20,13 @@ mod hints;
 pub use handlers::HelpLine;
 pub mod jsonpath;
 pub mod metrics;
+pub mod pf;
 pub mod plugins;
 pub mod pools;
 pub mod prompt;
 mod refresh;
 pub mod replay;
+pub mod shell;
 pub mod strings;
 pub mod view;
 pub mod waves;
@@ -148,6 +151,10 @@ pub struct App {
     pub eks: pools::EksState,
     /// Prometheus: where it is, dashboards, PromQL history, pane metric columns.
     pub metrics: metrics::MetricsState,
+    /// Port forwards (`shift-f`, `:pf`).
+    pub pf: pf::PfState,
+    /// Contexts' reachability and last views (`:ctx`).
+    pub ctx: ctx::CtxState,
     pub now: Timestamp,
     /// The kubeconfig file plugins see as `$KUBECONFIG` (the console sets it).
     pub kubeconfig_path: Option<String>,
@@ -193,6 +200,8 @@ impl App {
             startup_command: None,
             eks: pools::EksState::default(),
             metrics: metrics::MetricsState::default(),
+            pf: pf::PfState::default(),
+            ctx: ctx::CtxState::default(),
             now,
             kubeconfig_path: None,
             size: (120, 30),
@@ -594,6 +603,8 @@ impl App {
                 }
             }
             SourceEvent::Eks(ev) => self.handle_eks(ev),
+            SourceEvent::Forward(ev) => self.pf_event(ev),
+            SourceEvent::ContextProbed { name, reach } => self.ctx.probed(name, reach),
             SourceEvent::Fetched { target, object } => self.fetched(&target, object),
             SourceEvent::Done { message, error } => match error {
                 None if self.cnpg_request_done(&message) => {}
@@ -780,3 +791,6 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod day2_tests;

@@ -44,6 +44,8 @@ pub struct Settings {
     pub prometheus: std::collections::BTreeMap<String, PrometheusSetting>,
     /// k9s users' files (`[k9s] import = "live"` reads them at every start).
     pub k9s: k9s::K9sSettings,
+    /// Shells `s` tries in a container, in order (the first one the container has runs).
+    pub shells: Vec<String>,
 }
 
 /// Where one context's Prometheus is. Credentials are read from files (or the
@@ -68,6 +70,7 @@ impl Default for Settings {
             pool_label: None,
             prometheus: Default::default(),
             k9s: Default::default(),
+            shells: vec!["/bin/bash".to_string(), "/bin/sh".to_string()],
         }
     }
 }

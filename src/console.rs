@@ -383,10 +383,58 @@ async fn event_loop(
             }));
             dirty = true;
         }
+        if let Some(spec) = app.take_shell() {
+            // A shell gets the terminal as a foreground plugin does (see there): the input
+            // stream is not polled while it runs, and the session's own reader stops before
+            // the console reads again.
+            let (text, error) = run_shell(sources.client(), &spec).await;
+            crossterm::terminal::enable_raw_mode()?;
+            crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+            terminal.clear()?;
+            app.shell_ended(text, error);
+            dirty = true;
+        }
         settle(&mut app, &mut sources);
         if app.quit {
             break;
         }
     }
+    sources.stop_forwards();
     Ok(())
+}
+
+/// Runs a shell session on the terminal (out of the alternate screen, raw mode on); returns
+/// how it ended for the status line.
+async fn run_shell(
+    client: Option<kube::Client>,
+    spec: &crate::sources::exec::ShellSpec,
+) -> (String, bool) {
+    let Some(client) = client else {
+        return ("shell: not connected".into(), true);
+    };
+    ratatui::restore();
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, crossterm::cursor::Show);
+    let _ = crossterm::terminal::enable_raw_mode();
+    {
+        use std::io::Write;
+        let _ = write!(
+            out,
+            "opsdeck: shell in {}/{} ({}); exit or ctrl-] to come back\r\n",
+            spec.namespace, spec.pod, spec.container
+        );
+        let _ = out.flush();
+    }
+    let result = crate::sources::exec::session(client, spec).await;
+    let _ = crossterm::terminal::disable_raw_mode();
+    match result {
+        Ok(end) => end.message(spec),
+        Err(e) => (
+            format!(
+                "shell in {}/{} ({}): {e}",
+                spec.namespace, spec.pod, spec.container
+            ),
+            true,
+        ),
+    }
 }

@@ -4,8 +4,10 @@
 
 pub mod catalog;
 pub mod connection;
+pub mod contexts;
 pub mod eks;
 pub mod exec_auth;
+pub mod exec;
 pub mod explain;
 pub mod fetch;
 pub mod forbidden;
@@ -16,6 +18,7 @@ pub mod mutate;
 pub mod nodegroups;
 pub mod object;
 pub mod plugin;
+pub mod portforward;
 pub mod prometheus;
 pub mod prune;
 pub mod watch;
@@ -189,6 +192,13 @@ pub enum Request {
     Plugin(plugin::PluginRun),
     /// Stop a watch so that the next reconcile starts it again with a fresh list (ctrl-r).
     Rewatch(WatchKey),
+    /// Day-2 work (#23): a shell (taken by the console's event loop), a one-shot command,
+    /// port forwards, context probes.
+    Shell(exec::ShellSpec),
+    Exec(exec::ExecSpec),
+    Forward(portforward::ForwardSpec),
+    StopForward(portforward::ForwardId),
+    ProbeContexts(Vec<String>),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -259,6 +269,13 @@ pub enum SourceEvent {
         target: ObjectTarget,
         object: Result<Arc<Obj>, String>,
     },
+    /// A port forward's state, pod and traffic.
+    Forward(portforward::ForwardEvent),
+    /// A context's reachability (`:ctx`).
+    ContextProbed {
+        name: String,
+        reach: contexts::Reach,
+    },
     /// A mutating request finished.
     Done {
         message: String,
@@ -285,6 +302,8 @@ pub struct Sources {
     connection: Option<Task>,
     watches: HashMap<WatchKey, Task>,
     logs: HashMap<LogId, Task>,
+    /// Port forwards: they outlive context switches and end with the console.
+    forwards: HashMap<portforward::ForwardId, Task>,
     eks: nodegroups::Nodegroups,
     metrics: prometheus::manager::MetricsSource,
 }
@@ -300,6 +319,7 @@ impl Sources {
             connection: None,
             watches: HashMap::new(),
             logs: HashMap::new(),
+            forwards: HashMap::new(),
         }
     }
 
@@ -406,6 +426,18 @@ impl Sources {
                 self.watches.remove(&key);
                 return;
             }
+            Request::StopForward(id) => {
+                self.forwards.remove(&id);
+                return;
+            }
+            Request::ProbeContexts(names) => {
+                for name in names {
+                    tokio::spawn(contexts::probe(self.target.clone(), name, self.tx.clone()));
+                }
+                return;
+            }
+            // The console's event loop runs shells (it owns the terminal).
+            Request::Shell(_) => return,
             _ => {}
         }
         let Some(client) = self.client.clone() else {
@@ -442,6 +474,16 @@ impl Sources {
             Request::Fetch(target) => {
                 tokio::spawn(fetch::get(client, target, tx));
             }
+            Request::Exec(spec) => {
+                let id = spec.id;
+                self.logs
+                    .insert(id, Task(tokio::spawn(exec::run_once(client, spec, tx))));
+            }
+            Request::Forward(spec) => {
+                let id = spec.id;
+                let task = tokio::spawn(portforward::run(client, spec, tx));
+                self.forwards.insert(id, Task(task));
+            }
             Request::StopLogs(_)
             | Request::SwitchContext(_)
             | Request::Eks(_)
@@ -449,8 +491,21 @@ impl Sources {
             | Request::Install
             | Request::RevealSecret(_)
             | Request::Plugin(_)
-            | Request::Rewatch(_) => {}
+            | Request::Rewatch(_)
+            | Request::Shell(_)
+            | Request::StopForward(_)
+            | Request::ProbeContexts(_) => {}
         }
+    }
+
+    /// The current client, if connected (the console's shell sessions use it).
+    pub fn client(&self) -> Option<kube::Client> {
+        self.client.clone()
+    }
+
+    /// Stops every port forward (the console quits).
+    pub fn stop_forwards(&mut self) {
+        self.forwards.clear();
     }
 
     /// Context names of the kubeconfig, for `:ctx` completion.

@@ -12,6 +12,7 @@ pub mod install;
 pub mod layout;
 mod logs;
 pub mod metrics;
+mod pf;
 pub(crate) mod pools;
 mod replay;
 mod table;
@@ -39,6 +40,7 @@ pub fn render(app: &App, f: &mut Frame) {
         Some(View::Table(t)) => table::resources(app, t, f, a.body),
         Some(View::Containers(c)) => table::containers(app, c, f, a.body),
         Some(View::Contexts(c)) => table::contexts(app, c, f, a.body),
+        Some(View::Forwards(v)) => pf::render(app, v, f, a.body),
         Some(View::Text(t)) => text::render(app, t, f, a.body),
         Some(View::Logs(l)) => logs::render(app, l, f, a.body),
         Some(View::Help(h)) => help::render(app, h, f, a.body),

@@ -113,6 +113,7 @@ actions! {
     Delete => "delete" [Table],
     Restart => "restart" [Table],
     Scale => "scale" [Table, Pools],
+    PortForward => "port_forward" [Table],
     Refresh => "refresh" [Table, Pools, Waves, Metrics],
     Promote => "promote" [Cnpg],
     Search => "search" [Text],

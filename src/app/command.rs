@@ -32,6 +32,12 @@ pub enum Command {
         namespace: Option<NsArg>,
         labels: Option<String>,
     },
+    /// `:exec CMD…`: runs a command once in the selected pod; the output shows in a view.
+    Exec(String),
+    /// `:pf` lists port forwards; `:pf stop` stops them all.
+    Forwards {
+        stop_all: bool,
+    },
     /// `:sort COLUMN [asc|desc]`: orders the table by a column.
     Sort {
         column: String,
@@ -56,7 +62,7 @@ impl NsArg {
 
 const BUILTINS: &[&str] = &[
     "q", "quit", "q!", "help", "ctx", "context", "ns", "pools", "cnpg", "waves", "metrics",
-    "promql", "install", "replay", "sort",
+    "promql", "install", "replay", "sort", "exec", "pf",
 ];
 
 pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
@@ -69,6 +75,27 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
         let rest = input.trim_start().trim_start_matches(':');
         let rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r);
         return Ok(Command::Promql(rest.trim().to_string()));
+    }
+    if first.trim_start_matches(':').eq_ignore_ascii_case("exec") {
+        let rest = input.trim_start().trim_start_matches(':');
+        let rest = rest
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, r)| r.trim());
+        if rest.is_empty() {
+            return Err("usage: :exec COMMAND [ARGS…] (runs in the selected pod)".into());
+        }
+        return Ok(Command::Exec(rest.to_string()));
+    }
+    if matches!(
+        first.trim_start_matches(':').to_ascii_lowercase().as_str(),
+        "pf" | "portforward" | "port-forward" | "portforwards" | "port-forwards"
+    ) {
+        let rest: Vec<&str> = words.collect();
+        return match rest.as_slice() {
+            [] => Ok(Command::Forwards { stop_all: false }),
+            ["stop"] | ["stop-all"] => Ok(Command::Forwards { stop_all: true }),
+            _ => Err("usage: :pf (list port forwards) or :pf stop (stop them all)".into()),
+        };
     }
     if first.trim_start_matches(':').eq_ignore_ascii_case("replay") {
         let args: Vec<&str> = words.collect();

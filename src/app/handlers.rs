@@ -75,6 +75,9 @@ impl App {
         if self.replay_action(a) {
             return None;
         }
+        if self.day2_action(a) {
+            return None;
+        }
         match a {
             Action::Quit => self.quit = true,
             Action::Back => self.back(),
@@ -117,6 +120,8 @@ impl App {
             Action::Logs => self.open_logs_from_selection(false),
             Action::LogsPrevious => self.open_logs_from_selection(true),
             Action::Delete | Action::Restart | Action::Scale => self.mutate(a),
+            // Taken by `day2_action` above.
+            Action::PortForward => {}
             Action::SortName
             | Action::SortAge
             | Action::SortStatus
@@ -339,7 +344,7 @@ impl App {
         self.refit();
     }
 
-    fn close_prompt(&mut self) {
+    pub(super) fn close_prompt(&mut self) {
         self.prompt = None;
         self.refit();
     }
@@ -373,7 +378,7 @@ impl App {
                 let len = p.pools.len();
                 p.cursor.step(delta, len, pools_h);
             }
-            Some(View::Metrics(_) | View::Editor(_)) => {}
+            Some(View::Metrics(_) | View::Editor(_) | View::Forwards(_)) => {}
             Some(View::Cnpg(l)) => {
                 let len = l.rows.len();
                 l.cursor.step(delta, len, list_h);
@@ -800,6 +805,8 @@ impl App {
             | PromptKind::RevealSecret { .. }
             | PromptKind::Range
             | PromptKind::Scale { .. }
+            | PromptKind::ShellContainer(_)
+            | PromptKind::PortForward(_)
             | PromptKind::ScaleNodegroup { .. } => {}
         }
     }
@@ -961,6 +968,8 @@ impl App {
                     typed: String::new(),
                 });
             }
+            PromptKind::ShellContainer(choice) => self.shell_submit(&p.text, choice),
+            PromptKind::PortForward(ask) => self.pf_submit(&p.text, ask),
             PromptKind::Scale { target, current } => match p.text.trim().parse::<i64>() {
                 Ok(n) if n >= 0 => {
                     self.close_prompt();
@@ -1017,6 +1026,10 @@ impl App {
                 let names = self.cluster.contexts.clone();
                 let current = self.cluster.context.clone();
                 let selected = names.iter().position(|n| *n == current).unwrap_or(0);
+                let probe = self.ctx.start_probes(&names);
+                if !probe.is_empty() {
+                    self.request(Request::ProbeContexts(probe));
+                }
                 self.stack.push(View::Contexts(ContextsView {
                     names,
                     current,
@@ -1028,6 +1041,8 @@ impl App {
                 self.refit();
             }
             Command::Context(Some(name)) => self.switch_context(&name),
+            Command::Exec(line) => self.exec_command(&line),
+            Command::Forwards { stop_all } => self.pf_command(stop_all),
             Command::Pools => self.open_pools(),
             Command::Metrics(name) => self.open_metrics(name.as_deref()),
             Command::Promql(text) => self.open_promql(&text),
@@ -1089,10 +1104,30 @@ impl App {
             );
         }
         self.request(Request::SwitchContext(name.to_string()));
+        let leaving = self.cluster.context.clone();
+        self.ctx.save(&leaving, &self.stack, self.namespace.clone());
         self.namespace_chosen = false;
         self.version = None;
         self.catalog = crate::sources::Catalog::builtin();
         self.watches.clear();
+        if let Some(saved) = self.ctx.take(name) {
+            // Back to this context's last view (its namespace and tables).
+            self.clear_stack();
+            self.stack = saved.stack;
+            self.namespace = saved.namespace;
+            self.namespace_chosen = true;
+            self.prune_watches();
+            let keys: Vec<crate::sources::WatchKey> =
+                self.desired_watches().into_iter().map(|s| s.key).collect();
+            for k in keys {
+                self.refresh_key(&k);
+            }
+            self.refit();
+            return self.flash(
+                format!("switching to context {name} (last view)"),
+                Level::Info,
+            );
+        }
         let root = match self.stack.first() {
             Some(View::Table(t)) => self.catalog.resolve(&t.kind().full_name()),
             _ => None,

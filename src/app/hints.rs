@@ -16,7 +16,29 @@ impl App {
             _ => None,
         };
         let kind_in = |list: &[&str]| table_kind.as_deref().is_some_and(|k| list.contains(&k));
+        if let Some(View::Forwards(_)) = top {
+            return matches!(
+                a,
+                Action::Delete
+                    | Action::Select
+                    | Action::Up
+                    | Action::Down
+                    | Action::Back
+                    | Action::Help
+            );
+        }
         match a {
+            Action::PortForward => match top {
+                Some(View::Containers(_)) => true,
+                _ => kind_in(&[
+                    "pods",
+                    "services",
+                    "deployments.apps",
+                    "statefulsets.apps",
+                    "replicasets.apps",
+                    "daemonsets.apps",
+                ]),
+            },
             Action::Logs | Action::LogsPrevious => match top {
                 Some(View::Containers(_)) => true,
                 Some(View::Table(_)) => {
@@ -26,7 +48,9 @@ impl App {
                 _ => false,
             },
             Action::Scale => match top {
-                Some(View::Table(_)) => kind_in(SCALABLE),
+                // `s` is a shell on pods and containers (k9s).
+                Some(View::Containers(_)) => true,
+                Some(View::Table(_)) => kind_in(SCALABLE) || kind_in(&["pods"]),
                 Some(View::Pools(_)) => true,
                 _ => false,
             },

@@ -23,6 +23,10 @@ pub enum PromptKind {
         nodegroup: String,
         current: super::pools::Scaling,
     },
+    /// The container of a pod to run a shell in (`s` on a pod with several).
+    ShellContainer(super::shell::PodChoice),
+    /// `LOCAL:PORT` of a port forward (`shift-f`).
+    PortForward(super::pf::PfAsk),
     /// The key of a Secret whose value the YAML view should show (then confirmed).
     RevealSecret {
         what: String,
@@ -68,6 +72,13 @@ impl Prompt {
             PromptKind::ScaleNodegroup {
                 nodegroup, current, ..
             } => super::pools::strings::scaling_prompt(nodegroup, *current),
+            PromptKind::ShellContainer(c) => format!(
+                "shell in {}/{}, container ({}): ",
+                c.namespace,
+                c.pod,
+                c.containers.join(", ")
+            ),
+            PromptKind::PortForward(ask) => super::pf::prompt_label(ask),
             PromptKind::RevealSecret { what, keys } => {
                 format!("reveal which key of {what} ({}): ", keys.join(", "))
             }

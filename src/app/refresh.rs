@@ -368,6 +368,7 @@ impl App {
             View::Logs(_)
             | View::Help(_)
             | View::Contexts(_)
+            | View::Forwards(_)
             | View::Metrics(_)
             | View::Editor(_) => {}
         }

@@ -295,12 +295,16 @@ pub enum View {
     Metrics(super::metrics::MetricsView),
     /// The PromQL editor and its answer.
     Editor(Box<super::metrics::editor::EditorView>),
+    /// `:pf`: port forwards.
+    Forwards(super::pf::PfView),
 }
 
 impl View {
     pub fn context(&self) -> Context {
         match self {
-            View::Table(_) | View::Containers(_) | View::Contexts(_) => Context::Table,
+            View::Table(_) | View::Containers(_) | View::Contexts(_) | View::Forwards(_) => {
+                Context::Table
+            }
             View::Text(_) => Context::Text,
             View::Logs(_) => Context::Logs,
             View::Help(_) => Context::Help,
@@ -330,6 +334,7 @@ impl View {
             },
             View::Help(_) => "help".into(),
             View::Contexts(_) => "contexts".into(),
+            View::Forwards(_) => "port-forwards".into(),
             View::Waves(w) => super::waves::strings::crumb(w.root.as_ref()),
             View::WaveApp(d) => super::waves::strings::detail_crumb(&d.key),
             View::Pools(_) => super::pools::strings::TITLE.into(),
@@ -351,6 +356,7 @@ impl View {
             View::Logs(_)
             | View::Help(_)
             | View::Contexts(_)
+            | View::Forwards(_)
             | View::Metrics(_)
             | View::Editor(_) => Vec::new(),
             View::Waves(w) => std::iter::once(&w.apps)

@@ -27,6 +27,9 @@ pub const DEFAULT_CONFIG: &str = r#"# opsdeck configuration (opsdeck config init
 # Node pools pane: group nodes by this label instead of the provider's pool label.
 # pool_label = "workload-type"
 
+# Shells `s` tries in a container, in order.
+# shells = ["/bin/bash", "/bin/sh"]
+
 # Prometheus per kubeconfig context; [prometheus.default] for contexts without their own.
 # Without one, the cluster's own Prometheus is found through its Services.
 # [prometheus.default]

@@ -308,6 +308,9 @@ impl ResourceRequest {
                 {
                     return log_response(sh, &self.ns, name, params).await;
                 }
+                if let Some(e) = streaming_sub(sh, rt, &self.ns, name, self.sub.as_deref()) {
+                    return Err(e);
+                }
                 let obj = sh.store.get(rt, &self.ns, name)?;
                 match self.sub()? {
                     Sub::Scale => Ok(json_response(StatusCode::OK, &scale_of(rt, &obj)?)),
@@ -324,6 +327,11 @@ impl ResourceRequest {
                 let obj = decode_body(headers, body)?;
                 let created = sh.store.create(rt, &self.ns, obj, &opts)?;
                 Ok(obj_response(StatusCode::CREATED, &created))
+            }
+            (Method::POST, Some(name))
+                if let Some(e) = streaming_sub(sh, rt, &self.ns, name, self.sub.as_deref()) =>
+            {
+                Err(e)
             }
             (Method::POST, Some(_)) => Err(ApiError::method_not_allowed(format!(
                 "the sandbox does not support {} on {}/{}",
@@ -951,4 +959,27 @@ async fn log_response(
         }
     });
     Ok(stream_response(rx, "text/plain"))
+}
+
+/// The pod subresources that stream from a container (exec, attach, portforward): the
+/// sandbox runs no container, so it answers as the API server answers a verb a resource does
+/// not serve (a `Status` with 405 MethodNotAllowed), saying why — after a 404 for a pod that
+/// does not exist, as the real server checks that first.
+fn streaming_sub(
+    sh: &Arc<Shared>,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    sub: Option<&str>,
+) -> Option<ApiError> {
+    let sub = sub.filter(|s| matches!(*s, "exec" | "attach" | "portforward"))?;
+    if !(rt.group.is_empty() && rt.plural == "pods") {
+        return None;
+    }
+    if let Err(e) = sh.store.get(rt, ns, name) {
+        return Some(e);
+    }
+    Some(ApiError::method_not_allowed(format!(
+        "{sub} is not available in the sandbox: it replays a recording and runs no containers (use a real cluster for shells and port forwards)"
+    )))
 }

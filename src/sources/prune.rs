@@ -26,8 +26,9 @@ const POD_SPEC: &[&str] = &[
     "tolerations",
     "restartPolicy",
 ];
-/// Fields kept of each container and init container in a pod's spec.
-const CONTAINER: &[&str] = &["name", "image", "resources", "restartPolicy"];
+/// Fields kept of each container and init container in a pod's spec (`ports`: the
+/// port-forward prompt offers them).
+const CONTAINER: &[&str] = &["name", "image", "resources", "restartPolicy", "ports"];
 /// Pod `status` fields kept.
 const POD_STATUS: &[&str] = &[
     "phase",
@@ -148,7 +149,8 @@ mod tests {
             json!({
                 "spec": {"nodeName": "n1",
                     "tolerations": [{"key": "k", "operator": "Exists"}],
-                    "containers": [{"name": "app", "image": "web:1", "resources": {"requests": {"cpu": "50m"}}}]},
+                    "containers": [{"name": "app", "image": "web:1", "resources": {"requests": {"cpu": "50m"}},
+                        "ports": [{"containerPort": 80}]}]},
                 "status": {"phase": "Running", "podIP": "10.0.0.5",
                     "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": "2025-01-01T00:00:00Z"}],
                     "containerStatuses": [{"name": "app", "ready": true, "restartCount": 2,

@@ -249,6 +249,13 @@ fn footer_desc(app: &App, ctx: Context, b: &crate::config::Binding) -> Option<St
     let desc = match b.action {
         Action::Delete if containers => strings::DELETE_POD.to_string(),
         Action::Select if containers => strings::LOGS_HINT.to_string(),
+        Action::Scale if app.shell_here() => "Shell".to_string(),
+        // The footer is short of room: "Scale / shell (pods)" reads "Scale" off pods.
+        Action::Scale => b.desc.split(" / ").next().unwrap_or(&b.desc).to_string(),
+        Action::Delete if matches!(app.top(), Some(View::Forwards(_))) => {
+            "Stop forward".to_string()
+        }
+        Action::Select if matches!(app.top(), Some(View::Forwards(_))) => "Last error".to_string(),
         _ => b.desc.clone(),
     };
     Some(match app.toggle_state(b.action) {

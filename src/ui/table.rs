@@ -42,12 +42,12 @@ pub(crate) fn status_span<'a>(app: &App, status: Option<&WatchStatus>) -> Option
 }
 
 /// What a list shows: header, the visible rows' cells, the cursor, a highlight.
-struct List<'a> {
-    header: Vec<String>,
-    rows: Vec<Vec<Cell>>,
-    cursor: Cursor,
-    highlight: Option<&'a str>,
-    empty: &'a str,
+pub(crate) struct List<'a> {
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<Vec<Cell>>,
+    pub(crate) cursor: Cursor,
+    pub(crate) highlight: Option<&'a str>,
+    pub(crate) empty: &'a str,
 }
 
 /// How a column gives way when the table is too wide: the order in which columns drop
@@ -308,7 +308,7 @@ pub(crate) fn fitted_table(
     f.render_widget(t, area);
 }
 
-fn draw_rows(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, list: List<'_>) {
+pub(crate) fn draw_rows(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, list: List<'_>) {
     let List {
         header,
         rows,
@@ -485,9 +485,17 @@ pub fn contexts(app: &App, c: &ContextsView, f: &mut Frame, area: Rect) {
         .take(h)
         .map(|n| {
             let current = *n == c.current;
+            let reach = match app.ctx.reach.get(n) {
+                Some(r) => {
+                    let (text, bad) = r.label();
+                    Cell::toned(text, if bad { Tone::Error } else { Tone::Ok })
+                }
+                None => Cell::toned("", Tone::Muted),
+            };
             vec![
                 Cell::toned(if current { "*" } else { "" }, Tone::Ok),
                 Cell::new(n.clone()),
+                reach,
             ]
         })
         .collect();
@@ -496,7 +504,11 @@ pub fn contexts(app: &App, c: &ContextsView, f: &mut Frame, area: Rect) {
         Span::styled("contexts", style(app, Slot::title)),
         Span::styled(format!("[{}] ", c.names.len()), style(app, Slot::title)),
     ];
-    let header = vec!["CURRENT".to_string(), "NAME".to_string()];
+    let header = vec![
+        "CURRENT".to_string(),
+        "NAME".to_string(),
+        "REACHABLE".to_string(),
+    ];
     draw_rows(
         app,
         f,
