@@ -6,11 +6,13 @@
 //! view stack needs ([`App::desired_watches`]).
 
 pub mod action;
+pub mod clipboard;
 pub mod cnpg;
 pub mod columns;
 pub mod command;
 pub mod describe;
 pub mod drill;
+pub mod edit;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -19,6 +21,7 @@ mod hints;
 pub use handlers::HelpLine;
 pub mod jsonpath;
 pub mod metrics;
+pub mod pending;
 pub mod plugins;
 pub mod pools;
 pub mod prompt;
@@ -27,6 +30,7 @@ pub mod replay;
 pub mod strings;
 pub mod view;
 pub mod waves;
+pub mod xray;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -153,6 +157,8 @@ pub struct App {
     pub quit: bool,
     requests: Vec<Request>,
     next_log_id: LogId,
+    /// A YAML copy (`Y` on a table row) waiting for the whole object.
+    pending_copy: Option<clipboard::PendingCopy>,
 }
 
 impl App {
@@ -195,6 +201,7 @@ impl App {
             quit: false,
             requests: Vec::new(),
             next_log_id: 1,
+            pending_copy: None,
         };
         if let Some(first) = app.config.problems.first() {
             let text = strings::config_problems(&first.to_string(), app.config.problems.len() - 1);
@@ -578,7 +585,10 @@ impl App {
                 }
             }
             SourceEvent::Eks(ev) => self.handle_eks(ev),
-            SourceEvent::Fetched { target, object } => self.fetched(&target, object),
+            SourceEvent::Fetched { target, object } => {
+                self.copy_fetched(&target, &object);
+                self.fetched(&target, object);
+            }
             SourceEvent::Done { message, error } => match error {
                 None if self.cnpg_request_done(&message) => {}
                 None => self.flash(strings::done(&message), Level::Info),

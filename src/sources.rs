@@ -186,6 +186,11 @@ pub enum Request {
     Plugin(plugin::PluginRun),
     /// Stop a watch so that the next reconcile starts it again with a fresh list (ctrl-r).
     Rewatch(WatchKey),
+    /// Edit one object in `$VISUAL`/`$EDITOR` (taken by the console's event loop, which
+    /// hands the terminal over; see `edit_session`).
+    Edit(ObjectTarget),
+    /// Put text on the terminal's clipboard (OSC 52; taken by the console's event loop).
+    Clipboard(String),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -380,7 +385,10 @@ impl Sources {
                 return;
             }
             // The console's event loop runs the wizard; elsewhere (bench) there is no screen.
-            Request::Install | Request::RevealSecret(_) => return,
+            Request::Install
+            | Request::RevealSecret(_)
+            | Request::Edit(_)
+            | Request::Clipboard(_) => return,
             // Plugins need no client.
             Request::Plugin(run) => {
                 if let (true, Some(id)) = (run.background, run.log) {
@@ -436,8 +444,15 @@ impl Sources {
             | Request::Install
             | Request::RevealSecret(_)
             | Request::Plugin(_)
-            | Request::Rewatch(_) => {}
+            | Request::Rewatch(_)
+            | Request::Edit(_)
+            | Request::Clipboard(_) => {}
         }
+    }
+
+    /// The client of the current context, once connected (the edit session's GET and PUT).
+    pub fn client(&self) -> Option<kube::Client> {
+        self.client.clone()
     }
 
     /// Context names of the kubeconfig, for `:ctx` completion.

@@ -182,6 +182,10 @@ impl App {
             Action::TogglePrevious => self.toggle_previous(),
             Action::RevealSecret => self.ask_reveal(),
             Action::Promote => self.flash(super::cnpg::strings::PROMOTE_FROM_DETAIL, Level::Warn),
+            Action::Edit => self.edit_selected(),
+            Action::Xray => self.open_xray_from_selection(),
+            Action::WhyPending => self.open_why_pending(),
+            Action::CopyName | Action::CopyYaml => self.copy_selected(a),
             Action::Confirm
             | Action::Cancel
             | Action::Submit
