@@ -11,3 +11,4 @@ pub mod pending;
 pub mod pools;
 pub mod quantity;
 pub mod waves;
+pub mod xray;
