@@ -21,6 +21,7 @@ mod hints;
 pub use handlers::HelpLine;
 pub mod jsonpath;
 pub mod metrics;
+pub mod panel;
 pub mod pending;
 pub mod plugins;
 pub mod pools;

@@ -168,7 +168,7 @@ pub async fn run(
             }
             Saved::Object(v) => v,
         };
-        if saved == original {
+        if saved == original || saved == edit::editable(&live) {
             break Outcome::ok(format!("{what}: no changes"));
         }
         let body = edit::update_body(&saved, &live);
@@ -196,12 +196,7 @@ pub async fn run(
                     }
                 };
                 let fields = edit::changed_paths(&live, &latest);
-                let rv = latest
-                    .pointer("/metadata/resourceVersion")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let rebased = edit::with_resource_version(&saved, &rv);
+                let rebased = edit::rebase(&original, &saved, &latest);
                 live = latest;
                 let yaml = edit::to_yaml(&rebased).unwrap_or_else(|_| saved_text.clone());
                 text = edit::document(&edit::conflict_note(&error, &fields), edit::body(&yaml));

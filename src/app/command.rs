@@ -32,6 +32,11 @@ pub enum Command {
         namespace: Option<NsArg>,
         labels: Option<String>,
     },
+    /// `:xray KIND [NAME]`: owners and dependents as a tree.
+    Xray {
+        kind: String,
+        name: Option<String>,
+    },
     /// `:sort COLUMN [asc|desc]`: orders the table by a column.
     Sort {
         column: String,
@@ -56,7 +61,7 @@ impl NsArg {
 
 const BUILTINS: &[&str] = &[
     "q", "quit", "q!", "help", "ctx", "context", "ns", "pools", "cnpg", "waves", "metrics",
-    "promql", "install", "replay", "sort",
+    "promql", "install", "replay", "sort", "xray",
 ];
 
 pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
@@ -76,6 +81,19 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
     }
     let cmd = first.trim_start_matches(':').to_ascii_lowercase();
     let rest: Vec<&str> = words.collect();
+    if cmd == "xray" {
+        return match rest.as_slice() {
+            [kind] => Ok(Command::Xray {
+                kind: kind.to_string(),
+                name: None,
+            }),
+            [kind, name] => Ok(Command::Xray {
+                kind: kind.to_string(),
+                name: Some(name.to_string()),
+            }),
+            _ => Err("usage: :xray KIND [NAME]".into()),
+        };
+    }
     if cmd == "sort" {
         return match rest.as_slice() {
             [column] => Ok(Command::Sort {

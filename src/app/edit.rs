@@ -125,14 +125,48 @@ pub fn update_body(saved: &Value, live: &Value) -> Value {
     v
 }
 
-/// Sets the resourceVersion of a saved object (after a conflict, to the newest one, so
-/// that saving again is a deliberate overwrite of the newer version).
-pub fn with_resource_version(saved: &Value, rv: &str) -> Value {
-    let mut v = saved.clone();
-    if let Some(m) = v.pointer_mut("/metadata").and_then(Value::as_object_mut) {
-        m.insert("resourceVersion".into(), Value::String(rv.into()));
+/// The user's changes as a JSON merge patch (RFC 7386): what `saved` changes of `original`
+/// (removed fields are `null`; lists are replaced whole).
+pub fn merge_patch(original: &Value, saved: &Value) -> Value {
+    match (original, saved) {
+        (Value::Object(o), Value::Object(s)) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in s {
+                match o.get(k) {
+                    Some(ov) if ov == v => {}
+                    Some(ov) => {
+                        out.insert(k.clone(), merge_patch(ov, v));
+                    }
+                    None => {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            for k in o.keys() {
+                if !s.contains_key(k) {
+                    out.insert(k.clone(), Value::Null);
+                }
+            }
+            Value::Object(out)
+        }
+        _ => saved.clone(),
     }
-    v
+}
+
+/// After a conflict: the user's changes (from `original` to `saved`) applied over the
+/// newest version of the object, shown as the editor shows it. Its resourceVersion is the
+/// newest, so saving it again is an update of that version.
+pub fn rebase(original: &Value, saved: &Value, latest: &Value) -> Value {
+    let mut patch = merge_patch(original, saved);
+    if let Some(m) = patch
+        .pointer_mut("/metadata")
+        .and_then(Value::as_object_mut)
+    {
+        m.remove("resourceVersion");
+    }
+    let mut out = editable(latest);
+    json_patch::merge(&mut out, &patch);
+    out
 }
 
 /// Top-level paths (`spec.replicas`, `metadata.labels`) whose values differ between two
@@ -185,21 +219,18 @@ fn diff(a: &Value, b: &Value, path: &str, depth: usize, out: &mut Vec<String>) {
 
 /// What a conflict says in the reopened file.
 pub fn conflict_note(error: &str, fields: &[String]) -> Vec<String> {
-    let mut out = vec![error.to_string()];
-    out.push(
-        "The object changed since this file was opened; this file now carries the newest \
-         resourceVersion,"
-            .into(),
-    );
-    if fields.is_empty() {
-        out.push("so saving again applies it over the newer version.".into());
+    let changed = if fields.is_empty() {
+        String::new()
     } else {
-        out.push(format!(
-            "so saving again applies it over the newer version, which changed: {}",
-            fields.join(", ")
-        ));
-    }
-    out
+        format!(" (it changed: {})", fields.join(", "))
+    };
+    vec![
+        error.to_string(),
+        format!("The object changed since this file was opened{changed}."),
+        "Below, your changes are applied over its newest version: check them and save again,"
+            .into(),
+        "or empty the file to cancel.".into(),
+    ]
 }
 
 impl App {
@@ -286,10 +317,30 @@ mod tests {
         assert_eq!(body["status"], json!({"readyReplicas": 2}));
         assert_eq!(body["metadata"]["resourceVersion"], json!("42"));
         assert_eq!(body["spec"]["replicas"], json!(3));
-        let newer = with_resource_version(&saved, "50");
-        assert_eq!(
-            update_body(&newer, &live())["metadata"]["resourceVersion"],
-            json!("50")
+    }
+
+    #[test]
+    fn after_a_conflict_the_users_changes_go_over_the_newest_version() {
+        let original = editable(&live());
+        let mut saved = original.clone();
+        saved["spec"]["replicas"] = json!(3);
+        saved["metadata"]["labels"] = json!({"tier": "web"});
+        let mut latest = live();
+        latest["metadata"]["resourceVersion"] = json!("50");
+        latest["metadata"]["annotations"] = json!({"other": "change"});
+        let r = rebase(&original, &saved, &latest);
+        assert_eq!(r["spec"]["replicas"], json!(3));
+        assert_eq!(r["metadata"]["labels"], json!({"tier": "web"}));
+        assert_eq!(r["metadata"]["annotations"], json!({"other": "change"}));
+        assert_eq!(r["metadata"]["resourceVersion"], json!("50"));
+        assert!(r.get("status").is_none());
+        // A removed field is removed from the newest version too.
+        let mut removed = original.clone();
+        removed["metadata"].as_object_mut().unwrap().remove("uid");
+        assert!(
+            rebase(&original, &removed, &latest)
+                .pointer("/metadata/uid")
+                .is_none()
         );
     }
 

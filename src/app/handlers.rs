@@ -378,6 +378,7 @@ impl App {
                 p.cursor.step(delta, len, pools_h);
             }
             Some(View::Metrics(_) | View::Editor(_)) => {}
+            Some(View::Panel(_)) => self.panel_move(delta),
             Some(View::Cnpg(l)) => {
                 let len = l.rows.len();
                 l.cursor.step(delta, len, list_h);
@@ -446,6 +447,7 @@ impl App {
             }
             Some(View::Containers(_)) => self.open_logs_from_selection(false),
             Some(View::Pools(_)) => self.select_pool(),
+            Some(View::Panel(_)) => self.panel_select(),
             Some(View::Waves(_) | View::WaveApp(_)) => self.waves_select(),
             Some(View::Contexts(c)) => {
                 if let Some(name) = c.names.get(c.cursor.selected).cloned() {
@@ -457,7 +459,7 @@ impl App {
     }
 
     /// The object under the cursor as a source for describe/YAML/logs.
-    fn selected_source(&self) -> Option<ObjSource> {
+    pub(super) fn selected_source(&self) -> Option<ObjSource> {
         match self.top()? {
             View::Table(t) => {
                 let obj = t.selected()?;
@@ -1079,6 +1081,7 @@ impl App {
                 }
             }
             Command::Sort { column, desc } => self.sort_table(&column, desc, false),
+            Command::Xray { kind, name } => self.open_xray_command(&kind, name),
         }
     }
 

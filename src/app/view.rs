@@ -295,12 +295,16 @@ pub enum View {
     Metrics(super::metrics::MetricsView),
     /// The PromQL editor and its answer.
     Editor(Box<super::metrics::editor::EditorView>),
+    /// `:xray` owners tree or the why-Pending explanation.
+    Panel(Box<super::panel::PanelView>),
 }
 
 impl View {
     pub fn context(&self) -> Context {
         match self {
-            View::Table(_) | View::Containers(_) | View::Contexts(_) => Context::Table,
+            View::Table(_) | View::Containers(_) | View::Contexts(_) | View::Panel(_) => {
+                Context::Table
+            }
             View::Text(_) => Context::Text,
             View::Logs(_) => Context::Logs,
             View::Help(_) => Context::Help,
@@ -337,6 +341,7 @@ impl View {
             View::CnpgDetail(d) => super::cnpg::strings::crumb_detail(&d.key.1),
             View::Metrics(m) => format!("{} {}", super::metrics::strings::TITLE, m.id),
             View::Editor(_) => super::metrics::strings::EDITOR_TITLE.into(),
+            View::Panel(p) => p.crumb(),
         }
     }
 
@@ -361,6 +366,7 @@ impl View {
             View::Pools(p) => p.watches(),
             View::Cnpg(l) => l.watches.specs(),
             View::CnpgDetail(d) => d.specs(),
+            View::Panel(p) => p.watches.iter().collect(),
         }
     }
 }
