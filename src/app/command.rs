@@ -367,8 +367,16 @@ mod tests {
         );
         assert!(parse("sort", &c).is_err());
         assert_eq!(
-            parse("xray", &c),
-            Err("unknown command: xray — try :help, or tab to complete".into())
+            parse("xray deploy web", &c),
+            Ok(Command::Xray {
+                kind: "deploy".into(),
+                name: Some("web".into())
+            })
+        );
+        assert!(parse("xray", &c).is_err());
+        assert_eq!(
+            parse("frobnicate", &c),
+            Err("unknown command: frobnicate — try :help, or tab to complete".into())
         );
         assert_eq!(
             parse("deploy -A", &c),

@@ -1147,6 +1147,10 @@ impl App {
                 "order the table by any column (the same sort key again flips it)",
             ),
             (
+                ":xray <kind> [name]",
+                "owners and dependents as a tree with health marks (Enter describes a line)",
+            ),
+            (
                 ":pools",
                 "node pools: nodes by pool label with capacity, zones, taints, EKS node groups",
             ),
@@ -1185,7 +1189,7 @@ impl App {
         }
         if self.readonly {
             out.push(HelpLine::Section(
-                "read-only mode: delete, restart and scale are disabled".into(),
+                "read-only mode: delete, restart, scale and edit are disabled".into(),
             ));
         }
         if !self.config.problems.is_empty() {
