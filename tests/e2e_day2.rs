@@ -209,7 +209,9 @@ fn why_pending_explains_a_pod_that_tolerates_no_taint() {
         let reason = field(c, ns, "pod/pg", "{.status.conditions[0].reason}");
         (reason == "Unschedulable").then_some(())
     });
-    let t = console(&c, "pending", ns, &["-c", "po"], &[]);
+    // The console opens on the pods of `-n` (a `-c po` would reopen the table once
+    // discovery answers, closing a panel opened before).
+    let t = console(&c, "pending", ns, &[], &[]);
     t.wait_for(&["pods", "pg", "Pending"]);
     t.keys(&["W"]);
     let s = t.wait_for(&[
