@@ -6,12 +6,14 @@
 //! view stack needs ([`App::desired_watches`]).
 
 pub mod action;
+pub mod clipboard;
 pub mod cnpg;
 pub mod columns;
 pub mod command;
 pub mod ctx;
 pub mod describe;
 pub mod drill;
+pub mod edit;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -21,6 +23,8 @@ pub use handlers::HelpLine;
 pub mod jsonpath;
 pub mod metrics;
 pub mod pf;
+pub mod panel;
+pub mod pending;
 pub mod plugins;
 pub mod pools;
 pub mod prompt;
@@ -30,6 +34,7 @@ pub mod shell;
 pub mod strings;
 pub mod view;
 pub mod waves;
+pub mod xray;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -163,6 +168,8 @@ pub struct App {
     pub quit: bool,
     requests: Vec<Request>,
     next_log_id: LogId,
+    /// A YAML copy (`Y` on a table row) waiting for the whole object.
+    pending_copy: Option<clipboard::PendingCopy>,
 }
 
 impl App {
@@ -208,6 +215,7 @@ impl App {
             quit: false,
             requests: Vec::new(),
             next_log_id: 1,
+            pending_copy: None,
         };
         if let Some(first) = app.config.problems.first() {
             let text = strings::config_problems(&first.to_string(), app.config.problems.len() - 1);
@@ -605,7 +613,10 @@ impl App {
             SourceEvent::Eks(ev) => self.handle_eks(ev),
             SourceEvent::Forward(ev) => self.pf_event(ev),
             SourceEvent::ContextProbed { name, reach } => self.ctx.probed(name, reach),
-            SourceEvent::Fetched { target, object } => self.fetched(&target, object),
+            SourceEvent::Fetched { target, object } => {
+                self.copy_fetched(&target, &object);
+                self.fetched(&target, object);
+            }
             SourceEvent::Done { message, error } => match error {
                 None if self.cnpg_request_done(&message) => {}
                 None => self.flash(strings::done(&message), Level::Info),

@@ -318,7 +318,7 @@ mod tests {
         .unwrap();
         std::fs::write(
             dir.path().join("keymap.toml"),
-            "[table]\nyaml = { keys = [\"Y\"] }\n",
+            "[table]\nyaml = { keys = [\"ctrl-y\"] }\n",
         )
         .unwrap();
         std::fs::write(dir.path().join("theme.toml"), "ok = { fg = \"blue\" }\n").unwrap();
@@ -326,7 +326,7 @@ mod tests {
         assert!(c.problems.is_empty(), "{:?}", c.problems);
         assert!(c.settings.readonly);
         assert_eq!(
-            c.keymap.lookup(Context::Table, Key::char('Y')),
+            c.keymap.lookup(Context::Table, Key::ctrl('y')),
             Some(Action::Yaml)
         );
         assert_eq!(

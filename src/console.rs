@@ -394,6 +394,34 @@ async fn event_loop(
             app.shell_ended(text, error);
             dirty = true;
         }
+        if let Some(target) = app.take_edit() {
+            // `e`: the editor gets the terminal (see `edit_session`, `terminal_handoff`).
+            let outcome = match sources.client() {
+                Some(client) => {
+                    crate::edit_session::run(client, target, &mut input, terminal).await
+                }
+                None => crate::edit_session::Outcome {
+                    message: format!("edit {}", target.describe()),
+                    error: Some("not connected".into()),
+                },
+            };
+            match outcome.error {
+                None => app.flash_for(outcome.message, crate::app::Level::Info, 8),
+                Some(e) => app.flash_for(
+                    crate::app::strings::failed(&outcome.message, &e),
+                    crate::app::Level::Error,
+                    15,
+                ),
+            }
+            dirty = true;
+        }
+        if let Some(text) = app.take_clipboard() {
+            // OSC 52 through the terminal: reaches the local clipboard over SSH and tmux.
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            let _ = out.write_all(crate::app::clipboard::osc52(&text).as_bytes());
+            let _ = out.flush();
+        }
         settle(&mut app, &mut sources);
         if app.quit {
             break;

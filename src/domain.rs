@@ -7,6 +7,8 @@
 pub mod cnpg;
 pub mod dashboard;
 pub mod duration;
+pub mod pending;
 pub mod pools;
 pub mod quantity;
 pub mod waves;
+pub mod xray;

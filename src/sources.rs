@@ -199,6 +199,11 @@ pub enum Request {
     Forward(portforward::ForwardSpec),
     StopForward(portforward::ForwardId),
     ProbeContexts(Vec<String>),
+    /// Edit one object in `$VISUAL`/`$EDITOR` (taken by the console's event loop, which
+    /// hands the terminal over; see `edit_session`).
+    Edit(ObjectTarget),
+    /// Put text on the terminal's clipboard (OSC 52; taken by the console's event loop).
+    Clipboard(String),
 }
 
 /// The client, handed from the connection task to [`Sources`] (the app ignores it).
@@ -413,7 +418,10 @@ impl Sources {
                 return;
             }
             // The console's event loop runs the wizard; elsewhere (bench) there is no screen.
-            Request::Install | Request::RevealSecret(_) => return,
+            Request::Install
+            | Request::RevealSecret(_)
+            | Request::Edit(_)
+            | Request::Clipboard(_) => return,
             // Plugins need no client.
             Request::Plugin(run) => {
                 if let (true, Some(id)) = (run.background, run.log) {
@@ -494,11 +502,13 @@ impl Sources {
             | Request::Rewatch(_)
             | Request::Shell(_)
             | Request::StopForward(_)
-            | Request::ProbeContexts(_) => {}
+            | Request::ProbeContexts(_)
+            | Request::Edit(_)
+            | Request::Clipboard(_) => {}
         }
     }
 
-    /// The current client, if connected (the console's shell sessions use it).
+    /// The current client, if connected (shell sessions and the edit session use it).
     pub fn client(&self) -> Option<kube::Client> {
         self.client.clone()
     }

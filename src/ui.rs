@@ -13,6 +13,7 @@ pub mod layout;
 mod logs;
 pub mod metrics;
 mod pf;
+mod panel;
 pub(crate) mod pools;
 mod replay;
 mod table;
@@ -51,6 +52,7 @@ pub fn render(app: &App, f: &mut Frame) {
         Some(View::CnpgDetail(v)) => cnpg::detail(app, v, f, a.body),
         Some(View::Metrics(m)) => metrics::view::render(app, m, f, a.body),
         Some(View::Editor(e)) => metrics::view::editor(app, e, f, a.body),
+        Some(View::Panel(p)) => panel::render(app, p, f, a.body),
         None => {}
     }
     chrome::hints(app, f, a.hints);

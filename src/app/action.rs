@@ -180,6 +180,12 @@ actions! {
     ReplaySlower => "replay_slower" [Global],
     ReplayFaster => "replay_faster" [Global],
     ReplaySeek => "replay_seek" [Global],
+    // Day-2 work on one object (issue #23 part 2): edit, owners tree, why Pending, clipboard.
+    Edit => "edit" [Table, Text],
+    Xray => "xray" [Table, Text],
+    WhyPending => "why_pending" [Table, Text],
+    CopyName => "copy_name" [Table, Text],
+    CopyYaml => "copy_yaml" [Table, Text],
 }
 
 impl Action {
@@ -198,6 +204,7 @@ impl Action {
                 | Action::Sync
                 | Action::HardRefresh
                 | Action::Terminate
+                | Action::Edit
         )
     }
 }

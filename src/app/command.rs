@@ -38,6 +38,11 @@ pub enum Command {
     Forwards {
         stop_all: bool,
     },
+    /// `:xray KIND [NAME]`: owners and dependents as a tree.
+    Xray {
+        kind: String,
+        name: Option<String>,
+    },
     /// `:sort COLUMN [asc|desc]`: orders the table by a column.
     Sort {
         column: String,
@@ -62,7 +67,7 @@ impl NsArg {
 
 const BUILTINS: &[&str] = &[
     "q", "quit", "q!", "help", "ctx", "context", "ns", "pools", "cnpg", "waves", "metrics",
-    "promql", "install", "replay", "sort", "exec", "pf",
+    "promql", "install", "replay", "sort", "exec", "pf", "xray",
 ];
 
 pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
@@ -103,6 +108,19 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
     }
     let cmd = first.trim_start_matches(':').to_ascii_lowercase();
     let rest: Vec<&str> = words.collect();
+    if cmd == "xray" {
+        return match rest.as_slice() {
+            [kind] => Ok(Command::Xray {
+                kind: kind.to_string(),
+                name: None,
+            }),
+            [kind, name] => Ok(Command::Xray {
+                kind: kind.to_string(),
+                name: Some(name.to_string()),
+            }),
+            _ => Err("usage: :xray KIND [NAME]".into()),
+        };
+    }
     if cmd == "sort" {
         return match rest.as_slice() {
             [column] => Ok(Command::Sort {
@@ -376,8 +394,16 @@ mod tests {
         );
         assert!(parse("sort", &c).is_err());
         assert_eq!(
-            parse("xray", &c),
-            Err("unknown command: xray — try :help, or tab to complete".into())
+            parse("xray deploy web", &c),
+            Ok(Command::Xray {
+                kind: "deploy".into(),
+                name: Some("web".into())
+            })
+        );
+        assert!(parse("xray", &c).is_err());
+        assert_eq!(
+            parse("frobnicate", &c),
+            Err("unknown command: frobnicate — try :help, or tab to complete".into())
         );
         assert_eq!(
             parse("deploy -A", &c),

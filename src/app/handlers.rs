@@ -187,6 +187,10 @@ impl App {
             Action::TogglePrevious => self.toggle_previous(),
             Action::RevealSecret => self.ask_reveal(),
             Action::Promote => self.flash(super::cnpg::strings::PROMOTE_FROM_DETAIL, Level::Warn),
+            Action::Edit => self.edit_selected(),
+            Action::Xray => self.open_xray_from_selection(),
+            Action::WhyPending => self.open_why_pending(),
+            Action::CopyName | Action::CopyYaml => self.copy_selected(a),
             Action::Confirm
             | Action::Cancel
             | Action::Submit
@@ -379,6 +383,7 @@ impl App {
                 p.cursor.step(delta, len, pools_h);
             }
             Some(View::Metrics(_) | View::Editor(_) | View::Forwards(_)) => {}
+            Some(View::Panel(_)) => self.panel_move(delta),
             Some(View::Cnpg(l)) => {
                 let len = l.rows.len();
                 l.cursor.step(delta, len, list_h);
@@ -447,6 +452,7 @@ impl App {
             }
             Some(View::Containers(_)) => self.open_logs_from_selection(false),
             Some(View::Pools(_)) => self.select_pool(),
+            Some(View::Panel(_)) => self.panel_select(),
             Some(View::Waves(_) | View::WaveApp(_)) => self.waves_select(),
             Some(View::Contexts(c)) => {
                 if let Some(name) = c.names.get(c.cursor.selected).cloned() {
@@ -458,7 +464,7 @@ impl App {
     }
 
     /// The object under the cursor as a source for describe/YAML/logs.
-    fn selected_source(&self) -> Option<ObjSource> {
+    pub(super) fn selected_source(&self) -> Option<ObjSource> {
         match self.top()? {
             View::Table(t) => {
                 let obj = t.selected()?;
@@ -1090,6 +1096,7 @@ impl App {
                 }
             }
             Command::Sort { column, desc } => self.sort_table(&column, desc, false),
+            Command::Xray { kind, name } => self.open_xray_command(&kind, name),
         }
     }
 
@@ -1175,6 +1182,10 @@ impl App {
                 "order the table by any column (the same sort key again flips it)",
             ),
             (
+                ":xray <kind> [name]",
+                "owners and dependents as a tree with health marks (Enter describes a line)",
+            ),
+            (
                 ":pools",
                 "node pools: nodes by pool label with capacity, zones, taints, EKS node groups",
             ),
@@ -1213,7 +1224,7 @@ impl App {
         }
         if self.readonly {
             out.push(HelpLine::Section(
-                "read-only mode: delete, restart and scale are disabled".into(),
+                "read-only mode: delete, restart, scale and edit are disabled".into(),
             ));
         }
         if !self.config.problems.is_empty() {

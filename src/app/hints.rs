@@ -76,6 +76,18 @@ impl App {
                 matches!(top, Some(View::Table(t)) if t.kind().namespaced)
             }
             Action::Refresh => !matches!(top, Some(View::Containers(_) | View::Contexts(_))),
+            // Day-2 keys: edit where an object is at hand; why Pending on a Pending pod;
+            // xray and copy are listed in help only (the footer has no room for all).
+            Action::Edit => matches!(top, Some(View::Table(_) | View::Text(_))),
+            Action::WhyPending => match top {
+                Some(View::Table(t)) => {
+                    t.kind().full_name() == "pods"
+                        && t.selected()
+                            .is_some_and(|o| o.data["status"]["phase"] == "Pending")
+                }
+                _ => false,
+            },
+            Action::Xray | Action::CopyName | Action::CopyYaml => false,
             _ => true,
         }
     }

@@ -72,7 +72,7 @@ impl PoolsView {
 
 /// What grouping reads of a node: its name and labels, with its `spec` and `status`
 /// shared with the store (a reference count each, no copy).
-fn node_value(o: &Obj) -> Value {
+pub(super) fn node_value(o: &Obj) -> Value {
     let labels = o.metadata.labels.iter().flatten();
     Value::object([
         (
@@ -153,7 +153,7 @@ impl App {
 
     /// Whether node groups should be polled (a pools pane is on the stack).
     pub fn eks_wanted(&self) -> bool {
-        self.stack.iter().any(|v| matches!(v, View::Pools(_)))
+        self.stack.iter().any(|v| matches!(v, View::Pools(_))) || self.pending_wants_eks()
     }
 
     /// Recomputes the pools of the view at `i` from the watch stores and the EKS data.

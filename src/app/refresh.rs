@@ -362,6 +362,7 @@ impl App {
                 }
             }
             View::Pools(_) => self.refresh_pools(i),
+            View::Panel(_) => self.refresh_panel(i),
             View::Waves(_) => self.refresh_waves(i),
             View::WaveApp(_) => self.refresh_wave_app(i),
             View::Cnpg(_) | View::CnpgDetail(_) => self.refresh_cnpg_view(i),

@@ -138,3 +138,9 @@ pub fn config_problems(first: &str, more: usize) -> String {
         format!("config: {first} (+{more} more in the log; defaults used)")
     }
 }
+
+/// The logs title when the bounded buffer dropped its oldest lines.
+pub fn lines_dropped(n: u64) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!(" [{n} line{s} dropped: buffer full] ")
+}

@@ -140,14 +140,14 @@ fn typed_characters_go_to_the_prompt_not_to_bindings() {
 fn unknown_command_says_so_and_clears_the_line() {
     let mut app = fixture::app();
     press(&mut app, ":");
-    type_text(&mut app, "xray");
+    type_text(&mut app, "frobnicate");
     press(&mut app, "enter");
     assert!(app.prompt.is_none(), "the failed line is gone");
     assert_eq!(
         app.flash.as_ref().map(|f| f.text.as_str()),
-        Some("unknown command: xray — try :help, or tab to complete")
+        Some("unknown command: frobnicate — try :help, or tab to complete")
     );
-    // `:xray` then `:po` runs `po`, not `xray:po`.
+    // `:frobnicate` then `:po` runs `po`, not `frobnicate:po`.
     press(&mut app, ":");
     assert_eq!(app.prompt.as_ref().map(|p| p.text.as_str()), Some(""));
     type_text(&mut app, "deploy");

@@ -297,12 +297,18 @@ pub enum View {
     Editor(Box<super::metrics::editor::EditorView>),
     /// `:pf`: port forwards.
     Forwards(super::pf::PfView),
+    /// `:xray` owners tree or the why-Pending explanation.
+    Panel(Box<super::panel::PanelView>),
 }
 
 impl View {
     pub fn context(&self) -> Context {
         match self {
-            View::Table(_) | View::Containers(_) | View::Contexts(_) | View::Forwards(_) => {
+            View::Table(_)
+            | View::Containers(_)
+            | View::Contexts(_)
+            | View::Forwards(_)
+            | View::Panel(_) => {
                 Context::Table
             }
             View::Text(_) => Context::Text,
@@ -342,6 +348,7 @@ impl View {
             View::CnpgDetail(d) => super::cnpg::strings::crumb_detail(&d.key.1),
             View::Metrics(m) => format!("{} {}", super::metrics::strings::TITLE, m.id),
             View::Editor(_) => super::metrics::strings::EDITOR_TITLE.into(),
+            View::Panel(p) => p.crumb(),
         }
     }
 
@@ -367,6 +374,7 @@ impl View {
             View::Pools(p) => p.watches(),
             View::Cnpg(l) => l.watches.specs(),
             View::CnpgDetail(d) => d.specs(),
+            View::Panel(p) => p.watches.iter().collect(),
         }
     }
 }

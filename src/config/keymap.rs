@@ -376,10 +376,10 @@ mod tests {
     fn user_override_replaces_only_what_it_names() {
         let mut map = Keymap::builtin();
         let before = map.binding(Context::Table, Action::Yaml).cloned();
-        let errors = map.apply_text("[table]\ndelete = { keys = [\"x\"] }\n", "keymap.toml");
+        let errors = map.apply_text("[table]\ndelete = { keys = [\"z\"] }\n", "keymap.toml");
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(
-            map.lookup(Context::Table, Key::char('x')),
+            map.lookup(Context::Table, Key::char('z')),
             Some(Action::Delete)
         );
         assert_eq!(map.lookup(Context::Table, Key::ctrl('d')), None);

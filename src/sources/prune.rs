@@ -25,6 +25,9 @@ const POD_SPEC: &[&str] = &[
     "initContainers",
     "tolerations",
     "restartPolicy",
+    // Why Pending (`W`): what the scheduler matches against node labels.
+    "nodeSelector",
+    "affinity",
 ];
 /// Fields kept of each container and init container in a pod's spec (`ports`: the
 /// port-forward prompt offers them).

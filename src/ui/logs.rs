@@ -78,6 +78,13 @@ pub fn render(app: &App, l: &LogsView, f: &mut Frame, area: Rect) {
             style(app, Slot::highlight),
         ));
     }
+    if l.dropped > 0 {
+        // The buffer is full: the oldest lines went; say how many.
+        title.push(Span::styled(
+            strings::lines_dropped(l.dropped),
+            style(app, Slot::warn),
+        ));
+    }
     title.push(Span::raw(" "));
     let status = match &l.status {
         LogStatus::Streaming => None,

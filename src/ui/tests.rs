@@ -103,6 +103,31 @@ fn logs_filtered() {
 }
 
 #[test]
+fn logs_say_how_many_lines_the_full_buffer_dropped() {
+    let mut app = fixture::app();
+    keys(&mut app, "l");
+    let id = app
+        .take_requests()
+        .into_iter()
+        .find_map(|r| match r {
+            Request::StartLogs(l) => Some(l.id),
+            _ => None,
+        })
+        .unwrap();
+    if let Some(crate::app::view::View::Logs(l)) = app.stack.last_mut() {
+        l.cap = 3;
+    }
+    let lines = (0..5).map(|i| format!("line {i}")).collect();
+    app.dispatch(Msg::Source(SourceEvent::LogLines { id, lines }));
+    let text = format!("{:?}", draw(&app).backend());
+    assert!(text.contains("[2 lines dropped: buffer full]"), "{text}");
+    assert!(
+        !text.contains("line 1") && text.contains("line 4"),
+        "{text}"
+    );
+}
+
+#[test]
 fn help() {
     let mut app = fixture::app();
     keys(&mut app, "?");
