@@ -180,9 +180,9 @@ impl PoolsIndex {
 
 fn entry(o: &Arc<Obj>, seen: u64) -> PodEntry {
     let value = pod_value(o);
-    let load = value.as_ref().and_then(|v| {
-        pools::counted_on(v).map(|node| (node.to_string(), pools::pod_load(v)))
-    });
+    let load = value
+        .as_ref()
+        .and_then(|v| pools::counted_on(v).map(|node| (node.to_string(), pools::pod_load(v))));
     let tolerations = value
         .as_ref()
         .and_then(pools::workload_tolerations_of)
@@ -339,7 +339,11 @@ mod tests {
                     let n: Vec<Arc<Obj>> = nodes.iter().flatten().cloned().collect();
                     let p: Vec<Arc<Obj>> = pods.iter().flatten().cloned().collect();
                     let got = canonical(index.group(&n, &p, label, &[]));
-                    assert_eq!(got, canonical(full(&n, &p, label)), "seed {seed}, step {step}");
+                    assert_eq!(
+                        got,
+                        canonical(full(&n, &p, label)),
+                        "seed {seed}, step {step}"
+                    );
                 }
             }
         }
