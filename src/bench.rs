@@ -267,16 +267,16 @@ impl Headless {
     }
 }
 
-/// A marker patch sent to a pod at `sent`.
+/// A marker patch sent to an object at `sent`.
 struct Mark {
     seq: u64,
-    pod: ObjectRef<Obj>,
+    obj: ObjectRef<Obj>,
     sent: Instant,
 }
 
-/// The pods the measured view shows: the pods table's rows, or the pods the node pools
-/// count on their nodes.
-fn pods_shown(app: &App) -> Option<usize> {
+/// What the measured view shows of what it waits for: the pods table's rows, the pods the
+/// node pools count on their nodes, the Applications in the waves, the CNPG Clusters.
+fn shown(app: &App) -> Option<usize> {
     match app.top() {
         Some(View::Table(t)) if t.kind().plural == "pods" => Some(t.total),
         Some(View::Pools(p)) => Some(
@@ -286,21 +286,55 @@ fn pods_shown(app: &App) -> Option<usize> {
                 .map(|n| n.pods)
                 .sum(),
         ),
+        Some(View::Waves(w)) => Some(
+            w.rows
+                .iter()
+                .filter(|r| matches!(r, crate::app::waves::WaveRow::App(_)))
+                .count(),
+        ),
+        Some(View::Cnpg(l)) => Some(l.rows.len()),
         _ => None,
     }
 }
 
-fn pods_store(app: &App) -> Option<kube::runtime::reflector::Store<Obj>> {
+/// What the view waits for, and the kind the marked changes go to.
+fn awaited(view: BenchView, spec: &SyntheticSpec) -> (usize, ApiResource) {
+    let custom = |group: &str, version: &str, kind: &str, plural: &str| ApiResource {
+        group: group.into(),
+        version: version.into(),
+        api_version: format!("{group}/{version}"),
+        kind: kind.into(),
+        plural: plural.into(),
+    };
+    match view {
+        BenchView::Pods | BenchView::Pools => (spec.pods, ApiResource::erase::<Pod>(&())),
+        BenchView::Waves => (
+            spec.apps,
+            custom("argoproj.io", "v1alpha1", "Application", "applications"),
+        ),
+        BenchView::Cnpg => (
+            spec.cnpg,
+            custom("postgresql.cnpg.io", "v1", "Cluster", "clusters"),
+        ),
+    }
+}
+
+/// The object the `i`th marked change goes to: (namespace, name).
+fn marked(view: BenchView, i: usize, spec: &SyntheticSpec) -> (String, String) {
+    match view {
+        BenchView::Pods | BenchView::Pools => synthetic::pod_ref((i * 104_729) % spec.pods),
+        BenchView::Waves => synthetic::app_ref((i * 7919) % spec.apps),
+        BenchView::Cnpg => synthetic::cnpg_ref((i * 7919) % spec.cnpg),
+    }
+}
+
+/// The watch store of every object of the marked kind (all namespaces, no selector; other
+/// panes may watch a part of them in the background).
+fn marked_store(app: &App, plural: &str) -> Option<kube::runtime::reflector::Store<Obj>> {
     app.watches
         .iter()
         .find(|(k, _)| {
-            // The pods table's watch: all namespaces, no selector (other panes may watch
-            // labelled pods in the background).
-            k.plural == "pods"
-                && k.api_version == "v1"
-                && k.namespace.is_none()
-                && k.labels.is_none()
-                && k.fields.is_none()
+            k.plural == plural && k.namespace.is_none() && k.labels.is_none() && k.fields.is_none()
         })
         .and_then(|(_, w)| w.store.clone())
 }
@@ -337,20 +371,25 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     h.wait_connected(args.timeout).await?;
     let connected = started.elapsed();
     h.type_command(args.view.command());
+    let (expected, marked_kind) = awaited(args.view, &spec);
+    if expected == 0 {
+        return Err(eyre!(
+            "--synthetic has no objects for --view {}: give it some (pods=, apps= or cnpg=)",
+            args.view.command()
+        ));
+    }
     let deadline = after_secs(args.timeout);
     let complete = h
-        .run_until(deadline, None, |_, _, _| {}, |app| {
-            pods_shown(app) == Some(spec.pods)
-        })
+        .run_until(deadline, None, |_, _, _| {}, |app| shown(app) == Some(expected))
         .await?
         .map(|t| t.duration_since(started))
         .ok_or_else(|| {
             eyre!(
-                "the view did not show {} pods within {}s (view: {:?}, rows: {:?}, flash: {:?}, conn: {:?}, watches: {:?})",
-                spec.pods,
+                "the view did not show {} objects within {}s (view: {:?}, rows: {:?}, flash: {:?}, conn: {:?}, watches: {:?})",
+                expected,
                 args.timeout,
                 h.app.top().map(View::crumb),
-                pods_shown(&h.app),
+                shown(&h.app),
                 h.app.flash.as_ref().map(|f| f.text.clone()),
                 h.app.conn,
                 h.app.watches.iter().map(|(k, w)| (k.plural.clone(), w.status.clone())).collect::<Vec<_>>()
@@ -378,15 +417,18 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let (mark_tx, mut mark_rx) = mpsc::unbounded_channel::<Mark>();
     let marker_rate = args.marks_per_second.max(1);
     let churn_seconds = args.churn_seconds;
-    let pods = spec.pods;
+    let view = args.view;
+    let plural = marked_kind.plural.clone();
+    let marked_kind_plural = plural.clone();
     let marker = tokio::spawn(async move {
-        let ar = ApiResource::erase::<Pod>(&());
+        let ar = marked_kind;
         let mut tick =
             tokio::time::interval(Duration::from_nanos(1_000_000_000 / u64::from(marker_rate)));
         for seq in 0..u64::from(marker_rate).saturating_mul(churn_seconds) {
             tick.tick().await;
-            let (ns, name) = synthetic::pod_ref((seq as usize * 104_729) % pods);
-            let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &ns);
+            let (ns, name) = marked(view, seq as usize, &spec);
+            let api: kube::Api<kube::api::DynamicObject> =
+                kube::Api::namespaced_with(client.clone(), &ns, &ar);
             let sent = Instant::now();
             let patch = json!({"metadata": {"annotations": {MARK: seq.to_string()}}});
             match api
@@ -394,8 +436,8 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                 .await
             {
                 Ok(_) => {
-                    let pod = ObjectRef::new_with(&name, ar.clone()).within(&ns);
-                    let _ = mark_tx.send(Mark { seq, pod, sent });
+                    let obj = ObjectRef::new_with(&name, ar.clone()).within(&ns);
+                    let _ = mark_tx.send(Mark { seq, obj, sent });
                 }
                 Err(e) => eprintln!("marker patch of {ns}/{name} failed: {e}"),
             }
@@ -408,9 +450,11 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         after_secs(churn_seconds.saturating_add(2)),
         Some(&mut mark_rx),
         |app, end, pending| {
-            let Some(store) = pods_store(app) else { return };
+            let Some(store) = marked_store(app, &plural) else {
+                return;
+            };
             pending.retain(|m| {
-                let seen = store.get(&m.pod).is_some_and(|p| {
+                let seen = store.get(&m.obj).is_some_and(|p| {
                     p.metadata
                         .annotations
                         .as_ref()
@@ -448,13 +492,16 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     println!();
     println!("time to first frame         {}", ms(first_frame));
     println!(
-        "{:<28}{} ({} pods shown; connected and discovered after {})",
+        "{:<28}{} ({} {} shown; connected and discovered after {})",
         match args.view {
             BenchView::Pods => "pods table complete",
             BenchView::Pools => "pools pane complete",
+            BenchView::Waves => "waves pane complete",
+            BenchView::Cnpg => "cnpg pane complete",
         },
         ms(complete),
-        spec.pods,
+        expected,
+        marked_kind_plural,
         ms(connected)
     );
     println!(
@@ -464,10 +511,11 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         all_frames.len()
     );
     println!(
-        "event-to-screen latency     p50 {}  p99 {}  ({} marked changes under churn {}/s)",
+        "event-to-screen latency     p50 {}  p99 {}  ({} marked changes of {} under pod churn {}/s)",
         ms(percentile(&latencies, 0.5)),
         ms(percentile(&latencies, 0.99)),
         latencies.len(),
+        marked_kind_plural,
         spec.churn
     );
     println!("peak RSS                    {peak:.0} MiB (after load {peak_after_load:.0} MiB)");

@@ -261,7 +261,8 @@ pub struct BenchArgs {
     /// Give up when the pods table is not complete after this many seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
-    /// The view measured: the pods table of every namespace, or the node pools pane.
+    /// The view measured: the pods table of every namespace, the node pools pane, the
+    /// Argo CD sync waves or the CNPG clusters.
     #[arg(long, value_enum, default_value_t = BenchView::Pods)]
     pub view: BenchView,
 }
@@ -273,6 +274,12 @@ pub enum BenchView {
     Pods,
     /// `:pools`, complete when the pools count every pod on their nodes.
     Pools,
+    /// `:waves`, complete when every Argo CD Application is a row; the marked changes are
+    /// made to Applications.
+    Waves,
+    /// `:cnpg`, complete when every CNPG Cluster is a row; the marked changes are made to
+    /// Clusters.
+    Cnpg,
 }
 
 impl BenchView {
@@ -280,6 +287,8 @@ impl BenchView {
         match self {
             BenchView::Pods => "pods -A",
             BenchView::Pools => "pools",
+            BenchView::Waves => "waves",
+            BenchView::Cnpg => "cnpg",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! Enter on a node there opens its pods (the usual node → pods drill). `s` changes the
 //! selected pool's EKS node group scaling, behind a prompt and a confirmation.
 
+pub mod index;
 pub mod strings;
 
 use crate::sources::object::{Obj, Value};
@@ -58,6 +59,8 @@ pub struct PoolsView {
     pub pool_label: Option<String>,
     pub pools: Vec<Pool>,
     pub cursor: Cursor,
+    /// What the last refresh read, so that the next one reads only what changed.
+    pub index: index::PoolsIndex,
 }
 
 impl PoolsView {
@@ -144,6 +147,7 @@ impl App {
             pool_label: self.config.settings.pool_label.clone(),
             pools: Vec::new(),
             cursor: Cursor::default(),
+            index: index::PoolsIndex::default(),
         };
         self.clear_stack();
         self.stack.push(View::Pools(view));
@@ -161,20 +165,23 @@ impl App {
         let Some(View::Pools(v)) = self.stack.get(i) else {
             return;
         };
-        let nodes: Vec<Value> = self
+        let nodes = self
             .store(&v.nodes.key)
-            .map(|s| s.state().iter().map(|o| node_value(o)).collect())
+            .map(|s| s.state())
             .unwrap_or_default();
-        let pods: Vec<Value> = self
+        let pods = self
             .store(&v.pods.key)
-            .map(|s| s.state().iter().filter_map(|o| pod_value(o)).collect())
+            .map(|s| s.state())
             .unwrap_or_default();
         let eks: &[NodegroupInfo] = if self.eks.cluster.is_some() {
             &self.eks.groups
         } else {
             &[]
         };
-        let mut grouped = pools::group(&nodes, &pods, v.pool_label.as_deref(), eks);
+        let Some(View::Pools(v)) = self.stack.get_mut(i) else {
+            return;
+        };
+        let mut grouped = v.index.group(&nodes, &pods, v.pool_label.as_deref(), eks);
         let m = &self.metrics;
         let cpu = m.pane_values(panes::NODE_CPU, "node").unwrap_or_default();
         let mem = m

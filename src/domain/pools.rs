@@ -144,16 +144,7 @@ fn tolerated_by(tols: &[Value], taint: &Value) -> bool {
 /// tainted pool could run), read once per grouping rather than once per taint.
 fn workload_tolerations(pods: &[Value]) -> Vec<&[Value]> {
     let mut out: Vec<&[Value]> = Vec::new();
-    for p in pods {
-        if p.pointer("/status/phase").and_then(Value::as_str) != Some("Running")
-            || is_daemonset_pod(p)
-        {
-            continue;
-        }
-        let tols = p
-            .pointer("/spec/tolerations")
-            .and_then(Value::as_array)
-            .unwrap_or(&[]);
+    for tols in pods.iter().filter_map(workload_tolerations_of) {
         // Pods of one workload carry the same list; most clusters have few distinct ones.
         if !out.iter().rev().take(8).any(|seen| *seen == tols) {
             out.push(tols);
@@ -358,7 +349,7 @@ fn is_per_node_label(key: &str) -> bool {
     ) || key.starts_with("topology.k8s.aws/")
 }
 
-fn summarize_node(node: &Value, pods: &[&Value]) -> NodeSummary {
+fn summarize_node(node: &Value, load: NodeLoad) -> NodeSummary {
     let labels = node.pointer("/metadata/labels").and_then(Value::as_object);
     let label = |k: &str| {
         labels
@@ -382,10 +373,6 @@ fn summarize_node(node: &Value, pods: &[&Value]) -> NodeSummary {
         .filter(|c| c.get("status").and_then(Value::as_str) == Some("True"))
         .filter_map(|c| c.get("type").and_then(Value::as_str).map(str::to_string))
         .collect();
-    let (cpu, mem) = pods
-        .iter()
-        .map(|p| pod_requests(p))
-        .fold((0.0, 0.0), |(a, b), (c, m)| (a + c, b + m));
     NodeSummary {
         name: node
             .pointer("/metadata/name")
@@ -400,9 +387,9 @@ fn summarize_node(node: &Value, pods: &[&Value]) -> NodeSummary {
         cpu_allocatable: q(node, "/status/allocatable/cpu"),
         memory_allocatable: q(node, "/status/allocatable/memory"),
         pods_allocatable: q(node, "/status/allocatable/pods"),
-        cpu_requested: cpu,
-        memory_requested: mem,
-        pods: pods.len(),
+        cpu_requested: load.cpu(),
+        memory_requested: load.memory(),
+        pods: load.pods,
         cpu_used: None,
         memory_used: None,
     }
@@ -410,6 +397,65 @@ fn summarize_node(node: &Value, pods: &[&Value]) -> NodeSummary {
 
 /// The nodes of one pool while grouping: provider, pool label, members.
 type Members<'a> = (Provider, Option<String>, Vec<&'a Value>);
+
+/// What the active pods on one node request, summed exactly: integer nano-cores and bytes,
+/// so that a sum kept up to date pod by pod (`app::pools::index`) equals a fresh one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeLoad {
+    pub cpu_nanos: i128,
+    pub memory_bytes: i128,
+    pub pods: usize,
+}
+
+impl NodeLoad {
+    pub fn cpu(self) -> f64 {
+        self.cpu_nanos as f64 / 1e9
+    }
+    pub fn memory(self) -> f64 {
+        self.memory_bytes as f64
+    }
+    /// Adds (`sign` 1) or takes away (`sign` -1) one pod's requests.
+    pub fn apply(&mut self, (cpu, mem): (i128, i128), sign: i8) {
+        if sign >= 0 {
+            self.cpu_nanos += cpu;
+            self.memory_bytes += mem;
+            self.pods += 1;
+        } else {
+            self.cpu_nanos -= cpu;
+            self.memory_bytes -= mem;
+            self.pods = self.pods.saturating_sub(1);
+        }
+    }
+}
+
+/// A pod's requests as [`NodeLoad`] sums them: (nano-cores, bytes).
+pub fn pod_load(pod: &Value) -> (i128, i128) {
+    let (cpu, mem) = pod_requests(pod);
+    ((cpu * 1e9).round() as i128, mem.round() as i128)
+}
+
+/// The node a pod counts against: its `spec.nodeName` while it is active (scheduled and
+/// not finished).
+pub fn counted_on(pod: &Value) -> Option<&str> {
+    pod.pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .filter(|_| is_active(pod))
+}
+
+/// The tolerations of a pod that counts as a workload a tainted pool could run (running,
+/// not a DaemonSet's); `None` for other pods.
+pub fn workload_tolerations_of(pod: &Value) -> Option<&[Value]> {
+    if pod.pointer("/status/phase").and_then(Value::as_str) != Some("Running")
+        || is_daemonset_pod(pod)
+    {
+        return None;
+    }
+    Some(
+        pod.pointer("/spec/tolerations")
+            .and_then(Value::as_array)
+            .unwrap_or(&[]),
+    )
+}
 
 /// Groups nodes into pools (provider labels, or `pool_label`), sums pod requests per node,
 /// merges EKS node group data and computes warnings. Pools are sorted by name, the
@@ -420,13 +466,28 @@ pub fn group(
     pool_label: Option<&str>,
     eks: &[NodegroupInfo],
 ) -> Vec<Pool> {
-    let mut pods_by_node: HashMap<&str, Vec<&Value>> = HashMap::new();
-    for pod in pods.iter().filter(|p| is_active(p)) {
-        if let Some(node) = pod.pointer("/spec/nodeName").and_then(Value::as_str) {
-            pods_by_node.entry(node).or_default().push(pod);
+    let mut loads: HashMap<String, NodeLoad> = HashMap::new();
+    for pod in pods {
+        if let Some(node) = counted_on(pod) {
+            loads
+                .entry(node.to_string())
+                .or_default()
+                .apply(pod_load(pod), 1);
         }
     }
     let tolerations = workload_tolerations(pods);
+    group_loaded(nodes, &loads, &tolerations, pool_label, eks)
+}
+
+/// [`group`] from what the pods add up to: the load per node name and the distinct
+/// toleration lists of the workloads (in any order, repeats allowed).
+pub fn group_loaded(
+    nodes: &[Value],
+    loads: &HashMap<String, NodeLoad>,
+    tolerations: &[&[Value]],
+    pool_label: Option<&str>,
+    eks: &[NodegroupInfo],
+) -> Vec<Pool> {
     // (unpooled last, name) → (provider, pool label, member nodes)
     let mut groups: BTreeMap<(bool, String), Members> = BTreeMap::new();
     for node in nodes {
@@ -450,15 +511,7 @@ pub fn group(
     groups
         .into_iter()
         .map(|((_, name), (provider, label, members))| {
-            build_pool(
-                name,
-                provider,
-                label,
-                &members,
-                &pods_by_node,
-                &tolerations,
-                eks,
-            )
+            build_pool(name, provider, label, &members, loads, tolerations, eks)
         })
         .collect()
 }
@@ -468,11 +521,10 @@ fn build_pool(
     provider: Provider,
     label: Option<String>,
     members: &[&Value],
-    pods_by_node: &HashMap<&str, Vec<&Value>>,
+    loads: &HashMap<String, NodeLoad>,
     tolerations: &[&[Value]],
     eks: &[NodegroupInfo],
 ) -> Pool {
-    let empty = Vec::new();
     let nodes: Vec<NodeSummary> = members
         .iter()
         .map(|n| {
@@ -480,7 +532,7 @@ fn build_pool(
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            summarize_node(n, pods_by_node.get(node_name).unwrap_or(&empty))
+            summarize_node(n, loads.get(node_name).copied().unwrap_or_default())
         })
         .collect();
     let mut zones = BTreeMap::new();

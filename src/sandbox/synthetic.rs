@@ -152,6 +152,16 @@ fn pod(i: usize, nodes: usize) -> Value {
     })
 }
 
+/// The Application `i` of a synthetic cluster: (namespace, name).
+pub fn app_ref(i: usize) -> (String, String) {
+    ("argo".into(), format!("app-{i}"))
+}
+
+/// The CNPG Cluster `i` of a synthetic cluster: (namespace, name).
+pub fn cnpg_ref(i: usize) -> (String, String) {
+    (format!("team-{}", i % 50), format!("pg-{i}"))
+}
+
 fn application(i: usize) -> Value {
     let wave = [-10, -5, -2, -1, 0][i % 5];
     json!({
