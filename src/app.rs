@@ -5,7 +5,6 @@
 //! [`Request`]s for the sources (drained by the event loop) and declares the watches the
 //! view stack needs ([`App::desired_watches`]).
 
-pub mod action;
 pub mod cnpg;
 pub mod columns;
 pub mod command;
@@ -31,20 +30,18 @@ pub mod waves;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use crossterm::event::KeyEvent;
 use jiff::{SignedDuration, Timestamp};
 use kube::runtime::reflector::Store;
 
-pub use action::{Action, Context};
+use crate::model::action::{Action, Context};
 use prompt::{History, Prompt};
 use view::View;
 
 use crate::config::{Config, Key};
-use crate::sources::{
-    Catalog, ClusterInfo, ConnState, LogId, ObjectTarget, Request, ResourceKind, SourceEvent,
-    WatchKey, WatchSpec,
-};
+use crate::model::{Catalog, ConnState, ResourceKind, WatchKey, WatchSpec};
+use crate::sources::{ClusterInfo, LogId, ObjectTarget, Request, SourceEvent};
 
 /// Everything `update` reacts to besides actions.
 #[derive(Debug, Clone)]

@@ -218,7 +218,7 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
     let mut app = App::new(config, options, Timestamp::now());
     app.kubeconfig_path = kubeconfig_path;
     let user_dashboards = config::config_dir()
-        .map(|d| crate::domain::dashboard::load::from_dir(&d.join("dashboards")))
+        .map(|d| crate::config::dashboards::from_dir(&d.join("dashboards")))
         .unwrap_or_default();
     let history = prom
         .history_file

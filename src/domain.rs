@@ -9,4 +9,5 @@ pub mod dashboard;
 pub mod duration;
 pub mod pools;
 pub mod quantity;
+pub mod text;
 pub mod waves;

@@ -2,7 +2,6 @@
 
 use std::collections::VecDeque;
 
-use super::action::{Action, Context};
 use super::command::{self, Command, NsArg};
 use super::drill::{Drill, drill};
 use super::filter::Filter;
@@ -13,7 +12,9 @@ use super::view::{
     TextView, View,
 };
 use super::{App, Dialog, Level, WatchStatus};
-use crate::sources::{LogRequest, ObjectTarget, Request, WatchSpec};
+use crate::model::WatchSpec;
+use crate::model::action::{Action, Context};
+use crate::sources::{LogRequest, ObjectTarget, Request};
 
 /// One line of the generated help.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -314,7 +315,7 @@ impl App {
     }
 
     /// ctrl-r on a table (as k9s): lists the kind again from the API server.
-    fn reload_watch(&mut self, key: crate::sources::WatchKey) {
+    fn reload_watch(&mut self, key: crate::model::WatchKey) {
         if let Some(w) = self.watches.get_mut(&key) {
             w.status = WatchStatus::Loading;
         }
@@ -1091,7 +1092,7 @@ impl App {
         self.request(Request::SwitchContext(name.to_string()));
         self.namespace_chosen = false;
         self.version = None;
-        self.catalog = crate::sources::Catalog::builtin();
+        self.catalog = crate::model::Catalog::builtin();
         self.watches.clear();
         let root = match self.stack.first() {
             Some(View::Table(t)) => self.catalog.resolve(&t.kind().full_name()),
