@@ -1,0 +1,123 @@
+//! `:` commands: what each does (views, namespaces, contexts).
+
+use super::*;
+
+impl App {
+    /// Parses and runs a `:` command line (as `--command` gives it); errors are flashed.
+    /// Runs a `:` command line as if typed.
+    pub fn run_command_text(&mut self, text: &str) {
+        if self.expand_alias(text).is_some() {
+            self.run_alias(text);
+            return;
+        }
+        match command::parse(text, &self.catalog) {
+            Ok(cmd) => self.run_command(cmd),
+            Err(e) => self.flash_for(e, Level::Error, 10),
+        }
+    }
+
+    pub(super) fn run_command(&mut self, cmd: Command) {
+        self.run_command_inner(cmd);
+        // A pane with metric columns may have opened.
+        self.pane_metrics_tick();
+    }
+
+    pub(super) fn run_command_inner(&mut self, cmd: Command) {
+        match cmd {
+            Command::Quit => self.quit = true,
+            Command::Cnpg(cluster) => self.open_cnpg(cluster.as_deref()),
+            Command::Help => {
+                let context = self.top_context();
+                self.stack.push(View::Help(HelpView { context, scroll: 0 }));
+            }
+            Command::Context(None) => {
+                let names = self.cluster.contexts.clone();
+                let current = self.cluster.context.clone();
+                let selected = names.iter().position(|n| *n == current).unwrap_or(0);
+                self.stack.push(View::Contexts(ContextsView {
+                    names,
+                    current,
+                    cursor: Cursor {
+                        selected,
+                        offset: 0,
+                    },
+                }));
+                self.refit();
+            }
+            Command::Context(Some(name)) => self.switch_context(&name),
+            Command::Pools => self.open_pools(),
+            Command::Metrics(name) => self.open_metrics(name.as_deref()),
+            Command::Promql(text) => self.open_promql(&text),
+            Command::Install if self.readonly => {
+                self.flash_for(strings::readonly("install"), Level::Warn, 6)
+            }
+            Command::Install => self.request(Request::Install),
+            Command::Waves => self.open_waves(),
+            Command::Namespace(None) => {
+                if let Some(k) = self.catalog.resolve("namespaces") {
+                    self.open_table(k, None, None, None, None, false);
+                }
+            }
+            Command::Namespace(Some(arg)) => {
+                self.namespace = match arg {
+                    NsArg::All => None,
+                    NsArg::Named(n) => Some(n),
+                };
+                if let Some(n) = self.namespace.clone() {
+                    self.remember_namespace(&n);
+                }
+                let root_kind = match self.stack.first() {
+                    Some(View::Table(t)) if t.kind().namespaced => Some(t.kind().clone()),
+                    _ => self.catalog.resolve("pods"),
+                };
+                if let Some(k) = root_kind {
+                    self.open_table(k, None, None, None, None, false);
+                }
+            }
+            Command::Replay(c) => self.replay_command(c),
+            Command::Kind {
+                name,
+                namespace,
+                labels,
+            } => {
+                if let Some(k) = self.catalog.resolve(&name) {
+                    let ns = namespace.map(|n| match n {
+                        NsArg::All => None,
+                        NsArg::Named(n) => Some(n),
+                    });
+                    if let Some(Some(n)) = &ns {
+                        self.remember_namespace(n);
+                    }
+                    self.open_table(k, ns, labels, None, None, false);
+                }
+            }
+            Command::Sort { column, desc } => self.sort_table(&column, desc, false),
+        }
+    }
+
+    pub(super) fn switch_context(&mut self, name: &str) {
+        if !self.cluster.contexts.iter().any(|c| c == name) {
+            return self.flash(
+                format!(
+                    "unknown context {name:?} (known: {})",
+                    self.cluster.contexts.join(", ")
+                ),
+                Level::Error,
+            );
+        }
+        self.request(Request::SwitchContext(name.to_string()));
+        self.namespace_chosen = false;
+        self.version = None;
+        self.catalog = crate::model::Catalog::builtin();
+        self.watches.clear();
+        let root = match self.stack.first() {
+            Some(View::Table(t)) => self.catalog.resolve(&t.kind().full_name()),
+            _ => None,
+        };
+        let root = root.or_else(|| self.catalog.resolve("pods"));
+        if let Some(k) = root {
+            self.open_table(k, None, None, None, None, false);
+        }
+        self.flash(format!("switching to context {name}"), Level::Info);
+    }
+}
