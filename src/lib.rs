@@ -4,6 +4,9 @@
 //! The `sandbox` serves recordings as a real Kubernetes API so that every view can be
 //! seen (and tested) without a cluster.
 
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+
 pub mod app;
 pub mod bench;
 pub mod cli;

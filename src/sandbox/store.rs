@@ -23,8 +23,8 @@ mod scale;
 mod snapshot;
 mod write;
 
-pub use scale::scale_of;
 use scale::scale_into;
+pub use scale::scale_of;
 
 /// How many watch events are kept at most for watches that resume from a resourceVersion.
 const HISTORY: usize = 50_000;

@@ -200,7 +200,7 @@ pub fn parse_file(file: &str, id: &str, json: bool, text: &str) -> Result<Loaded
     let file = file.to_string();
     let id = id.to_string();
     if json {
-        let imported = grafana::import(&text).map_err(|e| DashboardError {
+        let imported = grafana::import(text).map_err(|e| DashboardError {
             file: file.clone(),
             line: e.line,
             field: String::new(),
@@ -217,7 +217,7 @@ pub fn parse_file(file: &str, id: &str, json: bool, text: &str) -> Result<Loaded
         Ok(Loaded {
             id,
             origin: file.clone(),
-            dashboard: parse_toml(&file, &text)?,
+            dashboard: parse_toml(&file, text)?,
             skipped: Vec::new(),
             notes: Vec::new(),
         })
