@@ -5,7 +5,6 @@
 //! [`Request`]s for the sources (drained by the event loop) and declares the watches the
 //! view stack needs ([`App::desired_watches`]).
 
-pub mod action;
 pub mod clipboard;
 pub mod cnpg;
 pub mod columns;
@@ -22,9 +21,9 @@ mod hints;
 pub use handlers::HelpLine;
 pub mod jsonpath;
 pub mod metrics;
-pub mod pf;
 pub mod panel;
 pub mod pending;
+pub mod pf;
 pub mod plugins;
 pub mod pools;
 pub mod prompt;
@@ -39,20 +38,18 @@ pub mod xray;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use crossterm::event::KeyEvent;
 use jiff::{SignedDuration, Timestamp};
 use kube::runtime::reflector::Store;
 
-pub use action::{Action, Context};
+use crate::model::action::{Action, Context};
 use prompt::{History, Prompt};
 use view::View;
 
 use crate::config::{Config, Key};
-use crate::sources::{
-    Catalog, ClusterInfo, ConnState, LogId, ObjectTarget, Request, ResourceKind, SourceEvent,
-    WatchKey, WatchSpec,
-};
+use crate::model::{Catalog, ConnState, ResourceKind, WatchKey, WatchSpec};
+use crate::sources::{ClusterInfo, LogId, ObjectTarget, Request, SourceEvent};
 
 /// Everything `update` reacts to besides actions.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
@@ -218,7 +218,7 @@ impl Headless {
             deadline,
             None,
             |_, _, _| {},
-            |app| app.version.is_some() && matches!(app.conn, crate::sources::ConnState::Connected),
+            |app| app.version.is_some() && matches!(app.conn, crate::model::ConnState::Connected),
         )
         .await?
         .map(|_| ())

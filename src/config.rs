@@ -2,6 +2,7 @@
 //! the config directory patch them. Problems never stop the console: they are collected with
 //! file, line and key, logged, and shown in the UI.
 
+pub mod dashboards;
 pub mod error;
 pub mod k9s;
 pub mod key;
@@ -299,7 +300,7 @@ fn load_theme(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::action::{Action, Context};
+    use crate::model::action::{Action, Context};
 
     #[test]
     fn no_dir_gives_defaults_without_problems() {

@@ -196,7 +196,9 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
                 let mut t = t.with_overrides(args.cluster.as_deref(), args.user.as_deref())?;
                 // An exec credential plugin runs now, on the real terminal, before the
                 // screen is taken (it may ask).
-                crate::sources::exec_auth::sign_in(&mut t).await?;
+                crate::sources::exec_auth::sign_in(&mut t)
+                    .await
+                    .map_err(|e| crate::report::UserError::new(e.message, e.fix))?;
                 t
             }
             // Prometheus alone is enough for the metrics pane: run without a cluster.
@@ -224,7 +226,7 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
     let mut app = App::new(config, options, Timestamp::now());
     app.kubeconfig_path = kubeconfig_path;
     let user_dashboards = config::config_dir()
-        .map(|d| crate::domain::dashboard::load::from_dir(&d.join("dashboards")))
+        .map(|d| crate::config::dashboards::from_dir(&d.join("dashboards")))
         .unwrap_or_default();
     let history = prom
         .history_file

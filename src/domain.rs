@@ -10,5 +10,6 @@ pub mod duration;
 pub mod pending;
 pub mod pools;
 pub mod quantity;
+pub mod text;
 pub mod waves;
 pub mod xray;

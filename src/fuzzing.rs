@@ -10,8 +10,9 @@ use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::config::{Config, Overrides};
 use crate::domain::dashboard::{axis, grafana, load, promql};
+use crate::recording;
 use crate::sandbox::prometheus::api as prom_api;
-use crate::sandbox::{protobuf, recording, selector, timeline};
+use crate::sandbox::{protobuf, selector, timeline};
 
 /// The fuzz targets, by the name `scripts/fuzz` and the corpus folders use.
 pub const TARGETS: &[&str] = &[

@@ -4,6 +4,9 @@
 //! The `sandbox` serves recordings as a real Kubernetes API so that every view can be
 //! seen (and tested) without a cluster.
 
+#![deny(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+
 pub mod app;
 pub mod bench;
 pub mod cli;
@@ -13,8 +16,10 @@ pub mod domain;
 pub mod edit_session;
 pub mod fuzzing;
 pub mod install;
+pub mod model;
 pub mod play;
 pub mod record;
+pub mod recording;
 pub mod report;
 pub mod sandbox;
 pub mod signals;

@@ -1,3 +1,6 @@
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 

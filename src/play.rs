@@ -21,7 +21,7 @@ use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Scope, pinned_kind};
 use serde_json::Value;
 
-use crate::sandbox::recording::{Change, Recording, format_offset};
+use crate::recording::{Change, Recording, format_offset};
 use crate::sources::kubeconfig::Target;
 use plan::{Disposition, FIELD_MANAGER, Mapping, NodeSpot, PLAYED_BY};
 
@@ -293,14 +293,12 @@ impl Player {
                 let sub = p.subresource.clone();
                 let params = PatchParams::default();
                 let result = match p.patch_type {
-                    crate::sandbox::recording::PatchKind::Json => {
+                    crate::recording::PatchKind::Json => {
                         self.json_patch(&api, &name, sub.as_deref(), &body).await
                     }
                     kind => {
                         let patch = match kind {
-                            crate::sandbox::recording::PatchKind::Strategic => {
-                                Patch::Strategic(body)
-                            }
+                            crate::recording::PatchKind::Strategic => Patch::Strategic(body),
                             _ => Patch::Merge(body),
                         };
                         match sub.as_deref() {

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::cli::RecordArgs;
-use crate::sandbox::recording::{FORMAT_VERSION, format_offset};
+use crate::recording::{FORMAT_VERSION, format_offset};
 use crate::sources::Target;
 
 /// Kinds recorded by default: what the panes read.
@@ -474,7 +474,7 @@ pub async fn run_cli(args: RecordArgs) -> Result<()> {
     let duration = args
         .duration
         .as_deref()
-        .map(crate::sandbox::recording::parse_offset)
+        .map(crate::recording::parse_offset)
         .transpose()
         .map_err(|e| eyre!("--duration: {e}"))?;
     let target = Target::load(args.kubeconfig.as_deref(), args.context.as_deref())?;

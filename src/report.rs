@@ -7,8 +7,8 @@ use std::io::IsTerminal;
 use color_eyre::eyre::Report;
 
 use crate::install::InstallError;
+use crate::recording::RecordingError;
 use crate::sandbox::SandboxError;
-use crate::sandbox::recording::RecordingError;
 use crate::sources::kubeconfig::TargetError;
 
 /// An expected error with its fix, raised where the cause is known (`--log-level`, …).

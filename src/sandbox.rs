@@ -12,7 +12,6 @@ pub mod merge;
 pub mod operator;
 pub mod prometheus;
 pub mod protobuf;
-pub mod recording;
 pub mod registry;
 pub mod replay;
 pub mod schemas;
@@ -35,7 +34,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::cli::SandboxArgs;
-use recording::Recording;
+use crate::recording::{self, Recording};
 use server::Shared;
 
 /// What to serve and how.

@@ -2,12 +2,11 @@
 //! kube-rs and send [`SourceEvent`]s into the app channel. The app asks for work with
 //! [`Request`]s and declares which watches it needs; [`Sources`] starts and stops tasks.
 
-pub mod catalog;
 pub mod connection;
 pub mod contexts;
 pub mod eks;
-pub mod exec_auth;
 pub mod exec;
+pub mod exec_auth;
 pub mod explain;
 pub mod fetch;
 pub mod forbidden;
@@ -16,7 +15,6 @@ pub mod landing;
 pub mod logs;
 pub mod mutate;
 pub mod nodegroups;
-pub mod object;
 pub mod plugin;
 pub mod portforward;
 pub mod prometheus;
@@ -26,13 +24,13 @@ pub mod watch;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
-use jiff::Timestamp;
+use crate::model::object::Obj;
+
 use kube::runtime::reflector::Store;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-pub use catalog::{Catalog, PrinterColumn, ResourceKind};
+use crate::model::{Catalog, ConnState, ResourceKind, WatchKey, WatchSpec};
 pub use kubeconfig::{ClusterInfo, Target};
 
 /// An error with its sources (`client error (Connect): tcp connect error: Connection
@@ -54,75 +52,26 @@ pub fn error_from(e: &(dyn std::error::Error + 'static), server: Option<&str>) -
     } else {
         chain(e)
     };
-    explain::one_line(&text, explain::MAX_CHARS)
+    crate::domain::text::one_line(&text, explain::MAX_CHARS)
 }
 
-/// An error and its sources, each once.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its causes in words, one line: each message once (a cause the text already
+/// says is left out), and causes that are empty or debug dumps (`{ … }`, as the AWS SDK's
+/// are) left out. The one error-to-words helper of the sources (kube and EKS alike).
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {
         let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
+        if !text.is_empty() && !text.contains('{') && !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
             out.push_str(&text);
         }
         cur = s.source();
     }
     out
-}
-
-/// Identity of one watch: a kind in a scope with optional server-side selectors.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WatchKey {
-    /// `v1`, `apps/v1`, …
-    pub api_version: String,
-    pub plural: String,
-    /// `None` watches every namespace (or a cluster-scoped kind).
-    pub namespace: Option<String>,
-    pub labels: Option<String>,
-    pub fields: Option<String>,
-}
-
-/// What a watch needs to start.
-#[derive(Debug, Clone)]
-pub struct WatchSpec {
-    pub key: WatchKey,
-    pub kind: Arc<ResourceKind>,
-}
-
-impl WatchSpec {
-    pub fn new(
-        kind: Arc<ResourceKind>,
-        namespace: Option<String>,
-        labels: Option<String>,
-        fields: Option<String>,
-    ) -> Self {
-        let namespace = if kind.namespaced { namespace } else { None };
-        WatchSpec {
-            key: WatchKey {
-                api_version: kind.api_version(),
-                plural: kind.plural.clone(),
-                namespace,
-                labels,
-                fields,
-            },
-            kind,
-        }
-    }
-}
-
-/// Connection state shown in the header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnState {
-    Connecting,
-    Connected,
-    Unreachable {
-        error: String,
-        retry_at: Timestamp,
-    },
-    /// The client could not even be built (bad credentials plugin, TLS material, …).
-    Failed(String),
 }
 
 /// Identifies a log stream.

@@ -375,7 +375,7 @@ pub fn complete_namespaces() -> Vec<CompletionCandidate> {
 /// Completion candidates for `--recording`: the embedded recordings by name, then files.
 pub fn complete_recordings(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
     let prefix = current.to_string_lossy();
-    let mut out: Vec<CompletionCandidate> = crate::sandbox::recording::EMBEDDED
+    let mut out: Vec<CompletionCandidate> = crate::recording::EMBEDDED
         .iter()
         .filter(|(n, _)| n.starts_with(prefix.as_ref()))
         .map(|(n, _)| CompletionCandidate::new(*n).help(Some("embedded recording".into())))

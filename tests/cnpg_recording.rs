@@ -25,7 +25,7 @@ use opsdeck::domain::cnpg::{
     self, ClusterInputs, ClusterSummary, DetailOptions, FailoverTimeline, InstanceRole,
     PromoteError, Severity, Transition,
 };
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use serde_json::Value;
 

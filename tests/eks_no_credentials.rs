@@ -8,6 +8,7 @@ use opsdeck::sources::eks::{EksError, EksSettings, EksSource};
 async fn no_credentials_is_one_plain_error() {
     let dir = tempfile::tempdir().unwrap();
     // SAFETY: the only test of this binary; set before any other thread reads the env.
+    #[allow(unsafe_code)]
     unsafe {
         for k in [
             "AWS_ACCESS_KEY_ID",

@@ -2,7 +2,7 @@
 //! scripts/test, `OPSDECK_TEST_MOTO_URL`) and the sandbox's recorded EKS subset.
 
 use aws_sdk_eks::types::{NodegroupScalingConfig, Taint, TaintEffect, VpcConfigRequest};
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use opsdeck::sources::eks::{EksError, EksSettings, EksSource};
 

@@ -21,7 +21,7 @@ use opsdeck::install::config::ExistingChoice;
 use opsdeck::install::plan::ChangeKind;
 use opsdeck::install::wizard::{Progress, StepBegin, StepOutcome};
 use opsdeck::install::{InstallConfig, StepId, Wizard};
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 
 fn fixture(name: &str) -> PathBuf {

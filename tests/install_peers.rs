@@ -119,6 +119,7 @@ fn moto_url() -> String {
 async fn eks_cluster_step_against_moto() {
     let url = moto_url();
     // SAFETY: set before any thread of this test reads the AWS configuration.
+    #[allow(unsafe_code)]
     unsafe {
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");

@@ -15,7 +15,7 @@ use kube::discovery::ApiResource;
 use kube::{Client, ResourceExt};
 use opsdeck::install::wizard::{Progress, StepOutcome};
 use opsdeck::install::{InstallConfig, StepId, StepStatus, Wizard};
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 
 const RECORDING: &str = r#"

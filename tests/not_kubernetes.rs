@@ -10,7 +10,8 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::tmux::Tmux;
-use opsdeck::sources::{ConnState, SourceEvent, Target};
+use opsdeck::model::ConnState;
+use opsdeck::sources::{SourceEvent, Target};
 
 const PAGE: &str = "<!DOCTYPE html>\n<html>\n<head><title>Sign in · Portal</title></head>\n<body><form action=\"/login\"><input name=\"user\"></form></body>\n</html>\n";
 

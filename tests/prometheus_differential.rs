@@ -18,8 +18,9 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
 use jiff::Timestamp;
-use opsdeck::sandbox::prometheus::tsdb::{RawSample, RawSeries, SeriesEntry};
-use opsdeck::sandbox::prometheus::{PromRecording, PromState, Sample, SampleValue, api};
+use opsdeck::recording::prometheus::tsdb::{RawSample, RawSeries, SeriesEntry};
+use opsdeck::recording::prometheus::{PromRecording, Sample, SampleValue};
+use opsdeck::sandbox::prometheus::{PromState, api};
 use opsdeck::sandbox::server::Shared;
 use serde_json::Value;
 

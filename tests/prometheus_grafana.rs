@@ -10,13 +10,12 @@ use jiff::tz::TimeZone;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use opsdeck::app::metrics::panel::{PanelData, PanelStatus, plotted};
 use opsdeck::domain::dashboard::grafana::{Imported, import};
 use opsdeck::domain::dashboard::template::{Bindings, expand};
 use opsdeck::domain::dashboard::{QueryResult, ResultKind, Series, Unit};
 use opsdeck::ui::chart::Palette;
-use opsdeck::ui::metrics::{
-    Frame, PanelData, PanelStatus, buffer_text, dashboard_height, draw_dashboard, plotted,
-};
+use opsdeck::ui::metrics::{Frame, buffer_text, dashboard_height, draw_dashboard};
 
 /// 2024-03-12 13:00:00 UTC.
 const END: f64 = 1_710_248_400.0;

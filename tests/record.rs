@@ -10,7 +10,7 @@ use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::runtime::{WatchStreamExt, watcher};
 use opsdeck::record::{DEFAULT_KINDS, RecordOptions, record};
-use opsdeck::sandbox::recording::{Change, Recording};
+use opsdeck::recording::{Change, Recording};
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use tokio::sync::oneshot;
 

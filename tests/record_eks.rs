@@ -20,7 +20,7 @@ use opsdeck::domain::pools::NodegroupInfo;
 use opsdeck::record::eks::{cluster_json, nodegroup_json};
 use opsdeck::record::redact::MARKER_B64;
 use opsdeck::record::{RecordOptions, record};
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use opsdeck::sources::Target;
 use opsdeck::sources::eks::{EksSettings, EksSource};

@@ -15,7 +15,7 @@ use kube::api::{
     WatchEvent, WatchParams,
 };
 use kube::discovery::Discovery;
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use serde_json::{Value, json};
 

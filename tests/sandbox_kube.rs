@@ -19,7 +19,7 @@ use kube::api::{
 use kube::discovery::{Discovery, Scope};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event, watcher};
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use serde_json::json;
 

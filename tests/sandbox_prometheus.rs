@@ -11,7 +11,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use opsdeck::domain::dashboard::{panes, promql};
 use opsdeck::record::{RecordOptions, record};
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use opsdeck::sources::prometheus::{PromClient, PromError, PromSettings};
 use serde_json::Value;

@@ -19,7 +19,7 @@ use opsdeck::domain::waves::{
     self, ActionError, AppKey, ArgoCdConfig, LiveObjects, RefreshKind, RolloutState, SyncRequest,
     TrapKind, TrapOptions, WavesModel,
 };
-use opsdeck::sandbox::recording::Recording;
+use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use serde_json::Value;
 

@@ -10,7 +10,7 @@ use base64::Engine;
 use super::describe::yaml_revealing;
 use super::view::{TextMode, View};
 use super::{Action, App, Level, strings};
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use crate::sources::{ObjectTarget, Request};
 
 /// Longest text sent: terminals drop (or truncate) bigger OSC 52 payloads; tmux's limit

@@ -15,19 +15,20 @@ pub mod strings;
 
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use kube::runtime::reflector::Store;
 use serde_json::Value;
 
 pub use state::{ClusterKey, CnpgState, PendingSwitchover};
 
-use super::action::Action;
 use super::view::{Cursor, ObjSource, TextMode, View};
 use super::{App, Dialog, Level, WatchStatus};
 use crate::domain::cnpg::{
     self, ClusterDetail, ClusterInputs, ClusterSummary, DetailOptions, InstanceRow, Warning, label,
 };
-use crate::sources::{ObjectTarget, Request, ResourceKind, WatchKey, WatchSpec};
+use crate::model::action::Action;
+use crate::model::{ResourceKind, WatchKey, WatchSpec};
+use crate::sources::{ObjectTarget, Request};
 
 /// The watches of the list: Clusters and their pods in every namespace, and Nodes.
 #[derive(Debug, Clone)]
@@ -110,7 +111,7 @@ fn event_is_about(obj: &Obj, cluster: &str) -> bool {
         .or_else(|| obj.data.get("regarding"));
     let name = involved
         .and_then(|o| o.get("name"))
-        .and_then(crate::sources::object::Value::as_str)
+        .and_then(crate::model::object::Value::as_str)
         .unwrap_or("");
     name == cluster
         || name

@@ -1,8 +1,8 @@
 //! Table columns for any kind: built-in columns for common kinds (as kubectl prints them),
 //! CRD `additionalPrinterColumns` through the JSONPath subset, NAME/NAMESPACE/AGE.
 
-use crate::sources::object::Obj;
-use crate::sources::object::Value;
+use crate::model::object::Obj;
+use crate::model::object::Value;
 use jiff::Timestamp;
 
 mod builtin;
@@ -11,7 +11,7 @@ use builtin::builtin_columns;
 pub use builtin::{pod_ready, pod_restarts, pod_status};
 
 use super::jsonpath::{JsonPath, scalar_text};
-use crate::sources::ResourceKind;
+use crate::model::ResourceKind;
 
 /// How a cell should look; the UI maps tones to theme slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,7 +283,7 @@ pub fn field_value(obj: &Obj, dotted: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::{Catalog, PrinterColumn};
+    use crate::model::{Catalog, PrinterColumn};
 
     fn obj(v: serde_json::Value) -> Obj {
         serde_json::from_value(v).unwrap()

@@ -1,6 +1,6 @@
 //! The `:` command line: parsing and tab completion.
 
-use crate::sources::Catalog;
+use crate::model::Catalog;
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
-use crate::sources::object::{Key, Value};
+use crate::model::object::Obj;
+use crate::model::object::{Key, Value};
 use jiff::Timestamp;
 
 use super::columns::{age, pod_status};
 use super::jsonpath::scalar_text;
-use crate::sources::ResourceKind;
+use crate::model::ResourceKind;
 
 const LABEL_W: usize = 16;
 
@@ -412,7 +412,7 @@ fn hide_secret_values(o: &mut Obj, reveal: Option<&str>) {
     let Value::Object(fields) = &o.data else {
         return;
     };
-    let hide = |map: &crate::sources::object::Map, encoded: bool| -> Value {
+    let hide = |map: &crate::model::object::Map, encoded: bool| -> Value {
         Value::Object(
             map.iter()
                 .map(|(k, v)| {
@@ -451,7 +451,7 @@ fn hide_secret_values(o: &mut Obj, reveal: Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::Catalog;
+    use crate::model::Catalog;
 
     fn obj(v: serde_json::Value) -> Obj {
         serde_json::from_value(v).unwrap()

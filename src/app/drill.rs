@@ -1,9 +1,9 @@
 //! Where Enter leads from a row: namespace → its pods, workload → its pods (by selector),
 //! node → its pods (field selector), service → its pods, pod → containers, else describe.
 
-use crate::sources::object::{Obj, Value};
+use crate::model::object::{Obj, Value};
 
-use crate::sources::ResourceKind;
+use crate::model::ResourceKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Drill {
@@ -96,7 +96,7 @@ pub fn drill(kind: &ResourceKind, obj: &Obj) -> Drill {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::Catalog;
+    use crate::model::Catalog;
 
     fn obj(v: serde_json::Value) -> Obj {
         serde_json::from_value(v).unwrap()

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use jiff::Timestamp;
 use kube::runtime::reflector::Store;
 use kube::runtime::reflector::store::Writer;
@@ -11,11 +11,10 @@ use kube::runtime::watcher;
 
 use super::{App, Msg, Options};
 use crate::config::Config;
-use crate::sandbox::recording::Recording;
+use crate::model::{Catalog, ConnState, ResourceKind, WatchKey, WatchSpec};
+use crate::recording::Recording;
 use crate::sources::connection::apply_printer_columns;
-use crate::sources::{
-    Catalog, ClusterInfo, ConnState, ResourceKind, SourceEvent, WatchKey, WatchSpec,
-};
+use crate::sources::{ClusterInfo, SourceEvent};
 
 pub fn now() -> Timestamp {
     "2025-01-10T12:00:00Z"

@@ -2,9 +2,9 @@
 //! the state of toggles in words.
 
 use super::App;
-use super::action::Action;
 use super::handlers::{RESTARTABLE, SCALABLE, WORKLOADS};
 use super::view::View;
+use crate::model::action::Action;
 
 impl App {
     /// Whether `a` does something for the top view and its selection (the footer lists

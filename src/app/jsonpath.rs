@@ -2,7 +2,7 @@
 //! columns: `.a.b`, `['a.b']`, `.a\.b`, `[0]`, `[-1]`, `[*]`, `.*`,
 //! `[?(@.type=="Ready")]`, `[?(@.x!=1)]`, `[?(@.x)]`, optionally wrapped in `{…}`.
 
-use crate::sources::object::Value;
+use crate::model::object::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Seg {

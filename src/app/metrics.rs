@@ -6,6 +6,7 @@
 
 mod actions;
 pub mod editor;
+pub mod panel;
 pub mod range;
 pub mod strings;
 #[cfg(test)]
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use self::panel::{PanelData, PanelStatus};
 use self::range::TimeRange;
 use self::vars::VarAnswer;
 pub use self::vars::VarState;
@@ -29,11 +31,11 @@ use crate::domain::dashboard::load::{DashboardError, Loaded};
 use crate::domain::dashboard::model::{Dashboard, GRID_COLUMNS};
 use crate::domain::dashboard::template::{Bindings, expand};
 use crate::domain::dashboard::{QueryResult, panes};
+use crate::model::BackendState;
 use crate::sources::Request;
 use crate::sources::prometheus::PromError;
-use crate::sources::prometheus::manager::{BackendState, MetricsEvent, MetricsRequest};
+use crate::sources::prometheus::manager::{MetricsEvent, MetricsRequest};
 use crate::sources::prometheus::task::{LabelAnswer, MetricsAnswer, MetricsQuery, QueryId, Window};
-use crate::ui::metrics::{PanelData, PanelStatus};
 
 /// A refresh running longer than this marks its panels "slow".
 const SLOW_AFTER: i64 = 10;
@@ -706,7 +708,7 @@ fn fold_panel(
     let mut error = None;
     for (target, part) in panel.targets.iter().zip(parts) {
         match part {
-            Some(Ok(r)) => series.extend(crate::ui::metrics::plotted_target(target, &r)),
+            Some(Ok(r)) => series.extend(self::panel::plotted_target(target, &r)),
             Some(Err(e)) => {
                 error.get_or_insert(e.to_string());
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::columns::Tone;
 use super::view::{Cursor, ObjSource, TextMode, View};
 use super::{App, Level, strings};
-use crate::sources::WatchSpec;
+use crate::model::WatchSpec;
 
 /// An object a line points at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use super::panel::{PanelKind, PanelLine, PanelView};
 use super::view::{Cursor, ObjSource, View};
 use super::{App, Level};
 use crate::domain::pending::{self, Check, cpu_text, memory_text};
-use crate::sources::WatchSpec;
-use crate::sources::object::{Obj, Value};
+use crate::model::WatchSpec;
+use crate::model::object::{Obj, Value};
 
 /// What the explanation reads of a pod: metadata, spec and status.
 fn pod_value(o: &Obj) -> Value {

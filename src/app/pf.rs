@@ -8,8 +8,8 @@ use jiff::Timestamp;
 use super::prompt::{Prompt, PromptKind};
 use super::view::{Cursor, View};
 use super::{Action, App, Level};
+use crate::model::object::Obj;
 use crate::sources::Request;
-use crate::sources::object::Obj;
 use crate::sources::portforward::{ForwardEvent, ForwardId, ForwardSpec, PodPick};
 
 /// A forward's state as the list shows it.
@@ -214,7 +214,7 @@ pub fn parse_ports(text: &str) -> Result<(Option<u16>, u16), String> {
     }
 }
 
-fn u16_of(v: &crate::sources::object::Value) -> Option<u16> {
+fn u16_of(v: &crate::model::object::Value) -> Option<u16> {
     v.as_u64().and_then(|n| u16::try_from(n).ok())
 }
 

@@ -12,8 +12,9 @@ use super::view::{LogStatus, LogsView, View};
 use super::{App, Dialog, Level, Msg};
 use crate::config::Key;
 use crate::config::plugins::{Plugin, SCOPE_CONTAINERS, Vars};
+use crate::model::ResourceKind;
+use crate::sources::Request;
 use crate::sources::plugin::PluginRun;
-use crate::sources::{Request, ResourceKind};
 
 /// What a plugin acts on: the focused view's kind and selection.
 #[derive(Debug, Clone, Default)]
@@ -694,7 +695,7 @@ plugins:
         }
         assert!(!text.contains("argocd-sync"), "out-of-scope plugin in help");
         press(&mut app, "?");
-        let help = format!("{:?}", app.help_lines(crate::app::Context::Help));
+        let help = format!("{:?}", app.help_lines(crate::model::action::Context::Help));
         assert!(help.contains("Record args"), "help of the view below");
     }
 

@@ -9,7 +9,7 @@
 pub mod index;
 pub mod strings;
 
-use crate::sources::object::{Obj, Value};
+use crate::model::object::{Obj, Value};
 use jiff::Timestamp;
 
 use super::prompt::{Prompt, PromptKind};
@@ -17,8 +17,9 @@ use super::view::{Cursor, View};
 use super::{App, Dialog, Level, WatchStatus};
 use crate::domain::dashboard::panes;
 use crate::domain::pools::{self, NodegroupInfo, Pool};
+use crate::model::WatchSpec;
+use crate::sources::Request;
 use crate::sources::nodegroups::{EksEvent, EksRequest};
-use crate::sources::{Request, WatchSpec};
 
 /// EKS node group data, kept across openings of the pane (shown with its age).
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use kube::runtime::reflector::{ObjectRef, Store};
 
 use super::columns::{Column, ColumnKind, field_value, row_text};
@@ -10,7 +10,8 @@ use super::describe::{describe, yaml_revealing};
 use super::filter::{Filter, parse_selector};
 use super::view::{ContainerRow, ObjSource, TableView, TextMode, View};
 use super::{App, WatchStatus};
-use crate::sources::{ObjectTarget, Request, WatchKey};
+use crate::model::WatchKey;
+use crate::sources::{ObjectTarget, Request};
 
 /// Client-side check of a field selector (`a.b=c,d!=e`), in case a server ignores it.
 fn fields_match(obj: &Obj, fields: &str) -> bool {

@@ -9,13 +9,14 @@
 
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use serde_json::{Value, json};
 
-use super::action::Action;
 use super::prompt::{Prompt, PromptKind};
 use super::{App, Level, WatchStatus};
-use crate::sources::{ObjectTarget, Request, ResourceKind, WatchKey, WatchSpec};
+use crate::model::action::Action;
+use crate::model::{ResourceKind, WatchKey, WatchSpec};
+use crate::sources::{ObjectTarget, Request};
 
 /// The kind, as discovery names it.
 pub const KIND: &str = "replays.sandbox.opsdeck.dev";
@@ -125,7 +126,7 @@ pub fn next_speed(current: f64, faster: bool) -> Option<f64> {
 pub fn bar_of(obj: &Obj) -> ReplayBar {
     let st = &obj.data["status"];
     let spec = &obj.data["spec"];
-    let num = |v: &crate::sources::object::Value| v.as_f64().unwrap_or(0.0);
+    let num = |v: &crate::model::object::Value| v.as_f64().unwrap_or(0.0);
     let paused = spec["paused"].as_bool().unwrap_or(false);
     let state = match st["state"].as_str() {
         Some("Finished") => ReplayPhase::Finished,
@@ -341,7 +342,8 @@ mod tests {
     use super::*;
     use crate::app::fixture;
     use crate::app::{Msg, strings as app_strings};
-    use crate::sources::{Catalog, SourceEvent};
+    use crate::model::Catalog;
+    use crate::sources::SourceEvent;
 
     fn replay_kind() -> ResourceKind {
         ResourceKind {
@@ -423,9 +425,11 @@ mod tests {
         );
         // Not in the footer, nor in help, without a replay.
         assert!(
-            !app.help_lines(crate::app::Context::Table).iter().any(
-                |l| matches!(l, crate::app::HelpLine::Section(s) if s == strings::HELP_SECTION)
-            )
+            !app.help_lines(crate::model::action::Context::Table)
+                .iter()
+                .any(
+                    |l| matches!(l, crate::app::HelpLine::Section(s) if s == strings::HELP_SECTION)
+                )
         );
     }
 
@@ -438,9 +442,11 @@ mod tests {
         assert_eq!(bar.offset, 5.0);
         assert_eq!(bar.next_note.as_deref(), Some("failing over"));
         assert!(
-            app.help_lines(crate::app::Context::Table).iter().any(
-                |l| matches!(l, crate::app::HelpLine::Section(s) if s == strings::HELP_SECTION)
-            )
+            app.help_lines(crate::model::action::Context::Table)
+                .iter()
+                .any(
+                    |l| matches!(l, crate::app::HelpLine::Section(s) if s == strings::HELP_SECTION)
+                )
         );
     }
 

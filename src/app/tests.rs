@@ -6,7 +6,8 @@ use super::fixture;
 use super::view::View;
 use super::*;
 use crate::config::{Config, Overrides};
-use crate::sources::{ConnState, Request, SourceEvent};
+use crate::model::ConnState;
+use crate::sources::{Request, SourceEvent};
 
 pub(super) fn press(app: &mut App, keys: &str) {
     for k in keys.split_whitespace() {
@@ -748,7 +749,7 @@ fn a_secret_value_is_revealed_only_for_an_explicit_key_after_a_confirmation() {
     use base64::Engine;
     let key_text = "AGE-SECRET-KEY-1PLANTEDINTHECONSOLETEST";
     let b64 = base64::engine::general_purpose::STANDARD.encode(key_text);
-    let secret: crate::sources::object::Obj = serde_json::from_value(serde_json::json!({
+    let secret: crate::model::object::Obj = serde_json::from_value(serde_json::json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "age-key", "namespace": "shop", "resourceVersion": "7"},
         "type": "Opaque", "data": {"key.txt": b64, "other": "eA=="}}))

@@ -5,12 +5,13 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 
-use super::action::Context;
 use super::columns::Column;
 use super::filter::Filter;
-use crate::sources::{LogId, ResourceKind, WatchSpec};
+use crate::model::action::Context;
+use crate::model::{ResourceKind, WatchSpec};
+use crate::sources::LogId;
 
 /// A selection in a list plus the first visible row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -308,9 +309,7 @@ impl View {
             | View::Containers(_)
             | View::Contexts(_)
             | View::Forwards(_)
-            | View::Panel(_) => {
-                Context::Table
-            }
+            | View::Panel(_) => Context::Table,
             View::Text(_) => Context::Text,
             View::Logs(_) => Context::Logs,
             View::Help(_) => Context::Help,

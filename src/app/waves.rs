@@ -17,7 +17,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use jiff::Timestamp;
 use kube::runtime::reflector::{ObjectRef, Store};
 use serde_json::Value;
@@ -28,7 +28,7 @@ use crate::domain::waves::{
     self, Analysis, AppKey, AppSummary, ArgoCdConfig, HealthCode, LiveObjects, ResourceSummary,
     Rollout, SyncCode, Trap, TrapOptions, WaveLane, WavesModel,
 };
-use crate::sources::{Catalog, ResourceKind, WatchSpec};
+use crate::model::{Catalog, ResourceKind, WatchSpec};
 
 /// At most this many namespaces get Deployment and Pod watches for blocker details.
 const MAX_LIVE_NAMESPACES: usize = 8;

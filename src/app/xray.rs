@@ -9,8 +9,8 @@ use super::columns::Tone;
 use super::panel::{LineTarget, PanelKind, PanelLine, PanelView};
 use super::view::{Cursor, ObjSource};
 use crate::domain::xray::{self, Health, Related};
-use crate::sources::WatchSpec;
-use crate::sources::object::Obj;
+use crate::model::WatchSpec;
+use crate::model::object::Obj;
 
 /// Kinds whose objects may hang under another in the tree (watched in its namespace).
 const RELATED: &[&str] = &[

@@ -17,7 +17,7 @@ use toml::Spanned;
 
 use super::error::ConfigError;
 use super::key::Key;
-use crate::app::action::{Action, Context};
+use crate::model::action::{Action, Context};
 
 /// Keymaps compiled into the binary, by name.
 pub const EMBEDDED: &[(&str, &str)] = &[

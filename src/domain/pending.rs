@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::sources::object::Value;
+use crate::model::object::Value;
 
 use super::pools::{self, NodegroupInfo, Provider};
 use super::quantity;

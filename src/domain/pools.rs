@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::sources::object::Value;
+use crate::model::object::Value;
 
 use super::quantity;
 

@@ -4,7 +4,7 @@ use super::*;
 // The tests build objects as serde_json values and hand the domain its compact form.
 use serde_json::{Value, json};
 
-type Compact = crate::sources::object::Value;
+type Compact = crate::model::object::Value;
 
 fn compact(values: &[Value]) -> Vec<Compact> {
     values.iter().map(Compact::from).collect()

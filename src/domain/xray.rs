@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::sources::object::{Obj, Value};
+use crate::model::object::{Obj, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Health {

@@ -12,7 +12,7 @@ use aws_sdk_eks::types::{Cluster, Nodegroup};
 use serde_json::{Map, Value, json};
 
 use super::redact;
-use crate::sandbox::eks::EksRecording;
+use crate::recording::eks::EksRecording;
 use crate::sources::eks::{EksSettings, EksSource, classify};
 
 /// What the capture got.
@@ -590,10 +590,10 @@ mod tests {
         };
         let text = format!(
             "apiVersion: {}\nkind: Recording\nmetadata:\n  name: t\n  kubernetesVersion: v1.31.4\n  recordedAt: \"2026-11-01T09:00:00Z\"\nobjects: []\n{}",
-            crate::sandbox::recording::FORMAT_VERSION,
+            crate::recording::FORMAT_VERSION,
             render(&rec)
         );
-        let loaded = crate::sandbox::recording::Recording::parse(&text, "t.yaml")
+        let loaded = crate::recording::Recording::parse(&text, "t.yaml")
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(loaded.eks, Some(rec));
         let empty = render(&EksRecording {

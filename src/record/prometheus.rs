@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use promql_parser::parser::Expr;
 
 use crate::domain::dashboard::promql;
-use crate::sandbox::prometheus::tsdb::{RawSample, RawSeries, SeriesEntry};
-use crate::sandbox::prometheus::{PromService, Sample, SampleValue};
+use crate::recording::prometheus::tsdb::{RawSample, RawSeries, SeriesEntry};
+use crate::recording::prometheus::{PromService, Sample, SampleValue};
 use crate::sources::prometheus::PromClient;
 
 /// History recorded before the recording started.
@@ -335,7 +335,7 @@ mod tests {
         let text = render(&captured, &services);
         #[derive(serde::Deserialize)]
         struct Doc {
-            prometheus: crate::sandbox::prometheus::PromRecording,
+            prometheus: crate::recording::prometheus::PromRecording,
         }
         let doc: Doc = serde_saphyr::from_str(&text).expect(&text);
         assert_eq!(doc.prometheus.services, services);

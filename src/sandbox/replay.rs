@@ -14,8 +14,8 @@ pub mod player;
 
 use serde_json::{Value, json};
 
-use super::recording::parse_offset;
 use super::registry::ResKey;
+use crate::recording::parse_offset;
 
 pub const GROUP: &str = "sandbox.opsdeck.dev";
 pub const VERSION: &str = "v1";

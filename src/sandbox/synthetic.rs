@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::recording::{Recording, RecordingMeta};
 use super::registry::ResourceType;
 use super::replay;
 use super::server::Shared;
 use super::store::{PatchType, Sub, WatchEvent, WriteOpts};
+use crate::recording::{Recording, RecordingMeta};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyntheticSpec {
@@ -226,7 +226,7 @@ pub fn recording(spec: &SyntheticSpec) -> Recording {
     objects.extend((0..spec.apps).map(application));
     objects.extend((0..spec.cnpg).map(cnpg_cluster));
     Recording {
-        api_version: super::recording::FORMAT_VERSION.into(),
+        api_version: crate::recording::FORMAT_VERSION.into(),
         kind: "Recording".into(),
         metadata: RecordingMeta {
             name: "synthetic".into(),

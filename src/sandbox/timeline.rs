@@ -6,9 +6,9 @@ pub mod source;
 
 use serde_json::Value;
 
-use super::recording::{Change, PatchKind};
 use super::server::Shared;
 use super::store::{PatchType, Sub, WriteOpts};
+use crate::recording::{Change, PatchKind};
 
 /// Moves every RFC 3339 timestamp in `value` (object fields and log-line prefixes alike)
 /// by `delta_secs`.

@@ -9,9 +9,10 @@ use kube::api::{Api, DynamicObject, ListParams};
 use kube::core::ApiResource;
 use serde_json::Value;
 
-use super::catalog::{Catalog, PrinterColumn, ResourceKind};
 use super::kubeconfig::Target;
-use super::{ClientHandle, ConnState, SourceEvent};
+use super::{ClientHandle, SourceEvent};
+use crate::model::ConnState;
+use crate::model::catalog::{Catalog, PrinterColumn, ResourceKind};
 
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

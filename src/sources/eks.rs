@@ -28,21 +28,6 @@ pub enum EksError {
     NoCredentials,
 }
 
-/// An error and its causes in words, one line: each cause's message once, without the
-/// SDK's debug dumps (`{ … }`).
-fn plain_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        let text = e.to_string();
-        if !text.is_empty() && !text.contains('{') && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = e.source();
-    }
-    parts.join(": ")
-}
-
 /// Whether an SDK error comes from loading credentials (no profile, IMDS, …).
 fn is_credentials_error(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
@@ -86,7 +71,7 @@ where
     match &err {
         // The error's chain in words (DisplayErrorContext ends with a Debug dump of it).
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            EksError::Unreachable(plain_chain(&err))
+            EksError::Unreachable(super::chain(&err))
         }
         SdkError::ServiceError(se) => {
             let e = se.err();
@@ -101,10 +86,10 @@ where
                     EksError::Invalid(message)
                 }
                 Some(code) => EksError::Other(format!("{code}: {message}")),
-                None => EksError::Other(plain_chain(&err)),
+                None => EksError::Other(super::chain(&err)),
             }
         }
-        _ => EksError::Other(plain_chain(&err)),
+        _ => EksError::Other(super::chain(&err)),
     }
 }
 
@@ -365,7 +350,10 @@ mod tests {
         #[error("ConnectorError {{ kind: Io, source: hyper_util::client::Error(Connect) }}")]
         struct Inner(#[source] std::io::Error);
         let e = Outer(Inner(std::io::Error::other("connection refused")));
-        assert_eq!(plain_chain(&e), "dispatch failure: connection refused");
+        assert_eq!(
+            super::super::chain(&e),
+            "dispatch failure: connection refused"
+        );
     }
 
     #[test]

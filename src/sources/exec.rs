@@ -125,7 +125,10 @@ impl StdinPump {
                     events: libc::POLLIN,
                     revents: 0,
                 };
+                // The one unsafe call of the crate (lib.rs denies unsafe_code): std has no
+                // read with a timeout on stdin, and the reader must stop when the session ends.
                 // SAFETY: one valid pollfd for the duration of the call.
+                #[allow(unsafe_code)]
                 let ready = unsafe { libc::poll(&mut fds, 1, 50) };
                 if ready <= 0 || fds.revents & libc::POLLIN == 0 {
                     if ready < 0 || fds.revents & (libc::POLLHUP | libc::POLLERR) != 0 {
@@ -134,6 +137,7 @@ impl StdinPump {
                     continue;
                 }
                 // SAFETY: reads into a buffer of the given length.
+                #[allow(unsafe_code)]
                 let n = unsafe {
                     libc::read(
                         libc::STDIN_FILENO,

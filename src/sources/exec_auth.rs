@@ -79,7 +79,10 @@ fn stderr_suffix(stderr: &str) -> String {
     if s.is_empty() {
         String::new()
     } else {
-        format!("; its stderr: {}", super::explain::one_line(s, STDERR_TAIL))
+        format!(
+            "; its stderr: {}",
+            crate::domain::text::one_line(s, STDERR_TAIL)
+        )
     }
 }
 
@@ -287,16 +290,26 @@ pub fn stdin_is_terminal() -> bool {
     std::io::stdin().is_terminal()
 }
 
+/// Why signing in failed, with the fix to print (the console reports it as a user error).
+#[derive(Debug)]
+pub struct SignInError {
+    pub message: String,
+    pub fix: Option<String>,
+}
+
 /// Before the console takes the screen: runs the context's credential plugin on the real
 /// terminal (it may ask for an MFA code or open a browser). A failure prints the plugin's
 /// command and stderr and, on a terminal, offers to run it again; without a terminal (or when
 /// the user quits) it is the error to report.
-pub async fn sign_in(target: &mut super::Target) -> Result<(), crate::report::UserError> {
+pub async fn sign_in(target: &mut super::Target) -> Result<(), SignInError> {
     if target.exec_plugin().is_none() {
         return Ok(());
     }
     if let Some(e) = target.missing_plugin() {
-        return Err(crate::report::UserError::new(e.to_string(), None));
+        return Err(SignInError {
+            message: e.to_string(),
+            fix: None,
+        });
     }
     let terminal = stdin_is_terminal();
     loop {
@@ -311,10 +324,10 @@ pub async fn sign_in(target: &mut super::Target) -> Result<(), crate::report::Us
                 tracing::warn!("{e}");
                 let fix = "check that the plugin works on its own (run the command above), then run opsdeck again";
                 if !terminal {
-                    return Err(crate::report::UserError::new(
-                        e.to_string(),
-                        Some(fix.into()),
-                    ));
+                    return Err(SignInError {
+                        message: e.to_string(),
+                        fix: Some(fix.into()),
+                    });
                 }
                 eprintln!("opsdeck: {e}");
                 eprint!("press Enter to run the credential plugin again, or q and Enter to quit: ");
@@ -327,10 +340,10 @@ pub async fn sign_in(target: &mut super::Target) -> Result<(), crate::report::Us
                 match read {
                     Ok(Ok((n, a))) if n > 0 && !a.trim().eq_ignore_ascii_case("q") => {}
                     _ => {
-                        return Err(crate::report::UserError::new(
-                            e.to_string(),
-                            Some(fix.into()),
-                        ));
+                        return Err(SignInError {
+                            message: e.to_string(),
+                            fix: Some(fix.into()),
+                        });
                     }
                 }
             }

@@ -42,31 +42,6 @@ pub fn is_kubernetes_type(content_type: &str) -> bool {
         || t.ends_with("+json")
 }
 
-/// One line, at most `max` characters (control characters and runs of blanks become one
-/// space; the cut is marked with `…`).
-pub fn one_line(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max * 4));
-    let mut blank = false;
-    for c in text.trim().chars() {
-        if c.is_whitespace() || c.is_control() {
-            if !blank {
-                out.push(' ');
-            }
-            blank = true;
-        } else {
-            out.push(c);
-            blank = false;
-        }
-    }
-    if out.chars().count() > max {
-        let mut cut: String = out.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    } else {
-        out
-    }
-}
-
 /// A `Status` from the server, or what kube made of a body that was not one.
 pub fn status(s: &kube::core::Status, server: Option<&str>) -> String {
     if s.reason == UNPARSED {
@@ -164,9 +139,7 @@ mod tests {
     }
 
     #[test]
-    fn one_line_flattens_and_bounds() {
-        assert_eq!(one_line(" a\n\n b\tc ", 80), "a b c");
-        assert_eq!(one_line("abcdef", 4), "abc…");
+    fn content_types_are_classified() {
         assert_eq!(body_kind("plain text"), "text/plain");
         assert!(is_kubernetes_type("application/json; charset=utf-8"));
         assert!(!is_kubernetes_type("text/html; charset=utf-8"));

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use kube::api::Api;
 
 use super::{ObjectTarget, SourceEvent};

@@ -14,7 +14,7 @@
 
 use kube::api::ApiResource;
 
-use super::object::{Map, Obj, Value};
+use crate::model::object::{Map, Obj, Value};
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 

@@ -11,14 +11,15 @@
 
 use std::time::Duration;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use futures::StreamExt;
 use kube::api::{Api, ListParams};
 use kube::runtime::reflector::store::Writer;
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 
+use super::SourceEvent;
 use super::prune::Pruning;
-use super::{SourceEvent, WatchSpec};
+use crate::model::WatchSpec;
 
 const COALESCE: Duration = Duration::from_millis(80);
 /// First wait before probing a failed watch's server again.

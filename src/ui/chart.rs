@@ -14,6 +14,7 @@ use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::canvas::{Canvas, Line, Points};
 use ratatui::widgets::{Paragraph, Sparkline, Widget};
 
+use crate::app::metrics::panel::Plotted;
 use crate::domain::dashboard::axis::{time_ticks, value_ticks};
 use crate::domain::dashboard::field::Calc;
 use crate::domain::dashboard::model::{Severity, Threshold, Unit, severity_of};
@@ -74,19 +75,6 @@ impl Palette {
             .copied()
             .unwrap_or(Color::Reset)
     }
-}
-
-/// One named series to draw.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Plotted {
-    pub name: String,
-    pub points: Vec<(f64, f64)>,
-    /// The series' labels (tables join on them).
-    pub labels: std::collections::BTreeMap<String, String>,
-    /// The query it answered (`A`, `B`).
-    pub ref_id: String,
-    /// A colour an override fixed (else the palette's by position).
-    pub color: Option<Color>,
 }
 
 /// `text` cut to `width` characters, ending with `…` when cut.

@@ -9,9 +9,10 @@ use ratatui::widgets::Paragraph;
 use super::style;
 use crate::app::prompt::Prompt;
 use crate::app::view::View;
-use crate::app::{Action, App, Context, Level, strings};
+use crate::app::{App, Level, strings};
 use crate::config::Slot;
-use crate::sources::ConnState;
+use crate::model::ConnState;
+use crate::model::action::{Action, Context};
 
 fn field<'a>(app: &App, label: &'a str, value: String) -> Vec<Span<'a>> {
     vec![

@@ -8,8 +8,9 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::layout::centered;
 use super::style;
-use crate::app::{Action, App, Context, Dialog, strings};
+use crate::app::{App, Dialog, strings};
 use crate::config::Slot;
+use crate::model::action::{Action, Context};
 
 pub fn render(app: &App, d: &Dialog, f: &mut Frame, area: Rect) {
     let width = (d.message.chars().count() as u16 + 6).clamp(40, 90);

@@ -16,42 +16,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 
-use super::chart::{Palette, Plotted, ellipsis};
+use super::chart::{Palette, ellipsis};
+use crate::app::metrics::panel::{PanelData, PanelStatus, plotted};
 use crate::domain::dashboard::layout::{self, Item, Placed, arrange};
-use crate::domain::dashboard::model::{Dashboard, GRID_COLUMNS, Row, Target};
-
-/// A panel's data state. Failures keep the last data.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PanelStatus {
-    /// No answer yet.
-    Loading,
-    /// Answered at this time.
-    Ready { at: Timestamp },
-    /// The last refresh failed; `data_at` is when the data shown was fetched.
-    Failed {
-        error: String,
-        data_at: Option<Timestamp>,
-    },
-}
-
-/// What a panel draws: one named series per target result (legend applied).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PanelData {
-    pub series: Vec<Plotted>,
-    pub status: PanelStatus,
-    /// A refresh has been running longer than expected.
-    pub slow: bool,
-}
-
-impl PanelData {
-    pub fn loading() -> PanelData {
-        PanelData {
-            series: Vec::new(),
-            status: PanelStatus::Loading,
-            slow: false,
-        }
-    }
-}
+use crate::domain::dashboard::model::{Dashboard, GRID_COLUMNS, Row};
 
 /// The time window all panels share.
 #[derive(Debug, Clone)]
@@ -209,37 +177,4 @@ pub fn buffer_text(buf: &Buffer) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The series of one target's answer, named by its legend, with labels and query id.
-pub fn plotted_target(
-    target: &Target,
-    result: &crate::domain::dashboard::QueryResult,
-) -> Vec<Plotted> {
-    let mut out = plotted(&target.legend, result);
-    for p in &mut out {
-        p.ref_id = target.ref_id.clone();
-    }
-    out
-}
-
-/// The series of one target's answer, named by its legend format.
-pub fn plotted(
-    legend_format: &str,
-    result: &crate::domain::dashboard::QueryResult,
-) -> Vec<Plotted> {
-    result
-        .series
-        .iter()
-        .map(|s| Plotted {
-            name: crate::domain::dashboard::template::legend(
-                legend_format,
-                &s.labels,
-                &s.selector(),
-            ),
-            points: s.points.clone(),
-            labels: s.labels.clone(),
-            ..Plotted::default()
-        })
-        .collect()
 }

@@ -386,7 +386,7 @@ pub fn resources(app: &App, t: &TableView, f: &mut Frame, area: Rect) {
 /// What an empty table says: loading, the API server unreachable (in words, with the
 /// retry), the watch failing, nothing matching the filter, or no objects.
 fn empty_text(app: &App, status: Option<&WatchStatus>, total: usize) -> String {
-    use crate::sources::ConnState;
+    use crate::model::ConnState;
     if let ConnState::Unreachable { error, retry_at } = &app.conn {
         let secs = (retry_at.as_second() - app.now.as_second()).max(0);
         return strings::unreachable_body(error, secs);

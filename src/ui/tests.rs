@@ -6,7 +6,8 @@ use ratatui::backend::TestBackend;
 
 use crate::app::fixture;
 use crate::app::{App, Msg};
-use crate::sources::{ConnState, Request, SourceEvent};
+use crate::model::ConnState;
+use crate::sources::{Request, SourceEvent};
 
 fn draw(app: &App) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();

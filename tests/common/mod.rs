@@ -4,6 +4,9 @@
 //! Every helper fails loudly: a missing peer (kubectl) or a sandbox that does not come up is a
 //! panic naming what is missing, never a silently skipped test.
 
+// The idiom for helpers shared by integration tests (a tests/common.rs would be a test
+// target of its own).
+#![allow(clippy::mod_module_files)]
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
 pub mod cluster;

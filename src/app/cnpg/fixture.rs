@@ -5,15 +5,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use crate::app::fixture;
 use crate::app::{App, Msg, Options};
 use crate::config::Config;
-use crate::sandbox::recording::{Change, Recording};
-use crate::sources::{Catalog, ClusterInfo, ConnState, ResourceKind, SourceEvent};
+use crate::model::{Catalog, ConnState, ResourceKind};
+use crate::recording::{Change, Recording};
+use crate::sources::{ClusterInfo, SourceEvent};
 
 type ObjKey = (String, String, String, String);
 

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use jiff::Timestamp;
 use kube::api::ApiResource;
 use kube::runtime::reflector::{ObjectRef, Store};

@@ -80,7 +80,7 @@ fn opening_the_pane_builds_the_list_from_the_watches() {
     let (w, mut app) = healthy_app();
     command(&mut app, "cnpg");
     assert_eq!(crumbs(&app), ["cnpg"]);
-    assert_eq!(app.focused_context(), crate::app::Context::Cnpg);
+    assert_eq!(app.focused_context(), crate::model::action::Context::Cnpg);
     // The pane watches Clusters and their pods everywhere, and Nodes.
     let keys: Vec<(String, Option<String>, Option<String>)> = app
         .desired_watches()
@@ -124,8 +124,8 @@ fn the_pane_needs_cloudnativepg() {
         Some(strings::WAITING_FOR_DISCOVERY)
     );
     app.dispatch(Msg::Source(SourceEvent::Discovered(
-        crate::sources::Catalog::new(
-            crate::sources::Catalog::builtin()
+        crate::model::Catalog::new(
+            crate::model::Catalog::builtin()
                 .kinds()
                 .iter()
                 .map(|k| (**k).clone())

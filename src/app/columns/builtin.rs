@@ -1,7 +1,7 @@
 //! Built-in columns of common kinds, computed as kubectl prints them.
 
-use crate::sources::object::Obj;
-use crate::sources::object::Value;
+use crate::model::object::Obj;
+use crate::model::object::Value;
 use jiff::Timestamp;
 
 use super::{Cell, Column, ColumnKind, Tone, age, tone_for};

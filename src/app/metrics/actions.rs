@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use super::{REFRESH_CHOICES, strings};
-use crate::app::action::Action;
 use crate::app::view::View;
 use crate::app::{App, Level};
 use crate::domain::dashboard::template::expand;
+use crate::model::BackendState;
+use crate::model::action::Action;
 use crate::sources::Request;
-use crate::sources::prometheus::manager::{BackendState, MetricsRequest};
+use crate::sources::prometheus::manager::MetricsRequest;
 
 impl App {
     /// Metrics-pane actions; `true` when handled.

@@ -9,11 +9,11 @@ use tui_textarea::{CursorMove, TextArea};
 
 use super::range::TimeRange;
 use super::{Shown, step_for, strings};
-use crate::app::action::Action;
 use crate::app::view::View;
 use crate::app::{App, Level};
 use crate::domain::dashboard::QueryResult;
 use crate::domain::dashboard::model::{Dashboard, Grid, Panel, PanelKind, Target};
+use crate::model::action::Action;
 use crate::sources::Request;
 use crate::sources::prometheus::manager::MetricsRequest;
 use crate::sources::prometheus::task::{MetricsAnswer, MetricsQuery, QueryId, Window};

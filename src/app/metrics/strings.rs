@@ -2,8 +2,6 @@
 
 pub const TITLE: &str = "metrics";
 pub const EDITOR_TITLE: &str = "promql";
-pub const NOT_FOUND: &str = "no Prometheus found: no Service named prometheus-operated or like a Prometheus server \
-     (port http-web/web/9090); start opsdeck with --prometheus URL";
 pub const DISCOVERING: &str = "looking for the cluster's Prometheus…";
 pub const NO_DASHBOARDS: &str = "no dashboards loaded";
 pub const PAUSED: &str = "paused";
@@ -39,8 +37,8 @@ pub fn refresh_label(every: Option<std::time::Duration>) -> String {
     }
 }
 
-pub fn source_line(state: &crate::sources::prometheus::manager::BackendState) -> String {
-    use crate::sources::prometheus::manager::BackendState;
+pub fn source_line(state: &crate::model::BackendState) -> String {
+    use crate::model::BackendState;
     match state {
         BackendState::Discovering => DISCOVERING.into(),
         BackendState::Ready { describe, .. } => format!("prometheus: {describe}"),
@@ -49,11 +47,8 @@ pub fn source_line(state: &crate::sources::prometheus::manager::BackendState) ->
 }
 
 /// Why a pane has no metric column values.
-pub fn pane_metrics_missing(
-    state: &crate::sources::prometheus::manager::BackendState,
-    error: Option<&str>,
-) -> String {
-    use crate::sources::prometheus::manager::BackendState;
+pub fn pane_metrics_missing(state: &crate::model::BackendState, error: Option<&str>) -> String {
+    use crate::model::BackendState;
     match (state, error) {
         (_, Some(e)) => format!("no data from Prometheus: {e}"),
         (BackendState::Discovering, None) => DISCOVERING.into(),

@@ -6,8 +6,8 @@ use super::super::fixture;
 use super::super::tests::{press, type_text};
 use super::editor::{EditorStatus, ResultMode};
 use super::*;
-use crate::app::Context;
 use crate::domain::dashboard::{ResultKind, Series};
+use crate::model::action::Context;
 use crate::sources::SourceEvent;
 use crate::sources::prometheus::task::LabelQuery;
 
@@ -511,13 +511,11 @@ fn without_a_cluster_the_startup_command_runs_when_connecting_fails() {
     );
     app.set_startup_command("metrics argocd");
     app.dispatch(super::super::Msg::Source(SourceEvent::Connection(
-        crate::sources::ConnState::Failed(crate::console::no_cluster_message(
-            "no kubeconfig found",
-        )),
+        crate::model::ConnState::Failed(crate::console::no_cluster_message("no kubeconfig found")),
     )));
     assert_eq!(metrics(&app).id, "argocd");
     assert!(
-        matches!(app.conn, crate::sources::ConnState::Failed(ref m) if m.starts_with("no cluster"))
+        matches!(app.conn, crate::model::ConnState::Failed(ref m) if m.starts_with("no cluster"))
     );
 }
 
@@ -527,7 +525,7 @@ fn chained_variables_wait_for_each_other_and_a_change_resolves_the_dependents() 
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/grafana/node-exporter-full-style.json");
     app.set_metrics_inputs(
-        vec![crate::domain::dashboard::load::load_file(&path)],
+        vec![crate::config::dashboards::load_file(&path)],
         Vec::new(),
     );
     app.take_requests();

@@ -180,7 +180,7 @@ impl MetricsView {
             self.panels = expanded
                 .panels
                 .iter()
-                .map(|_| crate::ui::metrics::PanelData::loading())
+                .map(|_| super::panel::PanelData::loading())
                 .collect();
         }
         self.dashboard = Arc::new(expanded);

@@ -4,17 +4,18 @@
 
 use std::sync::OnceLock;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use serde_json::Value;
 
 use super::super::fixture::{fill, now};
 use super::super::{App, Msg, Options};
 use crate::config::Config;
 use crate::domain::pools::NodegroupInfo;
-use crate::sandbox::recording::Recording;
+use crate::model::{Catalog, ConnState};
+use crate::recording::Recording;
 use crate::sources::eks::kubernetes_effect;
 use crate::sources::nodegroups::EksEvent;
-use crate::sources::{Catalog, ClusterInfo, ConnState, SourceEvent};
+use crate::sources::{ClusterInfo, SourceEvent};
 
 pub const ARN: &str = "arn:aws:eks:eu-west-1:123456789012:cluster/platform-prod";
 pub const CLUSTER: &str = "platform-prod";
@@ -157,10 +158,10 @@ pub fn eks_groups(app: &mut App) {
 
 /// `:pools` typed and run, watches filled.
 pub fn open_pools(app: &mut App) {
-    app.dispatch(Msg::Action(crate::app::Action::Command));
+    app.dispatch(Msg::Action(crate::model::action::Action::Command));
     for c in "pools".chars() {
         app.dispatch(Msg::Input(c));
     }
-    app.dispatch(Msg::Action(crate::app::Action::Submit));
+    app.dispatch(Msg::Action(crate::model::action::Action::Submit));
     feed(app);
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::pools::{self, NodeLoad, NodegroupInfo, Pool};
-use crate::sources::object::{Obj, Value};
+use crate::model::object::{Obj, Value};
 
 use super::{node_value, pod_value};
 

@@ -9,10 +9,11 @@ use super::super::tests::press;
 use super::super::view::View;
 use super::super::*;
 use crate::config::Config;
-use crate::sources::{ConnState, Request, SourceEvent};
+use crate::model::ConnState;
+use crate::sources::{Request, SourceEvent};
 
 /// The fixture app, its objects carrying resourceVersions as a server's do.
-fn app_with_versions() -> (App, Vec<crate::sources::object::Obj>) {
+fn app_with_versions() -> (App, Vec<crate::model::object::Obj>) {
     let mut objs = fixture::objects();
     for (i, o) in objs.iter_mut().enumerate() {
         o.metadata.resource_version = Some(format!("{}", 100 + i));
@@ -33,7 +34,7 @@ fn app_with_versions() -> (App, Vec<crate::sources::object::Obj>) {
     (app, objs)
 }
 
-fn feed(app: &mut App, objs: &[crate::sources::object::Obj]) {
+fn feed(app: &mut App, objs: &[crate::model::object::Obj]) {
     for spec in app.desired_watches() {
         if !app.watches.contains_key(&spec.key) {
             fixture::fill(app, &spec, objs);
@@ -152,7 +153,7 @@ fn a_failed_get_keeps_the_watched_copy_and_does_not_retry_the_same_version() {
 fn rows_sort_by_namespace_then_name() {
     let obj = |ns: &str, name: &str| {
         Arc::new(
-            serde_json::from_value::<crate::sources::object::Obj>(json!({
+            serde_json::from_value::<crate::model::object::Obj>(json!({
                 "apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": name, "namespace": ns}
             }))

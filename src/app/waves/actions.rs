@@ -3,14 +3,15 @@
 
 use serde_json::Value;
 
-use super::super::action::Action;
 use super::super::view::{ObjSource, View};
 use super::super::{App, Dialog, Level};
 use super::{lookup_app, strings, typed_json};
 use crate::domain::waves::{
     AppKey, RefreshKind, ResourceRef, SyncRequest, refresh_patch, sync_patch, terminate_patch,
 };
-use crate::sources::{ObjectTarget, Request, WatchSpec};
+use crate::model::WatchSpec;
+use crate::model::action::Action;
+use crate::sources::{ObjectTarget, Request};
 
 impl App {
     /// The app the top view acts on: the selected row of the lanes, or the detail's app.
@@ -105,7 +106,7 @@ impl App {
     fn resource_kind(
         &self,
         r: &ResourceRef,
-    ) -> Option<(std::sync::Arc<crate::sources::ResourceKind>, Option<String>)> {
+    ) -> Option<(std::sync::Arc<crate::model::ResourceKind>, Option<String>)> {
         let kind = self
             .catalog
             .kinds()

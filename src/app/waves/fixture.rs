@@ -5,20 +5,21 @@
 
 use std::path::PathBuf;
 
-use crate::sources::object::Obj;
+use crate::model::object::Obj;
 use jiff::Timestamp;
 use serde_json::Value;
 
 use super::super::fixture as console;
 use super::super::{App, Msg, Options};
 use crate::config::Config;
+use crate::model::ConnState;
+use crate::recording::Recording;
 use crate::sandbox::logs::Logs;
-use crate::sandbox::recording::Recording;
 use crate::sandbox::selector::{FieldSelector, LabelSelector};
 use crate::sandbox::server::Shared;
 use crate::sandbox::store::Store;
 use crate::sandbox::timeline::apply_change;
-use crate::sources::{ConnState, SourceEvent};
+use crate::sources::SourceEvent;
 
 fn load(name: &str) -> Recording {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

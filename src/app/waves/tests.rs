@@ -545,7 +545,7 @@ fn a_thousand_standalone_apps_keep_the_lanes_readable() {
         cnpg: 0,
         churn: 0,
     };
-    let objects: Vec<crate::sources::object::Obj> = crate::sandbox::synthetic::recording(&spec)
+    let objects: Vec<crate::model::object::Obj> = crate::sandbox::synthetic::recording(&spec)
         .objects
         .into_iter()
         .map(|v| serde_json::from_value(v).unwrap())

@@ -3,8 +3,6 @@
 //! TOML is parsed strictly: unknown fields, wrong types and invalid layouts are errors with
 //! file, line and field.
 
-use std::path::Path;
-
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -196,41 +194,13 @@ pub fn builtin() -> Vec<Result<Loaded, DashboardError>> {
         .collect()
 }
 
-/// User dashboards in `dir` (`*.toml`, and Grafana `*.json`), sorted by file name. A file
-/// that fails gives an error naming it; the others still load.
-pub fn from_dir(dir: &Path) -> Vec<Result<Loaded, DashboardError>> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("toml" | "json")
-            )
-        })
-        .collect();
-    paths.sort();
-    paths.iter().map(|p| load_file(p)).collect()
-}
-
-/// Loads one dashboard file (TOML, or Grafana JSON by extension).
-pub fn load_file(path: &Path) -> Result<Loaded, DashboardError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| DashboardError {
-        file: file.clone(),
-        line: 0,
-        field: String::new(),
-        message: e.to_string(),
-    })?;
-    let id = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("dashboard")
-        .to_string();
-    if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        let imported = grafana::import(&text).map_err(|e| DashboardError {
+/// One dashboard file's text (TOML, or Grafana JSON when `json`), named `file` in errors;
+/// `id` is the file's stem.
+pub fn parse_file(file: &str, id: &str, json: bool, text: &str) -> Result<Loaded, DashboardError> {
+    let file = file.to_string();
+    let id = id.to_string();
+    if json {
+        let imported = grafana::import(text).map_err(|e| DashboardError {
             file: file.clone(),
             line: e.line,
             field: String::new(),
@@ -247,7 +217,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, DashboardError> {
         Ok(Loaded {
             id,
             origin: file.clone(),
-            dashboard: parse_toml(&file, &text)?,
+            dashboard: parse_toml(&file, text)?,
             skipped: Vec::new(),
             notes: Vec::new(),
         })
@@ -255,7 +225,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, DashboardError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -266,7 +236,7 @@ mod tests {
         }
     }
 
-    const GOOD: &str = r#"
+    pub(crate) const GOOD: &str = r#"
 title = "T"
 
 [[panel]]
@@ -317,18 +287,5 @@ expr = "up"
                 .message
                 .contains("forever")
         );
-    }
-
-    #[test]
-    fn user_dir_loads_toml_and_reports_broken_files() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.toml"), GOOD).unwrap();
-        std::fs::write(dir.path().join("b.toml"), "title = 3").unwrap();
-        std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
-        let loaded = from_dir(dir.path());
-        assert_eq!(loaded.len(), 2);
-        assert_eq!(loaded[0].as_ref().unwrap().id, "a");
-        let e = loaded[1].as_ref().unwrap_err();
-        assert!(e.file.ends_with("b.toml") && e.line == 1, "{e}");
     }
 }

@@ -4,7 +4,7 @@
 use super::*;
 use serde_json::{Value as J, json};
 
-type V = crate::sources::object::Value;
+type V = crate::model::object::Value;
 
 fn node(name: &str, pool: &str, cpu: &str, mem: &str) -> J {
     let mut n = json!({

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::{LOOKBACK_MS, MAX_POINTS, PromState, eval};
 use crate::domain::dashboard::promql::{self, Selector};
+use crate::recording::prometheus::format_value;
 
 /// `/prometheus/{*rest}`.
 pub async fn direct(
@@ -292,19 +293,6 @@ pub fn format_time(ms: i64) -> String {
         s.to_string()
     } else {
         format!("{s}.{frac:03}")
-    }
-}
-
-/// Prometheus's text for a sample value (Go's `FormatFloat(v, 'f', -1, 64)`).
-pub fn format_value(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
     }
 }
 

@@ -18,8 +18,9 @@ use promql_parser::label::{MatchOp, Matchers};
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{self, AtModifier, Expr, Offset, VectorSelector};
 
-use super::api::{format_time, format_value};
-use super::tsdb::Series;
+use super::api::format_time;
+use crate::recording::prometheus::format_value;
+use crate::recording::prometheus::tsdb::Series;
 
 pub type Labels = BTreeMap<String, String>;
 

@@ -10,7 +10,6 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use super::super::logs::LogSnapshot;
-use super::super::recording::TimelineEntry;
 use super::super::registry::ResourceType;
 use super::super::server::Shared;
 use super::super::store::{PatchType, Snapshot, Sub, WriteOpts};
@@ -18,6 +17,7 @@ use super::super::timeline::apply_change;
 use super::super::timeline::source::{Cursor, TimelineSource};
 use super::{NAME, key};
 use crate::domain::duration::scaled;
+use crate::recording::TimelineEntry;
 
 /// Status is written at least this often while playing, and at most this often after
 /// changes (besides every control request, answered at once).

@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::super::recording::{
+use super::shift_change;
+use crate::recording::{
     Change, Recording, RecordingError, TimelineEntry, check_object, parse_offset, yaml_options,
 };
-use super::shift_change;
 
 /// The timeline a replay plays.
 #[derive(Debug, Clone)]

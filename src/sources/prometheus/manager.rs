@@ -11,6 +11,7 @@ use super::discover;
 use super::proxy::ProxyClient;
 use super::task::{LabelAnswer, LabelQuery, MetricsAnswer, MetricsQuery, run_batch};
 use super::{Backend, PromClient, PromError, PromSettings};
+use crate::model::BackendState;
 use crate::sources::{Sender, SourceEvent};
 
 /// What the app asks of the Prometheus source.
@@ -24,16 +25,9 @@ pub enum MetricsRequest {
     SaveHistory(Vec<String>),
 }
 
-/// Where metrics come from, for the header and error messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BackendState {
-    /// Looking for the cluster's Prometheus.
-    Discovering,
-    /// `describe` names it; `discovered` when found in the cluster.
-    Ready { describe: String, discovered: bool },
-    /// No Prometheus: why, in words.
-    Missing(String),
-}
+/// Why metrics are missing when no Prometheus is configured or found.
+pub const NOT_FOUND: &str = "no Prometheus found: no Service named prometheus-operated or like a Prometheus server \
+     (port http-web/web/9090); start opsdeck with --prometheus URL";
 
 /// What the Prometheus source reports.
 #[derive(Debug, Clone)]
@@ -167,7 +161,7 @@ impl MetricsSource {
                         Ok(Some(service)) => {
                             Slot::Ready(Backend::Proxy(ProxyClient::new(client, service)))
                         }
-                        Ok(None) => Slot::Missing(crate::app::metrics::strings::NOT_FOUND.into()),
+                        Ok(None) => Slot::Missing(NOT_FOUND.into()),
                         Err(e) => {
                             Slot::Missing(format!("looking for Prometheus Services failed: {e}"))
                         }

@@ -9,10 +9,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::app::fixture;
-use crate::app::{Action, App, Msg};
-use crate::domain::dashboard::load::load_file;
+use crate::app::{App, Msg};
+use crate::config::dashboards::load_file;
 use crate::domain::dashboard::{QueryResult, ResultKind, Series};
-use crate::sources::prometheus::manager::{BackendState, MetricsEvent, MetricsRequest};
+use crate::model::BackendState;
+use crate::model::action::Action;
+use crate::sources::prometheus::manager::{MetricsEvent, MetricsRequest};
 use crate::sources::prometheus::task::{LabelAnswer, MetricsQuery};
 use crate::sources::{Request, SourceEvent};
 
@@ -323,10 +325,7 @@ fn the_import_report_lists_every_failed_dashboard() {
     std::fs::write(dir.path().join("b.json"), "{\"title\": \"x\"}").unwrap();
     std::fs::write(dir.path().join("c.toml"), "title = 3").unwrap();
     let mut app = open("cnpg-style", 100, 30);
-    app.set_metrics_inputs(
-        crate::domain::dashboard::load::from_dir(dir.path()),
-        Vec::new(),
-    );
+    app.set_metrics_inputs(crate::config::dashboards::from_dir(dir.path()), Vec::new());
     app.run_command_text("metrics cnpg-style");
     settle(&mut app);
     app.dispatch(Msg::Action(Action::Notes));

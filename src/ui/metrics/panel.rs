@@ -9,9 +9,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Widget, Wrap};
 
-use super::super::chart::{Palette, Plotted, TimeSeriesChart, ellipsis};
+use super::super::chart::{Palette, TimeSeriesChart, ellipsis};
 use super::cells;
 use super::{Frame, PanelData, PanelStatus, age};
+use crate::app::metrics::panel::Plotted;
 use crate::domain::dashboard::field::{
     ColorMode, FieldProps, LegendMode, TextMode, display, props_for,
 };

@@ -5,11 +5,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::app::fixture;
-use crate::app::{Action, App, Msg};
+use crate::app::{App, Msg};
 use crate::domain::dashboard::{QueryResult, ResultKind, Series};
+use crate::model::BackendState;
+use crate::model::action::Action;
 use crate::sources::SourceEvent;
 use crate::sources::prometheus::PromError;
-use crate::sources::prometheus::manager::{BackendState, MetricsEvent};
+use crate::sources::prometheus::manager::MetricsEvent;
 use crate::sources::prometheus::task::MetricsQuery;
 
 fn draw(app: &App) -> Terminal<TestBackend> {
@@ -126,7 +128,7 @@ fn a_zoomed_panel_and_a_failed_refresh() {
 fn no_prometheus_found() {
     let mut app = app();
     app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Backend(
-        BackendState::Missing(crate::app::metrics::strings::NOT_FOUND.into()),
+        BackendState::Missing(crate::sources::prometheus::manager::NOT_FOUND.into()),
     ))));
     app.run_command_text("metrics argocd");
     let q = runs(&mut app);
@@ -134,7 +136,7 @@ fn no_prometheus_found() {
         app.answer_metric(
             q.id,
             Err(PromError::Other(
-                crate::app::metrics::strings::NOT_FOUND.into(),
+                crate::sources::prometheus::manager::NOT_FOUND.into(),
             )),
         );
     }

@@ -98,7 +98,7 @@ fn status_lines(app: &App, m: &MetricsView) -> Vec<Line<'static>> {
     l1.push(Span::styled("  ", muted));
     let source = strings::source_line(&app.metrics.backend);
     let source_style = match app.metrics.backend {
-        crate::sources::prometheus::manager::BackendState::Missing(_) => style(app, Slot::error),
+        crate::model::BackendState::Missing(_) => style(app, Slot::error),
         _ => muted,
     };
     l1.push(Span::styled(source, source_style));
@@ -294,8 +294,8 @@ pub fn editor(app: &App, e: &EditorView, f: &mut Frame, area: Rect) {
                 .config
                 .keymap
                 .key_for(
-                    crate::app::action::Context::Editor,
-                    crate::app::action::Action::RunQuery,
+                    crate::model::action::Context::Editor,
+                    crate::model::action::Action::RunQuery,
                 )
                 .map(|k| k.to_string())
                 .unwrap_or_else(|| "run".into());

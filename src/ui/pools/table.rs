@@ -207,7 +207,7 @@ fn status<'a>(app: &App, v: &PoolsView) -> Option<Span<'a>> {
     match (&app.eks.cluster, &app.eks.status) {
         (Some(_), WatchStatus::Stale { error, since }) => Some(Span::styled(
             strings::eks_stale(
-                &crate::sources::explain::one_line(error, super::super::table::STALE_CHARS),
+                &crate::domain::text::one_line(error, super::super::table::STALE_CHARS),
                 &age(*since, app.now),
             ),
             style(app, Slot::error),

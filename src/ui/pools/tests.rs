@@ -4,7 +4,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::app::pools::fixture;
-use crate::app::{Action, App, Msg};
+use crate::app::{App, Msg};
+use crate::model::action::Action;
 use crate::sources::SourceEvent;
 use crate::sources::nodegroups::EksEvent;
 
@@ -143,8 +144,9 @@ fn pools_with_warnings() {
 fn pools_with_cpu_and_memory_use_from_prometheus() {
     use crate::app::view::View;
     use crate::domain::dashboard::{QueryResult, ResultKind, Series, panes};
+    use crate::model::BackendState;
     use crate::sources::Request;
-    use crate::sources::prometheus::manager::{BackendState, MetricsEvent, MetricsRequest};
+    use crate::sources::prometheus::manager::{MetricsEvent, MetricsRequest};
     use crate::sources::prometheus::task::MetricsAnswer;
     let mut app = fixture::app();
     fixture::eks_cluster(&mut app);

@@ -1,8 +1,9 @@
 use std::collections::BTreeMap;
 
-use super::super::tsdb::{RawSample, RawSeries, Series};
-use super::super::{LOOKBACK_MS, Sample, SampleValue};
+use super::super::LOOKBACK_MS;
 use super::*;
+use crate::recording::prometheus::tsdb::{RawSample, RawSeries, Series};
+use crate::recording::prometheus::{Sample, SampleValue};
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs

@@ -3,6 +3,11 @@
 //! A recording holds metadata, the initial objects of any kind (CRDs included) and a
 //! timeline of changes at offsets. See `recordings/README.md` for the documented format.
 //! Parsing is strict: unknown fields are rejected with the file, line and field named.
+//! Its own module, read by the sandbox (serving), `record` (writing) and the app's fixtures;
+//! [`eks`] and [`prometheus`] are its EKS and Prometheus sections.
+
+pub mod eks;
+pub mod prometheus;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,14 +20,11 @@ pub const FORMAT_VERSION: &str = "opsdeck.dev/v1";
 
 /// Recordings compiled into the binary, by name.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("platform", include_str!("../../recordings/platform.yaml")),
-    (
-        "wave-stuck",
-        include_str!("../../recordings/wave-stuck.yaml"),
-    ),
+    ("platform", include_str!("../recordings/platform.yaml")),
+    ("wave-stuck", include_str!("../recordings/wave-stuck.yaml")),
     (
         "cnpg-failover",
-        include_str!("../../recordings/cnpg-failover.yaml"),
+        include_str!("../recordings/cnpg-failover.yaml"),
     ),
 ];
 
@@ -64,10 +66,10 @@ pub struct Recording {
     pub logs: Vec<PodLog>,
     /// Recorded EKS answers (clusters and managed node groups), served under `/eks`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub eks: Option<super::eks::EksRecording>,
+    pub eks: Option<eks::EksRecording>,
     /// Recorded Prometheus answers, served under `/prometheus` and the service proxy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prometheus: Option<super::prometheus::PromRecording>,
+    pub prometheus: Option<prometheus::PromRecording>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

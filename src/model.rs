@@ -1,0 +1,18 @@
+//! The shared model: types several layers read and none of them owns. A leaf: it imports
+//! nothing from the rest of the crate (tests/layers.rs checks).
+//!
+//! - [`object`]: the compact object the stores keep, and its JSON-like [`object::Value`].
+//! - [`catalog`]: the resource kinds the cluster serves, with k9s aliases.
+//! - [`watch`]: watch identity ([`WatchKey`]) and what starting one needs ([`WatchSpec`]).
+//! - [`conn`]: the cluster connection and metrics backend states the screens show.
+//! - [`action`]: the one vocabulary of user intents keys are bound to.
+
+pub mod action;
+pub mod catalog;
+pub mod conn;
+pub mod object;
+pub mod watch;
+
+pub use catalog::{Catalog, PrinterColumn, ResourceKind};
+pub use conn::{BackendState, ConnState};
+pub use watch::{WatchKey, WatchSpec};
