@@ -170,3 +170,33 @@ fn ctx_probes_in_the_background_and_each_context_keeps_its_view() {
     assert_eq!(crumbs(&app), ["pods"]);
     assert_eq!(app.namespace_label(), "kube-system");
 }
+
+#[test]
+fn a_service_port_forwards_to_its_target_port_numbered_or_named() {
+    use crate::sources::portforward::PortRef;
+    let mut app = fixture::app();
+    let ask = |ports: Vec<(u16, PortRef)>| super::pf::PfAsk {
+        namespace: "shop".into(),
+        target: "service/web".into(),
+        pick: PodPick::Selector("app=web".into()),
+        ports: ports.iter().map(|(p, _)| *p).collect(),
+        service_ports: ports,
+    };
+    let forwarded = |app: &mut App| match app.take_requests().first() {
+        Some(Request::Forward(spec)) => (spec.container_port, spec.named_port.clone()),
+        other => panic!("{other:?}"),
+    };
+    app.pf_submit(
+        "9000:80",
+        ask(vec![
+            (80, PortRef::Number(8080)),
+            (443, PortRef::Named("https".into())),
+        ]),
+    );
+    assert_eq!(forwarded(&mut app), (8080, None));
+    app.pf_submit("9443:443", ask(vec![(443, PortRef::Named("https".into()))]));
+    assert_eq!(forwarded(&mut app), (443, Some("https".into())));
+    // A port the Service does not list goes to the pods as it is.
+    app.pf_submit("9001:7000", ask(vec![(80, PortRef::Number(8080))]));
+    assert_eq!(forwarded(&mut app), (7000, None));
+}

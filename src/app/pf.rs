@@ -10,7 +10,7 @@ use super::view::{Cursor, View};
 use super::{Action, App, Level};
 use crate::model::object::Obj;
 use crate::sources::Request;
-use crate::sources::portforward::{ForwardEvent, ForwardId, ForwardSpec, PodPick};
+use crate::sources::portforward::{ForwardEvent, ForwardId, ForwardSpec, PodPick, PortRef};
 
 /// A forward's state as the list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,18 +218,14 @@ fn u16_of(v: &crate::model::object::Value) -> Option<u16> {
     v.as_u64().and_then(|n| u16::try_from(n).ok())
 }
 
-/// The ports an object offers to forward to: containers' ports (pods and workloads), the
-/// target ports of a Service (its port when the target port is named).
+/// The ports an object offers to forward to: containers' ports (pods and workloads), a
+/// Service's own ports (as `kubectl port-forward svc/NAME LOCAL:PORT`, which then goes to the
+/// target port on a pod: see [`service_ports`]).
 pub fn ports_of(plural: &str, obj: &Obj) -> Vec<u16> {
     let containers = match plural {
         "pods" => obj.data["spec"]["containers"].as_array(),
         "services" => {
-            let mut out: Vec<u16> = obj.data["spec"]["ports"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| u16_of(&p["targetPort"]).or_else(|| u16_of(&p["port"])))
-                .collect();
+            let mut out: Vec<u16> = service_ports(obj).into_iter().map(|(p, _)| p).collect();
             out.dedup();
             return out;
         }
@@ -245,22 +241,70 @@ pub fn ports_of(plural: &str, obj: &Obj) -> Vec<u16> {
     out
 }
 
+/// A Service's ports and where each goes on a pod: its `targetPort` (a number, or a container
+/// port's name resolved on each pod), else the port itself.
+pub fn service_ports(obj: &Obj) -> Vec<(u16, PortRef)> {
+    obj.data["spec"]["ports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let port = u16_of(&p["port"])?;
+            let target = match (u16_of(&p["targetPort"]), p["targetPort"].as_str()) {
+                (Some(n), _) => PortRef::Number(n),
+                (None, Some(name)) if name.parse::<u16>().is_ok() => {
+                    PortRef::Number(name.parse().unwrap_or(port))
+                }
+                (None, Some(name)) if !name.is_empty() => PortRef::Named(name.to_string()),
+                _ => PortRef::Number(port),
+            };
+            Some((port, target))
+        })
+        .collect()
+}
+
 /// Which pods a forward to this object uses: the pod itself, or a workload's or Service's
-/// label selector (`matchLabels` only).
+/// label selector (a workload's `matchLabels` and `matchExpressions`).
 pub fn pick_of(plural: &str, obj: &Obj) -> Option<PodPick> {
+    let selector = &obj.data["spec"]["selector"];
+    let mut sel: Vec<String> = Vec::new();
     let labels = match plural {
         "pods" => return obj.metadata.name.clone().map(PodPick::Named),
-        "services" => obj.data["spec"]["selector"].as_object(),
+        "services" => selector.as_object(),
         "deployments" | "statefulsets" | "replicasets" | "daemonsets" => {
-            obj.data["spec"]["selector"]["matchLabels"].as_object()
+            for e in selector["matchExpressions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let Some(key) = e["key"].as_str() else {
+                    continue;
+                };
+                let values: Vec<&str> = e["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .collect();
+                match e["operator"].as_str() {
+                    Some("In") => sel.push(format!("{key} in ({})", values.join(","))),
+                    Some("NotIn") => sel.push(format!("{key} notin ({})", values.join(","))),
+                    Some("Exists") => sel.push(key.to_string()),
+                    Some("DoesNotExist") => sel.push(format!("!{key}")),
+                    _ => {}
+                }
+            }
+            selector["matchLabels"].as_object()
         }
         _ => return None,
-    }?;
-    let sel: Vec<String> = labels
-        .iter()
+    };
+    let mut out: Vec<String> = labels
+        .into_iter()
+        .flatten()
         .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
         .collect();
-    (!sel.is_empty()).then(|| PodPick::Selector(sel.join(",")))
+    out.append(&mut sel);
+    (!out.is_empty()).then(|| PodPick::Selector(out.join(",")))
 }
 
 /// What the prompt for a forward remembers.
@@ -271,6 +315,8 @@ pub struct PfAsk {
     pub target: String,
     pub pick: PodPick,
     pub ports: Vec<u16>,
+    /// A Service's ports and their target ports (empty for pods and workloads).
+    pub service_ports: Vec<(u16, PortRef)>,
 }
 
 pub fn prompt_label(ask: &PfAsk) -> String {
@@ -322,6 +368,11 @@ impl App {
             .clone()
             .unwrap_or_else(|| "default".into());
         let ports = ports_of(&plural, &obj);
+        let service_ports = if plural == "services" {
+            service_ports(&obj)
+        } else {
+            Vec::new()
+        };
         let text = match ports.first() {
             Some(p) => format!("{}:{p}", self.pf.suggest_local(*p)),
             None => String::new(),
@@ -331,6 +382,7 @@ impl App {
             target: format!("{singular}/{name}"),
             pick,
             ports,
+            service_ports,
         };
         self.open_prompt(Prompt::new(PromptKind::PortForward(ask), &text));
     }
@@ -347,6 +399,13 @@ impl App {
             }
         };
         self.close_prompt();
+        // A Service's port goes to its target port on the pod (kubectl's `svc/NAME L:PORT`).
+        let (container_port, named_port) = match ask.service_ports.iter().find(|(p, _)| *p == port)
+        {
+            Some((_, PortRef::Number(n))) => (*n, None),
+            Some((_, PortRef::Named(name))) => (port, Some(name.clone())),
+            None => (port, None),
+        };
         let local = local.unwrap_or_else(|| self.pf.suggest_local(port));
         let id = self
             .pf
@@ -355,7 +414,8 @@ impl App {
             id,
             namespace: ask.namespace.clone(),
             pick: ask.pick,
-            container_port: port,
+            container_port,
+            named_port,
             local_port: local,
         }));
         self.flash(
@@ -532,7 +592,14 @@ mod tests {
                      "ports": [{"port": 80, "targetPort": 8080}, {"port": 443, "targetPort": "https"}]}
         }))
         .expect("obj");
-        assert_eq!(ports_of("services", &svc), vec![8080, 443]);
+        assert_eq!(ports_of("services", &svc), vec![80, 443]);
+        assert_eq!(
+            service_ports(&svc),
+            vec![
+                (80, PortRef::Number(8080)),
+                (443, PortRef::Named("https".into()))
+            ]
+        );
         assert_eq!(
             pick_of("services", &svc),
             Some(PodPick::Selector("app=web,tier=fe".into()))
@@ -542,5 +609,16 @@ mod tests {
         assert_eq!(pick_of("pods", &pod), Some(PodPick::Named("p".into())));
         assert!(ports_of("pods", &pod).is_empty());
         assert_eq!(pick_of("configmaps", &pod), None);
+        let exprs = Obj::from_json(serde_json::json!({
+            "metadata": {"name": "db"},
+            "spec": {"selector": {"matchLabels": {"app": "db"}, "matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["a", "b"]},
+                {"key": "canary", "operator": "DoesNotExist"}]}}
+        }))
+        .expect("obj");
+        assert_eq!(
+            pick_of("statefulsets", &exprs),
+            Some(PodPick::Selector("app=db,tier in (a,b),!canary".into()))
+        );
     }
 }

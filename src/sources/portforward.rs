@@ -37,6 +37,10 @@ pub struct ForwardSpec {
     pub namespace: String,
     pub pick: PodPick,
     pub container_port: u16,
+    /// A Service's named target port (`targetPort: http`): resolved on each pod from its
+    /// containers' port names, as the API server does for a Service; `container_port` is then
+    /// the Service's port (shown), not the one connected to.
+    pub named_port: Option<String>,
     /// The local port asked for (another free one is taken when it is in use).
     pub local_port: u16,
 }
@@ -103,10 +107,15 @@ pub async fn run(client: kube::Client, spec: ForwardSpec, tx: Sender) {
     send(&tx, ForwardEvent::Listening { id, local_port });
 
     let api: Api<Pod> = Api::namespaced(client, &spec.namespace);
-    let (pod_tx, pod_rx) = watch::channel::<Option<String>>(None);
+    let (pod_tx, pod_rx) = watch::channel::<Option<(String, u16)>>(None);
+    let port = match &spec.named_port {
+        Some(name) => PortRef::Named(name.clone()),
+        None => PortRef::Number(spec.container_port),
+    };
     let resolver = tokio::spawn(resolve(
         api.clone(),
         spec.pick.clone(),
+        port,
         pod_tx,
         tx.clone(),
         id,
@@ -134,7 +143,6 @@ pub async fn run(client: kube::Client, spec: ForwardSpec, tx: Sender) {
         let mut pod_rx = pod_rx.clone();
         let counters = counters.clone();
         let tx = tx.clone();
-        let port = spec.container_port;
         tokio::spawn(async move {
             // Wait a little for a ready pod (a Deployment between two pods).
             let pod = tokio::time::timeout(Duration::from_secs(30), async {
@@ -150,7 +158,7 @@ pub async fn run(client: kube::Client, spec: ForwardSpec, tx: Sender) {
             .await
             .ok()
             .flatten();
-            let Some(pod) = pod else {
+            let Some((pod, port)) = pod else {
                 return send(
                     &tx,
                     ForwardEvent::Error {
@@ -279,29 +287,62 @@ pub fn usable(pod: &Pod) -> bool {
             .any(|c| c.type_ == "Ready" && c.status == "True")
 }
 
-/// The pod to use: the current one while it stays usable, else the newest usable one.
-pub fn choose(current: Option<&str>, pods: &BTreeMap<String, Pod>) -> Option<String> {
+/// The port a forward connects to on a pod: a number, or a container port's name (a
+/// Service's named `targetPort`), which each pod may map to another number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortRef {
+    Number(u16),
+    Named(String),
+}
+
+/// The pod's port for this reference (`None`: no container port of that name).
+pub fn port_on(pod: &Pod, port: &PortRef) -> Option<u16> {
+    match port {
+        PortRef::Number(n) => Some(*n),
+        PortRef::Named(name) => pod
+            .spec
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .flat_map(|c| c.ports.iter().flatten())
+            .find(|p| p.name.as_deref() == Some(name.as_str()))
+            .and_then(|p| u16::try_from(p.container_port).ok()),
+    }
+}
+
+/// The pod to use and its port: the current pod while it stays usable, else the newest usable
+/// one that has the port.
+pub fn choose(
+    current: Option<&str>,
+    pods: &BTreeMap<String, Pod>,
+    port: &PortRef,
+) -> Option<(String, u16)> {
+    let with_port = |p: &Pod| {
+        let n = port_on(p, port)?;
+        let name = p.metadata.name.clone()?;
+        usable(p).then_some((name, n))
+    };
     if let Some(c) = current
-        && pods.get(c).is_some_and(usable)
+        && let Some(hit) = pods.get(c).and_then(with_port)
     {
-        return Some(c.to_string());
+        return Some(hit);
     }
     pods.values()
-        .filter(|p| usable(p))
-        .max_by_key(|p| {
+        .filter_map(|p| with_port(p).map(|hit| (p, hit)))
+        .max_by_key(|(p, _)| {
             (
                 p.metadata.creation_timestamp.clone().map(|t| t.0),
                 p.metadata.name.clone(),
             )
         })
-        .and_then(|p| p.metadata.name.clone())
+        .map(|(_, hit)| hit)
 }
 
 /// Watches the candidate pods and publishes the one to use.
 async fn resolve(
     api: Api<Pod>,
     pick: PodPick,
-    pod_tx: watch::Sender<Option<String>>,
+    port: PortRef,
+    pod_tx: watch::Sender<Option<(String, u16)>>,
     tx: Sender,
     id: ForwardId,
 ) {
@@ -345,12 +386,13 @@ async fn resolve(
                 continue;
             }
         }
-        let next = choose(current.as_deref(), &pods);
-        if next != current || !reported {
+        let next = choose(current.as_deref(), &pods, &port);
+        let name = next.as_ref().map(|(n, _)| n.clone());
+        if name != current || !reported {
             reported = true;
-            current = next.clone();
-            let _ = pod_tx.send(next.clone());
-            send(&tx, ForwardEvent::Pod { id, pod: next });
+            current = name.clone();
+            let _ = pod_tx.send(next);
+            send(&tx, ForwardEvent::Pod { id, pod: name });
         }
     }
 }
@@ -382,12 +424,54 @@ mod tests {
     fn keeps_the_current_pod_while_it_is_ready_then_takes_the_newest() {
         let pods: BTreeMap<String, Pod> =
             [pod("a", true, 10), pod("b", true, 20), pod("c", false, 30)].into();
-        assert_eq!(choose(Some("a"), &pods).as_deref(), Some("a"));
-        assert_eq!(choose(None, &pods).as_deref(), Some("b"));
-        assert_eq!(choose(Some("gone"), &pods).as_deref(), Some("b"));
-        assert_eq!(choose(Some("c"), &pods).as_deref(), Some("b"));
+        let n = PortRef::Number(80);
+        let name = |c: Option<(String, u16)>| c.map(|(n, _)| n);
+        assert_eq!(name(choose(Some("a"), &pods, &n)).as_deref(), Some("a"));
+        assert_eq!(name(choose(None, &pods, &n)).as_deref(), Some("b"));
+        assert_eq!(name(choose(Some("gone"), &pods, &n)).as_deref(), Some("b"));
+        assert_eq!(name(choose(Some("c"), &pods, &n)).as_deref(), Some("b"));
         let none: BTreeMap<String, Pod> = [pod("c", false, 30)].into();
-        assert_eq!(choose(Some("c"), &none), None);
+        assert_eq!(choose(Some("c"), &none, &n), None);
+    }
+
+    #[test]
+    fn a_named_port_is_resolved_on_each_pod_and_pods_without_it_are_skipped() {
+        use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec};
+        let with_port = |(name, mut p): (String, Pod), port: Option<(&str, i32)>| {
+            p.spec = Some(PodSpec {
+                containers: vec![Container {
+                    name: "app".into(),
+                    ports: port.map(|(n, c)| {
+                        vec![ContainerPort {
+                            name: Some(n.into()),
+                            container_port: c,
+                            ..Default::default()
+                        }]
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            });
+            (name, p)
+        };
+        let http = PortRef::Named("http".into());
+        let pods: BTreeMap<String, Pod> = [
+            with_port(pod("old", true, 10), Some(("http", 8080))),
+            with_port(pod("new", true, 20), Some(("http", 9090))),
+            with_port(pod("newest", true, 30), None),
+        ]
+        .into();
+        // The newest pod has no port named http: the next newest, at its own number.
+        assert_eq!(choose(None, &pods, &http), Some(("new".into(), 9090)));
+        assert_eq!(
+            choose(Some("old"), &pods, &http),
+            Some(("old".into(), 8080))
+        );
+        assert_eq!(choose(None, &pods, &PortRef::Named("grpc".into())), None);
+        assert_eq!(
+            choose(None, &pods, &PortRef::Number(7000)),
+            Some(("newest".into(), 7000))
+        );
     }
 
     #[test]
