@@ -85,8 +85,10 @@ fn browse_filter_describe_yaml_logs_help_quit() {
 
     // `?` lists the bindings of the focused view from the keymap.
     t.keys(&["?"]);
-    t.wait_for(&["table keys", "ctrl-d", "Delete", "global keys"]);
-    // The commands are further down: `G` scrolls to the end.
+    t.wait_for(&["table keys", "ctrl-d", "Delete", "Port-forward"]);
+    // The global keys follow the table's (a page down), the commands are at the end (`G`).
+    t.keys(&["C-f"]);
+    t.wait_for(&["global keys"]);
     t.keys(&["G"]);
     t.wait_for(&[":ctx [name]", ":metrics [name]", ":promql [query]"]);
     t.keys(&["Escape"]);

@@ -76,13 +76,13 @@ fn sort_keys_and_sort_command_show_the_order() {
 fn unknown_commands_and_keys_say_so_and_leave_no_text() {
     let t = console("feedback", "-n shop");
     t.wait_for(&["pods(shop)[", "orders-db-0"]);
-    command(&t, "xray");
-    t.wait_for(&["unknown command: xray — try :help, or tab to complete"]);
-    // `:xray` failed: `:deploy` now runs deploy, not `xray:deploy`.
+    command(&t, "frobnicate");
+    t.wait_for(&["unknown command: frobnicate — try :help, or tab to complete"]);
+    // `:frobnicate` failed: `:deploy` now runs deploy, not `frobnicate:deploy`.
     command(&t, "deploy");
     let s = t.wait_for(&["deployments(shop)[1]"]);
     assert!(
-        !s.contains("xray"),
+        !s.contains("frobnicate"),
         "the failed command is still there:\n{s}"
     );
     t.keys(&["z"]);

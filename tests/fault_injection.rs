@@ -100,9 +100,9 @@ fn assert_responsive(t: &Tmux) {
     t.keys(&["Escape"]);
     t.wait_until("the prompt to close", |s| !s.contains("zzfault"));
     t.keys(&["?"]);
-    t.wait_for(&["global keys"]);
+    t.wait_for(&["┌ help "]);
     t.keys(&["Escape"]);
-    t.wait_until("help to close", |s| !s.contains("global keys"));
+    t.wait_until("help to close", |s| !s.contains("┌ help "));
 }
 
 /// Waits (at most [`RECOVERY`]) until `done` holds; fails with the screen and the time.

@@ -242,10 +242,12 @@ pub fn denied_error(context: &str, lines: &[String]) -> InstallError {
 
 /// How each (apiVersion, kind) of `objs` is served: the manifest's own CRDs first (a first
 /// install applies them), else the server's discovery.
+/// `None` when the API server does not answer (a dead or silent server: each kind would
+/// wait for its own timeout); the step's own check then says what is wrong.
 async fn serving(
     client: &kube::Client,
     objs: &[Value],
-) -> Result<BTreeMap<(String, String), Served>, InstallError> {
+) -> Result<Option<BTreeMap<(String, String), Served>>, InstallError> {
     let crds = crd_kinds(objs);
     let mut out = BTreeMap::new();
     for o in objs {
@@ -276,10 +278,18 @@ async fn serving(
                     },
                 );
             }
-            Err(e) => tracing::debug!("discovery of {kind} ({api_version}): {e}"),
+            // An answer of the API server (404: a kind it does not serve) is a fact about
+            // this kind; no answer at all is about the server.
+            Err(kube::Error::Api(e)) => {
+                tracing::debug!("discovery of {kind} ({api_version}): {e}")
+            }
+            Err(e) => {
+                tracing::warn!("permission check skipped: discovery of {kind}: {e}");
+                return Ok(None);
+            }
         }
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// The permission check of the steps from `from` on: every needed permission is reviewed;
@@ -293,7 +303,9 @@ pub async fn require(
     // The cluster step writes nothing into the cluster: it checks what the later ones need.
     let from = from.max(StepId::AgeKey);
     let objs = plan_objects(cfg, from).await?;
-    let served = serving(client, &objs).await?;
+    let Some(served) = serving(client, &objs).await? else {
+        return Ok(());
+    };
     let serve = |v: &str, k: &str| served.get(&(v.to_string(), k.to_string())).cloned();
     let (mut needs, unknown) = needs_for(&objs, &cfg.argocd.namespace, &serve);
     if !unknown.is_empty() {

@@ -240,7 +240,12 @@ impl Wizard {
         let Some(client) = self.client.as_ref() else {
             return Ok(());
         };
-        let Some(identity) = cluster_identity(client, &self.server).await else {
+        // Bounded as in `state_path_for`: a silent server must not hold the wizard here.
+        let probe = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            cluster_identity(client, &self.server),
+        );
+        let Ok(Some(identity)) = probe.await else {
             return Ok(());
         };
         let path = state_path(&self.data_dir, &identity, &self.config.environment);

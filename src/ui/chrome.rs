@@ -282,6 +282,21 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
             }
         }
     }
+    // User plugins of the view, like built-in keys (dangerous ones hidden in read-only); right
+    // after help and the command line, so that a footer short of room keeps what the user added.
+    if !matches!(
+        ctx,
+        Context::Prompt | Context::Dialog | Context::Help | Context::Editor
+    ) {
+        for p in app.visible_plugins() {
+            let desc = if p.description.is_empty() {
+                &p.name
+            } else {
+                &p.description
+            };
+            spans.extend(hint(app, p.key.to_string(), desc));
+        }
+    }
     for b in km.bindings(ctx) {
         if matches!(ctx, Context::Prompt)
             && !matches!(
@@ -295,20 +310,6 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
             && let Some(k) = b.keys.first()
         {
             spans.extend(hint(app, k.to_string(), &desc));
-        }
-    }
-    // User plugins of the view, like built-in keys (dangerous ones hidden in read-only).
-    if !matches!(
-        ctx,
-        Context::Prompt | Context::Dialog | Context::Help | Context::Editor
-    ) {
-        for p in app.visible_plugins() {
-            let desc = if p.description.is_empty() {
-                &p.name
-            } else {
-                &p.description
-            };
-            spans.extend(hint(app, p.key.to_string(), desc));
         }
     }
     // The editor types every key it does not bind: global keys do not apply there.

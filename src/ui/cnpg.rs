@@ -11,10 +11,10 @@ pub use detail::render as detail;
 
 use super::style;
 use super::table::{block, fitted_table, status_span};
-use crate::app::App;
 use crate::app::cnpg::{ClusterRow, CnpgListView, strings};
 use crate::app::columns::{Cell, Tone, age};
 use crate::app::view::Cursor;
+use crate::app::{App, WatchStatus};
 use crate::config::Slot;
 use crate::domain::cnpg::{PrimaryChange, Severity};
 
@@ -111,12 +111,14 @@ pub fn list(app: &App, v: &CnpgListView, f: &mut Frame, area: Rect) {
     f.render_widget(b, area);
     let (rows, sel) = visible(&v.rows, v.cursor, app.list_height());
     let cells: Vec<Vec<Cell>> = rows.iter().map(|r| list_cells(app, r)).collect();
-    let empty = if loading {
-        crate::app::strings::LOADING
-    } else {
-        strings::NO_CLUSTERS
+    // A list that fails before its first answer says why in the body (e.g. RBAC: the
+    // user may not list Clusters at the cluster scope), not "loading" for ever.
+    let empty = match status {
+        Some(WatchStatus::Stale { error, .. }) if loading => error.clone(),
+        _ if loading => crate::app::strings::LOADING.to_string(),
+        _ => strings::NO_CLUSTERS.to_string(),
     };
-    grid(app, f, inner, &strings::LIST_COLUMNS, cells, sel, empty);
+    grid(app, f, inner, &strings::LIST_COLUMNS, cells, sel, &empty);
 }
 
 #[cfg(test)]

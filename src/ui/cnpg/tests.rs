@@ -100,3 +100,39 @@ fn cnpg_detail_at_three_sizes() {
         .join("\n");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn a_list_refused_before_its_first_answer_says_why_instead_of_loading() {
+    use crate::app::{Msg, Options};
+    use crate::model::ConnState;
+    use crate::sources::SourceEvent;
+    let w = World::new("platform");
+    let mut app = App::new(Config::default(), Options::default(), w.start());
+    app.dispatch(Msg::Resize(W, H));
+    app.dispatch(Msg::Source(SourceEvent::Cluster(fixture::cluster_info())));
+    app.dispatch(Msg::Source(SourceEvent::Connection(ConnState::Connected)));
+    app.dispatch(Msg::Source(SourceEvent::Discovered(fixture::catalog())));
+    command(&mut app, "cnpg");
+    let spec = app
+        .desired_watches()
+        .into_iter()
+        .find(|s| s.key.plural == "clusters")
+        .expect("the clusters watch");
+    let key = spec.key.clone();
+    // Started (its store empty, no first list yet), then refused.
+    let writer: kube::runtime::reflector::store::Writer<crate::model::object::Obj> =
+        kube::runtime::reflector::store::Writer::new(spec.kind.api_resource());
+    app.dispatch(Msg::Source(SourceEvent::WatchStarted {
+        key: key.clone(),
+        store: writer.as_reader(),
+    }));
+    let denied =
+        "forbidden: user viewer cannot list clusters.postgresql.cnpg.io at the cluster scope";
+    app.dispatch(Msg::Source(SourceEvent::WatchFailed {
+        key,
+        error: denied.into(),
+    }));
+    let screen = format!("{:?}", draw(&app).backend());
+    assert!(screen.contains(denied), "{screen}");
+    assert!(!screen.contains("loading"), "{screen}");
+}
