@@ -714,7 +714,13 @@ impl WizardState {
             .context
             .clone()
             .unwrap_or_else(|| install_id(&cfg));
-        let key = agekey::key_path(&self.data_dir, &cluster, &cfg.environment);
+        let key = agekey::key_file(
+            &self.data_dir,
+            self.install.cluster.as_deref(),
+            &cluster,
+            &cfg.environment,
+        )
+        .path;
         let k = crate::install::run::kubectl(
             self.install
                 .kubeconfig
