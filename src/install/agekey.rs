@@ -138,6 +138,16 @@ impl AgeKey {
     }
 }
 
+/// Checks a key file to import: it exists, is readable and holds one age identity (the
+/// format age-keygen writes). The recipient, or what is wrong; never the secret.
+pub fn check_import_file(path: &Path) -> Result<String, String> {
+    match AgeKey::load(path) {
+        Ok(Some(k)) => Ok(k.recipient()),
+        Ok(None) => Err(format!("{} does not exist", path.display())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Where the key of (cluster, environment) lives: `<data>/keys/<cluster>/<env>/key.txt`.
 pub fn key_path(data_dir: &Path, cluster: &str, environment: &str) -> PathBuf {
     data_dir
@@ -280,7 +290,10 @@ fn local_key(ctx: &StepCtx<'_>, path: &Path) -> Result<(Option<AgeKey>, bool), I
         return Ok((local, false));
     }
     let file = ctx.config.age_key.import_file.as_ref().ok_or_else(|| {
-        InstallError::Config("age_key.existing = \"import\" needs age_key.import_file".into())
+        InstallError::Config(
+            "age_key.existing = \"import\" needs age_key.import_file (the wizard's field Import key file)"
+                .into(),
+        )
     })?;
     let imported = AgeKey::load(file)?
         .ok_or_else(|| InstallError::Key(format!("{} does not exist", file.display())))?;
@@ -297,7 +310,7 @@ fn local_key(ctx: &StepCtx<'_>, path: &Path) -> Result<(Option<AgeKey>, bool), I
 }
 
 /// The question for a Secret that does not hold the local key.
-fn key_question(target: &str, problem: &str) -> Question {
+pub(crate) fn key_question(target: &str, problem: &str) -> Question {
     Question {
         prompt: format!("the cluster's {target}: {problem}. What should opsdeck do?"),
         key: "age_key.existing".into(),
@@ -312,7 +325,7 @@ fn key_question(target: &str, problem: &str) -> Question {
             ),
             (
                 "import".into(),
-                "use the key file age_key.import_file as the local key and store it in the Secret"
+                "use the key file age_key.import_file (the wizard's Import key file) as the local key and store it in the Secret"
                     .into(),
             ),
         ],
@@ -741,6 +754,21 @@ mod tests {
         assert!(other.save_new(&path).is_err());
         let back = AgeKey::load(&path).expect("load").expect("present");
         assert_eq!(back.recipient(), k.recipient());
+    }
+
+    #[test]
+    fn an_import_file_must_exist_and_hold_an_identity() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let missing = dir.path().join("nope.txt");
+        assert!(check_import_file(&missing).is_err_and(|e| e.contains("does not exist")));
+        let bad = dir.path().join("bad.txt");
+        std::fs::write(&bad, "# not a key\n").expect("write");
+        assert!(check_import_file(&bad).is_err());
+        assert!(check_import_file(dir.path()).is_err(), "a directory");
+        let good = dir.path().join("key.txt");
+        let k = AgeKey::generate();
+        k.save_new(&good).expect("saved");
+        assert_eq!(check_import_file(&good), Ok(k.recipient()));
     }
 
     #[test]
