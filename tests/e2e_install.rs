@@ -11,6 +11,8 @@
 mod common;
 
 use std::path::Path;
+
+use base64::Engine as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -206,8 +208,9 @@ fn console_install_command_opens_the_wizard_and_returns() {
 }
 
 /// The wizard on the `platform` recording, where Argo CD was installed by Helm and the key
-/// Secret holds no usable key: the key step asks (keep / replace / import) and replace backs
-/// the old Secret up; the Argo CD step reports the existing install and asks; `q` asks before
+/// Secret holds no usable key: the key step asks (keep / replace / import); import asks for
+/// the key file on the form (a missing file is named), backs the old Secret up and stores the
+/// imported key; the Argo CD step reports the existing install and asks; `q` asks before
 /// closing with a plan not applied; stop changes nothing (resourceVersions compared with
 /// kubectl); force previews real values, applies, and leaves one redis container.
 #[test]
@@ -264,13 +267,33 @@ fn wizard_on_a_cluster_with_argocd_asks_and_adopts() {
         "<2> replace",
         "<3> import",
     ]);
-    t.keys(&["2"]);
+    // 3 = import: the key file is asked on the form and checked as it is typed.
+    let import = dir.path().join("import-key.txt");
+    let imported = opsdeck::install::agekey::AgeKey::generate();
+    imported.save_new(&import).expect("key file to import");
+    t.keys(&["3"]);
+    seen.wait_for(&["type the key file to import", "Import key file"]);
+    t.text(&dir.path().join("nope.txt").display().to_string());
+    seen.wait_for(&["does not exist"]);
+    seen.retype(&import.display().to_string());
+    t.keys(&["Enter"]);
     seen.wait_for(&[
         "helm-secrets-private-keys-backup-<time>",
+        "+ the imported key (public key",
         "<enter> apply these changes",
     ]);
     t.keys(&["Enter"]);
     seen.wait_for(&["2 Age key   done"]);
+    let secret = sb.kubectl_json(&["-n", "argo", "get", "secret", "helm-secrets-private-keys"]);
+    let held = secret["data"]["key.txt"].as_str().unwrap_or("").to_string();
+    let held = base64::engine::general_purpose::STANDARD
+        .decode(held)
+        .expect("base64");
+    assert_eq!(
+        held,
+        imported.file_bytes(),
+        "the Secret holds the imported key"
+    );
     t.keys(&["Enter"]);
 
     // Argo CD: found, asked; q asks before closing; stop changes nothing.

@@ -295,3 +295,94 @@ fn install_config_on_a_cluster_with_argocd() {
         Some(1)
     );
 }
+
+/// The last non-empty line of a screen: the prompt the install waits at.
+fn prompt_line(screen: &str) -> String {
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// `install --config` without `--yes` on a terminal (tmux) on the `platform` recording: the
+/// key question is asked with numbered choices (1 = keep), the answer recorded and the step
+/// planned again; the Argo CD question answered `stop` stops with Argo CD untouched.
+#[test]
+fn install_config_on_a_terminal_asks_the_questions() {
+    let sb = SandboxProcess::platform();
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = write_config(dir.path(), "0s");
+    let deploy_rvs = || {
+        sb.kubectl_json(&["-n", "argo", "get", "deploy"])["items"]
+            .as_array()
+            .map(|i| {
+                i.iter()
+                    .map(|o| o["metadata"]["resourceVersion"].clone())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let before = deploy_rvs();
+    let kubeconfig = sb.kubeconfig().display().to_string();
+    let config_arg = config.display().to_string();
+    let t = common::tmux::Tmux::start_env(
+        "install-ask",
+        &["install", "--config", &config_arg],
+        &[
+            ("KUBECONFIG", &kubeconfig),
+            // The error report without a backtrace, so it fits the screen.
+            ("RUST_BACKTRACE", "0"),
+            ("RUST_LIB_BACKTRACE", "0"),
+        ],
+        (160, 45),
+        Duration::from_secs(90),
+    );
+    let mut transcript = Vec::new();
+    let mut last = String::new();
+    for _ in 0..12 {
+        let screen = t.wait_until("the next prompt", |s| {
+            let p = prompt_line(s);
+            p != last
+                && (p.starts_with("OPSDECK-EXITED")
+                    || p.ends_with("[y/N]")
+                    || p.starts_with("choose 1-"))
+        });
+        transcript.push(screen.clone());
+        last = prompt_line(&screen);
+        if last.starts_with("OPSDECK-EXITED") {
+            break;
+        }
+        let answer = if last.ends_with("[y/N]") {
+            "y"
+        } else if last.contains("(recorded as age_key.existing)") {
+            "1"
+        } else if last.contains("(recorded as argocd.existing)") {
+            "stop"
+        } else {
+            panic!("unexpected prompt {last:?}:\n{screen}")
+        };
+        t.text(answer);
+        t.keys(&["Enter"]);
+        // The echoed answer changes the prompt line.
+        last = format!("{last} {answer}");
+    }
+    let all = transcript.join("\n");
+    assert!(all.contains("1) keep:"), "{all}");
+    assert!(all.contains("age_key.existing = \"keep\""), "{all}");
+    assert!(all.contains("kept as chosen"), "{all}");
+    let end = transcript.last().cloned().unwrap_or_default();
+    assert!(
+        end.contains("stopped:") && !end.contains("OPSDECK-EXITED 0"),
+        "{end}"
+    );
+    // Only the parse error's "AGE-SECRET-KEY-1… line" ever shows, never a key.
+    assert!(
+        all.match_indices("AGE-SECRET-KEY-1")
+            .all(|(i, m)| all[i + m.len()..].starts_with('…')),
+        "{all}"
+    );
+    assert_eq!(deploy_rvs(), before, "stop changed Argo CD");
+}

@@ -138,6 +138,16 @@ impl AgeKey {
     }
 }
 
+/// Checks a key file to import: it exists, is readable and holds one age identity (the
+/// format age-keygen writes). The recipient, or what is wrong; never the secret.
+pub fn check_import_file(path: &Path) -> Result<String, String> {
+    match AgeKey::load(path) {
+        Ok(Some(k)) => Ok(k.recipient()),
+        Ok(None) => Err(format!("{} does not exist", path.display())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Where the key of (cluster, environment) lives: `<data>/keys/<cluster>/<env>/key.txt`.
 pub fn key_path(data_dir: &Path, cluster: &str, environment: &str) -> PathBuf {
     data_dir
@@ -145,6 +155,46 @@ pub fn key_path(data_dir: &Path, cluster: &str, environment: &str) -> PathBuf {
         .join(safe_name(cluster))
         .join(safe_name(environment))
         .join("key.txt")
+}
+
+/// The key file an install uses and, when it is the older file keyed by the context name,
+/// the identity-keyed path it stands in for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyFile {
+    pub path: PathBuf,
+    /// Set when `path` is the context-named file of an earlier opsdeck, used because the
+    /// file keyed by the cluster's identity (this path) does not exist.
+    pub instead_of: Option<PathBuf>,
+}
+
+/// The key file of (cluster, environment): keyed by the cluster's identity (server URL and
+/// kube-system uid) once known, else by the context name. An existing context-named file
+/// (what earlier versions wrote) is used while the identity-keyed one does not exist.
+pub fn key_file(
+    data_dir: &Path,
+    identity: Option<&str>,
+    context: &str,
+    environment: &str,
+) -> KeyFile {
+    let old = key_path(data_dir, context, environment);
+    let Some(identity) = identity else {
+        return KeyFile {
+            path: old,
+            instead_of: None,
+        };
+    };
+    let new = key_path(data_dir, identity, environment);
+    if !new.exists() && old.exists() {
+        KeyFile {
+            path: old,
+            instead_of: Some(new),
+        }
+    } else {
+        KeyFile {
+            path: new,
+            instead_of: None,
+        }
+    }
 }
 
 /// What the age step found in the cluster.
@@ -240,7 +290,10 @@ fn local_key(ctx: &StepCtx<'_>, path: &Path) -> Result<(Option<AgeKey>, bool), I
         return Ok((local, false));
     }
     let file = ctx.config.age_key.import_file.as_ref().ok_or_else(|| {
-        InstallError::Config("age_key.existing = \"import\" needs age_key.import_file".into())
+        InstallError::Config(
+            "age_key.existing = \"import\" needs age_key.import_file (the wizard's field Import key file)"
+                .into(),
+        )
     })?;
     let imported = AgeKey::load(file)?
         .ok_or_else(|| InstallError::Key(format!("{} does not exist", file.display())))?;
@@ -257,7 +310,7 @@ fn local_key(ctx: &StepCtx<'_>, path: &Path) -> Result<(Option<AgeKey>, bool), I
 }
 
 /// The question for a Secret that does not hold the local key.
-fn key_question(target: &str, problem: &str) -> Question {
+pub(crate) fn key_question(target: &str, problem: &str) -> Question {
     Question {
         prompt: format!("the cluster's {target}: {problem}. What should opsdeck do?"),
         key: "age_key.existing".into(),
@@ -272,7 +325,7 @@ fn key_question(target: &str, problem: &str) -> Question {
             ),
             (
                 "import".into(),
-                "use the key file age_key.import_file as the local key and store it in the Secret"
+                "use the key file age_key.import_file (the wizard's Import key file) as the local key and store it in the Secret"
                     .into(),
             ),
         ],
@@ -286,8 +339,16 @@ fn backup_name(secret_name: &str) -> String {
 
 pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
     let cfg = &ctx.config;
-    let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
+    let file = ctx.key_file();
+    let path = file.path.clone();
     let mut plan = Plan::default();
+    if let Some(new) = &file.instead_of {
+        plan.found.push(format!(
+            "age key file {} is named after the context (an earlier opsdeck); it is used since {} (keyed by the cluster's identity) does not exist",
+            path.display(),
+            new.display()
+        ));
+    }
     let (local, imported) = local_key(ctx, &path)?;
     let secret = secret_state(ctx).await?;
     let decision = secret_plan(&secret, local.as_ref(), cfg.age_key.existing);
@@ -484,7 +545,7 @@ async fn write_secret(
 /// Applies the step; returns the recipient. Every part re-checks what exists first.
 pub async fn apply(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
     let cfg = &ctx.config;
-    let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
+    let path = ctx.key_file().path;
     let (local, imported) = local_key(ctx, &path)?;
     let secret = secret_state(ctx).await?;
     let decision = secret_plan(&secret, local.as_ref(), cfg.age_key.existing);
@@ -580,7 +641,7 @@ pub async fn apply(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
 
 pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
     let cfg = &ctx.config;
-    let path = key_path(ctx.data_dir, &ctx.cluster_id(), &cfg.environment);
+    let path = ctx.key_file().path;
     let key = AgeKey::load(&path)?
         .ok_or_else(|| InstallError::Key(format!("{} is missing", path.display())))?;
     let secret = secret_state(ctx).await?;
@@ -693,5 +754,59 @@ mod tests {
         assert!(other.save_new(&path).is_err());
         let back = AgeKey::load(&path).expect("load").expect("present");
         assert_eq!(back.recipient(), k.recipient());
+    }
+
+    #[test]
+    fn an_import_file_must_exist_and_hold_an_identity() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let missing = dir.path().join("nope.txt");
+        assert!(check_import_file(&missing).is_err_and(|e| e.contains("does not exist")));
+        let bad = dir.path().join("bad.txt");
+        std::fs::write(&bad, "# not a key\n").expect("write");
+        assert!(check_import_file(&bad).is_err());
+        assert!(check_import_file(dir.path()).is_err(), "a directory");
+        let good = dir.path().join("key.txt");
+        let k = AgeKey::generate();
+        k.save_new(&good).expect("saved");
+        assert_eq!(check_import_file(&good), Ok(k.recipient()));
+    }
+
+    #[test]
+    fn the_key_file_is_keyed_by_identity_with_the_context_named_file_as_fallback() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let id = "127.0.0.1:6443-0b1c2d3e";
+        let old = key_path(dir.path(), "kind-dev", "dev");
+        let new = key_path(dir.path(), id, "dev");
+        assert_ne!(old, new);
+        // Nothing yet: the identity's path (a new key goes there).
+        assert_eq!(
+            key_file(dir.path(), Some(id), "kind-dev", "dev"),
+            KeyFile {
+                path: new.clone(),
+                instead_of: None
+            }
+        );
+        // The identity is not known yet: the context's path.
+        assert_eq!(key_file(dir.path(), None, "kind-dev", "dev").path, old);
+        // Only the old context-named file exists: it is used, and says what it stands in for.
+        AgeKey::generate().save_new(&old).expect("old key");
+        assert_eq!(
+            key_file(dir.path(), Some(id), "kind-dev", "dev"),
+            KeyFile {
+                path: old.clone(),
+                instead_of: Some(new.clone())
+            }
+        );
+        // Both exist: the identity's file wins.
+        AgeKey::generate().save_new(&new).expect("new key");
+        assert_eq!(key_file(dir.path(), Some(id), "kind-dev", "dev").path, new);
+        // Another cluster behind the same context name has its own file.
+        assert_eq!(
+            key_file(dir.path(), Some("127.0.0.1:6443-ffff"), "other", "dev"),
+            KeyFile {
+                path: key_path(dir.path(), "127.0.0.1:6443-ffff", "dev"),
+                instead_of: None
+            }
+        );
     }
 }

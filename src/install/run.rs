@@ -1,8 +1,9 @@
 //! `opsdeck install --config install.toml [--dry-run] [--yes]`: the wizard without a screen,
 //! for CI. Prints each step's plan and progress; resumes from the persisted state.
 
-use std::io::{BufRead as _, Write as _};
-use std::path::Path;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::config::InstallConfig;
 use super::wizard::{Progress, StepId, StepOutcome, Wizard};
@@ -29,6 +30,11 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
     }
     let yes = opts.yes;
     let dry_run = opts.dry_run;
+    // On a terminal (and without --yes) a plan's question is asked here; elsewhere the run
+    // stops and names the config key that records the answer.
+    let interactive = !yes && !dry_run && std::io::stdin().is_terminal();
+    let answered: Arc<Mutex<Option<(String, String)>>> = Arc::default();
+    let answer_slot = answered.clone();
     let mut confirm = move |step: StepId, plan: &super::Plan| -> bool {
         println!("plan for step {} ({}):", step.number(), step.title());
         print!("{}", plan.render());
@@ -36,7 +42,14 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
             // Nothing is applied: no question to ask.
             return false;
         }
-        if plan.question.is_some() {
+        if let Some(q) = &plan.question {
+            if interactive && let Some(answer) = ask(q, &mut std::io::stdin().lock()) {
+                if let Ok(mut slot) = answer_slot.lock() {
+                    *slot = Some((q.key.clone(), answer));
+                }
+                // Planned again with the answer.
+                return false;
+            }
             // The answer belongs in the config; applying refuses until it is there.
             return true;
         }
@@ -51,8 +64,31 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
     };
     let mut summary = Vec::new();
     for step in StepId::ALL {
-        println!("==> step {}/4: {}", step.number(), step.title());
-        match wizard.run_step(step, opts.dry_run, &mut confirm).await? {
+        let outcome = loop {
+            println!("==> step {}/4: {}", step.number(), step.title());
+            let outcome = wizard.run_step(step, opts.dry_run, &mut confirm).await?;
+            let answer = answered.lock().ok().and_then(|mut a| a.take());
+            let Some((key, value)) = answer else {
+                break outcome;
+            };
+            wizard
+                .config
+                .set_choice(&key, &value)
+                .map_err(InstallError::Config)?;
+            if key == "age_key.existing"
+                && value == "import"
+                && wizard.config.age_key.import_file.is_none()
+            {
+                let Some(file) = ask_import_file(&mut std::io::stdin().lock()) else {
+                    return Err(InstallError::Config(
+                        "age_key.existing = \"import\" needs age_key.import_file".into(),
+                    ));
+                };
+                wizard.config.age_key.import_file = Some(file);
+            }
+            println!("    {key} = {value:?}");
+        };
+        match outcome {
             StepOutcome::AlreadyDone { verified } => {
                 println!("    already in place: {verified}");
                 summary.push(format!("{}: {verified}", step.title()));
@@ -88,6 +124,54 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
         }
     }
     Ok(summary)
+}
+
+/// Asks a plan's question with numbered choices; `None` at end of input.
+fn ask(q: &super::plan::Question, input: &mut dyn std::io::BufRead) -> Option<String> {
+    println!("  ? {}", q.prompt);
+    for (i, (answer, what)) in q.options.iter().enumerate() {
+        println!("    {}) {answer}: {what}", i + 1);
+    }
+    loop {
+        print!("choose 1-{} (recorded as {}): ", q.options.len(), q.key);
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        if input.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim();
+        let picked = line
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| q.options.get(i))
+            .or_else(|| q.options.iter().find(|(a, _)| a == line));
+        match picked {
+            Some((answer, _)) => return Some(answer.clone()),
+            None => println!("    not a choice: {line:?}"),
+        }
+    }
+}
+
+/// Asks for the key file to import until it names a readable age identity; `None` at end
+/// of input.
+fn ask_import_file(input: &mut dyn std::io::BufRead) -> Option<PathBuf> {
+    loop {
+        print!("key file to import (age-keygen format): ");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        if input.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let path = PathBuf::from(line.trim());
+        match super::agekey::check_import_file(&path) {
+            Ok(recipient) => {
+                println!("    importing the key with public key {recipient}");
+                return Some(path);
+            }
+            Err(e) => println!("    {e}"),
+        }
+    }
 }
 
 /// `kubectl` with the kubeconfig and context the install used, so the commands reach the
@@ -186,4 +270,47 @@ pub async fn cli(args: crate::cli::InstallArgs) -> color_eyre::eyre::Result<()> 
     })
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn question() -> super::super::plan::Question {
+        super::super::plan::Question {
+            prompt: "Argo CD exists".into(),
+            key: "argocd.existing".into(),
+            options: vec![
+                ("adopt".into(), "take over".into()),
+                ("stop".into(), "stop".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn ask_takes_a_number_or_a_name_and_asks_again_otherwise() {
+        let mut input = std::io::Cursor::new("9\nmaybe\n2\n");
+        assert_eq!(ask(&question(), &mut input), Some("stop".into()));
+        let mut input = std::io::Cursor::new("adopt\n");
+        assert_eq!(ask(&question(), &mut input), Some("adopt".into()));
+        let mut input = std::io::Cursor::new("x\n");
+        assert_eq!(ask(&question(), &mut input), None, "end of input");
+    }
+
+    #[test]
+    fn the_import_file_is_asked_until_it_holds_a_key() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let good = dir.path().join("key.txt");
+        super::super::agekey::AgeKey::generate()
+            .save_new(&good)
+            .expect("saved");
+        let text = format!(
+            "{}\n{}\n",
+            dir.path().join("none").display(),
+            good.display()
+        );
+        let mut input = std::io::Cursor::new(text);
+        assert_eq!(ask_import_file(&mut input), Some(good));
+        assert_eq!(ask_import_file(&mut std::io::Cursor::new("")), None);
+    }
 }

@@ -92,6 +92,17 @@ impl StepCtx<'_> {
             .clone()
             .unwrap_or_else(|| install_id(self.config))
     }
+
+    /// The local age key file: keyed by the cluster's identity, or the older context-named
+    /// file while only that one exists.
+    pub fn key_file(&self) -> agekey::KeyFile {
+        agekey::key_file(
+            self.data_dir,
+            self.state.cluster.as_deref(),
+            &self.cluster_id(),
+            &self.config.environment,
+        )
+    }
 }
 
 /// Identifies an install (its state file): the EKS cluster name or the configured context

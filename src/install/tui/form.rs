@@ -33,6 +33,8 @@ pub enum FieldId {
     SecretName,
     SecretKey,
     GitopsPath,
+    /// An age key file to import (`age_key.import_file`), for the `import` answer.
+    ImportFile,
     Manifest,
     RolloutTimeout,
     RepoUrl,
@@ -76,6 +78,7 @@ impl FieldId {
             "age_key.secret_name" => FieldId::SecretName,
             "age_key.secret_key" => FieldId::SecretKey,
             "gitops.path" => FieldId::GitopsPath,
+            "age_key.import_file" => FieldId::ImportFile,
             "gitops.repo_url" => FieldId::RepoUrl,
             "gitops.revision" => FieldId::Revision,
             "apps.root_name" => FieldId::RootName,
@@ -184,6 +187,14 @@ impl Form {
         put(FieldId::SecretName, cfg.age_key.secret_name.clone());
         put(FieldId::SecretKey, cfg.age_key.secret_key.clone());
         put(FieldId::GitopsPath, cfg.gitops.path.display().to_string());
+        put(
+            FieldId::ImportFile,
+            cfg.age_key
+                .import_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
         put(FieldId::Manifest, cfg.argocd.manifest.clone());
         put(FieldId::RolloutTimeout, cfg.argocd.rollout_timeout.clone());
         put(FieldId::RepoUrl, cfg.gitops.repo_url.clone());
@@ -249,6 +260,7 @@ impl Form {
                 FieldId::SecretName,
                 FieldId::SecretKey,
                 FieldId::GitopsPath,
+                FieldId::ImportFile,
             ],
             StepId::ArgoCd => vec![FieldId::Manifest, FieldId::RolloutTimeout],
             StepId::Apps => vec![
@@ -349,6 +361,8 @@ impl Form {
         } else {
             base.join(gitops)
         };
+        let import = self.text(FieldId::ImportFile).trim().to_string();
+        cfg.age_key.import_file = (!import.is_empty()).then(|| base.join(import));
         let manifest = self.text(FieldId::Manifest).trim().to_string();
         cfg.argocd.manifest = if manifest.is_empty()
             || manifest.starts_with("https://")
@@ -411,6 +425,11 @@ impl Form {
             }
         }
         let cfg = self.config(base);
+        if let Some(file) = &cfg.age_key.import_file
+            && let Err(problem) = crate::install::agekey::check_import_file(file)
+        {
+            out.push((FieldId::ImportFile, problem));
+        }
         for (path, message) in cfg.validate() {
             let Some(field) = FieldId::from_path(&path) else {
                 continue;

@@ -458,6 +458,16 @@ impl WizardState {
                     match q.options.get(i) {
                         Some((answer, _)) => {
                             self.choices.insert(q.key.clone(), answer.clone());
+                            if q.key == "age_key.existing"
+                                && answer == "import"
+                                && self.form.text(FieldId::ImportFile).trim().is_empty()
+                            {
+                                // The key file to import is asked on the form.
+                                self.view_mut(step).phase = Phase::Form;
+                                self.form.set_focus(FieldId::ImportFile);
+                                self.flash = Some((false, strings::IMPORT_NEEDS_FILE.into()));
+                                return Vec::new();
+                            }
                             self.submit(step)
                         }
                         None => Vec::new(),
@@ -714,7 +724,13 @@ impl WizardState {
             .context
             .clone()
             .unwrap_or_else(|| install_id(&cfg));
-        let key = agekey::key_path(&self.data_dir, &cluster, &cfg.environment);
+        let key = agekey::key_file(
+            &self.data_dir,
+            self.install.cluster.as_deref(),
+            &cluster,
+            &cfg.environment,
+        )
+        .path;
         let k = crate::install::run::kubectl(
             self.install
                 .kubeconfig

@@ -89,6 +89,7 @@ pub fn field_label(id: FieldId) -> &'static str {
         FieldId::SecretName => "Secret name",
         FieldId::SecretKey => "Secret key",
         FieldId::GitopsPath => "GitOps folder",
+        FieldId::ImportFile => "Import key file",
         FieldId::Manifest => "Manifest",
         FieldId::RolloutTimeout => "Rollout wait",
         FieldId::RepoUrl => "Repo URL",
@@ -105,6 +106,7 @@ pub fn placeholder(id: FieldId) -> &'static str {
         FieldId::EksRoleArn | FieldId::EksNodeRoleArn => "arn:aws:iam::123456789012:role/name",
         FieldId::EksSubnets => "subnet-0abc, subnet-0def (at least 2)",
         FieldId::EksEndpoint => "optional: default from the AWS configuration",
+        FieldId::ImportFile => "optional: an age key file (age-keygen format)",
         _ => "",
     }
 }
@@ -119,6 +121,7 @@ pub fn hint(id: FieldId) -> &'static str {
         FieldId::SecretName => "mounted into argocd-repo-server at /helm-secrets-private-keys/",
         FieldId::SecretKey => "the Secret's data key holding the age key file",
         FieldId::GitopsPath => ".sops.yaml, apps/<env>/ and environments/<env>/ go here",
+        FieldId::ImportFile => "for the import answer to a key Secret that holds another key",
         FieldId::Manifest => "a pinned release URL, or a local file for air-gapped installs",
         FieldId::RolloutTimeout => "wait for the Deployments (0s: do not wait)",
         FieldId::RepoUrl => "where Argo CD clones the GitOps repository from",
@@ -158,3 +161,6 @@ pub fn interrupted(status: &str) -> String {
 pub fn saved(path: &str) -> String {
     format!("saved {path}: opsdeck install --config {path} --yes runs the same install")
 }
+
+/// Choosing `import` with no key file to import.
+pub const IMPORT_NEEDS_FILE: &str = "type the key file to import (Import key file), then Enter";

@@ -558,3 +558,74 @@ fn q_closes_the_wizard_and_asks_when_a_step_is_half_done() {
     assert_eq!(key(&mut w, KeyCode::Char('y')), vec![Effect::Quit]);
     assert!(w.quit);
 }
+
+#[test]
+fn import_asks_for_the_key_file_on_the_form_and_checks_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let good = dir.path().join("key.txt");
+    let k = crate::install::agekey::AgeKey::generate();
+    k.save_new(&good).expect("saved");
+    let missing = dir.path().join("missing.txt");
+    let base = PathBuf::from("/work/site");
+
+    let mut w = wizard();
+    finish(&mut w, StepId::Cluster, "context sandbox reachable");
+    let effects = key(&mut w, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Begin {
+                step: StepId::AgeKey,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    let mut asking = plan();
+    asking.question = Some(crate::install::agekey::key_question(
+        "Secret argo/helm-secrets-private-keys (key.txt)",
+        "it holds no usable key",
+    ));
+    w.update(Msg::Worker(WorkerEvent::Planned(StepId::AgeKey, asking)));
+    let screen = draw(&w);
+    assert!(screen.contains("<3> import"), "{screen}");
+
+    // 3 = import, no file yet: back to the form, on the key file field.
+    assert!(key(&mut w, KeyCode::Char('3')).is_empty());
+    assert_eq!(w.form.focus, FieldId::ImportFile);
+    let screen = draw(&w);
+    assert!(screen.contains("Import key file"), "{screen}");
+
+    // A file that does not exist is a problem; Enter does not check.
+    typed(&mut w, &missing.display().to_string());
+    assert!(
+        w.form
+            .problems(&base)
+            .iter()
+            .any(|(f, m)| *f == FieldId::ImportFile && m.contains("does not exist")),
+        "{:?}",
+        w.form.problems(&base)
+    );
+    assert!(key(&mut w, KeyCode::Enter).is_empty());
+
+    // A readable age key: checked again with the answer and the file.
+    for _ in 0..missing.display().to_string().chars().count() {
+        key(&mut w, KeyCode::Backspace);
+    }
+    typed(&mut w, &good.display().to_string());
+    assert!(
+        w.form.problems(&base).is_empty(),
+        "{:?}",
+        w.form.problems(&base)
+    );
+    let effects = key(&mut w, KeyCode::Enter);
+    let [Effect::Begin { step, config }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*step, StepId::AgeKey);
+    assert_eq!(
+        config.age_key.existing,
+        crate::install::config::KeyChoice::Import
+    );
+    assert_eq!(config.age_key.import_file.as_deref(), Some(good.as_path()));
+}
