@@ -307,7 +307,7 @@ fn assert_complete(c: &RealCluster, ns: &str) {
         ["argocd-secret", SECRET],
         "no backup, no second key Secret"
     );
-    let secret = c.kubectl_json(&["-n", ns, "get", "secret", SECRET]);
+    let secret = c.kubectl_json(&["-n", ns, "get", "secret", SECRET, "--show-managed-fields"]);
     assert!(applied_by(&secret, "opsdeck"), "{}", secret["metadata"]);
     assert!(
         secret["data"]["key.txt"].is_string(),
@@ -315,7 +315,14 @@ fn assert_complete(c: &RealCluster, ns: &str) {
         secret["metadata"]
     );
 
-    let cm = c.kubectl_json(&["-n", ns, "get", "configmap", "argocd-cm"]);
+    let cm = c.kubectl_json(&[
+        "-n",
+        ns,
+        "get",
+        "configmap",
+        "argocd-cm",
+        "--show-managed-fields",
+    ]);
     assert!(applied_by(&cm, "opsdeck"), "{}", cm["metadata"]);
     assert!(
         cm["data"]["resource.customizations.health.argoproj.io_Application"].is_string(),
@@ -328,7 +335,16 @@ fn assert_complete(c: &RealCluster, ns: &str) {
         cm["data"]
     );
 
-    let apps = items(c, &["-n", ns, "get", "applications.argoproj.io"]);
+    let apps = items(
+        c,
+        &[
+            "-n",
+            ns,
+            "get",
+            "applications.argoproj.io",
+            "--show-managed-fields",
+        ],
+    );
     assert_eq!(names(&apps), ["root"]);
     assert!(applied_by(&apps[0], "opsdeck"), "{}", apps[0]["metadata"]);
     assert_eq!(apps[0]["spec"]["source"]["path"], "apps/dev");
@@ -373,7 +389,12 @@ fn assert_complete(c: &RealCluster, ns: &str) {
         "the repo server mounts the key Secret"
     );
     for kind in ["clusterrolebinding", "clusterrole"] {
-        let o = c.kubectl_json(&["get", kind, &format!("{ns}-argocd-server")]);
+        let o = c.kubectl_json(&[
+            "get",
+            kind,
+            &format!("{ns}-argocd-server"),
+            "--show-managed-fields",
+        ]);
         assert!(applied_by(&o, "opsdeck"), "{kind}: {}", o["metadata"]);
     }
     let crb = c.kubectl_json(&[
