@@ -1,7 +1,7 @@
 //! The console's actions meet the real controllers of `scripts/cluster up` (tmux): deleting a
 //! Deployment's pod → the ReplicaSet's replacement appears live; scale → the ReplicaSet
 //! follows; restart → a rollout (a new ReplicaSet); a pod that tolerates no pool's taint
-//! stays Pending and describe shows the real scheduler's reason.
+//! stays Pending, and the pods table and describe show the real scheduler's reason.
 //!
 //! Needs OPSDECK_TEST_CLUSTER_* (scripts/test exports them); panics when they are missing.
 
@@ -134,10 +134,21 @@ fn delete_scale_restart_and_a_pending_pod_with_real_controllers() {
     t.keys(&[":"]);
     t.text("pods");
     t.keys(&["Enter"]);
-    t.wait_for(&["needs-db", "Pending"]);
+    // The pods table: STATUS stays kubectl's Pending; where the node would be, the
+    // scheduler's reason (PodScheduled=False), so the table says why without describe.
+    t.wait_until("needs-db Pending with the scheduler's reason", |s| {
+        s.lines().any(|l| {
+            l.contains("needs-db") && l.contains("Pending") && l.contains("<Unschedulable> 0/")
+        })
+    });
+    // The whole message is in the row's text: a filter on the taint finds the pod (and
+    // only it; the web pods are scheduled).
     t.keys(&["/"]);
-    t.text("needs-db");
+    t.text("untolerated");
     t.keys(&["Enter"]);
+    t.wait_until("only needs-db left by the filter", |s| {
+        s.contains("needs-db") && web_pods(s).is_empty() && !s.contains("│web-")
+    });
     t.keys(&["d"]);
     t.wait_for(&["FailedScheduling", "untolerated taint"]);
     t.quit();

@@ -361,6 +361,40 @@ mod tests {
     }
 
     #[test]
+    fn unschedulable_pod_shows_the_schedulers_reason_where_its_node_would_be() {
+        let kind = Catalog::builtin().resolve("pods").unwrap();
+        let cols = columns_for(&kind, false);
+        let at = |name: &str| cols.iter().position(|c| c.name == name).unwrap();
+        let message = "0/6 nodes are available: 3 node(s) had untolerated taint {workload-type: database}, 3 node(s) didn't match Pod's node affinity/selector.";
+        let pod = obj(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "needs-db"},
+            "spec": {"containers": [{"name": "c"}]},
+            "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+                "reason": "Unschedulable", "message": message}]}
+        }));
+        let now = ts("2025-01-10T12:00:00Z");
+        assert_eq!(cols[at("STATUS")].cell(&pod, now).text, "Pending");
+        let node = cols[at("NODE")].cell(&pod, now);
+        assert_eq!(node.text, format!("<Unschedulable> {message}"));
+        assert_eq!(node.tone, Tone::Warn);
+        // The filter sees it too (`/untolerated`).
+        assert!(row_text(&cols, &pod, now).contains("untolerated taint"));
+
+        // Scheduled, or Pending without a verdict yet: the node (or nothing), as kubectl.
+        let scheduled = obj(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"nodeName": "n1", "containers": [{"name": "c"}]},
+            "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]}
+        }));
+        assert_eq!(cols[at("NODE")].cell(&scheduled, now).text, "n1");
+        let fresh = obj(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c"}]}, "status": {"phase": "Pending"}
+        }));
+        assert_eq!(cols[at("NODE")].cell(&fresh, now).text, "");
+    }
+
+    #[test]
     fn pod_status_variants() {
         let base = |status: serde_json::Value, deleting: bool| {
             let mut v = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},

@@ -44,8 +44,9 @@ const POD_STATUS: &[&str] = &[
     "containerStatuses",
     "initContainerStatuses",
 ];
-/// Fields kept of each pod condition.
-const CONDITION: &[&str] = &["type", "status", "reason", "lastTransitionTime"];
+/// Fields kept of each pod condition (`message`: the pods table shows an unschedulable
+/// pod's PodScheduled message where its node would be).
+const CONDITION: &[&str] = &["type", "status", "reason", "message", "lastTransitionTime"];
 /// Fields kept of each container status.
 const CONTAINER_STATUS: &[&str] = &["name", "ready", "restartCount", "state", "lastState"];
 

@@ -129,6 +129,41 @@ fn pod_status_cell(obj: &Obj, _: Timestamp) -> Cell {
     Cell::toned(s, tone)
 }
 
+/// The pod's node; for a pod the scheduler could not place (its `PodScheduled` condition
+/// False), the scheduler's reason and message instead, e.g. `<Unschedulable> 0/6 nodes are
+/// available: 3 node(s) had untolerated taint …`. STATUS stays kubectl's `Pending`; the
+/// answer to "which node?" is where the node would be (kubectl shows `<none>` there).
+fn pod_node_cell(obj: &Obj, _: Timestamp) -> Cell {
+    let node = str_at(&obj.data, &["spec", "nodeName"]);
+    if !node.is_empty() {
+        return Cell::new(node);
+    }
+    match unscheduled_reason(obj) {
+        Some(text) => Cell::toned(text, Tone::Warn),
+        None => Cell::new(""),
+    }
+}
+
+/// `<reason> message` of a pod's `PodScheduled` condition when it is False.
+fn unscheduled_reason(obj: &Obj) -> Option<String> {
+    let cond = obj.data["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == "PodScheduled" && c["status"] == "False")?;
+    let reason = str_at(cond, &["reason"]);
+    let message = str_at(cond, &["message"]).trim();
+    let reason = if reason.is_empty() {
+        "Unschedulable"
+    } else {
+        reason
+    };
+    Some(if message.is_empty() {
+        format!("<{reason}>")
+    } else {
+        format!("<{reason}> {message}")
+    })
+}
+
 fn pod_restarts_cell(obj: &Obj, _: Timestamp) -> Cell {
     let n = pod_restarts(obj);
     Cell::toned(n.to_string(), if n > 0 { Tone::Warn } else { Tone::Normal })
@@ -299,7 +334,7 @@ pub(super) fn builtin_columns(full_name: &str) -> Option<Vec<Column>> {
             b("STATUS", pod_status_cell),
             b("RESTARTS", pod_restarts_cell),
             p("IP", ".status.podIP"),
-            p("NODE", ".spec.nodeName"),
+            b("NODE", pod_node_cell),
         ],
         "deployments.apps" => vec![
             b("READY", replicas_ready_cell),
