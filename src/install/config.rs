@@ -524,18 +524,31 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let n: u64 = num
         .parse()
         .map_err(|_| format!("{s:?} is not a duration like 30s, 5m or 1h"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+    let per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         _ => return Err(format!("{s:?} is not a duration like 30s, 5m or 1h")),
     };
+    let secs = n
+        .checked_mul(per)
+        .ok_or_else(|| format!("{s:?} is too long a duration"))?;
     Ok(std::time::Duration::from_secs(secs))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_duration_too_long_to_count_is_an_error_not_an_overflow() {
+        let e = parse_duration("18446744073709551615h").expect_err("overflow");
+        assert!(e.contains("too long"), "{e}");
+        assert_eq!(
+            parse_duration("2m").expect("2m"),
+            std::time::Duration::from_secs(120)
+        );
+    }
 
     #[test]
     fn defaults_follow_the_seeds() {
