@@ -3,12 +3,11 @@
 //! sources in the background, or by the console's event loop with the terminal handed
 //! over). Nothing here runs anything.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::command::NsArg;
 use super::filter::Filter;
-use super::view::{LogStatus, LogsView, View};
+use super::view::{LogsView, View};
 use super::{App, Dialog, Level, Msg};
 use crate::config::Key;
 use crate::config::plugins::{Plugin, SCOPE_CONTAINERS, Vars};
@@ -271,28 +270,18 @@ impl App {
             self.next_log_id += 1;
             run.log = Some(id);
             let cap = self.config.settings.log_lines.max(100);
-            self.stack.push(View::Logs(LogsView {
+            self.stack.push(View::Logs(LogsView::output(
                 id,
-                namespace: String::new(),
-                pod: String::new(),
-                container: String::new(),
-                title: Some(format!(
+                "",
+                "",
+                "",
+                format!(
                     "plugin {}: {}",
                     run.name,
                     display_line(&run.program, &run.args)
-                )),
-                previous: false,
-                follow: true,
-                timestamps: false,
-                wrap: false,
-                filter: Filter::None,
-                filter_text: String::new(),
-                lines: VecDeque::new(),
+                ),
                 cap,
-                dropped: 0,
-                scroll: 0,
-                status: LogStatus::Streaming,
-            }));
+            )));
             self.flash(strings::started(&run.name), Level::Info);
         }
         self.request(Request::Plugin(run));

@@ -2,11 +2,8 @@
 //! the console's event loop takes (it owns the terminal); `:exec` streams the command's
 //! output into a log-style view.
 
-use std::collections::VecDeque;
-
-use super::filter::Filter;
 use super::prompt::{Prompt, PromptKind};
-use super::view::{LogStatus, LogsView, View};
+use super::view::{LogsView, View};
 use super::{Action, App, Level};
 use crate::sources::Request;
 use crate::sources::exec::{ExecSpec, ShellSpec};
@@ -182,24 +179,14 @@ impl App {
         let id = self.next_log_id;
         self.next_log_id += 1;
         let cap = self.config.settings.log_lines.max(100);
-        self.stack.push(View::Logs(LogsView {
+        self.stack.push(View::Logs(LogsView::output(
             id,
-            namespace: choice.namespace.clone(),
-            pod: choice.pod.clone(),
-            container: container.clone().unwrap_or_default(),
-            title: Some(format!("exec {}/{}: {line}", choice.namespace, choice.pod)),
-            previous: false,
-            follow: true,
-            timestamps: false,
-            wrap: false,
-            filter: Filter::None,
-            filter_text: String::new(),
-            lines: VecDeque::new(),
+            &choice.namespace,
+            &choice.pod,
+            container.as_deref().unwrap_or_default(),
+            format!("exec {}/{}: {line}", choice.namespace, choice.pod),
             cap,
-            dropped: 0,
-            scroll: 0,
-            status: LogStatus::Streaming,
-        }));
+        )));
         self.request(Request::Exec(ExecSpec {
             id,
             namespace: choice.namespace,

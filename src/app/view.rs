@@ -225,6 +225,35 @@ pub struct LogsView {
 }
 
 impl LogsView {
+    /// A pane for one command's output (`:exec`, a background plugin): followed, unfiltered.
+    pub fn output(
+        id: u64,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        title: String,
+        cap: usize,
+    ) -> Self {
+        LogsView {
+            id,
+            namespace: namespace.to_string(),
+            pod: pod.to_string(),
+            container: container.to_string(),
+            title: Some(title),
+            previous: false,
+            follow: true,
+            timestamps: false,
+            wrap: false,
+            filter: Filter::None,
+            filter_text: String::new(),
+            lines: VecDeque::new(),
+            cap,
+            dropped: 0,
+            scroll: 0,
+            status: LogStatus::Streaming,
+        }
+    }
+
     /// Appends lines, dropping the oldest beyond the cap.
     pub fn push(&mut self, lines: Vec<String>) {
         for l in lines {
