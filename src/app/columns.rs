@@ -446,24 +446,28 @@ mod tests {
                 json_path: ".status.sync.status".into(),
                 type_: "string".into(),
                 priority: 0,
+                ..PrinterColumn::default()
             },
             PrinterColumn {
                 name: "Health Status".into(),
                 json_path: ".status.health.status".into(),
                 type_: "string".into(),
                 priority: 0,
+                ..PrinterColumn::default()
             },
             PrinterColumn {
                 name: "Revision".into(),
                 json_path: ".status.sync.revision".into(),
                 type_: "string".into(),
                 priority: 10,
+                ..PrinterColumn::default()
             },
             PrinterColumn {
                 name: "Age".into(),
                 json_path: ".metadata.creationTimestamp".into(),
                 type_: "date".into(),
                 priority: 0,
+                ..PrinterColumn::default()
             },
         ];
         let cols = columns_for(&kind, false);

@@ -53,6 +53,7 @@ pub fn kind(
         namespaced,
         verbs: Vec::new(),
         printer_columns: Vec::new(),
+        ..ResourceKind::default()
     }
 }
 

@@ -356,6 +356,7 @@ mod tests {
             namespaced: false,
             verbs: Vec::new(),
             printer_columns: Vec::new(),
+            ..ResourceKind::default()
         }
     }
 

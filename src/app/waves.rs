@@ -305,6 +305,7 @@ pub(crate) fn application_kind(catalog: &Catalog) -> Arc<ResourceKind> {
                 namespaced: true,
                 verbs: Vec::new(),
                 printer_columns: Vec::new(),
+                ..ResourceKind::default()
             })
         })
 }
@@ -323,6 +324,7 @@ fn core_kind(catalog: &Catalog, name: &str, fallback: (&str, &str, &str)) -> Arc
             namespaced: true,
             verbs: Vec::new(),
             printer_columns: Vec::new(),
+            ..ResourceKind::default()
         })
     })
 }

@@ -3,77 +3,7 @@
 
 use std::sync::Arc;
 
-use kube::core::ApiResource;
-
-/// A CRD's `additionalPrinterColumns` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrinterColumn {
-    pub name: String,
-    pub json_path: String,
-    /// `string`, `integer`, `number`, `boolean`, `date`.
-    pub type_: String,
-    pub priority: i64,
-}
-
-/// One servable resource kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourceKind {
-    pub group: String,
-    pub version: String,
-    pub kind: String,
-    pub plural: String,
-    pub singular: String,
-    pub short_names: Vec<String>,
-    pub namespaced: bool,
-    pub verbs: Vec<String>,
-    pub printer_columns: Vec<PrinterColumn>,
-}
-
-impl ResourceKind {
-    pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
-    }
-
-    /// `plural` for the core group, `plural.group` otherwise.
-    pub fn full_name(&self) -> String {
-        if self.group.is_empty() {
-            self.plural.clone()
-        } else {
-            format!("{}.{}", self.plural, self.group)
-        }
-    }
-
-    pub fn api_resource(&self) -> ApiResource {
-        ApiResource {
-            group: self.group.clone(),
-            version: self.version.clone(),
-            api_version: self.api_version(),
-            kind: self.kind.clone(),
-            plural: self.plural.clone(),
-        }
-    }
-
-    pub fn supports(&self, verb: &str) -> bool {
-        self.verbs.is_empty() || self.verbs.iter().any(|v| v == verb)
-    }
-
-    /// Whether `word` names this kind (plural, singular, short name, kind, `plural.group`).
-    pub fn is_named(&self, word: &str) -> bool {
-        let w = word.to_ascii_lowercase();
-        w == self.plural
-            || w == self.singular
-            || w == self.kind.to_ascii_lowercase()
-            || self.short_names.contains(&w)
-            || (!self.group.is_empty()
-                && (w == self.full_name()
-                    || w == format!("{}.{}", self.singular, self.group)
-                    || w == format!("{}.{}.{}", self.plural, self.version, self.group)))
-    }
-}
+use super::resource::{ResourceKind, builtin_kinds};
 
 /// k9s aliases: alias → a name the catalog resolves.
 pub const ALIASES: &[(&str, &str)] = &[
@@ -112,26 +42,28 @@ pub struct Catalog {
     pub discovered: bool,
 }
 
-fn builtin(
-    group: &str,
-    version: &str,
-    kind: &str,
-    plural: &str,
-    short: &[&str],
-    namespaced: bool,
-) -> ResourceKind {
-    ResourceKind {
-        group: group.to_string(),
-        version: version.to_string(),
-        kind: kind.to_string(),
-        plural: plural.to_string(),
-        singular: kind.to_ascii_lowercase(),
-        short_names: short.iter().map(|s| s.to_string()).collect(),
-        namespaced,
-        verbs: Vec::new(),
-        printer_columns: Vec::new(),
-    }
-}
+/// The kinds of the catalog used before discovery answers, in its order.
+const BEFORE_DISCOVERY: &[&str] = &[
+    "pods",
+    "services",
+    "namespaces",
+    "nodes",
+    "events",
+    "configmaps",
+    "secrets",
+    "serviceaccounts",
+    "persistentvolumeclaims",
+    "persistentvolumes",
+    "endpoints",
+    "deployments.apps",
+    "statefulsets.apps",
+    "daemonsets.apps",
+    "replicasets.apps",
+    "jobs.batch",
+    "cronjobs.batch",
+    "ingresses.networking.k8s.io",
+    "customresourcedefinitions.apiextensions.k8s.io",
+];
 
 impl Catalog {
     pub fn new(kinds: Vec<ResourceKind>) -> Catalog {
@@ -143,55 +75,10 @@ impl Catalog {
 
     /// Common kinds, usable before discovery answers.
     pub fn builtin() -> Catalog {
-        let kinds = vec![
-            builtin("", "v1", "Pod", "pods", &["po"], true),
-            builtin("", "v1", "Service", "services", &["svc"], true),
-            builtin("", "v1", "Namespace", "namespaces", &["ns"], false),
-            builtin("", "v1", "Node", "nodes", &["no"], false),
-            builtin("", "v1", "Event", "events", &["ev"], true),
-            builtin("", "v1", "ConfigMap", "configmaps", &["cm"], true),
-            builtin("", "v1", "Secret", "secrets", &[], true),
-            builtin("", "v1", "ServiceAccount", "serviceaccounts", &["sa"], true),
-            builtin(
-                "",
-                "v1",
-                "PersistentVolumeClaim",
-                "persistentvolumeclaims",
-                &["pvc"],
-                true,
-            ),
-            builtin(
-                "",
-                "v1",
-                "PersistentVolume",
-                "persistentvolumes",
-                &["pv"],
-                false,
-            ),
-            builtin("", "v1", "Endpoints", "endpoints", &["ep"], true),
-            builtin("apps", "v1", "Deployment", "deployments", &["deploy"], true),
-            builtin("apps", "v1", "StatefulSet", "statefulsets", &["sts"], true),
-            builtin("apps", "v1", "DaemonSet", "daemonsets", &["ds"], true),
-            builtin("apps", "v1", "ReplicaSet", "replicasets", &["rs"], true),
-            builtin("batch", "v1", "Job", "jobs", &[], true),
-            builtin("batch", "v1", "CronJob", "cronjobs", &["cj"], true),
-            builtin(
-                "networking.k8s.io",
-                "v1",
-                "Ingress",
-                "ingresses",
-                &["ing"],
-                true,
-            ),
-            builtin(
-                "apiextensions.k8s.io",
-                "v1",
-                "CustomResourceDefinition",
-                "customresourcedefinitions",
-                &["crd", "crds"],
-                false,
-            ),
-        ];
+        let all = builtin_kinds();
+        let kinds = BEFORE_DISCOVERY
+            .iter()
+            .filter_map(|name| all.iter().find(|k| k.full_name() == *name).cloned());
         Catalog {
             kinds: kinds.into_iter().map(Arc::new).collect(),
             discovered: false,
@@ -242,6 +129,26 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn builtin(
+        group: &str,
+        version: &str,
+        kind: &str,
+        plural: &str,
+        short: &[&str],
+        namespaced: bool,
+    ) -> ResourceKind {
+        ResourceKind {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+            plural: plural.to_string(),
+            singular: kind.to_ascii_lowercase(),
+            short_names: short.iter().map(|s| s.to_string()).collect(),
+            namespaced,
+            ..ResourceKind::default()
+        }
+    }
 
     fn with_crds() -> Catalog {
         let mut kinds: Vec<ResourceKind> = Catalog::builtin()
@@ -298,6 +205,17 @@ mod tests {
             Catalog::builtin().resolve("cnpg").is_none(),
             "aliases need the kind to exist"
         );
+    }
+
+    #[test]
+    fn the_catalog_before_discovery_is_made_of_builtin_kinds() {
+        let c = Catalog::builtin();
+        assert!(!c.discovered);
+        let names: Vec<String> = c.kinds().iter().map(|k| k.full_name()).collect();
+        assert_eq!(names, BEFORE_DISCOVERY);
+        let deploy = c.resolve("deploy").expect("deployments");
+        assert_eq!(deploy.api_version(), "apps/v1");
+        assert!(deploy.scale.is_some() && deploy.status && !deploy.custom);
     }
 
     #[test]

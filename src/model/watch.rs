@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::catalog::ResourceKind;
+use super::resource::ResourceKind;
 
 /// Identity of one watch: a kind in a scope with optional server-side selectors.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

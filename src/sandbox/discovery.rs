@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::registry::{Registry, ResourceType};
+use super::registry::{Registry, ResourceKind};
 
 pub fn version(git_version: &str) -> Value {
     let core = git_version.trim_start_matches('v');
@@ -57,11 +57,11 @@ pub fn group(reg: &Registry, name: &str) -> Option<Value> {
 }
 
 pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value> {
-    let types: Vec<&ResourceType> = reg.in_group_version(group, version).collect();
+    let types: Vec<&ResourceKind> = reg.in_group_version(group, version).collect();
     if types.is_empty() {
         return None;
     }
-    let resources: Vec<Value> = types.iter().flat_map(|t| t.discovery_entries()).collect();
+    let resources: Vec<Value> = types.iter().flat_map(|t| discovery_entries(t)).collect();
     let gv = if group.is_empty() {
         version.to_string()
     } else {
@@ -72,12 +72,59 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
     )
 }
 
+/// Entries of an `APIResourceList` for a kind (the resource and its subresources).
+fn discovery_entries(t: &ResourceKind) -> Vec<Value> {
+    let mut main = json!({
+        "name": t.plural,
+        "singularName": t.singular,
+        "namespaced": t.namespaced,
+        "kind": t.kind,
+        "verbs": t.verbs,
+    });
+    if !t.short_names.is_empty() {
+        main["shortNames"] = json!(t.short_names);
+    }
+    if !t.categories.is_empty() {
+        main["categories"] = json!(t.categories);
+    }
+    let mut out = vec![main];
+    let sub = |name: &str, kind: &str, group: Option<&str>, verbs: &[&str]| {
+        let mut v = json!({
+            "name": format!("{}/{}", t.plural, name),
+            "singularName": "",
+            "namespaced": t.namespaced,
+            "kind": kind,
+            "verbs": verbs,
+        });
+        if let Some(g) = group {
+            v["group"] = json!(g);
+            v["version"] = json!("v1");
+        }
+        v
+    };
+    if t.status {
+        out.push(sub("status", &t.kind, None, &["get", "patch", "update"]));
+    }
+    if t.scale.is_some() {
+        out.push(sub(
+            "scale",
+            "Scale",
+            Some("autoscaling"),
+            &["get", "patch", "update"],
+        ));
+    }
+    if t.group.is_empty() && t.plural == "pods" {
+        out.push(sub("log", "Pod", None, &["get"]));
+    }
+    out
+}
+
 /// Content type of aggregated discovery (`/api`, `/apis` with
 /// `Accept: …;as=APIGroupDiscoveryList`).
 pub const AGGREGATED_CONTENT_TYPE: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
-fn aggregated_resource(t: &ResourceType) -> Value {
+fn aggregated_resource(t: &ResourceKind) -> Value {
     // The API server leaves group and version empty when they are the resource's own.
     let kind = json!({"group": "", "version": "", "kind": t.kind});
     let mut subresources = Vec::new();
@@ -97,7 +144,7 @@ fn aggregated_resource(t: &ResourceType) -> Value {
         "responseKind": kind,
         "scope": if t.namespaced { "Namespaced" } else { "Cluster" },
         "singularResource": t.singular,
-        "verbs": t.verbs(),
+        "verbs": t.verbs,
     });
     if !t.short_names.is_empty() {
         r["shortNames"] = json!(t.short_names);
@@ -169,7 +216,7 @@ pub fn openapi_index(reg: &Registry) -> Value {
 /// version with their PATCH operations, which declare the `fieldValidation` parameter, and
 /// the schemas of its built-in kinds (`kubectl explain` reads them).
 pub fn openapi_group_version(reg: &Registry, group: &str, version: &str) -> Option<Value> {
-    let types: Vec<&ResourceType> = reg.in_group_version(group, version).collect();
+    let types: Vec<&ResourceKind> = reg.in_group_version(group, version).collect();
     if types.is_empty() {
         return None;
     }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::registry::ResourceType;
+use super::registry::ResourceKind;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -24,7 +24,7 @@ impl ApiError {
         }
     }
 
-    fn with_details(mut self, rt: &ResourceType, name: &str) -> Self {
+    fn with_details(mut self, rt: &ResourceKind, name: &str) -> Self {
         let mut d = json!({"name": name, "kind": rt.plural});
         if !rt.group.is_empty() {
             d["group"] = json!(rt.group);
@@ -33,11 +33,11 @@ impl ApiError {
         self
     }
 
-    pub fn not_found(rt: &ResourceType, name: &str) -> Self {
+    pub fn not_found(rt: &ResourceKind, name: &str) -> Self {
         Self::new(
             404,
             "NotFound",
-            format!("{} \"{name}\" not found", rt.group_resource()),
+            format!("{} \"{name}\" not found", rt.full_name()),
         )
         .with_details(rt, name)
     }
@@ -48,28 +48,28 @@ impl ApiError {
         e
     }
 
-    pub fn already_exists(rt: &ResourceType, name: &str) -> Self {
+    pub fn already_exists(rt: &ResourceKind, name: &str) -> Self {
         Self::new(
             409,
             "AlreadyExists",
-            format!("{} \"{name}\" already exists", rt.group_resource()),
+            format!("{} \"{name}\" already exists", rt.full_name()),
         )
         .with_details(rt, name)
     }
 
-    pub fn conflict(rt: &ResourceType, name: &str) -> Self {
+    pub fn conflict(rt: &ResourceKind, name: &str) -> Self {
         Self::new(
             409,
             "Conflict",
             format!(
                 "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
-                rt.group_resource()
+                rt.full_name()
             ),
         )
         .with_details(rt, name)
     }
 
-    pub fn invalid(rt: &ResourceType, name: &str, field: &str, detail: &str) -> Self {
+    pub fn invalid(rt: &ResourceKind, name: &str, field: &str, detail: &str) -> Self {
         let mut e = Self::new(
             422,
             "Invalid",

@@ -125,7 +125,7 @@ pub async fn run(shared: Arc<Shared>) {
 
 fn switch_over(
     shared: &Shared,
-    rt: &super::registry::ResourceType,
+    rt: &super::registry::ResourceKind,
     cluster: &Value,
     (ns, name): &(String, String),
     current: &str,

@@ -209,11 +209,11 @@ mod tests {
 
     #[test]
     fn the_crd_registers() {
-        let types = super::super::registry::crd_types(&crd()).expect("valid CRD");
+        let types = crate::model::ResourceKind::from_crd(&crd()).expect("valid CRD");
         assert_eq!(types.len(), 1);
         assert!(!types[0].namespaced);
         assert!(types[0].status);
-        assert_eq!(types[0].key(), key());
+        assert_eq!(super::super::registry::ResKey::of(&types[0]), key());
     }
 
     #[test]

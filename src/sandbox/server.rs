@@ -18,7 +18,7 @@ use super::discovery;
 use super::error::{ApiError, ApiResult};
 use super::logs::{LogQuery, Logs, format_line};
 use super::protobuf;
-use super::registry::ResourceType;
+use super::registry::{ResKey, ResourceKind};
 use super::selector::{FieldSelector, LabelSelector};
 use super::store::{EventType, PatchType, Store, Sub, WatchEvent, WriteOpts, scale_of};
 use super::table;
@@ -180,7 +180,7 @@ async fn route(
 
 /// A request for a resource path: `[namespaces/{ns}/]{plural}[/{name}[/{sub}]]`.
 struct ResourceRequest {
-    rt: ResourceType,
+    rt: ResourceKind,
     ns: String,
     name: Option<String>,
     sub: Option<String>,
@@ -503,7 +503,7 @@ fn acceptable(accept: &str) -> bool {
 
 /// Whether a DELETE that removed the object at once answers with the object (as these
 /// resources do on the API server) rather than a `Status` of success.
-fn returns_deleted_object(rt: &ResourceType) -> bool {
+fn returns_deleted_object(rt: &ResourceKind) -> bool {
     rt.custom
         || (rt.group.is_empty()
             && matches!(
@@ -518,7 +518,7 @@ fn returns_deleted_object(rt: &ResourceType) -> bool {
 }
 
 /// The `Status` a DELETE answers when the object is gone.
-fn deleted_status(rt: &ResourceType, deleted: &Value) -> Value {
+fn deleted_status(rt: &ResourceKind, deleted: &Value) -> Value {
     let mut details = json!({
         "name": deleted.pointer("/metadata/name").cloned().unwrap_or(Value::Null),
         "kind": rt.plural,
@@ -586,7 +586,7 @@ fn label_selector(params: &Params) -> ApiResult<LabelSelector> {
 
 /// The field selector of a request; a field the kind does not index is 400, as from the
 /// API server (`field label not supported: …`).
-fn field_selector(rt: &ResourceType, params: &Params) -> ApiResult<FieldSelector> {
+fn field_selector(rt: &ResourceKind, params: &Params) -> ApiResult<FieldSelector> {
     let sel = FieldSelector::parse(
         params
             .get("fieldSelector")
@@ -601,7 +601,7 @@ fn field_selector(rt: &ResourceType, params: &Params) -> ApiResult<FieldSelector
 
 /// A `<Kind>List` body, serialized from the stored objects without copying them.
 fn list_json(
-    rt: &ResourceType,
+    rt: &ResourceKind,
     items: &[&Value],
     rv: u64,
     cont: Option<String>,
@@ -643,7 +643,7 @@ fn list_json(
 
 fn list_response(
     sh: &Shared,
-    rt: &ResourceType,
+    rt: &ResourceKind,
     ns: &str,
     params: &Params,
     as_table: bool,
@@ -686,7 +686,7 @@ fn list_response(
 /// does not exist, as the real server checks that first.
 fn streaming_sub(
     sh: &Arc<Shared>,
-    rt: &ResourceType,
+    rt: &ResourceKind,
     ns: &str,
     name: &str,
     sub: Option<&str>,

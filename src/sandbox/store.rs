@@ -11,7 +11,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::error::{ApiError, ApiResult};
 use super::merge;
-use super::registry::{Registry, ResKey, ResourceType, ScalePaths};
+use super::registry::{Registry, ResKey, ResourceKind, ScalePaths};
 use super::selector::{FieldSelector, LabelSelector};
 use super::ssa;
 use super::validation;
@@ -188,7 +188,7 @@ fn comparable(obj: &Value) -> Value {
 }
 
 /// The part of an object whose change bumps `metadata.generation`.
-fn spec_part(obj: &Value, rt: &ResourceType) -> Value {
+fn spec_part(obj: &Value, rt: &ResourceKind) -> Value {
     let mut v = obj.clone();
     if let Some(m) = v.as_object_mut() {
         m.remove("metadata");
@@ -331,11 +331,11 @@ impl Store {
             .or_insert_with(|| json!(uuid::Uuid::new_v4().to_string()));
         meta.entry("creationTimestamp")
             .or_insert_with(|| json!(now_rfc3339()));
-        if rt.key() == crd_key() {
+        if ResKey::of(&rt) == crd_key() {
             inner.registry.register_crd(&obj)?;
             set_crd_status(&mut obj);
         }
-        if rt.key() == ns_key() && obj.pointer("/status/phase").is_none() {
+        if ResKey::of(&rt) == ns_key() && obj.pointer("/status/phase").is_none() {
             // As the API server defaults it.
             obj["status"] = json!({"phase": "Active"});
         }
@@ -344,7 +344,7 @@ impl Store {
         meta_mut(&mut obj).insert("resourceVersion".into(), json!(rv.to_string()));
         inner
             .objects
-            .entry(rt.key())
+            .entry(ResKey::of(&rt))
             .or_default()
             .insert((ns, name), Arc::new(obj));
         inner.oldest_resumable = rv;
@@ -356,14 +356,14 @@ impl Store {
     fn commit(
         &self,
         inner: &mut Inner,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         name: &str,
         new: Option<Value>,
     ) -> Arc<Value> {
         inner.rv += 1;
         let rv = inner.rv;
-        let key = rt.key();
+        let key = ResKey::of(rt);
         let id = (ns.to_string(), name.to_string());
         let previous = inner.objects.get(&key).and_then(|m| m.get(&id)).cloned();
         let (type_, object) = match new {
@@ -420,7 +420,7 @@ impl Store {
     }
 
     /// Type, namespace and name of an object.
-    pub fn resolve(&self, obj: &Value) -> ApiResult<(ResourceType, String, String)> {
+    pub fn resolve(&self, obj: &Value) -> ApiResult<(ResourceKind, String, String)> {
         let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
         let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
         self.resolve_ref(
@@ -437,7 +437,7 @@ impl Store {
         kind: &str,
         ns: Option<&str>,
         name: &str,
-    ) -> ApiResult<(ResourceType, String, String)> {
+    ) -> ApiResult<(ResourceKind, String, String)> {
         let inner = self.lock();
         let rt = inner
             .registry
@@ -467,7 +467,7 @@ fn ns_key() -> ResKey {
 
 /// Validation a real API server does from a CRD's schema, for the sandbox's own kinds.
 fn validate_custom(
-    rt: &ResourceType,
+    rt: &ResourceKind,
     name: &str,
     new: &Value,
     old: Option<&Value>,
@@ -493,20 +493,13 @@ fn crd_key() -> ResKey {
 }
 
 /// A minimal type to emit DELETED events for custom resources whose CRD just went away.
-fn crd_types_fallback(key: &ResKey) -> ResourceType {
-    ResourceType {
+fn crd_types_fallback(key: &ResKey) -> ResourceKind {
+    ResourceKind {
         group: key.group.clone(),
-        version: String::new(),
-        kind: String::new(),
         plural: key.plural.clone(),
-        singular: String::new(),
-        short_names: vec![],
-        categories: vec![],
         namespaced: true,
-        status: false,
-        scale: None,
         custom: true,
-        printer_columns: vec![],
+        ..ResourceKind::default()
     }
 }
 
@@ -516,7 +509,7 @@ fn object_rv(obj: &Value) -> u64 {
         .unwrap_or(0)
 }
 
-fn check_type(rt: &ResourceType, obj: &Value) -> ApiResult<()> {
+fn check_type(rt: &ResourceKind, obj: &Value) -> ApiResult<()> {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     if (!kind.is_empty() && kind != rt.kind)
@@ -533,7 +526,7 @@ fn check_type(rt: &ResourceType, obj: &Value) -> ApiResult<()> {
 
 /// The name and `metadata` of an object about to be stored, as the API server checks
 /// them: 422 Invalid with one cause per problem.
-fn validate_meta(rt: &ResourceType, name: &str, obj: &Value) -> ApiResult<()> {
+fn validate_meta(rt: &ResourceKind, name: &str, obj: &Value) -> ApiResult<()> {
     let mut causes = Vec::new();
     if let Some(p) = validation::name_problem(rt, name) {
         causes.push(("metadata.name".to_string(), p));
@@ -657,13 +650,13 @@ fn previous_fields(obj: &Value, manager: &str) -> Value {
 }
 
 /// The 403 for a create in a namespace being deleted.
-fn namespace_terminating(rt: &ResourceType, ns: &str, name: &str) -> ApiError {
+fn namespace_terminating(rt: &ResourceKind, ns: &str, name: &str) -> ApiError {
     let mut e = ApiError::new(
         403,
         "Forbidden",
         format!(
             "{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
-            rt.group_resource()
+            rt.full_name()
         ),
     );
     let mut details = json!({

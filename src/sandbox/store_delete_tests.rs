@@ -13,7 +13,7 @@ fn store_with_ns() -> (Store, Registry) {
     (store, reg)
 }
 
-fn cms(reg: &Registry) -> ResourceType {
+fn cms(reg: &Registry) -> ResourceKind {
     reg.lookup("", "v1", "configmaps")
         .cloned()
         .expect("configmaps")
@@ -24,7 +24,7 @@ fn cm(name: &str) -> Value {
 }
 
 /// An owner and a dependent; returns the owner's uid.
-fn owner_and_dependent(store: &Store, rt: &ResourceType) -> String {
+fn owner_and_dependent(store: &Store, rt: &ResourceKind) -> String {
     let owner = store
         .create(rt, "demo", cm("owner"), &WriteOpts::default())
         .expect("owner");
@@ -38,7 +38,7 @@ fn owner_and_dependent(store: &Store, rt: &ResourceType) -> String {
     uid
 }
 
-fn delete_with(store: &Store, rt: &ResourceType, policy: &str) -> Arc<Value> {
+fn delete_with(store: &Store, rt: &ResourceKind, policy: &str) -> Arc<Value> {
     let opts = WriteOpts {
         propagation: Some(policy.to_string()),
         ..Default::default()

@@ -12,7 +12,7 @@ fn store_with_ns() -> (Store, Registry) {
     (store, reg)
 }
 
-fn rt(reg: &Registry, group: &str, version: &str, plural: &str) -> ResourceType {
+fn rt(reg: &Registry, group: &str, version: &str, plural: &str) -> ResourceKind {
     reg.lookup(group, version, plural)
         .cloned()
         .expect("type exists")

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::registry::ResourceType;
+use super::registry::ResourceKind;
 use super::replay;
 use super::server::Shared;
 use super::store::{PatchType, Sub, WatchEvent, WriteOpts};
@@ -247,7 +247,7 @@ pub fn recording(spec: &SyntheticSpec) -> Recording {
 }
 
 /// What the `Replay` object asks of the churn: paused, and how fast.
-fn control(shared: &Shared, replays: Option<&ResourceType>) -> (bool, f64) {
+fn control(shared: &Shared, replays: Option<&ResourceKind>) -> (bool, f64) {
     let spec = replays
         .and_then(|rt| shared.store.get(rt, "", replay::NAME).ok())
         .and_then(|o| o.get("spec").cloned())
@@ -346,7 +346,7 @@ impl ChurnStatus {
     fn report(
         &mut self,
         shared: &Shared,
-        replays: Option<&ResourceType>,
+        replays: Option<&ResourceKind>,
         paused: bool,
         speed: f64,
         applied: usize,

@@ -4,13 +4,13 @@
 
 use serde_json::{Value, json};
 
-use super::registry::{PrinterColumn, ResourceType};
+use super::registry::{PrinterColumn, ResourceKind};
 use crate::domain::duration::human_duration;
 
 /// (name, type, priority)
 type Col = (&'static str, &'static str, i64);
 
-fn columns(rt: &ResourceType) -> Vec<Col> {
+fn columns(rt: &ResourceKind) -> Vec<Col> {
     let age = ("Age", "string", 0);
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("", "Pod") => vec![
@@ -343,7 +343,7 @@ fn service_cells(svc: &Value, created: &str) -> Vec<Value> {
     ]
 }
 
-fn cells(rt: &ResourceType, obj: &Value) -> Vec<Value> {
+fn cells(rt: &ResourceKind, obj: &Value) -> Vec<Value> {
     let name = json!(s(obj, "/metadata/name"));
     let created = age(obj
         .pointer("/metadata/creationTimestamp")
@@ -530,7 +530,7 @@ fn printer_cell(obj: &Value, col: &PrinterColumn) -> Value {
     }
 }
 
-fn column_definitions(rt: &ResourceType) -> Vec<Value> {
+fn column_definitions(rt: &ResourceKind) -> Vec<Value> {
     if rt.custom {
         let mut cols = vec![
             json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
@@ -552,7 +552,7 @@ fn column_definitions(rt: &ResourceType) -> Vec<Value> {
         .collect()
 }
 
-fn row(rt: &ResourceType, obj: &Value, include: &str) -> Value {
+fn row(rt: &ResourceKind, obj: &Value, include: &str) -> Value {
     let cells = if rt.custom {
         let mut c = vec![json!(s(obj, "/metadata/name"))];
         if rt.printer_columns.is_empty() {
@@ -583,7 +583,7 @@ fn row(rt: &ResourceType, obj: &Value, include: &str) -> Value {
 /// A Table of `objects`. `include` is the `includeObject` parameter (None, Metadata,
 /// Object; default Metadata).
 pub fn table<'a>(
-    rt: &ResourceType,
+    rt: &ResourceKind,
     objects: impl IntoIterator<Item = &'a Value>,
     resource_version: u64,
     continue_token: Option<&str>,

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::registry::ResourceType;
+use super::registry::ResourceKind;
 
 /// Annotations may hold at most this many bytes (keys and values).
 pub const ANNOTATIONS_MAX: usize = 256 * 1024;
@@ -79,7 +79,7 @@ fn label_value_ok(v: &str) -> bool {
 }
 
 /// The name rule of a kind, and its message.
-fn name_rule(rt: &ResourceType) -> (fn(&str) -> bool, &'static str) {
+fn name_rule(rt: &ResourceKind) -> (fn(&str) -> bool, &'static str) {
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("", "Namespace") => (is_dns1123_label, LABEL_RULE),
         ("", "Service") => (is_dns1035_label, DNS1035_RULE),
@@ -88,7 +88,7 @@ fn name_rule(rt: &ResourceType) -> (fn(&str) -> bool, &'static str) {
 }
 
 /// Problems of a name for `rt` (`None` when fine).
-pub fn name_problem(rt: &ResourceType, name: &str) -> Option<String> {
+pub fn name_problem(rt: &ResourceKind, name: &str) -> Option<String> {
     if rt.kind == "Node" {
         // Nodes are named as hosts are (also `ip-10-0-1-1.ec2.internal`).
         return (!is_dns1123_subdomain(name))
@@ -111,7 +111,7 @@ fn json_type(v: &Value) -> &'static str {
 }
 
 /// A decode error of the body, as the API server words it for a built-in kind.
-fn undecodable(rt: &ResourceType, got: &Value, field: &str, go_type: &str) -> ApiError {
+fn undecodable(rt: &ResourceKind, got: &Value, field: &str, go_type: &str) -> ApiError {
     ApiError::bad_request(format!(
         "{kind} in version \"{version}\" cannot be handled as a {kind}: json: cannot unmarshal {} into Go struct field {field} of type {go_type}",
         json_type(got),
@@ -121,7 +121,7 @@ fn undecodable(rt: &ResourceType, got: &Value, field: &str, go_type: &str) -> Ap
 }
 
 /// Checks the types of `metadata`'s fields: what a typed decode would refuse.
-pub fn check_meta_types(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
+pub fn check_meta_types(rt: &ResourceKind, obj: &Value) -> Result<(), ApiError> {
     let Some(meta) = obj.get("metadata") else {
         return Ok(());
     };
@@ -295,7 +295,7 @@ pub fn meta_causes(obj: &Value) -> Vec<Cause> {
 }
 
 /// A 422 Invalid `Status` listing every cause, as the API server returns it.
-pub fn invalid(rt: &ResourceType, name: &str, causes: &[Cause]) -> ApiError {
+pub fn invalid(rt: &ResourceKind, name: &str, causes: &[Cause]) -> ApiError {
     let text = causes
         .iter()
         .map(|(f, d)| format!("{f}: {d}"))
@@ -323,7 +323,7 @@ mod tests {
     use super::*;
     use crate::sandbox::registry::Registry;
 
-    fn rt(plural: &str) -> ResourceType {
+    fn rt(plural: &str) -> ResourceKind {
         Registry::builtin()
             .lookup("", "v1", plural)
             .cloned()

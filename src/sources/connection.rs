@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use kube::api::{Api, DynamicObject, ListParams};
-use kube::core::ApiResource;
 use serde_json::Value;
 
 use super::kubeconfig::Target;
 use super::{ClientHandle, SourceEvent};
 use crate::model::ConnState;
-use crate::model::catalog::{Catalog, PrinterColumn, ResourceKind};
+use crate::model::catalog::Catalog;
+use crate::model::resource::{PrinterColumn, ResourceKind};
 
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -193,34 +193,12 @@ fn push_resources(
     kinds: &mut Vec<ResourceKind>,
     list: k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList,
 ) {
-    let (group, version) = match list.group_version.split_once('/') {
-        Some((g, v)) => (g.to_string(), v.to_string()),
-        None => (String::new(), list.group_version.clone()),
-    };
-    for r in list.resources {
-        if r.name.contains('/') {
-            continue; // subresources
-        }
-        if !r.verbs.is_empty() && !r.verbs.iter().any(|v| v == "list") {
-            continue;
-        }
-        let singular = if r.singular_name.is_empty() {
-            r.kind.to_ascii_lowercase()
-        } else {
-            r.singular_name
-        };
-        kinds.push(ResourceKind {
-            group: r.group.unwrap_or_else(|| group.clone()),
-            version: r.version.unwrap_or_else(|| version.clone()),
-            kind: r.kind,
-            plural: r.name,
-            singular,
-            short_names: r.short_names.unwrap_or_default(),
-            namespaced: r.namespaced,
-            verbs: r.verbs,
-            printer_columns: Vec::new(),
-        });
-    }
+    kinds.extend(
+        list.resources
+            .into_iter()
+            .filter(|r| r.verbs.is_empty() || r.verbs.iter().any(|v| v == "list"))
+            .filter_map(|r| ResourceKind::from_discovery(&list.group_version, r)),
+    );
 }
 
 /// Lists every group's preferred version and its resources, then reads CRD printer columns.
@@ -240,17 +218,11 @@ pub async fn discover(client: &kube::Client) -> Result<Catalog, kube::Error> {
             Err(e) => tracing::warn!("discovery of {}: {e}", gv.group_version),
         }
     }
-    if kinds
+    let crds = kinds
         .iter()
-        .any(|k| k.group == "apiextensions.k8s.io" && k.plural == "customresourcedefinitions")
-    {
-        let ar = ApiResource {
-            group: "apiextensions.k8s.io".into(),
-            version: "v1".into(),
-            api_version: "apiextensions.k8s.io/v1".into(),
-            kind: "CustomResourceDefinition".into(),
-            plural: "customresourcedefinitions".into(),
-        };
+        .find(|k| k.group == "apiextensions.k8s.io" && k.plural == "customresourcedefinitions")
+        .map(ResourceKind::api_resource);
+    if let Some(ar) = crds {
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
         match api.list(&ListParams::default()).await {
             Ok(list) => {
@@ -277,6 +249,7 @@ pub fn apply_printer_columns(kinds: &mut [ResourceKind], crd: &Value) {
         .iter_mut()
         .filter(|k| k.group == group && k.plural == plural)
     {
+        kind.custom = true;
         let versions = spec["versions"].as_array().cloned().unwrap_or_default();
         let Some(v) = versions
             .iter()
@@ -284,25 +257,8 @@ pub fn apply_printer_columns(kinds: &mut [ResourceKind], crd: &Value) {
         else {
             continue;
         };
-        kind.printer_columns = parse_printer_columns(&v["additionalPrinterColumns"]);
+        kind.printer_columns = PrinterColumn::parse_list(&v["additionalPrinterColumns"]);
     }
-}
-
-pub fn parse_printer_columns(cols: &Value) -> Vec<PrinterColumn> {
-    cols.as_array()
-        .map(|cols| {
-            cols.iter()
-                .filter_map(|c| {
-                    Some(PrinterColumn {
-                        name: c["name"].as_str()?.to_string(),
-                        json_path: c["jsonPath"].as_str()?.to_string(),
-                        type_: c["type"].as_str().unwrap_or("string").to_string(),
-                        priority: c["priority"].as_i64().unwrap_or(0),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -326,6 +282,7 @@ mod tests {
             namespaced: true,
             verbs: vec![],
             printer_columns: vec![],
+            ..ResourceKind::default()
         }];
         apply_printer_columns(&mut kinds, &crd);
         let cols = &kinds[0].printer_columns;

@@ -10,7 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use super::super::logs::LogSnapshot;
-use super::super::registry::ResourceType;
+use super::super::registry::ResourceKind;
 use super::super::server::Shared;
 use super::super::store::{PatchType, Snapshot, Sub, WriteOpts};
 use super::super::timeline::apply_change;
@@ -38,7 +38,7 @@ pub struct Start {
 
 struct Player {
     shared: Arc<Shared>,
-    rt: ResourceType,
+    rt: ResourceKind,
     source: TimelineSource,
     cursor: Option<Cursor>,
     next: Option<TimelineEntry>,

@@ -65,7 +65,7 @@ pub(super) fn stream_response(rx: mpsc::Receiver<Bytes>, content_type: &'static 
 
 pub(super) fn watch_response(
     sh: &Arc<Shared>,
-    rt: &ResourceType,
+    rt: &ResourceKind,
     ns: &str,
     params: &Params,
     as_table: bool,
@@ -110,12 +110,12 @@ pub(super) fn watch_response(
     };
     let rt = rt.clone();
     let include = include.to_string();
-    let key = rt.key();
+    let key = ResKey::of(&rt);
     tokio::spawn(async move {
         fn render<'a>(
             obj: &'a Value,
             rv: u64,
-            as_table: Option<(&ResourceType, &str)>,
+            as_table: Option<(&ResourceKind, &str)>,
         ) -> std::borrow::Cow<'a, Value> {
             match as_table {
                 Some((rt, include)) => {
@@ -181,7 +181,7 @@ pub(super) fn watch_response(
     Ok(stream_response(rx, "application/json"))
 }
 
-pub(super) fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> Value {
+pub(super) fn bookmark(rt: &ResourceKind, rv: u64, initial_end: bool) -> Value {
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if initial_end {
         meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});

@@ -53,7 +53,7 @@ impl Store {
     /// otherwise it goes at once, and its dependents are garbage-collected.
     pub fn delete(
         &self,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         name: &str,
         opts: &WriteOpts,
@@ -154,12 +154,12 @@ impl Store {
     pub(super) fn delete_locked(
         &self,
         inner: &mut Inner,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         name: &str,
     ) -> Arc<Value> {
         let current = Self::current(inner, rt, ns, name).ok();
-        if rt.key() == ns_key() {
+        if ResKey::of(rt) == ns_key() {
             // Namespace deletion removes everything in it first.
             let keys: Vec<ResKey> = inner.objects.keys().cloned().collect();
             for key in keys {
@@ -184,7 +184,7 @@ impl Store {
                 }
             }
         }
-        if rt.key() == crd_key()
+        if ResKey::of(rt) == crd_key()
             && let Some(crd) = &current
             && let Some(key) = inner.registry.unregister_crd(crd)
         {

@@ -7,7 +7,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub fn patch(
         &self,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         name: &str,
         patch_type: PatchType,

@@ -3,11 +3,11 @@
 use super::*;
 
 impl Store {
-    pub fn get(&self, rt: &ResourceType, ns: &str, name: &str) -> ApiResult<Arc<Value>> {
+    pub fn get(&self, rt: &ResourceKind, ns: &str, name: &str) -> ApiResult<Arc<Value>> {
         let inner = self.lock();
         inner
             .objects
-            .get(&rt.key())
+            .get(&ResKey::of(rt))
             .and_then(|m| m.get(&(ns.to_string(), name.to_string())))
             .cloned()
             .ok_or_else(|| ApiError::not_found(rt, name))
@@ -16,7 +16,7 @@ impl Store {
     /// Lists objects of a type, in one namespace or all (`ns` empty), filtered.
     pub fn list(
         &self,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         labels: &LabelSelector,
         fields: &FieldSelector,
@@ -37,7 +37,7 @@ impl Store {
             None => (None, None),
         };
         let empty = Objects::new();
-        let objects = inner.objects.get(&rt.key()).unwrap_or(&empty);
+        let objects = inner.objects.get(&ResKey::of(rt)).unwrap_or(&empty);
         type Entries<'a> = Box<dyn Iterator<Item = (&'a (String, String), &'a Arc<Value>)> + 'a>;
         let mut iter: Entries = match &start_after {
             Some(k) => Box::new(objects.range(k.clone()..).filter(move |(key, _)| *key != k)),
@@ -74,11 +74,11 @@ impl Store {
 
     /// Starts a watch on a type. `from`: `None` (or `Some(0)`) sends the current objects
     /// as ADDED first; `Some(rv)` resumes after `rv` or fails with 410 when too old.
-    pub fn watch(&self, rt: &ResourceType, from: Option<u64>) -> ApiResult<Subscription> {
+    pub fn watch(&self, rt: &ResourceKind, from: Option<u64>) -> ApiResult<Subscription> {
         let inner = self.lock();
         let live = self.events.subscribe();
         let disconnect = self.disconnect.subscribe();
-        let key = rt.key();
+        let key = ResKey::of(rt);
         let initial = match from.filter(|rv| *rv > 0) {
             None => inner
                 .objects

@@ -2,14 +2,14 @@
 
 use super::*;
 
-fn scale_paths(rt: &ResourceType) -> ApiResult<&ScalePaths> {
+fn scale_paths(rt: &ResourceKind) -> ApiResult<&ScalePaths> {
     rt.scale
         .as_ref()
         .ok_or_else(|| ApiError::no_resource(&format!("{}/scale", rt.plural)))
 }
 
 /// The `autoscaling/v1` Scale view of an object.
-pub fn scale_of(rt: &ResourceType, obj: &Value) -> ApiResult<Value> {
+pub fn scale_of(rt: &ResourceKind, obj: &Value) -> ApiResult<Value> {
     let paths = scale_paths(rt)?;
     let spec = get_path(obj, &paths.spec_replicas)
         .cloned()
@@ -59,7 +59,7 @@ pub fn scale_of(rt: &ResourceType, obj: &Value) -> ApiResult<Value> {
 }
 
 /// The object with the replicas of a Scale written into it.
-pub(super) fn scale_into(rt: &ResourceType, current: &Value, scale: &Value) -> ApiResult<Value> {
+pub(super) fn scale_into(rt: &ResourceKind, current: &Value, scale: &Value) -> ApiResult<Value> {
     let paths = scale_paths(rt)?;
     let replicas = scale
         .pointer("/spec/replicas")

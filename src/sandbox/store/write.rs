@@ -6,7 +6,7 @@ impl Store {
     /// Creates an object (POST).
     pub fn create(
         &self,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         body: Value,
         opts: &WriteOpts,
@@ -18,7 +18,7 @@ impl Store {
     pub(super) fn create_locked(
         &self,
         inner: &mut Inner,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         mut obj: Value,
         opts: &WriteOpts,
@@ -63,7 +63,7 @@ impl Store {
         }
         if inner
             .objects
-            .get(&rt.key())
+            .get(&ResKey::of(rt))
             .is_some_and(|m| m.contains_key(&(ns.to_string(), name.clone())))
         {
             return Err(ApiError::already_exists(rt, &name));
@@ -97,7 +97,7 @@ impl Store {
         }
         self.apply_defaults(inner, rt, &mut obj)?;
         validate_custom(rt, &name, &obj, None)?;
-        if rt.key() == crd_key() {
+        if ResKey::of(rt) == crd_key() {
             if !opts.dry_run {
                 inner
                     .registry
@@ -116,7 +116,7 @@ impl Store {
     pub(super) fn apply_defaults(
         &self,
         inner: &mut Inner,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         obj: &mut Value,
     ) -> ApiResult<()> {
         match (rt.group.as_str(), rt.kind.as_str()) {
@@ -196,7 +196,7 @@ impl Store {
     /// Replaces an object (PUT), or its status or scale subresource.
     pub fn update(
         &self,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         name: &str,
         body: Value,
@@ -232,13 +232,13 @@ impl Store {
 
     pub(super) fn current(
         inner: &Inner,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         name: &str,
     ) -> ApiResult<Arc<Value>> {
         inner
             .objects
-            .get(&rt.key())
+            .get(&ResKey::of(rt))
             .and_then(|m| m.get(&(ns.to_string(), name.to_string())))
             .cloned()
             .ok_or_else(|| ApiError::not_found(rt, name))
@@ -250,7 +250,7 @@ impl Store {
     pub(super) fn write_locked(
         &self,
         inner: &mut Inner,
-        rt: &ResourceType,
+        rt: &ResourceKind,
         ns: &str,
         name: &str,
         current: &Value,
@@ -340,7 +340,7 @@ impl Store {
                 meta_mut(&mut new).insert("generation".into(), json!(generation + 1));
             }
         }
-        if rt.key() == crd_key() {
+        if ResKey::of(rt) == crd_key() {
             if !opts.dry_run {
                 inner
                     .registry
