@@ -11,6 +11,7 @@ pub mod action;
 pub mod catalog;
 pub mod conn;
 pub mod object;
+pub mod views;
 pub mod watch;
 
 pub use catalog::{Catalog, PrinterColumn, ResourceKind};
