@@ -21,6 +21,7 @@ mod hints;
 pub use handlers::HelpLine;
 pub mod jsonpath;
 pub mod metrics;
+pub mod pane;
 pub mod panel;
 pub mod pending;
 pub mod pf;
@@ -32,6 +33,8 @@ pub mod replay;
 pub mod shell;
 pub mod strings;
 pub mod view;
+pub mod viewport;
+mod watchset;
 pub mod waves;
 pub mod xray;
 
@@ -46,6 +49,7 @@ use kube::runtime::reflector::Store;
 use crate::model::action::{Action, Context};
 use prompt::{History, Prompt};
 use view::View;
+use viewport::Viewport;
 
 use crate::config::{Config, Key};
 use crate::model::{Catalog, ConnState, ResourceKind, WatchKey, WatchSpec};
@@ -61,7 +65,8 @@ pub enum Msg {
     /// A key typed into the focused text editor (the PromQL editor).
     EditorKey(KeyEvent),
     Tick(Timestamp),
-    Resize(u16, u16),
+    /// The terminal's new layout, measured by the event loop.
+    Resize(Viewport),
     /// Run a user plugin (by name) on the focused view.
     Plugin(String),
     /// Run a user hotkey's `:` command (by name).
@@ -160,8 +165,8 @@ pub struct App {
     pub now: Timestamp,
     /// The kubeconfig file plugins see as `$KUBECONFIG` (the console sets it).
     pub kubeconfig_path: Option<String>,
-    /// Terminal size (columns, rows).
-    pub size: (u16, u16),
+    /// Terminal size and body area, as the ui lays them out (`Msg::Resize`).
+    pub viewport: Viewport,
     pub quit: bool,
     requests: Vec<Request>,
     next_log_id: LogId,
@@ -208,7 +213,7 @@ impl App {
             ctx: ctx::CtxState::default(),
             now,
             kubeconfig_path: None,
-            size: (120, 30),
+            viewport: Viewport::default(),
             quit: false,
             requests: Vec::new(),
             next_log_id: 1,
@@ -359,8 +364,8 @@ impl App {
                 self.metrics_tick();
                 None
             }
-            Msg::Resize(w, h) => {
-                self.size = (w, h);
+            Msg::Resize(viewport) => {
+                self.viewport = viewport;
                 self.refit();
                 None
             }
@@ -390,37 +395,6 @@ impl App {
         let before = self.requests.len();
         self.requests.retain(|r| *r != Request::Install);
         self.requests.len() != before
-    }
-
-    /// Every watch the view stack needs, deduplicated.
-    pub fn desired_watches(&self) -> Vec<WatchSpec> {
-        let mut out: Vec<WatchSpec> = Vec::new();
-        for v in &self.stack {
-            for spec in v.watches() {
-                if !out.iter().any(|s| s.key == spec.key) {
-                    out.push(spec.clone());
-                }
-            }
-        }
-        out
-    }
-
-    /// The view stack's watches plus the ones kept in the background while the console
-    /// runs (CNPG Clusters and their pods, feeding the failover timelines): what the
-    /// sources should run.
-    pub fn all_watches(&self) -> Vec<WatchSpec> {
-        let mut out = self.desired_watches();
-        for spec in self.cnpg_background_watches() {
-            if !out.iter().any(|s| s.key == spec.key) {
-                out.push(spec);
-            }
-        }
-        for spec in self.replay_background_watches() {
-            if !out.iter().any(|s| s.key == spec.key) {
-                out.push(spec);
-            }
-        }
-        out
     }
 
     /// Runs a `:` command (`cnpg`, `po kube-system`, …) once discovery has answered.
@@ -459,12 +433,12 @@ impl App {
 
     /// Rows a list view can show at the current size.
     pub fn list_height(&self) -> usize {
-        crate::ui::layout::list_rows(self.size, self.prompt.is_some())
+        self.viewport.list_rows(self.prompt.is_some())
     }
 
     /// Lines a text view can show at the current size.
     pub fn text_height(&self) -> usize {
-        crate::ui::layout::text_rows(self.size, self.prompt.is_some())
+        self.viewport.text_rows(self.prompt.is_some())
     }
 
     fn store(&self, key: &WatchKey) -> Option<&Store<Obj>> {
@@ -684,13 +658,6 @@ impl App {
             self.request(Request::StopLogs(l.id));
         }
         self.prune_watches();
-    }
-
-    /// Drops data of watches no view needs any more.
-    fn prune_watches(&mut self) {
-        let desired = self.all_watches();
-        self.watches
-            .retain(|k, _| desired.iter().any(|s| s.key == *k));
     }
 
     /// Re-opens the root table with the current namespace.

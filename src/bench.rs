@@ -183,7 +183,7 @@ impl Headless {
         let (tx, rx) = mpsc::unbounded_channel();
         let sources = Sources::new(tx, target);
         let terminal = Terminal::new(TestBackend::new(200, 50))?;
-        app.dispatch(Msg::Resize(200, 50));
+        app.dispatch(Msg::Resize(crate::ui::layout::viewport(200, 50)));
         Ok(Headless {
             app,
             sources,

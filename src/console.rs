@@ -308,7 +308,10 @@ async fn event_loop(
     sources.set_eks(eks);
     sources.set_prometheus(prom.flag, prom.per_context, prom.history_file);
     let size = terminal.size()?;
-    app.dispatch(Msg::Resize(size.width, size.height));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(
+        size.width,
+        size.height,
+    )));
     sources.connect();
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
@@ -328,7 +331,7 @@ async fn event_loop(
                     dirty = true;
                 }
                 Some(Ok(Event::Resize(w, h))) => {
-                    app.dispatch(Msg::Resize(w, h));
+                    app.dispatch(Msg::Resize(crate::ui::layout::viewport(w, h)));
                     dirty = true;
                 }
                 Some(Ok(_)) => {}

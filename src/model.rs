@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod conn;
 pub mod object;
 pub mod resource;
+pub mod views;
 pub mod watch;
 
 pub use catalog::Catalog;

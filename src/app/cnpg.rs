@@ -16,11 +16,12 @@ pub mod strings;
 use std::sync::Arc;
 
 use crate::model::object::Obj;
+use crate::model::views::{Event, Pod, PodDisruptionBudget, Service, View as ObjView};
 use kube::runtime::reflector::Store;
-use serde_json::Value;
 
 pub use state::{ClusterKey, CnpgState, PendingSwitchover};
 
+use super::pane::{Pane, PaneCx, Refreshed};
 use super::view::{Cursor, ObjSource, TextMode, View};
 use super::{App, Dialog, Level, WatchStatus};
 use crate::domain::cnpg::{
@@ -103,7 +104,7 @@ impl ListWatches {
     }
 }
 
-/// Cheap filter before converting an Event: is it about this Cluster or one of its pods?
+/// Cheap filter before reading an Event: is it about this Cluster or one of its pods?
 fn event_is_about(obj: &Obj, cluster: &str) -> bool {
     let involved = obj
         .data
@@ -119,25 +120,29 @@ fn event_is_about(obj: &Obj, cluster: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('-'))
 }
 
-fn values_where(store: Option<&Store<Obj>>, keep: impl Fn(&Obj) -> bool) -> Vec<Value> {
+/// The typed views of a store's objects that `keep` accepts.
+fn views_where<V: ObjView>(store: Option<&Store<Obj>>, keep: impl Fn(&Obj) -> bool) -> Vec<V> {
     store
         .map(|s| {
             s.state()
                 .iter()
                 .filter(|o| keep(o))
-                .filter_map(|o| serde_json::to_value(o.as_ref()).ok())
+                .filter_map(|o| V::from_obj(o).ok())
                 .collect()
         })
         .unwrap_or_default()
 }
 
 /// The container `kubectl logs` picks: the default-container annotation, else the first.
-fn default_container(pod: &Value) -> String {
-    pod.pointer("/metadata/annotations/kubectl.kubernetes.io~1default-container")
-        .and_then(Value::as_str)
+fn default_container(pod: &Pod) -> String {
+    pod.meta
+        .annotation("kubectl.kubernetes.io/default-container")
         .or_else(|| {
-            pod.pointer("/spec/containers/0/name")
-                .and_then(Value::as_str)
+            pod.spec
+                .containers
+                .first()
+                .map(|c| c.name.as_str())
+                .filter(|n| !n.is_empty())
         })
         .unwrap_or("postgres")
         .to_string()
@@ -297,105 +302,6 @@ impl App {
         self.refresh_view(i);
     }
 
-    /// Rebuilds the model of the CNPG view at `i` from the shared state and the stores.
-    pub(super) fn refresh_cnpg_view(&mut self, i: usize) {
-        let now = self.now;
-        let list_h = self.list_height();
-        match &self.stack[i] {
-            View::Cnpg(l) => {
-                let nodes_store = self.store(&l.watches.nodes.key).cloned();
-                let nodes_ar = l.watches.nodes.kind.api_resource();
-                let keys: Vec<ClusterKey> = self.cnpg.cluster_keys().cloned().collect();
-                let mut rows = Vec::with_capacity(keys.len());
-                for key in &keys {
-                    let nodes = self.cnpg.nodes_for(key, nodes_store.as_ref(), &nodes_ar);
-                    let Some(cluster) = self.cnpg.cluster(key) else {
-                        continue;
-                    };
-                    let metrics = self.metrics.cnpg_metrics(&key.0);
-                    let inputs = ClusterInputs {
-                        pods: self.cnpg.pods(key),
-                        nodes: &nodes,
-                        metrics: &metrics,
-                        ..ClusterInputs::new(cluster)
-                    };
-                    if let Some(d) = cnpg::cluster_detail(&inputs, &DetailOptions::default(), now) {
-                        rows.push(ClusterRow {
-                            summary: d.summary,
-                            warnings: d.warnings,
-                        });
-                    }
-                }
-                if let View::Cnpg(l) = &mut self.stack[i] {
-                    let selected = l
-                        .selected()
-                        .map(|r| (r.summary.namespace.clone(), r.summary.name.clone()));
-                    l.rows = rows;
-                    if let Some(sel) = selected
-                        && let Some(pos) = l.rows.iter().position(|r| {
-                            (&r.summary.namespace, &r.summary.name) == (&sel.0, &sel.1)
-                        })
-                    {
-                        l.cursor.selected = pos;
-                    }
-                    let len = l.rows.len();
-                    l.cursor.fit(len, list_h);
-                }
-            }
-            View::CnpgDetail(d) => {
-                let key = d.key.clone();
-                let name = key.1.clone();
-                let nodes_store = self.store(&d.watches.nodes.key).cloned();
-                let nodes_ar = d.watches.nodes.kind.api_resource();
-                let services = values_where(self.store(&d.services.key), |o| {
-                    o.metadata.name.as_deref().is_some_and(|n| {
-                        n.strip_prefix(name.as_str())
-                            .is_some_and(|r| r.starts_with('-'))
-                    })
-                });
-                let pdbs = values_where(d.pdbs.as_ref().and_then(|p| self.store(&p.key)), |_| true);
-                let events = values_where(self.store(&d.events.key), |o| event_is_about(o, &name));
-                let loaded = self.cnpg.clusters_loaded();
-                let nodes = self.cnpg.nodes_for(&key, nodes_store.as_ref(), &nodes_ar);
-                let pods = self.cnpg.pods(&key);
-                let metrics = self.metrics.cnpg_metrics(&key.0);
-                let detail = self.cnpg.cluster(&key).and_then(|cluster| {
-                    let inputs = ClusterInputs {
-                        pods,
-                        metrics: &metrics,
-                        nodes: &nodes,
-                        services: &services,
-                        pdbs: &pdbs,
-                        events: &events,
-                        ..ClusterInputs::new(cluster)
-                    };
-                    cnpg::cluster_detail(&inputs, &DetailOptions::default(), now)
-                });
-                if let View::CnpgDetail(d) = &mut self.stack[i] {
-                    let selected = d.selected().map(|r| r.pod.clone());
-                    match detail {
-                        Some(detail) => {
-                            d.detail = Some(detail);
-                            d.missing = false;
-                        }
-                        None => d.missing = loaded,
-                    }
-                    if let Some(pod) = selected
-                        && let Some(pos) = d
-                            .detail
-                            .as_ref()
-                            .and_then(|x| x.instances.iter().position(|r| r.pod == pod))
-                    {
-                        d.cursor.selected = pos;
-                    }
-                    let len = d.detail.as_ref().map_or(0, |x| x.instances.len());
-                    d.cursor.fit(len, list_h);
-                }
-            }
-            _ => {}
-        }
-    }
-
     /// A request finished without error: when it is the promote the console sent, the
     /// API server only accepted the switchover request; the operator still has to act.
     /// Returns whether the message was handled.
@@ -422,15 +328,15 @@ impl App {
             return;
         };
         let Some(sent) = p.sent else { return };
-        let cluster = self.cnpg.cluster(&p.key);
-        let at = |c: Option<&Value>, ptr: &str| {
-            c.and_then(|c| c.pointer(ptr))
-                .and_then(Value::as_str)
-                .unwrap_or("-")
-                .to_string()
-        };
-        let current = at(cluster, "/status/currentPrimary");
-        let phase = at(cluster, "/status/phase");
+        let status = self.cnpg.cluster(&p.key).map(|c| &c.status);
+        let current = status
+            .and_then(|s| s.current_primary.as_deref())
+            .unwrap_or("-")
+            .to_string();
+        let phase = status
+            .and_then(|s| s.phase.as_deref())
+            .unwrap_or("-")
+            .to_string();
         if current == p.pod {
             self.cnpg.switchover = None;
             let text = strings::switchover_done(&p.pod, &p.key.0, &p.key.1);
@@ -457,7 +363,7 @@ impl App {
                 _ => false,
             };
             if changing {
-                self.refresh_cnpg_view(i);
+                self.refresh_view(i);
             }
         }
     }
@@ -553,7 +459,7 @@ impl App {
             .cnpg
             .pods(&key)
             .iter()
-            .find(|p| p.pointer("/metadata/name").and_then(Value::as_str) == Some(pod.as_str()))
+            .find(|p| p.meta.name == pod)
             .map_or_else(|| "postgres".to_string(), default_container);
         self.open_logs(key.0, pod, container, previous);
     }
@@ -579,8 +485,9 @@ impl App {
             return self.flash(strings::CLUSTER_UNKNOWN, Level::Warn);
         };
         let current = cluster
-            .pointer("/status/currentPrimary")
-            .and_then(Value::as_str)
+            .status
+            .current_primary
+            .as_deref()
             .unwrap_or("-")
             .to_string();
         match cnpg::promote_patch(cluster, &pod, self.now) {
@@ -612,6 +519,139 @@ impl App {
                 });
             }
         }
+    }
+}
+
+impl Pane for CnpgListView {
+    fn watches(&self) -> Vec<&WatchSpec> {
+        self.watches.specs()
+    }
+
+    /// One row per Cluster the shared state knows, from its pods, nodes and metrics.
+    fn refresh(&mut self, cx: &mut PaneCx<'_>) -> Refreshed {
+        let nodes_store = cx.store(&self.watches.nodes).cloned();
+        let nodes_ar = self.watches.nodes.kind.api_resource();
+        let keys: Vec<ClusterKey> = cx.cnpg.cluster_keys().cloned().collect();
+        let mut rows = Vec::with_capacity(keys.len());
+        for key in &keys {
+            let nodes = cx.cnpg.nodes_for(key, nodes_store.as_ref(), &nodes_ar);
+            let Some(cluster) = cx.cnpg.cluster(key) else {
+                continue;
+            };
+            let metrics = cx.metrics.cnpg_metrics(&key.0);
+            let inputs = ClusterInputs {
+                pods: cx.cnpg.pods(key),
+                nodes: &nodes,
+                metrics: &metrics,
+                ..ClusterInputs::new(cluster)
+            };
+            if let Some(d) = cnpg::cluster_detail(&inputs, &DetailOptions::default(), cx.now) {
+                rows.push(ClusterRow {
+                    summary: d.summary,
+                    warnings: d.warnings,
+                });
+            }
+        }
+        let selected = self
+            .selected()
+            .map(|r| (r.summary.namespace.clone(), r.summary.name.clone()));
+        self.rows = rows;
+        if let Some(sel) = selected
+            && let Some(pos) = self
+                .rows
+                .iter()
+                .position(|r| (&r.summary.namespace, &r.summary.name) == (&sel.0, &sel.1))
+        {
+            self.cursor.selected = pos;
+        }
+        self.fit(self.rows_shown(cx));
+        Refreshed::default()
+    }
+
+    fn rows_shown(&self, cx: &PaneCx<'_>) -> usize {
+        cx.list_rows()
+    }
+
+    fn step(&mut self, delta: isize, rows: usize) {
+        let len = self.rows.len();
+        self.cursor.step(delta, len, rows);
+    }
+
+    fn fit(&mut self, rows: usize) {
+        let len = self.rows.len();
+        self.cursor.fit(len, rows);
+    }
+}
+
+impl Pane for CnpgDetailView {
+    fn watches(&self) -> Vec<&WatchSpec> {
+        self.specs()
+    }
+
+    /// The Cluster's detail from the shared state and the namespace's Services, PDBs and
+    /// Events.
+    fn refresh(&mut self, cx: &mut PaneCx<'_>) -> Refreshed {
+        let key = self.key.clone();
+        let name = key.1.clone();
+        let nodes_store = cx.store(&self.watches.nodes).cloned();
+        let nodes_ar = self.watches.nodes.kind.api_resource();
+        let services: Vec<Service> = views_where(cx.store(&self.services), |o| {
+            o.metadata.name.as_deref().is_some_and(|n| {
+                n.strip_prefix(name.as_str())
+                    .is_some_and(|r| r.starts_with('-'))
+            })
+        });
+        let pdbs: Vec<PodDisruptionBudget> =
+            views_where(self.pdbs.as_ref().and_then(|p| cx.store(p)), |_| true);
+        let events: Vec<Event> = views_where(cx.store(&self.events), |o| event_is_about(o, &name));
+        let loaded = cx.cnpg.clusters_loaded();
+        let nodes = cx.cnpg.nodes_for(&key, nodes_store.as_ref(), &nodes_ar);
+        let pods = cx.cnpg.pods(&key);
+        let metrics = cx.metrics.cnpg_metrics(&key.0);
+        let detail = cx.cnpg.cluster(&key).and_then(|cluster| {
+            let inputs = ClusterInputs {
+                pods,
+                metrics: &metrics,
+                nodes: &nodes,
+                services: &services,
+                pdbs: &pdbs,
+                events: &events,
+                ..ClusterInputs::new(cluster)
+            };
+            cnpg::cluster_detail(&inputs, &DetailOptions::default(), cx.now)
+        });
+        let selected = self.selected().map(|r| r.pod.clone());
+        match detail {
+            Some(detail) => {
+                self.detail = Some(detail);
+                self.missing = false;
+            }
+            None => self.missing = loaded,
+        }
+        if let Some(pod) = selected
+            && let Some(pos) = self
+                .detail
+                .as_ref()
+                .and_then(|x| x.instances.iter().position(|r| r.pod == pod))
+        {
+            self.cursor.selected = pos;
+        }
+        self.fit(self.rows_shown(cx));
+        Refreshed::default()
+    }
+
+    fn rows_shown(&self, cx: &PaneCx<'_>) -> usize {
+        cx.list_rows()
+    }
+
+    fn step(&mut self, delta: isize, rows: usize) {
+        let len = self.detail.as_ref().map_or(0, |x| x.instances.len());
+        self.cursor.step(delta, len, rows);
+    }
+
+    fn fit(&mut self, rows: usize) {
+        let len = self.detail.as_ref().map_or(0, |x| x.instances.len());
+        self.cursor.fit(len, rows);
     }
 }
 

@@ -113,7 +113,7 @@ pub fn app_with(config: Config) -> App {
         },
         now(),
     );
-    app.dispatch(Msg::Resize(120, 30));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(120, 30)));
     app.dispatch(Msg::Source(SourceEvent::Cluster(cluster())));
     app.dispatch(Msg::Source(SourceEvent::Connection(ConnState::Connected)));
     app.dispatch(Msg::Source(SourceEvent::Version(
@@ -179,7 +179,7 @@ pub fn platform_now() -> Timestamp {
 /// `:` command `command` (`pods -A`, `svc -A`, `nodes`), every watch filled.
 pub fn platform_app(size: (u16, u16), command: &str, config: Config) -> App {
     let mut app = App::new(config, Options::default(), platform_now());
-    app.dispatch(Msg::Resize(size.0, size.1));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(size.0, size.1)));
     let arn = "arn:aws:eks:eu-west-1:123456789012:cluster/platform-prod".to_string();
     app.dispatch(Msg::Source(SourceEvent::Cluster(ClusterInfo {
         context: arn.clone(),

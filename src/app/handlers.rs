@@ -324,13 +324,12 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
-        if self.waves_move(delta) {
+        if self.pane_step(delta) {
             return;
         }
         let list_h = self.list_height();
         let text_h = self.text_height();
         let help_len = self.help_lines(self.help_context()).len();
-        let pools_h = self.pools_list_height();
         let clamp = |pos: usize, len: usize, h: usize| -> usize {
             let max = len.saturating_sub(h) as isize;
             (pos as isize).saturating_add(delta).clamp(0, max.max(0)) as usize
@@ -348,20 +347,8 @@ impl App {
                 let len = c.names.len();
                 c.cursor.step(delta, len, list_h);
             }
-            Some(View::Pools(p)) => {
-                let len = p.pools.len();
-                p.cursor.step(delta, len, pools_h);
-            }
-            Some(View::Metrics(_) | View::Editor(_) | View::Forwards(_)) => {}
+            Some(View::Editor(_) | View::Forwards(_)) => {}
             Some(View::Panel(_)) => self.panel_move(delta),
-            Some(View::Cnpg(l)) => {
-                let len = l.rows.len();
-                l.cursor.step(delta, len, list_h);
-            }
-            Some(View::CnpgDetail(d)) => {
-                let len = d.detail.as_ref().map_or(0, |x| x.instances.len());
-                d.cursor.step(delta, len, list_h);
-            }
             Some(View::Text(t)) => t.scroll = clamp(t.scroll, t.lines.len(), text_h),
             Some(View::Help(h)) => h.scroll = clamp(h.scroll, help_len, text_h),
             Some(View::Logs(l)) => {
@@ -369,8 +356,15 @@ impl App {
                 l.scroll = clamp(l.scroll, n, text_h);
                 l.follow = l.scroll + text_h >= n;
             }
-            // Moved by `waves_move` above.
-            Some(View::Waves(_) | View::WaveApp(_)) => {}
+            // Moved by `pane_step` above.
+            Some(
+                View::Pools(_)
+                | View::Waves(_)
+                | View::WaveApp(_)
+                | View::Cnpg(_)
+                | View::CnpgDetail(_)
+                | View::Metrics(_),
+            ) => {}
             None => {}
         }
     }

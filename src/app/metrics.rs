@@ -6,6 +6,7 @@
 
 mod actions;
 pub mod editor;
+mod pane;
 pub mod panel;
 pub mod range;
 pub mod strings;
@@ -394,7 +395,7 @@ impl App {
         };
         view.var_focus = view.vars.iter().position(|v| v.hide < 2).unwrap_or(0);
         if view.vars_ready() {
-            let (step, _) = view.bindings(self.size.0);
+            let (step, _) = view.bindings(self.viewport.size.0);
             view.expand(step);
         }
         view
@@ -410,7 +411,7 @@ impl App {
     /// Queries every panel of the top dashboard for its current window.
     pub(super) fn start_refresh(&mut self) {
         let now = self.now;
-        let width = self.size.0;
+        let width = self.viewport.size.0;
         let mut ids: Vec<QueryId> = Vec::new();
         let Some(m) = self.top_metrics() else { return };
         // The first refresh waits for the variables (and runs when they resolve).

@@ -12,6 +12,7 @@ pub mod strings;
 use crate::model::object::{Obj, Value};
 use jiff::Timestamp;
 
+use super::pane::{Pane, PaneCx, Refreshed};
 use super::prompt::{Prompt, PromptKind};
 use super::view::{Cursor, View};
 use super::{App, Dialog, Level, WatchStatus};
@@ -20,6 +21,12 @@ use crate::domain::pools::{self, NodegroupInfo, Pool};
 use crate::model::WatchSpec;
 use crate::sources::Request;
 use crate::sources::nodegroups::{EksEvent, EksRequest};
+
+/// Rows of the pools table in a body `height` rows high: two fifths of it (borders and
+/// heading excluded); the detail below takes the rest.
+pub fn table_rows_in(height: u16) -> usize {
+    (usize::from(height) * 2 / 5).saturating_sub(3).max(3)
+}
 
 /// EKS node group data, kept across openings of the pane (shown with its age).
 #[derive(Debug, Clone, PartialEq)]
@@ -68,9 +75,55 @@ impl PoolsView {
     pub fn selected(&self) -> Option<&Pool> {
         self.pools.get(self.cursor.selected)
     }
+}
 
-    pub fn watches(&self) -> Vec<&WatchSpec> {
+impl Pane for PoolsView {
+    fn watches(&self) -> Vec<&WatchSpec> {
         vec![&self.nodes, &self.pods]
+    }
+
+    /// Recomputes the pools from the watch stores, the EKS data and the nodes' usage.
+    fn refresh(&mut self, cx: &mut PaneCx<'_>) -> Refreshed {
+        let nodes = cx.store(&self.nodes).map(|s| s.state()).unwrap_or_default();
+        let pods = cx.store(&self.pods).map(|s| s.state()).unwrap_or_default();
+        let eks: &[NodegroupInfo] = if cx.eks.cluster.is_some() {
+            &cx.eks.groups
+        } else {
+            &[]
+        };
+        let mut grouped = self
+            .index
+            .group(&nodes, &pods, self.pool_label.as_deref(), eks);
+        let m = cx.metrics;
+        let cpu = m.pane_values(panes::NODE_CPU, "node").unwrap_or_default();
+        let mem = m
+            .pane_values(panes::NODE_MEMORY, "node")
+            .unwrap_or_default();
+        if !cpu.is_empty() || !mem.is_empty() {
+            pools::apply_usage(&mut grouped, &cpu, &mem);
+        }
+        let name = self.selected().map(|p| p.name.clone());
+        self.pools = grouped;
+        if let Some(pos) = name.and_then(|n| self.pools.iter().position(|p| p.name == n)) {
+            self.cursor.selected = pos;
+        }
+        self.fit(self.rows_shown(cx));
+        Refreshed::default()
+    }
+
+    /// The table takes two fifths of the body; the detail below takes the rest.
+    fn rows_shown(&self, cx: &PaneCx<'_>) -> usize {
+        table_rows_in(cx.viewport.body(cx.prompt).1)
+    }
+
+    fn step(&mut self, delta: isize, rows: usize) {
+        let len = self.pools.len();
+        self.cursor.step(delta, len, rows);
+    }
+
+    fn fit(&mut self, rows: usize) {
+        let len = self.pools.len();
+        self.cursor.fit(len, rows);
     }
 }
 
@@ -161,59 +214,12 @@ impl App {
         self.stack.iter().any(|v| matches!(v, View::Pools(_))) || self.pending_wants_eks()
     }
 
-    /// Recomputes the pools of the view at `i` from the watch stores and the EKS data.
-    pub(super) fn refresh_pools(&mut self, i: usize) {
-        let Some(View::Pools(v)) = self.stack.get(i) else {
-            return;
-        };
-        let nodes = self
-            .store(&v.nodes.key)
-            .map(|s| s.state())
-            .unwrap_or_default();
-        let pods = self
-            .store(&v.pods.key)
-            .map(|s| s.state())
-            .unwrap_or_default();
-        let eks: &[NodegroupInfo] = if self.eks.cluster.is_some() {
-            &self.eks.groups
-        } else {
-            &[]
-        };
-        let Some(View::Pools(v)) = self.stack.get_mut(i) else {
-            return;
-        };
-        let mut grouped = v.index.group(&nodes, &pods, v.pool_label.as_deref(), eks);
-        let m = &self.metrics;
-        let cpu = m.pane_values(panes::NODE_CPU, "node").unwrap_or_default();
-        let mem = m
-            .pane_values(panes::NODE_MEMORY, "node")
-            .unwrap_or_default();
-        if !cpu.is_empty() || !mem.is_empty() {
-            pools::apply_usage(&mut grouped, &cpu, &mem);
-        }
-        let list_h = self.pools_list_height();
-        if let Some(View::Pools(v)) = self.stack.get_mut(i) {
-            let name = v.selected().map(|p| p.name.clone());
-            v.pools = grouped;
-            if let Some(pos) = name.and_then(|n| v.pools.iter().position(|p| p.name == n)) {
-                v.cursor.selected = pos;
-            }
-            let len = v.pools.len();
-            v.cursor.fit(len, list_h);
-        }
-    }
-
     fn refresh_all_pools(&mut self) {
         for i in 0..self.stack.len() {
             if matches!(self.stack[i], View::Pools(_)) {
-                self.refresh_pools(i);
+                self.refresh_view(i);
             }
         }
-    }
-
-    /// Rows the pools table shows (the detail area takes the rest of the body).
-    pub(super) fn pools_list_height(&self) -> usize {
-        crate::ui::pools::table_rows(self.size, self.prompt.is_some())
     }
 
     pub(super) fn handle_eks(&mut self, ev: EksEvent) {

@@ -260,6 +260,9 @@ impl App {
     }
 
     pub(super) fn refresh_view(&mut self, i: usize) {
+        if self.refresh_pane(i) {
+            return;
+        }
         let now = self.now;
         let list_h = self.list_height();
         let text_h = self.text_height();
@@ -362,16 +365,18 @@ impl App {
                     t.scroll = t.scroll.min(t.lines.len().saturating_sub(text_h));
                 }
             }
-            View::Pools(_) => self.refresh_pools(i),
             View::Panel(_) => self.refresh_panel(i),
-            View::Waves(_) => self.refresh_waves(i),
-            View::WaveApp(_) => self.refresh_wave_app(i),
-            View::Cnpg(_) | View::CnpgDetail(_) => self.refresh_cnpg_view(i),
+            // Panes: refreshed above.
+            View::Pools(_)
+            | View::Waves(_)
+            | View::WaveApp(_)
+            | View::Cnpg(_)
+            | View::CnpgDetail(_)
+            | View::Metrics(_) => {}
             View::Logs(_)
             | View::Help(_)
             | View::Contexts(_)
             | View::Forwards(_)
-            | View::Metrics(_)
             | View::Editor(_) => {}
         }
     }
@@ -405,7 +410,6 @@ impl App {
     /// Re-fits cursors after a resize or a prompt opening/closing.
     pub(super) fn refit(&mut self) {
         let list_h = self.list_height();
-        let pools_h = self.pools_list_height();
         for v in &mut self.stack {
             match v {
                 View::Table(t) => {
@@ -420,22 +424,10 @@ impl App {
                     let len = c.names.len();
                     c.cursor.fit(len, list_h);
                 }
-                View::Pools(p) => {
-                    let len = p.pools.len();
-                    p.cursor.fit(len, pools_h);
-                }
-                View::Cnpg(l) => {
-                    let len = l.rows.len();
-                    l.cursor.fit(len, list_h);
-                }
-                View::CnpgDetail(d) => {
-                    let len = d.detail.as_ref().map_or(0, |x| x.instances.len());
-                    d.cursor.fit(len, list_h);
-                }
                 _ => {}
             }
         }
-        self.refit_waves();
+        self.refit_panes();
     }
 }
 

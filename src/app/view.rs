@@ -382,6 +382,9 @@ impl View {
 
     /// Watches this view reads.
     pub fn watches(&self) -> Vec<&WatchSpec> {
+        if let Some(pane) = super::pane::pane(self) {
+            return pane.watches();
+        }
         match self {
             View::Table(t) => vec![&t.spec],
             View::Containers(c) => vec![&c.source.spec],
@@ -392,17 +395,15 @@ impl View {
             | View::Help(_)
             | View::Contexts(_)
             | View::Forwards(_)
-            | View::Metrics(_)
             | View::Editor(_) => Vec::new(),
-            View::Waves(w) => std::iter::once(&w.apps)
-                .chain(std::iter::once(&w.config))
-                .chain(&w.live)
-                .collect(),
-            View::WaveApp(d) => vec![&d.apps],
-            View::Pools(p) => p.watches(),
-            View::Cnpg(l) => l.watches.specs(),
-            View::CnpgDetail(d) => d.specs(),
             View::Panel(p) => p.watches.iter().collect(),
+            // Panes: their watches above.
+            View::Waves(_)
+            | View::WaveApp(_)
+            | View::Pools(_)
+            | View::Cnpg(_)
+            | View::CnpgDetail(_)
+            | View::Metrics(_) => Vec::new(),
         }
     }
 }

@@ -10,6 +10,7 @@
 mod actions;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod layout;
 pub mod strings;
 #[cfg(test)]
 mod tests;
@@ -20,14 +21,15 @@ use std::sync::Arc;
 use crate::model::object::Obj;
 use jiff::Timestamp;
 use kube::runtime::reflector::{ObjectRef, Store};
-use serde_json::Value;
 
+use super::pane::{Pane, PaneCx, Refreshed};
 use super::view::{Cursor, View};
 use super::{App, WatchStatus};
 use crate::domain::waves::{
     self, Analysis, AppKey, AppSummary, ArgoCdConfig, HealthCode, LiveObjects, ResourceSummary,
     Rollout, SyncCode, Trap, TrapOptions, WaveLane, WavesModel,
 };
+use crate::model::views::{Application, Workload};
 use crate::model::{Catalog, ResourceKind, WatchSpec};
 
 /// At most this many namespaces get Deployment and Pod watches for blocker details.
@@ -329,16 +331,10 @@ fn core_kind(catalog: &Catalog, name: &str, fallback: (&str, &str, &str)) -> Arc
     })
 }
 
-/// An object as JSON with `apiVersion` and `kind` (list items may lack them).
-pub(crate) fn typed_json(obj: &Obj, kind: &ResourceKind) -> Value {
-    let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
-    if let Some(map) = v.as_object_mut() {
-        map.entry("apiVersion")
-            .or_insert_with(|| Value::String(kind.api_version()));
-        map.entry("kind")
-            .or_insert_with(|| Value::String(kind.kind.clone()));
-    }
-    v
+/// The typed view of a store's object; list items without `apiVersion` and `kind` are
+/// taken for the watch's kind.
+pub(crate) fn view_as<V: crate::model::views::View>(obj: &Obj, kind: &ResourceKind) -> Option<V> {
+    V::from_obj_as(obj, &kind.api_version(), &kind.kind).ok()
 }
 
 /// One Application from the store.
@@ -368,11 +364,11 @@ fn live_namespaces(model: &WavesModel) -> BTreeSet<String> {
 }
 
 /// The `argocd-cm` to use: the one in the namespace holding the most Applications.
-fn pick_config<'a>(cms: &'a [Arc<Obj>], apps: &[Value]) -> Option<&'a Obj> {
+fn pick_config<'a>(cms: &'a [Arc<Obj>], apps: &[Application]) -> Option<&'a Obj> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for a in apps {
-        if let Some(ns) = a.pointer("/metadata/namespace").and_then(Value::as_str) {
-            *counts.entry(ns).or_default() += 1;
+        if !a.meta.namespace.is_empty() {
+            *counts.entry(a.meta.namespace.as_str()).or_default() += 1;
         }
     }
     cms.iter()
@@ -388,46 +384,40 @@ fn pick_config<'a>(cms: &'a [Arc<Obj>], apps: &[Value]) -> Option<&'a Obj> {
         .map(|c| &**c)
 }
 
-fn history_of(obj: &Value) -> Vec<HistoryEntry> {
-    let list = obj
-        .pointer("/status/history")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    list.iter()
+fn history_of(obj: &Application) -> Vec<HistoryEntry> {
+    obj.status
+        .history
+        .iter()
         .rev()
         .take(HISTORY)
         .map(|h| {
             let revision = h
-                .get("revision")
-                .and_then(Value::as_str)
+                .revision
+                .as_deref()
                 .map(waves::short_revision)
                 .or_else(|| {
-                    h.get("revisions").and_then(Value::as_array).map(|r| {
+                    h.revisions.as_ref().map(|r| {
                         r.iter()
-                            .filter_map(Value::as_str)
+                            .filter_map(|s| s.0.as_deref())
                             .map(waves::short_revision)
                             .collect::<Vec<_>>()
                             .join(",")
                     })
                 })
                 .unwrap_or_default();
-            let by = h.get("initiatedBy");
+            let by = h.initiated_by.as_ref();
             let initiated_by = match (
-                by.and_then(|b| b.get("username")).and_then(Value::as_str),
-                by.and_then(|b| b.get("automated")).and_then(Value::as_bool),
+                by.and_then(|b| b.username.as_deref()),
+                by.is_some_and(|b| b.automated),
             ) {
-                (Some(u), _) if !u.is_empty() => u.to_string(),
-                (_, Some(true)) => "automated".to_string(),
+                (Some(u), _) => u.to_string(),
+                (_, true) => "automated".to_string(),
                 _ => String::new(),
             };
             HistoryEntry {
-                id: h.get("id").and_then(Value::as_i64).unwrap_or(0),
+                id: h.id.unwrap_or(0),
                 revision,
-                deployed_at: h
-                    .get("deployedAt")
-                    .and_then(Value::as_str)
-                    .and_then(|s| s.parse().ok()),
+                deployed_at: h.deployed_at,
                 initiated_by,
             }
         })
@@ -534,29 +524,53 @@ impl App {
         self.refresh_view(i);
     }
 
-    fn watch_status(&self, spec: &WatchSpec) -> Option<&WatchStatus> {
-        self.watches.get(&spec.key).map(|w| &w.status)
+    /// Redoes stale analyses on ticks (running-operation ages change with time alone).
+    pub(super) fn tick_waves(&mut self) {
+        let now = self.now;
+        let due: Vec<usize> = (0..self.stack.len())
+            .filter(|i| match &self.stack[*i] {
+                View::Waves(w) => w
+                    .computed_at
+                    .is_none_or(|t| now.as_second() - t.as_second() >= RECOMPUTE_SECS),
+                _ => false,
+            })
+            .collect();
+        for i in due {
+            self.refresh_view(i);
+            for j in i + 1..self.stack.len() {
+                if matches!(self.stack[j], View::WaveApp(_)) {
+                    self.refresh_view(j);
+                }
+            }
+        }
+    }
+}
+
+impl Pane for WavesView {
+    fn watches(&self) -> Vec<&WatchSpec> {
+        std::iter::once(&self.apps)
+            .chain(std::iter::once(&self.config))
+            .chain(&self.live)
+            .collect()
     }
 
-    /// Recomputes the analysis of the waves view at `i` from its stores.
-    pub(super) fn refresh_waves(&mut self, i: usize) {
-        let Some(View::Waves(w)) = self.stack.get(i) else {
-            return;
-        };
-        let apps_kind = w.apps.kind.clone();
-        let apps: Vec<Value> = self
-            .store(&w.apps.key)
+    /// Recomputes the analysis from the stores; the Deployment and Pod watches follow the
+    /// namespaces of unhealthy apps.
+    fn refresh(&mut self, cx: &mut PaneCx<'_>) -> Refreshed {
+        let apps_kind = self.apps.kind.clone();
+        let apps: Vec<Application> = cx
+            .store(&self.apps)
             .map(|s| s.state())
             .unwrap_or_default()
             .iter()
-            .map(|o| typed_json(o, &apps_kind))
+            .filter_map(|o| view_as(o, &apps_kind))
             .collect();
-        let cms = self.store(&w.config.key).map(|s| s.state());
-        let config_source = match (self.watch_status(&w.config), &cms) {
+        let cms = cx.store(&self.config).map(|s| s.state());
+        let config_source = match (cx.status(&self.config), &cms) {
             (None | Some(WatchStatus::Loading), _) => ConfigSource::Loading,
             (Some(status), Some(cms)) => match pick_config(cms, &apps) {
                 Some(cm) => {
-                    let config = ArgoCdConfig::from_configmap(&typed_json(cm, &w.config.kind));
+                    let config = ArgoCdConfig::from_configmap(&cm.data);
                     ConfigSource::Found {
                         namespace: cm.metadata.namespace.clone().unwrap_or_default(),
                         health_check: config.has_app_health_check(),
@@ -574,14 +588,16 @@ impl App {
             ConfigSource::Found { .. } => cms
                 .as_deref()
                 .and_then(|c| pick_config(c, &apps))
-                .map(|cm| ArgoCdConfig::from_configmap(&typed_json(cm, &w.config.kind))),
+                .map(|cm| ArgoCdConfig::from_configmap(&cm.data)),
             _ => None,
         };
         let mut live = LiveObjects::new();
-        for spec in &w.live {
-            if let Some(store) = self.store(&spec.key) {
+        for spec in &self.live {
+            if let Some(store) = cx.store(spec) {
                 for o in store.state() {
-                    live.insert(typed_json(&o, &spec.kind));
+                    if let Some(w) = view_as::<Workload>(&o, &spec.kind) {
+                        live.insert(w);
+                    }
                 }
             }
         }
@@ -589,18 +605,18 @@ impl App {
             &apps,
             config.as_ref(),
             &live,
-            self.now,
+            cx.now,
             &TrapOptions::default(),
         );
 
         // Deployment and Pod watches follow the namespaces of unhealthy apps.
         let namespaces = live_namespaces(&analysis.model);
         let deploy = core_kind(
-            &self.catalog,
+            cx.catalog,
             "deployments.apps",
             ("apps", "Deployment", "deployments"),
         );
-        let pods = core_kind(&self.catalog, "pods", ("", "Pod", "pods"));
+        let pods = core_kind(cx.catalog, "pods", ("", "Pod", "pods"));
         let live_specs: Vec<WatchSpec> = namespaces
             .into_iter()
             .flat_map(|ns| {
@@ -610,165 +626,94 @@ impl App {
                 ]
             })
             .collect();
-
-        let now = self.now;
-        let Some(View::Waves(w)) = self.stack.get_mut(i) else {
-            return;
-        };
         let live_changed = live_specs
             .iter()
             .map(|s| &s.key)
-            .ne(w.live.iter().map(|s| &s.key));
-        w.live = live_specs;
-        w.analysis = Some(analysis);
-        w.config_source = config_source;
-        w.computed_at = Some(now);
-        w.settle_root();
+            .ne(self.live.iter().map(|s| &s.key));
+        self.live = live_specs;
+        self.analysis = Some(analysis);
+        self.config_source = config_source;
+        self.computed_at = Some(cx.now);
+        self.settle_root();
         // The summary above the lanes depends on the new analysis: measure after it.
-        let height = self.lanes_height_for(i);
-        if let Some(View::Waves(w)) = self.stack.get_mut(i) {
-            w.rebuild_rows(height);
-        }
-        if live_changed {
-            self.prune_watches();
+        let height = self.rows_shown(cx);
+        self.rebuild_rows(height);
+        Refreshed {
+            watches_changed: live_changed,
         }
     }
 
-    /// Rebuilds the app detail at `i` from the waves view below it and the store.
-    pub(super) fn refresh_wave_app(&mut self, i: usize) {
-        let Some(View::WaveApp(d)) = self.stack.get(i) else {
-            return;
-        };
-        let key = d.key.clone();
-        let below = self.stack[..i].iter().rev().find_map(|v| match v {
+    fn rows_shown(&self, cx: &PaneCx<'_>) -> usize {
+        layout::lane_rows(&cx.viewport, cx.prompt, self)
+    }
+
+    fn step(&mut self, delta: isize, rows: usize) {
+        WavesView::step(self, delta, rows);
+    }
+
+    fn fit(&mut self, rows: usize) {
+        let len = self.rows.len();
+        self.cursor.fit(len, rows);
+    }
+}
+
+impl Pane for WaveAppView {
+    fn watches(&self) -> Vec<&WatchSpec> {
+        vec![&self.apps]
+    }
+
+    /// Rebuilds the detail from the waves view below it and the store.
+    fn refresh(&mut self, cx: &mut PaneCx<'_>) -> Refreshed {
+        let below = cx.below.iter().rev().find_map(|v| match v {
             View::Waves(w) => Some(w),
             _ => None,
         });
-        let summary = below.and_then(|w| w.app(&key)).cloned();
-        let traps = below.map(|w| w.traps_of(&key)).unwrap_or_default();
-        let raw = self
-            .store(&d.apps.key)
-            .and_then(|s| lookup_app(s, &d.apps, &key))
-            .map(|o| typed_json(&o, &d.apps.kind));
+        let summary = below.and_then(|w| w.app(&self.key)).cloned();
+        let traps = below.map(|w| w.traps_of(&self.key)).unwrap_or_default();
+        let raw = cx
+            .store(&self.apps)
+            .and_then(|s| lookup_app(s, &self.apps, &self.key))
+            .and_then(|o| view_as::<Application>(&o, &self.apps.kind));
         // Without a waves view below (or before it has the app), read the object itself.
-        let summary = summary.or_else(|| raw.as_ref().and_then(AppSummary::from_json));
-        let loaded = self
-            .watch_status(&d.apps)
+        let summary = summary.or_else(|| raw.as_ref().and_then(AppSummary::of));
+        let loaded = cx
+            .status(&self.apps)
             .is_some_and(|s| *s != WatchStatus::Loading);
-        let Some(View::WaveApp(d)) = self.stack.get_mut(i) else {
-            return;
-        };
         match (summary, raw) {
             (Some(app), Some(raw)) if app.exists => {
-                let first = d.app.is_none();
-                d.resources = resource_rows(&app);
-                d.history = history_of(&raw);
-                d.app = Some(app);
-                d.traps = traps;
-                d.missing = false;
+                let first = self.app.is_none();
+                self.resources = resource_rows(&app);
+                self.history = history_of(&raw);
+                self.app = Some(app);
+                self.traps = traps;
+                self.missing = false;
                 if first {
                     // Open on the first resource that is not synced and healthy.
-                    d.cursor.selected = d
+                    self.cursor.selected = self
                         .resources
                         .iter()
                         .position(ResourceRow::is_problem)
                         .unwrap_or(0);
                 }
             }
-            _ => d.missing = loaded,
+            _ => self.missing = loaded,
         }
         // The lines above the resources depend on the new data: measure after it.
-        let height = self.detail_height_for(i);
-        if let Some(View::WaveApp(d)) = self.stack.get_mut(i) {
-            let len = d.resources.len();
-            d.cursor.fit(len, height);
-        }
+        self.fit(self.rows_shown(cx));
+        Refreshed::default()
     }
 
-    /// Visible rows of the lanes list of the waves view at `i`.
-    fn lanes_height_for(&self, i: usize) -> usize {
-        match self.stack.get(i) {
-            Some(View::Waves(w)) => {
-                crate::ui::waves::lane_rows(self.size, self.prompt.is_some(), w)
-            }
-            _ => self.list_height(),
-        }
+    fn rows_shown(&self, cx: &PaneCx<'_>) -> usize {
+        layout::detail_rows(&cx.viewport, cx.prompt, self, cx.now)
     }
 
-    /// Visible rows of the resources list of the detail at `i`.
-    fn detail_height_for(&self, i: usize) -> usize {
-        match self.stack.get(i) {
-            Some(View::WaveApp(d)) => {
-                crate::ui::waves::detail_rows(self.size, self.prompt.is_some(), d, self.now)
-            }
-            _ => self.list_height(),
-        }
+    fn step(&mut self, delta: isize, rows: usize) {
+        let len = self.resources.len();
+        self.cursor.step(delta, len, rows);
     }
 
-    /// Re-fits the pane's cursors after a resize or a prompt.
-    pub(super) fn refit_waves(&mut self) {
-        for i in 0..self.stack.len() {
-            match &self.stack[i] {
-                View::Waves(_) => {
-                    let h = self.lanes_height_for(i);
-                    if let Some(View::Waves(w)) = self.stack.get_mut(i) {
-                        let len = w.rows.len();
-                        w.cursor.fit(len, h);
-                    }
-                }
-                View::WaveApp(_) => {
-                    let h = self.detail_height_for(i);
-                    if let Some(View::WaveApp(d)) = self.stack.get_mut(i) {
-                        let len = d.resources.len();
-                        d.cursor.fit(len, h);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Redoes stale analyses on ticks (running-operation ages change with time alone).
-    pub(super) fn tick_waves(&mut self) {
-        let now = self.now;
-        let due: Vec<usize> = (0..self.stack.len())
-            .filter(|i| match &self.stack[*i] {
-                View::Waves(w) => w
-                    .computed_at
-                    .is_none_or(|t| now.as_second() - t.as_second() >= RECOMPUTE_SECS),
-                _ => false,
-            })
-            .collect();
-        for i in due {
-            self.refresh_waves(i);
-            for j in i + 1..self.stack.len() {
-                if matches!(self.stack[j], View::WaveApp(_)) {
-                    self.refresh_wave_app(j);
-                }
-            }
-        }
-    }
-
-    /// Moves the selection of the top view when it belongs to this pane.
-    pub(super) fn waves_move(&mut self, delta: isize) -> bool {
-        let i = self.stack.len().saturating_sub(1);
-        match self.stack.last() {
-            Some(View::Waves(_)) => {
-                let h = self.lanes_height_for(i);
-                if let Some(View::Waves(w)) = self.stack.last_mut() {
-                    w.step(delta, h);
-                }
-                true
-            }
-            Some(View::WaveApp(_)) => {
-                let h = self.detail_height_for(i);
-                if let Some(View::WaveApp(d)) = self.stack.last_mut() {
-                    let len = d.resources.len();
-                    d.cursor.step(delta, len, h);
-                }
-                true
-            }
-            _ => false,
-        }
+    fn fit(&mut self, rows: usize) {
+        let len = self.resources.len();
+        self.cursor.fit(len, rows);
     }
 }

@@ -31,7 +31,8 @@ pub use timeline::{FailoverTimeline, TimelineEntry, Transition};
 pub use warnings::{ChangeKind, Warning, format_elapsed, summary_warnings};
 
 use jiff::Timestamp;
-use serde_json::Value;
+
+use crate::model::views::{Cluster, group_of};
 
 /// API group of the CloudNativePG resources.
 pub const GROUP: &str = "postgresql.cnpg.io";
@@ -70,62 +71,10 @@ pub mod label {
     pub const JOB_ROLE: &str = "cnpg.io/jobRole";
 }
 
-// -------------------------------------------------------------------------------------------
-// small JSON helpers shared by the submodules
-// -------------------------------------------------------------------------------------------
-
-fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
-}
-
-fn string_at(v: &Value, pointer: &str) -> Option<String> {
-    str_at(v, pointer)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-fn int_at(v: &Value, pointer: &str) -> Option<i64> {
-    let value = v.pointer(pointer)?;
-    value
-        .as_i64()
-        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
-}
-
-fn strings_at(v: &Value, pointer: &str) -> Vec<String> {
-    v.pointer(pointer)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn label<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
-    obj.pointer("/metadata/labels")
-        .and_then(|labels| labels.get(key))
-        .and_then(Value::as_str)
-}
-
-fn name_of(obj: &Value) -> &str {
-    str_at(obj, "/metadata/name").unwrap_or("")
-}
-
-fn namespace_of(obj: &Value) -> &str {
-    str_at(obj, "/metadata/namespace").unwrap_or("")
-}
-
 /// Parses RFC 3339 (with or without fraction, as CNPG's RFC3339Micro); `None` when empty
 /// or malformed.
 fn parse_time(text: &str) -> Option<Timestamp> {
     text.trim().parse().ok()
-}
-
-fn time_at(v: &Value, pointer: &str) -> Option<Timestamp> {
-    str_at(v, pointer).and_then(parse_time)
 }
 
 /// Formats a timestamp as CloudNativePG writes them (`metav1.RFC3339Micro`).
@@ -135,11 +84,9 @@ pub fn format_rfc3339_micro(at: Timestamp) -> String {
 
 /// `false` when `obj` says it is something other than a Cluster (`postgresql.cnpg.io/*`,
 /// kind Cluster). Objects without `kind`/`apiVersion` (list items as kube-rs hands them over)
-/// are taken for what the caller says they are.
-pub fn is_cluster(obj: &Value) -> bool {
-    let kind_ok = str_at(obj, "/kind").is_none_or(|k| k == KIND);
-    let group_ok = str_at(obj, "/apiVersion").is_none_or(|a| a.split('/').next() == Some(GROUP));
-    obj.is_object() && kind_ok && group_ok
+/// are taken for what the caller says they are (the view's defaults).
+pub fn is_cluster(obj: &Cluster) -> bool {
+    obj.meta.kind == KIND && group_of(&obj.meta.api_version) == GROUP
 }
 
 #[cfg(test)]
@@ -158,14 +105,17 @@ mod tests {
 
     #[test]
     fn recognises_cluster_objects() {
+        use crate::model::views::View;
         let c = fixtures::healthy();
-        assert!(is_cluster(&c));
+        assert!(is_cluster(&fixtures::cl(&c)));
         let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod"});
-        assert!(!is_cluster(&pod));
+        assert!(!is_cluster(&fixtures::cl(&pod)));
         let other = serde_json::json!({"apiVersion": "example.com/v1", "kind": "Cluster"});
-        assert!(!is_cluster(&other));
+        assert!(!is_cluster(&fixtures::cl(&other)));
         // List items often come without kind and apiVersion.
-        assert!(is_cluster(&serde_json::json!({"metadata": {"name": "x"}})));
-        assert!(!is_cluster(&serde_json::json!("text")));
+        assert!(is_cluster(&fixtures::cl(
+            &serde_json::json!({"metadata": {"name": "x"}})
+        )));
+        assert!(Cluster::from_json(serde_json::json!("text")).is_none());
     }
 }

@@ -41,7 +41,8 @@ pub use traps::{Severity, Trap, TrapKind, TrapOptions, detect_traps};
 pub use tree::{AppTree, ParentLink, ParentSignal, WavesModel};
 
 use jiff::Timestamp;
-use serde_json::Value;
+
+use crate::model::views::Application;
 
 /// API group of Argo CD's resources.
 pub const GROUP: &str = "argoproj.io";
@@ -87,7 +88,7 @@ pub struct Analysis {
 /// could be read; `live` holds whatever workloads and pods the caller already watches (it may
 /// be empty); `now` dates stuck operations.
 pub fn analyze(
-    apps: &[Value],
+    apps: &[Application],
     config: Option<&ArgoCdConfig>,
     live: &LiveObjects,
     now: Timestamp,
@@ -110,53 +111,8 @@ pub fn analyze(
 }
 
 /// `true` for an Application object (`argoproj.io/*`, kind Application).
-pub fn is_application(obj: &Value) -> bool {
-    let api = str_at(obj, "/apiVersion").unwrap_or("");
-    str_at(obj, "/kind") == Some(KIND) && api.split('/').next() == Some(GROUP)
-}
-
-// -------------------------------------------------------------------------------------------
-// small JSON helpers shared by the submodules
-// -------------------------------------------------------------------------------------------
-
-fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
-}
-
-fn string_at(v: &Value, pointer: &str) -> Option<String> {
-    str_at(v, pointer)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-fn bool_at(v: &Value, pointer: &str) -> bool {
-    v.pointer(pointer).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn int_at(v: &Value, pointer: &str) -> Option<i64> {
-    let value = v.pointer(pointer)?;
-    value
-        .as_i64()
-        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
-}
-
-fn time_at(v: &Value, pointer: &str) -> Option<Timestamp> {
-    str_at(v, pointer).and_then(|s| s.trim().parse().ok())
-}
-
-fn array_at<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
-    v.pointer(pointer)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
-/// The group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
-fn group_of(api_version: &str) -> &str {
-    match api_version.split_once('/') {
-        Some((group, _)) => group,
-        None => "",
-    }
+pub fn is_application(obj: &Application) -> bool {
+    obj.meta.kind == KIND && obj.meta.api_version.split('/').next() == Some(GROUP)
 }
 
 /// Formats a duration in the largest one or two units: `45s`, `3m`, `2h5m`, `3d4h`.
@@ -185,12 +141,12 @@ mod tests {
 
     #[test]
     fn recognises_applications() {
-        assert!(is_application(&App::new("a").build()));
-        let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod"});
-        assert!(!is_application(&pod));
-        let set =
-            serde_json::json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet"});
-        assert!(!is_application(&set));
+        assert!(is_application(&fixtures::view(App::new("a").build())));
+        let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {}});
+        assert!(!is_application(&fixtures::view(pod)));
+        let set = serde_json::json!({"apiVersion": "argoproj.io/v1alpha1",
+            "kind": "ApplicationSet", "metadata": {}});
+        assert!(!is_application(&fixtures::view(set)));
     }
 
     #[test]
@@ -206,7 +162,7 @@ mod tests {
 
     #[test]
     fn analyze_gives_one_rollout_per_parent_and_one_overall() {
-        let apps = fixtures::stuck_platform();
+        let apps = fixtures::views(fixtures::stuck_platform());
         let config = ArgoCdConfig::with_app_health();
         let analysis = analyze(
             &apps,

@@ -3,6 +3,7 @@
 //! `DynamicObject` keeps its body as a `serde_json::Value`, which costs about three times
 //! the memory (see `value.rs`).
 
+pub mod de;
 pub mod value;
 
 use std::borrow::Cow;
@@ -10,7 +11,7 @@ use std::fmt;
 
 use kube::api::{ApiResource, ObjectMeta, TypeMeta};
 use kube::core::{DynamicResourceScope, Resource};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self as serde_de, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use value::{Key, Map, Value};
@@ -139,8 +140,8 @@ impl<'de> Visitor<'de> for ObjVisitor {
         let types = match (api_version, kind) {
             (Some(api_version), Some(kind)) => Some(TypeMeta { api_version, kind }),
             (None, None) => None,
-            (None, Some(_)) => return Err(de::Error::missing_field("apiVersion")),
-            (Some(_), None) => return Err(de::Error::missing_field("kind")),
+            (None, Some(_)) => return Err(serde_de::Error::missing_field("apiVersion")),
+            (Some(_), None) => return Err(serde_de::Error::missing_field("kind")),
         };
         Ok(Obj {
             types,

@@ -11,6 +11,8 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use crate::app::viewport::Viewport;
+
 pub const HEADER_H: u16 = 2;
 pub const CRUMBS_H: u16 = 1;
 pub const HINTS_H: u16 = 1;
@@ -46,18 +48,31 @@ pub fn areas(area: Rect, prompt: bool) -> Areas {
     }
 }
 
-fn body_height(size: (u16, u16), prompt: bool) -> usize {
-    areas(Rect::new(0, 0, size.0, size.1), prompt).body.height as usize
+fn body(size: (u16, u16), prompt: bool) -> Rect {
+    areas(Rect::new(0, 0, size.0, size.1), prompt).body
+}
+
+/// The layout of a `width`×`height` terminal as `update` needs it (measured by the event
+/// loop on start and on every resize).
+pub fn viewport(width: u16, height: u16) -> Viewport {
+    let measure = |prompt| {
+        let b = body((width, height), prompt);
+        (b.width, b.height)
+    };
+    Viewport {
+        size: (width, height),
+        body: [measure(false), measure(true)],
+    }
 }
 
 /// Rows of a list inside the body (borders and the column header excluded).
 pub fn list_rows(size: (u16, u16), prompt: bool) -> usize {
-    body_height(size, prompt).saturating_sub(3).max(1)
+    viewport(size.0, size.1).list_rows(prompt)
 }
 
 /// Lines of a text view inside the body (borders excluded).
 pub fn text_rows(size: (u16, u16), prompt: bool) -> usize {
-    body_height(size, prompt).saturating_sub(2).max(1)
+    viewport(size.0, size.1).text_rows(prompt)
 }
 
 /// A centred rectangle of at most `w`×`h` inside `area`.
@@ -82,5 +97,10 @@ mod tests {
         assert_eq!(list_rows((120, 30), true), 21);
         assert_eq!(text_rows((120, 30), false), 23);
         assert_eq!(list_rows((10, 5), false), 1);
+    }
+
+    #[test]
+    fn the_default_viewport_is_what_120_by_30_measures() {
+        assert_eq!(viewport(120, 30), Viewport::default());
     }
 }

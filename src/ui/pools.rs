@@ -18,7 +18,7 @@ use crate::domain::pools::Pool;
 /// Rows of the pools table that fit (the detail area gets the rest of the body).
 pub fn table_rows(size: (u16, u16), prompt: bool) -> usize {
     let body = layout::areas(Rect::new(0, 0, size.0, size.1), prompt).body;
-    (usize::from(body.height) * 2 / 5).saturating_sub(3).max(3)
+    crate::app::pools::table_rows_in(body.height)
 }
 
 fn pct(part: f64, whole: f64) -> String {
@@ -113,7 +113,7 @@ pub fn render(app: &App, v: &PoolsView, f: &mut Frame, area: Rect) {
     let rows = v
         .pools
         .len()
-        .clamp(1, table_rows(app.size, app.prompt.is_some()));
+        .clamp(1, table_rows(app.viewport.size, app.prompt.is_some()));
     let table_h = (rows + 3) as u16;
     let [top, bottom] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);

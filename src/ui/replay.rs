@@ -107,7 +107,9 @@ mod tests {
         use ratatui::Terminal;
         use ratatui::backend::TestBackend;
         let mut app = crate::app::fixture::app();
-        app.dispatch(crate::app::Msg::Resize(120, 12));
+        app.dispatch(crate::app::Msg::Resize(crate::ui::layout::viewport(
+            120, 12,
+        )));
         app.replay.bar = Some(bar(12.0, 24.0));
         let mut t = Terminal::new(TestBackend::new(120, 12)).expect("terminal");
         t.draw(|f| crate::ui::render(&app, f)).expect("draw");

@@ -185,7 +185,7 @@ fn unreachable_api_server_before_any_data_says_so_in_the_table() {
         crate::app::Options::default(),
         fixture::now(),
     );
-    app.dispatch(Msg::Resize(120, 35));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(120, 35)));
     let retry_at = fixture::now()
         .checked_add(jiff::SignedDuration::from_secs(8))
         .unwrap();

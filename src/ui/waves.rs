@@ -6,7 +6,7 @@ mod detail;
 #[cfg(test)]
 mod tests;
 
-pub use detail::{detail, detail_rows};
+pub use detail::detail;
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -15,75 +15,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::style;
 use super::table::{block, status_span};
-use super::{layout, style};
 use crate::app::App;
 use crate::app::columns::age;
+pub(crate) use crate::app::waves::layout::{health_slot, phase_slot, sync_slot, width, wrapped};
+use crate::app::waves::layout::{summary_items, waves_top};
 use crate::app::waves::strings;
-use crate::app::waves::{ConfigSource, WaveRow, WavesView};
+use crate::app::waves::{WaveRow, WavesView};
 use crate::config::Slot;
-use crate::domain::waves::{
-    AppKey, AppSummary, Blocker, BlockerState, HealthCode, OperationPhase, RolloutState, Severity,
-    SyncCode,
-};
-
-/// Width of the tree panel (at most a third of the screen).
-const TREE_W: u16 = 38;
-/// The lanes keep at least this many rows (borders and heading included).
-const MIN_LANES_H: u16 = 7;
-/// The tree asks for at most this many lines; longer trees scroll.
-const TREE_LINES: usize = 8;
-/// The summary never takes less than this (borders included).
-const MIN_TOP_H: u16 = 4;
-
-/// Display width of `text` in columns.
-pub(crate) fn width(text: &str) -> usize {
-    Span::raw(text).width()
-}
-
-/// Word-wraps `text` to `width` columns (long words are cut).
-pub(crate) fn wrap(text: &str, max: usize) -> Vec<String> {
-    let max = max.max(1);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let mut word = word.to_string();
-        loop {
-            let used = width(&line);
-            let need = width(&word) + usize::from(used > 0);
-            if used + need <= max {
-                if used > 0 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
-            if used > 0 {
-                out.push(std::mem::take(&mut line));
-                continue;
-            }
-            // A word longer than the line: cut it.
-            let mut head = String::new();
-            let mut rest = String::new();
-            for c in word.chars() {
-                if rest.is_empty() && width(&format!("{head}{c}")) <= max {
-                    head.push(c);
-                } else {
-                    rest.push(c);
-                }
-            }
-            out.push(head);
-            word = rest;
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !line.is_empty() || out.is_empty() {
-        out.push(line);
-    }
-    out
-}
+use crate::domain::waves::{AppKey, AppSummary, Blocker, BlockerState, HealthCode, RolloutState};
 
 /// Pads or cuts (with `…`) to exactly `width` columns.
 pub(crate) fn fit(text: &str, max: usize) -> String {
@@ -106,104 +47,6 @@ pub(crate) fn fit(text: &str, max: usize) -> String {
     }
     out.push('…');
     format!("{out}{}", " ".repeat(max.saturating_sub(used + 1)))
-}
-
-/// Lines of pre-wrapped text with their slots.
-pub(crate) type Items = Vec<(String, Slot)>;
-
-pub(crate) fn wrapped(items: &Items, width: usize) -> Items {
-    items
-        .iter()
-        .flat_map(|(text, slot)| wrap(text, width).into_iter().map(move |l| (l, *slot)))
-        .collect()
-}
-
-pub(crate) fn health_slot(h: &HealthCode) -> Slot {
-    match h {
-        HealthCode::Healthy => Slot::ok,
-        HealthCode::Progressing | HealthCode::Suspended => Slot::warn,
-        HealthCode::Degraded | HealthCode::Missing => Slot::error,
-        HealthCode::Unknown | HealthCode::Other(_) => Slot::muted,
-    }
-}
-
-pub(crate) fn sync_slot(s: &SyncCode) -> Slot {
-    match s {
-        SyncCode::Synced => Slot::ok,
-        SyncCode::OutOfSync => Slot::warn,
-        SyncCode::Unknown | SyncCode::Other(_) => Slot::muted,
-    }
-}
-
-pub(crate) fn phase_slot(p: &OperationPhase) -> Slot {
-    match p {
-        OperationPhase::Running | OperationPhase::Terminating => Slot::warn,
-        OperationPhase::Failed | OperationPhase::Error => Slot::error,
-        OperationPhase::Succeeded => Slot::ok,
-        OperationPhase::Other(_) => Slot::muted,
-    }
-}
-
-pub(crate) fn severity_mark(s: Severity) -> (&'static str, Slot) {
-    match s {
-        Severity::Error => ("✖", Slot::error),
-        Severity::Warning => ("⚠", Slot::warn),
-        Severity::Info => ("ℹ", Slot::info),
-    }
-}
-
-/// The summary: the rollout lines (blockers first), the traps, the argocd-cm finding.
-fn summary_items(w: &WavesView) -> Items {
-    let mut out: Items = Vec::new();
-    if let Some(r) = w.rollout() {
-        let blockers: Vec<Slot> = match &r.state {
-            RolloutState::InProgress { blockers, .. } => blockers
-                .iter()
-                .map(|b| match &b.state {
-                    BlockerState::Unhealthy(h) if h.badness() >= HealthCode::Missing.badness() => {
-                        Slot::error
-                    }
-                    _ => Slot::warn,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (i, line) in r.lines.iter().enumerate() {
-            let (mark, slot) = match (&r.state, blockers.get(i)) {
-                (RolloutState::Done, _) if i == 0 => ("✓", Slot::ok),
-                (RolloutState::Empty, _) if i == 0 => ("·", Slot::muted),
-                (_, Some(slot)) => (if *slot == Slot::error { "✖" } else { "◌" }, *slot),
-                _ if line.starts_with("pending: ") => ("…", Slot::muted),
-                _ => {
-                    let failed = r.parent_wait.as_ref().is_some_and(|p| p.phase.is_failure());
-                    ("↻", if failed { Slot::error } else { Slot::warn })
-                }
-            };
-            out.push((format!("{mark} {line}"), slot));
-        }
-    }
-    for t in w.traps() {
-        let (mark, slot) = severity_mark(t.severity);
-        out.push((format!("{mark} {}", t.title), slot));
-    }
-    let config = match &w.config_source {
-        ConfigSource::Loading => (strings::CONFIG_LOADING.to_string(), Slot::muted),
-        ConfigSource::Found {
-            namespace,
-            health_check,
-        } => (
-            strings::config_found(namespace, *health_check),
-            if *health_check {
-                Slot::muted
-            } else {
-                Slot::warn
-            },
-        ),
-        ConfigSource::Missing => (strings::CONFIG_MISSING.to_string(), Slot::warn),
-        ConfigSource::Failed(e) => (strings::config_failed(e), Slot::warn),
-    };
-    out.push((format!("ℹ {}", config.0), config.1));
-    out
 }
 
 /// The app-of-apps tree: one line per app, indented by depth.
@@ -249,16 +92,7 @@ struct Areas {
 }
 
 fn areas(w: &WavesView, body: Rect) -> Areas {
-    let tree_w = TREE_W.min(body.width / 3);
-    let summary_w = body.width.saturating_sub(tree_w);
-    let text_lines = wrapped(&summary_items(w), summary_w.saturating_sub(2) as usize).len();
-    // A long tree scrolls (to the selection) rather than taking the lanes' room.
-    let tree_lines = w.model().map_or(0, |m| m.apps.len()).min(TREE_LINES);
-    let wanted = (text_lines.max(tree_lines) + 2) as u16;
-    let max_top = (body.height / 2)
-        .min(body.height.saturating_sub(MIN_LANES_H))
-        .max(MIN_TOP_H);
-    let top_h = wanted.clamp(MIN_TOP_H, max_top).min(body.height);
+    let (summary_w, top_h) = waves_top(w, body.width, body.height);
     let [top, lanes] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(body);
     let [summary, tree] =
@@ -268,14 +102,6 @@ fn areas(w: &WavesView, body: Rect) -> Areas {
         tree,
         lanes,
     }
-}
-
-/// Rows of the lanes list that fit at this terminal size (for paging and scrolling).
-pub fn lane_rows(size: (u16, u16), prompt: bool, w: &WavesView) -> usize {
-    let body = layout::areas(Rect::new(0, 0, size.0, size.1), prompt).body;
-    (areas(w, body).lanes.height as usize)
-        .saturating_sub(3)
-        .max(1)
 }
 
 pub fn render(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {

@@ -168,7 +168,7 @@ pub fn cluster_info() -> ClusterInfo {
 /// A connected app (size `w`×`h`) at the world's current time, every watch filled.
 pub fn app(world: &World, config: Config, size: (u16, u16)) -> App {
     let mut app = App::new(config, Options::default(), world.start());
-    app.dispatch(Msg::Resize(size.0, size.1));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(size.0, size.1)));
     app.dispatch(Msg::Source(SourceEvent::Cluster(cluster_info())));
     app.dispatch(Msg::Source(SourceEvent::Connection(ConnState::Connected)));
     app.dispatch(Msg::Source(SourceEvent::Version(

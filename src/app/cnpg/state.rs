@@ -1,34 +1,33 @@
-//! What the console keeps about CloudNativePG across views: JSON copies of the Clusters and
-//! of their instance pods (converted once per resourceVersion, grouped by cluster), the
+//! What the console keeps about CloudNativePG across views: typed views of the Clusters and
+//! of their instance pods (parsed once per resourceVersion, grouped by cluster), of the
 //! nodes those pods run on, and one [`FailoverTimeline`] per Cluster fed with every change
 //! observed while the console runs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use crate::domain::cnpg::{FailoverTimeline, label};
 use crate::model::object::Obj;
+use crate::model::views::{Cluster, Node, Pod, View};
 use jiff::Timestamp;
 use kube::api::ApiResource;
 use kube::runtime::reflector::{ObjectRef, Store};
-use serde_json::Value;
-
-use crate::domain::cnpg::{FailoverTimeline, label};
 
 /// A Cluster (or its pods) by namespace and name.
 pub type ClusterKey = (String, String);
 
-/// A JSON copy of an object and the resourceVersion it was made from.
+/// The typed view of an object and the resourceVersion it was read from.
 #[derive(Debug, Clone)]
-struct Versioned {
+struct Versioned<V> {
     rv: Option<String>,
-    value: Value,
+    value: V,
 }
 
-/// The labelled pods of one cluster: (name, resourceVersion) in name order, and their JSON.
+/// The labelled pods of one cluster: (name, resourceVersion) in name order, and their views.
 #[derive(Debug, Clone, Default)]
 struct PodGroup {
     versions: Vec<(String, Option<String>)>,
-    values: Vec<Value>,
+    values: Vec<Pod>,
 }
 
 /// A promote the console sent: `what` names the request (its Done event), `sent` is set
@@ -54,16 +53,12 @@ pub struct CnpgState {
     settle_until: Option<Timestamp>,
     /// The kubeconfig context the data belongs to; a switch starts over.
     context: Option<String>,
-    clusters: BTreeMap<ClusterKey, Versioned>,
+    clusters: BTreeMap<ClusterKey, Versioned<Cluster>>,
     clusters_loaded: bool,
     pods: BTreeMap<ClusterKey, PodGroup>,
     pods_loaded: bool,
-    nodes: HashMap<String, Versioned>,
+    nodes: HashMap<String, Versioned<Node>>,
     timelines: BTreeMap<ClusterKey, FailoverTimeline>,
-}
-
-fn to_value(obj: &Obj) -> Option<Value> {
-    serde_json::to_value(obj).ok()
 }
 
 fn key_of(obj: &Obj) -> Option<ClusterKey> {
@@ -73,9 +68,12 @@ fn key_of(obj: &Obj) -> Option<ClusterKey> {
     ))
 }
 
-/// The object's JSON, reusing `old` when the resourceVersion says nothing changed.
-/// Returns the copy and whether it differs from `old`.
-fn refreshed(old: Option<&Versioned>, obj: &Obj) -> Option<(Versioned, bool)> {
+/// The object's view, reusing `old` when the resourceVersion says nothing changed.
+/// Returns the view and whether it differs from `old`.
+fn refreshed<V: View + Clone + PartialEq>(
+    old: Option<&Versioned<V>>,
+    obj: &Obj,
+) -> Option<(Versioned<V>, bool)> {
     let rv = obj.metadata.resource_version.clone();
     if let Some(old) = old
         && rv.is_some()
@@ -83,7 +81,7 @@ fn refreshed(old: Option<&Versioned>, obj: &Obj) -> Option<(Versioned, bool)> {
     {
         return Some((old.clone(), false));
     }
-    let value = to_value(obj)?;
+    let value = V::from_obj(obj).ok()?;
     let changed = old.is_none_or(|o| o.value != value);
     Some((Versioned { rv, value }, changed))
 }
@@ -162,7 +160,7 @@ impl CnpgState {
                 continue;
             }
             // Reuse the JSON of pods whose resourceVersion did not move.
-            let previous: HashMap<&str, Versioned> = old
+            let previous: HashMap<&str, Versioned<Pod>> = old
                 .as_ref()
                 .map(|g| {
                     g.versions
@@ -269,12 +267,12 @@ impl CnpgState {
         self.clusters.keys()
     }
 
-    pub fn cluster(&self, key: &ClusterKey) -> Option<&Value> {
+    pub fn cluster(&self, key: &ClusterKey) -> Option<&Cluster> {
         self.clusters.get(key).map(|v| &v.value)
     }
 
     /// The labelled pods of a cluster (instances and jobs), in name order.
-    pub fn pods(&self, key: &ClusterKey) -> &[Value] {
+    pub fn pods(&self, key: &ClusterKey) -> &[Pod] {
         self.pods.get(key).map_or(&[][..], |g| &g.values[..])
     }
 
@@ -289,15 +287,14 @@ impl CnpgState {
         key: &ClusterKey,
         store: Option<&Store<Obj>>,
         resource: &ApiResource,
-    ) -> Vec<Value> {
+    ) -> Vec<Node> {
         let Some(store) = store else {
             return Vec::new();
         };
         let names: BTreeSet<String> = self
             .pods(key)
             .iter()
-            .filter_map(|p| p.pointer("/spec/nodeName").and_then(Value::as_str))
-            .map(str::to_string)
+            .filter_map(|p| p.spec.node_name.clone())
             .collect();
         let mut out = Vec::with_capacity(names.len());
         for name in names {
@@ -321,7 +318,13 @@ mod tests {
     use kube::api::ObjectMeta;
     use serde_json::json;
 
-    fn obj(ns: &str, name: &str, rv: &str, labels: &[(&str, &str)], data: Value) -> Arc<Obj> {
+    fn obj(
+        ns: &str,
+        name: &str,
+        rv: &str,
+        labels: &[(&str, &str)],
+        data: serde_json::Value,
+    ) -> Arc<Obj> {
         Arc::new(Obj {
             invalid: None,
             types: None,
@@ -358,7 +361,7 @@ mod tests {
         let names: Vec<&str> = s
             .pods(&("db".into(), "a".into()))
             .iter()
-            .map(|p| p["metadata"]["name"].as_str().unwrap())
+            .map(|p| p.meta.name.as_str())
             .collect();
         assert_eq!(names, ["a-1", "a-2"]);
         // Nothing moved: nothing reported.

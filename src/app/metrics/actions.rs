@@ -18,7 +18,7 @@ impl App {
         if matches!(self.top(), Some(View::Editor(_))) && self.editor_action(a) {
             return true;
         }
-        let (width, height) = self.size;
+        let (width, height) = self.viewport.size;
         let Some(m) = self.top_metrics() else {
             return false;
         };

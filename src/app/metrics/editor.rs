@@ -183,7 +183,7 @@ impl App {
     /// a panel's query shown on `e`).
     pub(in crate::app) fn start_editor_query(&mut self, remember: bool) {
         let now = self.now;
-        let width = self.size.0;
+        let width = self.viewport.size.0;
         let id = self.next_query_id();
         let Some(e) = self.top_editor() else { return };
         let text = e.text();

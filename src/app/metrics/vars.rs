@@ -229,7 +229,7 @@ impl App {
     /// Sends the queries of unresolved variables whose dependencies have values; once
     /// all are resolved, runs the refresh that was waiting for them.
     pub(super) fn advance_variables(&mut self) {
-        let width = self.size.0;
+        let width = self.viewport.size.0;
         let Some(View::Metrics(m)) = self.stack.last() else {
             return;
         };

@@ -117,7 +117,7 @@ pub fn cluster() -> ClusterInfo {
 /// Connected to the platform recording, on the pods of `default`, stores filled.
 pub fn app_with(config: Config) -> App {
     let mut app = App::new(config, Options::default(), now());
-    app.dispatch(Msg::Resize(120, 30));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(120, 30)));
     app.dispatch(Msg::Source(SourceEvent::Cluster(cluster())));
     app.dispatch(Msg::Source(SourceEvent::Connection(ConnState::Connected)));
     app.dispatch(Msg::Source(SourceEvent::Version(

@@ -26,7 +26,7 @@ fn app_with_versions() -> (App, Vec<crate::model::object::Obj>) {
         },
         fixture::now(),
     );
-    app.dispatch(Msg::Resize(120, 30));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(120, 30)));
     app.dispatch(Msg::Source(SourceEvent::Cluster(fixture::cluster())));
     app.dispatch(Msg::Source(SourceEvent::Connection(ConnState::Connected)));
     app.dispatch(Msg::Source(SourceEvent::Discovered(fixture::catalog())));

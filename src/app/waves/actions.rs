@@ -1,16 +1,15 @@
 //! What the pane's actions do: open the detail, jump to a resource, change the root, and the
 //! Application actions (sync, refresh, hard refresh, terminate) behind a confirmation.
 
-use serde_json::Value;
-
 use super::super::view::{ObjSource, View};
 use super::super::{App, Dialog, Level};
-use super::{lookup_app, strings, typed_json};
+use super::{lookup_app, strings, view_as};
 use crate::domain::waves::{
     AppKey, RefreshKind, ResourceRef, SyncRequest, refresh_patch, sync_patch, terminate_patch,
 };
 use crate::model::WatchSpec;
 use crate::model::action::Action;
+use crate::model::views::Application;
 use crate::sources::{ObjectTarget, Request};
 
 impl App {
@@ -23,8 +22,8 @@ impl App {
         }
     }
 
-    /// The Application object of `key` from the pane's watch, as JSON.
-    fn application_json(&self, key: &AppKey) -> Option<(ObjectTarget, Value)> {
+    /// The Application object of `key` from the pane's watch.
+    fn application(&self, key: &AppKey) -> Option<(ObjectTarget, Application)> {
         let spec = self.stack.iter().rev().find_map(|v| match v {
             View::Waves(w) => Some(&w.apps),
             View::WaveApp(d) => Some(&d.apps),
@@ -36,7 +35,7 @@ impl App {
             namespace: Some(key.namespace.clone()),
             name: key.name.clone(),
         };
-        Some((target, typed_json(&obj, &spec.kind)))
+        Some((target, view_as(&obj, &spec.kind)?))
     }
 
     /// Whether the app is only declared by its parent (not created yet), with the parent.
@@ -85,7 +84,7 @@ impl App {
                 },
                 r.name.clone(),
             );
-            if self.application_json(&key).is_some() {
+            if self.application(&key).is_some() {
                 return self.open_wave_app(key);
             }
         }
@@ -147,18 +146,16 @@ impl App {
 
     /// Tab: the next app of apps (then all apps, then the first again).
     pub(in crate::app) fn waves_next_root(&mut self) {
-        let i = self.stack.len().saturating_sub(1);
-        let Some(View::Waves(w)) = self.stack.get_mut(i) else {
+        let (viewport, prompt) = (self.viewport, self.prompt.is_some());
+        let Some(View::Waves(w)) = self.stack.last_mut() else {
             return;
         };
         let choices = w.root_choices();
         let pos = choices.iter().position(|c| *c == w.root).unwrap_or(0);
         w.root = choices.get((pos + 1) % choices.len()).cloned().flatten();
         w.root_chosen = true;
-        let h = self.lanes_height_for(i);
-        if let Some(View::Waves(w)) = self.stack.get_mut(i) {
-            w.rebuild_rows(h);
-        }
+        let h = super::layout::lane_rows(&viewport, prompt, w);
+        w.rebuild_rows(h);
     }
 
     /// Sync, refresh, hard refresh, terminate: refused in read-only mode and with the
@@ -176,7 +173,7 @@ impl App {
         if let Some(parent) = self.declared_only(&key) {
             return self.flash(strings::not_created(&key, parent.as_ref()), Level::Warn);
         }
-        let Some((target, obj)) = self.application_json(&key) else {
+        let Some((target, obj)) = self.application(&key) else {
             return self.flash(strings::APP_GONE, Level::Warn);
         };
         let user = if self.cluster.user.is_empty() {

@@ -100,7 +100,7 @@ pub fn waves_app(objects: &[Obj], now: Timestamp, config: Config) -> App {
         },
         now,
     );
-    app.dispatch(Msg::Resize(120, 30));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(120, 30)));
     app.dispatch(Msg::Source(SourceEvent::Cluster(console::cluster())));
     app.dispatch(Msg::Source(SourceEvent::Connection(ConnState::Connected)));
     app.dispatch(Msg::Source(SourceEvent::Version(

@@ -498,9 +498,9 @@ fn describe_and_yaml_of_the_selected_app() {
 fn resize_keeps_the_selection_visible() {
     let mut app = fixture::stuck();
     press(&mut app, "G");
-    app.dispatch(Msg::Resize(120, 16));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(120, 16)));
     let w = waves(&app);
-    let h = crate::ui::waves::lane_rows(app.size, false, w);
+    let h = crate::app::waves::layout::lane_rows(&app.viewport, false, w);
     assert!(
         w.cursor.selected >= w.cursor.offset && w.cursor.selected < w.cursor.offset + h,
         "{:?} with {h} rows",
@@ -554,7 +554,7 @@ fn a_thousand_standalone_apps_keep_the_lanes_readable() {
     let w = waves(&app);
     assert_eq!(w.root, None, "no app of apps: all apps");
     assert_eq!(w.rows.iter().filter(|r| r.app().is_some()).count(), 1000);
-    let visible = crate::ui::waves::lane_rows(app.size, false, w);
+    let visible = crate::app::waves::layout::lane_rows(&app.viewport, false, w);
     assert!(
         visible >= 10,
         "the tree must not crowd out the lanes: {visible} rows"

@@ -4,12 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
-use serde_json::Value;
 
+use super::ClusterSummary;
 use super::warnings::{Warning, detail_warnings};
-use super::{
-    ClusterSummary, int_at, label, name_of, namespace_of, str_at, string_at, strings_at, time_at,
-};
+use crate::model::views::{Cluster, Event, Node, Pod, PodDisruptionBudget, Service};
 
 /// Node labels naming a node pool, most specific first.
 const POOL_LABELS: &[&str] = &[
@@ -31,19 +29,19 @@ const ZONE_LABELS: &[&str] = &[
 ];
 
 /// Zone of a Node object, from its topology label.
-pub fn node_zone(node: &Value) -> Option<String> {
+pub fn node_zone(node: &Node) -> Option<String> {
     ZONE_LABELS
         .iter()
-        .find_map(|key| label(node, key).filter(|v| !v.is_empty()))
+        .find_map(|key| node.meta.label(key).filter(|v| !v.is_empty()))
         .map(str::to_string)
 }
 
 /// Node pool of a Node object: the first pool label it carries (EKS node group, Karpenter
 /// node pool, GKE, AKS, DOKS, kOps, then `workload-type`).
-pub fn node_pool(node: &Value) -> Option<String> {
+pub fn node_pool(node: &Node) -> Option<String> {
     POOL_LABELS
         .iter()
-        .find_map(|key| label(node, key).filter(|v| !v.is_empty()))
+        .find_map(|key| node.meta.label(key).filter(|v| !v.is_empty()))
         .map(str::to_string)
 }
 
@@ -67,7 +65,7 @@ impl InstanceRole {
         }
     }
 
-    fn from_label(value: &str) -> Option<Self> {
+    pub(crate) fn from_label(value: &str) -> Option<Self> {
         match value {
             "primary" => Some(InstanceRole::Primary),
             "replica" => Some(InstanceRole::Replica),
@@ -88,18 +86,15 @@ pub enum InstanceStatusGroup {
     Failed,
 }
 
-fn status_group(cluster: &Value, pod: &str) -> Option<InstanceStatusGroup> {
+fn status_group(cluster: &Cluster, pod: &str) -> Option<InstanceStatusGroup> {
+    let s = cluster.status.instances_status.as_ref()?;
     [
-        ("healthy", InstanceStatusGroup::Healthy),
-        ("replicating", InstanceStatusGroup::Replicating),
-        ("failed", InstanceStatusGroup::Failed),
+        (&s.healthy, InstanceStatusGroup::Healthy),
+        (&s.replicating, InstanceStatusGroup::Replicating),
+        (&s.failed, InstanceStatusGroup::Failed),
     ]
     .into_iter()
-    .find(|(key, _)| {
-        strings_at(cluster, &format!("/status/instancesStatus/{key}"))
-            .iter()
-            .any(|p| p == pod)
-    })
+    .find(|(names, _)| names.iter().any(|p| p == pod))
     .map(|(_, group)| group)
 }
 
@@ -107,25 +102,24 @@ fn status_group(cluster: &Value, pod: &str) -> Option<InstanceStatusGroup> {
 /// a missing pod make it unhealthy; otherwise the `cnpg.io/instanceRole` label (or the
 /// deprecated `role`) decides; without labels, `status.currentPrimary` and
 /// `status.instanceNames` do.
-pub fn instance_role(pod: Option<&Value>, pod_name: &str, cluster: &Value) -> InstanceRole {
+pub fn instance_role(pod: Option<&Pod>, pod_name: &str, cluster: &Cluster) -> InstanceRole {
     if status_group(cluster, pod_name) == Some(InstanceStatusGroup::Failed) {
         return InstanceRole::Unhealthy;
     }
     let Some(pod) = pod else {
         return InstanceRole::Unhealthy;
     };
-    let labelled = label(pod, super::label::INSTANCE_ROLE)
-        .or_else(|| label(pod, super::label::ROLE))
+    let labelled = pod
+        .meta
+        .label(super::label::INSTANCE_ROLE)
+        .or_else(|| pod.meta.label(super::label::ROLE))
         .and_then(InstanceRole::from_label);
     if let Some(role) = labelled {
         return role;
     }
-    if str_at(cluster, "/status/currentPrimary") == Some(pod_name) {
+    if cluster.status.current_primary.as_deref() == Some(pod_name) {
         InstanceRole::Primary
-    } else if strings_at(cluster, "/status/instanceNames")
-        .iter()
-        .any(|n| n == pod_name)
-    {
+    } else if cluster.status.instance_names.iter().any(|n| n == pod_name) {
         InstanceRole::Replica
     } else {
         InstanceRole::Unknown
@@ -286,19 +280,19 @@ static NO_METRICS: BTreeMap<String, InstanceMetrics> = BTreeMap::new();
 /// only the ones of this cluster are used.
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterInputs<'a> {
-    pub cluster: &'a Value,
-    pub pods: &'a [Value],
-    pub nodes: &'a [Value],
-    pub services: &'a [Value],
-    pub pdbs: &'a [Value],
-    pub events: &'a [Value],
+    pub cluster: &'a Cluster,
+    pub pods: &'a [Pod],
+    pub nodes: &'a [Node],
+    pub services: &'a [Service],
+    pub pdbs: &'a [PodDisruptionBudget],
+    pub events: &'a [Event],
     /// Per pod name; a pod without an entry has unknown metrics.
     pub metrics: &'a BTreeMap<String, InstanceMetrics>,
 }
 
 impl<'a> ClusterInputs<'a> {
     /// Just the Cluster; set the other fields with struct update syntax.
-    pub fn new(cluster: &'a Value) -> Self {
+    pub fn new(cluster: &'a Cluster) -> Self {
         ClusterInputs {
             cluster,
             pods: &[],
@@ -352,47 +346,42 @@ fn serial(cluster: &str, pod: &str) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-fn is_instance_pod(pod: &Value, summary: &ClusterSummary) -> bool {
-    if namespace_of(pod) != summary.namespace
-        || label(pod, super::label::CLUSTER) != Some(summary.name.as_str())
+fn is_instance_pod(pod: &Pod, summary: &ClusterSummary) -> bool {
+    if pod.meta.namespace != summary.namespace
+        || pod.meta.label(super::label::CLUSTER) != Some(summary.name.as_str())
     {
         return false;
     }
-    if label(pod, super::label::JOB_ROLE).is_some() {
+    if pod.meta.label(super::label::JOB_ROLE).is_some() {
         return false;
     }
-    match label(pod, super::label::POD_ROLE) {
+    match pod.meta.label(super::label::POD_ROLE) {
         Some(role) => role == "instance",
         None => true,
     }
 }
 
-fn pod_ready(pod: &Value) -> bool {
-    pod.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|c| str_at(c, "/type") == Some("Ready") && str_at(c, "/status") == Some("True"))
-}
-
-fn pod_restarts(pod: &Value) -> u32 {
-    pod.pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|c| int_at(c, "/restartCount"))
+fn pod_restarts(pod: &Pod) -> u32 {
+    pod.status
+        .container_statuses
+        .iter()
+        .filter_map(|c| c.restart_count)
         .map(|n| u32::try_from(n).unwrap_or(0))
         .sum()
 }
 
 fn instance_rows(inputs: &ClusterInputs<'_>, summary: &ClusterSummary) -> Vec<InstanceRow> {
-    let pods: BTreeMap<&str, &Value> = inputs
+    let pods: BTreeMap<&str, &Pod> = inputs
         .pods
         .iter()
         .filter(|p| is_instance_pod(p, summary))
-        .map(|p| (name_of(p), p))
+        .map(|p| (p.meta.name.as_str(), p))
         .collect();
-    let nodes: BTreeMap<&str, &Value> = inputs.nodes.iter().map(|n| (name_of(n), n)).collect();
+    let nodes: BTreeMap<&str, &Node> = inputs
+        .nodes
+        .iter()
+        .map(|n| (n.meta.name.as_str(), n))
+        .collect();
     let mut names: BTreeSet<&str> = pods.keys().copied().collect();
     names.extend(summary.instance_names.iter().map(String::as_str));
     let mut rows: Vec<InstanceRow> = names
@@ -400,7 +389,7 @@ fn instance_rows(inputs: &ClusterInputs<'_>, summary: &ClusterSummary) -> Vec<In
         .filter(|n| !n.is_empty())
         .map(|name| {
             let pod = pods.get(name).copied();
-            let node_name = pod.and_then(|p| string_at(p, "/spec/nodeName"));
+            let node_name = pod.and_then(|p| p.spec.node_name.clone());
             let node = node_name.as_deref().and_then(|n| nodes.get(n).copied());
             let metrics = inputs.metrics.get(name).copied().unwrap_or_default();
             let role = instance_role(pod, name, inputs.cluster);
@@ -408,12 +397,9 @@ fn instance_rows(inputs: &ClusterInputs<'_>, summary: &ClusterSummary) -> Vec<In
                 pod: name.to_string(),
                 role,
                 exists: pod.is_some(),
-                ready: pod.is_some_and(pod_ready),
-                terminating: pod
-                    .is_some_and(|p| p.pointer("/metadata/deletionTimestamp").is_some()),
-                pod_phase: pod
-                    .and_then(|p| string_at(p, "/status/phase"))
-                    .unwrap_or_default(),
+                ready: pod.is_some_and(Pod::is_ready),
+                terminating: pod.is_some_and(|p| p.meta.deleting),
+                pod_phase: pod.and_then(|p| p.status.phase.clone()).unwrap_or_default(),
                 status_group: status_group(inputs.cluster, name),
                 zone: node.and_then(node_zone),
                 pool: node.and_then(node_pool),
@@ -425,10 +411,7 @@ fn instance_rows(inputs: &ClusterInputs<'_>, summary: &ClusterSummary) -> Vec<In
                     metrics.lag_seconds
                 },
                 streaming: Streaming::Unknown,
-                timeline_id: int_at(
-                    inputs.cluster,
-                    &format!("/status/instancesReportedState/{name}/timeLineID"),
-                ),
+                timeline_id: inputs.cluster.reported_timeline(name),
             };
             row.streaming = streaming(&row, &metrics);
             row
@@ -476,85 +459,66 @@ fn service_rows(inputs: &ClusterInputs<'_>, summary: &ClusterSummary) -> Vec<Ser
             let svc = inputs
                 .services
                 .iter()
-                .find(|s| name_of(s) == name && namespace_of(s) == summary.namespace);
+                .find(|s| s.meta.name == name && s.meta.namespace == summary.namespace);
             ServiceRow {
                 kind,
                 exists: svc.is_some(),
-                cluster_ip: svc.and_then(|s| string_at(s, "/spec/clusterIP")),
-                port: svc.and_then(|s| int_at(s, "/spec/ports/0/port")),
+                cluster_ip: svc.and_then(|s| s.cluster_ip.clone()),
+                port: svc.and_then(|s| s.port),
                 name,
             }
         })
         .collect()
 }
 
-fn condition_rows(cluster: &Value) -> Vec<ConditionRow> {
+fn condition_rows(cluster: &Cluster) -> Vec<ConditionRow> {
+    let text = |s: &Option<String>| s.clone().unwrap_or_default();
     cluster
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .status
+        .conditions
+        .iter()
         .map(|c| ConditionRow {
-            type_: str_at(c, "/type").unwrap_or("").to_string(),
-            status: str_at(c, "/status").unwrap_or("").to_string(),
-            reason: str_at(c, "/reason").unwrap_or("").to_string(),
-            message: str_at(c, "/message").unwrap_or("").to_string(),
-            last_transition: time_at(c, "/lastTransitionTime"),
+            type_: text(&c.kind),
+            status: text(&c.status),
+            reason: text(&c.reason),
+            message: text(&c.message),
+            last_transition: c.last_transition_time,
         })
         .collect()
 }
 
-fn int_or_string(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 fn pdb_rows(inputs: &ClusterInputs<'_>, summary: &ClusterSummary) -> Vec<PdbRow> {
-    let owned_by_cluster = |pdb: &Value| {
-        pdb.pointer("/metadata/ownerReferences")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|o| {
-                str_at(o, "/kind") == Some(super::KIND)
-                    && str_at(o, "/name") == Some(summary.name.as_str())
-            })
+    let owned_by_cluster = |pdb: &PodDisruptionBudget| {
+        pdb.meta
+            .owners
+            .iter()
+            .any(|o| o.kind == super::KIND && o.name == summary.name)
     };
-    let match_labels = |pdb: &Value| pdb.pointer("/spec/selector/matchLabels").cloned();
     let mut rows: Vec<PdbRow> = inputs
         .pdbs
         .iter()
-        .filter(|p| namespace_of(p) == summary.namespace)
+        .filter(|p| p.meta.namespace == summary.namespace)
         .filter(|p| {
             owned_by_cluster(p)
-                || match_labels(p)
-                    .and_then(|m| m.get(super::label::CLUSTER).cloned())
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .as_deref()
+                || p.match_labels
+                    .get(super::label::CLUSTER)
+                    .map(String::as_str)
                     == Some(summary.name.as_str())
         })
         .map(|p| {
-            let budget = match (
-                int_or_string(p.pointer("/spec/minAvailable")),
-                int_or_string(p.pointer("/spec/maxUnavailable")),
-            ) {
+            let budget = match (p.min_available.clone(), p.max_unavailable.clone()) {
                 (Some(min), _) => format!("minAvailable {min}"),
                 (None, Some(max)) => format!("maxUnavailable {max}"),
                 (None, None) => "-".to_string(),
             };
             PdbRow {
-                name: name_of(p).to_string(),
+                name: p.meta.name.clone(),
                 budget,
-                role: match_labels(p)
-                    .and_then(|m| m.get(super::label::INSTANCE_ROLE).cloned())
-                    .and_then(|v| v.as_str().map(str::to_string)),
-                current_healthy: int_at(p, "/status/currentHealthy"),
-                desired_healthy: int_at(p, "/status/desiredHealthy"),
-                disruptions_allowed: int_at(p, "/status/disruptionsAllowed"),
-                expected_pods: int_at(p, "/status/expectedPods"),
+                role: p.match_labels.get(super::label::INSTANCE_ROLE).cloned(),
+                current_healthy: p.current_healthy,
+                desired_healthy: p.desired_healthy,
+                disruptions_allowed: p.disruptions_allowed,
+                expected_pods: p.expected_pods,
             }
         })
         .collect();
@@ -563,21 +527,6 @@ fn pdb_rows(inputs: &ClusterInputs<'_>, summary: &ClusterSummary) -> Vec<PdbRow>
 }
 
 /// When an event last happened: the latest of the core/v1 and events.k8s.io/v1 fields.
-fn event_time(e: &Value) -> Option<Timestamp> {
-    [
-        "/lastTimestamp",
-        "/deprecatedLastTimestamp",
-        "/series/lastObservedTime",
-        "/eventTime",
-        "/firstTimestamp",
-        "/deprecatedFirstTimestamp",
-        "/metadata/creationTimestamp",
-    ]
-    .iter()
-    .filter_map(|p| time_at(e, p))
-    .max()
-}
-
 fn event_rows(
     inputs: &ClusterInputs<'_>,
     summary: &ClusterSummary,
@@ -596,31 +545,18 @@ fn event_rows(
     let mut rows: Vec<EventRow> = inputs
         .events
         .iter()
-        .filter(|e| namespace_of(e) == summary.namespace)
+        .filter(|e| e.meta.namespace == summary.namespace)
         .filter_map(|e| {
-            let object = e
-                .get("involvedObject")
-                .or_else(|| e.get("regarding"))
-                .unwrap_or(&Value::Null);
-            let kind = str_at(object, "/kind").unwrap_or("");
-            let name = str_at(object, "/name").unwrap_or("");
+            let (kind, name) = (e.object_kind.as_str(), e.object_name.as_str());
             let ours = (kind == super::KIND && name == summary.name)
                 || (kind == "Pod" && is_our_pod(name));
             ours.then(|| EventRow {
-                at: event_time(e),
-                type_: str_at(e, "/type").unwrap_or("Normal").to_string(),
-                reason: str_at(e, "/reason").unwrap_or("").to_string(),
+                at: e.at,
+                type_: e.type_.clone().unwrap_or_else(|| "Normal".to_string()),
+                reason: e.reason.clone().unwrap_or_default(),
                 object: format!("{kind}/{name}"),
-                message: str_at(e, "/message")
-                    .or_else(|| str_at(e, "/note"))
-                    .unwrap_or("")
-                    .trim()
-                    .to_string(),
-                count: int_at(e, "/count")
-                    .or_else(|| int_at(e, "/series/count"))
-                    .or_else(|| int_at(e, "/deprecatedCount"))
-                    .and_then(|n| u32::try_from(n).ok())
-                    .unwrap_or(1),
+                message: e.message.as_deref().unwrap_or("").trim().to_string(),
+                count: e.count.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
             })
         })
         .collect();

@@ -444,3 +444,16 @@ pub fn events() -> Vec<Value> {
         ),
     ]
 }
+
+/// The typed view of a fixture (a test's JSON as a watch store would hand it over).
+pub fn view<V: crate::model::views::View>(v: &Value) -> V {
+    V::from_json(v.clone()).expect("a fixture is an object")
+}
+
+pub fn views<V: crate::model::views::View>(list: &[Value]) -> Vec<V> {
+    list.iter().map(view).collect()
+}
+
+pub fn cl(v: &Value) -> crate::model::views::Cluster {
+    view(v)
+}

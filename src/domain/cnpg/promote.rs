@@ -7,7 +7,13 @@
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{ClusterSummary, PENDING_FAILOVER, format_rfc3339_micro, phase, str_at, strings_at};
+use super::{ClusterSummary, PENDING_FAILOVER, format_rfc3339_micro, phase};
+use crate::model::views::Cluster;
+
+/// A string of the conditions the patch rewrites.
+fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
 
 /// Why a promotion is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,7 +57,7 @@ pub fn resolve_instance_name(cluster: &str, arg: &str) -> String {
 /// Refused when `pod` is the current (or already the target) primary, is not one of the
 /// cluster's instances, is listed as not healthy in `status.instancesStatus`, or while a
 /// failover or switchover is in progress.
-pub fn promote_patch(cluster: &Value, pod: &str, now: Timestamp) -> Result<Value, PromoteError> {
+pub fn promote_patch(cluster: &Cluster, pod: &str, now: Timestamp) -> Result<Value, PromoteError> {
     if !super::is_cluster(cluster) {
         return Err(PromoteError::NotACluster);
     }
@@ -88,13 +94,12 @@ pub fn promote_patch(cluster: &Value, pod: &str, now: Timestamp) -> Result<Value
             },
         });
     }
-    let healthy = strings_at(cluster, "/status/instancesStatus/healthy");
-    if cluster.pointer("/status/instancesStatus").is_some() && !healthy.iter().any(|h| h == pod) {
+    if cluster.status.instances_status.is_some() && !cluster.healthy().iter().any(|h| h == pod) {
         return Err(PromoteError::InstanceNotHealthy {
             pod: pod.to_string(),
         });
     }
-    let resource_version = str_at(cluster, "/metadata/resourceVersion")
+    let resource_version = Some(cluster.meta.resource_version.as_str())
         .filter(|rv| !rv.is_empty())
         .ok_or(PromoteError::NoResourceVersion)?;
 
@@ -119,10 +124,11 @@ pub fn promote_patch(cluster: &Value, pod: &str, now: Timestamp) -> Result<Value
 /// is not healthy (False, ClusterIsNotReady), `None` when that changes nothing. A merge patch
 /// replaces lists whole, so the other conditions are carried over unchanged.
 /// `lastTransitionTime` moves only when the status flips, as `meta.SetStatusCondition` does.
-fn ready_condition_update(cluster: &Value, now: Timestamp) -> Option<Value> {
+fn ready_condition_update(cluster: &Cluster, now: Timestamp) -> Option<Value> {
     let mut conditions: Vec<Value> = cluster
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
+        .conditions_raw
+        .to_json()
+        .as_array()
         .cloned()
         .unwrap_or_default();
     let wanted = ("False", "ClusterIsNotReady", "Cluster Is Not Ready");
@@ -179,7 +185,7 @@ mod tests {
 
     #[test]
     fn patch_is_what_kubectl_cnpg_promote_sends() {
-        let patch = promote_patch(&fixtures::healthy(), DB2, now()).expect("patch");
+        let patch = promote_patch(&fixtures::cl(&fixtures::healthy()), DB2, now()).expect("patch");
         assert_eq!(patch["metadata"], json!({"resourceVersion": "48213"}));
         let status = &patch["status"];
         assert_eq!(status["targetPrimary"], DB2);
@@ -219,14 +225,14 @@ mod tests {
             "type": "Ready", "status": "False", "reason": "ClusterIsNotReady",
             "message": "Cluster Is Not Ready", "lastTransitionTime": "2026-11-01T09:00:00Z"
         });
-        let patch = promote_patch(&c, DB3, now()).expect("patch");
+        let patch = promote_patch(&fixtures::cl(&c), DB3, now()).expect("patch");
         assert!(patch["status"].get("conditions").is_none());
         // No conditions at all: Ready is added.
         let mut c = fixtures::healthy();
         if let Some(status) = c["status"].as_object_mut() {
             status.remove("conditions");
         }
-        let patch = promote_patch(&c, DB3, now()).expect("patch");
+        let patch = promote_patch(&fixtures::cl(&c), DB3, now()).expect("patch");
         assert_eq!(patch["status"]["conditions"][0]["type"], "Ready");
         assert_eq!(patch["status"]["conditions"][0]["status"], "False");
     }
@@ -235,49 +241,56 @@ mod tests {
     fn refusals() {
         let healthy = fixtures::healthy();
         assert!(matches!(
-            promote_patch(&healthy, DB1, now()),
+            promote_patch(&fixtures::cl(&healthy), DB1, now()),
             Err(PromoteError::AlreadyPrimary { .. })
         ));
-        let err = promote_patch(&healthy, "keycloak-db-7", now()).expect_err("unknown");
+        let err =
+            promote_patch(&fixtures::cl(&healthy), "keycloak-db-7", now()).expect_err("unknown");
         assert_eq!(
             err.to_string(),
             "keycloak-db-7 is not an instance of keycloak-db (instances: keycloak-db-1, keycloak-db-2, keycloak-db-3)"
         );
-        let err = promote_patch(&fixtures::failing_over_pending(), DB3, now()).expect_err("busy");
+        let err = promote_patch(&fixtures::cl(&fixtures::failing_over_pending()), DB3, now())
+            .expect_err("busy");
         assert_eq!(
             err.to_string(),
             "a failover already in progress on keycloak-db (keycloak-db-1 (failover starting))"
         );
         assert!(matches!(
-            promote_patch(&fixtures::failing_over_to_db2(), DB3, now()),
+            promote_patch(&fixtures::cl(&fixtures::failing_over_to_db2()), DB3, now()),
             Err(PromoteError::InProgress {
                 what: "a failover",
                 ..
             })
         ));
-        let err = promote_patch(&fixtures::switchover(), DB2, now()).expect_err("busy");
+        let err =
+            promote_patch(&fixtures::cl(&fixtures::switchover()), DB2, now()).expect_err("busy");
         assert_eq!(
             err.to_string(),
             "a switchover already in progress on keycloak-db (keycloak-db-1 (switching to keycloak-db-3))"
         );
         // Upgrading: db-3 is not ready.
         assert_eq!(
-            promote_patch(&fixtures::upgrading(), DB3, now()),
+            promote_patch(&fixtures::cl(&fixtures::upgrading()), DB3, now()),
             Err(PromoteError::InstanceNotHealthy { pod: DB3.into() })
         );
-        assert!(promote_patch(&fixtures::upgrading(), DB2, now()).is_ok());
+        assert!(promote_patch(&fixtures::cl(&fixtures::upgrading()), DB2, now()).is_ok());
         // Waiting for user action: a supervised switchover is exactly what is asked for.
-        assert!(promote_patch(&fixtures::waiting_for_user(), DB2, now()).is_ok());
+        assert!(promote_patch(&fixtures::cl(&fixtures::waiting_for_user()), DB2, now()).is_ok());
         let mut no_rv = fixtures::healthy();
         if let Some(meta) = no_rv["metadata"].as_object_mut() {
             meta.remove("resourceVersion");
         }
         assert_eq!(
-            promote_patch(&no_rv, DB2, now()),
+            promote_patch(&fixtures::cl(&no_rv), DB2, now()),
             Err(PromoteError::NoResourceVersion)
         );
         assert_eq!(
-            promote_patch(&json!({"kind": "Pod", "apiVersion": "v1"}), DB2, now()),
+            promote_patch(
+                &fixtures::cl(&json!({"kind": "Pod", "apiVersion": "v1"})),
+                DB2,
+                now()
+            ),
             Err(PromoteError::NotACluster)
         );
     }

@@ -1,11 +1,9 @@
 //! One Cluster at a glance: phase and its colour, instances, primaries, timeline.
 
 use jiff::Timestamp;
-use serde_json::Value;
 
-use super::{
-    PENDING_FAILOVER, int_at, name_of, namespace_of, phase, str_at, string_at, strings_at, time_at,
-};
+use super::{PENDING_FAILOVER, parse_time, phase};
+use crate::model::views::Cluster;
 
 /// How alarming a phase is, as `kubectl cnpg status` colours it: green, yellow, red.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,20 +67,21 @@ pub struct ClusterSummary {
     pub created: Option<Timestamp>,
 }
 
-fn count(v: &Value, pointer: &str) -> Option<u32> {
-    int_at(v, pointer).and_then(|n| u32::try_from(n).ok())
+fn count(n: Option<i64>) -> Option<u32> {
+    n.and_then(|n| u32::try_from(n).ok())
 }
 
 impl ClusterSummary {
-    /// Reads a Cluster object; `None` when it has no name.
-    pub fn from_cluster(cluster: &Value) -> Option<Self> {
-        let name = name_of(cluster);
+    /// Reads a Cluster; `None` when it has no name.
+    pub fn from_cluster(cluster: &Cluster) -> Option<Self> {
+        let name = cluster.meta.name.as_str();
         if name.is_empty() {
             return None;
         }
-        let phase_text = str_at(cluster, "/status/phase").unwrap_or("").to_string();
-        let current = string_at(cluster, "/status/currentPrimary");
-        let target = string_at(cluster, "/status/targetPrimary");
+        let st = &cluster.status;
+        let phase_text = st.phase.clone().unwrap_or_default();
+        let current = st.current_primary.clone();
+        let target = st.target_primary.clone();
         let primary_change = match (&current, &target) {
             (_, Some(t)) if t == PENDING_FAILOVER => PrimaryChange::FailoverStarting,
             (None, Some(t)) => PrimaryChange::Initializing(t.clone()),
@@ -90,25 +89,26 @@ impl ClusterSummary {
             _ => PrimaryChange::None,
         };
         Some(ClusterSummary {
-            namespace: namespace_of(cluster).to_string(),
+            namespace: cluster.meta.namespace.clone(),
             name: name.to_string(),
             severity: phase_severity(&phase_text),
             phase: phase_text,
-            phase_reason: str_at(cluster, "/status/phaseReason")
-                .unwrap_or("")
-                .to_string(),
-            instances: count(cluster, "/status/instances").unwrap_or(0),
-            ready_instances: count(cluster, "/status/readyInstances").unwrap_or(0),
-            requested_instances: count(cluster, "/spec/instances").unwrap_or(1),
+            phase_reason: st.phase_reason.clone().unwrap_or_default(),
+            instances: count(st.instances).unwrap_or(0),
+            ready_instances: count(st.ready_instances).unwrap_or(0),
+            requested_instances: count(cluster.spec.instances).unwrap_or(1),
             current_primary: current,
             target_primary: target,
             primary_change,
-            timeline_id: int_at(cluster, "/status/timelineID"),
-            last_promotion: time_at(cluster, "/status/currentPrimaryTimestamp"),
-            target_primary_since: time_at(cluster, "/status/targetPrimaryTimestamp"),
-            failing_since: time_at(cluster, "/status/currentPrimaryFailingSinceTimestamp"),
-            instance_names: strings_at(cluster, "/status/instanceNames"),
-            created: time_at(cluster, "/metadata/creationTimestamp"),
+            timeline_id: st.timeline_id,
+            last_promotion: st.current_primary_timestamp,
+            target_primary_since: st.target_primary_timestamp,
+            failing_since: st
+                .current_primary_failing_since_timestamp
+                .as_deref()
+                .and_then(parse_time),
+            instance_names: st.instance_names.clone(),
+            created: cluster.meta.created,
         })
     }
 
@@ -177,8 +177,8 @@ mod tests {
     use super::super::fixtures::{self, DB1, DB2, DB3};
     use super::*;
 
-    fn summary(c: &Value) -> ClusterSummary {
-        ClusterSummary::from_cluster(c).expect("summary")
+    fn summary(c: &serde_json::Value) -> ClusterSummary {
+        ClusterSummary::from_cluster(&fixtures::cl(c)).expect("summary")
     }
 
     #[test]
@@ -307,6 +307,6 @@ mod tests {
         assert_eq!(s.instances_text(), "0/0 of 2");
         assert_eq!(s.primary_text(), "-");
         assert_eq!(s.timeline_id, None);
-        assert!(ClusterSummary::from_cluster(&serde_json::json!({})).is_none());
+        assert!(ClusterSummary::from_cluster(&fixtures::cl(&serde_json::json!({}))).is_none());
     }
 }

@@ -4,12 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use jiff::Timestamp;
-use serde_json::Value;
 
 use super::detail::InstanceRole;
-use super::{
-    ClusterSummary, PENDING_FAILOVER, label, name_of, namespace_of, phase, str_at, strings_at,
-};
+use super::{ClusterSummary, PENDING_FAILOVER, phase};
+use crate::model::views::{Cluster, Meta, Pod};
 
 /// Entries kept by [`FailoverTimeline::new`].
 pub const DEFAULT_CAPACITY: usize = 100;
@@ -125,7 +123,7 @@ struct Seen {
 }
 
 impl Seen {
-    fn from_cluster(cluster: &Value) -> Option<Self> {
+    fn from_cluster(cluster: &Cluster) -> Option<Self> {
         let s = ClusterSummary::from_cluster(cluster)?;
         Some(Seen {
             phase: s.phase,
@@ -133,13 +131,12 @@ impl Seen {
             current: s.current_primary,
             target: s.target_primary,
             timeline: s.timeline_id,
-            failing_since: str_at(cluster, "/status/currentPrimaryFailingSinceTimestamp")
-                .filter(|t| !t.is_empty())
-                .map(str::to_string),
+            failing_since: cluster
+                .status
+                .current_primary_failing_since_timestamp
+                .clone(),
             instance_names: s.instance_names,
-            healthy: strings_at(cluster, "/status/instancesStatus/healthy")
-                .into_iter()
-                .collect(),
+            healthy: cluster.healthy().iter().cloned().collect(),
         })
     }
 }
@@ -236,15 +233,15 @@ impl FailoverTimeline {
         }
     }
 
-    fn is_ours(&self, obj: &Value) -> bool {
-        namespace_of(obj) == self.namespace
+    fn is_ours(&self, meta: &Meta) -> bool {
+        meta.namespace == self.namespace
     }
 
     /// Takes one observation of the Cluster (from a watch event or a list) made at `at`.
     /// Objects of other clusters and repeats are ignored. Returns how many entries were
     /// added.
-    pub fn observe(&mut self, cluster: &Value, at: Timestamp) -> usize {
-        if !self.is_ours(cluster) || name_of(cluster) != self.name {
+    pub fn observe(&mut self, cluster: &Cluster, at: Timestamp) -> usize {
+        if !self.is_ours(&cluster.meta) || cluster.meta.name != self.name {
             return 0;
         }
         let Some(new) = Seen::from_cluster(cluster) else {
@@ -435,37 +432,30 @@ impl FailoverTimeline {
     /// picked by label) made at `at`: a primary whose pod is gone, not ready or labelled
     /// unhealthy is failing; a former primary ready again with the replica role rejoined.
     /// Returns how many entries were added.
-    pub fn observe_pods(&mut self, pods: &[Value], at: Timestamp) -> usize {
+    pub fn observe_pods(&mut self, pods: &[Pod], at: Timestamp) -> usize {
         let before = self.entries.len();
         let now: BTreeMap<String, PodSeen> = pods
             .iter()
-            .filter(|p| self.is_ours(p))
-            .filter(|p| label(p, super::label::CLUSTER) == Some(self.name.as_str()))
-            .filter(|p| label(p, super::label::JOB_ROLE).is_none())
-            .filter(|p| label(p, super::label::POD_ROLE).is_none_or(|r| r == "instance"))
+            .filter(|p| self.is_ours(&p.meta))
+            .filter(|p| p.meta.label(super::label::CLUSTER) == Some(self.name.as_str()))
+            .filter(|p| p.meta.label(super::label::JOB_ROLE).is_none())
+            .filter(|p| {
+                p.meta
+                    .label(super::label::POD_ROLE)
+                    .is_none_or(|r| r == "instance")
+            })
             .map(|p| {
-                let role = label(p, super::label::INSTANCE_ROLE)
-                    .or_else(|| label(p, super::label::ROLE))
-                    .and_then(|r| match r {
-                        "primary" => Some(InstanceRole::Primary),
-                        "replica" => Some(InstanceRole::Replica),
-                        "unhealthy" => Some(InstanceRole::Unhealthy),
-                        _ => None,
-                    });
-                let ready = p
-                    .pointer("/status/conditions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .any(|c| {
-                        str_at(c, "/type") == Some("Ready") && str_at(c, "/status") == Some("True")
-                    });
+                let role = p
+                    .meta
+                    .label(super::label::INSTANCE_ROLE)
+                    .or_else(|| p.meta.label(super::label::ROLE))
+                    .and_then(InstanceRole::from_label);
                 let seen = PodSeen {
                     role,
-                    ready,
-                    terminating: p.pointer("/metadata/deletionTimestamp").is_some(),
+                    ready: p.is_ready(),
+                    terminating: p.meta.deleting,
                 };
-                (name_of(p).to_string(), seen)
+                (p.meta.name.clone(), seen)
             })
             .collect();
 

@@ -269,12 +269,14 @@ mod tests {
         metrics: &BTreeMap<String, InstanceMetrics>,
         now: &str,
     ) -> Vec<String> {
-        let nodes = fixtures::nodes();
+        let cluster = fixtures::cl(cluster);
+        let pods: Vec<crate::model::views::Pod> = fixtures::views(pods);
+        let nodes: Vec<crate::model::views::Node> = fixtures::views(&fixtures::nodes());
         let inputs = ClusterInputs {
-            pods,
+            pods: &pods,
             nodes: &nodes,
             metrics,
-            ..ClusterInputs::new(cluster)
+            ..ClusterInputs::new(&cluster)
         };
         let opts = DetailOptions {
             failover_warn_after_secs: 30,
@@ -304,8 +306,9 @@ mod tests {
         for n in &mut nodes {
             n["metadata"]["labels"]["topology.kubernetes.io/zone"] = "eu-west-1a".into();
         }
-        let c = fixtures::healthy();
-        let pods = fixtures::healthy_pods();
+        let c = fixtures::cl(&fixtures::healthy());
+        let pods: Vec<crate::model::views::Pod> = fixtures::views(&fixtures::healthy_pods());
+        let nodes: Vec<crate::model::views::Node> = fixtures::views(&nodes);
         let inputs = ClusterInputs {
             pods: &pods,
             nodes: &nodes,

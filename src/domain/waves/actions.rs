@@ -9,7 +9,9 @@
 use serde_json::{Map, Value, json};
 
 use super::annotation;
-use super::{is_application, str_at};
+use super::is_application;
+use crate::model::object::Value as CompactValue;
+use crate::model::views::Application;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActionError {
@@ -62,44 +64,44 @@ impl RefreshKind {
 /// The merge patch that starts a sync: sets `operation` and clears
 /// `status.operationState`, as `SetAppOperation` does. Refused while an operation is set,
 /// while the app is being deleted, and for a revision other than the one auto-sync follows.
-pub fn sync_patch(app: &Value, request: &SyncRequest) -> Result<Value, ActionError> {
+pub fn sync_patch(app: &Application, request: &SyncRequest) -> Result<Value, ActionError> {
     if !is_application(app) {
         return Err(ActionError::NotAnApplication);
     }
-    if app.get("operation").is_some_and(|o| !o.is_null()) {
+    if app.operation.is_some() {
         return Err(ActionError::OperationInProgress);
     }
-    if app
-        .pointer("/metadata/deletionTimestamp")
-        .is_some_and(|d| !d.is_null())
-    {
+    if app.meta.deleting {
         return Err(ActionError::Deleting);
     }
-    let spec = app.get("spec").unwrap_or(&Value::Null);
+    let spec = &app.spec_raw;
     let sources = spec
         .get("sources")
-        .and_then(Value::as_array)
+        .and_then(CompactValue::as_array)
         .filter(|s| !s.is_empty());
-    let policy = spec.get("syncPolicy").unwrap_or(&Value::Null);
-    let automated = policy
-        .get("automated")
-        .filter(|a| a.is_object())
-        .is_some_and(|a| a.get("enabled").and_then(Value::as_bool) != Some(false));
+    let policy = spec.get("syncPolicy").unwrap_or(&CompactValue::Null);
+    let automated = app
+        .spec
+        .sync_policy
+        .automated
+        .as_ref()
+        .is_some_and(|a| a.enabled != Some(false));
+    let target_revision = app
+        .spec
+        .source
+        .as_ref()
+        .and_then(|s| s.target_revision.as_deref());
 
     let revision = request.revision.as_deref().filter(|r| !r.is_empty());
     if let Some(rev) = revision {
         if sources.is_some() {
             return Err(ActionError::MultiSourceRevision);
         }
-        let target = str_at(spec, "/source/targetRevision")
-            .filter(|t| !t.is_empty())
-            .unwrap_or("HEAD");
+        let target = target_revision.filter(|t| !t.is_empty()).unwrap_or("HEAD");
         if rev != target && automated && !request.dry_run {
             return Err(ActionError::AutoSyncPinsRevision {
                 requested: rev.to_string(),
-                target: str_at(spec, "/source/targetRevision")
-                    .unwrap_or("")
-                    .to_string(),
+                target: target_revision.unwrap_or("").to_string(),
             });
         }
     }
@@ -117,24 +119,23 @@ pub fn sync_patch(app: &Value, request: &SyncRequest) -> Result<Value, ActionErr
     }
     sync.insert("syncStrategy".into(), json!({"hook": {}}));
     if let Some(source) = spec.get("source").filter(|_| sources.is_none()) {
-        sync.insert("source".into(), source.clone());
+        sync.insert("source".into(), source.to_json());
     }
     if let Some(options) = policy
         .get("syncOptions")
-        .and_then(Value::as_array)
-        .filter(|o| !o.is_empty())
+        .filter(|o| o.as_array().is_some_and(|o| !o.is_empty()))
     {
-        sync.insert("syncOptions".into(), json!(options));
+        sync.insert("syncOptions".into(), options.to_json());
     }
-    if let Some(list) = sources {
-        sync.insert("sources".into(), json!(list));
+    if let Some(list) = spec.get("sources").filter(|_| sources.is_some()) {
+        sync.insert("sources".into(), list.to_json());
     }
 
     let mut operation = Map::new();
     operation.insert("sync".into(), Value::Object(sync));
     operation.insert("initiatedBy".into(), json!({"username": request.username}));
     if let Some(retry) = policy.get("retry").filter(|r| r.is_object()) {
-        operation.insert("retry".into(), retry.clone());
+        operation.insert("retry".into(), retry.to_json());
     }
 
     let mut patch = json!({
@@ -153,12 +154,16 @@ pub fn refresh_patch(kind: RefreshKind) -> Value {
 
 /// The merge patch that terminates the running operation (`status.operationState.phase =
 /// Terminating`). Refused unless an operation is set and Running.
-pub fn terminate_patch(app: &Value) -> Result<Value, ActionError> {
+pub fn terminate_patch(app: &Application) -> Result<Value, ActionError> {
     if !is_application(app) {
         return Err(ActionError::NotAnApplication);
     }
-    let has_operation = app.get("operation").is_some_and(|o| !o.is_null());
-    let phase = str_at(app, "/status/operationState/phase");
+    let has_operation = app.operation.is_some();
+    let phase = app
+        .status
+        .operation_state
+        .as_ref()
+        .and_then(|o| o.phase.as_deref());
     match (has_operation, phase) {
         (true, Some("Running")) => {}
         (_, None) | (false, _) => return Err(ActionError::NoOperation),
@@ -173,8 +178,9 @@ pub fn terminate_patch(app: &Value) -> Result<Value, ActionError> {
     Ok(patch)
 }
 
-fn add_precondition(patch: &mut Value, app: &Value) {
-    if let Some(rv) = str_at(app, "/metadata/resourceVersion").filter(|rv| !rv.is_empty())
+fn add_precondition(patch: &mut Value, app: &Application) {
+    let rv = app.meta.resource_version.as_str();
+    if !rv.is_empty()
         && let Some(obj) = patch.as_object_mut()
     {
         obj.insert("metadata".into(), json!({"resourceVersion": rv}));
@@ -183,7 +189,7 @@ fn add_precondition(patch: &mut Value, app: &Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::App;
+    use super::super::fixtures::{App, view};
     use super::*;
 
     fn request(user: &str) -> SyncRequest {
@@ -203,7 +209,7 @@ mod tests {
             )
             .build();
         let patch = sync_patch(
-            &app,
+            &view(app.clone()),
             &SyncRequest {
                 username: "alice".into(),
                 prune: true,
@@ -234,7 +240,7 @@ mod tests {
     fn sync_with_revision_and_multi_source() {
         let app = App::new("a").build();
         let patch = sync_patch(
-            &app,
+            &view(app.clone()),
             &SyncRequest {
                 revision: Some("v1.2.3".into()),
                 ..request("bob")
@@ -247,12 +253,12 @@ mod tests {
         let multi = App::new("k")
             .multi_source(&[json!({"repoURL": "https://charts.example.com", "chart": "k", "targetRevision": "1.0.0"})])
             .build();
-        let patch = sync_patch(&multi, &request("bob")).expect("allowed");
+        let patch = sync_patch(&view(multi.clone()), &request("bob")).expect("allowed");
         assert!(patch["operation"]["sync"].get("source").is_none());
         assert_eq!(patch["operation"]["sync"]["sources"][0]["chart"], "k");
         assert_eq!(
             sync_patch(
-                &multi,
+                &view(multi.clone()),
                 &SyncRequest {
                     revision: Some("2.0.0".into()),
                     ..request("bob")
@@ -265,12 +271,12 @@ mod tests {
     #[test]
     fn sync_refused_while_an_operation_is_set() {
         let app = App::new("root").requested_by_automation().build();
-        let err = sync_patch(&app, &request("alice")).expect_err("refused");
+        let err = sync_patch(&view(app.clone()), &request("alice")).expect_err("refused");
         assert_eq!(err, ActionError::OperationInProgress);
         assert_eq!(err.to_string(), "another operation is already in progress");
         // A null operation is no operation.
         let cleared = App::new("root").set("/operation", Value::Null).build();
-        assert!(sync_patch(&cleared, &request("alice")).is_ok());
+        assert!(sync_patch(&view(cleared.clone()), &request("alice")).is_ok());
     }
 
     #[test]
@@ -278,10 +284,13 @@ mod tests {
         let app = App::new("a")
             .set("/metadata/deletionTimestamp", json!("2026-11-01T09:00:00Z"))
             .build();
-        assert_eq!(sync_patch(&app, &request("x")), Err(ActionError::Deleting));
+        assert_eq!(
+            sync_patch(&view(app.clone()), &request("x")),
+            Err(ActionError::Deleting)
+        );
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
         assert_eq!(
-            sync_patch(&pod, &request("x")),
+            sync_patch(&view(pod.clone()), &request("x")),
             Err(ActionError::NotAnApplication)
         );
     }
@@ -293,7 +302,7 @@ mod tests {
             revision: Some("feature".into()),
             ..request("x")
         };
-        let err = sync_patch(&app, &other).expect_err("refused");
+        let err = sync_patch(&view(app.clone()), &other).expect_err("refused");
         assert_eq!(
             err.to_string(),
             "Cannot sync to feature: auto-sync currently set to main"
@@ -303,13 +312,13 @@ mod tests {
             revision: Some("main".into()),
             ..request("x")
         };
-        assert!(sync_patch(&app, &same).is_ok());
+        assert!(sync_patch(&view(app.clone()), &same).is_ok());
         let dry = SyncRequest {
             dry_run: true,
             ..other
         };
         assert_eq!(
-            sync_patch(&app, &dry).expect("dry run")["operation"]["sync"]["dryRun"],
+            sync_patch(&view(app.clone()), &dry).expect("dry run")["operation"]["sync"]["dryRun"],
             true
         );
     }
@@ -336,11 +345,14 @@ mod tests {
             )
             .build();
         assert_eq!(
-            terminate_patch(&running).expect("allowed"),
+            terminate_patch(&view(running.clone())).expect("allowed"),
             json!({"status": {"operationState": {"phase": "Terminating"}}, "metadata": {"resourceVersion": "1234"}})
         );
         let idle = App::new("a").build();
-        assert_eq!(terminate_patch(&idle), Err(ActionError::NoOperation));
+        assert_eq!(
+            terminate_patch(&view(idle.clone())),
+            Err(ActionError::NoOperation)
+        );
         let done = App::new("a")
             .operation_finished(
                 "Succeeded",
@@ -349,14 +361,17 @@ mod tests {
                 "2026-11-01T09:01:00Z",
             )
             .build();
-        assert_eq!(terminate_patch(&done), Err(ActionError::NoOperation));
+        assert_eq!(
+            terminate_patch(&view(done.clone())),
+            Err(ActionError::NoOperation)
+        );
         let terminating = App::new("root")
             .requested_by_automation()
             .operation_running("2026-11-01T09:00:00Z", "x")
             .set("/status/operationState/phase", json!("Terminating"))
             .build();
         assert_eq!(
-            terminate_patch(&terminating),
+            terminate_patch(&view(terminating.clone())),
             Err(ActionError::NotRunning {
                 phase: "Terminating".into()
             })

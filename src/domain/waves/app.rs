@@ -4,12 +4,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::Timestamp;
-use serde_json::Value;
 
 use super::tree::ParentLink;
-use super::{
-    GROUP, KIND, annotation, array_at, bool_at, group_of, int_at, str_at, string_at, time_at,
+use super::{GROUP, KIND, annotation};
+use crate::model::views::Application;
+use crate::model::views::application::{
+    AppSource, InitiatedBy, OperationState, ResourceStatus, SyncResultResource,
 };
+use crate::model::views::{Meta, group_of};
 
 /// Namespace and name of an Application.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -47,12 +49,8 @@ pub struct Wave {
 
 impl Wave {
     /// Reads `argocd.argoproj.io/sync-wave` from `metadata.annotations`.
-    pub fn of(obj: &Value) -> Wave {
-        let ann = |key: &str| {
-            obj.pointer("/metadata/annotations")
-                .and_then(|a| a.get(key))
-                .and_then(Value::as_str)
-        };
+    pub fn of(meta: &Meta) -> Wave {
+        let ann = |key: &str| meta.annotation(key);
         let weight = || {
             ann(annotation::HELM_HOOK_WEIGHT)
                 .and_then(|w| w.parse::<i64>().ok())
@@ -184,13 +182,12 @@ pub struct ResourceRef {
 }
 
 impl ResourceRef {
-    fn of(v: &Value) -> ResourceRef {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    fn of(group: &str, kind: &str, namespace: &str, name: &str) -> ResourceRef {
         ResourceRef {
-            group: s("group"),
-            kind: s("kind"),
-            namespace: s("namespace"),
-            name: s("name"),
+            group: group.to_string(),
+            kind: kind.to_string(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
         }
     }
 
@@ -229,16 +226,16 @@ pub struct ResourceSummary {
 }
 
 impl ResourceSummary {
-    fn of(v: &Value) -> ResourceSummary {
+    fn of(v: &ResourceStatus) -> ResourceSummary {
         ResourceSummary {
-            resource: ResourceRef::of(v),
-            version: str_at(v, "/version").unwrap_or("").to_string(),
-            sync: SyncCode::parse(str_at(v, "/status").unwrap_or("Unknown")),
-            health: str_at(v, "/health/status").map(HealthCode::parse),
-            health_message: string_at(v, "/health/message"),
-            hook: bool_at(v, "/hook"),
-            requires_pruning: bool_at(v, "/requiresPruning"),
-            sync_wave: int_at(v, "/syncWave").unwrap_or(0),
+            resource: ResourceRef::of(&v.group, &v.kind, &v.namespace, &v.name),
+            version: v.version.clone(),
+            sync: SyncCode::parse(v.status.as_deref().unwrap_or("Unknown")),
+            health: v.health.status.as_deref().map(HealthCode::parse),
+            health_message: v.health.message.clone(),
+            hook: v.hook,
+            requires_pruning: v.requires_pruning,
+            sync_wave: v.sync_wave.unwrap_or(0),
         }
     }
 }
@@ -252,11 +249,10 @@ pub struct Initiator {
 }
 
 impl Initiator {
-    fn of(v: Option<&Value>) -> Initiator {
-        let v = v.unwrap_or(&Value::Null);
+    fn of(v: &InitiatedBy) -> Initiator {
         Initiator {
-            username: string_at(v, "/username"),
-            automated: bool_at(v, "/automated"),
+            username: v.username.clone(),
+            automated: v.automated,
         }
     }
 }
@@ -299,28 +295,33 @@ pub struct OperationSummary {
 }
 
 impl OperationSummary {
-    fn of(v: &Value) -> Option<OperationSummary> {
-        let phase = str_at(v, "/phase")?;
-        let sync_result = array_at(v, "/syncResult/resources")
+    fn of(v: &OperationState) -> Option<OperationSummary> {
+        let phase = v.phase.as_deref()?;
+        let sync_result = v
+            .sync_result
+            .resources
             .iter()
-            .map(|r| SyncResultEntry {
-                resource: ResourceRef::of(r),
-                status: str_at(r, "/status").unwrap_or("").to_string(),
-                message: string_at(r, "/message"),
-                hook_phase: string_at(r, "/hookPhase"),
-                hook_type: string_at(r, "/hookType"),
-                sync_phase: string_at(r, "/syncPhase"),
+            .map(|r: &SyncResultResource| SyncResultEntry {
+                resource: ResourceRef::of(&r.group, &r.kind, &r.namespace, &r.name),
+                status: r.status.clone(),
+                message: r.message.clone(),
+                hook_phase: r.hook_phase.clone(),
+                hook_type: r.hook_type.clone(),
+                sync_phase: r.sync_phase.clone(),
             })
             .collect();
         Some(OperationSummary {
             phase: OperationPhase::parse(phase),
-            message: string_at(v, "/message"),
-            started_at: time_at(v, "/startedAt"),
-            finished_at: time_at(v, "/finishedAt"),
-            retry_count: int_at(v, "/retryCount").unwrap_or(0),
-            initiated_by: Initiator::of(v.pointer("/operation/initiatedBy")),
-            revision: string_at(v, "/syncResult/revision")
-                .or_else(|| string_at(v, "/operation/sync/revision")),
+            message: v.message.clone(),
+            started_at: v.started_at,
+            finished_at: v.finished_at,
+            retry_count: v.retry_count.unwrap_or(0),
+            initiated_by: Initiator::of(&v.operation.initiated_by),
+            revision: v
+                .sync_result
+                .revision
+                .clone()
+                .or_else(|| v.operation.sync.revision.clone()),
             sync_result,
         })
     }
@@ -349,14 +350,14 @@ pub struct SourceSummary {
 }
 
 impl SourceSummary {
-    fn of(v: &Value) -> SourceSummary {
+    fn of(v: &AppSource) -> SourceSummary {
         SourceSummary {
-            repo_url: str_at(v, "/repoURL").unwrap_or("").to_string(),
-            path: string_at(v, "/path"),
-            chart: string_at(v, "/chart"),
-            target_revision: string_at(v, "/targetRevision"),
-            ref_name: string_at(v, "/ref"),
-            name: string_at(v, "/name"),
+            repo_url: v.repo_url.clone(),
+            path: v.path.clone(),
+            chart: v.chart.clone(),
+            target_revision: v.target_revision.clone().filter(|t| !t.is_empty()),
+            ref_name: v.ref_name.clone(),
+            name: v.name.clone(),
         }
     }
 }
@@ -437,27 +438,27 @@ pub struct AppSummary {
 }
 
 impl AppSummary {
-    /// Reads an Application object; `None` when it has no name.
-    pub fn from_json(obj: &Value) -> Option<AppSummary> {
-        let name = string_at(obj, "/metadata/name")?;
-        let namespace = str_at(obj, "/metadata/namespace").unwrap_or("").to_string();
-        let key = AppKey::new(namespace, name);
+    /// Reads an Application; `None` when it has no name.
+    pub fn of(obj: &Application) -> Option<AppSummary> {
+        let meta = &obj.meta;
+        if meta.name.is_empty() {
+            return None;
+        }
+        let key = AppKey::new(meta.namespace.clone(), meta.name.clone());
+        let status = &obj.status;
 
-        let operation = obj
-            .pointer("/status/operationState")
+        let operation = status
+            .operation_state
+            .as_ref()
             .and_then(OperationSummary::of);
         let requested_operation = obj
-            .get("operation")
-            .filter(|o| !o.is_null())
-            .map(|o| Initiator::of(o.get("initiatedBy")));
+            .operation
+            .as_ref()
+            .map(|o| Initiator::of(&o.initiated_by));
 
-        let mut revisions: Vec<String> = match string_at(obj, "/status/sync/revision") {
-            Some(r) => vec![r],
-            None => array_at(obj, "/status/sync/revisions")
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
+        let mut revisions: Vec<String> = match &status.sync.revision {
+            Some(r) => vec![r.clone()],
+            None => status.sync.revisions.clone(),
         };
         revisions.retain(|r| !r.is_empty());
         let revision = (!revisions.is_empty()).then(|| {
@@ -468,28 +469,24 @@ impl AppSummary {
                 .join(",")
         });
 
-        let history = array_at(obj, "/status/history");
         let last_synced = operation
             .as_ref()
             .and_then(|op| op.finished_at)
-            .or_else(|| history.last().and_then(|h| time_at(h, "/deployedAt")));
+            .or_else(|| status.history.last().and_then(|h| h.deployed_at));
 
-        let automated = obj.pointer("/spec/syncPolicy/automated");
-        let auto_sync = match automated {
-            Some(a) if a.is_object() => AutoSync {
-                enabled: a.get("enabled").and_then(Value::as_bool) != Some(false),
-                prune: bool_at(a, "/prune"),
-                self_heal: bool_at(a, "/selfHeal"),
-                allow_empty: bool_at(a, "/allowEmpty"),
+        let auto_sync = match &obj.spec.sync_policy.automated {
+            Some(a) => AutoSync {
+                enabled: a.enabled != Some(false),
+                prune: a.prune,
+                self_heal: a.self_heal,
+                allow_empty: a.allow_empty,
             },
-            _ => AutoSync::default(),
+            None => AutoSync::default(),
         };
 
-        let resource_health_stored = str_at(obj, "/status/resourceHealthSource") != Some("appTree");
-        let resources: Vec<ResourceSummary> = array_at(obj, "/status/resources")
-            .iter()
-            .map(ResourceSummary::of)
-            .collect();
+        let resource_health_stored = status.resource_health_source.as_deref() != Some("appTree");
+        let resources: Vec<ResourceSummary> =
+            status.resources.iter().map(ResourceSummary::of).collect();
         let out_of_sync = resources
             .iter()
             .filter(|r| r.sync == SyncCode::OutOfSync)
@@ -501,82 +498,72 @@ impl AppSummary {
                 .count()
         });
 
-        let conditions = array_at(obj, "/status/conditions")
+        let conditions = status
+            .conditions
             .iter()
             .map(|c| Condition {
-                kind: str_at(c, "/type").unwrap_or("").to_string(),
-                message: str_at(c, "/message").unwrap_or("").to_string(),
-                last_transition_time: time_at(c, "/lastTransitionTime"),
+                kind: c.kind.clone(),
+                message: c.message.clone(),
+                last_transition_time: c.last_transition_time,
             })
             .collect();
 
-        let sources = match obj.pointer("/spec/sources").and_then(Value::as_array) {
-            Some(list) if !list.is_empty() => list.iter().map(SourceSummary::of).collect(),
-            _ => obj
-                .pointer("/spec/source")
+        let sources = match obj.spec.source_list() {
+            Some(list) => list.map(SourceSummary::of).collect(),
+            None => obj
+                .spec
+                .source
+                .as_ref()
                 .map(|s| vec![SourceSummary::of(s)])
                 .unwrap_or_default(),
         };
 
-        let dest = |k: &str| str_at(obj, &format!("/spec/destination/{k}")).unwrap_or("");
-        let target = [dest("name"), dest("server")]
+        let dest = &obj.spec.destination;
+        let target = [dest.name.as_str(), dest.server.as_str()]
             .into_iter()
             .find(|s| !s.is_empty())
             .unwrap_or("");
-        let destination = match (target, dest("namespace")) {
+        let destination = match (target, dest.namespace.as_str()) {
             (t, "") => t.to_string(),
             ("", ns) => ns.to_string(),
             (t, ns) => format!("{t} {ns}"),
         };
 
-        let owners = array_at(obj, "/metadata/ownerReferences");
         let owner_of_kind = |kind: &str| {
-            owners
+            meta.owners
                 .iter()
-                .filter(|o| {
-                    str_at(o, "/kind") == Some(kind)
-                        && group_of(str_at(o, "/apiVersion").unwrap_or("")) == GROUP
-                })
-                .filter_map(|o| string_at(o, "/name"))
+                .filter(|o| o.kind == kind && group_of(&o.api_version) == GROUP)
+                .filter(|o| !o.name.is_empty())
+                .map(|o| o.name.clone())
                 .collect::<Vec<_>>()
         };
 
         let hints = ParentHints {
-            tracking_app: tracking_parent(obj, &key),
-            labels: obj
-                .pointer("/metadata/labels")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            tracking_app: tracking_parent(meta, &key),
+            labels: meta.labels.clone(),
             owner_apps: owner_of_kind(KIND),
         };
 
         Some(AppSummary {
             exists: true,
-            project: str_at(obj, "/spec/project")
-                .unwrap_or("default")
-                .to_string(),
-            wave: Wave::of(obj),
-            sync: SyncCode::parse(str_at(obj, "/status/sync/status").unwrap_or("Unknown")),
-            health: HealthCode::parse(str_at(obj, "/status/health/status").unwrap_or("Unknown")),
-            health_message: string_at(obj, "/status/health/message"),
-            health_since: time_at(obj, "/status/health/lastTransitionTime"),
+            project: obj
+                .spec
+                .project
+                .clone()
+                .unwrap_or_else(|| "default".to_string()),
+            wave: Wave::of(meta),
+            sync: SyncCode::parse(status.sync.status.as_deref().unwrap_or("Unknown")),
+            health: HealthCode::parse(status.health.status.as_deref().unwrap_or("Unknown")),
+            health_message: status.health.message.clone(),
+            health_since: status.health.last_transition_time,
             operation,
             requested_operation,
             revision,
             revisions,
             last_synced,
-            reconciled_at: time_at(obj, "/status/reconciledAt"),
+            reconciled_at: status.reconciled_at,
             auto_sync,
-            sync_options: array_at(obj, "/spec/syncPolicy/syncOptions")
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
+            sync_options: obj.spec.sync_policy.sync_options.clone(),
             out_of_sync,
             unhealthy,
             resources,
@@ -586,7 +573,7 @@ impl AppSummary {
             destination,
             parent: None,
             application_set: owner_of_kind("ApplicationSet").into_iter().next(),
-            deleting: obj.pointer("/metadata/deletionTimestamp").is_some(),
+            deleting: meta.deleting,
             hints,
             key,
         })
@@ -650,11 +637,8 @@ impl AppSummary {
 
 /// The parent named by a tracking-id that points at this very object; `None` otherwise (a
 /// tracking-id copied from elsewhere does not make Argo CD track the object either).
-fn tracking_parent(obj: &Value, key: &AppKey) -> Option<String> {
-    let id = obj
-        .pointer("/metadata/annotations")
-        .and_then(|a| a.get(annotation::TRACKING_ID))
-        .and_then(Value::as_str)?;
+fn tracking_parent(meta: &Meta, key: &AppKey) -> Option<String> {
+    let id = meta.annotation(annotation::TRACKING_ID)?;
     // <app>:<group>/<kind>:<namespace>/<name> (util/argo/resource_tracking.go)
     let mut parts = id.splitn(3, ':');
     let (app, gk, nsn) = (parts.next()?, parts.next()?, parts.next()?);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use crate::model::object::Value;
 
 /// Key of the health customization that makes parents wait for child Applications.
 pub const APP_HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
@@ -55,14 +55,14 @@ impl ArgoCdConfig {
         }
     }
 
-    /// From the ConfigMap object as the API returns it.
+    /// From the ConfigMap's body (`data` and the rest, without metadata).
     pub fn from_configmap(cm: &Value) -> ArgoCdConfig {
         let data: BTreeMap<String, String> = cm
             .get("data")
             .and_then(Value::as_object)
             .map(|m| {
                 m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
                     .collect()
             })
             .unwrap_or_default();
@@ -119,7 +119,7 @@ mod tests {
     #[test]
     fn finds_the_health_customization_key() {
         let cm = json!({"data": {APP_HEALTH_KEY: LUA, "application.instanceLabelKey": "argocd.argoproj.io/instance"}});
-        let c = ArgoCdConfig::from_configmap(&cm);
+        let c = ArgoCdConfig::from_configmap(&Value::from(cm));
         assert_eq!(c.app_health_check, Some(HealthCheckSource::Key));
         assert!(c.has_app_health_check());
         assert_eq!(
@@ -136,21 +136,24 @@ mod tests {
         );
         let cm = json!({"data": {"resource.customizations": legacy}});
         assert_eq!(
-            ArgoCdConfig::from_configmap(&cm).app_health_check,
+            ArgoCdConfig::from_configmap(&Value::from(cm)).app_health_check,
             Some(HealthCheckSource::Legacy)
         );
         // health.lua of another kind does not count
         let other = "argoproj.io/Application:\n  ignoreDifferences: x\nargoproj.io/Rollout:\n  health.lua: y\n";
         let cm = json!({"data": {"resource.customizations": other}});
-        assert_eq!(ArgoCdConfig::from_configmap(&cm).app_health_check, None);
+        assert_eq!(
+            ArgoCdConfig::from_configmap(&Value::from(cm)).app_health_check,
+            None
+        );
     }
 
     #[test]
     fn missing_or_empty_customization_is_none() {
-        assert!(!ArgoCdConfig::from_configmap(&json!({})).has_app_health_check());
+        assert!(!ArgoCdConfig::from_configmap(&Value::from(json!({}))).has_app_health_check());
         let empty = json!({"data": {APP_HEALTH_KEY: "  "}});
-        assert!(!ArgoCdConfig::from_configmap(&empty).has_app_health_check());
+        assert!(!ArgoCdConfig::from_configmap(&Value::from(empty)).has_app_health_check());
         let other = json!({"data": {"resource.customizations.health.argoproj.io_Rollout": LUA}});
-        assert!(!ArgoCdConfig::from_configmap(&other).has_app_health_check());
+        assert!(!ArgoCdConfig::from_configmap(&Value::from(other)).has_app_health_check());
     }
 }

@@ -388,3 +388,24 @@ pub fn crashing_pod(name: &str, component: &str) -> Value {
         }]}
     })
 }
+
+/// The typed view of an Application (or any object) built by these fixtures.
+pub fn view(v: Value) -> crate::model::views::Application {
+    use crate::model::views::View;
+    crate::model::views::Application::from_json(v).expect("a fixture is an object")
+}
+
+pub fn views(list: Vec<Value>) -> Vec<crate::model::views::Application> {
+    list.into_iter().map(view).collect()
+}
+
+/// The typed view of a workload or pod built by these fixtures.
+pub fn workload(mut v: Value) -> crate::model::views::Workload {
+    use crate::model::views::View;
+    if let Some(map) = v.as_object_mut()
+        && !map.contains_key("apiVersion")
+    {
+        map.insert("apiVersion".into(), json!("v1"));
+    }
+    crate::model::views::Workload::from_json(v).expect("a fixture is an object")
+}

@@ -3,15 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::app::ResourceRef;
-use super::{array_at, group_of, int_at, str_at};
+use crate::model::views::Workload;
 
 /// Workloads and pods by reference. Empty is fine: explanations then say less.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LiveObjects {
-    objects: BTreeMap<ResourceRef, Value>,
+    objects: BTreeMap<ResourceRef, Workload>,
 }
 
 impl LiveObjects {
@@ -20,20 +18,19 @@ impl LiveObjects {
     }
 
     /// Adds (or replaces) an object; objects without kind or name are ignored.
-    pub fn insert(&mut self, obj: Value) {
-        let s = |p: &str| str_at(&obj, p).unwrap_or("").to_string();
+    pub fn insert(&mut self, obj: Workload) {
         let key = ResourceRef {
-            group: group_of(str_at(&obj, "/apiVersion").unwrap_or("")).to_string(),
-            kind: s("/kind"),
-            namespace: s("/metadata/namespace"),
-            name: s("/metadata/name"),
+            group: obj.meta.group().to_string(),
+            kind: obj.meta.kind.clone(),
+            namespace: obj.meta.namespace.clone(),
+            name: obj.meta.name.clone(),
         };
         if !key.kind.is_empty() && !key.name.is_empty() {
             self.objects.insert(key, obj);
         }
     }
 
-    pub fn get(&self, resource: &ResourceRef) -> Option<&Value> {
+    pub fn get(&self, resource: &ResourceRef) -> Option<&Workload> {
         self.objects.get(resource)
     }
 
@@ -54,21 +51,20 @@ impl LiveObjects {
     }
 
     /// Waiting reasons of the pods a workload selects: `2 pods CrashLoopBackOff`.
-    fn pod_reasons(&self, workload: &Value) -> Option<String> {
-        let selector = workload
-            .pointer("/spec/selector/matchLabels")
-            .and_then(Value::as_object)
-            .filter(|m| !m.is_empty())?;
-        let namespace = str_at(workload, "/metadata/namespace").unwrap_or("");
+    fn pod_reasons(&self, workload: &Workload) -> Option<String> {
+        let selector = &workload.spec.selector.match_labels;
+        if selector.is_empty() {
+            return None;
+        }
+        let namespace = &workload.meta.namespace;
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for (key, pod) in &self.objects {
-            if key.kind != "Pod" || !key.group.is_empty() || key.namespace != namespace {
+            if key.kind != "Pod" || !key.group.is_empty() || key.namespace != *namespace {
                 continue;
             }
-            let labels = pod.pointer("/metadata/labels");
             let selected = selector
                 .iter()
-                .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v));
+                .all(|(k, v)| pod.meta.labels.get(k) == Some(v));
             if selected && let Some(reason) = pod_reason(pod) {
                 *counts.entry(reason).or_default() += 1;
             }
@@ -85,45 +81,39 @@ impl LiveObjects {
 }
 
 /// The first waiting (or failed-terminated) reason among a pod's containers.
-fn pod_reason(pod: &Value) -> Option<String> {
-    let statuses = array_at(pod, "/status/initContainerStatuses")
+fn pod_reason(pod: &Workload) -> Option<String> {
+    pod.status
+        .init_container_statuses
         .iter()
-        .chain(array_at(pod, "/status/containerStatuses"));
-    for cs in statuses {
-        if let Some(reason) = str_at(cs, "/state/waiting/reason").filter(|r| !r.is_empty()) {
-            return Some(reason.to_string());
-        }
-        if int_at(cs, "/state/terminated/exitCode").is_some_and(|c| c != 0) {
-            let reason = str_at(cs, "/state/terminated/reason").unwrap_or("Error");
-            return Some(reason.to_string());
-        }
-    }
-    None
+        .chain(&pod.status.container_statuses)
+        .find_map(|cs| cs.problem())
+        .map(str::to_string)
 }
 
 /// What is visibly wrong with a workload from its own status: `0/2 available` for a
 /// Deployment, `1/3 ready` for a StatefulSet, `CrashLoopBackOff` for a Pod. `None` when it
 /// looks fine or the kind is not a workload.
-pub fn workload_hint(obj: &Value) -> Option<String> {
-    let kind = str_at(obj, "/kind")?;
-    let int = |p: &str| int_at(obj, p).unwrap_or(0);
-    let desired = int_at(obj, "/spec/replicas").unwrap_or(1);
-    match kind {
+pub fn workload_hint(obj: &Workload) -> Option<String> {
+    let s = &obj.status;
+    let desired = obj.spec.replicas.unwrap_or(1);
+    match obj.meta.kind.as_str() {
         "Deployment" => {
-            let available = int("/status/availableReplicas");
+            let available = s.available_replicas.unwrap_or(0);
             (available < desired).then(|| format!("{available}/{desired} available"))
         }
         "StatefulSet" => {
-            let ready = int("/status/readyReplicas");
+            let ready = s.ready_replicas.unwrap_or(0);
             (ready < desired).then(|| format!("{ready}/{desired} ready"))
         }
         "DaemonSet" => {
-            let want = int("/status/desiredNumberScheduled");
-            let available = int("/status/numberAvailable");
+            let want = s.desired_number_scheduled.unwrap_or(0);
+            let available = s.number_available.unwrap_or(0);
             (available < want).then(|| format!("{available}/{want} available"))
         }
         "Pod" => pod_reason(obj),
-        "PersistentVolumeClaim" => str_at(obj, "/status/phase")
+        "PersistentVolumeClaim" => s
+            .phase
+            .as_deref()
             .filter(|p| *p != "Bound")
             .map(str::to_string),
         _ => None,
@@ -132,7 +122,7 @@ pub fn workload_hint(obj: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{crashing_pod, webhook_deployment};
+    use super::super::fixtures::{crashing_pod, webhook_deployment, workload};
     use super::*;
     use serde_json::json;
 
@@ -148,24 +138,24 @@ mod tests {
     #[test]
     fn deployment_hint_counts_available_replicas() {
         assert_eq!(
-            workload_hint(&webhook_deployment(0)).as_deref(),
+            workload_hint(&workload(webhook_deployment(0))).as_deref(),
             Some("0/2 available")
         );
-        assert_eq!(workload_hint(&webhook_deployment(2)), None);
+        assert_eq!(workload_hint(&workload(webhook_deployment(2))), None);
     }
 
     #[test]
     fn other_workloads() {
         let sts =
             json!({"kind": "StatefulSet", "spec": {"replicas": 3}, "status": {"readyReplicas": 1}});
-        assert_eq!(workload_hint(&sts).as_deref(), Some("1/3 ready"));
+        assert_eq!(workload_hint(&workload(sts)).as_deref(), Some("1/3 ready"));
         let ds = json!({"kind": "DaemonSet", "status": {"desiredNumberScheduled": 4, "numberAvailable": 4}});
-        assert_eq!(workload_hint(&ds), None);
+        assert_eq!(workload_hint(&workload(ds)), None);
         let pvc = json!({"kind": "PersistentVolumeClaim", "status": {"phase": "Pending"}});
-        assert_eq!(workload_hint(&pvc).as_deref(), Some("Pending"));
-        assert_eq!(workload_hint(&json!({"kind": "Service"})), None);
+        assert_eq!(workload_hint(&workload(pvc)).as_deref(), Some("Pending"));
+        assert_eq!(workload_hint(&workload(json!({"kind": "Service"}))), None);
         assert_eq!(
-            workload_hint(&crashing_pod("p", "cert-manager-webhook")).as_deref(),
+            workload_hint(&workload(crashing_pod("p", "cert-manager-webhook"))).as_deref(),
             Some("CrashLoopBackOff")
         );
     }
@@ -173,16 +163,16 @@ mod tests {
     #[test]
     fn hint_adds_reasons_of_selected_pods() {
         let mut live = LiveObjects::new();
-        live.insert(webhook_deployment(0));
-        live.insert(crashing_pod(
+        live.insert(workload(webhook_deployment(0)));
+        live.insert(workload(crashing_pod(
             "cert-manager-webhook-7d9f8-abcde",
             "cert-manager-webhook",
-        ));
-        live.insert(crashing_pod(
+        )));
+        live.insert(workload(crashing_pod(
             "cert-manager-webhook-7d9f8-fghij",
             "cert-manager-webhook",
-        ));
-        live.insert(crashing_pod("other", "cainjector"));
+        )));
+        live.insert(workload(crashing_pod("other", "cainjector")));
         assert_eq!(
             live.hint(&webhook_ref()).as_deref(),
             Some("0/2 available, 2 pods CrashLoopBackOff")

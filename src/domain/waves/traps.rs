@@ -273,11 +273,11 @@ fn join_names(keys: &[AppKey]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{App, now, stuck_platform};
+    use super::super::fixtures::{App, now, stuck_platform, views};
     use super::*;
 
     fn traps(apps: Vec<serde_json::Value>, config: Option<&ArgoCdConfig>) -> Vec<Trap> {
-        let model = WavesModel::build(&apps, config);
+        let model = WavesModel::build(&views(apps.to_vec()), config);
         detect_traps(&model, config, now(), &TrapOptions::default())
     }
 
@@ -403,7 +403,7 @@ mod tests {
         let short = TrapOptions {
             stuck_after: SignedDuration::from_mins(2),
         };
-        let model = WavesModel::build(&stuck_platform(), None);
+        let model = WavesModel::build(&views(stuck_platform().to_vec()), None);
         let found = detect_traps(
             &model,
             Some(&ArgoCdConfig::with_app_health()),

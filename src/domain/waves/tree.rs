@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
+use crate::model::views::Application;
 
 use super::app::{AppKey, AppSummary};
 use super::config::ArgoCdConfig;
@@ -75,11 +75,11 @@ pub struct WavesModel {
 
 impl WavesModel {
     /// Reads the Application objects among `objects` and resolves parents.
-    pub fn build(objects: &[Value], config: Option<&ArgoCdConfig>) -> WavesModel {
+    pub fn build(objects: &[Application], config: Option<&ArgoCdConfig>) -> WavesModel {
         let mut apps: BTreeMap<AppKey, AppSummary> = objects
             .iter()
             .filter(|o| is_application(o))
-            .filter_map(AppSummary::from_json)
+            .filter_map(AppSummary::of)
             .map(|a| (a.key.clone(), a))
             .collect();
 
@@ -262,7 +262,7 @@ fn build_tree(apps: &BTreeMap<AppKey, AppSummary>) -> AppTree {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::App;
+    use super::super::fixtures::{App, views};
     use super::*;
     use serde_json::json;
 
@@ -278,11 +278,11 @@ mod tests {
     #[test]
     fn tree_from_tracking_id() {
         let m = WavesModel::build(
-            &[
+            &views(vec![
                 App::new("root").build(),
                 App::new("b").wave("2").tracking("root").build(),
                 App::new("a").wave("-1").tracking("root").build(),
-            ],
+            ]),
             None,
         );
         assert_eq!(names(&m.tree.roots), ["root"]);
@@ -307,7 +307,7 @@ mod tests {
             .build();
         let parent = App::new("apps").namespace("team-a").build();
         // A same-named app elsewhere must not be picked over the namespaced form.
-        let m = WavesModel::build(&[parent, child], None);
+        let m = WavesModel::build(&views(vec![parent, child]), None);
         let web = m.get(&AppKey::new("team-a", "web")).expect("web");
         assert_eq!(
             web.parent.as_ref().map(|l| l.key.clone()),
@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn tree_from_instance_label_only_when_it_names_an_app() {
         let m = WavesModel::build(
-            &[
+            &views(vec![
                 App::new("root").build(),
                 App::new("a")
                     .label(annotation::ARGOCD_INSTANCE_LABEL, "root")
@@ -327,7 +327,7 @@ mod tests {
                 App::new("b")
                     .label(annotation::INSTANCE_LABEL, "my-release")
                     .build(),
-            ],
+            ]),
             None,
         );
         assert_eq!(
@@ -345,13 +345,13 @@ mod tests {
             ..ArgoCdConfig::default()
         };
         let m = WavesModel::build(
-            &[
+            &views(vec![
                 App::new("root").build(),
                 App::new("a").label("example.com/app", "root").build(),
                 App::new("b")
                     .label(annotation::INSTANCE_LABEL, "root")
                     .build(),
-            ],
+            ]),
             Some(&config),
         );
         assert!(parent_of(&m, "a").is_some());
@@ -361,11 +361,11 @@ mod tests {
     #[test]
     fn tree_from_owner_reference() {
         let m = WavesModel::build(
-            &[
+            &views(vec![
                 App::new("root").build(),
                 App::new("a").owner("Application", "root").build(),
                 App::new("gen").owner("ApplicationSet", "clusters").build(),
-            ],
+            ]),
             None,
         );
         assert_eq!(
@@ -383,7 +383,7 @@ mod tests {
             .child_app("a", "Synced", Some("Healthy"), -2)
             .child_app("later", "OutOfSync", Some("Missing"), 5)
             .build();
-        let m = WavesModel::build(&[root, App::new("a").wave("-2").build()], None);
+        let m = WavesModel::build(&views(vec![root, App::new("a").wave("-2").build()]), None);
         assert_eq!(
             parent_of(&m, "a").map(|l| l.signal),
             Some(ParentSignal::ParentResources)
@@ -408,7 +408,7 @@ mod tests {
             .app_tree()
             .child_app("later", "OutOfSync", None, 1)
             .build();
-        let m = WavesModel::build(&[root], None);
+        let m = WavesModel::build(&views(vec![root]), None);
         let later = m.get(&AppKey::new("argo", "later")).expect("declared");
         assert_eq!(later.health.as_str(), "Missing");
     }
@@ -416,11 +416,11 @@ mod tests {
     #[test]
     fn self_managed_root_is_a_root_and_cycles_are_broken() {
         let m = WavesModel::build(
-            &[
+            &views(vec![
                 App::new("root").tracking("root").build(),
                 App::new("x").tracking("y").build(),
                 App::new("y").tracking("x").build(),
-            ],
+            ]),
             None,
         );
         assert_eq!(parent_of(&m, "root"), None);
@@ -431,7 +431,10 @@ mod tests {
 
     #[test]
     fn parent_outside_the_known_apps_makes_a_root() {
-        let m = WavesModel::build(&[App::new("a").tracking("elsewhere").build()], None);
+        let m = WavesModel::build(
+            &views(vec![App::new("a").tracking("elsewhere").build()]),
+            None,
+        );
         assert_eq!(
             parent_of(&m, "a").map(|l| l.key.name.as_str()),
             Some("elsewhere")
@@ -442,12 +445,12 @@ mod tests {
     #[test]
     fn walk_is_depth_first_with_depths() {
         let m = WavesModel::build(
-            &[
+            &views(vec![
                 App::new("root").build(),
                 App::new("mid").wave("1").tracking("root").build(),
                 App::new("leaf").tracking("mid").build(),
                 App::new("first").wave("-1").tracking("root").build(),
-            ],
+            ]),
             None,
         );
         let walked: Vec<(usize, String)> = m
@@ -466,7 +469,9 @@ mod tests {
     #[test]
     fn non_applications_are_ignored() {
         let m = WavesModel::build(
-            &[json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})],
+            &views(vec![
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}),
+            ]),
             None,
         );
         assert!(m.apps.is_empty());

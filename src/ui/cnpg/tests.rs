@@ -108,7 +108,7 @@ fn a_list_refused_before_its_first_answer_says_why_instead_of_loading() {
     use crate::sources::SourceEvent;
     let w = World::new("platform");
     let mut app = App::new(Config::default(), Options::default(), w.start());
-    app.dispatch(Msg::Resize(W, H));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(W, H)));
     app.dispatch(Msg::Source(SourceEvent::Cluster(fixture::cluster_info())));
     app.dispatch(Msg::Source(SourceEvent::Connection(ConnState::Connected)));
     app.dispatch(Msg::Source(SourceEvent::Discovered(fixture::catalog())));

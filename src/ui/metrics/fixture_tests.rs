@@ -214,7 +214,7 @@ fn settle(app: &mut App) -> usize {
 
 fn open(id: &str, w: u16, h: u16) -> App {
     let mut app = fixture::app();
-    app.dispatch(Msg::Resize(w, h));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(w, h)));
     app.metrics.tz = jiff::tz::TimeZone::UTC;
     app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Backend(
         BackendState::Ready {
@@ -308,7 +308,10 @@ fn fixtures_with_every_row_open_have_no_holes() {
         let height = crate::domain::dashboard::layout::height(&items) as u16 + 4;
         let mut t = Terminal::new(TestBackend::new(200, height.min(400))).unwrap();
         if let Some(crate::app::view::View::Metrics(_)) = app.top() {
-            app.dispatch(Msg::Resize(200, height.min(400)));
+            app.dispatch(Msg::Resize(crate::ui::layout::viewport(
+                200,
+                height.min(400),
+            )));
         }
         t.draw(|f| crate::ui::render(&app, f)).unwrap();
         insta::assert_snapshot!(

@@ -22,7 +22,7 @@ fn draw(app: &App) -> Terminal<TestBackend> {
 
 fn app() -> App {
     let mut app = fixture::app();
-    app.dispatch(Msg::Resize(120, 40));
+    app.dispatch(Msg::Resize(crate::ui::layout::viewport(120, 40)));
     app.metrics.tz = jiff::tz::TimeZone::UTC;
     app.dispatch(Msg::Source(SourceEvent::Metrics(MetricsEvent::Backend(
         BackendState::Ready {
@@ -187,7 +187,7 @@ fn prometheus_unreachable_is_one_banner_at_three_sizes() {
         .iter()
         .map(|&(w, h)| {
             let mut app = app();
-            app.dispatch(Msg::Resize(w, h));
+            app.dispatch(Msg::Resize(crate::ui::layout::viewport(w, h)));
             app.run_command_text("metrics cluster-overview");
             for q in runs(&mut app) {
                 app.answer_metric(q.id, Err(error.clone()));

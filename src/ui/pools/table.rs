@@ -11,6 +11,7 @@ use super::super::table::{block, status_span};
 use super::super::{style, tone_slot};
 use super::{eks_tone, pct, ratio_tone, types_text, zones_compact};
 use crate::app::columns::{Cell, Tone, age};
+use crate::app::pane::Pane as _;
 use crate::app::pools::{EksState, PoolsView, strings};
 use crate::app::{App, WatchStatus};
 use crate::config::Slot;

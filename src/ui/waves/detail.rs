@@ -8,154 +8,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::super::style;
 use super::super::table::{block, status_span};
-use super::super::{layout, style};
-use super::{Items, fit, health_slot, phase_slot, severity_mark, sync_slot, width, wrapped};
+use super::{fit, health_slot, sync_slot, width, wrapped};
 use crate::app::App;
-use crate::app::columns::age;
+use crate::app::waves::layout::{detail_info_height, info_items};
 use crate::app::waves::{ResourceRow, WaveAppView, strings};
 use crate::config::Slot;
 use crate::domain::waves::HealthCode;
 
-/// The resources list keeps at least this many rows (borders and heading included).
-const MIN_RESOURCES_H: u16 = 6;
 /// Widest kind, name, namespace, sync, health, hook and wave columns; the message gets the rest.
 const MAX_WIDTHS: [usize; 7] = [24, 30, 16, 9, 11, 8, 4];
-
-fn ago(t: Option<Timestamp>, now: Timestamp) -> String {
-    t.map(|t| format!("{} ago", age(t, now)))
-        .unwrap_or_else(|| "–".into())
-}
-
-/// The lines above the resources.
-fn info_items(d: &WaveAppView, now: Timestamp) -> Items {
-    let Some(a) = &d.app else {
-        return Vec::new();
-    };
-    let mut out: Items = Vec::new();
-    let mut first = format!("wave {} · project {}", a.wave.value, a.project);
-    if let Some(p) = &a.parent {
-        first.push_str(&format!(" · parent {}", p.key.name));
-    }
-    if let Some(set) = &a.application_set {
-        first.push_str(&format!(" · ApplicationSet {set}"));
-    }
-    if !a.destination.is_empty() {
-        first.push_str(&format!(" · destination {}", a.destination));
-    }
-    out.push((first, Slot::text));
-    if let Some(e) = &a.wave.error {
-        out.push((format!("✖ {e}"), Slot::error));
-    }
-
-    let revision = a
-        .revision
-        .as_deref()
-        .map(|r| format!(" {r}"))
-        .unwrap_or_default();
-    let health = match &a.health_message {
-        Some(m) => format!("{}: {m}", a.health),
-        None => a.health.to_string(),
-    };
-    let slot = match health_slot(&a.health) {
-        Slot::ok => sync_slot(&a.sync),
-        other => other,
-    };
-    out.push((format!("sync {}{revision} · health {health}", a.sync), slot));
-
-    let auto = if a.auto_sync.enabled {
-        let mut flags = vec!["automated"];
-        if a.auto_sync.prune {
-            flags.push("prune");
-        }
-        if a.auto_sync.self_heal {
-            flags.push("self-heal");
-        }
-        if a.auto_sync.allow_empty {
-            flags.push("allow-empty");
-        }
-        flags.join(", ")
-    } else {
-        "manual".into()
-    };
-    let mut policy = format!("auto-sync {auto} · last sync {}", ago(a.last_synced, now));
-    if !a.sync_options.is_empty() {
-        policy.push_str(&format!(" · options {}", a.sync_options.join(", ")));
-    }
-    out.push((policy, Slot::muted));
-    for s in &a.sources {
-        let what = s
-            .chart
-            .as_deref()
-            .map(|c| format!("chart {c}"))
-            .or_else(|| s.path.as_deref().map(|p| format!("path {p}")))
-            .or_else(|| s.ref_name.as_deref().map(|r| format!("ref {r}")))
-            .unwrap_or_default();
-        let at = s
-            .target_revision
-            .as_deref()
-            .map(|t| format!(" @ {t}"))
-            .unwrap_or_default();
-        out.push((format!("source {} {what}{at}", s.repo_url), Slot::muted));
-    }
-
-    match &a.operation {
-        Some(op) => {
-            let mut line = format!("operation {} by {}", op.phase, op.initiated_by);
-            line.push_str(&format!(" · started {}", ago(op.started_at, now)));
-            if op.finished_at.is_some() {
-                line.push_str(&format!(" · finished {}", ago(op.finished_at, now)));
-            }
-            if op.retry_count > 0 {
-                line.push_str(&format!(" · retry #{}", op.retry_count));
-            }
-            if let Some(m) = &op.message {
-                line.push_str(&format!(": {m}"));
-            }
-            out.push((line, phase_slot(&op.phase)));
-            for r in op.sync_result.iter().filter(|r| r.status == "SyncFailed") {
-                let msg = r.message.as_deref().unwrap_or("");
-                out.push((format!("✖ {} failed: {msg}", r.resource), Slot::error));
-            }
-        }
-        None => out.push(("operation –".into(), Slot::muted)),
-    }
-    if let Some(by) = &a.requested_operation
-        && a.running_operation().is_none()
-    {
-        out.push((format!("↻ sync requested by {by}"), Slot::warn));
-    }
-    for c in &a.conditions {
-        let slot = if c.is_error() {
-            Slot::error
-        } else if c.is_warning() {
-            Slot::warn
-        } else {
-            Slot::info
-        };
-        out.push((format!("✖ {}: {}", c.kind, c.message), slot));
-    }
-    for t in &d.traps {
-        let (mark, slot) = severity_mark(t.severity);
-        out.push((format!("{mark} {}: {}", t.title, t.explanation), slot));
-    }
-    if !d.history.is_empty() {
-        let entries: Vec<String> = d
-            .history
-            .iter()
-            .map(|h| {
-                let by = if h.initiated_by.is_empty() {
-                    String::new()
-                } else {
-                    format!(" by {}", h.initiated_by)
-                };
-                format!("#{} {} {}{by}", h.id, h.revision, ago(h.deployed_at, now))
-            })
-            .collect();
-        out.push((format!("history {}", entries.join(" · ")), Slot::muted));
-    }
-    out
-}
 
 struct Areas {
     info: Rect,
@@ -163,20 +26,10 @@ struct Areas {
 }
 
 fn areas(d: &WaveAppView, body: Rect, now: Timestamp) -> Areas {
-    let lines = wrapped(&info_items(d, now), body.width.saturating_sub(2) as usize).len();
-    let max_info = body.height.saturating_sub(MIN_RESOURCES_H).max(3);
-    let info_h = ((lines + 2) as u16).clamp(3, max_info).min(body.height);
+    let info_h = detail_info_height(d, body.width, body.height, now);
     let [info, resources] =
         Layout::vertical([Constraint::Length(info_h), Constraint::Min(0)]).areas(body);
     Areas { info, resources }
-}
-
-/// Rows of the resources list that fit at this terminal size.
-pub fn detail_rows(size: (u16, u16), prompt: bool, d: &WaveAppView, now: Timestamp) -> usize {
-    let body = layout::areas(Rect::new(0, 0, size.0, size.1), prompt).body;
-    (areas(d, body, now).resources.height as usize)
-        .saturating_sub(3)
-        .max(1)
 }
 
 pub fn detail(app: &App, d: &WaveAppView, f: &mut Frame, area: Rect) {

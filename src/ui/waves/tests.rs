@@ -65,7 +65,7 @@ fn sweep(mut app: App, keys_first: &str) -> String {
     crate::ui::tests::sizes::SIZES
         .iter()
         .map(|&(w, h)| {
-            app.dispatch(crate::app::Msg::Resize(w, h));
+            app.dispatch(crate::app::Msg::Resize(crate::ui::layout::viewport(w, h)));
             let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
             t.draw(|f| crate::ui::render(&app, f)).unwrap();
             format!("{w}×{h}\n{}", t.backend())

@@ -1,19 +1,21 @@
 //! Unit tests of `detail`.
 use super::super::fixtures::{self, DB1, DB2, DB3, NODE_A, NODE_B, NODE_C};
 use super::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn now() -> Timestamp {
     "2026-11-01T09:00:10Z".parse().expect("ts")
 }
 
 fn detail_of(cluster: &Value, pods: &[Value]) -> ClusterDetail {
-    let nodes = fixtures::nodes();
-    let services = fixtures::services();
-    let pdbs = fixtures::pdbs();
-    let events = fixtures::events();
+    let cluster = &fixtures::cl(cluster);
+    let pods: Vec<Pod> = fixtures::views(pods);
+    let nodes: Vec<Node> = fixtures::views(&fixtures::nodes());
+    let services: Vec<Service> = fixtures::views(&fixtures::services());
+    let pdbs: Vec<PodDisruptionBudget> = fixtures::views(&fixtures::pdbs());
+    let events: Vec<Event> = fixtures::views(&fixtures::events());
     let inputs = ClusterInputs {
-        pods,
+        pods: &pods,
         nodes: &nodes,
         services: &services,
         pdbs: &pdbs,
@@ -156,14 +158,14 @@ fn events_of_the_cluster_and_its_pods_newest_first() {
     assert_eq!(d.events[2].type_, "Warning");
 
     // events.k8s.io/v1 shape and truncation
-    let c = fixtures::healthy();
-    let events = vec![json!({
+    let c = fixtures::cl(&fixtures::healthy());
+    let events: Vec<Event> = fixtures::views(&[json!({
         "apiVersion": "events.k8s.io/v1", "kind": "Event",
         "metadata": {"name": "e1", "namespace": "keycloak"},
         "regarding": {"kind": "Pod", "name": "keycloak-db-4-join-x7k2p"},
         "reason": "Scheduled", "note": "Successfully assigned", "type": "Normal",
         "eventTime": "2026-11-01T09:00:03.000000Z"
-    })];
+    })]);
     let inputs = ClusterInputs {
         events: &events,
         ..ClusterInputs::new(&c)
@@ -185,17 +187,17 @@ fn roles_from_labels_status_and_fallbacks() {
     let c = fixtures::healthy();
     let primary = fixtures::pod(DB1, "primary", NODE_A, true, 0);
     assert_eq!(
-        instance_role(Some(&primary), DB1, &c),
+        instance_role(Some(&fixtures::view(&primary)), DB1, &fixtures::cl(&c)),
         InstanceRole::Primary
     );
     let replica = fixtures::pod(DB2, "replica", NODE_B, true, 0);
     assert_eq!(
-        instance_role(Some(&replica), DB2, &c),
+        instance_role(Some(&fixtures::view(&replica)), DB2, &fixtures::cl(&c)),
         InstanceRole::Replica
     );
     let unhealthy = fixtures::pod(DB1, "unhealthy", NODE_A, false, 0);
     assert_eq!(
-        instance_role(Some(&unhealthy), DB1, &c),
+        instance_role(Some(&fixtures::view(&unhealthy)), DB1, &fixtures::cl(&c)),
         InstanceRole::Unhealthy
     );
 
@@ -205,30 +207,44 @@ fn roles_from_labels_status_and_fallbacks() {
         .as_object_mut()
         .expect("labels")
         .remove("cnpg.io/instanceRole");
-    assert_eq!(instance_role(Some(&old), DB2, &c), InstanceRole::Replica);
+    assert_eq!(
+        instance_role(Some(&fixtures::view(&old)), DB2, &fixtures::cl(&c)),
+        InstanceRole::Replica
+    );
 
     // No role labels at all: status decides.
     let bare = |name: &str| json!({"metadata": {"name": name, "namespace": "keycloak"}});
     assert_eq!(
-        instance_role(Some(&bare(DB1)), DB1, &c),
+        instance_role(Some(&fixtures::view(&bare(DB1))), DB1, &fixtures::cl(&c)),
         InstanceRole::Primary
     );
     assert_eq!(
-        instance_role(Some(&bare(DB3)), DB3, &c),
+        instance_role(Some(&fixtures::view(&bare(DB3))), DB3, &fixtures::cl(&c)),
         InstanceRole::Replica
     );
     assert_eq!(
-        instance_role(Some(&bare("keycloak-db-9")), "keycloak-db-9", &c),
+        instance_role(
+            Some(&fixtures::view(&bare("keycloak-db-9"))),
+            "keycloak-db-9",
+            &fixtures::cl(&c)
+        ),
         InstanceRole::Unknown
     );
 
     // Listed as failed, or no pod: unhealthy whatever the labels say.
     let failing = fixtures::failing_over_pending();
     assert_eq!(
-        instance_role(Some(&primary), DB1, &failing),
+        instance_role(
+            Some(&fixtures::view(&primary)),
+            DB1,
+            &fixtures::cl(&failing)
+        ),
         InstanceRole::Unhealthy
     );
-    assert_eq!(instance_role(None, DB2, &c), InstanceRole::Unhealthy);
+    assert_eq!(
+        instance_role(None, DB2, &fixtures::cl(&c)),
+        InstanceRole::Unhealthy
+    );
 }
 
 #[test]
@@ -259,6 +275,8 @@ fn missing_pod_and_metrics() {
             },
         ),
     ]);
+    let pods: Vec<Pod> = fixtures::views(&pods);
+    let c = fixtures::cl(&c);
     let inputs = ClusterInputs {
         pods: &pods,
         metrics: &metrics,
@@ -285,7 +303,9 @@ fn missing_pod_and_metrics() {
 
 #[test]
 fn pools_and_zones_from_node_labels() {
-    let n = |labels: Value| json!({"metadata": {"name": "n", "labels": labels}});
+    let n = |labels: Value| {
+        fixtures::view::<Node>(&json!({"metadata": {"name": "n", "labels": labels}}))
+    };
     assert_eq!(
         node_pool(&n(json!({"karpenter.sh/nodepool": "general"}))).as_deref(),
         Some("general")

@@ -1,6 +1,23 @@
 //! Unit tests of `timeline`.
 use super::super::fixtures::{self, DB1, DB2, DB3, NODE_A, NODE_B, NODE_C, St};
 use super::*;
+use serde_json::Value;
+
+/// The tests' JSON objects, read as the stores hand them over.
+trait ObserveJson {
+    fn observe_json(&mut self, cluster: &Value, at: Timestamp) -> usize;
+    fn observe_pods_json(&mut self, pods: &[Value], at: Timestamp) -> usize;
+}
+
+impl ObserveJson for FailoverTimeline {
+    fn observe_json(&mut self, cluster: &Value, at: Timestamp) -> usize {
+        self.observe(&fixtures::cl(cluster), at)
+    }
+
+    fn observe_pods_json(&mut self, pods: &[Value], at: Timestamp) -> usize {
+        self.observe_pods(&fixtures::views(pods), at)
+    }
+}
 
 fn t(secs: i64) -> Timestamp {
     Timestamp::from_second(1_793_523_600 + secs).expect("ts")
@@ -57,9 +74,9 @@ fn failover_sequence() -> Vec<Value> {
 fn full_failover_from_cluster_status() {
     let mut tl = FailoverTimeline::new("keycloak", "keycloak-db");
     for (i, c) in failover_sequence().iter().enumerate() {
-        tl.observe(c, t(i as i64));
+        tl.observe_json(c, t(i as i64));
         // repeats add nothing
-        assert_eq!(tl.observe(c, t(i as i64)), 0);
+        assert_eq!(tl.observe_json(c, t(i as i64)), 0);
     }
     assert_eq!(
         sentences(&tl),
@@ -87,22 +104,22 @@ fn full_failover_from_cluster_status() {
 fn full_failover_with_pods() {
     use fixtures::pod;
     let mut tl = FailoverTimeline::new("keycloak", "keycloak-db");
-    tl.observe(&fixtures::healthy(), t(0));
-    assert_eq!(tl.observe_pods(&fixtures::healthy_pods(), t(0)), 0);
+    tl.observe_json(&fixtures::healthy(), t(0));
+    assert_eq!(tl.observe_pods_json(&fixtures::healthy_pods(), t(0)), 0);
     let db2p = pod(DB2, "primary", NODE_B, true, 0);
     let db2r = pod(DB2, "replica", NODE_B, true, 0);
     let db3 = pod(DB3, "replica", NODE_C, true, 0);
     // the primary's pod stops being ready, then is deleted
     let db1_dead = pod(DB1, "primary", NODE_A, false, 0);
     assert_eq!(
-        tl.observe_pods(&[db1_dead, db2r.clone(), db3.clone()], t(1)),
+        tl.observe_pods_json(&[db1_dead, db2r.clone(), db3.clone()], t(1)),
         1
     );
-    assert_eq!(tl.observe_pods(&[db2r.clone(), db3.clone()], t(2)), 0);
-    tl.observe(&fixtures::failing_over_pending(), t(3));
-    tl.observe(&fixtures::failing_over_to_db2(), t(4));
-    tl.observe_pods(&[db2p.clone(), db3.clone()], t(5));
-    tl.observe(
+    assert_eq!(tl.observe_pods_json(&[db2r.clone(), db3.clone()], t(2)), 0);
+    tl.observe_json(&fixtures::failing_over_pending(), t(3));
+    tl.observe_json(&fixtures::failing_over_to_db2(), t(4));
+    tl.observe_pods_json(&[db2p.clone(), db3.clone()], t(5));
+    tl.observe_json(
         &fixtures::cluster(St {
             phase: "Failing over",
             reason: "Failing over from keycloak-db-1 to keycloak-db-2",
@@ -119,14 +136,14 @@ fn full_failover_with_pods() {
     // db-1 recreated as a replica, not ready yet: not rejoined
     let db1_back = pod(DB1, "replica", NODE_A, false, 0);
     assert_eq!(
-        tl.observe_pods(&[db1_back, db2p.clone(), db3.clone()], t(6)),
+        tl.observe_pods_json(&[db1_back, db2p.clone(), db3.clone()], t(6)),
         0
     );
     // the status lists it healthy before the pod watch says so: pods decide
-    tl.observe(&fixtures::waiting_for_instances(), t(6));
+    tl.observe_json(&fixtures::waiting_for_instances(), t(6));
     let db1_ready = pod(DB1, "replica", NODE_A, true, 0);
-    assert_eq!(tl.observe_pods(&[db1_ready, db2p, db3], t(7)), 1);
-    tl.observe(
+    assert_eq!(tl.observe_pods_json(&[db1_ready, db2p, db3], t(7)), 1);
+    tl.observe_json(
         &fixtures::cluster(St {
             current: DB2,
             target: DB2,
@@ -162,11 +179,11 @@ fn full_failover_with_pods() {
 #[test]
 fn switchover_and_separate_timeline_change() {
     let mut tl = FailoverTimeline::new("keycloak", "keycloak-db");
-    tl.observe(&fixtures::healthy(), t(0));
-    tl.observe(&fixtures::switchover(), t(1));
+    tl.observe_json(&fixtures::healthy(), t(0));
+    tl.observe_json(&fixtures::switchover(), t(1));
     assert_eq!(tl.change_started(), Some(t(1)));
     // the new primary shows up before its timeline
-    tl.observe(
+    tl.observe_json(
         &fixtures::cluster(St {
             phase: "Switchover in progress",
             reason: "Switching over to keycloak-db-3",
@@ -176,7 +193,7 @@ fn switchover_and_separate_timeline_change() {
         }),
         t(2),
     );
-    tl.observe(
+    tl.observe_json(
         &fixtures::cluster(St {
             current: DB3,
             target: DB3,
@@ -204,20 +221,20 @@ fn first_observation_mid_failover_and_other_clusters() {
     let mut tl = FailoverTimeline::new("keycloak", "keycloak-db");
     let mut other = fixtures::failing_over_to_db2();
     other["metadata"]["name"] = "other-db".into();
-    assert_eq!(tl.observe(&other, t(0)), 0);
+    assert_eq!(tl.observe_json(&other, t(0)), 0);
     let mut elsewhere = fixtures::healthy();
     elsewhere["metadata"]["namespace"] = "default".into();
-    assert_eq!(tl.observe(&elsewhere, t(0)), 0);
+    assert_eq!(tl.observe_json(&elsewhere, t(0)), 0);
     assert!(tl.is_empty());
 
-    assert_eq!(tl.observe(&fixtures::failing_over_pending(), t(1)), 1);
+    assert_eq!(tl.observe_json(&fixtures::failing_over_pending(), t(1)), 1);
     assert_eq!(
         tl.last().map(TimelineEntry::sentence).as_deref(),
         Some("Failing over; primary keycloak-db-1 (failover starting), timeline 1")
     );
     assert_eq!(tl.change_started(), Some(t(1)));
     // the failing primary is not reported again
-    assert_eq!(tl.observe(&fixtures::failing_over_to_db2(), t(2)), 1);
+    assert_eq!(tl.observe_json(&fixtures::failing_over_to_db2(), t(2)), 1);
     assert_eq!(
         tl.last().map(TimelineEntry::sentence).as_deref(),
         Some("failing over from keycloak-db-1 to keycloak-db-2")
@@ -237,7 +254,7 @@ fn bounded_length() {
         fixtures::upgrading(),
     ];
     for (i, c) in phases.iter().enumerate() {
-        tl.observe(c, t(i as i64));
+        tl.observe_json(c, t(i as i64));
     }
     assert_eq!(tl.len(), 3);
     assert_eq!(
@@ -255,9 +272,9 @@ fn bounded_length() {
 #[test]
 fn target_reset_and_sentences() {
     let mut tl = FailoverTimeline::new("keycloak", "keycloak-db");
-    tl.observe(&fixtures::healthy(), t(0));
-    tl.observe(&fixtures::switchover(), t(1));
-    tl.observe(&fixtures::healthy(), t(2));
+    tl.observe_json(&fixtures::healthy(), t(0));
+    tl.observe_json(&fixtures::switchover(), t(1));
+    tl.observe_json(&fixtures::healthy(), t(2));
     assert_eq!(
         sentences(&tl)[3..],
         [

@@ -2,8 +2,13 @@ use super::super::fixtures::{App, ts};
 use super::*;
 use serde_json::json;
 
+fn from_json(v: &serde_json::Value) -> Option<AppSummary> {
+    use crate::model::views::{Application, View};
+    Application::from_json(v.clone()).and_then(|a| AppSummary::of(&a))
+}
+
 fn summary(app: App) -> AppSummary {
-    AppSummary::from_json(&app.build()).expect("has a name")
+    from_json(&app.build()).expect("has a name")
 }
 
 #[test]
@@ -162,18 +167,13 @@ fn automated_enabled_false_is_not_auto_sync() {
             json!({"automated": {"enabled": false, "prune": true}}),
         )
         .build();
-    let s = AppSummary::from_json(&v).expect("named");
+    let s = from_json(&v).expect("named");
     assert!(!s.auto_sync.enabled);
     assert!(s.auto_sync.prune);
     let empty = App::new("a")
         .set("/spec/syncPolicy", json!({"automated": {}}))
         .build();
-    assert!(
-        AppSummary::from_json(&empty)
-            .expect("named")
-            .auto_sync
-            .enabled
-    );
+    assert!(from_json(&empty).expect("named").auto_sync.enabled);
 }
 
 #[test]
@@ -191,10 +191,10 @@ fn tracking_id_must_name_the_object_itself() {
 
 #[test]
 fn missing_name_is_none_and_missing_status_is_unknown() {
-    assert!(AppSummary::from_json(&json!({"kind": "Application"})).is_none());
+    assert!(from_json(&json!({"kind": "Application"})).is_none());
     let bare = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
         "metadata": {"name": "new", "namespace": "argo"}, "spec": {}});
-    let s = AppSummary::from_json(&bare).expect("named");
+    let s = from_json(&bare).expect("named");
     assert_eq!(s.sync, SyncCode::Unknown);
     assert_eq!(s.health, HealthCode::Unknown);
     assert_eq!(s.project, "default");

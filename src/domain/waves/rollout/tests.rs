@@ -1,4 +1,6 @@
-use super::super::fixtures::{App, crashing_pod, stuck_platform, webhook_deployment};
+use super::super::fixtures::{
+    App, crashing_pod, stuck_platform, views, webhook_deployment, workload,
+};
 use super::*;
 
 fn key(name: &str) -> AppKey {
@@ -10,7 +12,7 @@ fn root() -> AppKey {
 }
 
 fn model(apps: Vec<serde_json::Value>) -> WavesModel {
-    WavesModel::build(&apps, None)
+    WavesModel::build(&views(apps), None)
 }
 
 fn lane_names(lanes: &[WaveLane]) -> Vec<(i64, Vec<&str>)> {
@@ -114,15 +116,15 @@ fn stalled_behind_degraded_app_with_stored_resource_health() {
 fn live_objects_say_what_the_workload_shows() {
     let m = model(stuck_platform());
     let mut live = LiveObjects::new();
-    live.insert(webhook_deployment(0));
-    live.insert(crashing_pod(
+    live.insert(workload(webhook_deployment(0)));
+    live.insert(workload(crashing_pod(
         "cert-manager-webhook-5c8d-x1",
         "cert-manager-webhook",
-    ));
-    live.insert(crashing_pod(
+    )));
+    live.insert(workload(crashing_pod(
         "cert-manager-webhook-5c8d-x2",
         "cert-manager-webhook",
-    ));
+    )));
     let r = m.rollout(Some(&root()), &live);
     assert_eq!(
         r.headline(),
@@ -169,7 +171,7 @@ fn argo_cd_3_without_resource_health_says_what_is_known() {
     );
     // With the live Deployments the webhook is found.
     let mut live = LiveObjects::new();
-    live.insert(webhook_deployment(0));
+    live.insert(workload(webhook_deployment(0)));
     let r = m.rollout(None, &live);
     assert_eq!(
         r.headline(),
@@ -194,7 +196,7 @@ fn argo_cd_3_6_caused_by_message_names_the_resource() {
         "wave -5: cert-manager Degraded — Deployment cert-manager-webhook"
     );
     let mut live = LiveObjects::new();
-    live.insert(webhook_deployment(1));
+    live.insert(workload(webhook_deployment(1)));
     let r = m.rollout(None, &live);
     assert_eq!(
         r.headline(),

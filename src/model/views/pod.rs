@@ -1,0 +1,155 @@
+//! A Pod: where it runs, its phase and the state of its containers.
+
+use serde::Deserialize;
+
+use super::super::object::Value;
+use super::super::object::de::{Error, int_or_string, lax, lax_items, non_empty, time};
+use super::{Meta, View, body};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pod {
+    pub meta: Meta,
+    pub spec: PodSpec,
+    pub status: PodStatus,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Body {
+    #[serde(deserialize_with = "lax")]
+    spec: PodSpec,
+    #[serde(deserialize_with = "lax")]
+    status: PodStatus,
+}
+
+impl View for Pod {
+    const API_VERSION: &'static str = "v1";
+    const KIND: &'static str = "Pod";
+
+    fn from_parts(meta: Meta, data: &Value) -> Result<Self, Error> {
+        let b: Body = body(data)?;
+        Ok(Pod {
+            meta,
+            spec: b.spec,
+            status: b.status,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodSpec {
+    #[serde(deserialize_with = "non_empty")]
+    pub node_name: Option<String>,
+    #[serde(deserialize_with = "lax_items")]
+    pub containers: Vec<Container>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Container {
+    #[serde(deserialize_with = "lax")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodStatus {
+    #[serde(deserialize_with = "lax")]
+    pub phase: Option<String>,
+    #[serde(deserialize_with = "lax_items")]
+    pub init_container_statuses: Vec<ContainerStatus>,
+    #[serde(deserialize_with = "lax_items")]
+    pub container_statuses: Vec<ContainerStatus>,
+    #[serde(deserialize_with = "lax_items")]
+    pub conditions: Vec<Condition>,
+}
+
+/// One entry of `status.conditions` (of a pod, a node, a Cluster…).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type", deserialize_with = "lax")]
+    pub kind: Option<String>,
+    #[serde(deserialize_with = "lax")]
+    pub status: Option<String>,
+    #[serde(deserialize_with = "lax")]
+    pub reason: Option<String>,
+    #[serde(deserialize_with = "lax")]
+    pub message: Option<String>,
+    #[serde(deserialize_with = "time")]
+    pub last_transition_time: Option<jiff::Timestamp>,
+}
+
+impl Condition {
+    /// This condition's type is `kind` and its status `True`.
+    pub fn is_true(&self, kind: &str) -> bool {
+        self.kind.as_deref() == Some(kind) && self.status.as_deref() == Some("True")
+    }
+}
+
+impl Pod {
+    /// The `Ready` condition is `True`.
+    pub fn is_ready(&self) -> bool {
+        self.status.conditions.iter().any(|c| c.is_true("Ready"))
+    }
+}
+
+/// One entry of `status.containerStatuses` (or `initContainerStatuses`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerStatus {
+    #[serde(deserialize_with = "lax")]
+    pub name: String,
+    #[serde(deserialize_with = "lax")]
+    pub ready: bool,
+    #[serde(deserialize_with = "int_or_string")]
+    pub restart_count: Option<i64>,
+    #[serde(deserialize_with = "lax")]
+    pub state: ContainerState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ContainerState {
+    #[serde(deserialize_with = "lax")]
+    pub waiting: Option<Waiting>,
+    #[serde(deserialize_with = "lax")]
+    pub terminated: Option<Terminated>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Waiting {
+    #[serde(deserialize_with = "lax")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Terminated {
+    #[serde(deserialize_with = "int_or_string")]
+    pub exit_code: Option<i64>,
+    #[serde(deserialize_with = "lax")]
+    pub reason: Option<String>,
+}
+
+impl ContainerStatus {
+    /// The waiting reason, or for a container that exited non-zero its reason (`Error`
+    /// when it gives none).
+    pub fn problem(&self) -> Option<&str> {
+        if let Some(reason) = self
+            .state
+            .waiting
+            .as_ref()
+            .and_then(|w| w.reason.as_deref())
+            .filter(|r| !r.is_empty())
+        {
+            return Some(reason);
+        }
+        let t = self.state.terminated.as_ref()?;
+        t.exit_code
+            .is_some_and(|c| c != 0)
+            .then(|| t.reason.as_deref().unwrap_or("Error"))
+    }
+}
