@@ -24,6 +24,8 @@ use crate::sources::prometheus::PromSettings;
 use crate::sources::prometheus::manager::Configured;
 use crate::sources::{SourceEvent, Sources, Target};
 
+mod credential_loan;
+
 const TICK: Duration = Duration::from_secs(1);
 /// Source events handled per loop turn before drawing again.
 const BATCH: usize = 1024;
@@ -298,12 +300,15 @@ async fn run_foreground(run: &crate::sources::plugin::PluginRun) -> Option<Strin
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
-    target: Target,
+    mut target: Target,
     eks: EksSettings,
     prom: PromInputs,
     install_from: crate::install::tui::ConsoleKubeconfig,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
+    // A credential plugin that must ask again borrows the terminal (`credential_loan`).
+    let (lender, mut loans) = crate::sources::credentials::Lender::channel();
+    target.lend_terminal(lender);
     let mut sources = Sources::new(tx, target);
     sources.set_eks(eks);
     sources.set_prometheus(prom.flag, prom.per_context, prom.history_file);
@@ -337,6 +342,10 @@ async fn event_loop(
             },
             Some(ev) = rx.recv() => {
                 apply_source_events(&mut app, &mut sources, ev, &mut rx);
+                dirty = true;
+            }
+            Some(loan) = loans.recv() => {
+                credential_loan::lend(loan, &mut input, terminal).await?;
                 dirty = true;
             }
             _ = tick.tick() => {
