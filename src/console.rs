@@ -319,6 +319,7 @@ async fn event_loop(
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    let mut lent = None;
     let stop = crate::signals::stopping();
     tokio::pin!(stop);
     loop {
@@ -344,15 +345,17 @@ async fn event_loop(
                 apply_source_events(&mut app, &mut sources, ev, &mut rx);
                 dirty = true;
             }
-            Some(loan) = loans.recv() => {
-                credential_loan::lend(loan, &mut input, terminal).await?;
-                dirty = true;
-            }
+            Some(loan) = loans.recv() => lent = Some(loan),
             _ = tick.tick() => {
                 app.dispatch(Msg::Tick(Timestamp::now()));
                 dirty = app.time_dependent();
             }
             stopped = &mut stop => return Err(stopped.into()),
+        }
+        if let Some(loan) = lent.take() {
+            // The input stream goes to the loan and a new one comes back (see there).
+            input = credential_loan::lend(loan, input, terminal).await?;
+            dirty = true;
         }
         if app.take_install() {
             // `:install`: the wizard takes the terminal and this input stream, then hands

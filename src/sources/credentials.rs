@@ -85,6 +85,7 @@ impl Lender {
     /// Waits until the console has left the screen for a plugin that asks; `None` when no
     /// console takes the request (it quit).
     pub async fn borrow(&self, reason: String) -> Option<Borrowed> {
+        tracing::info!(%reason, "asking the console for the terminal");
         let (ready_tx, ready_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
         self.0
