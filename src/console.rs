@@ -24,6 +24,8 @@ use crate::sources::prometheus::PromSettings;
 use crate::sources::prometheus::manager::Configured;
 use crate::sources::{SourceEvent, Sources, Target};
 
+mod credential_loan;
+
 const TICK: Duration = Duration::from_secs(1);
 /// Source events handled per loop turn before drawing again.
 const BATCH: usize = 1024;
@@ -298,12 +300,15 @@ async fn run_foreground(run: &crate::sources::plugin::PluginRun) -> Option<Strin
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
-    target: Target,
+    mut target: Target,
     eks: EksSettings,
     prom: PromInputs,
     install_from: crate::install::tui::ConsoleKubeconfig,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
+    // A credential plugin that must ask again borrows the terminal (`credential_loan`).
+    let (lender, mut loans) = crate::sources::credentials::Lender::channel();
+    target.lend_terminal(lender);
     let mut sources = Sources::new(tx, target);
     sources.set_eks(eks);
     sources.set_prometheus(prom.flag, prom.per_context, prom.history_file);
@@ -317,6 +322,7 @@ async fn event_loop(
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    let mut lent = None;
     let stop = crate::signals::stopping();
     tokio::pin!(stop);
     loop {
@@ -342,11 +348,17 @@ async fn event_loop(
                 apply_source_events(&mut app, &mut sources, ev, &mut rx);
                 dirty = true;
             }
+            Some(loan) = loans.recv() => lent = Some(loan),
             _ = tick.tick() => {
                 app.dispatch(Msg::Tick(Timestamp::now()));
                 dirty = app.time_dependent();
             }
             stopped = &mut stop => return Err(stopped.into()),
+        }
+        if let Some(loan) = lent.take() {
+            // The input stream goes to the loan and a new one comes back (see there).
+            input = credential_loan::lend(loan, input, terminal).await?;
+            dirty = true;
         }
         if app.take_install() {
             // `:install`: the wizard takes the terminal and this input stream, then hands

@@ -5,6 +5,7 @@
 //! progress and what blocks it, CloudNativePG failover state.
 
 pub mod cnpg;
+pub mod credential_refresh;
 pub mod dashboard;
 pub mod duration;
 pub mod pending;

@@ -51,8 +51,9 @@ pub fn user_lines(report: &Report) -> Option<Vec<String>> {
         {
             return Some(vec![format!("opsdeck: recording {recording}: {message}")]);
         }
-        if let Some(e @ (InstallError::Config(_) | InstallError::Io { .. })) =
-            cause.downcast_ref::<InstallError>()
+        if let Some(
+            e @ (InstallError::Config(_) | InstallError::Io { .. } | InstallError::Kube { .. }),
+        ) = cause.downcast_ref::<InstallError>()
         {
             return Some(vec![format!("opsdeck: {e}")]);
         }

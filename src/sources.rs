@@ -4,6 +4,7 @@
 
 pub mod connection;
 pub mod contexts;
+pub mod credentials;
 pub mod eks;
 pub mod exec;
 pub mod exec_auth;

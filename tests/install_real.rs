@@ -25,67 +25,12 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
+use common::argocd::{Installed, manifest};
 use common::cluster::RealCluster;
 use serde_json::Value;
 
 const RUN_DEADLINE: Duration = Duration::from_secs(180);
 const SECRET: &str = "helm-secrets-private-keys";
-
-/// A namespace (created by the install itself) and the renamed cluster-scoped RBAC objects,
-/// deleted when dropped.
-struct Installed<'a> {
-    cluster: &'a RealCluster,
-    ns: String,
-}
-
-impl Drop for Installed<'_> {
-    fn drop(&mut self) {
-        let ns = &self.ns;
-        let _ = self.cluster.kubectl_as(
-            self.cluster.admin_context(),
-            &["delete", "namespace", ns, "--wait=false"],
-        );
-        for kind in ["clusterrolebinding", "clusterrole"] {
-            for name in ["argocd-application-controller", "argocd-server"] {
-                let _ = self.cluster.kubectl_as(
-                    self.cluster.admin_context(),
-                    &[
-                        "delete",
-                        kind,
-                        &format!("{ns}-{name}"),
-                        "--ignore-not-found",
-                    ],
-                );
-            }
-        }
-    }
-}
-
-/// The fixture manifest with its ClusterRoles and ClusterRoleBindings named `<ns>-…` (their
-/// subjects, ServiceAccounts of the namespace, keep their names).
-fn manifest(dir: &Path, ns: &str) -> PathBuf {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/install");
-    let text = std::fs::read_to_string(fixtures.join("argocd-install.yaml")).expect("manifest");
-    let docs: Vec<String> = text
-        .split("\n---\n")
-        .map(|doc| {
-            if doc.contains("\nkind: ClusterRole\n") || doc.contains("\nkind: ClusterRoleBinding\n")
-            {
-                doc.replace(
-                    "- kind: ServiceAccount\n  name: ",
-                    "- kind: ServiceAccount\n  @@: ",
-                )
-                .replace("  name: argocd-", &format!("  name: {ns}-argocd-"))
-                .replace("  @@: ", "  name: ")
-            } else {
-                doc.to_string()
-            }
-        })
-        .collect();
-    let path = dir.join("argocd-install.yaml");
-    std::fs::write(&path, docs.join("\n---\n")).expect("write manifest");
-    path
-}
 
 /// The documented example, for this cluster, context, namespace and manifest.
 fn write_config(c: &RealCluster, dir: &Path, ns: &str, manifest: &Path) -> PathBuf {
@@ -536,5 +481,86 @@ fn install_killed_at_each_point_resumes_then_a_rerun_is_a_noop() {
     assert!(!again.contains("plan for step"), "{again}");
     assert_eq!(versions(&c, &ns), before, "a re-run changed the cluster");
     assert_complete(&c, &ns);
+    drop(guard);
+}
+
+/// The install's state file (`<data>/install/<cluster identity>-<env>.json`), parsed.
+fn state_file(dir: &Path) -> Value {
+    let install = dir.join("data/install");
+    let files: Vec<PathBuf> = std::fs::read_dir(&install)
+        .unwrap_or_else(|e| panic!("{}: {e}", install.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert_eq!(files.len(), 1, "one state file: {files:?}");
+    let text = std::fs::read_to_string(&files[0]).expect("state file");
+    serde_json::from_str(&text).expect("state JSON")
+}
+
+/// A CRD with a real structural schema meets an object it refuses: the API server's
+/// validation message reaches the user, naming each field (no debug dump); the state file
+/// keeps the steps done before and the failure; the key Secret is kept; once the manifest
+/// is fixed, the next run resumes at Argo CD and completes, the Widget stored as fixed.
+#[test]
+fn an_object_the_schema_refuses_is_named_and_the_fixed_run_resumes() {
+    let c = RealCluster::from_env();
+    let ns = format!("install-schema-{}", std::process::id());
+    let guard = Installed {
+        cluster: &c,
+        ns: ns.clone(),
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let manifest =
+        common::argocd::manifest_with_widget(dir.path(), &ns, common::argocd::BAD_WIDGET);
+    let config = write_config(&c, dir.path(), &ns, &manifest);
+
+    let out = install_cmd(dir.path(), &config, "bad.stderr")
+        .output()
+        .expect("opsdeck install runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = std::fs::read_to_string(dir.path().join("bad.stderr")).unwrap_or_default();
+    let all = format!("{stdout}\n{stderr}");
+    assert!(!out.status.success(), "the bad Widget was accepted:\n{all}");
+    for said in [
+        &format!("Widget {ns}/dashboard"),
+        "is invalid",
+        "spec.size",
+        "must be of type integer",
+        "spec.color: Required value",
+    ] {
+        assert!(
+            stderr.contains(said),
+            "stderr does not say {said:?}:\n{all}"
+        );
+    }
+    for dump in ["Status {", "ErrorResponse", "StatusDetails"] {
+        assert!(!all.contains(dump), "a debug dump ({dump}):\n{all}");
+    }
+    // Nothing lost: the steps before are done in the state file, the failure recorded.
+    let state = state_file(dir.path());
+    let steps = &state["steps"];
+    assert_eq!(steps["cluster"]["status"], "done", "{state}");
+    assert_eq!(steps["age_key"]["status"], "done", "{state}");
+    assert_eq!(steps["argo_cd"]["status"], "failed", "{state}");
+    let recorded = steps["argo_cd"]["message"].as_str().unwrap_or("");
+    assert!(recorded.contains("spec.size"), "{state}");
+    let secret = c.kubectl_json(&["-n", &ns, "get", "secret", SECRET]);
+    let refused = c.kubectl_as(
+        c.admin_context(),
+        &["-n", &ns, "get", "widgets.schema.opsdeck.test", "dashboard"],
+    );
+    assert!(!refused.status.success(), "the refused Widget exists");
+
+    // Fixed: the next run resumes at Argo CD and completes.
+    common::argocd::manifest_with_widget(dir.path(), &ns, common::argocd::GOOD_WIDGET);
+    let (out, _) = run_until(dir.path(), &config, 1, &|_: &str| false);
+    assert!(out.contains("resuming at step 3 (Argo CD)"), "{out}");
+    assert_complete(&c, &ns);
+    let widget = c.kubectl_json(&["-n", &ns, "get", "widgets.schema.opsdeck.test", "dashboard"]);
+    assert_eq!(widget["spec"]["size"], 3, "{widget}");
+    assert_eq!(widget["spec"]["color"], "green", "{widget}");
+    let after = c.kubectl_json(&["-n", &ns, "get", "secret", SECRET]);
+    assert_eq!(after["data"], secret["data"], "the key Secret changed");
+    assert_eq!(local_keys(dir.path()).len(), 1, "one local key");
     drop(guard);
 }

@@ -13,7 +13,10 @@ pub enum InstallError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{what}: {source}")]
+    /// The API's answer in words: a validation failure names each field the API server's
+    /// schema refused (`spec.size: Invalid value: "string": … must be of type integer`), a
+    /// denial says who may not do what; never a debug dump of the `Status`.
+    #[error("{what}: {}", crate::sources::error_chain(source))]
     Kube {
         what: String,
         #[source]

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::kubeconfig::Target;
 use super::{ClientHandle, SourceEvent};
+use crate::domain::credential_refresh::{self, Schedule};
 use crate::model::ConnState;
 use crate::model::catalog::Catalog;
 use crate::model::resource::{PrinterColumn, ResourceKind};
@@ -20,15 +21,18 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 pub async fn run(mut target: Target, tx: super::Sender) {
     // A context switched to in the console whose user has an exec plugin: it runs here,
-    // without the terminal (the console holds the screen), retried with backoff; kube-rs
-    // never runs it.
+    // without the terminal (the console holds the screen) unless it always asks, retried
+    // with backoff; kube-rs never runs it.
     if let Some(e) = target.missing_plugin() {
         let _ = tx.send(SourceEvent::Connection(ConnState::Failed(e.to_string())));
         return;
     }
     let mut backoff = Duration::from_secs(1);
+    // When the plugin's credential is refreshed ahead of its expiry (domain::credential_refresh).
+    // A plugin that always asks (`interactiveMode: Always`) borrows the console's terminal.
+    let signing_in = format!("signing in to context {}", target.info().context);
     while target.exec_plugin().is_some() {
-        match target.run_exec_plugin(false).await {
+        match target.sign_in_again(&signing_in).await {
             Ok(_) => break,
             Err(e) => {
                 tracing::warn!("{e}");
@@ -46,6 +50,7 @@ pub async fn run(mut target: Target, tx: super::Sender) {
             }
         }
     }
+    let mut schedule = target.refresh_schedule();
     let mut client = match target.client().await {
         Ok(c) => c,
         Err(e) => {
@@ -88,7 +93,13 @@ pub async fn run(mut target: Target, tx: super::Sender) {
                         Err(e) => tracing::warn!("discovery failed: {e}"),
                     }
                 }
-                tokio::time::sleep(HEALTH_INTERVAL).await;
+                let wait = schedule.map_or(HEALTH_INTERVAL, |s| {
+                    HEALTH_INTERVAL.min(credential_refresh::wait_until(Timestamp::now(), s.next))
+                });
+                tokio::time::sleep(wait).await;
+                if let Some(s) = schedule.filter(|s| s.due(Timestamp::now())) {
+                    schedule = refresh_ahead(&mut target, &tx, &mut client, s).await;
+                }
                 continue;
             }
             Ok(Err(e)) if unauthorized(&e) && target.signed_in_by().is_some() && !signed_in_now => {
@@ -96,6 +107,7 @@ pub async fn run(mut target: Target, tx: super::Sender) {
                 // per failure; a fresh credential refused too waits for the next retry).
                 match sign_in_again(&mut target).await {
                     Ok(c) => {
+                        schedule = target.refresh_schedule();
                         signed_in_now = true;
                         client = c;
                         let _ = tx.send(SourceEvent::Client(ClientHandle(client.clone())));
@@ -137,7 +149,7 @@ fn unauthorized(e: &kube::Error) -> bool {
 /// says that the server refused the credential and what the plugin said.
 async fn sign_in_again(target: &mut Target) -> Result<kube::Client, String> {
     let refused = "the API server refused the credential from the exec plugin (401 Unauthorized)";
-    match target.sign_in_again().await {
+    match target.sign_in_again(refused).await {
         Ok(_) => target
             .client()
             .await
@@ -145,6 +157,45 @@ async fn sign_in_again(target: &mut Target) -> Result<kube::Client, String> {
         Err(e) => {
             tracing::warn!("{e}");
             Err(format!("{refused}; running it again: {e}"))
+        }
+    }
+}
+
+/// Refreshes the plugin's credential before it expires: a token replaces the old one in the
+/// clients already built (watches and requests carry on); a client certificate needs a new
+/// client (the watches restart with it). A failure is said in the status line and tried
+/// again until the credential expires; then the server's 401 takes over.
+async fn refresh_ahead(
+    target: &mut Target,
+    tx: &super::Sender,
+    client: &mut kube::Client,
+    s: Schedule,
+) -> Option<Schedule> {
+    let reason = format!(
+        "the credential from the exec plugin expires at {}",
+        s.expires.strftime("%H:%M:%S UTC")
+    );
+    match target.sign_in_again(&reason).await {
+        Ok(expires) => {
+            tracing::info!(expired = %s.expires, next = ?expires, "credential refreshed ahead of its expiry");
+            if !target.has_live_token() {
+                match target.client().await {
+                    Ok(c) => {
+                        *client = c.clone();
+                        let _ = tx.send(SourceEvent::Client(ClientHandle(c)));
+                    }
+                    Err(e) => tracing::warn!("after refreshing the credential: {e}"),
+                }
+            }
+            target.refresh_schedule()
+        }
+        Err(e) => {
+            tracing::warn!("refreshing the credential: {e}");
+            let _ = tx.send(SourceEvent::Done {
+                message: format!("refresh the credential ({reason})"),
+                error: Some(e.to_string()),
+            });
+            s.failed(Timestamp::now())
         }
     }
 }

@@ -72,6 +72,14 @@ pub struct Target {
     /// Exec plugins whose credential replaced them ([`Target::run_exec_plugin`]), by user:
     /// run again when the API server refuses that credential.
     plugins: std::collections::BTreeMap<String, kube::config::ExecConfig>,
+    /// The tokens those plugins handed out, by user, shared by every client built for the
+    /// user: a refresh replaces them in place ([`super::credentials::LiveToken`]).
+    live: std::collections::BTreeMap<String, super::credentials::LiveToken>,
+    /// The console's terminal, lent to a plugin that must ask again (`interactiveMode:
+    /// Always`) once the console holds the screen.
+    lender: Option<super::credentials::Lender>,
+    /// When those credentials are refreshed ahead of their expiry, by user.
+    schedules: std::collections::BTreeMap<String, crate::domain::credential_refresh::Schedule>,
 }
 
 impl Target {
@@ -165,6 +173,9 @@ impl Target {
             context,
             none: None,
             plugins: Default::default(),
+            live: Default::default(),
+            lender: None,
+            schedules: Default::default(),
         })
     }
 
@@ -294,7 +305,35 @@ impl Target {
         {
             super::exec_auth::install(auth, &cred);
         }
+        match crate::domain::credential_refresh::Schedule::new(jiff::Timestamp::now(), cred.expires)
+        {
+            Some(s) => self.schedules.insert(info.user.clone(), s),
+            None => self.schedules.remove(&info.user),
+        };
+        match &cred.token {
+            Some(token) => self.live.entry(info.user).or_default().set(token),
+            None => {
+                self.live.remove(&info.user);
+            }
+        }
         Ok(cred.expires)
+    }
+
+    /// The console's terminal, for plugins that must ask again while it holds the screen.
+    pub fn lend_terminal(&mut self, lender: super::credentials::Lender) {
+        self.lender = Some(lender);
+    }
+
+    /// When the credential a plugin handed the chosen context's user is to be refreshed, if
+    /// it says when it expires.
+    pub fn refresh_schedule(&self) -> Option<crate::domain::credential_refresh::Schedule> {
+        self.schedules.get(&self.info().user).copied()
+    }
+
+    /// Whether clients built for the chosen context's user send a plugin's token that a
+    /// refresh replaces in place (no new client needed; a client certificate needs one).
+    pub fn has_live_token(&self) -> bool {
+        self.live.contains_key(&self.info().user)
     }
 
     /// The exec plugin that signed the chosen context's user in, if one did.
@@ -302,24 +341,72 @@ impl Target {
         self.plugins.get(&self.info().user)
     }
 
-    /// Runs the plugin that signed the user in again, without a terminal (the console holds
-    /// the screen): plugins that cache a login (kubelogin, `aws eks get-token`) answer.
+    /// Runs the plugin that signed the user in again (its credential was refused, or expires
+    /// soon). Without the terminal (the console holds the screen): plugins that cache a login
+    /// (kubelogin, `aws eks get-token`) answer. A plugin with `interactiveMode: Always` gets
+    /// the console's terminal lent ([`Target::lend_terminal`]; `reason` is said there first).
     pub async fn sign_in_again(
         &mut self,
+        reason: &str,
     ) -> Result<Option<jiff::Timestamp>, super::exec_auth::PluginError> {
         let user = self.info().user;
+        let mut previous = None;
         if let Some(exec) = self.plugins.get(&user).cloned()
-            && let Some(auth) = self
-                .kubeconfig
-                .auth_infos
-                .iter_mut()
-                .find(|a| a.name == user)
-                .and_then(|a| a.auth_info.as_mut())
+            && let Some(auth) = self.auth_mut(&user)
         {
-            auth.token = None;
+            previous = auth.token.take();
             auth.exec = Some(exec);
         }
-        self.run_exec_plugin(false).await
+        let result = self.run_plugin_again(reason).await;
+        // A failed refresh keeps the credential in use (it may not have expired yet).
+        if result.is_err()
+            && previous.is_some()
+            && let Some(auth) = self.auth_mut(&user)
+        {
+            auth.token = previous;
+            auth.exec = None;
+        }
+        result
+    }
+
+    fn auth_mut(&mut self, user: &str) -> Option<&mut kube::config::AuthInfo> {
+        self.kubeconfig
+            .auth_infos
+            .iter_mut()
+            .find(|a| a.name == user)
+            .and_then(|a| a.auth_info.as_mut())
+    }
+
+    /// [`Target::sign_in_again`] once the plugin is back in place of the credential.
+    async fn run_plugin_again(
+        &mut self,
+        reason: &str,
+    ) -> Result<Option<jiff::Timestamp>, super::exec_auth::PluginError> {
+        let always = self.exec_plugin().is_some_and(|e| {
+            matches!(
+                e.interactive_mode,
+                Some(kube::config::ExecInteractiveMode::Always)
+            )
+        });
+        let lender = if always { self.lender.clone() } else { None };
+        match lender {
+            Some(lender) => {
+                let command = self
+                    .exec_plugin()
+                    .map(|e| super::exec_auth::command_line(&e))
+                    .unwrap_or_default();
+                let said = format!(
+                    "{reason}; the credential plugin `{command}` runs on the terminal (the console comes back when it is done)"
+                );
+                let Some(borrowed) = lender.borrow(said).await else {
+                    return self.run_exec_plugin(false).await;
+                };
+                let result = self.run_exec_plugin(true).await;
+                drop(borrowed);
+                result
+            }
+            None => self.run_exec_plugin(false).await,
+        }
     }
 
     pub fn info(&self) -> ClusterInfo {
@@ -379,6 +466,9 @@ impl Target {
             context: String::new(),
             none: Some(why.to_string()),
             plugins: Default::default(),
+            live: Default::default(),
+            lender: None,
+            schedules: Default::default(),
         }
     }
 
@@ -425,7 +515,12 @@ impl Target {
             config.write_timeout = Some(REQUEST_TIMEOUT);
             config.reset_reader_on_write = true;
         }
-        kube::Client::try_from(config).map_err(|e| err(e.to_string()))
+        match self.live.get(&self.info().user) {
+            Some(live) if config.auth_info.token.is_some() => {
+                live.client(config).map_err(|e| err(e.to_string()))
+            }
+            _ => kube::Client::try_from(config).map_err(|e| err(e.to_string())),
+        }
     }
 }
 

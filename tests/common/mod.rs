@@ -9,6 +9,7 @@
 #![allow(clippy::mod_module_files)]
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
+pub mod argocd;
 pub mod cluster;
 pub mod proxy;
 pub mod tmux;
@@ -585,6 +586,11 @@ pub fn age_key_needles(sb: &SandboxProcess) -> Vec<String> {
         "-o",
         "json",
     ]);
+    age_key_needles_from(&secret)
+}
+
+/// [`age_key_needles`] of a key Secret read elsewhere (the real control plane).
+pub fn age_key_needles_from(secret: &serde_json::Value) -> Vec<String> {
     let data = secret["data"].as_object().expect("the key Secret has data");
     let mut needles = Vec::new();
     for value in data.values() {
