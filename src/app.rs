@@ -33,6 +33,7 @@ pub mod shell;
 pub mod strings;
 pub mod view;
 pub mod waves;
+pub mod wizard;
 pub mod xray;
 
 use std::collections::{BTreeSet, HashMap};
