@@ -36,6 +36,7 @@ pub mod view;
 pub mod viewport;
 mod watchset;
 pub mod waves;
+pub mod wizard;
 pub mod xray;
 
 use std::collections::{BTreeSet, HashMap};

@@ -367,6 +367,7 @@ async fn event_loop(
                 &install_from,
                 &app.cluster.context,
                 &app.config.theme,
+                &app.config.keymap,
             ) {
                 Ok(opts) => crate::install::tui::run(terminal, &mut input, opts).await,
                 Err(e) => Err(e),

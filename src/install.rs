@@ -21,7 +21,7 @@ pub mod diff;
 pub mod error;
 pub mod existing;
 pub mod kubeconfig;
-pub mod plan;
+pub use crate::model::install::plan;
 pub mod run;
 pub mod sops;
 pub mod state;

@@ -7,11 +7,13 @@
 //! - [`catalog`]: the resource kinds the cluster serves, with k9s aliases.
 //! - [`watch`]: watch identity ([`WatchKey`]) and what starting one needs ([`WatchSpec`]).
 //! - [`conn`]: the cluster connection and metrics backend states the screens show.
+//! - [`install`]: the install's steps, their progress and plans (engine, wizard, screens).
 //! - [`action`]: the one vocabulary of user intents keys are bound to.
 
 pub mod action;
 pub mod catalog;
 pub mod conn;
+pub mod install;
 pub mod object;
 pub mod resource;
 pub mod views;

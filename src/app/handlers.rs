@@ -201,6 +201,8 @@ impl App {
             | Action::Notes
             | Action::RunQuery
             | Action::ToggleResult => {}
+            // The install wizard's own (its keys: install::tui::keys).
+            Action::Close | Action::NextField | Action::PrevField | Action::Retry => {}
             // Handled by `replay_action` above.
             Action::ReplayPause
             | Action::ReplayStep

@@ -430,6 +430,51 @@ mod tests {
     }
 
     #[test]
+    fn every_shipped_keymap_binds_the_wizard() {
+        for (name, text) in EMBEDDED {
+            assert!(
+                text.contains("\n[wizard]\n"),
+                "keymaps/{name}.toml: no [wizard]"
+            );
+            let (map, errors) = Keymap::embedded(name).expect("embedded");
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            for (key, action) in [
+                ("enter", Action::Submit),
+                ("esc", Action::Back),
+                ("q", Action::Close),
+                ("tab", Action::NextField),
+                ("backtab", Action::PrevField),
+                ("space", Action::ToggleRow),
+                ("r", Action::Retry),
+                ("e", Action::Edit),
+                ("y", Action::Confirm),
+                ("n", Action::Cancel),
+                ("ctrl-u", Action::ClearLine),
+                ("?", Action::Help),
+            ] {
+                let key = Key::parse(key).expect("key");
+                assert_eq!(
+                    map.lookup_only(Context::Wizard, key),
+                    Some(action),
+                    "{name}: {key}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_user_file_rebinds_a_wizard_key() {
+        let mut map = Keymap::builtin();
+        let errors = map.apply_text("[wizard]\nclose = { keys = [\"x\"] }\n", "keymap.toml");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            map.lookup_only(Context::Wizard, Key::char('x')),
+            Some(Action::Close)
+        );
+        assert_eq!(map.lookup_only(Context::Wizard, Key::char('q')), None);
+    }
+
+    #[test]
     fn syntax_error_rejects_file_and_keeps_defaults() {
         let mut map = Keymap::builtin();
         let errors = map.apply_text("[table]\ndelete = { keys = [\"x\" }\n", "keymap.toml");

@@ -23,8 +23,7 @@ use crate::sources::kubeconfig::Target;
 /// How often the EKS waits poll (AWS's own waiters use 30 s).
 const EKS_POLL: Duration = Duration::from_secs(10);
 
-/// Node group presets from the seeds.
-pub const PRESETS: &[&str] = &["infra-apps", "workload-database-large"];
+pub use crate::model::install::PRESETS;
 
 pub fn preset(name: &str) -> Option<Vec<NodeGroupConfig>> {
     let group = |name: &str, types: &[&str], min, desired, max, taint: bool| NodeGroupConfig {

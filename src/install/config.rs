@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::InstallError;
+pub use crate::model::install::ClusterMode;
 
 /// Argo CD release the wizard installs by default (a pinned tag of argoproj/argo-cd).
 pub const DEFAULT_ARGOCD_MANIFEST: &str =
@@ -29,16 +30,6 @@ pub struct InstallConfig {
     pub gitops: GitopsConfig,
     #[serde(default)]
     pub apps: AppsConfig,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ClusterMode {
-    /// Use an existing kubeconfig context.
-    #[default]
-    Context,
-    /// Create an EKS cluster with managed node groups.
-    Eks,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use super::config::InstallConfig;
 use super::wizard::{Progress, StepId, StepOutcome, Wizard};
 use super::{InstallError, catalog};
+use crate::model::install::ALREADY_IN_PLACE;
 
 pub struct RunOptions<'a> {
     pub config: &'a Path,
@@ -90,7 +91,7 @@ pub async fn run(opts: RunOptions<'_>) -> Result<Vec<String>, InstallError> {
         };
         match outcome {
             StepOutcome::AlreadyDone { verified } => {
-                println!("    already in place: {verified}");
+                println!("    {ALREADY_IN_PLACE} {verified}");
                 summary.push(format!("{}: {verified}", step.title()));
             }
             StepOutcome::Applied { verified } => {
@@ -244,7 +245,7 @@ pub async fn cli(args: crate::cli::InstallArgs) -> color_eyre::eyre::Result<()> 
     let data_dir = crate::config::data_dir()
         .ok_or_else(|| color_eyre::eyre::eyre!("no data directory (set OPSDECK_DATA_DIR)"))?;
     let Some(config) = args.config else {
-        // No --config: the interactive wizard, themed as the console is.
+        // No --config: the interactive wizard, themed and keyed as the console is.
         let overrides = crate::config::Overrides {
             theme: args.theme.clone(),
             ..crate::config::Overrides::default()
@@ -259,6 +260,7 @@ pub async fn cli(args: crate::cli::InstallArgs) -> color_eyre::eyre::Result<()> 
             context: args.context,
             data_dir,
             theme: settings.theme,
+            keymap: settings.keymap,
         })
         .await;
     };

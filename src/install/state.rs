@@ -9,34 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::InstallError;
-use super::wizard::StepId;
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum StepStatus {
-    #[default]
-    Pending,
-    Checking,
-    Planned,
-    Applying,
-    Verifying,
-    Done,
-    Failed,
-}
-
-impl StepStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            StepStatus::Pending => "pending",
-            StepStatus::Checking => "checking",
-            StepStatus::Planned => "planned",
-            StepStatus::Applying => "applying",
-            StepStatus::Verifying => "verifying",
-            StepStatus::Done => "done",
-            StepStatus::Failed => "failed",
-        }
-    }
-}
+use crate::model::install::StepId;
+pub use crate::model::install::StepStatus;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct StepState {

@@ -1,11 +1,15 @@
 //! The interactive install wizard (`opsdeck install` without `--config`, and `:install` in
 //! the console): a full-screen TUI over the same [`Wizard`](super::Wizard) the CLI runs.
 //!
-//! - [`form`]: the answers as inputs (tui-textarea), choice lists and the apps checklist;
-//!   they build the same [`InstallConfig`](super::InstallConfig) `install.toml` holds.
-//! - [`state`]: `WizardState` and its pure `update(msg) -> effects`.
-//! - drawing from `&WizardState` is in the ui layer: `crate::ui::install` (render reads the
-//!   state; nothing here draws).
+//! - [`form`]: the form (`app::wizard::form`: inputs, choice lists, the apps checklist) filled
+//!   from and read back as the same [`InstallConfig`](super::InstallConfig) `install.toml`
+//!   holds, and validated.
+//! - [`state`]: `WizardState` and its pure `update(msg) -> effects`; what the screens show is
+//!   its `screen` (`app::wizard::WizardScreen`).
+//! - [`keys`]: keys through the keymap's `wizard` context; `?` help from it.
+//! - [`summary`]: the summary page's text.
+//! - drawing from `&WizardScreen` is in the ui layer: `crate::ui::install` (render reads the
+//!   screen state; nothing here draws).
 //! - [`runner`]: owns the terminal, runs step work in a tokio task, performs effects.
 //!
 //! Per step: answers → check → plan preview (Enter applies, Esc goes back) → apply with a
@@ -14,11 +18,13 @@
 //! step. The summary says how to reach Argo CD and can save the answers as `install.toml`.
 
 pub mod form;
+pub mod keys;
 pub mod runner;
 pub mod state;
-pub mod strings;
+mod summary;
 #[cfg(test)]
 mod tests;
 
+pub use crate::app::wizard::{Page, Phase};
 pub use runner::{ConsoleKubeconfig, Options, console_options, run, run_standalone};
-pub use state::{Effect, Msg, Page, Phase, WizardState};
+pub use state::{Effect, Msg, WizardState};

@@ -5,44 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use super::config::{ClusterMode, InstallConfig};
 use super::plan::Plan;
 use super::state::{InstallState, StepStatus, safe_name};
 use super::{InstallError, agekey, apps, argocd, cluster};
 use crate::sources::kubeconfig::Target;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepId {
-    Cluster,
-    AgeKey,
-    ArgoCd,
-    Apps,
-}
-
-impl StepId {
-    pub const ALL: [StepId; 4] = [
-        StepId::Cluster,
-        StepId::AgeKey,
-        StepId::ArgoCd,
-        StepId::Apps,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            StepId::Cluster => "Cluster",
-            StepId::AgeKey => "Age key",
-            StepId::ArgoCd => "Argo CD",
-            StepId::Apps => "Apps",
-        }
-    }
-
-    pub fn number(self) -> usize {
-        StepId::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
-    }
-}
+pub use crate::model::install::{StepId, StepOutcome};
 
 /// Where progress lines go (stdout for the CLI, the log pane for the TUI) besides the log.
 #[derive(Clone)]
@@ -184,20 +153,6 @@ pub fn install_id(cfg: &InstallConfig) -> String {
         _ => "current-context".into(),
     };
     format!("{cluster}-{}", cfg.environment)
-}
-
-/// Result of running one step.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StepOutcome {
-    /// The check found everything in place; nothing was applied.
-    AlreadyDone {
-        verified: String,
-    },
-    Applied {
-        verified: String,
-    },
-    /// Dry run, or the user declined: the plan only.
-    Planned,
 }
 
 pub struct Wizard {
@@ -481,7 +436,7 @@ impl Wizard {
         if dry_run {
             self.dry_run = true;
         }
-        self.mark(step, self.state.step(step).status.max_resumable(), None)?;
+        self.mark(step, self.state.step(step).status.restarted(), None)?;
         let plan = self.check(step).await?;
         if dry_run {
             // In context mode the cluster step changes nothing: record the context in memory
@@ -525,17 +480,6 @@ pub enum StepBegin {
     Finished(StepOutcome),
     /// The plan to show; apply it with [`Wizard::finish_step`].
     Confirm(Plan),
-}
-
-impl StepStatus {
-    /// The status recorded when a step (re)starts: `checking`, keeping `failed` visible until
-    /// the check passes.
-    fn max_resumable(self) -> StepStatus {
-        match self {
-            StepStatus::Failed => StepStatus::Failed,
-            _ => StepStatus::Checking,
-        }
-    }
 }
 
 #[cfg(test)]

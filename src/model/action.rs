@@ -24,6 +24,9 @@ pub enum Context {
     Metrics,
     /// The PromQL editor: unbound keys type into it.
     Editor,
+    /// The install wizard (`opsdeck install`, `:install`): printable keys type into its
+    /// text fields.
+    Wizard,
 }
 
 impl Context {
@@ -40,6 +43,7 @@ impl Context {
         Context::Cnpg,
         Context::Metrics,
         Context::Editor,
+        Context::Wizard,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +60,7 @@ impl Context {
             Context::Cnpg => "cnpg",
             Context::Metrics => "metrics",
             Context::Editor => "editor",
+            Context::Wizard => "wizard",
         }
     }
 
@@ -95,14 +100,14 @@ macro_rules! actions {
 
 actions! {
     Quit => "quit" [Global],
-    Back => "back" [Global, Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics, Editor],
-    Help => "help" [Global],
+    Back => "back" [Global, Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics, Editor, Wizard],
+    Help => "help" [Global, Wizard],
     Command => "command" [Global],
-    Up => "up" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
-    Down => "down" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
-    PageUp => "page_up" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
-    PageDown => "page_down" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
-    Top => "top" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
+    Up => "up" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics, Wizard],
+    Down => "down" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics, Wizard],
+    PageUp => "page_up" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics, Wizard],
+    PageDown => "page_down" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics, Wizard],
+    Top => "top" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics, Wizard],
     Bottom => "bottom" [Table, Text, Logs, Help, Pools, Cnpg, Waves, Metrics],
     Select => "select" [Table, Pools, Cnpg, Waves],
     Filter => "filter" [Table, Logs],
@@ -124,19 +129,19 @@ actions! {
     ToggleFollow => "toggle_follow" [Logs],
     ToggleTimestamps => "toggle_timestamps" [Logs],
     TogglePrevious => "toggle_previous" [Logs],
-    Confirm => "confirm" [Dialog],
-    Cancel => "cancel" [Dialog, Prompt],
-    Submit => "submit" [Prompt],
+    Confirm => "confirm" [Dialog, Wizard],
+    Cancel => "cancel" [Dialog, Prompt, Wizard],
+    Submit => "submit" [Prompt, Wizard],
     Complete => "complete" [Prompt],
     HistoryPrev => "history_prev" [Prompt, Editor],
     HistoryNext => "history_next" [Prompt, Editor],
-    DeleteBack => "delete_back" [Prompt],
+    DeleteBack => "delete_back" [Prompt, Wizard],
     DeleteForward => "delete_forward" [Prompt],
-    CursorLeft => "cursor_left" [Prompt],
-    CursorRight => "cursor_right" [Prompt],
+    CursorLeft => "cursor_left" [Prompt, Wizard],
+    CursorRight => "cursor_right" [Prompt, Wizard],
     CursorHome => "cursor_home" [Prompt],
     CursorEnd => "cursor_end" [Prompt],
-    ClearLine => "clear_line" [Prompt],
+    ClearLine => "clear_line" [Prompt, Wizard],
     Sync => "sync" [Waves],
     HardRefresh => "hard_refresh" [Waves],
     Terminate => "terminate" [Waves],
@@ -154,7 +159,7 @@ actions! {
     DashboardNext => "dashboard_next" [Metrics],
     DashboardPrev => "dashboard_prev" [Metrics],
     EditQuery => "edit_query" [Metrics],
-    ToggleRow => "toggle_row" [Metrics],
+    ToggleRow => "toggle_row" [Metrics, Wizard],
     Notes => "notes" [Metrics],
     RunQuery => "run_query" [Editor],
     ToggleResult => "toggle_result" [Editor],
@@ -181,11 +186,16 @@ actions! {
     ReplayFaster => "replay_faster" [Global],
     ReplaySeek => "replay_seek" [Global],
     // Day-2 work on one object (issue #23 part 2): edit, owners tree, why Pending, clipboard.
-    Edit => "edit" [Table, Text],
+    Edit => "edit" [Table, Text, Wizard],
     Xray => "xray" [Table, Text],
     WhyPending => "why_pending" [Table, Text],
     CopyName => "copy_name" [Table, Text],
     CopyYaml => "copy_yaml" [Table, Text],
+    // The install wizard (issue #16): its own moves; the rest above list `Wizard`.
+    Close => "close" [Wizard],
+    NextField => "next_field" [Wizard],
+    PrevField => "prev_field" [Wizard],
+    Retry => "retry" [Wizard],
 }
 
 impl Action {

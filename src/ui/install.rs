@@ -1,6 +1,6 @@
-//! Drawing the wizard from `&WizardState` (no I/O, no side effects): the step list on the
+//! Drawing the wizard from `&WizardScreen` (no I/O, no side effects): the step list on the
 //! left, the page on the right (form, plan preview, progress with the log, result, summary),
-//! key hints at the bottom.
+//! key hints at the bottom; help, generated from the keymap, over the body while open.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,24 +10,20 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::ui::fit_spans;
 
+use crate::app::HelpLine;
+use crate::app::wizard::form::{FieldId, FieldKind, Probe};
+use crate::app::wizard::{Page, Phase, WizardScreen, strings};
 use crate::config::Slot;
-use crate::install::cluster::PRESETS;
-use crate::install::config::ClusterMode;
-use crate::install::plan::{ChangeKind, Plan};
-use crate::install::state::StepStatus;
-use crate::install::tui::form::{FieldId, FieldKind, Probe};
-use crate::install::tui::state::{Page, Phase, WizardState};
-use crate::install::tui::strings;
-use crate::install::wizard::StepId;
+use crate::model::install::{ChangeKind, ClusterMode, PRESETS, Plan, StepId, StepStatus};
 
 const LABEL_WIDTH: u16 = 19;
 
-fn st(s: &WizardState, slot: Slot) -> Style {
+fn st(s: &WizardScreen, slot: Slot) -> Style {
     s.theme.style(slot)
 }
 
 /// An option of a choice list: selected and focused, selected, or not.
-fn choice_style(s: &WizardState, on: bool, focused: bool) -> Style {
+fn choice_style(s: &WizardScreen, on: bool, focused: bool) -> Style {
     if on && focused {
         st(s, Slot::selection)
     } else if on {
@@ -37,14 +33,14 @@ fn choice_style(s: &WizardState, on: bool, focused: bool) -> Style {
     }
 }
 
-pub fn render(s: &WizardState, f: &mut Frame) {
+pub fn render(s: &WizardScreen, f: &mut Frame) {
     let [title, body, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(5),
         Constraint::Length(1),
     ])
     .areas(f.area());
-    let id = match &s.install.context {
+    let id = match &s.context {
         Some(c) => format!("· {c}"),
         None => String::new(),
     };
@@ -60,15 +56,46 @@ pub fn render(s: &WizardState, f: &mut Frame) {
     let list_w = if body.width < 110 { 20 } else { 28 };
     let [list, page] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Min(20)]).areas(body);
-    render_steps(s, f, list);
-    match s.page {
-        Page::Step(step) => render_step(s, f, page, step),
-        Page::Summary => render_summary(s, f, page),
+    if let Some(scroll) = s.help {
+        render_help(s, f, body, scroll);
+    } else {
+        render_steps(s, f, list);
+        match s.page {
+            Page::Step(step) => render_step(s, f, page, step),
+            Page::Summary => render_summary(s, f, page),
+        }
     }
     render_keys(s, f, keys);
 }
 
-fn render_steps(s: &WizardState, f: &mut Frame, area: Rect) {
+/// Help over the body: the wizard's bindings and the global ones it honours (from the
+/// keymap), and how typing works.
+fn render_help(s: &WizardScreen, f: &mut Frame, area: Rect, scroll: usize) {
+    let lines: Vec<Line> = s
+        .help_lines()
+        .into_iter()
+        .skip(scroll)
+        .map(|l| match l {
+            HelpLine::Section(t) => Line::from(Span::styled(t, st(s, Slot::header))),
+            HelpLine::Binding { keys, desc, action } => Line::from(vec![
+                Span::styled(format!("  {keys:<22}"), st(s, Slot::key)),
+                Span::styled(format!("{desc:<46}"), st(s, Slot::text)),
+                Span::styled(action, st(s, Slot::muted)),
+            ]),
+            HelpLine::Text(a, b) => Line::from(vec![
+                Span::styled(format!("  {a:<22}"), st(s, Slot::key)),
+                Span::styled(b, st(s, Slot::text)),
+            ]),
+            HelpLine::Problem(p) => Line::from(Span::styled(format!("  {p}"), st(s, Slot::error))),
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(page_block(s, format!("{} wizard", strings::HELP_TITLE))),
+        area,
+    );
+}
+
+fn render_steps(s: &WizardScreen, f: &mut Frame, area: Rect) {
     let mut lines = vec![Line::from("")];
     for step in StepId::ALL {
         let current = s.page == Page::Step(step);
@@ -126,13 +153,13 @@ fn render_steps(s: &WizardState, f: &mut Frame, area: Rect) {
     );
 }
 
-fn page_block<'a>(s: &WizardState, title: String) -> Block<'a> {
+fn page_block<'a>(s: &WizardScreen, title: String) -> Block<'a> {
     Block::bordered()
         .title(Span::styled(format!(" {title} "), st(s, Slot::title)))
         .border_style(st(s, Slot::border_focused))
 }
 
-fn render_step(s: &WizardState, f: &mut Frame, area: Rect, step: StepId) {
+fn render_step(s: &WizardScreen, f: &mut Frame, area: Rect, step: StepId) {
     let v = s.view(step);
     let what = match &v.phase {
         Phase::Form => "answers",
@@ -174,7 +201,7 @@ fn render_step(s: &WizardState, f: &mut Frame, area: Rect, step: StepId) {
 }
 
 /// Rows a field takes.
-fn field_height(s: &WizardState, id: FieldId) -> u16 {
+fn field_height(s: &WizardScreen, id: FieldId) -> u16 {
     match id {
         FieldId::Context => (s.form.contexts.len().clamp(1, 6) as u16) + 1,
         FieldId::EksPreset => 1 + s.form.preset_groups().len() as u16 + 1,
@@ -183,7 +210,7 @@ fn field_height(s: &WizardState, id: FieldId) -> u16 {
     }
 }
 
-fn render_form(s: &WizardState, f: &mut Frame, area: Rect, step: StepId) {
+fn render_form(s: &WizardScreen, f: &mut Frame, area: Rect, step: StepId) {
     let [notes, fields_area, flash] = Layout::vertical([
         Constraint::Length(if s.interrupted(step).is_some() { 2 } else { 1 }),
         Constraint::Min(3),
@@ -224,7 +251,7 @@ fn render_form(s: &WizardState, f: &mut Frame, area: Rect, step: StepId) {
     }
 }
 
-fn label<'a>(s: &WizardState, id: FieldId) -> Span<'a> {
+fn label<'a>(s: &WizardScreen, id: FieldId) -> Span<'a> {
     let focused = s.form.focus == id;
     Span::styled(
         format!(
@@ -242,7 +269,7 @@ fn label<'a>(s: &WizardState, id: FieldId) -> Span<'a> {
 }
 
 /// The line under a field: its problem, else a status or a hint.
-fn message_line<'a>(s: &WizardState, id: FieldId) -> Line<'a> {
+fn message_line<'a>(s: &WizardScreen, id: FieldId) -> Line<'a> {
     let pad = " ".repeat(LABEL_WIDTH as usize);
     if let Some(p) = s.problem(id) {
         return Line::from(vec![
@@ -269,7 +296,7 @@ fn message_line<'a>(s: &WizardState, id: FieldId) -> Line<'a> {
     ])
 }
 
-fn render_field(s: &WizardState, f: &mut Frame, area: Rect, id: FieldId) {
+fn render_field(s: &WizardScreen, f: &mut Frame, area: Rect, id: FieldId) {
     let focused = s.form.focus == id;
     let row = |i: u16| Rect::new(area.x, area.y + i, area.width, 1);
     let input_rect = Rect::new(
@@ -401,7 +428,7 @@ fn render_field(s: &WizardState, f: &mut Frame, area: Rect, id: FieldId) {
     );
 }
 
-fn render_log(s: &WizardState, f: &mut Frame, area: Rect, log: &[String]) {
+fn render_log(s: &WizardScreen, f: &mut Frame, area: Rect, log: &[String]) {
     let block = Block::bordered()
         .title(Span::styled(
             format!(" {} ", strings::LOG),
@@ -419,7 +446,7 @@ fn render_log(s: &WizardState, f: &mut Frame, area: Rect, log: &[String]) {
 }
 
 fn render_progress(
-    s: &WizardState,
+    s: &WizardScreen,
     f: &mut Frame,
     area: Rect,
     headline: &str,
@@ -437,7 +464,7 @@ fn render_progress(
     render_log(s, f, log_area, log);
 }
 
-fn render_plan(s: &WizardState, f: &mut Frame, area: Rect, plan: &Plan, scroll: usize) {
+fn render_plan(s: &WizardScreen, f: &mut Frame, area: Rect, plan: &Plan, scroll: usize) {
     let mut lines = Vec::new();
     if !plan.found.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -489,7 +516,7 @@ fn render_plan(s: &WizardState, f: &mut Frame, area: Rect, plan: &Plan, scroll: 
     f.render_widget(Paragraph::new(lines), area);
 }
 
-fn render_summary(s: &WizardState, f: &mut Frame, area: Rect) {
+fn render_summary(s: &WizardScreen, f: &mut Frame, area: Rect) {
     let block = page_block(s, strings::SUMMARY.to_string());
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -549,7 +576,7 @@ fn render_summary(s: &WizardState, f: &mut Frame, area: Rect) {
     }
 }
 
-fn render_keys(s: &WizardState, f: &mut Frame, area: Rect) {
+fn render_keys(s: &WizardScreen, f: &mut Frame, area: Rect) {
     if let Some(reason) = &s.confirm_close {
         let spans = vec![
             Span::styled(
@@ -574,20 +601,6 @@ fn render_keys(s: &WizardState, f: &mut Frame, area: Rect) {
         },
         Page::Summary => None,
     };
-    let keys: &[(&str, &str)] = match s.page {
-        Page::Summary => strings::KEYS_SUMMARY,
-        Page::Step(step) => match &s.view(step).phase {
-            Phase::Form => match s.form.focus.kind() {
-                FieldKind::Text => strings::KEYS_FORM,
-                FieldKind::Choice => strings::KEYS_CHOICE,
-                FieldKind::Checklist => strings::KEYS_CHECKLIST,
-            },
-            Phase::Checking | Phase::Applying => strings::KEYS_BUSY,
-            Phase::Preview(_) => strings::KEYS_PREVIEW,
-            Phase::Done(_) => strings::KEYS_DONE,
-            Phase::Failed(_) => strings::KEYS_FAILED,
-        },
-    };
     let mut spans = Vec::new();
     if let Some(q) = &question {
         for (i, (answer, _)) in q.options.iter().enumerate() {
@@ -595,7 +608,7 @@ fn render_keys(s: &WizardState, f: &mut Frame, area: Rect) {
             spans.push(Span::styled(format!(" {answer} "), st(s, Slot::muted)));
         }
     }
-    for (k, d) in keys {
+    for (k, d) in s.hints() {
         spans.push(Span::styled(format!(" <{k}>"), st(s, Slot::key)));
         spans.push(Span::styled(format!(" {d} "), st(s, Slot::muted)));
     }

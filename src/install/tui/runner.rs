@@ -13,7 +13,7 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::state::{Effect, Init, Msg, WizardState, WorkerEvent};
-use crate::config::Theme;
+use crate::config::{Keymap, Theme};
 use crate::install::InstallError;
 use crate::install::cluster;
 use crate::install::config::InstallConfig;
@@ -33,6 +33,8 @@ pub struct Options {
     pub context: Option<String>,
     pub data_dir: PathBuf,
     pub theme: Theme,
+    /// The keymap (with the user's patches): the wizard's keys are its `wizard` context.
+    pub keymap: Keymap,
 }
 
 /// The answers of the last interactive run, for resuming: `<data>/install/wizard-answers.toml`.
@@ -115,6 +117,7 @@ async fn init(opts: &Options) -> Result<(Init, PathBuf)> {
             data_dir: opts.data_dir.clone(),
             base_dir,
             theme: opts.theme.clone(),
+            keymap: opts.keymap.clone(),
         },
         state_path,
     ))
@@ -215,7 +218,7 @@ pub async fn run(
             }
         }
         terminal
-            .draw(|f| crate::ui::install::render(&state, f))
+            .draw(|f| crate::ui::install::render(&state.screen, f))
             .wrap_err("drawing the install wizard")?;
         let msg = tokio::select! {
             ev = input.next() => match ev {
@@ -301,11 +304,12 @@ pub enum ConsoleKubeconfig {
 }
 
 /// The wizard's options for `:install` in the console: its kubeconfig, its current context
-/// as the default cluster answer, its theme.
+/// as the default cluster answer, its theme and keymap.
 pub fn console_options(
     kubeconfig: &ConsoleKubeconfig,
     context: &str,
     theme: &Theme,
+    keymap: &Keymap,
 ) -> Result<Options> {
     let data_dir = crate::config::data_dir()
         .ok_or_else(|| eyre!("no data directory for the install state (set OPSDECK_DATA_DIR)"))?;
@@ -322,5 +326,6 @@ pub fn console_options(
         context: (!context.is_empty()).then(|| context.to_string()),
         data_dir,
         theme: theme.clone(),
+        keymap: keymap.clone(),
     })
 }

@@ -7,9 +7,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::form::{FieldId, Probe};
-use super::state::{Effect, Init, Msg, Page, Phase, WizardState, WorkerEvent};
-use crate::config::Theme;
+use super::form::Answers as _;
+use super::state::{Effect, Init, Msg, WizardState, WorkerEvent};
+use crate::app::wizard::form::{FieldId, Probe};
+use crate::app::wizard::{Page, Phase};
+use crate::config::{Keymap, Theme};
 use crate::install::config::{ClusterMode, InstallConfig};
 use crate::install::plan::{Change, ChangeKind, Plan};
 use crate::install::state::{InstallState, StepStatus};
@@ -26,6 +28,7 @@ fn init(install: InstallState) -> Init {
         data_dir: PathBuf::from("/data"),
         base_dir: PathBuf::from("/work/site"),
         theme: Theme::builtin(true),
+        keymap: Keymap::builtin(),
     }
 }
 
@@ -64,7 +67,7 @@ fn typed(w: &mut WizardState, text: &str) {
 
 fn focus(w: &mut WizardState, id: FieldId) {
     for _ in 0..20 {
-        if w.form.focus == id {
+        if w.screen.form.focus == id {
             return;
         }
         key(w, KeyCode::Tab);
@@ -74,7 +77,8 @@ fn focus(w: &mut WizardState, id: FieldId) {
 
 fn draw(w: &WizardState) -> String {
     let mut t = Terminal::new(TestBackend::new(110, 34)).expect("terminal");
-    t.draw(|f| crate::ui::install::render(w, f)).expect("draw");
+    t.draw(|f| crate::ui::install::render(&w.screen, f))
+        .expect("draw");
     t.backend().to_string()
 }
 
@@ -123,50 +127,54 @@ fn validation_messages_name_the_problem() {
     let mut w = wizard();
     // EKS mode: empty name, bad ARN, one subnet.
     key(&mut w, KeyCode::Right);
-    assert_eq!(w.form.mode, ClusterMode::Eks);
+    assert_eq!(w.screen.form.mode, ClusterMode::Eks);
     assert_eq!(
-        w.problem(FieldId::EksName),
+        w.screen.problem(FieldId::EksName),
         Some("the cluster name is empty")
     );
     focus(&mut w, FieldId::EksRoleArn);
     typed(&mut w, "arn:aws:iam::12:role/eks");
     assert!(
-        w.problem(FieldId::EksRoleArn)
+        w.screen
+            .problem(FieldId::EksRoleArn)
             .is_some_and(|m| m.contains("is not an IAM role ARN")),
         "{:?}",
-        w.problems
+        w.screen.problems
     );
     focus(&mut w, FieldId::EksSubnets);
     typed(&mut w, "subnet-0a1");
     assert!(
-        w.problem(FieldId::EksSubnets)
+        w.screen
+            .problem(FieldId::EksSubnets)
             .is_some_and(|m| m.contains("at least 2 subnets") && m.contains("got 1")),
         "{:?}",
-        w.problems
+        w.screen.problems
     );
     typed(&mut w, ", subnet-0b2");
-    assert_eq!(w.problem(FieldId::EksSubnets), None);
+    assert_eq!(w.screen.problem(FieldId::EksSubnets), None);
     // Enter with problems is refused with a message; no effect.
     assert!(key(&mut w, KeyCode::Enter).is_empty());
-    assert_eq!(w.view(StepId::Cluster).phase, Phase::Form);
-    assert!(w.flash.as_ref().is_some_and(|(ok, _)| !ok));
+    assert_eq!(w.screen.view(StepId::Cluster).phase, Phase::Form);
+    assert!(w.screen.flash.as_ref().is_some_and(|(ok, _)| !ok));
 
     // A bad wave in the apps checklist.
-    w.form.apps[0].wave = "-1x".into();
+    w.screen.form.apps[0].wave = "-1x".into();
     w.update(Msg::Worker(WorkerEvent::Log(String::new())));
     assert!(
-        w.problem(FieldId::Apps)
+        w.screen
+            .problem(FieldId::Apps)
             .is_some_and(|m| m.contains("is not a whole number")),
         "{:?}",
-        w.problems
+        w.screen.problems
     );
-    w.form.apps[0].wave = "500".into();
+    w.screen.form.apps[0].wave = "500".into();
     w.update(Msg::Worker(WorkerEvent::Log(String::new())));
     assert!(
-        w.problem(FieldId::Apps)
+        w.screen
+            .problem(FieldId::Apps)
             .is_some_and(|m| m.contains("500 is out of range")),
         "{:?}",
-        w.problems
+        w.screen.problems
     );
 }
 
@@ -180,7 +188,7 @@ fn unreachable_context_blocks_the_step() {
         result: Err("context sandbox is not reachable: connection refused".into()),
     });
     assert_eq!(
-        w.problem(FieldId::Context),
+        w.screen.problem(FieldId::Context),
         Some("context sandbox is not reachable: connection refused")
     );
     assert!(key(&mut w, KeyCode::Enter).is_empty());
@@ -198,7 +206,7 @@ fn unreachable_context_blocks_the_step() {
         context: "sandbox".into(),
         result: Ok("x".into()),
     });
-    assert_eq!(w.form.probe, Probe::Checking("prod".into()));
+    assert_eq!(w.screen.form.probe, Probe::Checking("prod".into()));
 }
 
 #[test]
@@ -206,7 +214,7 @@ fn navigation_through_every_step_to_the_summary() {
     let mut w = wizard();
     focus(&mut w, FieldId::Environment);
     ctrl(&mut w, 'u');
-    assert_eq!(w.problem(FieldId::Environment), Some("is empty"));
+    assert_eq!(w.screen.problem(FieldId::Environment), Some("is empty"));
     typed(&mut w, "prod");
     let effects = key(&mut w, KeyCode::Enter);
     let [Effect::Begin { step, config }] = effects.as_slice() else {
@@ -219,25 +227,26 @@ fn navigation_through_every_step_to_the_summary() {
     // Esc in the preview goes back to the answers, Enter applies.
     w.update(Msg::Worker(WorkerEvent::Planned(StepId::Cluster, plan())));
     key(&mut w, KeyCode::Esc);
-    assert_eq!(w.view(StepId::Cluster).phase, Phase::Form);
-    assert_eq!(w.form.text(FieldId::Environment), "prod");
+    assert_eq!(w.screen.view(StepId::Cluster).phase, Phase::Form);
+    assert_eq!(w.screen.form.text(FieldId::Environment), "prod");
     finish(
         &mut w,
         StepId::Cluster,
         "context sandbox: Kubernetes v1.31.0, 1 nodes",
     );
-    assert_eq!(w.page, Page::Step(StepId::AgeKey));
-    assert_eq!(w.form.focus, FieldId::Namespace);
+    assert_eq!(w.screen.page, Page::Step(StepId::AgeKey));
+    assert_eq!(w.screen.form.focus, FieldId::Namespace);
     // Esc on a form goes to the previous step (done), Enter comes back.
     key(&mut w, KeyCode::Esc);
-    assert_eq!(w.page, Page::Step(StepId::Cluster));
+    assert_eq!(w.screen.page, Page::Step(StepId::Cluster));
     key(&mut w, KeyCode::Enter);
-    assert_eq!(w.page, Page::Step(StepId::AgeKey));
+    assert_eq!(w.screen.page, Page::Step(StepId::AgeKey));
     finish(&mut w, StepId::AgeKey, "key in place");
     finish(&mut w, StepId::ArgoCd, "Argo CD installed");
     // Apps: untoggle keycloak, change a wave.
     focus(&mut w, FieldId::Apps);
     let keycloak = w
+        .screen
         .form
         .apps
         .iter()
@@ -253,10 +262,10 @@ fn navigation_through_every_step_to_the_summary() {
     typed(&mut w, "-3");
     let cfg = w.config();
     assert!(!cfg.apps.enabled.contains(&"keycloak".to_string()));
-    let row = &w.form.apps[keycloak - 1];
+    let row = &w.screen.form.apps[keycloak - 1];
     assert_eq!(cfg.apps.overrides[row.name].wave, Some(-3), "{row:?}");
     finish(&mut w, StepId::Apps, "root Application created");
-    assert_eq!(w.page, Page::Summary);
+    assert_eq!(w.screen.page, Page::Summary);
     // Save the answers.
     let effects = key(&mut w, KeyCode::Enter);
     let [Effect::SaveConfig { path, config }] = effects.as_slice() else {
@@ -276,8 +285,14 @@ fn failure_keeps_the_answers_and_retries() {
         StepId::Cluster,
         "context sandbox is not reachable".into(),
     )));
-    assert_eq!(w.view(StepId::Cluster).log, vec!["probing".to_string()]);
-    assert!(matches!(w.view(StepId::Cluster).phase, Phase::Failed(_)));
+    assert_eq!(
+        w.screen.view(StepId::Cluster).log,
+        vec!["probing".to_string()]
+    );
+    assert!(matches!(
+        w.screen.view(StepId::Cluster).phase,
+        Phase::Failed(_)
+    ));
     let effects = key(&mut w, KeyCode::Char('r'));
     assert!(matches!(effects.as_slice(), [Effect::Begin { .. }]));
     w.update(Msg::Worker(WorkerEvent::Failed(
@@ -285,8 +300,8 @@ fn failure_keeps_the_answers_and_retries() {
         "again".into(),
     )));
     key(&mut w, KeyCode::Char('e'));
-    assert_eq!(w.view(StepId::Cluster).phase, Phase::Form);
-    assert_eq!(w.form.selected_context(), Some("sandbox"));
+    assert_eq!(w.screen.view(StepId::Cluster).phase, Phase::Form);
+    assert_eq!(w.screen.form.selected_context(), Some("sandbox"));
 }
 
 fn resumed() -> WizardState {
@@ -317,19 +332,19 @@ fn resumed() -> WizardState {
 #[test]
 fn resume_shows_done_steps_and_continues_at_the_first_unfinished() {
     let w = resumed();
-    assert_eq!(w.page, Page::Step(StepId::ArgoCd));
-    assert_eq!(w.status(StepId::Cluster), StepStatus::Done);
-    assert_eq!(w.status(StepId::AgeKey), StepStatus::Done);
-    assert_eq!(w.status(StepId::ArgoCd), StepStatus::Applying);
-    assert!(w.interrupted(StepId::ArgoCd).is_some());
-    assert_eq!(w.form.focus, FieldId::Manifest);
+    assert_eq!(w.screen.page, Page::Step(StepId::ArgoCd));
+    assert_eq!(w.screen.status(StepId::Cluster), StepStatus::Done);
+    assert_eq!(w.screen.status(StepId::AgeKey), StepStatus::Done);
+    assert_eq!(w.screen.status(StepId::ArgoCd), StepStatus::Applying);
+    assert!(w.screen.interrupted(StepId::ArgoCd).is_some());
+    assert_eq!(w.screen.form.focus, FieldId::Manifest);
     // Everything done: the summary.
     let mut install = InstallState::default();
     for s in StepId::ALL {
         install.set(s, StepStatus::Done, Some("ok".into()));
     }
     let (w, _) = WizardState::new(init(install));
-    assert_eq!(w.page, Page::Summary);
+    assert_eq!(w.screen.page, Page::Summary);
 }
 
 #[test]
@@ -449,7 +464,8 @@ fn snapshot_summary() {
 
 fn draw_at(w: &WizardState, (width, height): (u16, u16)) -> String {
     let mut t = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    t.draw(|f| crate::ui::install::render(w, f)).expect("draw");
+    t.draw(|f| crate::ui::install::render(&w.screen, f))
+        .expect("draw");
     format!("{width}×{height}\n{}", t.backend())
 }
 
@@ -553,7 +569,7 @@ fn q_closes_the_wizard_and_asks_when_a_step_is_half_done() {
         "{screen}"
     );
     assert!(key(&mut w, KeyCode::Char('n')).is_empty());
-    assert!(w.confirm_close.is_none() && !w.quit);
+    assert!(w.screen.confirm_close.is_none() && !w.quit);
     key(&mut w, KeyCode::Char('q'));
     assert_eq!(key(&mut w, KeyCode::Char('y')), vec![Effect::Quit]);
     assert!(w.quit);
@@ -592,19 +608,20 @@ fn import_asks_for_the_key_file_on_the_form_and_checks_it() {
 
     // 3 = import, no file yet: back to the form, on the key file field.
     assert!(key(&mut w, KeyCode::Char('3')).is_empty());
-    assert_eq!(w.form.focus, FieldId::ImportFile);
+    assert_eq!(w.screen.form.focus, FieldId::ImportFile);
     let screen = draw(&w);
     assert!(screen.contains("Import key file"), "{screen}");
 
     // A file that does not exist is a problem; Enter does not check.
     typed(&mut w, &missing.display().to_string());
     assert!(
-        w.form
+        w.screen
+            .form
             .problems(&base)
             .iter()
             .any(|(f, m)| *f == FieldId::ImportFile && m.contains("does not exist")),
         "{:?}",
-        w.form.problems(&base)
+        w.screen.form.problems(&base)
     );
     assert!(key(&mut w, KeyCode::Enter).is_empty());
 
@@ -614,9 +631,9 @@ fn import_asks_for_the_key_file_on_the_form_and_checks_it() {
     }
     typed(&mut w, &good.display().to_string());
     assert!(
-        w.form.problems(&base).is_empty(),
+        w.screen.form.problems(&base).is_empty(),
         "{:?}",
-        w.form.problems(&base)
+        w.screen.form.problems(&base)
     );
     let effects = key(&mut w, KeyCode::Enter);
     let [Effect::Begin { step, config }] = effects.as_slice() else {
@@ -628,4 +645,86 @@ fn import_asks_for_the_key_file_on_the_form_and_checks_it() {
         crate::install::config::KeyChoice::Import
     );
     assert_eq!(config.age_key.import_file.as_deref(), Some(good.as_path()));
+}
+
+/// A wizard whose keymap is the built-in one patched by a user file.
+fn wizard_with_keymap(patch: &str) -> WizardState {
+    let mut keymap = Keymap::builtin();
+    let errors = keymap.apply_text(patch, "keymap.toml");
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut init = init(InstallState::default());
+    init.keymap = keymap;
+    let (mut w, _) = WizardState::new(init);
+    w.update(Msg::Probed {
+        context: "sandbox".into(),
+        result: Ok("Kubernetes v1.31.0, 1 nodes".into()),
+    });
+    w
+}
+
+#[test]
+fn a_user_keymap_rebinds_the_wizard_keys() {
+    let mut w = wizard_with_keymap(
+        "[wizard]\nnext_field = { keys = [\"ctrl-n\"] }\nretry = { keys = [\"R\"] }\n",
+    );
+    assert_eq!(w.screen.form.focus, FieldId::Mode);
+    // Tab no longer moves; ctrl-n does.
+    key(&mut w, KeyCode::Tab);
+    assert_eq!(w.screen.form.focus, FieldId::Mode);
+    ctrl(&mut w, 'n');
+    assert_eq!(w.screen.form.focus, FieldId::Context);
+    // The footer names the keys the keymap binds.
+    assert!(draw(&w).contains("<ctrl-n/shift-tab> next/previous field"));
+    // A failed step retries with the new key only.
+    key(&mut w, KeyCode::Enter);
+    w.update(Msg::Worker(WorkerEvent::Failed(
+        StepId::Cluster,
+        "context sandbox is not reachable".into(),
+    )));
+    assert!(key(&mut w, KeyCode::Char('r')).is_empty());
+    let effects = key(&mut w, KeyCode::Char('R'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Begin { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_default_footer_is_unchanged_by_the_keymap() {
+    let w = wizard();
+    assert!(draw(&w).contains("<tab/shift-tab> next/previous field"));
+    assert!(draw(&w).contains("<q> close the wizard"));
+}
+
+#[test]
+fn question_mark_shows_help_generated_from_the_keymap() {
+    let mut w = wizard_with_keymap("[wizard]\nretry = { desc = \"Try the step once more\" }\n");
+    assert_eq!(w.screen.form.focus, FieldId::Mode);
+    key(&mut w, KeyCode::Char('?'));
+    assert_eq!(w.screen.help, Some(0));
+    let screen = draw(&w);
+    for shown in [
+        "help wizard",
+        "wizard keys",
+        "Try the step once more",
+        "retry",
+        "next_field",
+        "global keys",
+        "ctrl-c",
+    ] {
+        assert!(screen.contains(shown), "{shown:?} missing:\n{screen}");
+    }
+    // Keys of the help context scroll and close it; the page is as it was.
+    key(&mut w, KeyCode::Down);
+    assert_eq!(w.screen.help, Some(1));
+    key(&mut w, KeyCode::Esc);
+    assert_eq!(w.screen.help, None);
+    assert_eq!(w.screen.page, Page::Step(StepId::Cluster));
+    // In a text field `?` is typed; f1 opens help.
+    focus(&mut w, FieldId::Environment);
+    key(&mut w, KeyCode::Char('?'));
+    assert_eq!(w.screen.help, None);
+    assert_eq!(w.screen.form.text(FieldId::Environment), "dev?");
+    key(&mut w, KeyCode::F(1));
+    assert_eq!(w.screen.help, Some(0));
 }

@@ -1,6 +1,23 @@
 //! The interactive wizard's user-visible strings, gathered.
 
 use super::form::FieldId;
+use crate::model::action::Action;
+
+/// A key hint of the footer: the actions it stands for, their keys as shown while the
+/// keymap binds them as the built-in one does, and what they do.
+pub struct Hint {
+    pub actions: &'static [Action],
+    pub keys: &'static str,
+    pub desc: &'static str,
+}
+
+const fn key_hint(actions: &'static [Action], keys: &'static str, desc: &'static str) -> Hint {
+    Hint {
+        actions,
+        keys,
+        desc,
+    }
+}
 
 pub const TITLE: &str = "opsdeck install";
 pub const TITLE_FLOW: &str = "cluster → age key → Argo CD → apps";
@@ -14,57 +31,98 @@ pub const APPLYING: &str = "Applying…";
 pub const LOG: &str = "Log";
 pub const FOUND: &str = "Found";
 pub const CHANGES: &str = "Changes";
-pub const ALREADY_IN_PLACE: &str = "already in place:";
 pub const RESULT_OK: &str = "Done";
 pub const RESULT_FAILED: &str = "Failed";
 pub const ANSWERS_KEPT: &str = "Your answers are kept: r retries the step, e edits the answers.";
+pub const HELP_TITLE: &str = "help";
+pub const HELP_WIZARD: &str = "wizard keys";
+pub const HELP_GLOBAL: &str = "global keys";
+pub const HELP_TYPING: &str = "typing";
+/// How keys behave where text is typed (not bindable: they are the text).
+pub const HELP_TYPING_LINES: &[(&str, &str)] = &[
+    (
+        "text fields",
+        "printable keys are typed; only the keys above that do not type act there",
+    ),
+    ("apps checklist", "0-9 and - type the wave"),
+    ("plan question", "1-9 pick a numbered answer"),
+];
 pub const NEVER_SHOWN: &str = "(the private key is never shown; only the public key above)";
 
-pub const KEYS_FORM: &[(&str, &str)] = &[
-    ("tab/shift-tab", "next/previous field"),
-    ("enter", "check & plan"),
-    ("ctrl-u", "clear field"),
-    ("esc", "back/close"),
-    ("ctrl-c", "quit (resumable)"),
+pub const KEYS_FORM: &[Hint] = &[
+    key_hint(
+        &[Action::NextField, Action::PrevField],
+        "tab/shift-tab",
+        "next/previous field",
+    ),
+    key_hint(&[Action::Submit], "enter", "check & plan"),
+    key_hint(&[Action::ClearLine], "ctrl-u", "clear field"),
+    key_hint(&[Action::Back], "esc", "back/close"),
+    key_hint(&[Action::Quit], "ctrl-c", "quit (resumable)"),
 ];
-pub const KEYS_CHOICE: &[(&str, &str)] = &[
-    ("←/→ ↑/↓", "choose"),
-    ("tab/shift-tab", "next/previous field"),
-    ("enter", "check & plan"),
-    ("q", "close the wizard"),
+pub const KEYS_CHOICE: &[Hint] = &[
+    key_hint(
+        &[
+            Action::CursorLeft,
+            Action::CursorRight,
+            Action::Up,
+            Action::Down,
+        ],
+        "←/→ ↑/↓",
+        "choose",
+    ),
+    key_hint(
+        &[Action::NextField, Action::PrevField],
+        "tab/shift-tab",
+        "next/previous field",
+    ),
+    key_hint(&[Action::Submit], "enter", "check & plan"),
+    key_hint(&[Action::Close], "q", "close the wizard"),
 ];
-pub const KEYS_CHECKLIST: &[(&str, &str)] = &[
-    ("↑/↓", "move"),
-    ("space", "toggle app"),
-    ("0-9 - backspace", "edit wave"),
-    ("tab", "next field"),
-    ("enter", "check & plan"),
+pub const KEYS_CHECKLIST: &[Hint] = &[
+    key_hint(&[Action::Up, Action::Down], "↑/↓", "move"),
+    key_hint(&[Action::ToggleRow], "space", "toggle app"),
+    key_hint(&[Action::DeleteBack], "0-9 - backspace", "edit wave"),
+    key_hint(&[Action::NextField], "tab", "next field"),
+    key_hint(&[Action::Submit], "enter", "check & plan"),
 ];
-pub const KEYS_PREVIEW: &[(&str, &str)] = &[
-    ("enter", "apply these changes"),
-    ("esc", "back to the answers"),
-    ("↑/↓ pgup/pgdn", "scroll"),
-    ("q", "close the wizard"),
+pub const KEYS_PREVIEW: &[Hint] = &[
+    key_hint(&[Action::Submit], "enter", "apply these changes"),
+    key_hint(&[Action::Back], "esc", "back to the answers"),
+    key_hint(
+        &[Action::Up, Action::Down, Action::PageUp, Action::PageDown],
+        "↑/↓ pgup/pgdn",
+        "scroll",
+    ),
+    key_hint(&[Action::Close], "q", "close the wizard"),
 ];
-pub const KEYS_BUSY: &[(&str, &str)] = &[
-    ("q", "close the wizard (the step resumes next time)"),
-    ("ctrl-c", "quit"),
+pub const KEYS_BUSY: &[Hint] = &[
+    key_hint(
+        &[Action::Close],
+        "q",
+        "close the wizard (the step resumes next time)",
+    ),
+    key_hint(&[Action::Quit], "ctrl-c", "quit"),
 ];
-pub const KEYS_DONE: &[(&str, &str)] = &[
-    ("enter", "next step"),
-    ("e", "edit answers and re-run"),
-    ("esc", "previous step"),
-    ("q", "close the wizard"),
+pub const KEYS_DONE: &[Hint] = &[
+    key_hint(&[Action::Submit], "enter", "next step"),
+    key_hint(&[Action::Edit], "e", "edit answers and re-run"),
+    key_hint(&[Action::Back], "esc", "previous step"),
+    key_hint(&[Action::Close], "q", "close the wizard"),
 ];
-pub const KEYS_FAILED: &[(&str, &str)] = &[
-    ("r", "retry"),
-    ("e", "edit answers"),
-    ("esc", "previous step"),
-    ("q", "close the wizard"),
+pub const KEYS_FAILED: &[Hint] = &[
+    key_hint(&[Action::Retry], "r", "retry"),
+    key_hint(&[Action::Edit], "e", "edit answers"),
+    key_hint(&[Action::Back], "esc", "previous step"),
+    key_hint(&[Action::Close], "q", "close the wizard"),
 ];
-pub const KEYS_SUMMARY: &[(&str, &str)] = &[
-    ("enter", "save the answers as install.toml (path above)"),
-    ("esc", "close the wizard"),
+pub const KEYS_SUMMARY: &[Hint] = &[
+    key_hint(
+        &[Action::Submit],
+        "enter",
+        "save the answers as install.toml (path above)",
+    ),
+    key_hint(&[Action::Back], "esc", "close the wizard"),
 ];
 
 /// The confirmation asked before closing with a step half done.
