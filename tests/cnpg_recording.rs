@@ -433,7 +433,7 @@ async fn promote_writes_the_status_subresource_only() {
         );
     }
     assert_eq!(stored["status"], after["status"]);
-    let summary = ClusterSummary::from_cluster(&stored).expect("summary");
+    let summary = ClusterSummary::from_cluster(&v(&stored)).expect("summary");
     assert_eq!(
         summary.primary_text(),
         "keycloak-db-1 (switching to keycloak-db-3)"
@@ -449,7 +449,7 @@ async fn promote_writes_the_status_subresource_only() {
     }
     // And a second promotion is refused while this switchover is pending.
     assert!(matches!(
-        cnpg::promote_patch(&stored, "keycloak-db-2", Timestamp::now()),
+        cnpg::promote_patch(&v(&stored), "keycloak-db-2", Timestamp::now()),
         Err(PromoteError::InProgress {
             what: "a switchover",
             ..
