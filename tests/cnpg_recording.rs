@@ -25,9 +25,19 @@ use opsdeck::domain::cnpg::{
     self, ClusterInputs, ClusterSummary, DetailOptions, FailoverTimeline, InstanceRole,
     PromoteError, Severity, Transition,
 };
+use opsdeck::model::views::{self, View};
 use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use serde_json::Value;
+
+/// The typed view the console's stores hand to the domain.
+fn v<T: View>(value: &Value) -> T {
+    T::from_json(value.clone()).expect("an object")
+}
+
+fn vs<T: View>(list: &[Value]) -> Vec<T> {
+    list.iter().map(v).collect()
+}
 
 /// Liveness limit for the whole failover (the recording plays 24 s at 4x: about 6 s).
 const DEADLINE: Duration = Duration::from_secs(90);
@@ -109,6 +119,7 @@ fn recording_parses_and_starts_healthy_over_three_zones() {
             .collect()
     };
     let cluster = of_kind("Cluster").pop().expect("a Cluster");
+    let cluster = v::<views::Cluster>(&cluster);
     let summary = ClusterSummary::from_cluster(&cluster).expect("summary");
     assert_eq!(summary.severity, Severity::Ok);
     assert_eq!(summary.primary_text(), "keycloak-db-1");
@@ -116,10 +127,10 @@ fn recording_parses_and_starts_healthy_over_three_zones() {
     assert_eq!(summary.timeline_id, Some(1));
 
     let (pods, nodes, services, pdbs) = (
-        of_kind("Pod"),
-        of_kind("Node"),
-        of_kind("Service"),
-        of_kind("PodDisruptionBudget"),
+        vs::<views::Pod>(&of_kind("Pod")),
+        vs::<views::Node>(&of_kind("Node")),
+        vs::<views::Service>(&of_kind("Service")),
+        vs::<views::PodDisruptionBudget>(&of_kind("PodDisruptionBudget")),
     );
     let inputs = ClusterInputs {
         pods: &pods,
@@ -201,10 +212,10 @@ async fn failover_is_observed_live_and_ends_healthy() {
                 match seen {
                     Seen::Cluster(obj) => {
                         let value = to_value(&obj);
-                        tl.observe(&value, now);
+                        tl.observe(&v(&value), now);
                         if value["status"]["targetPrimary"] == cnpg::PENDING_FAILOVER {
                             refused_during_failover =
-                                Some(cnpg::promote_patch(&value, "keycloak-db-3", now));
+                                Some(cnpg::promote_patch(&v(&value), "keycloak-db-3", now));
                         }
                     }
                     Seen::Pods(event) => {
@@ -228,7 +239,7 @@ async fn failover_is_observed_live_and_ends_healthy() {
                             }
                         }
                         let snapshot: Vec<Value> = pods.values().cloned().collect();
-                        tl.observe_pods(&snapshot, now);
+                        tl.observe_pods(&vs(&snapshot), now);
                     }
                 }
             }
@@ -287,12 +298,15 @@ async fn failover_is_observed_live_and_ends_healthy() {
     }
 
     // The detail from live objects: new primary, old one back as a replica, nothing to warn.
-    let cluster = to_value(&clusters(&client).get(CLUSTER).await.expect("get cluster"));
-    let pods = list(&dynamic::<Pod>(&client, Some(NS))).await;
-    let nodes = list(&dynamic::<Node>(&client, None)).await;
-    let services = list(&dynamic::<Service>(&client, Some(NS))).await;
-    let pdbs = list(&dynamic::<PodDisruptionBudget>(&client, Some(NS))).await;
-    let events = list(&dynamic::<CoreEvent>(&client, Some(NS))).await;
+    let cluster: views::Cluster = v(&to_value(
+        &clusters(&client).get(CLUSTER).await.expect("get cluster"),
+    ));
+    let pods: Vec<views::Pod> = vs(&list(&dynamic::<Pod>(&client, Some(NS))).await);
+    let nodes: Vec<views::Node> = vs(&list(&dynamic::<Node>(&client, None)).await);
+    let services: Vec<views::Service> = vs(&list(&dynamic::<Service>(&client, Some(NS))).await);
+    let pdbs: Vec<views::PodDisruptionBudget> =
+        vs(&list(&dynamic::<PodDisruptionBudget>(&client, Some(NS))).await);
+    let events: Vec<views::Event> = vs(&list(&dynamic::<CoreEvent>(&client, Some(NS))).await);
     let inputs = ClusterInputs {
         pods: &pods,
         nodes: &nodes,
@@ -368,18 +382,19 @@ async fn promote_writes_the_status_subresource_only() {
     let (sandbox, client) = start(0.0).await;
     let api = clusters(&client);
     let before = to_value(&api.get(CLUSTER).await.expect("get cluster"));
+    let before_view: views::Cluster = v(&before);
 
     let now = Timestamp::now();
     assert!(matches!(
-        cnpg::promote_patch(&before, "keycloak-db-1", now),
+        cnpg::promote_patch(&before_view, "keycloak-db-1", now),
         Err(PromoteError::AlreadyPrimary { .. })
     ));
     assert!(matches!(
-        cnpg::promote_patch(&before, "keycloak-db-9", now),
+        cnpg::promote_patch(&before_view, "keycloak-db-9", now),
         Err(PromoteError::UnknownInstance { .. })
     ));
     let target = cnpg::resolve_instance_name(CLUSTER, "3");
-    let patch = cnpg::promote_patch(&before, &target, now).expect("promote patch");
+    let patch = cnpg::promote_patch(&before_view, &target, now).expect("promote patch");
     let after = api
         .patch_status(CLUSTER, &PatchParams::default(), &Patch::Merge(&patch))
         .await
@@ -418,7 +433,7 @@ async fn promote_writes_the_status_subresource_only() {
         );
     }
     assert_eq!(stored["status"], after["status"]);
-    let summary = ClusterSummary::from_cluster(&stored).expect("summary");
+    let summary = ClusterSummary::from_cluster(&v(&stored)).expect("summary");
     assert_eq!(
         summary.primary_text(),
         "keycloak-db-1 (switching to keycloak-db-3)"
@@ -434,7 +449,7 @@ async fn promote_writes_the_status_subresource_only() {
     }
     // And a second promotion is refused while this switchover is pending.
     assert!(matches!(
-        cnpg::promote_patch(&stored, "keycloak-db-2", Timestamp::now()),
+        cnpg::promote_patch(&v(&stored), "keycloak-db-2", Timestamp::now()),
         Err(PromoteError::InProgress {
             what: "a switchover",
             ..

@@ -19,9 +19,20 @@ use opsdeck::domain::waves::{
     self, ActionError, AppKey, ArgoCdConfig, LiveObjects, RefreshKind, RolloutState, SyncRequest,
     TrapKind, TrapOptions, WavesModel,
 };
+use opsdeck::model::object::Value as CompactValue;
+use opsdeck::model::views::{Application, View as _, Workload};
 use opsdeck::recording::Recording;
 use opsdeck::sandbox::{Sandbox, SandboxOptions};
 use serde_json::Value;
+
+/// An Application as the console's stores hand it to the domain.
+fn view(v: &Value) -> Application {
+    Application::from_json(v.clone()).expect("an object")
+}
+
+fn views(list: &[Value]) -> Vec<Application> {
+    list.iter().map(view).collect()
+}
 
 /// Generous liveness deadline: the timeline lasts about 6 s at speed 4.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -75,7 +86,9 @@ async fn argocd_config(client: &Client) -> ArgoCdConfig {
         .get(waves::ARGOCD_CM)
         .await
         .expect("argocd-cm");
-    ArgoCdConfig::from_configmap(&serde_json::to_value(&cm).expect("serializes"))
+    ArgoCdConfig::from_configmap(&CompactValue::from(
+        serde_json::to_value(&cm).expect("serializes"),
+    ))
 }
 
 /// The cert-manager Deployments and pods, as the pane's resource stores would hold them.
@@ -90,7 +103,7 @@ async fn live_cert_manager(client: &Client) -> LiveObjects {
         let mut v = serde_json::to_value(&d).expect("serializes");
         v["apiVersion"] = "apps/v1".into();
         v["kind"] = "Deployment".into();
-        live.insert(v);
+        live.insert(Workload::from_json(v).expect("an object"));
     }
     let pods = Api::<Pod>::namespaced(client.clone(), "cert-manager")
         .list(&lp)
@@ -100,7 +113,7 @@ async fn live_cert_manager(client: &Client) -> LiveObjects {
         let mut v = serde_json::to_value(&p).expect("serializes");
         v["apiVersion"] = "v1".into();
         v["kind"] = "Pod".into();
-        live.insert(v);
+        live.insert(Workload::from_json(v).expect("an object"));
     }
     live
 }
@@ -117,7 +130,7 @@ fn recording_parses_and_is_short() {
     let apps: Vec<&Value> = rec
         .objects
         .iter()
-        .filter(|o| waves::is_application(o))
+        .filter(|o| waves::is_application(&view(o)))
         .collect();
     assert_eq!(
         apps.len(),
@@ -135,7 +148,7 @@ fn recording_parses_and_is_short() {
         "Application has no status subresource"
     );
     // The initial state already reads as a rollout in progress at wave -10.
-    let model = WavesModel::build(&rec.objects, None);
+    let model = WavesModel::build(&views(&rec.objects), None);
     let rollout = model.rollout(Some(&root()), &LiveObjects::default());
     assert_eq!(rollout.wave_in_progress(), Some(-10));
 }
@@ -167,7 +180,7 @@ async fn stall_explanation_appears_as_the_timeline_plays() {
                 Event::Init | Event::InitDone => {}
             }
             let list: Vec<Value> = objects.values().cloned().collect();
-            let model = WavesModel::build(&list, Some(&config));
+            let model = WavesModel::build(&views(&list), Some(&config));
             let rollout = model.rollout(Some(&root()), &LiveObjects::default());
             lines = rollout.lines.clone();
             seen_waiting |= lines.iter().any(|l| l == WAITING);
@@ -185,7 +198,7 @@ async fn stall_explanation_appears_as_the_timeline_plays() {
 
     // The final state, explained with and without the live workloads.
     let list: Vec<Value> = objects.values().cloned().collect();
-    let model = WavesModel::build(&list, Some(&config));
+    let model = WavesModel::build(&views(&list), Some(&config));
     let rollout = model.rollout(Some(&root()), &LiveObjects::default());
     assert_eq!(
         rollout.lines[0],
@@ -221,7 +234,7 @@ async fn stall_explanation_appears_as_the_timeline_plays() {
     assert_eq!(rollout.lines[0], STALL_LIVE);
 
     let analysis = waves::analyze(
-        &list,
+        &views(&list),
         Some(&config),
         &live,
         jiff::Timestamp::now(),
@@ -246,7 +259,7 @@ async fn actions_write_operation_and_refuse_a_second_sync() {
     // The root runs an automated sync from the start: a sync is refused.
     let root_app = json(&apps.get("platform-root").await.expect("root"));
     assert_eq!(
-        waves::sync_patch(&root_app, &SyncRequest::default()),
+        waves::sync_patch(&view(&root_app), &SyncRequest::default()),
         Err(ActionError::OperationInProgress)
     );
 
@@ -257,7 +270,7 @@ async fn actions_write_operation_and_refuse_a_second_sync() {
         prune: true,
         ..SyncRequest::default()
     };
-    let body = waves::sync_patch(&monitoring, &request).expect("sync allowed");
+    let body = waves::sync_patch(&view(&monitoring), &request).expect("sync allowed");
     let patched = apps
         .patch("monitoring", &PatchParams::default(), &Patch::Merge(&body))
         .await
@@ -285,7 +298,7 @@ async fn actions_write_operation_and_refuse_a_second_sync() {
 
     // A second attempt is refused by the helper…
     let fresh = json(&apps.get("monitoring").await.expect("monitoring"));
-    let err = waves::sync_patch(&fresh, &request).expect_err("refused");
+    let err = waves::sync_patch(&view(&fresh), &request).expect_err("refused");
     assert_eq!(err.to_string(), "another operation is already in progress");
     // …and the stale body's resourceVersion makes the API server refuse it too.
     match apps
@@ -297,7 +310,7 @@ async fn actions_write_operation_and_refuse_a_second_sync() {
     }
 
     // Terminate the root's running operation.
-    let body = waves::terminate_patch(&root_app).expect("root is Running");
+    let body = waves::terminate_patch(&view(&root_app)).expect("root is Running");
     let patched = apps
         .patch(
             "platform-root",
@@ -311,7 +324,7 @@ async fn actions_write_operation_and_refuse_a_second_sync() {
         Some(&"Terminating".into())
     );
     assert!(matches!(
-        waves::terminate_patch(&json(&patched)),
+        waves::terminate_patch(&view(&json(&patched))),
         Err(ActionError::NotRunning { .. })
     ));
 
