@@ -522,11 +522,8 @@ fn an_object_the_schema_refuses_is_named_and_the_fixed_run_resumes() {
     let all = format!("{stdout}\n{stderr}");
     assert!(!out.status.success(), "the bad Widget was accepted:\n{all}");
     for said in [
-        &format!("Widget {ns}/dashboard"),
-        "is invalid",
-        "spec.size",
-        "must be of type integer",
-        "spec.color: Required value",
+        &format!("opsdeck: apply Widget {ns}/dashboard: "),
+        ".spec.size: expected numeric (int or float), got string",
     ] {
         assert!(
             stderr.contains(said),
