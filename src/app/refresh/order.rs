@@ -10,8 +10,8 @@
 //! (the property tests below check it after random change sequences, for every sort column,
 //! both directions, with and without a filter). The rows are rebuilt whole when the sort,
 //! the filter, the columns or the watch change, when many objects changed at once (a list,
-//! a relist), and when the clock moved while the order or the filter reads it (a date
-//! column sorted, a text filter on a table with ages).
+//! a relist), and when the clock passed a second while the order or the filter reads it (a
+//! date column sorted, a text filter on a table with ages: ages are shown to the second).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -50,8 +50,8 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct RowOrder {
     basis: Option<Basis>,
-    /// When the rows were last rebuilt (what a clock-reading order or filter saw).
-    built_at: Option<Timestamp>,
+    /// The second the rows were last rebuilt at (ages read the clock to the second).
+    built_at: Option<i64>,
     /// Every object of the store, by its pointer.
     entries: HashMap<usize, Entry>,
     total: usize,
@@ -150,8 +150,8 @@ pub(in crate::app) fn update_rows(t: &mut TableView, objs: Vec<Arc<Obj>>, now: T
     };
     let mode = Mode::of(&t.sort, &t.columns);
     let clock = mode.timed() || (t.filter.needs_text() && t.columns.iter().any(column_reads_clock));
-    let current =
-        t.order.basis.as_ref() == Some(&basis) && (!clock || t.order.built_at == Some(now));
+    let current = t.order.basis.as_ref() == Some(&basis)
+        && (!clock || t.order.built_at == Some(now.as_second()));
     if !current {
         return rebuild(t, objs, basis, now);
     }
@@ -240,7 +240,7 @@ fn rebuild(t: &mut TableView, objs: Vec<Arc<Obj>>, basis: Basis, now: Timestamp)
         );
     }
     order.basis = Some(basis);
-    order.built_at = Some(now);
+    order.built_at = Some(now.as_second());
     t.total = order.total;
     t.rows = order_rows(t, shown, now);
 }

@@ -147,6 +147,11 @@ fn run(case: &str, seed: u64, mut t: TableView, make: Make) {
         }
         if r.chance(15) {
             now = Timestamp::from_second(now.as_second() + 61).expect("now");
+        } else if r.chance(30) {
+            // Within the second (the console reads the clock at every batch of events).
+            now = now
+                .checked_add(jiff::SignedDuration::from_millis(150))
+                .expect("now");
         }
         update_rows(&mut t, store.state(), now);
         let (want, total) = table_rows(&t, Some(&store), now);
