@@ -628,6 +628,7 @@ impl App {
             rows: Vec::new(),
             total: 0,
             cursor: view::Cursor::default(),
+            order: Default::default(),
         };
         if !push {
             self.clear_stack();

@@ -78,8 +78,8 @@ fn spawn_sandbox(spec: &SyntheticSpec) -> Result<(SandboxChild, Duration)> {
     std::fs::create_dir_all(&dir)?;
     let kubeconfig = dir.join("kubeconfig");
     let synthetic = format!(
-        "nodes={},pods={},apps={},cnpg={},churn={}",
-        spec.nodes, spec.pods, spec.apps, spec.cnpg, spec.churn
+        "nodes={},pods={},apps={},cnpg={},churn={},app_churn={},cnpg_churn={}",
+        spec.nodes, spec.pods, spec.apps, spec.cnpg, spec.churn, spec.app_churn, spec.cnpg_churn
     );
     let started = Instant::now();
     let mut child = Command::new(std::env::current_exe()?)
@@ -345,8 +345,12 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         .parse()
         .map_err(|e| eyre!("--synthetic: {e}"))?;
     println!(
-        "opsdeck bench: {} nodes, {} pods, {} applications, {} CNPG clusters; churn {}/s",
-        spec.nodes, spec.pods, spec.apps, spec.cnpg, spec.churn
+        "opsdeck bench: {} nodes, {} pods, {} applications, {} CNPG clusters; churn {}",
+        spec.nodes,
+        spec.pods,
+        spec.apps,
+        spec.cnpg,
+        churn_text(&spec)
     );
 
     // Phase 1: a quiet cluster (the churn paused).
@@ -511,12 +515,12 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         all_frames.len()
     );
     println!(
-        "event-to-screen latency     p50 {}  p99 {}  ({} marked changes of {} under pod churn {}/s)",
+        "event-to-screen latency     p50 {}  p99 {}  ({} marked changes of {} under churn {})",
         ms(percentile(&latencies, 0.5)),
         ms(percentile(&latencies, 0.99)),
         latencies.len(),
         marked_kind_plural,
-        spec.churn
+        churn_text(&spec)
     );
     println!("peak RSS                    {peak:.0} MiB (after load {peak_after_load:.0} MiB)");
     println!(
@@ -526,6 +530,24 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     );
     println!("CPU under churn             {}", pct(churn_cpu));
     Ok(())
+}
+
+/// The churn's rates, e.g. `200 pods/s, 20 applications/s`.
+fn churn_text(spec: &SyntheticSpec) -> String {
+    let rates: Vec<String> = [
+        (spec.churn, "pods"),
+        (spec.app_churn, "applications"),
+        (spec.cnpg_churn, "clusters"),
+    ]
+    .iter()
+    .filter(|(rate, _)| *rate > 0)
+    .map(|(rate, what)| format!("{rate} {what}/s"))
+    .collect();
+    if rates.is_empty() {
+        "none".into()
+    } else {
+        rates.join(", ")
+    }
 }
 
 async fn kube_config(path: &Path) -> Result<kube::Config> {

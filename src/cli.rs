@@ -226,7 +226,8 @@ pub struct SandboxArgs {
     pub write_kubeconfig: Option<PathBuf>,
 
     /// Serve a large synthetic cluster instead of a recording, e.g.
-    /// `nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200` (pod updates per second).
+    /// `nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200` (pod updates per second;
+    /// `app_churn=`/`cnpg_churn=` update Applications/CNPG Clusters per second too).
     #[arg(long, conflicts_with = "recording")]
     pub synthetic: Option<String>,
 
@@ -239,7 +240,8 @@ pub struct SandboxArgs {
 /// Flags of `opsdeck bench`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Size of the synthetic cluster and the sandbox's churn (pod updates per second).
+    /// Size of the synthetic cluster and the sandbox's churn (pod updates per second;
+    /// `app_churn=`/`cnpg_churn=`: Application/CNPG Cluster status updates per second).
     #[arg(
         long,
         default_value = "nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200"

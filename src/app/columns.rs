@@ -60,6 +60,9 @@ pub enum ColumnKind {
         toned: bool,
     },
     Builtin(fn(&Obj, Timestamp) -> Cell),
+    /// A built-in cell whose text reads the clock (an age), so that an order or a filter on
+    /// it is recomputed as time passes.
+    Clock(fn(&Obj, Timestamp) -> Cell),
 }
 
 #[derive(Debug, Clone)]
@@ -125,7 +128,7 @@ impl Column {
                 };
                 Cell::toned(text, tone)
             }
-            ColumnKind::Builtin(f) => f(obj, now),
+            ColumnKind::Builtin(f) | ColumnKind::Clock(f) => f(obj, now),
         }
     }
 }

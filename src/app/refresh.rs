@@ -26,6 +26,38 @@ fn fields_match(obj: &Obj, fields: &str) -> bool {
     })
 }
 
+/// Whether an object is a row of the watch `key`: within its field and label selectors
+/// (checked here too, in case a server ignores them).
+fn in_scope(key: &WatchKey, o: &Obj) -> bool {
+    if let Some(fields) = &key.fields
+        && !fields_match(o, fields)
+    {
+        return false;
+    }
+    if let Some(labels) = &key.labels
+        && let Ok(reqs) = parse_selector(labels)
+    {
+        return Filter::Labels(reqs).matches("", o.metadata.labels.as_ref());
+    }
+    true
+}
+
+/// Whether the `/` filter shows a row.
+fn passes(filter: &Filter, columns: &[Column], o: &Obj, now: jiff::Timestamp) -> bool {
+    if filter.is_none() {
+        return true;
+    }
+    let text = if filter.needs_text() {
+        row_text(columns, o, now)
+    } else {
+        String::new()
+    };
+    filter.matches(&text, o.metadata.labels.as_ref())
+}
+
+/// A table's rows from scratch, sorted whole: what [`order::update_rows`] keeps
+/// incrementally (its tests compare the two).
+#[cfg(test)]
 pub(super) fn table_rows(
     t: &TableView,
     store: Option<&Store<Obj>>,
@@ -35,27 +67,9 @@ pub(super) fn table_rows(
         return (Vec::new(), 0);
     };
     let mut objs = store.state();
-    if let Some(fields) = &t.spec.key.fields {
-        objs.retain(|o| fields_match(o, fields));
-    }
-    if let Some(labels) = &t.spec.key.labels
-        && let Ok(reqs) = parse_selector(labels)
-    {
-        let sel = Filter::Labels(reqs);
-        objs.retain(|o| sel.matches("", o.metadata.labels.as_ref()));
-    }
+    objs.retain(|o| in_scope(&t.spec.key, o));
     let total = objs.len();
-    if !t.filter.is_none() {
-        let needs_text = t.filter.needs_text();
-        objs.retain(|o| {
-            let text = if needs_text {
-                row_text(&t.columns, o, now)
-            } else {
-                String::new()
-            };
-            t.filter.matches(&text, o.metadata.labels.as_ref())
-        });
-    }
+    objs.retain(|o| passes(&t.filter, &t.columns, o, now));
     (order_rows(t, objs, now), total)
 }
 
@@ -139,6 +153,22 @@ impl SortKey {
     }
 }
 
+/// What a row sorts by in `column`.
+fn sort_key(column: &Column, o: &Obj, now: jiff::Timestamp) -> SortKey {
+    match &column.kind {
+        // Youngest first when ascending, as the AGE column reads.
+        ColumnKind::Age => o
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map_or(SortKey::Missing, |t| {
+                SortKey::Num(-(t.0.as_second() as f64))
+            }),
+        ColumnKind::Name => SortKey::Text(o.metadata.name.clone().unwrap_or_default()),
+        _ => SortKey::of_text(&column.cell(o, now).text),
+    }
+}
+
 /// Sorts by one column. Keys are computed once per row (never per comparison); ties keep
 /// namespace and name order.
 fn sort_by_column(
@@ -151,20 +181,8 @@ fn sort_by_column(
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let key = match &column.kind {
-                // Youngest first when ascending, as the AGE column reads.
-                ColumnKind::Age => o
-                    .metadata
-                    .creation_timestamp
-                    .as_ref()
-                    .map_or(SortKey::Missing, |t| {
-                        SortKey::Num(-(t.0.as_second() as f64))
-                    }),
-                ColumnKind::Name => SortKey::Text(o.metadata.name.clone().unwrap_or_default()),
-                _ => SortKey::of_text(&column.cell(o, now).text),
-            };
             (
-                key,
+                sort_key(column, o, now),
                 o.metadata.namespace.as_deref().unwrap_or(""),
                 o.metadata.name.as_deref().unwrap_or(""),
                 i,
@@ -268,18 +286,24 @@ impl App {
         let text_h = self.text_height();
         match &self.stack[i] {
             View::Table(t) => {
-                let (rows, total) = table_rows(t, self.store(&t.spec.key), now);
+                let objs = self
+                    .store(&t.spec.key)
+                    .map(Store::state)
+                    .unwrap_or_default();
                 if let View::Table(t) = &mut self.stack[i] {
                     // Keep the selection on the same object when rows move.
-                    let uid = t.selected().and_then(|o| o.metadata.uid.clone());
-                    t.rows = rows;
-                    t.total = total;
-                    if let Some(uid) = uid
-                        && let Some(pos) = t
-                            .rows
-                            .iter()
-                            .position(|o| o.metadata.uid.as_deref() == Some(uid.as_str()))
-                    {
+                    let selected = t.selected().cloned();
+                    order::update_rows(t, objs, now);
+                    let pos = selected.and_then(|s| {
+                        order::position(t, &s, now).or_else(|| {
+                            // The selected object itself changed: find it by uid.
+                            let uid = s.metadata.uid.as_deref()?;
+                            t.rows
+                                .iter()
+                                .position(|o| o.metadata.uid.as_deref() == Some(uid))
+                        })
+                    });
+                    if let Some(pos) = pos {
                         t.cursor.selected = pos;
                     }
                     let len = t.rows.len();
@@ -453,3 +477,5 @@ impl super::view::TextView {
 
 #[cfg(test)]
 mod tests;
+
+pub(super) mod order;

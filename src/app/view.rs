@@ -115,6 +115,8 @@ pub struct TableView {
     /// Rows before the `/` filter.
     pub total: usize,
     pub cursor: Cursor,
+    /// What keeps `rows` in order between refreshes (a change moves its row only).
+    pub order: super::refresh::order::RowOrder,
 }
 
 impl TableView {

@@ -1,6 +1,7 @@
 //! Large synthetic clusters for benchmarks: `--synthetic nodes=5000,pods=50000,apps=1000,
 //! cnpg=200,churn=200`. Objects look like what a real cluster returns (so the console does
-//! the same work as against one); churn updates pod status at a steady rate.
+//! the same work as against one); churn updates pod status at a steady rate, and
+//! `app_churn`/`cnpg_churn` the status of Argo CD Applications and CNPG Clusters.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,10 @@ pub struct SyntheticSpec {
     pub cnpg: usize,
     /// Pod status updates per second.
     pub churn: u32,
+    /// Argo CD Application status updates per second (sync and health flip).
+    pub app_churn: u32,
+    /// CNPG Cluster status updates per second (an instance not ready, then ready again).
+    pub cnpg_churn: u32,
 }
 
 impl Default for SyntheticSpec {
@@ -33,6 +38,8 @@ impl Default for SyntheticSpec {
             apps: 1000,
             cnpg: 200,
             churn: 200,
+            app_churn: 0,
+            cnpg_churn: 0,
         }
     }
 }
@@ -44,7 +51,7 @@ impl std::str::FromStr for SyntheticSpec {
         let mut spec = SyntheticSpec::default();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = part.split_once('=').ok_or_else(|| {
-                format!("{part:?}: expected key=value (nodes, pods, apps, cnpg, churn)")
+                format!("{part:?}: expected key=value (nodes, pods, apps, cnpg, churn, app_churn, cnpg_churn)")
             })?;
             let n: usize = value
                 .parse()
@@ -54,12 +61,17 @@ impl std::str::FromStr for SyntheticSpec {
                 "pods" => spec.pods = n,
                 "apps" => spec.apps = n,
                 "cnpg" => spec.cnpg = n,
-                "churn" => {
-                    spec.churn = u32::try_from(n).map_err(|_| format!("churn: {n} is too large"))?
+                "churn" | "app_churn" | "cnpg_churn" => {
+                    let rate = u32::try_from(n).map_err(|_| format!("{key}: {n} is too large"))?;
+                    match key {
+                        "churn" => spec.churn = rate,
+                        "app_churn" => spec.app_churn = rate,
+                        _ => spec.cnpg_churn = rate,
+                    }
                 }
                 other => {
                     return Err(format!(
-                        "unknown key {other:?} (nodes, pods, apps, cnpg, churn)"
+                        "unknown key {other:?} (nodes, pods, apps, cnpg, churn, app_churn, cnpg_churn)"
                     ));
                 }
             }
@@ -260,13 +272,98 @@ fn control(shared: &Shared, replays: Option<&ResourceKind>) -> (bool, f64) {
     (paused, speed)
 }
 
-/// Updates `churn` pods per second (restart count and readiness flip), forever, while the
-/// `Replay` object is not paused and `speed` times as often; its status counts them.
+/// What one stream of the churn updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Churned {
+    Pods,
+    Apps,
+    Clusters,
+}
+
+/// Runs the churn's streams: `churn` pods, `app_churn` Applications and `cnpg_churn`
+/// Clusters per second, forever, while the `Replay` object is not paused and `speed` times
+/// as often; its status counts the pod updates.
 pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
-    if spec.churn == 0 || spec.pods == 0 {
+    tokio::join!(
+        stream(shared.clone(), spec, Churned::Pods),
+        stream(shared.clone(), spec, Churned::Apps),
+        stream(shared, spec, Churned::Clusters),
+    );
+}
+
+/// The `n`th update of a stream: the object's kind, namespace, name, patch and subresource.
+fn update(
+    what: Churned,
+    n: usize,
+    spec: &SyntheticSpec,
+) -> (
+    (&'static str, &'static str, &'static str),
+    String,
+    String,
+    Value,
+    Sub,
+) {
+    let on = n.is_multiple_of(2);
+    match what {
+        Churned::Pods => {
+            let (ns, name) = pod_ref((n * 7919) % spec.pods);
+            let patch = json!({"status": {"containerStatuses": [{"name": "app", "ready": on, "started": true,
+                "restartCount": n / spec.pods + 1, "image": "app", "imageID": "",
+                "state": {"running": {"startedAt": super::store::now_rfc3339()}}}]}});
+            (("", "v1", "pods"), ns, name, patch, Sub::Status)
+        }
+        Churned::Apps => {
+            let (ns, name) = app_ref((n * 7919) % spec.apps);
+            let (sync, health) = if on {
+                ("OutOfSync", "Progressing")
+            } else {
+                ("Synced", "Healthy")
+            };
+            let patch = json!({"status": {"sync": {"status": sync}, "health": {"status": health}}});
+            (
+                ("argoproj.io", "v1alpha1", "applications"),
+                ns,
+                name,
+                patch,
+                Sub::Main,
+            )
+        }
+        Churned::Clusters => {
+            let i = (n * 7919) % spec.cnpg;
+            let (ns, name) = cnpg_ref(i);
+            let (ready, phase) = if on {
+                (2, "Waiting for the instances to become active")
+            } else {
+                (3, "Cluster in healthy state")
+            };
+            let patch = json!({"status": {"readyInstances": ready, "phase": phase}});
+            (
+                ("postgresql.cnpg.io", "v1", "clusters"),
+                ns,
+                name,
+                patch,
+                Sub::Status,
+            )
+        }
+    }
+}
+
+async fn stream(shared: Arc<Shared>, spec: SyntheticSpec, what: Churned) {
+    let (rate, count) = match what {
+        Churned::Pods => (spec.churn, spec.pods),
+        Churned::Apps => (spec.app_churn, spec.apps),
+        Churned::Clusters => (spec.cnpg_churn, spec.cnpg),
+    };
+    if rate == 0 || count == 0 {
         return;
     }
-    let Some(pods) = shared.store.registry().lookup("", "v1", "pods").cloned() else {
+    let ((group, version, plural), ..) = update(what, 0, &spec);
+    let Some(kind) = shared
+        .store
+        .registry()
+        .lookup(group, version, plural)
+        .cloned()
+    else {
         return;
     };
     let replays = shared.store.registry().by_key(&replay::key()).cloned();
@@ -280,8 +377,10 @@ pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
     let mut n: usize = 0;
     let (mut paused, mut speed) = control(&shared, replays.as_ref());
     loop {
-        status.report(&shared, replays.as_ref(), paused, speed, n);
-        let every = crate::domain::duration::seconds(1.0 / (f64::from(spec.churn) * speed))
+        if what == Churned::Pods {
+            status.report(&shared, replays.as_ref(), paused, speed, n);
+        }
+        let every = crate::domain::duration::seconds(1.0 / (f64::from(rate) * speed))
             .unwrap_or(Duration::from_secs(1));
         let due = (!paused).then_some(next + every);
         tokio::select! {
@@ -296,20 +395,15 @@ pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
                 continue;
             }
         }
-        let i = (n * 7919) % spec.pods;
         n += 1;
-        let (ns, name) = pod_ref(i);
-        let ready = n.is_multiple_of(2);
-        let patch = json!({"status": {"containerStatuses": [{"name": "app", "ready": ready, "started": true,
-            "restartCount": n / spec.pods + 1, "image": "app", "imageID": "",
-            "state": {"running": {"startedAt": super::store::now_rfc3339()}}}]}});
+        let (_, ns, name, patch, sub) = update(what, n, &spec);
         let _ = shared.store.patch(
-            &pods,
+            &kind,
             &ns,
             &name,
             PatchType::Merge,
             &patch,
-            Sub::Status,
+            sub,
             &WriteOpts::default(),
         );
     }
@@ -411,11 +505,15 @@ mod tests {
                 pods: 100,
                 apps: 5,
                 cnpg: 2,
-                churn: 0
+                churn: 0,
+                app_churn: 0,
+                cnpg_churn: 0,
             }
         );
         assert!("nodes=x".parse::<SyntheticSpec>().is_err());
         assert!("galaxies=3".parse::<SyntheticSpec>().is_err());
+        let s: SyntheticSpec = "app_churn=20,cnpg_churn=5".parse().expect("parses");
+        assert_eq!((s.app_churn, s.cnpg_churn, s.churn), (20, 5, 200));
         assert_eq!("pods=7".parse::<SyntheticSpec>().map(|s| s.nodes), Ok(5000));
     }
 

@@ -373,7 +373,7 @@ pub(super) fn builtin_columns(full_name: &str) -> Option<Vec<Column>> {
         "configmaps" => vec![b("DATA", data_count_cell)],
         "secrets" => vec![p("TYPE", ".type"), b("DATA", data_count_cell)],
         "events" => vec![
-            b("LAST SEEN", event_last_seen_cell),
+            Column::new("LAST SEEN", ColumnKind::Clock(event_last_seen_cell)),
             b("TYPE", event_type_cell),
             p("REASON", ".reason"),
             b("OBJECT", event_object_cell),

@@ -544,6 +544,7 @@ fn a_thousand_standalone_apps_keep_the_lanes_readable() {
         apps: 1000,
         cnpg: 0,
         churn: 0,
+        ..Default::default()
     };
     let objects: Vec<crate::model::object::Obj> = crate::sandbox::synthetic::recording(&spec)
         .objects
