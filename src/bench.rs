@@ -210,15 +210,21 @@ impl Headless {
         settle(&mut self.app, &mut self.sources);
     }
 
-    /// Waits until the console is connected and knows the server version (the app picks
-    /// the context's namespace then, so commands typed earlier would be re-scoped).
+    /// Waits until the console is connected, knows the server version (the app picks the
+    /// context's namespace then, so commands typed earlier would be re-scoped) and has read
+    /// the API's discovery (`:cnpg` and `:waves` ask the catalog whether their CRDs exist;
+    /// typed before discovery, they only say "waiting for discovery").
     async fn wait_connected(&mut self, timeout: u64) -> Result<()> {
         let deadline = after_secs(timeout);
         self.run_until(
             deadline,
             None,
             |_, _, _| {},
-            |app| app.version.is_some() && matches!(app.conn, crate::model::ConnState::Connected),
+            |app| {
+                app.version.is_some()
+                    && app.catalog.discovered
+                    && matches!(app.conn, crate::model::ConnState::Connected)
+            },
         )
         .await?
         .map(|_| ())
