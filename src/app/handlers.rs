@@ -1,7 +1,5 @@
 //! Action handling: what each [`Action`] does to the state, per focused view.
 
-use std::collections::VecDeque;
-
 use super::command::{self, Command, NsArg};
 use super::drill::{Drill, drill};
 use super::filter::Filter;

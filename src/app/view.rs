@@ -227,13 +227,13 @@ pub struct LogsView {
 }
 
 impl LogsView {
-    /// A pane for one command's output (`:exec`, a background plugin): followed, unfiltered.
-    pub fn output(
+    /// A followed, unfiltered pane for one container's log stream (`previous`: the last
+    /// terminated container's) or a command's output (with a `title`).
+    pub fn new(
         id: u64,
-        namespace: &str,
-        pod: &str,
-        container: &str,
-        title: String,
+        (namespace, pod, container): (&str, &str, &str),
+        title: Option<String>,
+        previous: bool,
         cap: usize,
     ) -> Self {
         LogsView {
@@ -241,8 +241,8 @@ impl LogsView {
             namespace: namespace.to_string(),
             pod: pod.to_string(),
             container: container.to_string(),
-            title: Some(title),
-            previous: false,
+            title,
+            previous,
             follow: true,
             timestamps: false,
             wrap: false,
@@ -254,6 +254,18 @@ impl LogsView {
             scroll: 0,
             status: LogStatus::Streaming,
         }
+    }
+
+    /// A pane for one command's output (`:exec`, a background plugin): followed, unfiltered.
+    pub fn output(
+        id: u64,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        title: String,
+        cap: usize,
+    ) -> Self {
+        Self::new(id, (namespace, pod, container), Some(title), false, cap)
     }
 
     /// Appends lines, dropping the oldest beyond the cap.

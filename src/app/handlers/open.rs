@@ -112,24 +112,13 @@ impl App {
         let id = self.next_log_id;
         self.next_log_id += 1;
         let cap = self.config.settings.log_lines.max(100);
-        self.stack.push(View::Logs(LogsView {
+        self.stack.push(View::Logs(LogsView::new(
             id,
-            namespace: namespace.clone(),
-            pod: pod.clone(),
-            container: container.clone(),
-            title: None,
+            (&namespace, &pod, &container),
+            None,
             previous,
-            follow: true,
-            timestamps: false,
-            wrap: false,
-            filter: Filter::None,
-            filter_text: String::new(),
-            lines: VecDeque::new(),
             cap,
-            dropped: 0,
-            scroll: 0,
-            status: LogStatus::Streaming,
-        }));
+        )));
         self.request(Request::StartLogs(LogRequest {
             id,
             namespace,
