@@ -9,21 +9,12 @@ use super::view::{Cursor, ObjSource, View};
 use super::{App, Level};
 use crate::domain::pending::{self, Check, cpu_text, memory_text};
 use crate::model::WatchSpec;
-use crate::model::object::{Obj, Value};
+use crate::model::object::Obj;
+use crate::model::views::{Event, Node, Pod, View as ObjView};
 
-/// What the explanation reads of a pod: metadata, spec and status.
-fn pod_value(o: &Obj) -> Value {
-    Value::object([
-        (
-            "metadata",
-            Value::object([(
-                "name",
-                Value::from(o.metadata.name.as_deref().unwrap_or("")),
-            )]),
-        ),
-        ("spec", o.data["spec"].clone()),
-        ("status", o.data["status"].clone()),
-    ])
+/// The typed views of a store's objects (objects without a body left out).
+fn views<V: ObjView>(objs: &[std::sync::Arc<Obj>]) -> Vec<V> {
+    objs.iter().filter_map(|o| V::from_obj(o).ok()).collect()
 }
 
 fn check_line(c: &Check) -> PanelLine {
@@ -95,21 +86,13 @@ impl App {
         }) else {
             return vec![PanelLine::new(super::strings::LOADING, Tone::Muted)];
         };
-        let pod_v = pod_value(me);
-        let all: Vec<Value> = pods.iter().map(|o| pod_value(o)).collect();
-        let nodes: Vec<Value> = self
-            .store(&nodes_w.key)
-            .map(|s| {
-                s.state()
-                    .iter()
-                    .map(|o| super::pools::node_value(o))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let events: Vec<Value> = self
-            .store(&events_w.key)
-            .map(|s| s.state().iter().map(|o| o.data.clone()).collect())
-            .unwrap_or_default();
+        let Ok(pod_v) = Pod::from_obj(me) else {
+            return vec![PanelLine::new(super::strings::LOADING, Tone::Muted)];
+        };
+        let all: Vec<Pod> = views(&pods);
+        let state = |w: &WatchSpec| self.store(&w.key).map(|s| s.state()).unwrap_or_default();
+        let nodes: Vec<Node> = views(&state(nodes_w));
+        let events: Vec<Event> = views(&state(events_w));
         let eks = if self.eks.cluster.is_some() {
             self.eks.groups.as_slice()
         } else {

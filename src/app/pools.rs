@@ -9,7 +9,6 @@
 pub mod index;
 pub mod strings;
 
-use crate::model::object::{Obj, Value};
 use jiff::Timestamp;
 
 use super::pane::{Pane, PaneCx, Refreshed};
@@ -125,47 +124,6 @@ impl Pane for PoolsView {
         let len = self.pools.len();
         self.cursor.fit(len, rows);
     }
-}
-
-/// What grouping reads of a node: its name and labels, with its `spec` and `status`
-/// shared with the store (a reference count each, no copy).
-pub(super) fn node_value(o: &Obj) -> Value {
-    let labels = o.metadata.labels.iter().flatten();
-    Value::object([
-        (
-            "metadata",
-            Value::object([
-                (
-                    "name",
-                    Value::from(o.metadata.name.as_deref().unwrap_or("")),
-                ),
-                (
-                    "labels",
-                    Value::object(labels.map(|(k, v)| (k.as_str(), Value::from(v.as_str())))),
-                ),
-            ]),
-        ),
-        ("spec", o.data["spec"].clone()),
-        ("status", o.data["status"].clone()),
-    ])
-}
-
-/// What grouping reads of a pod on a node (the kinds of its owners; its `spec` and
-/// `status` shared with the store); `None` for pods not on a node.
-fn pod_value(o: &Obj) -> Option<Value> {
-    o.data["spec"]["nodeName"].as_str()?;
-    let owners = o.metadata.owner_references.iter().flatten();
-    let owners: Vec<Value> = owners
-        .map(|r| Value::object([("kind", Value::from(r.kind.as_str()))]))
-        .collect();
-    Some(Value::object([
-        (
-            "metadata",
-            Value::object([("ownerReferences", Value::Array(owners.into()))]),
-        ),
-        ("spec", o.data["spec"].clone()),
-        ("status", o.data["status"].clone()),
-    ]))
 }
 
 /// Parses `min/desired/max` (`2/4/6`), or a lone desired size kept within the current

@@ -6,10 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::object::Value;
+use crate::model::views::node::Taint;
+use crate::model::views::pod::Requirement;
+use crate::model::views::{Event, Node, Pod};
 
-use super::pools::{self, NodegroupInfo, Provider};
-use super::quantity;
+use super::pools::{self, NodegroupInfo, Provider, q};
 
 /// One check of a pool against the pod.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,37 +60,12 @@ pub struct Explanation {
     pub verdict: String,
 }
 
-/// Effects that keep a pod off a node (PreferNoSchedule only steers).
-fn blocking(taint: &Value) -> bool {
-    matches!(
-        taint.get("effect").and_then(Value::as_str),
-        Some("NoSchedule" | "NoExecute")
-    )
-}
-
-fn labels_of(node: &Value) -> BTreeMap<String, String> {
-    node.pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Whether one `matchExpressions` requirement holds for a node's labels.
-fn requirement_holds(req: &Value, labels: &BTreeMap<String, String>) -> bool {
-    let key = req.get("key").and_then(Value::as_str).unwrap_or("");
-    let op = req.get("operator").and_then(Value::as_str).unwrap_or("");
-    let values: Vec<&str> = req
-        .get("values")
-        .and_then(Value::as_array)
-        .map(|vs| vs.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let got = labels.get(key).map(String::as_str);
+fn requirement_holds(req: &Requirement, labels: &BTreeMap<String, String>) -> bool {
+    let values: Vec<&str> = req.values.iter().map(String::as_str).collect();
+    let got = labels.get(&req.key).map(String::as_str);
     let num = |s: &str| s.parse::<i64>().ok();
-    match op {
+    match req.operator.as_str() {
         "In" => got.is_some_and(|g| values.contains(&g)),
         "NotIn" => got.is_none_or(|g| !values.contains(&g)),
         "Exists" => got.is_some(),
@@ -105,15 +81,9 @@ fn requirement_holds(req: &Value, labels: &BTreeMap<String, String>) -> bool {
 }
 
 /// `key in (a,b)` as kubectl shows a requirement.
-fn requirement_text(req: &Value) -> String {
-    let key = req.get("key").and_then(Value::as_str).unwrap_or("");
-    let op = req.get("operator").and_then(Value::as_str).unwrap_or("");
-    let values: Vec<&str> = req
-        .get("values")
-        .and_then(Value::as_array)
-        .map(|vs| vs.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    match op {
+fn requirement_text(req: &Requirement) -> String {
+    let (key, op, values) = (&req.key, &req.operator, &req.values);
+    match op.as_str() {
         "Exists" => key.to_string(),
         "DoesNotExist" => format!("!{key}"),
         "In" if values.len() == 1 => format!("{key}={}", values[0]),
@@ -123,39 +93,26 @@ fn requirement_text(req: &Value) -> String {
 
 /// The first label constraint a node's labels fail, if any: the nodeSelector, then the
 /// required node affinity (its terms are ORed; a term's expressions are ANDed).
-fn label_mismatch(
-    pod: &Value,
-    node_name: &str,
-    labels: &BTreeMap<String, String>,
-) -> Option<String> {
-    if let Some(sel) = pod.pointer("/spec/nodeSelector").and_then(Value::as_object) {
-        for (k, v) in sel.iter() {
-            let want = v.as_str().unwrap_or("");
-            if labels.get(k).map(String::as_str) != Some(want) {
-                return Some(format!("nodeSelector {k}={want}"));
-            }
+fn label_mismatch(pod: &Pod, node_name: &str, labels: &BTreeMap<String, String>) -> Option<String> {
+    for (k, want) in &pod.spec.node_selector {
+        if labels.get(k) != Some(want) {
+            return Some(format!("nodeSelector {k}={want}"));
         }
     }
-    let terms = pod
-        .pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
-        .and_then(Value::as_array)
-        .filter(|t| !t.is_empty())?;
+    let terms = &pod.spec.affinity.node_affinity.required.node_selector_terms;
     let mut first_failure = None;
     for term in terms {
-        let exprs = term
-            .get("matchExpressions")
-            .and_then(Value::as_array)
-            .unwrap_or(&[]);
-        let fields = term
-            .get("matchFields")
-            .and_then(Value::as_array)
-            .unwrap_or(&[]);
         let name_labels: BTreeMap<String, String> =
             [("metadata.name".to_string(), node_name.to_string())].into();
-        let failed = exprs
+        let failed = term
+            .match_expressions
             .iter()
             .find(|r| !requirement_holds(r, labels))
-            .or_else(|| fields.iter().find(|r| !requirement_holds(r, &name_labels)));
+            .or_else(|| {
+                term.match_fields
+                    .iter()
+                    .find(|r| !requirement_holds(r, &name_labels))
+            });
         match failed {
             None => return None,
             Some(r) => {
@@ -165,13 +122,6 @@ fn label_mismatch(
         }
     }
     first_failure
-}
-
-fn q(v: &Value, ptr: &str) -> f64 {
-    v.pointer(ptr)
-        .and_then(Value::as_str)
-        .and_then(quantity::parse)
-        .unwrap_or(0.0)
 }
 
 /// `1.5 CPU`, `0.25 CPU`.
@@ -191,13 +141,6 @@ pub fn memory_text(bytes: f64) -> String {
     } else {
         format!("{:.0} MiB", bytes / MI)
     }
-}
-
-/// A taint from its text form (`key=value:Effect`, as EKS node groups list them).
-fn taint_from_text(text: &str) -> Value {
-    let (kv, effect) = text.rsplit_once(':').unwrap_or((text, ""));
-    let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
-    serde_json::json!({"key": key, "value": value, "effect": effect}).into()
 }
 
 /// One node against the pod.
@@ -281,25 +224,19 @@ pub fn scheduler_reasons(message: &str) -> Vec<String> {
 
 /// The scheduler's latest message about the pod: its newest FailedScheduling event, else
 /// the PodScheduled condition's message.
-pub fn scheduler_message(pod: &Value, events: &[Value]) -> Option<String> {
+pub fn scheduler_message(pod: &Pod, events: &[Event]) -> Option<String> {
     let newest = events
         .iter()
-        .filter(|e| e.get("reason").and_then(Value::as_str) == Some("FailedScheduling"))
-        .max_by_key(|e| {
-            ["lastTimestamp", "eventTime", "firstTimestamp"]
-                .iter()
-                .find_map(|k| e.get(k).and_then(Value::as_str))
-                .unwrap_or("")
-                .to_string()
-        })
-        .and_then(|e| e.get("message").and_then(Value::as_str));
+        .filter(|e| e.reason.as_deref() == Some("FailedScheduling"))
+        .max_by_key(|e| e.at)
+        .and_then(|e| e.message.as_deref());
     newest
         .or_else(|| {
-            pod.pointer("/status/conditions")
-                .and_then(Value::as_array)?
+            pod.status
+                .conditions
                 .iter()
-                .find(|c| c.get("type").and_then(Value::as_str) == Some("PodScheduled"))
-                .and_then(|c| c.get("message").and_then(Value::as_str))
+                .find(|c| c.kind.as_deref() == Some("PodScheduled"))
+                .and_then(|c| c.message.as_deref())
         })
         .map(str::to_string)
 }
@@ -307,18 +244,14 @@ pub fn scheduler_message(pod: &Value, events: &[Value]) -> Option<String> {
 /// Explains a pod against the node pools. `pods` are every pod (their requests count on
 /// their nodes), `events` the events about this pod.
 pub fn explain(
-    pod: &Value,
-    nodes: &[Value],
-    pods: &[Value],
-    events: &[Value],
+    pod: &Pod,
+    nodes: &[Node],
+    pods: &[Pod],
+    events: &[Event],
     pool_label: Option<&str>,
     eks: &[NodegroupInfo],
 ) -> Explanation {
-    let phase = pod
-        .pointer("/status/phase")
-        .and_then(Value::as_str)
-        .unwrap_or("Unknown")
-        .to_string();
+    let phase = pod.status.phase.clone().unwrap_or_else(|| "Unknown".into());
     let scheduler = scheduler_message(pod, events);
     let reasons = scheduler
         .as_deref()
@@ -328,13 +261,7 @@ pub fn explain(
 
     let mut requested: BTreeMap<&str, (f64, f64, f64)> = BTreeMap::new();
     for p in pods {
-        if matches!(
-            p.pointer("/status/phase").and_then(Value::as_str),
-            Some("Succeeded" | "Failed")
-        ) {
-            continue;
-        }
-        if let Some(n) = p.pointer("/spec/nodeName").and_then(Value::as_str) {
+        if let Some(n) = pools::counted_on(p) {
             let (c, m) = pools::pod_requests(p);
             let e = requested.entry(n).or_default();
             e.0 += c;
@@ -347,32 +274,23 @@ pub fn explain(
     let mut by_pool: BTreeMap<String, (Provider, Vec<NodeFit>)> = BTreeMap::new();
     for node in nodes {
         let (provider, pool) = pools::pool_of(node, pool_label);
-        let name = node
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let labels = labels_of(node);
+        let name = node.name().to_string();
         let untolerated = node
-            .pointer("/spec/taints")
-            .and_then(Value::as_array)
-            .unwrap_or(&[])
+            .spec
+            .taints
             .iter()
-            .filter(|t| blocking(t) && !pools::tolerates(pod, t))
-            .map(pools::taint_text)
+            .filter(|t| t.blocks() && !pools::tolerates(pod, t))
+            .map(Taint::text)
             .collect();
         let used = requested.get(name.as_str()).copied().unwrap_or_default();
-        let allocatable = (
-            q(node, "/status/allocatable/cpu"),
-            q(node, "/status/allocatable/memory"),
-        );
+        let a = &node.status.allocatable;
+        let allocatable = (q(a.cpu.as_ref()), q(a.memory.as_ref()));
         let fit = NodeFit {
-            mismatch: label_mismatch(pod, &name, &labels),
+            mismatch: label_mismatch(pod, &name, &node.meta.labels),
             free: (allocatable.0 - used.0, allocatable.1 - used.1),
             allocatable,
-            pods_free: q(node, "/status/allocatable/pods") - used.2,
-            unschedulable: node.pointer("/spec/unschedulable").and_then(Value::as_bool)
-                == Some(true),
+            pods_free: q(a.pods.as_ref()) - used.2,
+            unschedulable: node.spec.unschedulable,
             untolerated,
             name,
         };
@@ -413,7 +331,7 @@ pub fn explain(
 }
 
 fn pool_fit(
-    pod: &Value,
+    pod: &Pod,
     name: String,
     fits: &[NodeFit],
     group: Option<&NodegroupInfo>,
@@ -426,8 +344,8 @@ fn pool_fit(
                 g.taints
                     .iter()
                     .filter(|t| {
-                        let v = taint_from_text(t);
-                        blocking(&v) && !pools::tolerates(pod, &v)
+                        let taint = Taint::parse(t);
+                        taint.blocks() && !pools::tolerates(pod, &taint)
                     })
                     .cloned()
                     .collect()

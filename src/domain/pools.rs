@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::object::Value;
+use crate::model::views::node::Taint;
+use crate::model::views::pod::Toleration;
+use crate::model::views::{Node, Pod};
 
 use super::quantity;
 
@@ -62,16 +64,15 @@ const CAPACITY_TYPE_LABELS: &[&str] = &[
 pub const UNPOOLED: &str = "unpooled";
 
 /// The pool a node belongs to: (provider, pool name).
-pub fn pool_of(node: &Value, pool_label: Option<&str>) -> (Provider, String) {
+pub fn pool_of(node: &Node, pool_label: Option<&str>) -> (Provider, String) {
     let (provider, name, _) = pool_key(node, pool_label);
     (provider, name)
 }
 
 /// The pool a node belongs to with the label that decides it: (provider, pool name, label
 /// key); the label is `None` for unpooled nodes.
-fn pool_key(node: &Value, pool_label: Option<&str>) -> (Provider, String, Option<String>) {
-    let labels = node.pointer("/metadata/labels").and_then(Value::as_object);
-    let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+fn pool_key(node: &Node, pool_label: Option<&str>) -> (Provider, String, Option<String>) {
+    let get = |k: &str| node.meta.label(k);
     if let Some(label) = pool_label {
         return match get(label) {
             Some(v) => (Provider::Custom, v.to_string(), Some(label.to_string())),
@@ -102,48 +103,20 @@ pub fn node_selector(pool: &Pool, pool_label: Option<&str>) -> String {
     }
 }
 
-/// A taint as Kubernetes shows it: `key=value:Effect`.
-pub fn taint_text(t: &Value) -> String {
-    let key = t.get("key").and_then(Value::as_str).unwrap_or("");
-    let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
-    match t
-        .get("value")
-        .and_then(Value::as_str)
-        .filter(|v| !v.is_empty())
-    {
-        Some(v) => format!("{key}={v}:{effect}"),
-        None => format!("{key}:{effect}"),
-    }
-}
-
 /// Whether a pod's tolerations tolerate a taint (Kubernetes' matching rules).
-pub fn tolerates(pod: &Value, taint: &Value) -> bool {
-    pod.pointer("/spec/tolerations")
-        .and_then(Value::as_array)
-        .is_some_and(|tols| tolerated_by(tols, taint))
+pub fn tolerates(pod: &Pod, taint: &Taint) -> bool {
+    tolerated_by(&pod.spec.tolerations, taint)
 }
 
 /// Whether one of these tolerations tolerates a taint.
-fn tolerated_by(tols: &[Value], taint: &Value) -> bool {
-    let tk = taint.get("key").and_then(Value::as_str).unwrap_or("");
-    let tv = taint.get("value").and_then(Value::as_str).unwrap_or("");
-    let te = taint.get("effect").and_then(Value::as_str).unwrap_or("");
-    tols.iter().any(|t| {
-        let key = t.get("key").and_then(Value::as_str).unwrap_or("");
-        let op = t.get("operator").and_then(Value::as_str).unwrap_or("Equal");
-        let value = t.get("value").and_then(Value::as_str).unwrap_or("");
-        let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
-        let key_ok = key.is_empty() && op == "Exists" || key == tk;
-        let value_ok = op == "Exists" || value == tv;
-        let effect_ok = effect.is_empty() || effect == te;
-        key_ok && value_ok && effect_ok
-    })
+fn tolerated_by(tols: &[Toleration], taint: &Taint) -> bool {
+    tols.iter().any(|t| t.tolerates(taint))
 }
 
 /// The distinct toleration lists of running pods other than DaemonSets' (the workloads a
 /// tainted pool could run), read once per grouping rather than once per taint.
-fn workload_tolerations(pods: &[Value]) -> Vec<&[Value]> {
-    let mut out: Vec<&[Value]> = Vec::new();
+fn workload_tolerations(pods: &[Pod]) -> Vec<&[Toleration]> {
+    let mut out: Vec<&[Toleration]> = Vec::new();
     for tols in pods.iter().filter_map(workload_tolerations_of) {
         // Pods of one workload carry the same list; most clusters have few distinct ones.
         if !out.iter().rev().take(8).any(|seen| *seen == tols) {
@@ -285,56 +258,23 @@ pub fn apply_usage(
     }
 }
 
-fn q(v: &Value, ptr: &str) -> f64 {
-    v.pointer(ptr)
-        .and_then(Value::as_str)
-        .and_then(quantity::parse)
-        .unwrap_or(0.0)
-}
-
-/// A pod counts against its node while it is scheduled and not finished.
-fn is_active(pod: &Value) -> bool {
-    !matches!(
-        pod.pointer("/status/phase").and_then(Value::as_str),
-        Some("Succeeded" | "Failed")
-    )
+/// A quantity's value (`500m` → 0.5); 0 when it is absent or not one.
+pub fn q(text: Option<&String>) -> f64 {
+    text.and_then(|t| quantity::parse(t)).unwrap_or(0.0)
 }
 
 /// Requests of a pod as the scheduler sums them: max(sum of containers, any init container).
-pub fn pod_requests(pod: &Value) -> (f64, f64) {
-    let sum = |ptr: &str, res: &str| -> f64 {
-        pod.pointer(ptr)
-            .and_then(Value::as_array)
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| q(c, &format!("/resources/requests/{res}")))
-                    .sum()
-            })
-            .unwrap_or(0.0)
-    };
-    let max_init = |res: &str| -> f64 {
-        pod.pointer("/spec/initContainers")
-            .and_then(Value::as_array)
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| q(c, &format!("/resources/requests/{res}")))
-                    .fold(0.0, f64::max)
-            })
-            .unwrap_or(0.0)
-    };
-    (
-        sum("/spec/containers", "cpu").max(max_init("cpu")),
-        sum("/spec/containers", "memory").max(max_init("memory")),
-    )
-}
-
-fn is_daemonset_pod(pod: &Value) -> bool {
-    pod.pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)
-        .is_some_and(|refs| {
-            refs.iter()
-                .any(|r| r.get("kind").and_then(Value::as_str) == Some("DaemonSet"))
-        })
+pub fn pod_requests(pod: &Pod) -> (f64, f64) {
+    let (mut cpu, mut mem) = (0.0, 0.0);
+    for c in &pod.spec.containers {
+        cpu += q(c.resources.requests.cpu.as_ref());
+        mem += q(c.resources.requests.memory.as_ref());
+    }
+    for c in &pod.spec.init_containers {
+        cpu = f64::max(cpu, q(c.resources.requests.cpu.as_ref()));
+        mem = f64::max(mem, q(c.resources.requests.memory.as_ref()));
+    }
+    (cpu, mem)
 }
 
 /// Labels that differ per node by nature and say nothing about the pool.
@@ -349,44 +289,26 @@ fn is_per_node_label(key: &str) -> bool {
     ) || key.starts_with("topology.k8s.aws/")
 }
 
-fn summarize_node(node: &Value, load: NodeLoad) -> NodeSummary {
-    let labels = node.pointer("/metadata/labels").and_then(Value::as_object);
-    let label = |k: &str| {
-        labels
-            .and_then(|l| l.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    let conditions = node
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .unwrap_or(&[]);
-    let cond = |t: &str| {
-        conditions
-            .iter()
-            .find(|c| c.get("type").and_then(Value::as_str) == Some(t))
-            .and_then(|c| c.get("status").and_then(Value::as_str))
-    };
-    let pressures = conditions
+fn summarize_node(node: &Node, load: NodeLoad) -> NodeSummary {
+    let label = |k: &str| node.meta.label(k).map(str::to_string);
+    let pressures = node
+        .status
+        .conditions
         .iter()
-        .filter(|c| c.get("type").and_then(Value::as_str) != Some("Ready"))
-        .filter(|c| c.get("status").and_then(Value::as_str) == Some("True"))
-        .filter_map(|c| c.get("type").and_then(Value::as_str).map(str::to_string))
+        .filter(|c| c.kind.as_deref() != Some("Ready") && c.status.as_deref() == Some("True"))
+        .filter_map(|c| c.kind.clone())
         .collect();
+    let allocatable = &node.status.allocatable;
     NodeSummary {
-        name: node
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        ready: cond("Ready") == Some("True"),
+        name: node.name().to_string(),
+        ready: node.condition("Ready") == Some("True"),
         pressures,
-        unschedulable: node.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true),
+        unschedulable: node.spec.unschedulable,
         zone: label(ZONE_LABEL),
         instance_type: label(INSTANCE_TYPE_LABEL),
-        cpu_allocatable: q(node, "/status/allocatable/cpu"),
-        memory_allocatable: q(node, "/status/allocatable/memory"),
-        pods_allocatable: q(node, "/status/allocatable/pods"),
+        cpu_allocatable: q(allocatable.cpu.as_ref()),
+        memory_allocatable: q(allocatable.memory.as_ref()),
+        pods_allocatable: q(allocatable.pods.as_ref()),
         cpu_requested: load.cpu(),
         memory_requested: load.memory(),
         pods: load.pods,
@@ -396,7 +318,7 @@ fn summarize_node(node: &Value, load: NodeLoad) -> NodeSummary {
 }
 
 /// The nodes of one pool while grouping: provider, pool label, members.
-type Members<'a> = (Provider, Option<String>, Vec<&'a Value>);
+type Members<'a> = (Provider, Option<String>, Vec<&'a Node>);
 
 /// What the active pods on one node request, summed exactly: integer nano-cores and bytes,
 /// so that a sum kept up to date pod by pod (`app::pools::index`) equals a fresh one.
@@ -429,40 +351,30 @@ impl NodeLoad {
 }
 
 /// A pod's requests as [`NodeLoad`] sums them: (nano-cores, bytes).
-pub fn pod_load(pod: &Value) -> (i128, i128) {
+pub fn pod_load(pod: &Pod) -> (i128, i128) {
     let (cpu, mem) = pod_requests(pod);
     ((cpu * 1e9).round() as i128, mem.round() as i128)
 }
 
 /// The node a pod counts against: its `spec.nodeName` while it is active (scheduled and
 /// not finished).
-pub fn counted_on(pod: &Value) -> Option<&str> {
-    pod.pointer("/spec/nodeName")
-        .and_then(Value::as_str)
-        .filter(|_| is_active(pod))
+pub fn counted_on(pod: &Pod) -> Option<&str> {
+    pod.spec.node_name.as_deref().filter(|_| !pod.finished())
 }
 
 /// The tolerations of a pod that counts as a workload a tainted pool could run (running,
 /// not a DaemonSet's); `None` for other pods.
-pub fn workload_tolerations_of(pod: &Value) -> Option<&[Value]> {
-    if pod.pointer("/status/phase").and_then(Value::as_str) != Some("Running")
-        || is_daemonset_pod(pod)
-    {
-        return None;
-    }
-    Some(
-        pod.pointer("/spec/tolerations")
-            .and_then(Value::as_array)
-            .unwrap_or(&[]),
-    )
+pub fn workload_tolerations_of(pod: &Pod) -> Option<&[Toleration]> {
+    (pod.status.phase.as_deref() == Some("Running") && !pod.daemonset())
+        .then_some(pod.spec.tolerations.as_slice())
 }
 
 /// Groups nodes into pools (provider labels, or `pool_label`), sums pod requests per node,
 /// merges EKS node group data and computes warnings. Pools are sorted by name, the
 /// unpooled group last.
 pub fn group(
-    nodes: &[Value],
-    pods: &[Value],
+    nodes: &[Node],
+    pods: &[Pod],
     pool_label: Option<&str>,
     eks: &[NodegroupInfo],
 ) -> Vec<Pool> {
@@ -476,15 +388,16 @@ pub fn group(
         }
     }
     let tolerations = workload_tolerations(pods);
-    group_loaded(nodes, &loads, &tolerations, pool_label, eks)
+    let nodes: Vec<&Node> = nodes.iter().collect();
+    group_loaded(&nodes, &loads, &tolerations, pool_label, eks)
 }
 
 /// [`group`] from what the pods add up to: the load per node name and the distinct
 /// toleration lists of the workloads (in any order, repeats allowed).
 pub fn group_loaded(
-    nodes: &[Value],
+    nodes: &[&Node],
     loads: &HashMap<String, NodeLoad>,
-    tolerations: &[&[Value]],
+    tolerations: &[&[Toleration]],
     pool_label: Option<&str>,
     eks: &[NodegroupInfo],
 ) -> Vec<Pool> {
@@ -520,20 +433,14 @@ fn build_pool(
     name: String,
     provider: Provider,
     label: Option<String>,
-    members: &[&Value],
+    members: &[&Node],
     loads: &HashMap<String, NodeLoad>,
-    tolerations: &[&[Value]],
+    tolerations: &[&[Toleration]],
     eks: &[NodegroupInfo],
 ) -> Pool {
     let nodes: Vec<NodeSummary> = members
         .iter()
-        .map(|n| {
-            let node_name = n
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            summarize_node(n, loads.get(node_name).copied().unwrap_or_default())
-        })
+        .map(|n| summarize_node(n, loads.get(n.name()).copied().unwrap_or_default()))
         .collect();
     let mut zones = BTreeMap::new();
     let mut instance_types = BTreeMap::new();
@@ -548,30 +455,20 @@ fn build_pool(
     let mut capacity_types: BTreeSet<String> = members
         .iter()
         .filter_map(|n| {
-            CAPACITY_TYPE_LABELS.iter().find_map(|l| {
-                n.pointer("/metadata/labels")
-                    .and_then(|ls| ls.get(l))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
+            CAPACITY_TYPE_LABELS
+                .iter()
+                .find_map(|l| n.meta.label(l).map(str::to_string))
         })
         .collect();
     // Taints present on every node of the pool.
-    let node_taints: Vec<Vec<Value>> = members
-        .iter()
-        .map(|n| {
-            n.pointer("/spec/taints")
-                .and_then(Value::as_array)
-                .map(<[Value]>::to_vec)
-                .unwrap_or_default()
-        })
-        .collect();
-    let common_taints: Vec<Value> = node_taints
+    let common_taints: Vec<Taint> = members
         .first()
         .map(|first| {
             first
+                .spec
+                .taints
                 .iter()
-                .filter(|t| node_taints.iter().all(|ts| ts.contains(t)))
+                .filter(|t| members.iter().all(|n| n.spec.taints.contains(t)))
                 .cloned()
                 .collect()
         })
@@ -580,7 +477,7 @@ fn build_pool(
     let eks_info = (provider == Provider::EksManaged || provider == Provider::Custom)
         .then(|| eks.iter().find(|g| g.name == name).cloned())
         .flatten();
-    let mut taints: Vec<String> = common_taints.iter().map(taint_text).collect();
+    let mut taints: Vec<String> = common_taints.iter().map(Taint::text).collect();
     if members.is_empty()
         && let Some(g) = &eks_info
     {
@@ -604,27 +501,16 @@ fn build_pool(
     pool
 }
 
-fn common_labels(members: &[&Value]) -> BTreeMap<String, String> {
-    let label_maps: Vec<BTreeMap<String, String>> = members
-        .iter()
-        .map(|n| {
-            n.pointer("/metadata/labels")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter(|(k, _)| !is_per_node_label(k))
-                        .map(|(k, v)| (k.to_string(), v.as_str().unwrap_or("").to_string()))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-        .collect();
-    let Some(first) = label_maps.first() else {
+fn common_labels(members: &[&Node]) -> BTreeMap<String, String> {
+    let Some(first) = members.first() else {
         return BTreeMap::new();
     };
     first
+        .meta
+        .labels
         .iter()
-        .filter(|(k, v)| label_maps.iter().all(|m| m.get(*k) == Some(*v)))
+        .filter(|(k, _)| !is_per_node_label(k))
+        .filter(|(k, v)| members.iter().all(|n| n.meta.labels.get(*k) == Some(*v)))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
@@ -632,7 +518,7 @@ fn common_labels(members: &[&Value]) -> BTreeMap<String, String> {
 /// Above this share of allocatable, requests are flagged.
 pub const OVERCOMMIT_RATIO: f64 = 0.9;
 
-fn warnings(pool: &Pool, taints: &[Value], tolerations: &[&[Value]]) -> Vec<Warning> {
+fn warnings(pool: &Pool, taints: &[Taint], tolerations: &[&[Toleration]]) -> Vec<Warning> {
     let mut out = Vec::new();
     let mut warn = |kind: WarningKind, message: String| out.push(Warning { kind, message });
     let known_zones: Vec<&String> = pool.zones.keys().filter(|z| *z != "<none>").collect();
@@ -696,8 +582,7 @@ fn warnings(pool: &Pool, taints: &[Value], tolerations: &[&[Value]]) -> Vec<Warn
         }
     }
     for taint in taints {
-        let effect = taint.get("effect").and_then(Value::as_str).unwrap_or("");
-        if effect == "PreferNoSchedule" {
+        if taint.effect == "PreferNoSchedule" {
             continue;
         }
         let tolerated = tolerations.iter().any(|tols| tolerated_by(tols, taint));
@@ -706,7 +591,7 @@ fn warnings(pool: &Pool, taints: &[Value], tolerations: &[&[Value]]) -> Vec<Warn
                 WarningKind::TaintNotTolerated,
                 format!(
                     "taint {} is tolerated by no running workload (DaemonSets aside): the pool runs nothing useful",
-                    taint_text(taint)
+                    taint.text()
                 ),
             );
         }

@@ -1,13 +1,16 @@
 //! Unit tests of pool grouping and warnings.
 
 use super::*;
-// The tests build objects as serde_json values and hand the domain its compact form.
+// The tests build objects as serde_json values and hand the domain their typed views.
+use crate::model::views::{Node, Pod, View};
 use serde_json::{Value, json};
 
-type Compact = crate::model::object::Value;
+fn node_view(v: &Value) -> Node {
+    Node::from_json(v.clone()).expect("a node object")
+}
 
-fn compact(values: &[Value]) -> Vec<Compact> {
-    values.iter().map(Compact::from).collect()
+fn pod_view(v: &Value) -> Pod {
+    Pod::from_json(v.clone()).expect("a pod object")
 }
 
 fn group(
@@ -16,19 +19,22 @@ fn group(
     pool_label: Option<&str>,
     eks: &[NodegroupInfo],
 ) -> Vec<Pool> {
-    super::group(&compact(nodes), &compact(pods), pool_label, eks)
+    let nodes: Vec<Node> = nodes.iter().map(node_view).collect();
+    let pods: Vec<Pod> = pods.iter().map(pod_view).collect();
+    super::group(&nodes, &pods, pool_label, eks)
 }
 
 fn tolerates(pod: &Value, taint: &Value) -> bool {
-    super::tolerates(&pod.into(), &taint.into())
+    let taint: Taint = serde_json::from_value(taint.clone()).expect("a taint");
+    super::tolerates(&pod_view(pod), &taint)
 }
 
 fn pool_of(node: &Value, pool_label: Option<&str>) -> (Provider, String) {
-    super::pool_of(&node.into(), pool_label)
+    super::pool_of(&node_view(node), pool_label)
 }
 
 fn pod_requests(pod: &Value) -> (f64, f64) {
-    super::pod_requests(&pod.into())
+    super::pod_requests(&pod_view(pod))
 }
 
 fn node(name: &str, labels: Value, zone: &str, ready: bool) -> Value {

@@ -4,18 +4,19 @@
 //! only reads the objects the watch store replaced since the last one (compared by
 //! pointer: the store hands out a new `Arc` for every changed object). The load per node and
 //! the multiset of workload toleration lists are then updated by subtracting the old
-//! contribution and adding the new one. Node values are cached the same way.
+//! contribution and adding the new one. Node views are cached the same way.
 //!
 //! The result equals a full [`pools::group`] over the same objects (the property tests below
 //! check it after random change sequences).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::pools::{self, NodeLoad, NodegroupInfo, Pool};
-use crate::model::object::{Obj, Value};
-
-use super::{node_value, pod_value};
+use crate::model::object::Obj;
+use crate::model::views::pod::Toleration;
+use crate::model::views::{Node, Pod, View};
 
 /// One pod's contribution to the pools.
 #[derive(Debug, Clone)]
@@ -23,15 +24,15 @@ struct PodEntry {
     obj: Arc<Obj>,
     /// The node it counts against, with its requests.
     load: Option<(String, (i128, i128))>,
-    /// Its toleration list (as text: the multiset's key) when it is a workload.
-    tolerations: Option<String>,
+    /// Its toleration list when it is a workload (the multiset's key).
+    tolerations: Option<Vec<Toleration>>,
     seen: u64,
 }
 
 #[derive(Debug, Clone)]
 struct NodeEntry {
     obj: Arc<Obj>,
-    value: Value,
+    view: Node,
     seen: u64,
 }
 
@@ -41,20 +42,20 @@ pub struct PoolsIndex {
     pods: HashMap<String, PodEntry>,
     nodes: HashMap<String, NodeEntry>,
     loads: HashMap<String, NodeLoad>,
-    /// Toleration list (as text) → (the list, how many workload pods carry it).
-    tolerations: HashMap<String, (Value, usize)>,
+    /// Toleration list → how many workload pods carry it.
+    tolerations: HashMap<Vec<Toleration>, usize>,
     pass: u64,
 }
 
 /// The key of an object in the index: its uid, else namespace/name.
-fn key(o: &Obj) -> String {
+fn key(o: &Obj) -> Cow<'_, str> {
     match &o.metadata.uid {
-        Some(uid) if !uid.is_empty() => uid.clone(),
-        _ => format!(
+        Some(uid) if !uid.is_empty() => Cow::Borrowed(uid),
+        _ => Cow::Owned(format!(
             "{}/{}",
             o.metadata.namespace.as_deref().unwrap_or(""),
             o.metadata.name.as_deref().unwrap_or("")
-        ),
+        )),
     }
 }
 
@@ -69,34 +70,39 @@ impl PoolsIndex {
     ) -> Vec<Pool> {
         self.pass += 1;
         self.update_pods(pods);
-        let values = self.update_nodes(nodes);
-        let tolerations: Vec<&[Value]> = self
-            .tolerations
-            .values()
-            .map(|(v, _)| v.as_array().unwrap_or(&[]))
+        self.update_nodes(nodes);
+        let nodes: Vec<&Node> = nodes
+            .iter()
+            .filter_map(|o| self.nodes.get(key(o).as_ref()).map(|e| &e.view))
             .collect();
-        pools::group_loaded(&values, &self.loads, &tolerations, pool_label, eks)
+        let tolerations: Vec<&[Toleration]> = self.tolerations.keys().map(Vec::as_slice).collect();
+        pools::group_loaded(&nodes, &self.loads, &tolerations, pool_label, eks)
     }
 
     fn update_pods(&mut self, pods: &[Arc<Obj>]) {
         let pass = self.pass;
+        let mut gone = self.pods.len();
         for o in pods {
             let k = key(o);
-            if let Some(e) = self.pods.get_mut(&k) {
+            if let Some(e) = self.pods.get_mut(k.as_ref()) {
+                if e.seen != pass {
+                    gone -= 1;
+                }
                 e.seen = pass;
                 if Arc::ptr_eq(&e.obj, o) {
                     continue;
                 }
             }
-            let old = self.pods.remove(&k);
-            if let Some(old) = old {
+            let k = k.into_owned();
+            if let Some(old) = self.pods.remove(&k) {
                 self.remove(&old);
             }
             let entry = entry(o, pass);
             self.add(&entry);
             self.pods.insert(k, entry);
         }
-        if self.pods.values().any(|e| e.seen != pass) {
+        // Objects the store no longer has (a pass over the index only when there are any).
+        if gone > 0 {
             let gone: Vec<String> = self
                 .pods
                 .iter()
@@ -111,34 +117,30 @@ impl PoolsIndex {
         }
     }
 
-    /// The node values, in the store's order (cached per object).
-    fn update_nodes(&mut self, nodes: &[Arc<Obj>]) -> Vec<Value> {
+    /// Reads the nodes the store replaced since the last pass (a view each).
+    fn update_nodes(&mut self, nodes: &[Arc<Obj>]) {
         let pass = self.pass;
-        let mut out = Vec::with_capacity(nodes.len());
         for o in nodes {
             let k = key(o);
-            match self.nodes.get_mut(&k) {
-                Some(e) if Arc::ptr_eq(&e.obj, o) => {
-                    e.seen = pass;
-                    out.push(e.value.clone());
-                }
+            match self.nodes.get_mut(k.as_ref()) {
+                Some(e) if Arc::ptr_eq(&e.obj, o) => e.seen = pass,
                 _ => {
-                    let value = node_value(o);
-                    out.push(value.clone());
-                    let obj = o.clone();
-                    self.nodes.insert(
-                        k,
-                        NodeEntry {
-                            obj,
-                            value,
-                            seen: pass,
-                        },
-                    );
+                    let view = Node::from_obj(o).unwrap_or_else(|_| Node {
+                        meta: crate::model::views::Meta::of(o, Node::API_VERSION, Node::KIND),
+                        ..Node::default()
+                    });
+                    let entry = NodeEntry {
+                        obj: o.clone(),
+                        view,
+                        seen: pass,
+                    };
+                    self.nodes.insert(k.into_owned(), entry);
                 }
             }
         }
-        self.nodes.retain(|_, e| e.seen == pass);
-        out
+        if self.nodes.len() > nodes.len() || self.nodes.values().any(|e| e.seen != pass) {
+            self.nodes.retain(|_, e| e.seen == pass);
+        }
     }
 
     fn add(&mut self, e: &PodEntry) {
@@ -146,15 +148,7 @@ impl PoolsIndex {
             self.loads.entry(node.clone()).or_default().apply(*req, 1);
         }
         if let Some(t) = &e.tolerations {
-            if let Some((_, n)) = self.tolerations.get_mut(t) {
-                *n += 1;
-            } else if let Some(list) = pod_value(&e.obj)
-                .as_ref()
-                .and_then(pools::workload_tolerations_of)
-            {
-                let list = Value::Array(list.to_vec().into());
-                self.tolerations.insert(t.clone(), (list, 1));
-            }
+            *self.tolerations.entry(t.clone()).or_insert(0) += 1;
         }
     }
 
@@ -168,7 +162,7 @@ impl PoolsIndex {
             }
         }
         if let Some(t) = &e.tolerations
-            && let Some((_, n)) = self.tolerations.get_mut(t)
+            && let Some(n) = self.tolerations.get_mut(t)
         {
             *n -= 1;
             if *n == 0 {
@@ -178,15 +172,17 @@ impl PoolsIndex {
     }
 }
 
+/// A pod's contribution, read from its typed view (a pod whose body cannot be read counts
+/// for nothing, as one without a node).
 fn entry(o: &Arc<Obj>, seen: u64) -> PodEntry {
-    let value = pod_value(o);
-    let load = value
+    let pod = Pod::from_obj(o).ok();
+    let load = pod
         .as_ref()
-        .and_then(|v| pools::counted_on(v).map(|node| (node.to_string(), pools::pod_load(v))));
-    let tolerations = value
+        .and_then(|p| pools::counted_on(p).map(|node| (node.to_string(), pools::pod_load(p))));
+    let tolerations = pod
         .as_ref()
         .and_then(pools::workload_tolerations_of)
-        .map(|t| Value::Array(t.to_vec().into()).to_string());
+        .map(<[Toleration]>::to_vec);
     PodEntry {
         obj: o.clone(),
         load,
@@ -293,8 +289,11 @@ mod tests {
     }
 
     fn full(nodes: &[Arc<Obj>], pods: &[Arc<Obj>], label: Option<&str>) -> Vec<Pool> {
-        let nv: Vec<Value> = nodes.iter().map(|o| node_value(o)).collect();
-        let pv: Vec<Value> = pods.iter().filter_map(|o| pod_value(o)).collect();
+        let nv: Vec<Node> = nodes
+            .iter()
+            .filter_map(|o| Node::from_obj(o).ok())
+            .collect();
+        let pv: Vec<Pod> = pods.iter().filter_map(|o| Pod::from_obj(o).ok()).collect();
         pools::group(&nv, &pv, label, &[])
     }
 

@@ -4,7 +4,7 @@
 use super::*;
 use serde_json::{Value as J, json};
 
-type V = crate::model::object::Value;
+use crate::model::views::{Event, Node, Pod, View};
 
 fn node(name: &str, pool: &str, cpu: &str, mem: &str) -> J {
     let mut n = json!({
@@ -21,15 +21,19 @@ fn node(name: &str, pool: &str, cpu: &str, mem: &str) -> J {
     n
 }
 
-fn seeds() -> Vec<V> {
+fn seeds() -> Vec<Node> {
     [
         node("infra-1", "infra", "1930m", "7220184Ki"),
         node("apps-1", "apps", "3920m", "15054824Ki"),
         node("db-1", "database", "1930m", "15374216Ki"),
     ]
     .iter()
-    .map(V::from)
+    .map(|n| Node::from_json(n.clone()).expect("a node"))
     .collect()
+}
+
+fn pod_view(j: J) -> Pod {
+    Pod::from_json(j).expect("a pod")
 }
 
 fn pod(cpu: &str, mem: &str, extra: J) -> J {
@@ -64,7 +68,7 @@ fn by_name<'a>(e: &'a Explanation, name: &str) -> &'a PoolFit {
 
 #[test]
 fn a_database_pod_without_the_toleration_is_kept_off_every_pool() {
-    let p = V::from(pod(
+    let p = pod_view(pod(
         "500m",
         "1Gi",
         json!({"nodeSelector": {"workload-type": "database"}}),
@@ -102,7 +106,7 @@ fn a_database_pod_without_the_toleration_is_kept_off_every_pool() {
 
 #[test]
 fn with_the_toleration_the_database_pool_takes_it() {
-    let p = V::from(pod(
+    let p = pod_view(pod(
         "500m",
         "1Gi",
         json!({"nodeSelector": {"workload-type": "database"},
@@ -121,11 +125,11 @@ fn with_the_toleration_the_database_pool_takes_it() {
 #[test]
 fn room_counts_the_requests_of_pods_on_the_node_and_eks_can_grow() {
     // apps-1 has 3.92 CPU; a pod there requests 3.5, so a 1 CPU pod does not fit.
-    let running = V::from(json!({
+    let running = pod_view(json!({
         "spec": {"nodeName": "apps-1", "containers": [{"resources": {"requests": {"cpu": "3500m"}}}]},
         "status": {"phase": "Running"}
     }));
-    let p = V::from(pod(
+    let p = pod_view(pod(
         "1",
         "1Gi",
         json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
@@ -147,9 +151,10 @@ fn room_counts_the_requests_of_pods_on_the_node_and_eks_can_grow() {
 
 #[test]
 fn the_newest_failed_scheduling_event_wins_over_the_condition() {
-    let p = V::from(pod("1", "1Gi", json!({})));
+    let p = pod_view(pod("1", "1Gi", json!({})));
     let ev = |t: &str, m: &str| {
-        V::from(json!({"reason": "FailedScheduling", "lastTimestamp": t, "message": m}))
+        Event::from_json(json!({"metadata": {"name": "e"}, "reason": "FailedScheduling", "lastTimestamp": t, "message": m}))
+            .expect("an event")
     };
     let events = [
         ev("2026-01-01T00:00:00Z", "old"),
@@ -178,7 +183,7 @@ fn requirement_operators() {
         ("b".to_string(), "x".to_string()),
     ]
     .into();
-    let r = |j: J| requirement_holds(&V::from(j), &labels);
+    let r = |j: J| requirement_holds(&serde_json::from_value(j).expect("a requirement"), &labels);
     assert!(r(json!({"key": "a", "operator": "Gt", "values": ["0"]})));
     assert!(!r(json!({"key": "a", "operator": "Lt", "values": ["0"]})));
     assert!(r(json!({"key": "c", "operator": "DoesNotExist"})));

@@ -114,6 +114,24 @@ pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<jiff::Timestamp>, 
         .and_then(|s| s.trim().parse().ok()))
 }
 
+/// A quantity as written (`500m`, `2Gi`); a bare number (`2`, `0.5`) is taken as its text,
+/// anything else is `None`.
+pub fn quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Int(i64),
+        Float(f64),
+        Text(String),
+    }
+    Ok(match NumberOrText::deserialize(d) {
+        Ok(NumberOrText::Int(n)) => Some(n.to_string()),
+        Ok(NumberOrText::Float(f)) => Some(f.to_string()),
+        Ok(NumberOrText::Text(s)) => Some(s),
+        Err(_) => None,
+    })
+}
+
 /// A non-empty string; empty text and other types are `None`.
 pub fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(d)

@@ -3,7 +3,10 @@
 use serde::Deserialize;
 
 use super::super::object::Value;
-use super::super::object::de::{Error, int_or_string, lax, lax_items, non_empty, time};
+use std::collections::BTreeMap;
+
+use super::super::object::de::{Error, int_or_string, lax, lax_items, non_empty, strings, time};
+use super::node::{Resources, Taint};
 use super::{Meta, View, body};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -43,6 +46,15 @@ pub struct PodSpec {
     pub node_name: Option<String>,
     #[serde(deserialize_with = "lax_items")]
     pub containers: Vec<Container>,
+    #[serde(deserialize_with = "lax_items")]
+    pub init_containers: Vec<Container>,
+    #[serde(deserialize_with = "lax_items")]
+    pub tolerations: Vec<Toleration>,
+    /// `spec.nodeSelector` (entries whose value is not text are left out).
+    #[serde(deserialize_with = "text_map")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(deserialize_with = "lax")]
+    pub affinity: Affinity,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -50,6 +62,97 @@ pub struct PodSpec {
 pub struct Container {
     #[serde(deserialize_with = "lax")]
     pub name: String,
+    #[serde(deserialize_with = "lax")]
+    pub resources: ContainerResources,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ContainerResources {
+    #[serde(deserialize_with = "lax")]
+    pub requests: Resources,
+}
+
+/// One `spec.tolerations` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(default)]
+pub struct Toleration {
+    #[serde(deserialize_with = "lax")]
+    pub key: String,
+    /// `Equal` when not given.
+    #[serde(deserialize_with = "lax")]
+    pub operator: Option<String>,
+    #[serde(deserialize_with = "lax")]
+    pub value: String,
+    #[serde(deserialize_with = "lax")]
+    pub effect: String,
+}
+
+impl Toleration {
+    /// Whether it tolerates the taint (Kubernetes' matching rules: an empty key with
+    /// `Exists` matches every key, an empty effect every effect).
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        let exists = self.operator.as_deref() == Some("Exists");
+        let key_ok = self.key.is_empty() && exists || self.key == taint.key;
+        let value_ok = exists || self.value == taint.value;
+        let effect_ok = self.effect.is_empty() || self.effect == taint.effect;
+        key_ok && value_ok && effect_ok
+    }
+}
+
+/// What the panes read of `spec.affinity`: the required node affinity.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Affinity {
+    #[serde(deserialize_with = "lax")]
+    pub node_affinity: NodeAffinity,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NodeAffinity {
+    #[serde(
+        rename = "requiredDuringSchedulingIgnoredDuringExecution",
+        deserialize_with = "lax"
+    )]
+    pub required: NodeSelector,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NodeSelector {
+    /// ORed; the requirements of one term are ANDed.
+    #[serde(deserialize_with = "lax_items")]
+    pub node_selector_terms: Vec<NodeSelectorTerm>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NodeSelectorTerm {
+    #[serde(deserialize_with = "lax_items")]
+    pub match_expressions: Vec<Requirement>,
+    #[serde(deserialize_with = "lax_items")]
+    pub match_fields: Vec<Requirement>,
+}
+
+/// A `matchExpressions` / `matchFields` requirement: `key operator values`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Requirement {
+    #[serde(deserialize_with = "lax")]
+    pub key: String,
+    #[serde(deserialize_with = "lax")]
+    pub operator: String,
+    #[serde(deserialize_with = "strings")]
+    pub values: Vec<String>,
+}
+
+/// A map whose values are text; entries of another type are left out, not a map is empty.
+fn text_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let m: BTreeMap<String, super::super::object::de::Lax<Option<String>>> = lax(d)?;
+    Ok(m.into_iter()
+        .filter_map(|(k, super::super::object::de::Lax(v))| Some((k, v?)))
+        .collect())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -89,6 +192,16 @@ impl Condition {
 }
 
 impl Pod {
+    /// It has ended (`Succeeded` or `Failed`): it no longer counts against its node.
+    pub fn finished(&self) -> bool {
+        matches!(self.status.phase.as_deref(), Some("Succeeded" | "Failed"))
+    }
+
+    /// A DaemonSet owns it.
+    pub fn daemonset(&self) -> bool {
+        self.meta.owners.iter().any(|o| o.kind == "DaemonSet")
+    }
+
     /// The `Ready` condition is `True`.
     pub fn is_ready(&self) -> bool {
         self.status.conditions.iter().any(|c| c.is_true("Ready"))

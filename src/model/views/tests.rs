@@ -212,3 +212,99 @@ fn events_pdbs_services_and_workloads() {
     assert_eq!(d.status.available_replicas, None);
     assert_eq!(d.spec.selector.match_labels.len(), 1);
 }
+
+#[test]
+fn a_node_reads_what_the_pools_read() {
+    let node = Node::from_json(json!({
+        "metadata": {"name": "db-1", "labels": {"eks.amazonaws.com/nodegroup": "database"}},
+        "spec": {"unschedulable": true, "taints": [
+            {"key": "workload-type", "value": "database", "effect": "NoSchedule"},
+            {"key": "soft", "effect": "PreferNoSchedule"},
+            "not a taint"]},
+        "status": {"allocatable": {"cpu": 2, "memory": "7Gi", "pods": 29.5},
+            "conditions": [{"type": "Ready", "status": "True"},
+                {"type": "DiskPressure", "status": "True"}]}
+    }))
+    .expect("an object");
+    assert_eq!(node.name(), "db-1");
+    assert!(node.spec.unschedulable);
+    assert_eq!(
+        node.spec.taints.len(),
+        3,
+        "a bad entry reads as a default one"
+    );
+    assert_eq!(
+        node.spec.taints[0].text(),
+        "workload-type=database:NoSchedule"
+    );
+    assert_eq!(node.spec.taints[1].text(), "soft:PreferNoSchedule");
+    assert!(node.spec.taints[0].blocks() && !node.spec.taints[1].blocks());
+    // Quantities written as numbers read as their text.
+    let a = &node.status.allocatable;
+    assert_eq!(a.cpu.as_deref(), Some("2"));
+    assert_eq!(a.memory.as_deref(), Some("7Gi"));
+    assert_eq!(a.pods.as_deref(), Some("29.5"));
+    assert_eq!(node.condition("Ready"), Some("True"));
+    assert_eq!(node.condition("MemoryPressure"), None);
+    // The text form EKS lists taints in reads back the same.
+    let t = node::Taint::parse("workload-type=database:NoSchedule");
+    assert_eq!(t, node.spec.taints[0]);
+    assert_eq!(node::Taint::parse("k:NoExecute").value, "");
+}
+
+#[test]
+fn a_node_with_fields_of_the_wrong_type_reads_as_defaults() {
+    let node = Node::from_json(json!({
+        "metadata": {"name": "n"},
+        "spec": {"unschedulable": "yes", "taints": {"key": "k"}},
+        "status": {"allocatable": ["2"], "conditions": "Ready"}
+    }))
+    .expect("an object");
+    assert!(!node.spec.unschedulable);
+    assert!(node.spec.taints.is_empty());
+    assert_eq!(node.status.allocatable, node::Resources::default());
+    assert_eq!(node.condition("Ready"), None);
+}
+
+#[test]
+fn a_pod_reads_its_requests_tolerations_and_node_constraints() {
+    let pod = Pod::from_json(json!({
+        "metadata": {"name": "pg-0", "namespace": "db",
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "d", "uid": "u"}]},
+        "spec": {
+            "nodeName": "db-1",
+            "containers": [{"name": "a", "resources": {"requests": {"cpu": "250m", "memory": 1024}}}],
+            "initContainers": [{"name": "i", "resources": {"requests": {"cpu": "1"}}}],
+            "tolerations": [{"key": "workload-type", "operator": "Exists"}, 7],
+            "nodeSelector": {"zone": "a", "bad": 1},
+            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [
+                    {"key": "tier", "operator": "In", "values": ["db", 2]}]}]}}}
+        },
+        "status": {"phase": "Succeeded"}
+    }))
+    .expect("an object");
+    assert!(pod.finished() && pod.daemonset());
+    let req = &pod.spec.containers[0].resources.requests;
+    assert_eq!(req.cpu.as_deref(), Some("250m"));
+    assert_eq!(req.memory.as_deref(), Some("1024"));
+    assert_eq!(
+        pod.spec.init_containers[0]
+            .resources
+            .requests
+            .cpu
+            .as_deref(),
+        Some("1")
+    );
+    assert_eq!(pod.spec.tolerations.len(), 2);
+    let taint = node::Taint::parse("workload-type=database:NoSchedule");
+    assert!(pod.spec.tolerations[0].tolerates(&taint));
+    assert!(!pod.spec.tolerations[1].tolerates(&taint));
+    assert_eq!(
+        pod.spec.node_selector,
+        [("zone".to_string(), "a".to_string())].into()
+    );
+    let terms = &pod.spec.affinity.node_affinity.required.node_selector_terms;
+    assert_eq!(terms[0].match_expressions[0].key, "tier");
+    assert_eq!(terms[0].match_expressions[0].values, ["db"]);
+}
