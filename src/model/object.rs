@@ -3,6 +3,7 @@
 //! `DynamicObject` keeps its body as a `serde_json::Value`, which costs about three times
 //! the memory (see `value.rs`).
 
+pub mod by_addr;
 pub mod de;
 pub mod value;
 

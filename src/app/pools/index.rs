@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::domain::pools::{self, NodeLoad, NodegroupInfo, Pool};
 use crate::model::object::Obj;
+use crate::model::object::by_addr::{ByAddr, addr};
 use crate::model::views::pod::Toleration;
 use crate::model::views::{Node, Pod, View};
 
@@ -22,6 +23,8 @@ use crate::model::views::{Node, Pod, View};
 #[derive(Debug, Clone)]
 struct PodEntry {
     obj: Arc<Obj>,
+    /// Its uid (or namespace/name): what a replacement of it is recognised by.
+    key: String,
     /// The node it counts against, with its requests.
     load: Option<(String, (i128, i128))>,
     /// Its toleration list when it is a workload (the multiset's key).
@@ -39,7 +42,9 @@ struct NodeEntry {
 /// The incremental state of one pools pane.
 #[derive(Debug, Clone, Default)]
 pub struct PoolsIndex {
-    pods: HashMap<String, PodEntry>,
+    /// Every pod of the store by its address, and the address of each pod by its key.
+    pods: ByAddr<PodEntry>,
+    pod_keys: HashMap<String, usize>,
     nodes: HashMap<String, NodeEntry>,
     loads: HashMap<String, NodeLoad>,
     /// Toleration list → how many workload pods carry it.
@@ -79,38 +84,45 @@ impl PoolsIndex {
         pools::group_loaded(&nodes, &self.loads, &tolerations, pool_label, eks)
     }
 
+    /// One lookup by address per pod; only the pods the store replaced, added or dropped
+    /// since the last pass are read.
     fn update_pods(&mut self, pods: &[Arc<Obj>]) {
         let pass = self.pass;
         let mut gone = self.pods.len();
         for o in pods {
-            let k = key(o);
-            if let Some(e) = self.pods.get_mut(k.as_ref()) {
+            if let Some(e) = self.pods.get_mut(&addr(o)) {
                 if e.seen != pass {
+                    e.seen = pass;
                     gone -= 1;
                 }
-                e.seen = pass;
-                if Arc::ptr_eq(&e.obj, o) {
-                    continue;
-                }
+                continue;
             }
-            let k = k.into_owned();
-            if let Some(old) = self.pods.remove(&k) {
+            // New, or a replacement of the pod with the same key.
+            let k = key(o).into_owned();
+            if let Some(old) = self.pod_keys.get(&k).and_then(|a| self.pods.remove(a)) {
+                if old.seen != pass {
+                    gone -= 1;
+                }
                 self.remove(&old);
             }
-            let entry = entry(o, pass);
+            let entry = entry(o, k, pass);
             self.add(&entry);
-            self.pods.insert(k, entry);
+            self.pod_keys.insert(entry.key.clone(), addr(o));
+            self.pods.insert(addr(o), entry);
         }
-        // Objects the store no longer has (a pass over the index only when there are any).
+        // Pods the store no longer has (a pass over the index only when there are any).
         if gone > 0 {
-            let gone: Vec<String> = self
+            let gone: Vec<usize> = self
                 .pods
                 .iter()
                 .filter(|(_, e)| e.seen != pass)
-                .map(|(k, _)| k.clone())
+                .map(|(a, _)| *a)
                 .collect();
-            for k in gone {
-                if let Some(old) = self.pods.remove(&k) {
+            for a in gone {
+                if let Some(old) = self.pods.remove(&a) {
+                    if self.pod_keys.get(&old.key) == Some(&a) {
+                        self.pod_keys.remove(&old.key);
+                    }
                     self.remove(&old);
                 }
             }
@@ -174,7 +186,7 @@ impl PoolsIndex {
 
 /// A pod's contribution, read from its typed view (a pod whose body cannot be read counts
 /// for nothing, as one without a node).
-fn entry(o: &Arc<Obj>, seen: u64) -> PodEntry {
+fn entry(o: &Arc<Obj>, key: String, seen: u64) -> PodEntry {
     let pod = Pod::from_obj(o).ok();
     let load = pod
         .as_ref()
@@ -185,6 +197,7 @@ fn entry(o: &Arc<Obj>, seen: u64) -> PodEntry {
         .map(<[Toleration]>::to_vec);
     PodEntry {
         obj: o.clone(),
+        key,
         load,
         tolerations,
         seen,
@@ -376,6 +389,6 @@ mod tests {
         // Every pod gone: no load left.
         let pools = index.group(&nodes, &[], None, &[]);
         assert_eq!(pools[0].pods(), 0);
-        assert!(index.loads.is_empty() && index.pods.is_empty());
+        assert!(index.loads.is_empty() && index.pods.is_empty() && index.pod_keys.is_empty());
     }
 }

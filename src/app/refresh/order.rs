@@ -14,7 +14,6 @@
 //! date column sorted, a text filter on a table with ages: ages are shown to the second).
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -25,6 +24,7 @@ use super::super::view::{SortBy, TableView};
 use super::{SortKey, in_scope, order_rows, passes};
 use crate::model::WatchKey;
 use crate::model::object::Obj;
+use crate::model::object::by_addr::{ByAddr, addr};
 
 /// What the rows were ordered and filtered for.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +53,7 @@ pub struct RowOrder {
     /// The second the rows were last rebuilt at (ages read the clock to the second).
     built_at: Option<i64>,
     /// Every object of the store, by its pointer.
-    entries: HashMap<usize, Entry>,
+    entries: ByAddr<Entry>,
     total: usize,
     pass: u64,
 }
@@ -63,10 +63,6 @@ fn names(x: &Obj) -> (&str, &str) {
         x.metadata.namespace.as_deref().unwrap_or(""),
         x.metadata.name.as_deref().unwrap_or(""),
     )
-}
-
-fn addr(o: &Arc<Obj>) -> usize {
-    Arc::as_ptr(o) as usize
 }
 
 /// How rows compare: by namespace and name, or by a column (ties by namespace and name).
