@@ -8,6 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::model::object::Obj;
@@ -128,6 +129,26 @@ fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
 
+/// CPU time of the calling thread: what a frame or an update cost on a core, whatever else
+/// the machine runs (wall times on a loaded machine include waiting for a core).
+#[allow(unsafe_code)]
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID is supported on
+    // Linux, and on failure `ts` stays zero.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
 /// CPU time (user + system) of this process, from /proc.
 fn cpu_time() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
@@ -174,6 +195,11 @@ struct Headless {
     rx: mpsc::UnboundedReceiver<SourceEvent>,
     terminal: Terminal<TestBackend>,
     frames: Vec<Duration>,
+    /// Thread CPU time of each frame.
+    frames_cpu: Vec<Duration>,
+    /// Thread CPU time of each batch of source events taken into the app (the refresh of
+    /// the views they change included).
+    updates_cpu: Vec<Duration>,
 }
 
 impl Headless {
@@ -190,14 +216,18 @@ impl Headless {
             rx,
             terminal,
             frames: Vec::new(),
+            frames_cpu: Vec::new(),
+            updates_cpu: Vec::new(),
         })
     }
 
     fn draw(&mut self) -> Result<Instant> {
         let start = Instant::now();
+        let cpu = thread_cpu();
         let app = &self.app;
         self.terminal.draw(|f| crate::ui::render(app, f))?;
         self.frames.push(start.elapsed());
+        self.frames_cpu.push(thread_cpu().saturating_sub(cpu));
         Ok(Instant::now())
     }
 
@@ -246,7 +276,9 @@ impl Headless {
             let mut dirty = false;
             tokio::select! {
                 Some(ev) = self.rx.recv() => {
+                    let cpu = thread_cpu();
                     apply_source_events(&mut self.app, &mut self.sources, ev, &mut self.rx);
+                    self.updates_cpu.push(thread_cpu().saturating_sub(cpu));
                     dirty = true;
                 }
                 Some(m) = async {
@@ -262,6 +294,13 @@ impl Headless {
                 _ = tokio::time::sleep_until(deadline.into()) => return Ok(None),
             }
             settle(&mut self.app, &mut self.sources);
+            // Every mark sent so far is checked at this frame (taking one per turn of the
+            // loop let marks queue up behind slow turns and counted that as latency).
+            if let Some(rx) = marks.as_mut() {
+                while let Ok(m) = rx.try_recv() {
+                    pending.push(m);
+                }
+            }
             if dirty {
                 let end = self.draw()?;
                 on_frame(&self.app, end, &mut pending);
@@ -274,6 +313,7 @@ impl Headless {
 }
 
 /// A marker patch sent to an object at `sent`.
+#[derive(Clone)]
 struct Mark {
     seq: u64,
     obj: ObjectRef<Obj>,
@@ -322,6 +362,44 @@ fn awaited(view: BenchView, spec: &SyntheticSpec) -> (usize, ApiResource) {
             spec.cnpg,
             custom("postgresql.cnpg.io", "v1", "Cluster", "clusters"),
         ),
+    }
+}
+
+/// Whether the store holds the object with this mark (or a later one).
+fn has_mark(store: &kube::runtime::reflector::Store<Obj>, m: &Mark) -> bool {
+    store.get(&m.obj).is_some_and(|p| {
+        p.metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(MARK))
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|s| s >= m.seq)
+    })
+}
+
+/// Records when each mark reaches the store (checked every 2 ms, apart from the frames).
+async fn watch_store(
+    store: kube::runtime::reflector::Store<Obj>,
+    mut marks: mpsc::UnboundedReceiver<Mark>,
+    out: Arc<std::sync::Mutex<Vec<Duration>>>,
+) {
+    let mut pending: Vec<Mark> = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(2));
+    let mut open = true;
+    while open || !pending.is_empty() {
+        tokio::select! {
+            m = marks.recv(), if open => match m {
+                Some(m) => pending.push(m),
+                None => open = false,
+            },
+            _ = tick.tick() => pending.retain(|m| {
+                let seen = has_mark(&store, m);
+                if seen && let Ok(mut v) = out.lock() {
+                    v.push(m.sent.elapsed());
+                }
+                !seen
+            }),
+        }
     }
 }
 
@@ -406,6 +484,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             )
         })?;
     let load_frames = h.frames.clone();
+    let load_frames_cpu = std::mem::take(&mut h.frames_cpu);
     let (_, peak_after_load) = rss_mib();
 
     // Idle: nothing changes; only the clock ticks.
@@ -424,7 +503,14 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let client = kube::Client::try_from(kube_config(&sandbox.kubeconfig).await?)?;
     resume_churn(&client).await?;
     h.frames.clear();
+    h.updates_cpu.clear();
     let (mark_tx, mut mark_rx) = mpsc::unbounded_channel::<Mark>();
+    // The same marks, watched in the store apart from the frames: how much of the latency
+    // is the way through the API server and the watch, before the console's loop.
+    let (store_tx, store_rx) = mpsc::unbounded_channel::<Mark>();
+    let in_store = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store_watch = marked_store(&h.app, &marked_kind.plural)
+        .map(|store| tokio::spawn(watch_store(store, store_rx, in_store.clone())));
     let marker_rate = args.marks_per_second.max(1);
     let churn_seconds = args.churn_seconds;
     let view = args.view;
@@ -447,7 +533,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             {
                 Ok(_) => {
                     let obj = ObjectRef::new_with(&name, ar.clone()).within(&ns);
-                    let _ = mark_tx.send(Mark { seq, obj, sent });
+                    let mark = Mark { seq, obj, sent };
+                    let _ = store_tx.send(mark.clone());
+                    let _ = mark_tx.send(mark);
                 }
                 Err(e) => eprintln!("marker patch of {ns}/{name} failed: {e}"),
             }
@@ -464,14 +552,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                 return;
             };
             pending.retain(|m| {
-                let seen = store.get(&m.obj).is_some_and(|p| {
-                    p.metadata
-                        .annotations
-                        .as_ref()
-                        .and_then(|a| a.get(MARK))
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .is_some_and(|s| s >= m.seq)
-                });
+                let seen = has_mark(&store, m);
                 if seen {
                     latencies.push(end.duration_since(m.sent));
                 }
@@ -485,8 +566,18 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         .zip(cpu_time())
         .map(|(a, b)| (b - a).as_secs_f64() / churn_start.elapsed().as_secs_f64() * 100.0);
     marker.abort();
+    if let Some(t) = store_watch {
+        t.abort();
+    }
+    let store_latencies = in_store.lock().map(|v| v.clone()).unwrap_or_default();
     let (_, peak) = rss_mib();
     let churn_frames = h.frames.clone();
+    let frames_cpu: Vec<Duration> = load_frames_cpu
+        .iter()
+        .chain(&h.frames_cpu)
+        .copied()
+        .collect();
+    let updates_cpu = h.updates_cpu.clone();
     drop(h);
     drop(sandbox);
 
@@ -521,12 +612,29 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         all_frames.len()
     );
     println!(
+        "frame render CPU            p50 {}  p99 {}  (thread CPU time per frame)",
+        ms(percentile(&frames_cpu, 0.5)),
+        ms(percentile(&frames_cpu, 0.99)),
+    );
+    println!(
+        "update CPU under churn      p50 {}  p99 {}  ({} batches of events, views refreshed)",
+        ms(percentile(&updates_cpu, 0.5)),
+        ms(percentile(&updates_cpu, 0.99)),
+        updates_cpu.len()
+    );
+    println!(
         "event-to-screen latency     p50 {}  p99 {}  ({} marked changes of {} under churn {})",
         ms(percentile(&latencies, 0.5)),
         ms(percentile(&latencies, 0.99)),
         latencies.len(),
         marked_kind_plural,
         churn_text(&spec)
+    );
+    println!(
+        "  of which API + watch      p50 {}  p99 {}  (patch sent → in the console's store; {} seen)",
+        ms(percentile(&store_latencies, 0.5)),
+        ms(percentile(&store_latencies, 0.99)),
+        store_latencies.len()
     );
     println!("peak RSS                    {peak:.0} MiB (after load {peak_after_load:.0} MiB)");
     println!(

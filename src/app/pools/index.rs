@@ -22,6 +22,8 @@ use crate::model::views::{Node, Pod, View};
 /// One pod's contribution to the pools.
 #[derive(Debug, Clone)]
 struct PodEntry {
+    /// Held, not read: keeps the address the entry is keyed by from being reused.
+    #[cfg_attr(not(test), allow(dead_code))]
     obj: Arc<Obj>,
     /// Its uid (or namespace/name): what a replacement of it is recognised by.
     key: String,
