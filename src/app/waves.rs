@@ -15,6 +15,7 @@ pub mod strings;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -90,9 +91,57 @@ pub struct WavesView {
     pub rows: Vec<WaveRow>,
     pub cursor: Cursor,
     pub computed_at: Option<Timestamp>,
+    /// Counts the analyses (what [`Drawn`] was made from).
+    pub generation: u64,
+    /// What the frames draw of the model, kept from the last rebuild of the rows.
+    pub drawn: Option<Drawn>,
+}
+
+/// What the pane draws that only the analysis and the root decide: made once per rebuild of
+/// the rows, not per frame (at 1,000 Applications, walking the tree and measuring every
+/// name each frame cost more than drawing the rows).
+#[derive(Debug, Clone)]
+pub struct Drawn {
+    generation: u64,
+    root: Option<AppKey>,
+    pub summary: layout::Items,
+    pub tree: Vec<layout::TreeLine>,
+    /// Width of the lanes' name column before it is clamped.
+    pub name_width: usize,
 }
 
 impl WavesView {
+    /// The kept drawing data while it matches the analysis and the root.
+    fn drawn(&self) -> Option<&Drawn> {
+        self.drawn
+            .as_ref()
+            .filter(|d| d.generation == self.generation && d.root == self.root)
+    }
+
+    /// The lines above the lanes: the rollout in words, traps, the Argo CD config.
+    pub fn summary(&self) -> Cow<'_, layout::Items> {
+        match self.drawn() {
+            Some(d) => Cow::Borrowed(&d.summary),
+            None => Cow::Owned(layout::summary_items(self)),
+        }
+    }
+
+    /// The app-of-apps tree, one line per app.
+    pub fn tree(&self) -> Cow<'_, [layout::TreeLine]> {
+        match self.drawn() {
+            Some(d) => Cow::Borrowed(&d.tree),
+            None => Cow::Owned(layout::tree_lines(self)),
+        }
+    }
+
+    /// Width the lanes' names ask for (before clamping).
+    pub fn name_width(&self) -> usize {
+        match self.drawn() {
+            Some(d) => d.name_width,
+            None => layout::name_width(self),
+        }
+    }
+
     pub fn model(&self) -> Option<&WavesModel> {
         self.analysis.as_ref().map(|a| &a.model)
     }
@@ -225,6 +274,13 @@ impl WavesView {
         let len = self.rows.len();
         self.cursor.fit(len, height);
         self.skip_heading(1, height);
+        self.drawn = Some(Drawn {
+            generation: self.generation,
+            root: self.root.clone(),
+            summary: layout::summary_items(self),
+            tree: layout::tree_lines(self),
+            name_width: layout::name_width(self),
+        });
     }
 
     /// Picks the root: the user's choice while it exists, else the first app of apps.
@@ -493,6 +549,8 @@ impl App {
             rows: Vec::new(),
             cursor: Cursor::default(),
             computed_at: None,
+            generation: 0,
+            drawn: None,
         };
         self.clear_stack();
         self.stack.push(View::Waves(view));
@@ -632,6 +690,7 @@ impl Pane for WavesView {
             .ne(self.live.iter().map(|s| &s.key));
         self.live = live_specs;
         self.analysis = Some(analysis);
+        self.generation += 1;
         self.config_source = config_source;
         self.computed_at = Some(cx.now);
         self.settle_root();

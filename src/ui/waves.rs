@@ -19,12 +19,14 @@ use super::style;
 use super::table::{block, status_span};
 use crate::app::App;
 use crate::app::columns::age;
-pub(crate) use crate::app::waves::layout::{health_slot, phase_slot, sync_slot, width, wrapped};
-use crate::app::waves::layout::{summary_items, waves_top};
+use crate::app::waves::layout::waves_top;
+pub(crate) use crate::app::waves::layout::{
+    app_mark, health_slot, phase_slot, sync_slot, width, wrapped,
+};
 use crate::app::waves::strings;
 use crate::app::waves::{WaveRow, WavesView};
 use crate::config::Slot;
-use crate::domain::waves::{AppKey, AppSummary, Blocker, BlockerState, HealthCode, RolloutState};
+use crate::domain::waves::{AppSummary, Blocker, BlockerState, HealthCode, RolloutState};
 
 /// Pads or cuts (with `…`) to exactly `width` columns.
 pub(crate) fn fit(text: &str, max: usize) -> String {
@@ -47,42 +49,6 @@ pub(crate) fn fit(text: &str, max: usize) -> String {
     }
     out.push('…');
     format!("{out}{}", " ".repeat(max.saturating_sub(used + 1)))
-}
-
-/// The app-of-apps tree: one line per app, indented by depth.
-fn tree_items(w: &WavesView) -> Vec<(String, Slot, Option<AppKey>)> {
-    let Some(model) = w.model() else {
-        return Vec::new();
-    };
-    model
-        .tree
-        .walk()
-        .into_iter()
-        .filter_map(|(depth, key)| {
-            let a = model.get(&key)?;
-            let (mark, slot) = app_mark(a);
-            let wave = if a.parent.is_some() || a.wave.raw.is_some() {
-                format!(" · {}", a.wave.value)
-            } else {
-                String::new()
-            };
-            let text = format!("{}{mark} {}{wave}", "  ".repeat(depth), key.name);
-            Some((text, slot, Some(key)))
-        })
-        .collect()
-}
-
-/// A one-character state of an app.
-pub(crate) fn app_mark(a: &AppSummary) -> (&'static str, Slot) {
-    if !a.exists {
-        ("○", Slot::muted)
-    } else if a.is_done() {
-        ("✓", Slot::ok)
-    } else if a.health.badness() >= HealthCode::Missing.badness() {
-        ("✖", Slot::error)
-    } else {
-        ("◌", Slot::warn)
-    }
 }
 
 struct Areas {
@@ -135,7 +101,7 @@ fn summary(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     ];
     let b = block(app, title, None);
     let inner = b.inner(area);
-    let lines: Vec<Line> = wrapped(&summary_items(w), inner.width as usize)
+    let lines: Vec<Line> = wrapped(&w.summary(), inner.width as usize)
         .into_iter()
         .take(inner.height as usize)
         .map(|(t, slot)| Line::from(Span::styled(t, style(app, slot))))
@@ -151,7 +117,7 @@ fn tree(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     ];
     let b = block(app, title, None);
     let inner = b.inner(area);
-    let items = tree_items(w);
+    let items = w.tree();
     let h = inner.height as usize;
     let selected = w.selected_app();
     let pos = items
@@ -160,18 +126,18 @@ fn tree(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
         .unwrap_or(0);
     let start = if pos >= h { pos + 1 - h } else { 0 };
     let lines: Vec<Line> = items
-        .into_iter()
+        .iter()
         .skip(start)
         .take(h)
         .map(|(text, slot, key)| {
-            let mut s = style(app, slot);
+            let mut s = style(app, *slot);
             if key.is_some() && key.as_ref() == w.root.as_ref() {
                 s = s.patch(style(app, Slot::title));
             }
             if key.is_some() && key.as_ref() == selected {
                 s = style(app, Slot::highlight);
             }
-            Line::from(Span::styled(fit(&text, inner.width as usize), s))
+            Line::from(Span::styled(fit(text, inner.width as usize), s))
         })
         .collect();
     f.render_widget(Paragraph::new(lines).block(b), area);
@@ -190,15 +156,7 @@ fn degraded(blockers: &[Blocker]) -> Option<&Blocker> {
 /// Column widths of the lanes list; the message takes the rest.
 fn lane_widths(w: &WavesView, total: usize) -> [usize; 10] {
     let name = w
-        .rows
-        .iter()
-        .filter_map(|r| match r {
-            WaveRow::Parent(k) => Some(width(&k.name) + 1 + width(strings::ROOT_LABEL)),
-            WaveRow::App(k) => Some(width(&k.name) + 2),
-            WaveRow::Lane(_) => None,
-        })
-        .max()
-        .unwrap_or(0)
+        .name_width()
         .clamp(width(strings::LANE_COLUMNS[0]) + 2, 34);
     let mut widths = [name, 9, 11, 10, 8, 9, 15, 3, 3, 0];
     // Narrow screens drop the least useful columns whole (a width of 0) rather than cut

@@ -6,12 +6,12 @@ use jiff::Timestamp;
 use ratatui::text::Span;
 
 use super::strings;
-use super::{ConfigSource, WaveAppView, WavesView};
+use super::{ConfigSource, WaveAppView, WaveRow, WavesView};
 use crate::app::columns::age;
 use crate::app::viewport::{Viewport, list_rows_in};
 use crate::config::Slot;
 use crate::domain::waves::{
-    BlockerState, HealthCode, OperationPhase, RolloutState, Severity, SyncCode,
+    AppKey, AppSummary, BlockerState, HealthCode, OperationPhase, RolloutState, Severity, SyncCode,
 };
 
 /// Width of the tree panel (at most a third of the screen).
@@ -308,12 +308,65 @@ pub fn info_items(d: &WaveAppView, now: Timestamp) -> Items {
     out
 }
 
+/// One line of the app-of-apps tree: its text (indented by depth), slot and app.
+pub type TreeLine = (String, Slot, Option<AppKey>);
+
+/// The app-of-apps tree: one line per app, indented by depth.
+pub fn tree_lines(w: &WavesView) -> Vec<TreeLine> {
+    let Some(model) = w.model() else {
+        return Vec::new();
+    };
+    model
+        .tree
+        .walk()
+        .into_iter()
+        .filter_map(|(depth, key)| {
+            let a = model.get(&key)?;
+            let (mark, slot) = app_mark(a);
+            let wave = if a.parent.is_some() || a.wave.raw.is_some() {
+                format!(" · {}", a.wave.value)
+            } else {
+                String::new()
+            };
+            let text = format!("{}{mark} {}{wave}", "  ".repeat(depth), key.name);
+            Some((text, slot, Some(key)))
+        })
+        .collect()
+}
+
+/// A one-character state of an app.
+pub fn app_mark(a: &AppSummary) -> (&'static str, Slot) {
+    if !a.exists {
+        ("○", Slot::muted)
+    } else if a.is_done() {
+        ("✓", Slot::ok)
+    } else if a.health.badness() >= HealthCode::Missing.badness() {
+        ("✖", Slot::error)
+    } else {
+        ("◌", Slot::warn)
+    }
+}
+
+/// The width the lanes' name column asks for: the widest app name with its indent (or the
+/// root's label).
+pub fn name_width(w: &WavesView) -> usize {
+    w.rows
+        .iter()
+        .filter_map(|r| match r {
+            WaveRow::Parent(k) => Some(width(&k.name) + 1 + width(strings::ROOT_LABEL)),
+            WaveRow::App(k) => Some(width(&k.name) + 2),
+            WaveRow::Lane(_) => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Width of the summary and height of the summary and tree row above the lanes, in a body
 /// of `width`×`height`.
 pub fn waves_top(w: &WavesView, width: u16, height: u16) -> (u16, u16) {
     let tree_w = TREE_W.min(width / 3);
     let summary_w = width.saturating_sub(tree_w);
-    let text_lines = wrapped(&summary_items(w), summary_w.saturating_sub(2) as usize).len();
+    let text_lines = wrapped(&w.summary(), summary_w.saturating_sub(2) as usize).len();
     // A long tree scrolls (to the selection) rather than taking the lanes' room.
     let tree_lines = w.model().map_or(0, |m| m.apps.len()).min(TREE_LINES);
     let wanted = (text_lines.max(tree_lines) + 2) as u16;
