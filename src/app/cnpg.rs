@@ -272,7 +272,7 @@ impl App {
         }
     }
 
-    fn open_cnpg_detail(&mut self, key: ClusterKey) {
+    pub(super) fn open_cnpg_detail(&mut self, key: ClusterKey) {
         let Some(watches) = self.cnpg_list_watches() else {
             return;
         };

@@ -44,6 +44,9 @@ impl App {
             self.prompt_action(a);
             return None;
         }
+        if self.pane_action(a) {
+            return None;
+        }
         if self.cnpg_action(a) {
             return None;
         }
@@ -132,9 +135,7 @@ impl App {
                 }
             }
             Action::Refresh => {
-                if matches!(self.top(), Some(View::Pools(_))) {
-                    self.refresh_eks();
-                } else if let Some(View::Table(t)) = self.top() {
+                if let Some(View::Table(t)) = self.top() {
                     let key = t.spec.key.clone();
                     self.reload_watch(key);
                 } else {
@@ -408,7 +409,6 @@ impl App {
                 }
             }
             Some(View::Containers(_)) => self.open_logs_from_selection(false),
-            Some(View::Pools(_)) => self.select_pool(),
             Some(View::Panel(_)) => self.panel_select(),
             Some(View::Waves(_) | View::WaveApp(_)) => self.waves_select(),
             Some(View::Contexts(c)) => {
