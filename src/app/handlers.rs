@@ -138,12 +138,10 @@ impl App {
                 if let Some(View::Table(t)) = self.top() {
                     let key = t.spec.key.clone();
                     self.reload_watch(key);
-                } else {
-                    self.waves_action(a);
                 }
             }
-            Action::Sync | Action::HardRefresh | Action::Terminate => self.waves_action(a),
-            Action::NextRoot => self.waves_next_root(),
+            // The sync waves pane's (taken by `pane_action` above).
+            Action::Sync | Action::HardRefresh | Action::Terminate | Action::NextRoot => {}
             Action::ToggleWrap => match self.stack.last_mut() {
                 Some(View::Text(t)) => t.wrap = !t.wrap,
                 Some(View::Logs(l)) => l.wrap = !l.wrap,
@@ -410,7 +408,6 @@ impl App {
             }
             Some(View::Containers(_)) => self.open_logs_from_selection(false),
             Some(View::Panel(_)) => self.panel_select(),
-            Some(View::Waves(_) | View::WaveApp(_)) => self.waves_select(),
             Some(View::Contexts(c)) => {
                 if let Some(name) = c.names.get(c.cursor.selected).cloned() {
                     self.switch_context(&name);
@@ -432,7 +429,7 @@ impl App {
                 })
             }
             View::Containers(c) => Some(c.source.clone()),
-            View::Waves(_) | View::WaveApp(_) => self.waves_source(),
+            v @ (View::Waves(_) | View::WaveApp(_)) => super::waves::source_of(v, &self.catalog),
             _ => None,
         }
     }
