@@ -47,9 +47,6 @@ impl App {
         if self.pane_action(a) {
             return None;
         }
-        if self.cnpg_action(a) {
-            return None;
-        }
         if self.metrics_action(a) {
             return None;
         }
