@@ -202,3 +202,6 @@ impl super::App {
         true
     }
 }
+
+#[cfg(test)]
+mod tests;
