@@ -13,6 +13,7 @@ pub mod ctx;
 pub mod describe;
 pub mod drill;
 pub mod edit;
+pub mod effect;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -425,7 +426,7 @@ impl App {
     }
 
     pub fn flash(&mut self, text: impl Into<String>, level: Level) {
-        self.flash_for(text, level, 5);
+        self.flash_for(text, level, effect::FLASH_SECS);
     }
 
     fn request(&mut self, r: Request) {

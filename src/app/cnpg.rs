@@ -8,6 +8,7 @@
 //! as soon as discovery shows the CRD, so a timeline starts when the console first sees a
 //! Cluster, before the pane is opened.
 
+mod actions;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod state;
@@ -16,20 +17,20 @@ pub mod strings;
 use std::sync::Arc;
 
 use crate::model::object::Obj;
-use crate::model::views::{Event, Pod, PodDisruptionBudget, Service, View as ObjView};
+use crate::model::views::{Event, PodDisruptionBudget, Service, View as ObjView};
 use kube::runtime::reflector::Store;
 
 pub use state::{ClusterKey, CnpgState, PendingSwitchover};
 
+use super::effect::Effect;
 use super::pane::{Pane, PaneCx, Refreshed};
-use super::view::{Cursor, ObjSource, TextMode, View};
-use super::{App, Dialog, Level, WatchStatus};
+use super::view::{Cursor, View};
+use super::{App, Level, WatchStatus};
 use crate::domain::cnpg::{
     self, ClusterDetail, ClusterInputs, ClusterSummary, DetailOptions, InstanceRow, Warning, label,
 };
 use crate::model::action::Action;
 use crate::model::{ResourceKind, WatchKey, WatchSpec};
-use crate::sources::{ObjectTarget, Request};
 
 /// The watches of the list: Clusters and their pods in every namespace, and Nodes.
 #[derive(Debug, Clone)]
@@ -131,21 +132,6 @@ fn views_where<V: ObjView>(store: Option<&Store<Obj>>, keep: impl Fn(&Obj) -> bo
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// The container `kubectl logs` picks: the default-container annotation, else the first.
-fn default_container(pod: &Pod) -> String {
-    pod.meta
-        .annotation("kubectl.kubernetes.io/default-container")
-        .or_else(|| {
-            pod.spec
-                .containers
-                .first()
-                .map(|c| c.name.as_str())
-                .filter(|n| !n.is_empty())
-        })
-        .unwrap_or("postgres")
-        .to_string()
 }
 
 impl App {
@@ -272,7 +258,7 @@ impl App {
         }
     }
 
-    fn open_cnpg_detail(&mut self, key: ClusterKey) {
+    pub(super) fn open_cnpg_detail(&mut self, key: ClusterKey) {
         let Some(watches) = self.cnpg_list_watches() else {
             return;
         };
@@ -367,159 +353,6 @@ impl App {
             }
         }
     }
-
-    /// Actions the pane handles itself. Returns false when the action is not the pane's.
-    pub(super) fn cnpg_action(&mut self, a: Action) -> bool {
-        let in_pane = matches!(self.top(), Some(View::Cnpg(_) | View::CnpgDetail(_)));
-        if !in_pane {
-            return false;
-        }
-        match a {
-            Action::Select => self.cnpg_select(),
-            Action::Describe => self.cnpg_cluster_text(TextMode::Describe),
-            Action::Yaml => self.cnpg_cluster_text(TextMode::Yaml),
-            Action::Logs => self.cnpg_logs(false),
-            Action::LogsPrevious => self.cnpg_logs(true),
-            Action::Promote => self.cnpg_promote(),
-            _ => return false,
-        }
-        true
-    }
-
-    /// The Cluster the top view is about.
-    fn cnpg_current(&self) -> Option<(ClusterKey, ListWatches)> {
-        match self.top()? {
-            View::Cnpg(l) => {
-                let r = l.selected()?;
-                Some((
-                    (r.summary.namespace.clone(), r.summary.name.clone()),
-                    l.watches.clone(),
-                ))
-            }
-            View::CnpgDetail(d) => Some((d.key.clone(), d.watches.clone())),
-            _ => None,
-        }
-    }
-
-    fn cnpg_select(&mut self) {
-        match self.top() {
-            Some(View::Cnpg(l)) => match l.selected() {
-                Some(r) => {
-                    let key = (r.summary.namespace.clone(), r.summary.name.clone());
-                    self.open_cnpg_detail(key);
-                }
-                None => self.flash(super::strings::NOTHING_SELECTED, Level::Warn),
-            },
-            Some(View::CnpgDetail(d)) => match d.selected() {
-                Some(r) if r.exists => {
-                    let source = ObjSource {
-                        spec: d.watches.pods.clone(),
-                        namespace: Some(d.key.0.clone()),
-                        name: r.pod.clone(),
-                    };
-                    self.open_text_for(TextMode::Describe, source);
-                }
-                Some(r) => self.flash(format!("{}: pod {}", strings::MISSING, r.pod), Level::Warn),
-                None => self.flash(strings::NO_INSTANCE, Level::Warn),
-            },
-            _ => {}
-        }
-    }
-
-    fn cnpg_cluster_text(&mut self, mode: TextMode) {
-        let Some(((ns, name), watches)) = self.cnpg_current() else {
-            return self.flash(super::strings::NOTHING_SELECTED, Level::Warn);
-        };
-        let source = ObjSource {
-            spec: watches.clusters,
-            namespace: Some(ns),
-            name,
-        };
-        self.open_text_for(mode, source);
-    }
-
-    /// Logs of the selected instance (detail) or of the primary (list).
-    fn cnpg_logs(&mut self, previous: bool) {
-        let Some((key, _)) = self.cnpg_current() else {
-            return self.flash(super::strings::NOTHING_SELECTED, Level::Warn);
-        };
-        let pod = match self.top() {
-            Some(View::CnpgDetail(d)) => d.selected().map(|r| r.pod.clone()),
-            Some(View::Cnpg(l)) => l.selected().and_then(|r| r.summary.current_primary.clone()),
-            _ => None,
-        };
-        let Some(pod) = pod else {
-            let text = match self.top() {
-                Some(View::Cnpg(_)) => strings::NO_PRIMARY,
-                _ => strings::NO_INSTANCE,
-            };
-            return self.flash(text, Level::Warn);
-        };
-        let container = self
-            .cnpg
-            .pods(&key)
-            .iter()
-            .find(|p| p.meta.name == pod)
-            .map_or_else(|| "postgres".to_string(), default_container);
-        self.open_logs(key.0, pod, container, previous);
-    }
-
-    /// Promote (switchover) to the selected instance: refused in read-only mode and when
-    /// the domain refuses; otherwise a confirmation naming the cluster and the target.
-    fn cnpg_promote(&mut self) {
-        if self.readonly {
-            return self.flash_for(
-                super::strings::readonly(Action::Promote.name()),
-                Level::Warn,
-                6,
-            );
-        }
-        let (key, watches, pod) = match self.top() {
-            Some(View::CnpgDetail(d)) => match d.selected() {
-                Some(r) => (d.key.clone(), d.watches.clone(), r.pod.clone()),
-                None => return self.flash(strings::NO_INSTANCE, Level::Warn),
-            },
-            _ => return self.flash_for(strings::PROMOTE_FROM_DETAIL, Level::Warn, 6),
-        };
-        let Some(cluster) = self.cnpg.cluster(&key) else {
-            return self.flash(strings::CLUSTER_UNKNOWN, Level::Warn);
-        };
-        let current = cluster
-            .status
-            .current_primary
-            .as_deref()
-            .unwrap_or("-")
-            .to_string();
-        match cnpg::promote_patch(cluster, &pod, self.now) {
-            Err(e) => {
-                self.flash_for(strings::promote_refused(&e.to_string()), Level::Warn, 8);
-            }
-            Ok(patch) => {
-                self.cnpg.switchover = Some(state::PendingSwitchover {
-                    key: key.clone(),
-                    pod: pod.clone(),
-                    what: strings::promote_what(&pod, &key.0, &key.1),
-                    sent: None,
-                });
-                let (ns, name) = key;
-                self.dialog = Some(Dialog {
-                    title: "Promote".into(),
-                    message: strings::confirm_promote(&pod, &ns, &name, &current),
-                    request: Request::PatchStatus {
-                        what: strings::promote_what(&pod, &ns, &name),
-                        target: ObjectTarget {
-                            kind: watches.clusters.kind.clone(),
-                            namespace: Some(ns),
-                            name,
-                        },
-                        patch,
-                    },
-                    expect: Some(pod.clone()),
-                    typed: String::new(),
-                });
-            }
-        }
-    }
 }
 
 impl Pane for CnpgListView {
@@ -580,6 +413,10 @@ impl Pane for CnpgListView {
     fn fit(&mut self, rows: usize) {
         let len = self.rows.len();
         self.cursor.fit(len, rows);
+    }
+
+    fn action(&mut self, a: Action, cx: &PaneCx<'_>) -> Option<Vec<Effect>> {
+        actions::list_action(self, a, cx)
     }
 }
 
@@ -652,6 +489,10 @@ impl Pane for CnpgDetailView {
     fn fit(&mut self, rows: usize) {
         let len = self.detail.as_ref().map_or(0, |x| x.instances.len());
         self.cursor.fit(len, rows);
+    }
+
+    fn action(&mut self, a: Action, cx: &PaneCx<'_>) -> Option<Vec<Effect>> {
+        actions::detail_action(self, a, cx)
     }
 }
 

@@ -44,7 +44,7 @@ impl App {
             self.prompt_action(a);
             return None;
         }
-        if self.cnpg_action(a) {
+        if self.pane_action(a) {
             return None;
         }
         if self.metrics_action(a) {
@@ -132,17 +132,13 @@ impl App {
                 }
             }
             Action::Refresh => {
-                if matches!(self.top(), Some(View::Pools(_))) {
-                    self.refresh_eks();
-                } else if let Some(View::Table(t)) = self.top() {
+                if let Some(View::Table(t)) = self.top() {
                     let key = t.spec.key.clone();
                     self.reload_watch(key);
-                } else {
-                    self.waves_action(a);
                 }
             }
-            Action::Sync | Action::HardRefresh | Action::Terminate => self.waves_action(a),
-            Action::NextRoot => self.waves_next_root(),
+            // The sync waves pane's (taken by `pane_action` above).
+            Action::Sync | Action::HardRefresh | Action::Terminate | Action::NextRoot => {}
             Action::ToggleWrap => match self.stack.last_mut() {
                 Some(View::Text(t)) => t.wrap = !t.wrap,
                 Some(View::Logs(l)) => l.wrap = !l.wrap,
@@ -408,9 +404,7 @@ impl App {
                 }
             }
             Some(View::Containers(_)) => self.open_logs_from_selection(false),
-            Some(View::Pools(_)) => self.select_pool(),
             Some(View::Panel(_)) => self.panel_select(),
-            Some(View::Waves(_) | View::WaveApp(_)) => self.waves_select(),
             Some(View::Contexts(c)) => {
                 if let Some(name) = c.names.get(c.cursor.selected).cloned() {
                     self.switch_context(&name);
@@ -432,7 +426,7 @@ impl App {
                 })
             }
             View::Containers(c) => Some(c.source.clone()),
-            View::Waves(_) | View::WaveApp(_) => self.waves_source(),
+            v @ (View::Waves(_) | View::WaveApp(_)) => super::waves::source_of(v, &self.catalog),
             _ => None,
         }
     }

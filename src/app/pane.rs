@@ -1,7 +1,8 @@
 //! Panes as components: what [`App`](super::App) asks of the node pools, sync waves, CNPG and
 //! metrics panes — the watches they need, rebuilding their model from a [`PaneCx`] (stores,
-//! catalog, clock, viewport and the state panes share), and moving their selection — so that
-//! `update` dispatches through [`Pane`] instead of a match per pane.
+//! catalog, clock, viewport and the state panes share), moving their selection, and answering
+//! their keys with [`Effect`]s the app applies — so that `update` dispatches through [`Pane`]
+//! instead of a match per pane.
 
 use std::collections::HashMap;
 
@@ -9,11 +10,13 @@ use jiff::Timestamp;
 use kube::runtime::reflector::Store;
 
 use super::cnpg::CnpgState;
+use super::effect::Effect;
 use super::metrics::MetricsState;
 use super::pools::EksState;
 use super::view::View;
 use super::viewport::Viewport;
 use super::{WatchData, WatchStatus};
+use crate::model::action::Action;
 use crate::model::object::Obj;
 use crate::model::{Catalog, WatchKey, WatchSpec};
 
@@ -31,6 +34,10 @@ pub struct PaneCx<'a> {
     pub metrics: &'a MetricsState,
     /// The CNPG Clusters, pods and nodes kept across views (node copies are cached here).
     pub cnpg: &'a mut CnpgState,
+    /// `--readonly`: actions that change the cluster are refused.
+    pub readonly: bool,
+    /// The context's user (named in an Argo CD sync).
+    pub user: &'a str,
 }
 
 impl PaneCx<'_> {
@@ -71,6 +78,12 @@ pub trait Pane {
 
     /// Keeps the selection visible with `rows` shown (after a resize or a prompt).
     fn fit(&mut self, rows: usize);
+
+    /// Answers an action with what the app should do (reading only itself and `cx`);
+    /// `None` leaves the action to the app.
+    fn action(&mut self, _a: Action, _cx: &PaneCx<'_>) -> Option<Vec<Effect>> {
+        None
+    }
 }
 
 /// The pane a view is, if it is one.
@@ -116,6 +129,8 @@ impl super::App {
             eks: &self.eks,
             metrics: &self.metrics,
             cnpg: &mut self.cnpg,
+            readonly: self.readonly,
+            user: &self.cluster.user,
         };
         if pane.refresh(&mut cx).watches_changed {
             self.prune_watches();
@@ -130,6 +145,26 @@ impl super::App {
             let rows = pane.rows_shown(cx);
             pane.step(delta, rows);
         })
+    }
+
+    /// Gives the action to the top view when it is a pane and applies what it answers;
+    /// `false` when it is not one or leaves the action to the app.
+    pub(super) fn pane_action(&mut self, a: Action) -> bool {
+        match self.pane_effects(a) {
+            Some(effects) => {
+                self.apply(effects);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What the top view answers to the action when it is a pane, not applied yet.
+    pub(super) fn pane_effects(&mut self, a: Action) -> Option<Vec<Effect>> {
+        let i = self.stack.len().checked_sub(1)?;
+        let mut effects = None;
+        self.with_pane(i, |pane, cx| effects = pane.action(a, cx));
+        effects
     }
 
     /// Keeps every pane's selection visible (after a resize or a prompt).
@@ -160,8 +195,13 @@ impl super::App {
             eks: &self.eks,
             metrics: &self.metrics,
             cnpg: &mut self.cnpg,
+            readonly: self.readonly,
+            user: &self.cluster.user,
         };
         f(pane, &cx);
         true
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -108,7 +108,7 @@ impl App {
                 if !std::ptr::eq(view, self.top()?) {
                     return None;
                 }
-                let src = self.waves_source()?;
+                let src = super::waves::source_of(view, &self.catalog)?;
                 s.kind = Some(src.kind().clone());
                 s.namespace = src.namespace.clone();
                 s.name = Some(src.name.clone());

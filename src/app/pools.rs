@@ -6,20 +6,21 @@
 //! Enter on a node there opens its pods (the usual node → pods drill). `s` changes the
 //! selected pool's EKS node group scaling, behind a prompt and a confirmation.
 
+pub(super) mod actions;
 pub mod index;
 pub mod strings;
 
 use jiff::Timestamp;
 
+use super::effect::Effect;
 use super::pane::{Pane, PaneCx, Refreshed};
-use super::prompt::{Prompt, PromptKind};
 use super::view::{Cursor, View};
-use super::{App, Dialog, Level, WatchStatus};
+use super::{App, Level, WatchStatus};
 use crate::domain::dashboard::panes;
 use crate::domain::pools::{self, NodegroupInfo, Pool};
 use crate::model::WatchSpec;
-use crate::sources::Request;
-use crate::sources::nodegroups::{EksEvent, EksRequest};
+use crate::model::action::Action;
+use crate::sources::nodegroups::EksEvent;
 
 /// Rows of the pools table in a body `height` rows high: two fifths of it (borders and
 /// heading excluded); the detail below takes the rest.
@@ -124,6 +125,10 @@ impl Pane for PoolsView {
         let len = self.pools.len();
         self.cursor.fit(len, rows);
     }
+
+    fn action(&mut self, a: Action, cx: &PaneCx<'_>) -> Option<Vec<Effect>> {
+        actions::action(self, a, cx)
+    }
 }
 
 /// Parses `min/desired/max` (`2/4/6`), or a lone desired size kept within the current
@@ -213,98 +218,6 @@ impl App {
             }
         }
         self.refresh_all_pools();
-    }
-
-    /// Enter on a pool: its nodes, as a nodes table scoped by the pool's label selector.
-    pub(super) fn select_pool(&mut self) {
-        let Some(View::Pools(v)) = self.top() else {
-            return;
-        };
-        let Some(pool) = v.selected() else {
-            return self.flash(super::strings::NOTHING_SELECTED, Level::Warn);
-        };
-        let selector = pools::node_selector(pool, v.pool_label.as_deref());
-        let title = strings::pool_scope(&pool.name);
-        let kind = v.nodes.kind.clone();
-        self.open_table(kind, None, Some(selector), None, Some(title), true);
-    }
-
-    /// `r`: describe the node groups now.
-    pub(super) fn refresh_eks(&mut self) {
-        if self.eks.cluster.is_none() {
-            return self.flash_for(strings::NOT_EKS, Level::Warn, 8);
-        }
-        self.request(Request::Eks(EksRequest::Refresh));
-        self.flash(strings::REFRESHING, Level::Info);
-    }
-
-    /// `s` on a pool: a prompt for the node group's new min/desired/max.
-    pub(super) fn scale_pool(&mut self) {
-        let Some(View::Pools(v)) = self.top() else {
-            return;
-        };
-        let Some(pool) = v.selected() else {
-            return self.flash(super::strings::NOTHING_SELECTED, Level::Warn);
-        };
-        let Some(cluster) = self.eks.cluster.clone() else {
-            return self.flash_for(strings::NOT_EKS, Level::Warn, 8);
-        };
-        let Some(eks) = &pool.eks else {
-            let text = strings::no_nodegroup(&pool.name, &cluster);
-            return self.flash_for(text, Level::Warn, 8);
-        };
-        let current = (eks.min_size, eks.desired_size, eks.max_size);
-        let text = format!("{}/{}/{}", current.0, current.1, current.2);
-        let kind = PromptKind::ScaleNodegroup {
-            cluster,
-            nodegroup: eks.name.clone(),
-            current,
-        };
-        self.prompt = Some(Prompt::new(kind, &text));
-        self.refit();
-    }
-
-    /// Enter in the scaling prompt: validates, then asks for confirmation.
-    pub(super) fn submit_scaling(
-        &mut self,
-        text: &str,
-        cluster: String,
-        nodegroup: String,
-        current: Scaling,
-    ) {
-        match parse_scaling(text, current) {
-            Ok(new) if new == current => {
-                self.prompt = None;
-                self.refit();
-                self.flash(strings::scaling_unchanged(&nodegroup), Level::Info);
-            }
-            Ok((min, desired, max)) => {
-                self.prompt = None;
-                self.refit();
-                self.dialog = Some(Dialog {
-                    title: strings::SCALE_TITLE.into(),
-                    message: strings::confirm_scaling(
-                        &cluster,
-                        &nodegroup,
-                        current,
-                        (min, desired, max),
-                    ),
-                    request: Request::Eks(EksRequest::Scale {
-                        nodegroup,
-                        min,
-                        desired,
-                        max,
-                    }),
-                    expect: None,
-                    typed: String::new(),
-                });
-            }
-            Err(e) => {
-                if let Some(p) = self.prompt.as_mut() {
-                    p.error = Some(e);
-                }
-            }
-        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! reads the result kept in the view.
 
 mod actions;
+pub(crate) use actions::source_of;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod layout;
@@ -23,6 +24,7 @@ use crate::model::object::Obj;
 use jiff::Timestamp;
 use kube::runtime::reflector::{ObjectRef, Store};
 
+use super::effect::Effect;
 use super::pane::{Pane, PaneCx, Refreshed};
 use super::view::{Cursor, View};
 use super::{App, WatchStatus};
@@ -30,6 +32,7 @@ use crate::domain::waves::{
     self, Analysis, AppKey, AppSummary, ArgoCdConfig, HealthCode, LiveObjects, ResourceSummary,
     Rollout, SyncCode, Trap, TrapOptions, WaveLane, WavesModel,
 };
+use crate::model::action::Action;
 use crate::model::views::{Application, Workload};
 use crate::model::{Catalog, ResourceKind, WatchSpec};
 
@@ -714,6 +717,10 @@ impl Pane for WavesView {
         let len = self.rows.len();
         self.cursor.fit(len, rows);
     }
+
+    fn action(&mut self, a: Action, cx: &PaneCx<'_>) -> Option<Vec<Effect>> {
+        actions::lanes_action(self, a, cx)
+    }
 }
 
 impl Pane for WaveAppView {
@@ -774,5 +781,9 @@ impl Pane for WaveAppView {
     fn fit(&mut self, rows: usize) {
         let len = self.resources.len();
         self.cursor.fit(len, rows);
+    }
+
+    fn action(&mut self, a: Action, cx: &PaneCx<'_>) -> Option<Vec<Effect>> {
+        actions::detail_action(self, a, cx)
     }
 }

@@ -9,10 +9,11 @@ use jiff::Timestamp;
 use super::fixture::{self, World};
 use super::*;
 use crate::app::command::{self, Command};
+use crate::app::view::TextMode;
 use crate::app::{Msg, Options};
 use crate::config::{Config, Overrides};
 use crate::domain::cnpg::{InstanceRole, Transition, phase};
-use crate::sources::SourceEvent;
+use crate::sources::{Request, SourceEvent};
 
 fn command(app: &mut App, text: &str) {
     press(app, ":");

@@ -7,9 +7,6 @@ impl App {
         if self.readonly {
             return self.flash_for(strings::readonly(a.name()), Level::Warn, 6);
         }
-        if a == Action::Scale && matches!(self.top(), Some(View::Pools(_))) {
-            return self.scale_pool();
-        }
         let Some(target) = self.object_target() else {
             return self.flash(strings::NOTHING_SELECTED, Level::Warn);
         };

@@ -203,7 +203,9 @@ impl App {
                 cluster,
                 nodegroup,
                 current,
-            } => self.submit_scaling(&p.text, cluster, nodegroup, current),
+            } => self.apply(crate::app::pools::actions::submit_scaling(
+                &p.text, cluster, nodegroup, current,
+            )),
             PromptKind::RevealSecret { what, keys } => {
                 let key = p.text.trim().to_string();
                 if !keys.contains(&key) {
