@@ -50,11 +50,11 @@ pub struct ConsoleArgs {
 
     /// Start with all namespaces.
     #[arg(short = 'A', long = "all-namespaces")]
-    pub all_namespaces: bool,
+    pub(crate) all_namespaces: bool,
 
     /// Disable every mutating action.
     #[arg(long)]
-    pub readonly: bool,
+    pub(crate) readonly: bool,
 
     /// Theme: dark, light, high-contrast, or themes/<name>.toml in the config directory.
     #[arg(long)]
@@ -62,7 +62,7 @@ pub struct ConsoleArgs {
 
     /// Keymap: default (k9s-like), vim, or keymaps/<name>.toml in the config directory.
     #[arg(long)]
-    pub keymap: Option<String>,
+    pub(crate) keymap: Option<String>,
 
     /// EKS cluster of the node pools pane's node groups (default: detected from the
     /// context's EKS ARN or `aws eks get-token` exec plugin). AWS settings come from the
@@ -73,14 +73,14 @@ pub struct ConsoleArgs {
     /// Group nodes into pools by this label (e.g. `workload-type`) instead of the provider's
     /// (EKS, eksctl, Karpenter, GKE, AKS, DOKS, kops); overrides `pool_label` in config.toml.
     #[arg(long, value_name = "LABEL")]
-    pub pool_label: Option<String>,
+    pub(crate) pool_label: Option<String>,
 
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
 
     /// Log level of opsdeck's own log file (error, warn, info, debug, trace).
     #[arg(long, default_value = "info")]
-    pub log_level: String,
+    pub(crate) log_level: String,
 
     /// Start in this view: a `:` command such as `cnpg`, `cnpg keycloak/keycloak-db`,
     /// `deploy kube-system` (run once the API server's discovery has answered).
@@ -100,12 +100,12 @@ pub struct PrometheusArgs {
 
     /// A file holding a bearer token for Prometheus (or OPSDECK_PROMETHEUS_TOKEN[_FILE]).
     #[arg(long, value_name = "FILE", requires = "prometheus")]
-    pub prometheus_token_file: Option<PathBuf>,
+    pub(crate) prometheus_token_file: Option<PathBuf>,
 
     /// A file holding `user:password` for Prometheus basic auth (or
     /// OPSDECK_PROMETHEUS_BASIC_AUTH[_FILE]).
     #[arg(long, value_name = "FILE", requires = "prometheus")]
-    pub prometheus_basic_auth_file: Option<PathBuf>,
+    pub(crate) prometheus_basic_auth_file: Option<PathBuf>,
 }
 
 impl PrometheusArgs {
@@ -185,7 +185,7 @@ pub struct InstallArgs {
 
     /// Print each step's plan; change nothing.
     #[arg(long, requires = "config")]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Apply every plan without asking.
     #[arg(long, short = 'y', requires = "config")]
@@ -193,7 +193,7 @@ pub struct InstallArgs {
 
     /// List the app catalog and exit.
     #[arg(long)]
-    pub catalog: bool,
+    pub(crate) catalog: bool,
 
     /// Interactive wizard: the kubeconfig of the cluster answer (default: KUBECONFIG, else
     /// ~/.kube/config).
@@ -229,7 +229,7 @@ pub struct SandboxArgs {
     /// `nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200` (pod updates per second;
     /// `app_churn=`/`cnpg_churn=` update Applications/CNPG Clusters per second too).
     #[arg(long, conflicts_with = "recording")]
-    pub synthetic: Option<String>,
+    pub(crate) synthetic: Option<String>,
 
     /// Timeline speed: 2 plays the recording's timeline twice as fast, 0 pauses it
     /// (0, or 0.01 to 1000).
@@ -246,19 +246,19 @@ pub struct BenchArgs {
         long,
         default_value = "nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200"
     )]
-    pub synthetic: String,
+    pub(crate) synthetic: String,
 
     /// Seconds to measure CPU while nothing changes.
     #[arg(long, default_value_t = 10)]
-    pub idle_seconds: u64,
+    pub(crate) idle_seconds: u64,
 
     /// Seconds to measure latency and CPU under churn.
     #[arg(long, default_value_t = 10)]
-    pub churn_seconds: u64,
+    pub(crate) churn_seconds: u64,
 
     /// Marked changes per second whose event-to-screen latency is timed (on top of churn).
     #[arg(long, default_value_t = 20)]
-    pub marks_per_second: u32,
+    pub(crate) marks_per_second: u32,
 
     /// Give up when the pods table is not complete after this many seconds.
     #[arg(long, default_value_t = 120)]
@@ -321,7 +321,7 @@ pub struct RecordArgs {
 
     /// Write Secret data and credential-looking values in clear.
     #[arg(long)]
-    pub no_redact: bool,
+    pub(crate) no_redact: bool,
 
     /// Prometheus whose answers to the built-in dashboards are recorded when recording stops.
     #[command(flatten)]

@@ -2,51 +2,51 @@
 //! the config directory patch them. Problems never stop the console: they are collected with
 //! file, line and key, logged, and shown in the UI.
 
-pub mod dashboards;
-pub mod error;
-pub mod k9s;
-pub mod key;
-pub mod keymap;
-pub mod plugins;
-pub mod show;
-pub mod theme;
+pub(crate) mod dashboards;
+pub(crate) mod error;
+pub(crate) mod k9s;
+pub(crate) mod key;
+pub(crate) mod keymap;
+pub(crate) mod plugins;
+pub(crate) mod show;
+pub(crate) mod theme;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use error::ConfigError;
-pub use key::{Key, KeyName};
-pub use keymap::{Binding, Keymap};
-pub use theme::{Slot, Theme};
+pub(crate) use error::ConfigError;
+pub(crate) use key::Key;
+pub(crate) use keymap::{Binding, Keymap};
+pub(crate) use theme::{Slot, Theme};
 
 /// Environment variable overriding the config directory (used by tests).
-pub const CONFIG_DIR_ENV: &str = "OPSDECK_CONFIG_DIR";
+pub(crate) const CONFIG_DIR_ENV: &str = "OPSDECK_CONFIG_DIR";
 /// Environment variable overriding the data directory (logs).
-pub const DATA_DIR_ENV: &str = "OPSDECK_DATA_DIR";
+pub(crate) const DATA_DIR_ENV: &str = "OPSDECK_DATA_DIR";
 
 /// `config.toml` in the config directory.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Disable every mutating action.
-    pub readonly: bool,
+    pub(crate) readonly: bool,
     /// Theme name: `dark`, `light`, `high-contrast`, or `themes/<name>.toml` in the config dir.
     pub theme: String,
     /// Keymap name: `default`, `vim`, or `keymaps/<name>.toml` in the config dir.
-    pub keymap: String,
+    pub(crate) keymap: String,
     /// Lines kept per log view (older lines are dropped).
-    pub log_lines: usize,
+    pub(crate) log_lines: usize,
     /// Node pools pane: group nodes by this label instead of the provider's pool label.
-    pub pool_label: Option<String>,
+    pub(crate) pool_label: Option<String>,
     /// Prometheus per kubeconfig context (`[prometheus."<context>"]`); `[prometheus.default]`
     /// applies to contexts without their own. Without one, the cluster's Prometheus is found
     /// through its Services.
     pub prometheus: std::collections::BTreeMap<String, PrometheusSetting>,
     /// k9s users' files (`[k9s] import = "live"` reads them at every start).
-    pub k9s: k9s::K9sSettings,
+    pub(crate) k9s: k9s::K9sSettings,
     /// Shells `s` tries in a container, in order (the first one the container has runs).
-    pub shells: Vec<String>,
+    pub(crate) shells: Vec<String>,
 }
 
 /// Where one context's Prometheus is. Credentials are read from files (or the
@@ -56,9 +56,9 @@ pub struct Settings {
 pub struct PrometheusSetting {
     pub url: String,
     /// A file holding a bearer token.
-    pub token_file: Option<PathBuf>,
+    pub(crate) token_file: Option<PathBuf>,
     /// A file holding `user:password`.
-    pub basic_auth_file: Option<PathBuf>,
+    pub(crate) basic_auth_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -80,21 +80,21 @@ impl Default for Settings {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub theme: Option<String>,
-    pub keymap: Option<String>,
-    pub readonly: bool,
+    pub(crate) keymap: Option<String>,
+    pub(crate) readonly: bool,
     /// `--pool-label`
-    pub pool_label: Option<String>,
+    pub(crate) pool_label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub settings: Settings,
-    pub keymap: Keymap,
+    pub(crate) keymap: Keymap,
     pub theme: Theme,
     /// Plugins, hotkeys and aliases (k9s's formats).
     pub user: plugins::UserCommands,
     /// Every problem found, for the log and the UI.
-    pub problems: Vec<ConfigError>,
+    pub(crate) problems: Vec<ConfigError>,
 }
 
 impl Default for Config {
@@ -110,7 +110,7 @@ impl Default for Config {
 }
 
 /// The user's config directory (`$OPSDECK_CONFIG_DIR`, else the platform's).
-pub fn config_dir() -> Option<PathBuf> {
+pub(crate) fn config_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV) {
         return Some(PathBuf::from(dir));
     }
@@ -119,7 +119,7 @@ pub fn config_dir() -> Option<PathBuf> {
 }
 
 /// The user's data directory (`$OPSDECK_DATA_DIR`, else the platform's), for logs.
-pub fn data_dir() -> Option<PathBuf> {
+pub(crate) fn data_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
         return Some(PathBuf::from(dir));
     }
@@ -224,7 +224,7 @@ fn load_user_commands(
 }
 
 /// opsdeck's files in k9s's formats, in the config directory.
-pub const USER_COMMAND_FILES: &[&str] = &["plugins.yaml", "hotkeys.yaml", "aliases.yaml"];
+pub(crate) const USER_COMMAND_FILES: &[&str] = &["plugins.yaml", "hotkeys.yaml", "aliases.yaml"];
 
 fn load_keymap(dir: Option<&Path>, name: &str, problems: &mut Vec<ConfigError>) -> Keymap {
     let mut keymap = match Keymap::embedded(name) {

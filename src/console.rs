@@ -73,9 +73,9 @@ pub fn sandbox_eks(sandbox: &Sandbox, base: EksSettings) -> EksSettings {
 
 /// Where Prometheus is configured, and the PromQL history file.
 pub(crate) struct PromInputs {
-    pub flag: Option<Configured>,
-    pub per_context: BTreeMap<String, Configured>,
-    pub history_file: Option<PathBuf>,
+    pub(crate) flag: Option<Configured>,
+    pub(crate) per_context: BTreeMap<String, Configured>,
+    pub(crate) history_file: Option<PathBuf>,
 }
 
 fn prometheus_inputs(args: &ConsoleArgs, config: &Config) -> PromInputs {
@@ -102,7 +102,7 @@ fn prometheus_inputs(args: &ConsoleArgs, config: &Config) -> PromInputs {
 }
 
 /// What the cluster views say when opsdeck runs for Prometheus only.
-pub fn no_cluster_message(why: &str) -> String {
+pub(crate) fn no_cluster_message(why: &str) -> String {
     format!(
         "no cluster: opsdeck runs for metrics only ({why}); the cluster views need a kubeconfig"
     )

@@ -5,12 +5,12 @@
 //! progress and what blocks it, CloudNativePG failover state.
 
 pub mod cnpg;
-pub mod credential_refresh;
+pub(crate) mod credential_refresh;
 pub mod dashboard;
-pub mod duration;
-pub mod pending;
+pub(crate) mod duration;
+pub(crate) mod pending;
 pub mod pools;
-pub mod quantity;
-pub mod text;
+pub(crate) mod quantity;
+pub(crate) mod text;
 pub mod waves;
-pub mod xray;
+pub(crate) mod xray;

@@ -22,7 +22,7 @@ use crate::terminal_handoff::{self, Handoff};
 
 /// How the session ended: a message for the status line, and an error if it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub message: String,
     pub error: Option<String>,
 }
@@ -45,7 +45,7 @@ impl Outcome {
 
 /// The editor command line: `$VISUAL`, else `$EDITOR`, else `vi` (run by `sh -c`, so it may
 /// carry arguments, as `code --wait`).
-pub fn editor_command(visual: Option<String>, editor: Option<String>) -> String {
+pub(crate) fn editor_command(visual: Option<String>, editor: Option<String>) -> String {
     visual
         .filter(|v| !v.trim().is_empty())
         .or(editor.filter(|v| !v.trim().is_empty()))
@@ -121,7 +121,7 @@ async fn run_editor(editor: &str, path: &Path) -> Result<(), String> {
 }
 
 /// Edits one object; the terminal is handed to the editor and taken back.
-pub async fn run(
+pub(crate) async fn run(
     client: kube::Client,
     target: ObjectTarget,
     input: &mut EventStream,

@@ -9,27 +9,27 @@
 //! The interactive TUI and the non-interactive `opsdeck install --config install.toml` run the
 //! same [`wizard::Wizard`].
 
-pub mod access;
+pub(crate) mod access;
 pub mod agekey;
 pub mod apply;
-pub mod apps;
-pub mod argocd;
-pub mod catalog;
-pub mod cluster;
+pub(crate) mod apps;
+pub(crate) mod argocd;
+pub(crate) mod catalog;
+pub(crate) mod cluster;
 pub mod config;
-pub mod diff;
-pub mod error;
-pub mod existing;
-pub mod kubeconfig;
+pub(crate) mod diff;
+pub(crate) mod error;
+pub(crate) mod existing;
+pub(crate) mod kubeconfig;
 pub use crate::model::install::plan;
 pub mod run;
-pub mod sops;
-pub mod state;
-pub mod tui;
+pub(crate) mod sops;
+pub(crate) mod state;
+pub(crate) mod tui;
 pub mod wizard;
 
 pub use config::InstallConfig;
-pub use error::InstallError;
+pub(crate) use error::InstallError;
 pub use plan::{Change, ChangeKind, Plan};
-pub use state::{InstallState, StepStatus};
+pub use state::StepStatus;
 pub use wizard::{StepId, Wizard};

@@ -7,13 +7,15 @@
 #![deny(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
+// src/app is narrowed to pub(crate) in a pass of its own.
+#[allow(unreachable_pub)]
 pub mod app;
 pub mod bench;
 pub mod cli;
-pub mod config;
+pub(crate) mod config;
 pub mod console;
 pub mod domain;
-pub mod edit_session;
+pub(crate) mod edit_session;
 pub mod fuzzing;
 pub mod install;
 pub mod model;
@@ -22,8 +24,8 @@ pub mod record;
 pub mod recording;
 pub mod report;
 pub mod sandbox;
-pub mod signals;
+pub(crate) mod signals;
 pub mod sources;
-pub mod terminal_handoff;
+pub(crate) mod terminal_handoff;
 pub mod tools;
 pub mod ui;

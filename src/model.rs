@@ -10,16 +10,19 @@
 //! - [`install`]: the install's steps, their progress and plans (engine, wizard, screens).
 //! - [`action`]: the one vocabulary of user intents keys are bound to.
 
-pub mod action;
-pub mod catalog;
-pub mod conn;
-pub mod install;
+pub(crate) mod action;
+pub(crate) mod catalog;
+pub(crate) mod conn;
+pub(crate) mod install;
 pub mod object;
-pub mod resource;
+pub(crate) mod resource;
 pub mod views;
-pub mod watch;
+pub(crate) mod watch;
 
-pub use catalog::Catalog;
-pub use conn::{BackendState, ConnState};
-pub use resource::{PrinterColumn, ResourceKind};
-pub use watch::{WatchKey, WatchSpec};
+pub(crate) use catalog::Catalog;
+pub(crate) use conn::BackendState;
+pub use conn::ConnState;
+#[cfg(test)]
+pub(crate) use resource::PrinterColumn;
+pub(crate) use resource::ResourceKind;
+pub(crate) use watch::{WatchKey, WatchSpec};

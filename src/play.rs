@@ -8,7 +8,7 @@
 //! deletes by. What is written and why is decided in [`plan`]; recordings/README.md documents
 //! it for users.
 
-pub mod plan;
+pub(crate) mod plan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -45,7 +45,7 @@ pub struct PlayArgs {
     /// that several plays share one cluster; also the value of the `opsdeck.dev/played-by`
     /// label (default: the recording's name).
     #[arg(long, value_name = "P")]
-    pub namespace_prefix: Option<String>,
+    pub(crate) namespace_prefix: Option<String>,
 
     /// Timeline speed: 2 plays it twice as fast; 0 writes the initial objects and plays no
     /// timeline (0, or 0.01 to 1000).
@@ -60,7 +60,7 @@ pub struct PlayArgs {
 
     /// Print what would be written and change nothing.
     #[arg(long, conflicts_with = "cleanup")]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Delete what an earlier play of this recording (and prefix) created, and exit.
     #[arg(long)]

@@ -64,7 +64,7 @@ pub struct RecordSummary {
     pub bytes: u64,
     pub kinds: Vec<String>,
     /// Prometheus queries recorded, and those that failed (with the reason).
-    pub prometheus_series: usize,
+    pub(crate) prometheus_series: usize,
     pub prometheus_failed: Vec<String>,
     /// The EKS cluster whose section was written, its node groups recorded, and the EKS
     /// calls that failed (with the reason).

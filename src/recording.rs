@@ -6,7 +6,7 @@
 //! Its own module, read by the sandbox (serving), `record` (writing) and the app's fixtures;
 //! [`eks`] and [`prometheus`] are its EKS and Prometheus sections.
 
-pub mod eks;
+pub(crate) mod eks;
 pub mod prometheus;
 
 use std::path::{Path, PathBuf};
@@ -16,10 +16,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// The only format version this build reads.
-pub const FORMAT_VERSION: &str = "opsdeck.dev/v1";
+pub(crate) const FORMAT_VERSION: &str = "opsdeck.dev/v1";
 
 /// Recordings compiled into the binary, by name.
-pub const EMBEDDED: &[(&str, &str)] = &[
+pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("platform", include_str!("../recordings/platform.yaml")),
     ("wave-stuck", include_str!("../recordings/wave-stuck.yaml")),
     (
@@ -77,13 +77,13 @@ pub struct Recording {
 pub struct RecordingMeta {
     pub name: String,
     #[serde(default)]
-    pub description: String,
+    pub(crate) description: String,
     /// `gitVersion` reported by `/version`, e.g. `v1.31.4-eks-2d5f260`.
     pub kubernetes_version: String,
     /// When the recording was captured (RFC 3339). Timestamps in objects are shifted by
     /// `now - recordedAt` when served, so ages look as they did at capture time.
     #[serde(default)]
-    pub recorded_at: Option<String>,
+    pub(crate) recorded_at: Option<String>,
     /// Free-form platform hint (`eks`, `doks`, `kind`, …).
     #[serde(default)]
     pub platform: Option<String>,
@@ -97,7 +97,7 @@ pub struct TimelineEntry {
     pub at: Duration,
     /// What the change shows, for humans and the replay controls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     #[serde(flatten)]
     pub change: Change,
 }
@@ -136,15 +136,15 @@ pub struct PatchChange {
     pub name: String,
     /// `status` to patch the status subresource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subresource: Option<String>,
+    pub(crate) subresource: Option<String>,
     #[serde(rename = "type", default)]
-    pub patch_type: PatchKind,
+    pub(crate) patch_type: PatchKind,
     pub patch: Value,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub enum PatchKind {
+pub(crate) enum PatchKind {
     #[default]
     Merge,
     Json,
@@ -162,7 +162,7 @@ pub struct PodLog {
     pub lines: Vec<String>,
     /// Log lines of the previous (crashed) container, if any.
     #[serde(default)]
-    pub previous: Vec<String>,
+    pub(crate) previous: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -300,10 +300,10 @@ pub(crate) fn check_object(obj: &Value) -> Result<(), String> {
     Ok(())
 }
 
-pub use crate::domain::duration::parse_offset;
+pub(crate) use crate::domain::duration::parse_offset;
 
 /// Formats a duration the way [`parse_offset`] reads it.
-pub fn format_offset(d: Duration) -> String {
+pub(crate) fn format_offset(d: Duration) -> String {
     let ms = d.as_millis();
     if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");

@@ -14,14 +14,14 @@ use crate::sources::kubeconfig::TargetError;
 /// An expected error with its fix, raised where the cause is known (`--log-level`, …).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct UserError {
+pub(crate) struct UserError {
     pub message: String,
     /// What to do about it (the second line).
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
 impl UserError {
-    pub fn new(message: impl Into<String>, fix: Option<String>) -> UserError {
+    pub(crate) fn new(message: impl Into<String>, fix: Option<String>) -> UserError {
         UserError {
             message: message.into(),
             fix,
@@ -30,7 +30,7 @@ impl UserError {
 }
 
 /// The line pointing at the sandbox, for errors about the cluster connection.
-pub const TRY_SANDBOX: &str = "to try opsdeck without a cluster: opsdeck --sandbox";
+pub(crate) const TRY_SANDBOX: &str = "to try opsdeck without a cluster: opsdeck --sandbox";
 
 /// The plain lines for an expected error in `report`'s chain, or `None` for a bug.
 pub fn user_lines(report: &Report) -> Option<Vec<String>> {

@@ -4,25 +4,25 @@
 //! [`store::Store`], its timeline is replayed through the same code paths client requests
 //! take, and `kubectl` or kube-rs talk to it over HTTP as to a real cluster.
 
-pub mod discovery;
-pub mod eks;
-pub mod error;
-pub mod logs;
-pub mod merge;
-pub mod operator;
+pub(crate) mod discovery;
+pub(crate) mod eks;
+pub(crate) mod error;
+pub(crate) mod logs;
+pub(crate) mod merge;
+pub(crate) mod operator;
 pub mod prometheus;
-pub mod protobuf;
-pub mod registry;
-pub mod replay;
-pub mod schemas;
-pub mod selector;
+pub(crate) mod protobuf;
+pub(crate) mod registry;
+pub(crate) mod replay;
+pub(crate) mod schemas;
+pub(crate) mod selector;
 pub mod server;
-pub mod ssa;
+pub(crate) mod ssa;
 pub mod store;
-pub mod synthetic;
-pub mod table;
-pub mod timeline;
-pub mod validation;
+pub(crate) mod synthetic;
+pub(crate) mod table;
+pub(crate) mod timeline;
+pub(crate) mod validation;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -150,7 +150,7 @@ impl Sandbox {
 
     /// Like [`Sandbox::start`], with the timeline read from its file as the replay
     /// proceeds when `file` is given (see [`load_streaming`]).
-    pub async fn start_streaming(
+    pub(crate) async fn start_streaming(
         opts: SandboxOptions,
         file: Option<timeline::source::FileTimeline>,
     ) -> Result<Sandbox, SandboxError> {
@@ -159,7 +159,7 @@ impl Sandbox {
 
     /// Serves a large synthetic cluster (see [`synthetic`]) with its churn running at
     /// `speed` times its rate (0 starts it paused; the `Replay` object resumes it).
-    pub async fn start_synthetic(
+    pub(crate) async fn start_synthetic(
         spec: synthetic::SyntheticSpec,
         port: u16,
         speed: f64,
@@ -257,7 +257,7 @@ impl Sandbox {
     }
 
     /// The name of the recording it serves.
-    pub fn recording_name(&self) -> String {
+    pub(crate) fn recording_name(&self) -> String {
         self.name.clone()
     }
 
@@ -288,7 +288,7 @@ impl Sandbox {
     }
 
     /// The recorded EKS cluster's region, when the recording has one.
-    pub fn eks_region(&self) -> Option<String> {
+    pub(crate) fn eks_region(&self) -> Option<String> {
         self.eks_arn
             .as_deref()
             .and_then(|a| a.strip_prefix("arn:aws:eks:"))
@@ -339,7 +339,7 @@ impl Sandbox {
     }
 
     /// Number of objects served.
-    pub fn object_count(&self) -> usize {
+    pub(crate) fn object_count(&self) -> usize {
         self.shared.store.count()
     }
 
@@ -419,7 +419,7 @@ fn start_replay(
 }
 
 /// Default kubeconfig path of `opsdeck sandbox`.
-pub fn default_kubeconfig_path() -> PathBuf {
+pub(crate) fn default_kubeconfig_path() -> PathBuf {
     std::env::temp_dir().join("opsdeck-sandbox.kubeconfig")
 }
 

@@ -7,21 +7,21 @@
 /// The process was asked to stop by a signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("stopped by {name}")]
-pub struct Stopped {
+pub(crate) struct Stopped {
     pub signal: i32,
     pub name: &'static str,
 }
 
 impl Stopped {
     /// The exit status a shell expects of a process ended by this signal.
-    pub fn exit_code(self) -> i32 {
+    pub(crate) fn exit_code(self) -> i32 {
         128 + self.signal
     }
 }
 
 /// Resolves when SIGTERM, SIGHUP or SIGINT arrives (never where signals cannot be listened
 /// to). Each call listens on its own; every listener sees a signal.
-pub async fn stopping() -> Stopped {
+pub(crate) async fn stopping() -> Stopped {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -51,12 +51,12 @@ pub async fn stopping() -> Stopped {
 
 /// Puts the terminal back as the shell had it (after `ratatui::init`): raw mode off, the
 /// main screen, the cursor shown. Safe to call more than once.
-pub fn restore_terminal() {
+pub(crate) fn restore_terminal() {
     ratatui::restore();
     let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
 }
 
 /// Whether an error is a [`Stopped`] (possibly wrapped).
-pub fn stopped_by(e: &color_eyre::eyre::Report) -> Option<Stopped> {
+pub(crate) fn stopped_by(e: &color_eyre::eyre::Report) -> Option<Stopped> {
     e.chain().find_map(|c| c.downcast_ref::<Stopped>().copied())
 }

@@ -3,24 +3,24 @@
 //! [`Request`]s and declares which watches it needs; [`Sources`] starts and stops tasks.
 
 pub mod connection;
-pub mod contexts;
-pub mod credentials;
+pub(crate) mod contexts;
+pub(crate) mod credentials;
 pub mod eks;
-pub mod exec;
-pub mod exec_auth;
-pub mod explain;
-pub mod fetch;
-pub mod forbidden;
-pub mod kubeconfig;
-pub mod landing;
-pub mod logs;
-pub mod mutate;
+pub(crate) mod exec;
+pub(crate) mod exec_auth;
+pub(crate) mod explain;
+pub(crate) mod fetch;
+pub(crate) mod forbidden;
+pub(crate) mod kubeconfig;
+pub(crate) mod landing;
+pub(crate) mod logs;
+pub(crate) mod mutate;
 pub mod nodegroups;
-pub mod plugin;
-pub mod portforward;
+pub(crate) mod plugin;
+pub(crate) mod portforward;
 pub mod prometheus;
-pub mod prune;
-pub mod watch;
+pub(crate) mod prune;
+pub(crate) mod watch;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,7 +32,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use crate::model::{Catalog, ConnState, ResourceKind, WatchKey, WatchSpec};
-pub use kubeconfig::{ClusterInfo, Target};
+pub(crate) use kubeconfig::ClusterInfo;
+pub use kubeconfig::Target;
 
 /// An error with its sources (`client error (Connect): tcp connect error: Connection
 /// refused`), since kube's errors often hide the useful part in the chain.
@@ -40,12 +41,12 @@ pub use kubeconfig::{ClusterInfo, Target};
 /// kube's API errors read like kubectl's (message and reason, no Debug dump), a server that
 /// is not a Kubernetes API is said in words ([`explain`]), and the result is one line of at
 /// most [`explain::MAX_CHARS`] characters.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     error_from(e, None)
 }
 
 /// [`error_chain`], naming the server (`https://host:port`) a non-Kubernetes answer came from.
-pub fn error_from(e: &(dyn std::error::Error + 'static), server: Option<&str>) -> String {
+pub(crate) fn error_from(e: &(dyn std::error::Error + 'static), server: Option<&str>) -> String {
     let text = if let Some(k) = e.downcast_ref::<kube::Error>() {
         explain::kube(k, server).unwrap_or_else(|| chain(e))
     } else if let Some(w) = e.downcast_ref::<kube::runtime::watcher::Error>() {
@@ -76,7 +77,7 @@ pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Identifies a log stream.
-pub type LogId = u64;
+pub(crate) type LogId = u64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRequest {
@@ -84,9 +85,9 @@ pub struct LogRequest {
     pub namespace: String,
     pub pod: String,
     pub container: String,
-    pub previous: bool,
+    pub(crate) previous: bool,
     /// Lines of history to fetch before following.
-    pub tail: i64,
+    pub(crate) tail: i64,
 }
 
 /// A reference to one object, for actions.
@@ -238,7 +239,7 @@ pub enum SourceEvent {
     },
 }
 
-pub type Sender = UnboundedSender<SourceEvent>;
+pub(crate) type Sender = UnboundedSender<SourceEvent>;
 
 /// Aborts its task when dropped.
 struct Task(JoinHandle<()>);
@@ -295,7 +296,7 @@ impl Sources {
 
     /// A configured Prometheus (`--prometheus`, config.toml per context), else the cluster's
     /// own is found; and where the PromQL history is kept.
-    pub fn set_prometheus(
+    pub(crate) fn set_prometheus(
         &mut self,
         flag: Option<prometheus::manager::Configured>,
         per_context: std::collections::BTreeMap<String, prometheus::manager::Configured>,
@@ -317,7 +318,7 @@ impl Sources {
     }
 
     /// The connection task built the client: watches can start.
-    pub fn set_client(&mut self, client: kube::Client) {
+    pub(crate) fn set_client(&mut self, client: kube::Client) {
         // A new client (signed in again): watches restart with it.
         if self.client.is_some() {
             self.watches.clear();
@@ -327,7 +328,7 @@ impl Sources {
     }
 
     /// Starts watches the app needs and stops the ones it no longer needs.
-    pub fn reconcile(&mut self, desired: &[WatchSpec]) {
+    pub(crate) fn reconcile(&mut self, desired: &[WatchSpec]) {
         self.watches
             .retain(|key, _| desired.iter().any(|s| s.key == *key));
         let Some(client) = &self.client else { return };
@@ -464,7 +465,7 @@ impl Sources {
     }
 
     /// Stops every port forward (the console quits).
-    pub fn stop_forwards(&mut self) {
+    pub(crate) fn stop_forwards(&mut self) {
         self.forwards.clear();
     }
 

@@ -19,11 +19,11 @@ use ratatui::DefaultTerminal;
 
 /// The terminal handed over; [`Handoff::end`] takes it back.
 #[must_use = "the terminal stays handed over until `end`"]
-pub struct Handoff(());
+pub(crate) struct Handoff(());
 
 impl Handoff {
     /// Stops the input reader and gives the terminal back to cooked mode on the main screen.
-    pub fn begin(input: &mut EventStream) -> io::Result<Handoff> {
+    pub(crate) fn begin(input: &mut EventStream) -> io::Result<Handoff> {
         // Dropping the stream wakes and ends a reader thread blocked on the terminal.
         drop(std::mem::replace(input, EventStream::new()));
         ratatui::restore();
@@ -32,7 +32,7 @@ impl Handoff {
     }
 
     /// Raw mode and the alternate screen again, cleared for a full redraw.
-    pub fn end(self, terminal: &mut DefaultTerminal) -> io::Result<()> {
+    pub(crate) fn end(self, terminal: &mut DefaultTerminal) -> io::Result<()> {
         crossterm::terminal::enable_raw_mode()?;
         crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
         terminal.clear()
@@ -40,7 +40,7 @@ impl Handoff {
 }
 
 /// Runs a command on the terminal (stdin, stdout and stderr inherited) until it exits.
-pub async fn run(mut cmd: tokio::process::Command) -> io::Result<ExitStatus> {
+pub(crate) async fn run(mut cmd: tokio::process::Command) -> io::Result<ExitStatus> {
     cmd.stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit());

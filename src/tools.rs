@@ -58,10 +58,10 @@ pub struct ImportK9sArgs {
     pub dir: Option<PathBuf>,
     /// A k9s skin to convert instead of the one k9s's config.yaml selects.
     #[arg(long, value_name = "FILE")]
-    pub skin: Option<PathBuf>,
+    pub(crate) skin: Option<PathBuf>,
     /// Print what would be written and what has no equivalent; write nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Replace opsdeck files that already exist.
     #[arg(long)]
     pub force: bool,
@@ -320,7 +320,7 @@ pub fn kubectl_plugin_args(args: Vec<OsString>) -> Result<(Vec<OsString>, Vec<St
 }
 
 /// Completion candidates: kubeconfig context names (`KUBECONFIG`, else ~/.kube/config).
-pub fn complete_contexts() -> Vec<CompletionCandidate> {
+pub(crate) fn complete_contexts() -> Vec<CompletionCandidate> {
     let kc = env("KUBECONFIG").map(PathBuf::from);
     match crate::sources::Target::load(kc.as_deref(), None) {
         Ok(t) => t
@@ -337,7 +337,7 @@ pub fn complete_contexts() -> Vec<CompletionCandidate> {
 
 /// Completion candidates: the current context's namespaces, listed from the API server
 /// (3 s at most; nothing when it does not answer).
-pub fn complete_namespaces() -> Vec<CompletionCandidate> {
+pub(crate) fn complete_namespaces() -> Vec<CompletionCandidate> {
     let kc = env("KUBECONFIG").map(PathBuf::from);
     let Ok(target) = crate::sources::Target::load(kc.as_deref(), None) else {
         return Vec::new();
@@ -373,7 +373,7 @@ pub fn complete_namespaces() -> Vec<CompletionCandidate> {
 }
 
 /// Completion candidates for `--recording`: the embedded recordings by name, then files.
-pub fn complete_recordings(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
+pub(crate) fn complete_recordings(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
     let prefix = current.to_string_lossy();
     let mut out: Vec<CompletionCandidate> = crate::recording::EMBEDDED
         .iter()

@@ -8,8 +8,8 @@ mod cnpg;
 mod dialog;
 mod help;
 /// The install wizard's screens (its state and update live in `install::tui`).
-pub mod install;
-pub mod layout;
+pub(crate) mod install;
+pub(crate) mod layout;
 mod logs;
 pub mod metrics;
 mod panel;

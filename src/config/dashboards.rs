@@ -7,7 +7,7 @@ use crate::domain::dashboard::load::{DashboardError, Loaded, parse_file};
 
 /// User dashboards in `dir` (`*.toml`, and Grafana `*.json`), sorted by file name. A file
 /// that fails gives an error naming it; the others still load.
-pub fn from_dir(dir: &Path) -> Vec<Result<Loaded, DashboardError>> {
+pub(crate) fn from_dir(dir: &Path) -> Vec<Result<Loaded, DashboardError>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -25,7 +25,7 @@ pub fn from_dir(dir: &Path) -> Vec<Result<Loaded, DashboardError>> {
 }
 
 /// Loads one dashboard file (TOML, or Grafana JSON by extension).
-pub fn load_file(path: &Path) -> Result<Loaded, DashboardError> {
+pub(crate) fn load_file(path: &Path) -> Result<Loaded, DashboardError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| DashboardError {
         file: file.clone(),

@@ -41,7 +41,7 @@ impl ConfigError {
     }
 
     /// From a TOML syntax or shape error.
-    pub fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
+    pub(crate) fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
         let message = err.message().trim().to_string();
         // serde's "unknown field `x`, expected …": name the key as the other errors do.
         let key = message
@@ -71,7 +71,7 @@ impl fmt::Display for ConfigError {
 }
 
 /// 1-based line number of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
         .iter()

@@ -5,7 +5,7 @@
 //! Plugins, hotkeys and aliases keep k9s's format (opsdeck reads it as is, see
 //! [`super::plugins`]); a skin becomes a `theme.toml` patch.
 
-pub mod colors;
+pub(crate) mod colors;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use super::plugins::{UserCommands, yaml_error};
 /// How opsdeck uses k9s's files (`[k9s]` in config.toml).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct K9sSettings {
+pub(crate) struct K9sSettings {
     /// `off` (default): only opsdeck's own files; `live`: also read k9s's plugins,
     /// hotkeys, aliases and skin at every start (opsdeck's own files win).
     pub import: K9sImport,
@@ -29,7 +29,7 @@ pub struct K9sSettings {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum K9sImport {
+pub(crate) enum K9sImport {
     #[default]
     Off,
     Live,
@@ -37,7 +37,7 @@ pub enum K9sImport {
 
 /// k9s's config directory as k9s finds it: `$K9S_CONFIG_DIR`, else `$XDG_CONFIG_HOME/k9s`,
 /// else the platform's config directory (`~/.config/k9s` on Linux).
-pub fn config_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+pub(crate) fn config_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     if let Some(d) = env("K9S_CONFIG_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d));
     }
@@ -49,7 +49,7 @@ pub fn config_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 
 /// k9s's data directory (per-context files under `clusters/`): `$XDG_DATA_HOME/k9s`, else
 /// the platform's.
-pub fn data_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+pub(crate) fn data_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     if let Some(d) = env("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d).join("k9s"));
     }
@@ -91,11 +91,11 @@ const SKIN_MAP: &[(&str, &str, &str)] = &[
 
 /// A skin turned into a theme patch.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkinConversion {
+pub(crate) struct SkinConversion {
     /// `theme.toml` text (opsdeck's theme format).
-    pub theme_toml: String,
+    pub(crate) theme_toml: String,
     /// `path: why` for each skin entry with no opsdeck equivalent.
-    pub unmapped: Vec<String>,
+    pub(crate) unmapped: Vec<String>,
 }
 
 fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
@@ -116,7 +116,7 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
 }
 
 /// Converts a k9s skin (`k9s: {body: …, frame: …, views: …}`) into a theme patch.
-pub fn convert_skin(text: &str, file: &str) -> Result<SkinConversion, ConfigError> {
+pub(crate) fn convert_skin(text: &str, file: &str) -> Result<SkinConversion, ConfigError> {
     let doc: serde_json::Value = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))?;
     let Some(root) = doc.get("k9s") else {
         return Err(ConfigError::new(
@@ -168,7 +168,7 @@ pub fn convert_skin(text: &str, file: &str) -> Result<SkinConversion, ConfigErro
 
 /// The skin k9s uses: `k9s.ui.skin` in its `config.yaml`, found in `skins/` of its config
 /// or data directory.
-pub fn active_skin(dir: &Path, data: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn active_skin(dir: &Path, data: Option<&Path>) -> Option<PathBuf> {
     let text = std::fs::read_to_string(dir.join("config.yaml")).ok()?;
     let doc: serde_json::Value = serde_saphyr::from_str(&text).ok()?;
     let name = doc.pointer("/k9s/ui/skin")?.as_str()?.trim().to_string();
@@ -214,17 +214,17 @@ fn config_notes(dir: &Path) -> Vec<String> {
 
 /// One file `import-k9s` writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Written {
+pub(crate) struct Written {
     pub path: PathBuf,
     pub from: PathBuf,
-    pub contents: String,
+    pub(crate) contents: String,
     /// What it holds (`3 plugins`).
     pub summary: String,
 }
 
 /// What `import-k9s` found, wrote and could not carry over.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
+pub(crate) struct ImportReport {
     pub k9s_dir: PathBuf,
     pub files: Vec<Written>,
     /// Things with no equivalent, or skipped, with where they came from.
@@ -242,7 +242,7 @@ fn plural(n: usize, one: &str) -> String {
 /// Reads k9s's files from `dir` and plans opsdeck's: `plugins.yaml`, `hotkeys.yaml`,
 /// `aliases.yaml` (the same formats, validated) and `theme.toml` (from the active skin,
 /// or from `skin` when given). Writes nothing.
-pub fn plan_import(
+pub(crate) fn plan_import(
     dir: &Path,
     data: Option<&Path>,
     out: &Path,
@@ -393,7 +393,7 @@ fn read_dir_sorted(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Loads k9s's plugins, hotkeys and aliases into `user` (live mode).
-pub fn load_live(dir: &Path, user: &mut UserCommands) -> Vec<ConfigError> {
+pub(crate) fn load_live(dir: &Path, user: &mut UserCommands) -> Vec<ConfigError> {
     let mut problems = Vec::new();
     for file in ["plugins.yaml", "hotkeys.yaml", "aliases.yaml"] {
         let path = dir.join(file);
@@ -415,7 +415,7 @@ mod tests {
     use super::*;
 
     /// A skin in k9s's documented layout (written for this test).
-    pub const SKIN: &str = r##"
+    pub(crate) const SKIN: &str = r##"
 k9s:
   body:
     fgColor: dodgerblue

@@ -30,8 +30,8 @@ pub enum KeyName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     pub name: KeyName,
-    pub ctrl: bool,
-    pub alt: bool,
+    pub(crate) ctrl: bool,
+    pub(crate) alt: bool,
 }
 
 impl Key {
@@ -47,7 +47,8 @@ impl Key {
         Key::plain(KeyName::Char(c))
     }
 
-    pub const fn ctrl(c: char) -> Key {
+    #[cfg(test)]
+    pub(crate) const fn ctrl(c: char) -> Key {
         Key {
             name: KeyName::Char(c),
             ctrl: true,
@@ -120,7 +121,7 @@ impl Key {
     }
 
     /// From a terminal event; `None` for keys opsdeck does not bind (media keys, …).
-    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
+    pub(crate) fn from_event(ev: &KeyEvent) -> Option<Key> {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let alt = ev.modifiers.contains(KeyModifiers::ALT);
         let name = match ev.code {
@@ -148,7 +149,7 @@ impl Key {
     }
 
     /// The printable character this key types into a text field, if any.
-    pub fn typed_char(&self) -> Option<char> {
+    pub(crate) fn typed_char(&self) -> Option<char> {
         match self.name {
             KeyName::Char(c) if !self.ctrl && !self.alt => Some(c),
             _ => None,

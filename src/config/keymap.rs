@@ -20,7 +20,7 @@ use super::key::Key;
 use crate::model::action::{Action, Context};
 
 /// Keymaps compiled into the binary, by name.
-pub const EMBEDDED: &[(&str, &str)] = &[
+pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("default", include_str!("../../keymaps/default.toml")),
     ("vim", include_str!("../../keymaps/vim.toml")),
 ];
@@ -29,9 +29,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
     pub context: Context,
-    pub action: Action,
+    pub(crate) action: Action,
     pub keys: Vec<Key>,
-    pub desc: String,
+    pub(crate) desc: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -67,7 +67,7 @@ impl Keymap {
     }
 
     /// The built-in default keymap (never fails: a test guards the embedded files).
-    pub fn builtin() -> Keymap {
+    pub(crate) fn builtin() -> Keymap {
         Keymap::embedded("default")
             .map(|(m, _)| m)
             .unwrap_or_default()
@@ -75,7 +75,7 @@ impl Keymap {
 
     /// Applies a keymap file over this one. A syntax error rejects the whole file; an
     /// invalid entry is skipped. Every problem is returned with file, line and key.
-    pub fn apply_text(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
+    pub(crate) fn apply_text(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
         let raw: RawKeymap = match toml::from_str(text) {
             Ok(raw) => raw,
             Err(e) => return vec![ConfigError::from_toml(file, text, &e)],
@@ -276,7 +276,7 @@ impl Keymap {
     }
 
     /// The action bound to `key` in `context`, falling back to `global`.
-    pub fn lookup(&self, context: Context, key: Key) -> Option<Action> {
+    pub(crate) fn lookup(&self, context: Context, key: Key) -> Option<Action> {
         self.lookup
             .get(&(context, key))
             .or_else(|| self.lookup.get(&(Context::Global, key)))
@@ -284,7 +284,7 @@ impl Keymap {
     }
 
     /// The action bound to `key` in `context` only (prompts and dialogs do not fall back).
-    pub fn lookup_only(&self, context: Context, key: Key) -> Option<Action> {
+    pub(crate) fn lookup_only(&self, context: Context, key: Key) -> Option<Action> {
         self.lookup.get(&(context, key)).copied()
     }
 
@@ -304,7 +304,7 @@ impl Keymap {
     }
 
     /// The first key of an action (for hints such as "press ? for help").
-    pub fn key_for(&self, context: Context, action: Action) -> Option<Key> {
+    pub(crate) fn key_for(&self, context: Context, action: Action) -> Option<Key> {
         self.binding(context, action)
             .or_else(|| self.binding(Context::Global, action))
             .and_then(|b| b.keys.first().copied())

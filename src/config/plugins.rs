@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::error::ConfigError;
-use super::key::{Key, KeyName};
+use super::key::Key;
+#[cfg(test)]
+use super::key::KeyName;
 
 /// One plugin: a command bound to a key in some views.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,34 +33,34 @@ pub struct Plugin {
     pub name: String,
     pub key: Key,
     /// The key as the file wrote it (`Shift-S`), for help.
-    pub key_label: String,
-    pub description: String,
+    pub(crate) key_label: String,
+    pub(crate) description: String,
     /// Lowercased scope names: `all`, `containers`, or a kind by any of its names.
-    pub scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
     pub command: String,
     pub args: Vec<String>,
     /// Output captured into a view instead of handing the terminal over.
-    pub background: bool,
+    pub(crate) background: bool,
     /// Ask before running, showing the command line.
     pub confirm: bool,
     /// Changes things: hidden and refused in read-only mode.
-    pub dangerous: bool,
+    pub(crate) dangerous: bool,
     /// Wins over a built-in binding of the same key.
-    pub override_builtin: bool,
+    pub(crate) override_builtin: bool,
     /// The file it came from.
     pub file: String,
 }
 
 /// A hotkey: a key that runs a `:` command everywhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hotkey {
+pub(crate) struct Hotkey {
     pub name: String,
     pub key: Key,
-    pub key_label: String,
-    pub description: String,
+    pub(crate) key_label: String,
+    pub(crate) description: String,
     /// The `:` command line (may hold `$VARIABLES`).
     pub command: String,
-    pub override_builtin: bool,
+    pub(crate) override_builtin: bool,
     pub file: String,
 }
 
@@ -66,10 +68,10 @@ pub struct Hotkey {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserCommands {
     /// By name; a later file replaces a plugin of the same name.
-    pub plugins: BTreeMap<String, Plugin>,
-    pub hotkeys: BTreeMap<String, Hotkey>,
+    pub(crate) plugins: BTreeMap<String, Plugin>,
+    pub(crate) hotkeys: BTreeMap<String, Hotkey>,
     /// Alias → command line (`pp` → `v1/pods`, `fred` → `pod fred app=blee`).
-    pub aliases: BTreeMap<String, String>,
+    pub(crate) aliases: BTreeMap<String, String>,
 }
 
 /// A value of `args`: k9s accepts strings and numbers.
@@ -141,7 +143,7 @@ struct RawHotkey {
 type Entries = BTreeMap<String, serde_saphyr::Spanned<serde_json::Value>>;
 
 /// A YAML syntax or shape error, with the line when known.
-pub fn yaml_error(file: &str, err: &serde_saphyr::Error) -> ConfigError {
+pub(crate) fn yaml_error(file: &str, err: &serde_saphyr::Error) -> ConfigError {
     let message = err.to_string();
     // The message often repeats the position ("at line 3 column 5"); keep it whole.
     ConfigError {
@@ -224,7 +226,7 @@ fn entry_error(file: &str, line: u64, key: String, message: impl Into<String>) -
 
 /// k9s key names: `a`, `Shift-A`, `Ctrl-A`, `Alt-A`, and `Shift-0`…`Shift-9` (the
 /// characters those keys type on a US keyboard, as k9s reads them).
-pub fn parse_k9s_key(spec: &str) -> Result<Key, String> {
+pub(crate) fn parse_k9s_key(spec: &str) -> Result<Key, String> {
     let lower = spec.to_ascii_lowercase();
     if let Some(d) = lower.strip_prefix("shift-")
         && d.len() == 1
@@ -238,12 +240,12 @@ pub fn parse_k9s_key(spec: &str) -> Result<Key, String> {
 }
 
 /// Words in a plugin's scopes that do not name a kind.
-pub const SCOPE_ALL: &str = "all";
-pub const SCOPE_CONTAINERS: &[&str] = &["containers", "container", "co"];
+pub(crate) const SCOPE_ALL: &str = "all";
+pub(crate) const SCOPE_CONTAINERS: &[&str] = &["containers", "container", "co"];
 
 impl UserCommands {
     /// Reads a `plugins.yaml` (k9s's format; the older top-level `plugin:` too).
-    pub fn add_plugins(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
+    pub(crate) fn add_plugins(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
         let mut problems = Vec::new();
         let Some(entries) = top_level(text, file, &["plugins", "plugin"], &mut problems) else {
             return problems;
@@ -315,7 +317,7 @@ impl UserCommands {
     }
 
     /// Reads a `hotkeys.yaml` (`hotKeys:`).
-    pub fn add_hotkeys(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
+    pub(crate) fn add_hotkeys(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
         let mut problems = Vec::new();
         let Some(entries) = top_level(text, file, &["hotKeys", "hotkeys"], &mut problems) else {
             return problems;
@@ -355,7 +357,7 @@ impl UserCommands {
     }
 
     /// Reads an `aliases.yaml` (`aliases:`).
-    pub fn add_aliases(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
+    pub(crate) fn add_aliases(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
         let mut problems = Vec::new();
         let Some(entries) = top_level(text, file, &["aliases", "alias"], &mut problems) else {
             return problems;
@@ -380,7 +382,7 @@ impl UserCommands {
 
     /// Plugins whose scopes match a view: `matches_scope` says whether a scope word names
     /// the view's kind (or its containers); `all` matches every view.
-    pub fn plugins_for(&self, matches_scope: impl Fn(&str) -> bool) -> Vec<&Plugin> {
+    pub(crate) fn plugins_for(&self, matches_scope: impl Fn(&str) -> bool) -> Vec<&Plugin> {
         self.plugins
             .values()
             .filter(|p| p.scopes.iter().any(|s| s == SCOPE_ALL || matches_scope(s)))
@@ -388,7 +390,7 @@ impl UserCommands {
     }
 
     /// The hotkey bound to a key.
-    pub fn hotkey(&self, key: Key) -> Option<&Hotkey> {
+    pub(crate) fn hotkey(&self, key: Key) -> Option<&Hotkey> {
         self.hotkeys.values().find(|h| h.key == key)
     }
 }
@@ -396,7 +398,7 @@ impl UserCommands {
 /// Replaces k9s variables in `text`: `$NAME`, `${NAME}`, `$COL-<COLUMN>` and `${COL-%CPU/L}`.
 /// `$!NAME` (k9s's "do not quote" marker) is read as `$NAME`. Unknown variables are left
 /// as written, so that shell variables inside `bash -c` scripts still work.
-pub fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+pub(crate) fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len());
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -459,7 +461,7 @@ pub fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
 pub struct Vars {
     pub values: BTreeMap<String, String>,
     /// Column values by upper-case header (`STATUS`, `%CPU/L`).
-    pub columns: BTreeMap<String, String>,
+    pub(crate) columns: BTreeMap<String, String>,
 }
 
 impl Vars {
@@ -488,7 +490,8 @@ impl Vars {
 }
 
 /// The key label shown for a key (`Shift-S` for `S`).
-pub fn describe_key(key: Key) -> String {
+#[cfg(test)]
+pub(crate) fn describe_key(key: Key) -> String {
     match key.name {
         KeyName::Char(c) if c.is_ascii_uppercase() && !key.ctrl && !key.alt => {
             format!("shift-{}", c.to_ascii_lowercase())
@@ -502,7 +505,7 @@ mod tests {
     use super::*;
 
     /// The shape of the Argo CD sync plugin k9s users share, written from k9s's schema.
-    pub const ARGO_PLUGINS: &str = r#"
+    pub(crate) const ARGO_PLUGINS: &str = r#"
 plugins:
   argocd-sync:
     shortCut: Shift-S

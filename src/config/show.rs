@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{Config, Settings, k9s};
 
 /// A commented `config.toml` with every setting at its default (`opsdeck config init`).
-pub const DEFAULT_CONFIG: &str = r#"# opsdeck configuration (opsdeck config init). Every line below is the default;
+pub(crate) const DEFAULT_CONFIG: &str = r#"# opsdeck configuration (opsdeck config init). Every line below is the default;
 # uncomment and change what you need. `opsdeck config show` prints what is in effect,
 # `opsdeck config path` where each file is read from. Unknown keys are errors.
 
@@ -46,13 +46,13 @@ pub const DEFAULT_CONFIG: &str = r#"# opsdeck configuration (opsdeck config init
 
 /// One file or directory opsdeck reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
+pub(crate) struct Place {
     pub what: &'static str,
     pub path: PathBuf,
 }
 
 /// Every place opsdeck reads configuration or writes data, in the order they apply.
-pub fn places(
+pub(crate) fn places(
     config_dir: Option<&Path>,
     data_dir: Option<&Path>,
     settings: &Settings,
@@ -117,7 +117,7 @@ pub fn places(
 }
 
 /// `opsdeck config path`.
-pub fn path_report(
+pub(crate) fn path_report(
     config_dir: Option<&Path>,
     data_dir: Option<&Path>,
     settings: &Settings,
@@ -160,7 +160,7 @@ pub fn path_report(
 }
 
 /// `opsdeck config show`: the merged settings as TOML, then what else is in effect.
-pub fn show(config: &Config) -> String {
+pub(crate) fn show(config: &Config) -> String {
     let mut s = String::from("# effective settings (defaults, then config.toml, then flags)\n");
     match toml::to_string(&config.settings) {
         Ok(t) => s.push_str(&t),
@@ -205,7 +205,7 @@ pub fn show(config: &Config) -> String {
 
 /// `opsdeck config init`: writes [`DEFAULT_CONFIG`] as `config.toml` in `dir`; an existing
 /// file is kept unless `force`.
-pub fn init(dir: &Path, force: bool) -> Result<PathBuf, String> {
+pub(crate) fn init(dir: &Path, force: bool) -> Result<PathBuf, String> {
     let path = dir.join("config.toml");
     if path.exists() && !force {
         return Err(format!(

@@ -17,7 +17,7 @@ use toml::Spanned;
 
 use super::error::ConfigError;
 
-pub const EMBEDDED: &[(&str, &str)] = &[
+pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
     (
@@ -48,7 +48,7 @@ slots! {
 }
 
 impl Slot {
-    pub fn from_name(name: &str) -> Option<Slot> {
+    pub(crate) fn from_name(name: &str) -> Option<Slot> {
         Slot::ALL.iter().copied().find(|s| s.name() == name)
     }
 }
@@ -56,16 +56,16 @@ impl Slot {
 /// A style as written in a file: every field optional, so a patch names only what it sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StyleSpec {
+pub(crate) struct StyleSpec {
     #[serde(default, deserialize_with = "colour")]
-    pub fg: Option<String>,
+    pub(crate) fg: Option<String>,
     #[serde(default, deserialize_with = "colour")]
-    pub bg: Option<String>,
-    pub bold: Option<bool>,
-    pub dim: Option<bool>,
-    pub italic: Option<bool>,
-    pub underline: Option<bool>,
-    pub reversed: Option<bool>,
+    pub(crate) bg: Option<String>,
+    pub(crate) bold: Option<bool>,
+    pub(crate) dim: Option<bool>,
+    pub(crate) italic: Option<bool>,
+    pub(crate) underline: Option<bool>,
+    pub(crate) reversed: Option<bool>,
 }
 
 /// A colour as a name or `#rrggbb` (a string), or an index 0-255 (an integer, as the
@@ -122,7 +122,7 @@ impl Theme {
     }
 
     /// The default dark theme.
-    pub fn builtin(no_color: bool) -> Theme {
+    pub(crate) fn builtin(no_color: bool) -> Theme {
         match Theme::embedded("dark", no_color) {
             Some((t, _)) => t,
             None => Theme {
@@ -134,7 +134,7 @@ impl Theme {
     }
 
     /// Applies a theme file over this one; each slot entry patches only the fields it names.
-    pub fn apply_text(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
+    pub(crate) fn apply_text(&mut self, text: &str, file: &str) -> Vec<ConfigError> {
         let raw: BTreeMap<String, Spanned<StyleSpec>> = match toml::from_str(text) {
             Ok(raw) => raw,
             Err(e) => return vec![ConfigError::from_toml(file, text, &e)],
@@ -210,17 +210,17 @@ impl Theme {
         }
     }
 
-    pub fn style(&self, slot: Slot) -> Style {
+    pub(crate) fn style(&self, slot: Slot) -> Style {
         self.styles.get(&slot).copied().unwrap_or_default()
     }
 
-    pub fn no_color(&self) -> bool {
+    pub(crate) fn no_color(&self) -> bool {
         self.no_color
     }
 }
 
 /// `NO_COLOR` (https://no-color.org): set and not empty.
-pub fn no_color_from_env() -> bool {
+pub(crate) fn no_color_from_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 

@@ -20,15 +20,15 @@ mod warnings;
 #[cfg(test)]
 mod fixtures;
 
-pub use detail::{
-    ClusterDetail, ClusterInputs, ConditionRow, DetailOptions, EventRow, InstanceMetrics,
-    InstanceRole, InstanceRow, InstanceStatusGroup, PdbRow, ServiceKind, ServiceRow, Streaming,
-    cluster_detail, instance_role, node_pool, node_zone,
-};
+pub(crate) use detail::{ClusterDetail, InstanceMetrics, InstanceRow, Streaming};
+pub use detail::{ClusterInputs, DetailOptions, InstanceRole, cluster_detail};
 pub use promote::{PromoteError, promote_patch, resolve_instance_name};
-pub use summary::{ClusterSummary, PrimaryChange, Severity, phase_severity};
-pub use timeline::{FailoverTimeline, TimelineEntry, Transition};
-pub use warnings::{ChangeKind, Warning, format_elapsed, summary_warnings};
+pub use summary::{ClusterSummary, Severity};
+pub(crate) use summary::{PrimaryChange, phase_severity};
+pub(crate) use timeline::TimelineEntry;
+pub use timeline::{FailoverTimeline, Transition};
+pub use warnings::ChangeKind;
+pub(crate) use warnings::Warning;
 
 use jiff::Timestamp;
 
@@ -38,8 +38,6 @@ use crate::model::views::{Cluster, group_of};
 pub const GROUP: &str = "postgresql.cnpg.io";
 /// API version served for Clusters.
 pub const VERSION: &str = "v1";
-/// `apiVersion` of a Cluster object.
-pub const API_VERSION: &str = "postgresql.cnpg.io/v1";
 /// Kind of a Cluster object.
 pub const KIND: &str = "Cluster";
 /// Plural resource name (`clusters.postgresql.cnpg.io`).
@@ -51,24 +49,22 @@ pub const PENDING_FAILOVER: &str = "pending";
 pub mod phase {
     pub const HEALTHY: &str = "Cluster in healthy state";
     pub const FAILING_OVER: &str = "Failing over";
-    pub const SWITCHOVER: &str = "Switchover in progress";
-    pub const SETTING_UP_PRIMARY: &str = "Setting up primary";
-    pub const CREATING_REPLICA: &str = "Creating a new replica";
-    pub const UPGRADING: &str = "Upgrading cluster";
-    pub const WAITING_FOR_USER: &str = "Waiting for user action";
+    pub(crate) const SWITCHOVER: &str = "Switchover in progress";
+    pub(crate) const SETTING_UP_PRIMARY: &str = "Setting up primary";
+    pub(crate) const CREATING_REPLICA: &str = "Creating a new replica";
+    pub(crate) const UPGRADING: &str = "Upgrading cluster";
+    pub(crate) const WAITING_FOR_USER: &str = "Waiting for user action";
     pub const WAITING_FOR_INSTANCES: &str = "Waiting for the instances to become active";
-    pub const UNRECOVERABLE: &str = "Cluster is unrecoverable and needs manual intervention";
 }
 
 /// Pod labels the operator sets on instance pods.
-pub mod label {
-    pub const CLUSTER: &str = "cnpg.io/cluster";
-    pub const INSTANCE_NAME: &str = "cnpg.io/instanceName";
-    pub const INSTANCE_ROLE: &str = "cnpg.io/instanceRole";
+pub(crate) mod label {
+    pub(crate) const CLUSTER: &str = "cnpg.io/cluster";
+    pub(crate) const INSTANCE_ROLE: &str = "cnpg.io/instanceRole";
     /// Deprecated spelling of [`INSTANCE_ROLE`], still set by the operator.
-    pub const ROLE: &str = "role";
-    pub const POD_ROLE: &str = "cnpg.io/podRole";
-    pub const JOB_ROLE: &str = "cnpg.io/jobRole";
+    pub(crate) const ROLE: &str = "role";
+    pub(crate) const POD_ROLE: &str = "cnpg.io/podRole";
+    pub(crate) const JOB_ROLE: &str = "cnpg.io/jobRole";
 }
 
 /// Parses RFC 3339 (with or without fraction, as CNPG's RFC3339Micro); `None` when empty
@@ -78,14 +74,14 @@ fn parse_time(text: &str) -> Option<Timestamp> {
 }
 
 /// Formats a timestamp as CloudNativePG writes them (`metav1.RFC3339Micro`).
-pub fn format_rfc3339_micro(at: Timestamp) -> String {
+pub(crate) fn format_rfc3339_micro(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// `false` when `obj` says it is something other than a Cluster (`postgresql.cnpg.io/*`,
 /// kind Cluster). Objects without `kind`/`apiVersion` (list items as kube-rs hands them over)
 /// are taken for what the caller says they are (the view's defaults).
-pub fn is_cluster(obj: &Cluster) -> bool {
+pub(crate) fn is_cluster(obj: &Cluster) -> bool {
     obj.meta.kind == KIND && group_of(&obj.meta.api_version) == GROUP
 }
 

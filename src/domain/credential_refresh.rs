@@ -13,17 +13,17 @@
 use jiff::{SignedDuration, Timestamp};
 
 /// The least time left when a credential is refreshed (when its lifetime allows).
-pub const MIN_MARGIN: SignedDuration = SignedDuration::from_secs(60);
+pub(crate) const MIN_MARGIN: SignedDuration = SignedDuration::from_secs(60);
 /// A credential is refreshed when less than `1 / LIFETIME_SHARE` of its lifetime is left.
-pub const LIFETIME_SHARE: i32 = 10;
+pub(crate) const LIFETIME_SHARE: i32 = 10;
 /// The soonest a failed refresh is tried again.
-pub const MIN_RETRY: SignedDuration = SignedDuration::from_secs(1);
+pub(crate) const MIN_RETRY: SignedDuration = SignedDuration::from_secs(1);
 /// The latest a failed refresh is tried again.
-pub const MAX_RETRY: SignedDuration = SignedDuration::from_secs(30);
+pub(crate) const MAX_RETRY: SignedDuration = SignedDuration::from_secs(30);
 
 /// When a credential issued at `issued` and expiring at `expires` is to be refreshed.
 /// One that expired when issued (or before) is due at once.
-pub fn refresh_at(issued: Timestamp, expires: Timestamp) -> Timestamp {
+pub(crate) fn refresh_at(issued: Timestamp, expires: Timestamp) -> Timestamp {
     let lifetime = expires.duration_since(issued);
     if lifetime <= SignedDuration::ZERO {
         return issued;
@@ -35,14 +35,14 @@ pub fn refresh_at(issued: Timestamp, expires: Timestamp) -> Timestamp {
 }
 
 /// How long from `now` until `at` (zero when it has passed).
-pub fn wait_until(now: Timestamp, at: Timestamp) -> std::time::Duration {
+pub(crate) fn wait_until(now: Timestamp, at: Timestamp) -> std::time::Duration {
     let left = at.duration_since(now);
     std::time::Duration::try_from(left).unwrap_or(std::time::Duration::ZERO)
 }
 
 /// After a refresh failed at `now`: when to try again before the credential expires at
 /// `expires`, or `None` when it has expired (the next request's 401 says so).
-pub fn retry_at(now: Timestamp, expires: Timestamp) -> Option<Timestamp> {
+pub(crate) fn retry_at(now: Timestamp, expires: Timestamp) -> Option<Timestamp> {
     let left = expires.duration_since(now);
     if left <= SignedDuration::ZERO {
         return None;
@@ -53,7 +53,7 @@ pub fn retry_at(now: Timestamp, expires: Timestamp) -> Option<Timestamp> {
 
 /// The refresh plan of the credential in use: when it was issued and when it expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     pub issued: Timestamp,
     pub expires: Timestamp,
     /// The next attempt (the planned refresh, or the retry after a failed one).
@@ -63,7 +63,7 @@ pub struct Schedule {
 impl Schedule {
     /// A credential just issued at `now`; `None` when it does not say when it expires
     /// (it is refreshed only after the API server refuses it).
-    pub fn new(now: Timestamp, expires: Option<Timestamp>) -> Option<Schedule> {
+    pub(crate) fn new(now: Timestamp, expires: Option<Timestamp>) -> Option<Schedule> {
         let expires = expires?;
         Some(Schedule {
             issued: now,
@@ -73,13 +73,13 @@ impl Schedule {
     }
 
     /// Whether a refresh is due at `now`.
-    pub fn due(&self, now: Timestamp) -> bool {
+    pub(crate) fn due(&self, now: Timestamp) -> bool {
         now >= self.next
     }
 
     /// A refresh failed at `now`: the schedule with its retry, or `None` when the credential
     /// has expired.
-    pub fn failed(self, now: Timestamp) -> Option<Schedule> {
+    pub(crate) fn failed(self, now: Timestamp) -> Option<Schedule> {
         retry_at(now, self.expires).map(|next| Schedule { next, ..self })
     }
 }

@@ -4,20 +4,19 @@
 //! transformations and repeats. Pure: no I/O except reading the files a caller names.
 
 pub mod axis;
-pub mod field;
+pub(crate) mod field;
 pub mod grafana;
 pub mod layout;
-pub mod load;
+pub(crate) mod load;
 pub mod model;
 pub mod panes;
 pub mod promql;
-pub mod series;
-pub mod table;
+pub(crate) mod series;
+pub(crate) mod table;
 pub mod template;
-pub mod units;
+pub(crate) mod units;
 pub mod vars;
 
-pub use model::{
-    Dashboard, Grid, Panel, PanelKind, Row, Severity, Target, Threshold, Unit, Variable,
-};
+pub(crate) use model::Row;
+pub use model::{PanelKind, Severity, Target, Unit, Variable};
 pub use series::{QueryResult, ResultKind, Series};

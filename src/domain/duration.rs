@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 /// The longest offset or duration accepted: ten years (87,600 h).
-pub const MAX_OFFSET: Duration = Duration::from_secs(10 * 365 * 86_400);
+pub(crate) const MAX_OFFSET: Duration = Duration::from_secs(10 * 365 * 86_400);
 /// The fastest `--speed` accepted (the Replay object's own limit is 60).
-pub const MAX_SPEED_ARG: f64 = 1000.0;
+pub(crate) const MAX_SPEED_ARG: f64 = 1000.0;
 /// The slowest non-zero `--speed` accepted.
-pub const MIN_SPEED_ARG: f64 = 0.01;
+pub(crate) const MIN_SPEED_ARG: f64 = 0.01;
 
 fn too_large(text: &str) -> String {
     format!(
@@ -21,7 +21,7 @@ fn too_large(text: &str) -> String {
 }
 
 /// Parses an offset: `1h2m3s`, `90s`, `1.5s`, `500ms` (units ms, s, m, h).
-pub fn parse_offset(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_offset(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("empty duration".into());
@@ -68,7 +68,7 @@ pub fn parse_offset(text: &str) -> Result<Duration, String> {
 }
 
 /// A number of seconds as a duration: finite, 0 or more, at most [`MAX_OFFSET`].
-pub fn seconds(secs: f64) -> Result<Duration, String> {
+pub(crate) fn seconds(secs: f64) -> Result<Duration, String> {
     if secs.is_nan() || secs.is_infinite() {
         return Err(format!("{secs}: not a number of seconds"));
     }
@@ -82,7 +82,7 @@ pub fn seconds(secs: f64) -> Result<Duration, String> {
 }
 
 /// `d` times `factor`, saturating at [`MAX_OFFSET`] (a clock running at a speed).
-pub fn scaled(d: Duration, factor: f64) -> Duration {
+pub(crate) fn scaled(d: Duration, factor: f64) -> Duration {
     let secs = d.as_secs_f64() * factor;
     if secs.is_nan() || secs <= 0.0 {
         return Duration::ZERO;
@@ -92,7 +92,7 @@ pub fn scaled(d: Duration, factor: f64) -> Duration {
 
 /// A replay speed typed on the command line: `0` (start paused) or a finite number from
 /// [`MIN_SPEED_ARG`] to [`MAX_SPEED_ARG`].
-pub fn parse_speed(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_speed(text: &str) -> Result<f64, String> {
     let speed: f64 = text
         .trim()
         .trim_end_matches(['x', '×'])
@@ -115,7 +115,7 @@ pub fn parse_speed(text: &str) -> Result<f64, String> {
 }
 
 /// Kubernetes' `duration.HumanDuration`: `45s`, `3m20s`, `5h`, `12d`, `2y30d`.
-pub fn human_duration(secs: i64) -> String {
+pub(crate) fn human_duration(secs: i64) -> String {
     if secs < -1 {
         return "<invalid>".into();
     }

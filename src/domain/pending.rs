@@ -14,7 +14,7 @@ use super::pools::{self, NodegroupInfo, Provider, q};
 
 /// One check of a pool against the pod.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Check {
+pub(crate) struct Check {
     pub ok: bool,
     pub text: String,
 }
@@ -30,7 +30,7 @@ impl Check {
 
 /// A pool against the pod.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PoolFit {
+pub(crate) struct PoolFit {
     pub name: String,
     pub nodes: usize,
     pub taints: Check,
@@ -39,25 +39,25 @@ pub struct PoolFit {
     /// EKS node groups: whether the group could add a node.
     pub scale: Option<Check>,
     /// A node of the pool passes every check now.
-    pub fits_now: bool,
+    pub(crate) fits_now: bool,
     /// A new node of the pool would take the pod (taints and labels pass, an empty node
     /// has room) and the group can grow.
-    pub fits_after_scale: bool,
+    pub(crate) fits_after_scale: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Explanation {
+pub(crate) struct Explanation {
     /// The pod's phase.
     pub phase: String,
     /// The scheduler's message as it wrote it.
-    pub scheduler: Option<String>,
+    pub(crate) scheduler: Option<String>,
     /// The message in words, one reason a line.
     pub reasons: Vec<String>,
     /// CPU (cores) and memory (bytes) the pod requests.
     pub requests: (f64, f64),
     pub pools: Vec<PoolFit>,
     /// The conclusion, one sentence.
-    pub verdict: String,
+    pub(crate) verdict: String,
 }
 
 /// Whether one `matchExpressions` requirement holds for a node's labels.
@@ -125,14 +125,14 @@ fn label_mismatch(pod: &Pod, node_name: &str, labels: &BTreeMap<String, String>)
 }
 
 /// `1.5 CPU`, `0.25 CPU`.
-pub fn cpu_text(cores: f64) -> String {
+pub(crate) fn cpu_text(cores: f64) -> String {
     let s = format!("{cores:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     format!("{s} CPU")
 }
 
 /// `512 MiB`, `3.5 GiB`.
-pub fn memory_text(bytes: f64) -> String {
+pub(crate) fn memory_text(bytes: f64) -> String {
     const GI: f64 = 1024.0 * 1024.0 * 1024.0;
     const MI: f64 = 1024.0 * 1024.0;
     if bytes.abs() >= GI {
@@ -171,7 +171,7 @@ impl NodeFit {
 /// The scheduler's message in words: `0/8 nodes are available: 2 node(s) had untolerated
 /// taint {workload-type: database}, 6 Insufficient cpu. preemption: …` becomes one line per
 /// reason.
-pub fn scheduler_reasons(message: &str) -> Vec<String> {
+pub(crate) fn scheduler_reasons(message: &str) -> Vec<String> {
     let main = message.split(" preemption:").next().unwrap_or(message);
     let Some((head, rest)) = main.split_once(": ") else {
         return vec![message.trim().to_string()];
@@ -224,7 +224,7 @@ pub fn scheduler_reasons(message: &str) -> Vec<String> {
 
 /// The scheduler's latest message about the pod: its newest FailedScheduling event, else
 /// the PodScheduled condition's message.
-pub fn scheduler_message(pod: &Pod, events: &[Event]) -> Option<String> {
+pub(crate) fn scheduler_message(pod: &Pod, events: &[Event]) -> Option<String> {
     let newest = events
         .iter()
         .filter(|e| e.reason.as_deref() == Some("FailedScheduling"))
@@ -243,7 +243,7 @@ pub fn scheduler_message(pod: &Pod, events: &[Event]) -> Option<String> {
 
 /// Explains a pod against the node pools. `pods` are every pod (their requests count on
 /// their nodes), `events` the events about this pod.
-pub fn explain(
+pub(crate) fn explain(
     pod: &Pod,
     nodes: &[Node],
     pods: &[Pod],

@@ -11,7 +11,7 @@ use super::quantity;
 
 /// Who manages a pool, detected from node labels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Provider {
+pub(crate) enum Provider {
     EksManaged,
     Eksctl,
     Karpenter,
@@ -25,7 +25,7 @@ pub enum Provider {
 }
 
 impl Provider {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Provider::EksManaged => "EKS managed",
             Provider::Eksctl => "eksctl",
@@ -41,7 +41,7 @@ impl Provider {
 }
 
 /// Pool labels in order of detection.
-pub const PROVIDER_LABELS: &[(&str, Provider)] = &[
+pub(crate) const PROVIDER_LABELS: &[(&str, Provider)] = &[
     ("eks.amazonaws.com/nodegroup", Provider::EksManaged),
     ("alpha.eksctl.io/nodegroup-name", Provider::Eksctl),
     ("karpenter.sh/nodepool", Provider::Karpenter),
@@ -53,18 +53,18 @@ pub const PROVIDER_LABELS: &[(&str, Provider)] = &[
     ("kops.k8s.io/instancegroup", Provider::Kops),
 ];
 
-pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
-pub const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
+pub(crate) const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+pub(crate) const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
 const CAPACITY_TYPE_LABELS: &[&str] = &[
     "eks.amazonaws.com/capacityType",
     "karpenter.sh/capacity-type",
     "cloud.google.com/gke-provisioning",
 ];
 /// Name of the group of nodes that carry no pool label.
-pub const UNPOOLED: &str = "unpooled";
+pub(crate) const UNPOOLED: &str = "unpooled";
 
 /// The pool a node belongs to: (provider, pool name).
-pub fn pool_of(node: &Node, pool_label: Option<&str>) -> (Provider, String) {
+pub(crate) fn pool_of(node: &Node, pool_label: Option<&str>) -> (Provider, String) {
     let (provider, name, _) = pool_key(node, pool_label);
     (provider, name)
 }
@@ -89,7 +89,7 @@ fn pool_key(node: &Node, pool_label: Option<&str>) -> (Provider, String, Option<
 
 /// A label selector for the nodes of a pool: `label=name`, or for the unpooled group the
 /// absence of every pool label (`!a,!b`).
-pub fn node_selector(pool: &Pool, pool_label: Option<&str>) -> String {
+pub(crate) fn node_selector(pool: &Pool, pool_label: Option<&str>) -> String {
     match &pool.label {
         Some(label) => format!("{label}={}", pool.name),
         None => match pool_label {
@@ -104,7 +104,7 @@ pub fn node_selector(pool: &Pool, pool_label: Option<&str>) -> String {
 }
 
 /// Whether a pod's tolerations tolerate a taint (Kubernetes' matching rules).
-pub fn tolerates(pod: &Pod, taint: &Taint) -> bool {
+pub(crate) fn tolerates(pod: &Pod, taint: &Taint) -> bool {
     tolerated_by(&pod.spec.tolerations, taint)
 }
 
@@ -131,20 +131,20 @@ pub struct NodeSummary {
     pub name: String,
     pub ready: bool,
     /// Conditions other than Ready that are True (MemoryPressure, DiskPressure, PIDPressure…).
-    pub pressures: Vec<String>,
-    pub unschedulable: bool,
+    pub(crate) pressures: Vec<String>,
+    pub(crate) unschedulable: bool,
     pub zone: Option<String>,
-    pub instance_type: Option<String>,
-    pub cpu_allocatable: f64,
-    pub memory_allocatable: f64,
-    pub pods_allocatable: f64,
-    pub cpu_requested: f64,
-    pub memory_requested: f64,
+    pub(crate) instance_type: Option<String>,
+    pub(crate) cpu_allocatable: f64,
+    pub(crate) memory_allocatable: f64,
+    pub(crate) pods_allocatable: f64,
+    pub(crate) cpu_requested: f64,
+    pub(crate) memory_requested: f64,
     pub pods: usize,
     /// CPU cores in use (Prometheus), when known.
-    pub cpu_used: Option<f64>,
+    pub(crate) cpu_used: Option<f64>,
     /// Working-set memory bytes (Prometheus), when known.
-    pub memory_used: Option<f64>,
+    pub(crate) memory_used: Option<f64>,
 }
 
 /// What EKS says about a managed node group (from `describe_nodegroup`).
@@ -156,9 +156,9 @@ pub struct NodegroupInfo {
     pub desired_size: i32,
     pub max_size: i32,
     pub release_version: Option<String>,
-    pub ami_type: Option<String>,
+    pub(crate) ami_type: Option<String>,
     pub instance_types: Vec<String>,
-    pub capacity_type: Option<String>,
+    pub(crate) capacity_type: Option<String>,
     /// Kubernetes labels EKS puts on the group's nodes.
     pub labels: BTreeMap<String, String>,
     /// Taints EKS puts on the group's nodes, as Kubernetes shows them (`k=v:NoSchedule`).
@@ -193,18 +193,18 @@ pub struct Warning {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pool {
     pub name: String,
-    pub provider: Provider,
+    pub(crate) provider: Provider,
     /// The node label whose value names the pool (`None` for the unpooled group).
     pub label: Option<String>,
     pub nodes: Vec<NodeSummary>,
     /// zone → nodes in it (nodes without a zone label under `<none>`).
     pub zones: BTreeMap<String, usize>,
     pub instance_types: BTreeMap<String, usize>,
-    pub capacity_types: BTreeSet<String>,
+    pub(crate) capacity_types: BTreeSet<String>,
     /// Taints as Kubernetes shows them, common to every node of the pool.
     pub taints: Vec<String>,
     /// Labels with the same value on every node (hostname-like labels excluded).
-    pub common_labels: BTreeMap<String, String>,
+    pub(crate) common_labels: BTreeMap<String, String>,
     pub eks: Option<NodegroupInfo>,
     pub warnings: Vec<Warning>,
 }
@@ -213,29 +213,29 @@ impl Pool {
     pub fn ready(&self) -> usize {
         self.nodes.iter().filter(|n| n.ready).count()
     }
-    pub fn cpu_allocatable(&self) -> f64 {
+    pub(crate) fn cpu_allocatable(&self) -> f64 {
         self.nodes.iter().map(|n| n.cpu_allocatable).sum()
     }
-    pub fn cpu_requested(&self) -> f64 {
+    pub(crate) fn cpu_requested(&self) -> f64 {
         self.nodes.iter().map(|n| n.cpu_requested).sum()
     }
-    pub fn memory_allocatable(&self) -> f64 {
+    pub(crate) fn memory_allocatable(&self) -> f64 {
         self.nodes.iter().map(|n| n.memory_allocatable).sum()
     }
-    pub fn memory_requested(&self) -> f64 {
+    pub(crate) fn memory_requested(&self) -> f64 {
         self.nodes.iter().map(|n| n.memory_requested).sum()
     }
     pub fn pods(&self) -> usize {
         self.nodes.iter().map(|n| n.pods).sum()
     }
-    pub fn pods_allocatable(&self) -> f64 {
+    pub(crate) fn pods_allocatable(&self) -> f64 {
         self.nodes.iter().map(|n| n.pods_allocatable).sum()
     }
     /// CPU in use over the nodes that have a value; `None` when none has.
-    pub fn cpu_used(&self) -> Option<f64> {
+    pub(crate) fn cpu_used(&self) -> Option<f64> {
         sum_known(self.nodes.iter().map(|n| n.cpu_used))
     }
-    pub fn memory_used(&self) -> Option<f64> {
+    pub(crate) fn memory_used(&self) -> Option<f64> {
         sum_known(self.nodes.iter().map(|n| n.memory_used))
     }
 }
@@ -247,7 +247,7 @@ fn sum_known(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 }
 
 /// Fills in per-node CPU and memory use (by node name, from Prometheus).
-pub fn apply_usage(
+pub(crate) fn apply_usage(
     pools: &mut [Pool],
     cpu: &BTreeMap<String, f64>,
     memory: &BTreeMap<String, f64>,
@@ -264,7 +264,7 @@ pub fn q(text: Option<&String>) -> f64 {
 }
 
 /// Requests of a pod as the scheduler sums them: max(sum of containers, any init container).
-pub fn pod_requests(pod: &Pod) -> (f64, f64) {
+pub(crate) fn pod_requests(pod: &Pod) -> (f64, f64) {
     let (mut cpu, mut mem) = (0.0, 0.0);
     for c in &pod.spec.containers {
         cpu += q(c.resources.requests.cpu.as_ref());
@@ -323,21 +323,21 @@ type Members<'a> = (Provider, Option<String>, Vec<&'a Node>);
 /// What the active pods on one node request, summed exactly: integer nano-cores and bytes,
 /// so that a sum kept up to date pod by pod (`app::pools::index`) equals a fresh one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NodeLoad {
-    pub cpu_nanos: i128,
-    pub memory_bytes: i128,
+pub(crate) struct NodeLoad {
+    pub(crate) cpu_nanos: i128,
+    pub(crate) memory_bytes: i128,
     pub pods: usize,
 }
 
 impl NodeLoad {
-    pub fn cpu(self) -> f64 {
+    pub(crate) fn cpu(self) -> f64 {
         self.cpu_nanos as f64 / 1e9
     }
-    pub fn memory(self) -> f64 {
+    pub(crate) fn memory(self) -> f64 {
         self.memory_bytes as f64
     }
     /// Adds (`sign` 1) or takes away (`sign` -1) one pod's requests.
-    pub fn apply(&mut self, (cpu, mem): (i128, i128), sign: i8) {
+    pub(crate) fn apply(&mut self, (cpu, mem): (i128, i128), sign: i8) {
         if sign >= 0 {
             self.cpu_nanos += cpu;
             self.memory_bytes += mem;
@@ -351,20 +351,20 @@ impl NodeLoad {
 }
 
 /// A pod's requests as [`NodeLoad`] sums them: (nano-cores, bytes).
-pub fn pod_load(pod: &Pod) -> (i128, i128) {
+pub(crate) fn pod_load(pod: &Pod) -> (i128, i128) {
     let (cpu, mem) = pod_requests(pod);
     ((cpu * 1e9).round() as i128, mem.round() as i128)
 }
 
 /// The node a pod counts against: its `spec.nodeName` while it is active (scheduled and
 /// not finished).
-pub fn counted_on(pod: &Pod) -> Option<&str> {
+pub(crate) fn counted_on(pod: &Pod) -> Option<&str> {
     pod.spec.node_name.as_deref().filter(|_| !pod.finished())
 }
 
 /// The tolerations of a pod that counts as a workload a tainted pool could run (running,
 /// not a DaemonSet's); `None` for other pods.
-pub fn workload_tolerations_of(pod: &Pod) -> Option<&[Toleration]> {
+pub(crate) fn workload_tolerations_of(pod: &Pod) -> Option<&[Toleration]> {
     (pod.status.phase.as_deref() == Some("Running") && !pod.daemonset())
         .then_some(pod.spec.tolerations.as_slice())
 }
@@ -394,7 +394,7 @@ pub fn group(
 
 /// [`group`] from what the pods add up to: the load per node name and the distinct
 /// toleration lists of the workloads (in any order, repeats allowed).
-pub fn group_loaded(
+pub(crate) fn group_loaded(
     nodes: &[&Node],
     loads: &HashMap<String, NodeLoad>,
     tolerations: &[&[Toleration]],
@@ -516,7 +516,7 @@ fn common_labels(members: &[&Node]) -> BTreeMap<String, String> {
 }
 
 /// Above this share of allocatable, requests are flagged.
-pub const OVERCOMMIT_RATIO: f64 = 0.9;
+pub(crate) const OVERCOMMIT_RATIO: f64 = 0.9;
 
 fn warnings(pool: &Pool, taints: &[Taint], tolerations: &[&[Toleration]]) -> Vec<Warning> {
     let mut out = Vec::new();

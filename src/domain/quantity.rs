@@ -2,7 +2,7 @@
 
 /// Parses a quantity into base units (cores for CPU, bytes for memory). `None` when the
 /// text is not a quantity.
-pub fn parse(text: &str) -> Option<f64> {
+pub(crate) fn parse(text: &str) -> Option<f64> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -36,7 +36,7 @@ pub fn parse(text: &str) -> Option<f64> {
 }
 
 /// CPU cores as kubectl shows them: `250m`, `2`, `1.5`.
-pub fn format_cpu(cores: f64) -> String {
+pub(crate) fn format_cpu(cores: f64) -> String {
     let milli = (cores * 1000.0).round() as i64;
     if milli % 1000 == 0 {
         format!("{}", milli / 1000)
@@ -48,7 +48,7 @@ pub fn format_cpu(cores: f64) -> String {
 }
 
 /// Bytes in binary units: `512Mi`, `7.5Gi`.
-pub fn format_bytes(bytes: f64) -> String {
+pub(crate) fn format_bytes(bytes: f64) -> String {
     const UNITS: [&str; 5] = ["", "Ki", "Mi", "Gi", "Ti"];
     let mut v = bytes;
     let mut unit = 0;

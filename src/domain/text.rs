@@ -2,7 +2,7 @@
 
 /// One line, at most `max` characters (control characters and runs of blanks become one
 /// space; the cut is marked with `…`).
-pub fn one_line(text: &str, max: usize) -> String {
+pub(crate) fn one_line(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max * 4));
     let mut blank = false;
     for c in text.trim().chars() {

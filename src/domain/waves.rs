@@ -15,7 +15,7 @@
 //!
 //! [`analyze`] does all of it in one call.
 
-pub mod actions;
+pub(crate) mod actions;
 mod app;
 mod config;
 mod live;
@@ -29,16 +29,17 @@ mod fixtures;
 pub use actions::{
     ActionError, RefreshKind, SyncRequest, refresh_patch, sync_patch, terminate_patch,
 };
-pub use app::{
-    AppKey, AppSummary, AutoSync, Condition, HealthCode, Initiator, OperationPhase,
-    OperationSummary, ResourceRef, ResourceSummary, SourceSummary, SyncCode, SyncResultEntry, Wave,
-    short_revision,
+pub use app::AppKey;
+pub(crate) use app::{
+    AppSummary, HealthCode, OperationPhase, ResourceRef, ResourceSummary, SyncCode, short_revision,
 };
 pub use config::ArgoCdConfig;
-pub use live::{LiveObjects, workload_hint};
-pub use rollout::{Blocker, BlockerState, ParentWait, Rollout, RolloutState, WaveLane};
-pub use traps::{Severity, Trap, TrapKind, TrapOptions, detect_traps};
-pub use tree::{AppTree, ParentLink, ParentSignal, WavesModel};
+pub use live::LiveObjects;
+pub use rollout::RolloutState;
+pub(crate) use rollout::{Blocker, BlockerState, Rollout, WaveLane};
+pub use traps::{Severity, TrapKind, TrapOptions};
+pub(crate) use traps::{Trap, detect_traps};
+pub use tree::WavesModel;
 
 use jiff::Timestamp;
 
@@ -48,8 +49,6 @@ use crate::model::views::Application;
 pub const GROUP: &str = "argoproj.io";
 /// API version served for Applications.
 pub const VERSION: &str = "v1alpha1";
-/// `apiVersion` of an Application object.
-pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 /// Kind of an Application object.
 pub const KIND: &str = "Application";
 /// Plural resource name (`applications.argoproj.io`).
@@ -60,17 +59,17 @@ pub const ARGOCD_CM: &str = "argocd-cm";
 /// Annotations and labels Argo CD reads or writes.
 pub mod annotation {
     /// Sync wave of a resource (an integer, default 0, negative allowed).
-    pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+    pub(crate) const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
     /// Used as the wave when the sync-wave annotation is absent or not an integer.
-    pub const HELM_HOOK_WEIGHT: &str = "helm.sh/hook-weight";
+    pub(crate) const HELM_HOOK_WEIGHT: &str = "helm.sh/hook-weight";
     /// Resource tracking: `<app>:<group>/<kind>:<namespace>/<name>`.
-    pub const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
+    pub(crate) const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
     /// Asks the controller for a refresh (`normal` or `hard`); it removes it when done.
     pub const REFRESH: &str = "argocd.argoproj.io/refresh";
     /// Default label of label-based tracking (`application.instanceLabelKey`).
-    pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+    pub(crate) const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
     /// The label key the Argo CD docs recommend instead of the default.
-    pub const ARGOCD_INSTANCE_LABEL: &str = "argocd.argoproj.io/instance";
+    pub(crate) const ARGOCD_INSTANCE_LABEL: &str = "argocd.argoproj.io/instance";
 }
 
 /// Everything the pane needs, from one call.
@@ -78,7 +77,7 @@ pub mod annotation {
 pub struct Analysis {
     pub model: WavesModel,
     /// One rollout per app-of-apps parent (in tree order), then the one over all apps.
-    pub rollouts: Vec<Rollout>,
+    pub(crate) rollouts: Vec<Rollout>,
     pub traps: Vec<Trap>,
 }
 
@@ -116,7 +115,7 @@ pub fn is_application(obj: &Application) -> bool {
 }
 
 /// Formats a duration in the largest one or two units: `45s`, `3m`, `2h5m`, `3d4h`.
-pub fn format_elapsed(d: jiff::SignedDuration) -> String {
+pub(crate) fn format_elapsed(d: jiff::SignedDuration) -> String {
     let secs = d.as_secs().max(0);
     let (days, hours, mins, s) = (
         secs / 86_400,

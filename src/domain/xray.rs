@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::model::object::{Obj, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
+pub(crate) enum Health {
     Healthy,
     Progressing,
     Degraded,
@@ -20,7 +20,7 @@ pub enum Health {
 
 impl Health {
     /// The mark shown before a node.
-    pub fn mark(self) -> &'static str {
+    pub(crate) fn mark(self) -> &'static str {
         match self {
             Health::Healthy => "✓",
             Health::Progressing => "◐",
@@ -32,7 +32,7 @@ impl Health {
 
 /// One object in the tree.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Item {
+pub(crate) struct Item {
     /// `Deployment`, `Pod`, …
     pub kind: String,
     /// `apps/v1`; empty when unknown (Application resources name a group only).
@@ -45,18 +45,18 @@ pub struct Item {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tree {
-    pub item: Item,
+pub(crate) struct Tree {
+    pub(crate) item: Item,
     pub children: Vec<Tree>,
 }
 
 /// Objects of the root's namespace the tree may hold.
 #[derive(Debug, Clone, Default)]
-pub struct Related {
+pub(crate) struct Related {
     pub pods: Vec<Arc<Obj>>,
     pub replicasets: Vec<Arc<Obj>>,
-    pub jobs: Vec<Arc<Obj>>,
-    pub pvcs: Vec<Arc<Obj>>,
+    pub(crate) jobs: Vec<Arc<Obj>>,
+    pub(crate) pvcs: Vec<Arc<Obj>>,
     pub services: Vec<Arc<Obj>>,
 }
 
@@ -124,7 +124,7 @@ fn replicas_health(o: &Obj) -> (Health, String) {
 }
 
 /// Health of a pod: phase, readiness and the reason a container waits.
-pub fn pod_health(o: &Obj) -> (Health, String) {
+pub(crate) fn pod_health(o: &Obj) -> (Health, String) {
     let phase = o
         .data
         .pointer("/status/phase")
@@ -234,7 +234,7 @@ fn worst(own: Health, children: &[Tree]) -> Health {
 }
 
 /// The tree under `root` (of kind `kind`, e.g. `Deployment`).
-pub fn build(kind: &str, api_version: &str, root: &Obj, r: &Related) -> Tree {
+pub(crate) fn build(kind: &str, api_version: &str, root: &Obj, r: &Related) -> Tree {
     let uid = root.metadata.uid.clone().unwrap_or_default();
     let root_name = name(root);
     let (mut health, mut status, children) =
@@ -522,7 +522,7 @@ pub fn build(kind: &str, api_version: &str, root: &Obj, r: &Related) -> Tree {
 }
 
 /// The tree as lines: depth and item, parents before their children.
-pub fn flatten(tree: &Tree) -> Vec<(usize, &Item)> {
+pub(crate) fn flatten(tree: &Tree) -> Vec<(usize, &Item)> {
     fn walk<'a>(t: &'a Tree, depth: usize, out: &mut Vec<(usize, &'a Item)>) {
         out.push((depth, &t.item));
         for c in &t.children {

@@ -22,17 +22,17 @@ use super::{InstallConfig, InstallError, apply, apps, argocd};
 
 /// One permission: a verb on a resource, in a namespace or at the cluster scope.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Need {
+pub(crate) struct Need {
     pub group: String,
-    pub resource: String,
+    pub(crate) resource: String,
     /// `None`: cluster-scoped.
     pub namespace: Option<String>,
-    pub verb: String,
+    pub(crate) verb: String,
 }
 
 /// How a kind is served: API group, plural, namespaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Served {
+pub(crate) struct Served {
     pub group: String,
     pub plural: String,
     pub namespaced: bool,
@@ -42,7 +42,7 @@ pub struct Served {
 const APPLY_VERBS: [&str; 3] = ["get", "create", "patch"];
 
 /// Kinds defined by the CRDs among `objs` (they may not be served yet on a first install).
-pub fn crd_kinds(objs: &[Value]) -> BTreeMap<(String, String), Served> {
+pub(crate) fn crd_kinds(objs: &[Value]) -> BTreeMap<(String, String), Served> {
     objs.iter()
         .filter(|o| apply::is_crd(o))
         .filter_map(|crd| {
@@ -71,7 +71,7 @@ fn group_of(api_version: &str) -> &str {
 /// What applying `objs` needs. `serve` says how an (apiVersion, kind) is served; namespaced
 /// objects without a namespace land in `default_ns`. Kinds `serve` does not know are
 /// returned as the second value.
-pub fn needs_for(
+pub(crate) fn needs_for(
     objs: &[Value],
     default_ns: &str,
     serve: &dyn Fn(&str, &str) -> Option<Served>,
@@ -102,7 +102,10 @@ pub fn needs_for(
 
 /// The objects the steps from `from` on write into the cluster (those after the cluster
 /// step), and the reads they do besides (rollout and CRD waits).
-pub async fn plan_objects(cfg: &InstallConfig, from: StepId) -> Result<Vec<Value>, InstallError> {
+pub(crate) async fn plan_objects(
+    cfg: &InstallConfig,
+    from: StepId,
+) -> Result<Vec<Value>, InstallError> {
     let ns = &cfg.argocd.namespace;
     let mut objs = Vec::new();
     if from <= StepId::AgeKey {
@@ -203,7 +206,7 @@ fn resource_name(need: &Need) -> String {
 }
 
 /// One line per resource and scope: "cannot get, create, patch secrets in namespace argo".
-pub fn describe_missing(missing: &BTreeSet<Need>) -> Vec<String> {
+pub(crate) fn describe_missing(missing: &BTreeSet<Need>) -> Vec<String> {
     let mut by_target: BTreeMap<(String, Option<String>), Vec<String>> = BTreeMap::new();
     for n in missing {
         by_target
@@ -233,7 +236,7 @@ pub fn describe_missing(missing: &BTreeSet<Need>) -> Vec<String> {
 }
 
 /// The error naming every missing permission (`user` is the kubeconfig's user of the context).
-pub fn denied_error(context: &str, lines: &[String]) -> InstallError {
+pub(crate) fn denied_error(context: &str, lines: &[String]) -> InstallError {
     InstallError::Invalid(format!(
         "missing permissions: context {context} may not do what the install needs (nothing was applied):\n  {}\nask a cluster admin for these permissions (or use an admin context), then re-run",
         lines.join("\n  ")
@@ -294,7 +297,7 @@ async fn serving(
 
 /// The permission check of the steps from `from` on: every needed permission is reviewed;
 /// any denied one fails with [`denied_error`] naming them all.
-pub async fn require(
+pub(crate) async fn require(
     client: &kube::Client,
     cfg: &InstallConfig,
     context: &str,

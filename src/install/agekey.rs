@@ -17,11 +17,12 @@ use super::state::write_atomic;
 use super::wizard::StepCtx;
 use super::{InstallError, sops};
 
-pub const FIELD_MANAGER: &str = "opsdeck";
+pub(crate) const FIELD_MANAGER: &str = "opsdeck";
 
 mod keyfile;
 
-pub use keyfile::{AgeKey, KeyFile, check_import_file, key_file, key_path};
+pub use keyfile::{AgeKey, key_file};
+pub(crate) use keyfile::{KeyFile, check_import_file};
 
 /// What the age step found in the cluster.
 enum SecretState {
@@ -503,6 +504,7 @@ pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
 
 #[cfg(test)]
 mod tests {
+    use super::keyfile::key_path;
     use super::*;
 
     #[test]

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::plan::{Change, ChangeKind};
 use super::{InstallError, diff, existing};
 
-pub const FIELD_MANAGER: &str = "opsdeck";
+pub(crate) const FIELD_MANAGER: &str = "opsdeck";
 
 /// How often waits poll the API server.
 const POLL: Duration = Duration::from_millis(500);
@@ -68,7 +68,7 @@ pub fn namespace(obj: &Value) -> Option<&str> {
     obj.pointer("/metadata/namespace").and_then(Value::as_str)
 }
 
-pub fn is_crd(obj: &Value) -> bool {
+pub(crate) fn is_crd(obj: &Value) -> bool {
     kind(obj) == "CustomResourceDefinition"
 }
 
@@ -103,7 +103,8 @@ pub fn contains(desired: &Value, live: &Value) -> bool {
 
 /// The paths where `live` differs from `desired` (values never shown: Secrets go through
 /// here too).
-pub fn diff_paths(desired: &Value, live: &Value, prefix: &str, out: &mut Vec<String>) {
+#[cfg(test)]
+pub(crate) fn diff_paths(desired: &Value, live: &Value, prefix: &str, out: &mut Vec<String>) {
     match (desired, live) {
         (Value::Object(d), Value::Object(l)) => {
             for (k, v) in d {
@@ -348,7 +349,7 @@ impl Applier {
     }
 
     /// Waits until each CRD reports `Established=True`.
-    pub async fn wait_established(
+    pub(crate) async fn wait_established(
         &mut self,
         names: &[String],
         timeout: Duration,
@@ -415,7 +416,7 @@ fn set_namespace(obj: &mut Value, ns: &str) {
 }
 
 /// Whether a Deployment or StatefulSet reports all its replicas available.
-pub fn workload_available(obj: &Value) -> bool {
+pub(crate) fn workload_available(obj: &Value) -> bool {
     let want = obj
         .pointer("/spec/replicas")
         .and_then(Value::as_i64)
@@ -438,7 +439,7 @@ pub fn workload_available(obj: &Value) -> bool {
 }
 
 /// Workloads (`Deployment`/`StatefulSet` names in `ns`) not available yet.
-pub async fn unavailable_workloads(
+pub(crate) async fn unavailable_workloads(
     client: &kube::Client,
     ns: &str,
     workloads: &[(String, String)],
@@ -463,7 +464,7 @@ pub async fn unavailable_workloads(
 
 /// Waits (bounded) until the workloads are available; returns those still unavailable at the
 /// deadline, reporting progress as it goes. A zero timeout checks once.
-pub async fn wait_available(
+pub(crate) async fn wait_available(
     client: &kube::Client,
     ns: &str,
     workloads: &[(String, String)],

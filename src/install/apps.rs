@@ -17,23 +17,23 @@ use super::plan::{Change, ChangeKind, Plan};
 use super::state::write_atomic;
 use super::wizard::StepCtx;
 
-pub const WAVE_ANNOTATION: &str = "argocd.argoproj.io/sync-wave";
+pub(crate) const WAVE_ANNOTATION: &str = "argocd.argoproj.io/sync-wave";
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
 /// A catalog app with the config's overrides applied.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AppSpec {
+pub(crate) struct AppSpec {
     pub name: String,
     pub wave: i32,
-    pub repo_url: String,
+    pub(crate) repo_url: String,
     pub chart: Option<String>,
     pub path: Option<String>,
-    pub revision: String,
+    pub(crate) revision: String,
     pub namespace: String,
     pub values: String,
 }
 
-pub fn resolve(cfg: &InstallConfig) -> Vec<AppSpec> {
+pub(crate) fn resolve(cfg: &InstallConfig) -> Vec<AppSpec> {
     let mut out: Vec<AppSpec> = cfg
         .apps
         .enabled
@@ -67,7 +67,7 @@ fn values_rel(env: &str, app: &str) -> String {
 }
 
 /// The child Application of one app.
-pub fn application(cfg: &InstallConfig, app: &AppSpec) -> Value {
+pub(crate) fn application(cfg: &InstallConfig, app: &AppSpec) -> Value {
     let values_file = format!("$values/{}", values_rel(&cfg.environment, &app.name));
     let mut source = json!({"repoURL": app.repo_url, "targetRevision": app.revision});
     if let Some(s) = source.as_object_mut() {
@@ -101,7 +101,7 @@ pub fn application(cfg: &InstallConfig, app: &AppSpec) -> Value {
 }
 
 /// The root app of apps: syncs `apps/<env>` of the GitOps repository.
-pub fn root_application(cfg: &InstallConfig) -> Value {
+pub(crate) fn root_application(cfg: &InstallConfig) -> Value {
     json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -124,7 +124,7 @@ pub fn root_application(cfg: &InstallConfig) -> Value {
 }
 
 /// Every file the step scaffolds: (path relative to the GitOps folder, content).
-pub fn files(cfg: &InstallConfig) -> Result<Vec<(PathBuf, String)>, InstallError> {
+pub(crate) fn files(cfg: &InstallConfig) -> Result<Vec<(PathBuf, String)>, InstallError> {
     let env = &cfg.environment;
     let mut out = Vec::new();
     for app in resolve(cfg) {
@@ -165,7 +165,7 @@ fn file_change(base: &Path, rel: &Path, content: &str) -> Result<Change, Install
 
 /// Whether a repository URL is a documentation placeholder (`github.com/example/…`,
 /// `example.com`): Argo CD cannot clone it.
-pub fn is_placeholder(url: &str) -> bool {
+pub(crate) fn is_placeholder(url: &str) -> bool {
     let rest = url
         .split_once("://")
         .map(|(_, r)| r)
@@ -185,7 +185,7 @@ pub fn is_placeholder(url: &str) -> bool {
 }
 
 /// Warnings about the answers (placeholder URLs), shown with the plan.
-pub fn warnings(cfg: &super::config::InstallConfig) -> Vec<String> {
+pub(crate) fn warnings(cfg: &super::config::InstallConfig) -> Vec<String> {
     let mut out = Vec::new();
     if is_placeholder(&cfg.gitops.repo_url) {
         out.push(format!(
@@ -205,7 +205,7 @@ pub fn warnings(cfg: &super::config::InstallConfig) -> Vec<String> {
     out
 }
 
-pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
+pub(crate) async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
     let cfg = &ctx.config;
     let mut plan = Plan::default();
     plan.found.extend(warnings(cfg));
@@ -228,7 +228,7 @@ pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
     Ok(plan)
 }
 
-pub async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
+pub(crate) async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
     let cfg = &ctx.config;
     for (rel, content) in files(cfg)? {
         let change = file_change(&cfg.gitops.path, &rel, &content)?;
@@ -247,7 +247,7 @@ pub async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
     Ok(())
 }
 
-pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
+pub(crate) async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
     let plan = check(ctx).await?;
     let missing: Vec<String> = plan
         .changes

@@ -18,16 +18,17 @@ use super::plan::{Change, ChangeKind, Plan, Question};
 use super::wizard::StepCtx;
 use super::{InstallError, existing};
 
-pub const HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
-pub const SCHEMES_KEY: &str = "helm.valuesFileSchemes";
-pub const SCHEMES: &str = "secrets+age-import, secrets+age-import-kubernetes, secrets, https";
-pub const KEY_MOUNT: &str = "/helm-secrets-private-keys/";
-pub const REPO_SERVER: &str = "argocd-repo-server";
+pub(crate) const HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
+pub(crate) const SCHEMES_KEY: &str = "helm.valuesFileSchemes";
+pub(crate) const SCHEMES: &str =
+    "secrets+age-import, secrets+age-import-kubernetes, secrets, https";
+pub(crate) const KEY_MOUNT: &str = "/helm-secrets-private-keys/";
+pub(crate) const REPO_SERVER: &str = "argocd-repo-server";
 /// How long CRDs may take to become Established.
 const CRD_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Argo CD's documented health check for Applications (app-of-apps waves wait on it).
-pub const HEALTH_LUA: &str = r#"hs = {}
+pub(crate) const HEALTH_LUA: &str = r#"hs = {}
 hs.status = "Progressing"
 hs.message = ""
 if obj.status ~= nil then
@@ -42,7 +43,7 @@ return hs
 "#;
 
 /// Reads the manifest: an http(s) URL or a local file.
-pub async fn load_manifest(source: &str) -> Result<String, InstallError> {
+pub(crate) async fn load_manifest(source: &str) -> Result<String, InstallError> {
     if source.starts_with("https://") || source.starts_with("http://") {
         let resp = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
@@ -69,7 +70,7 @@ pub async fn load_manifest(source: &str) -> Result<String, InstallError> {
 }
 
 /// The objects to apply: the manifest customized for the namespace and the age key.
-pub fn desired_objects(
+pub(crate) fn desired_objects(
     text: &str,
     origin: &str,
     namespace: &str,
@@ -114,7 +115,7 @@ pub fn desired_objects(
 
 /// ClusterRoleBinding (and RoleBinding) subjects name namespace `argocd` in the upstream
 /// manifest: point them at `namespace`.
-pub fn rewrite_subjects(objs: &mut [Value], namespace: &str) {
+pub(crate) fn rewrite_subjects(objs: &mut [Value], namespace: &str) {
     for o in objs.iter_mut() {
         if !matches!(apply::kind(o), "ClusterRoleBinding" | "RoleBinding") {
             continue;
@@ -188,7 +189,7 @@ fn upsert_named(obj: &mut serde_json::Map<String, Value>, list: &str, item: Valu
 }
 
 /// Deployments and StatefulSets of the manifest, as (kind, name).
-pub fn workloads(objs: &[Value]) -> Vec<(String, String)> {
+pub(crate) fn workloads(objs: &[Value]) -> Vec<(String, String)> {
     objs.iter()
         .filter(|o| matches!(apply::kind(o), "Deployment" | "StatefulSet"))
         .map(|o| (apply::kind(o).to_string(), apply::name(o).to_string()))
@@ -248,7 +249,7 @@ async fn applications(ctx: &StepCtx<'_>) -> Result<Vec<String>, InstallError> {
 }
 
 /// What an existing install gets asked.
-pub fn question(found: &str) -> Question {
+pub(crate) fn question(found: &str) -> Question {
     Question {
         prompt: format!("{found}. What should opsdeck do?"),
         key: "argocd.existing".into(),
@@ -271,7 +272,7 @@ pub fn question(found: &str) -> Question {
 
 /// The check: the preview of every object, what exists and who installed it, and the
 /// choice the user made (or the question when an existing install would change).
-pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
+pub(crate) async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
     let mut objs = objects(ctx).await?;
     let (mut plan, applier) = check_all(ctx, &mut objs).await?;
     let ns = &ctx.config.argocd.namespace;
@@ -353,7 +354,7 @@ fn applicable(plan: &Plan) -> Result<(), InstallError> {
     Ok(())
 }
 
-pub async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
+pub(crate) async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
     let cfg = &ctx.config;
     let client = ctx.client()?.clone();
     let mut objs = objects(ctx).await?;
@@ -422,7 +423,7 @@ pub async fn apply(ctx: &StepCtx<'_>) -> Result<(), InstallError> {
 
 /// Verifies every object is in place (a new preview shows no change); workloads not yet
 /// available are reported honestly ("waiting"), not as a failure.
-pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
+pub(crate) async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
     let cfg = &ctx.config;
     let mut objs = objects(ctx).await?;
     let (plan, _) = check_all(ctx, &mut objs).await?;

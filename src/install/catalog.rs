@@ -3,22 +3,22 @@
 
 /// One catalog entry: a Helm chart from a chart repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogApp {
+pub(crate) struct CatalogApp {
     pub name: &'static str,
-    pub description: &'static str,
+    pub(crate) description: &'static str,
     /// Sync wave of its Application in the app of apps.
     pub wave: i32,
-    pub repo_url: &'static str,
+    pub(crate) repo_url: &'static str,
     pub chart: &'static str,
     /// Pinned chart version.
-    pub revision: &'static str,
+    pub(crate) revision: &'static str,
     pub namespace: &'static str,
     /// Default values scaffolded for each environment.
     pub values: &'static str,
 }
 
 /// Enabled when the config names none.
-pub const DEFAULT_APPS: &[&str] = &[
+pub(crate) const DEFAULT_APPS: &[&str] = &[
     "kube-prometheus-stack",
     "cert-manager",
     "traefik",
@@ -26,7 +26,7 @@ pub const DEFAULT_APPS: &[&str] = &[
     "keycloak",
 ];
 
-pub const CATALOG: &[CatalogApp] = &[
+pub(crate) const CATALOG: &[CatalogApp] = &[
     CatalogApp {
         name: "kube-prometheus-stack",
         description: "Prometheus operator, Prometheus, Alertmanager and Grafana",
@@ -99,11 +99,11 @@ pub const CATALOG: &[CatalogApp] = &[
     },
 ];
 
-pub fn find(name: &str) -> Option<&'static CatalogApp> {
+pub(crate) fn find(name: &str) -> Option<&'static CatalogApp> {
     CATALOG.iter().find(|a| a.name == name)
 }
 
-pub fn names() -> Vec<&'static str> {
+pub(crate) fn names() -> Vec<&'static str> {
     CATALOG.iter().map(|a| a.name).collect()
 }
 

@@ -23,9 +23,9 @@ use crate::sources::kubeconfig::Target;
 /// How often the EKS waits poll (AWS's own waiters use 30 s).
 const EKS_POLL: Duration = Duration::from_secs(10);
 
-pub use crate::model::install::PRESETS;
+pub(crate) use crate::model::install::PRESETS;
 
-pub fn preset(name: &str) -> Option<Vec<NodeGroupConfig>> {
+pub(crate) fn preset(name: &str) -> Option<Vec<NodeGroupConfig>> {
     let group = |name: &str, types: &[&str], min, desired, max, taint: bool| NodeGroupConfig {
         name: name.into(),
         instance_types: types.iter().map(|s| s.to_string()).collect(),
@@ -56,7 +56,7 @@ pub fn preset(name: &str) -> Option<Vec<NodeGroupConfig>> {
 }
 
 /// The node groups an EKS config creates (explicit, else the preset).
-pub fn node_groups(eks: &EksConfig) -> Vec<NodeGroupConfig> {
+pub(crate) fn node_groups(eks: &EksConfig) -> Vec<NodeGroupConfig> {
     if !eks.node_groups.is_empty() {
         return eks.node_groups.clone();
     }
@@ -80,7 +80,7 @@ fn is_role_arn(s: &str) -> bool {
 }
 
 /// `key=value:Effect` → (key, value, EKS effect).
-pub fn parse_taint(s: &str) -> Result<(String, String, TaintEffect), String> {
+pub(crate) fn parse_taint(s: &str) -> Result<(String, String, TaintEffect), String> {
     let (kv, effect) = s
         .rsplit_once(':')
         .ok_or_else(|| format!("{s:?}: expected key=value:NoSchedule"))?;
@@ -102,7 +102,7 @@ pub fn parse_taint(s: &str) -> Result<(String, String, TaintEffect), String> {
 }
 
 /// Problems of an EKS config as (field, message).
-pub fn validate_eks(eks: &EksConfig) -> Vec<(String, String)> {
+pub(crate) fn validate_eks(eks: &EksConfig) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut bad = |f: &str, m: String| out.push((f.to_string(), m));
     if eks.name.is_empty() {
@@ -242,7 +242,7 @@ fn kubeconfig_write_path(ctx: &StepCtx<'_>) -> Result<PathBuf, InstallError> {
 }
 
 /// Checks a context: reachable, server version and node count.
-pub async fn probe_context(
+pub(crate) async fn probe_context(
     kubeconfig: Option<&std::path::Path>,
     context: Option<&str>,
 ) -> Result<(String, String, usize), InstallError> {
@@ -338,7 +338,7 @@ async fn nodegroup_status(
     }
 }
 
-pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
+pub(crate) async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
     let cfg = &ctx.config.cluster;
     let mut plan = Plan::default();
     match cfg.mode {
@@ -442,7 +442,7 @@ pub async fn check(ctx: &StepCtx<'_>) -> Result<Plan, InstallError> {
 }
 
 /// Applies the step; returns the kubeconfig file (if not the default resolution) and context.
-pub async fn apply(ctx: &StepCtx<'_>) -> Result<(Option<PathBuf>, String), InstallError> {
+pub(crate) async fn apply(ctx: &StepCtx<'_>) -> Result<(Option<PathBuf>, String), InstallError> {
     let cfg = &ctx.config.cluster;
     match cfg.mode {
         ClusterMode::Context => {
@@ -608,7 +608,7 @@ async fn wait_nodegroup_active(
     }
 }
 
-pub async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
+pub(crate) async fn verify(ctx: &StepCtx<'_>) -> Result<String, InstallError> {
     match ctx.config.cluster.mode {
         ClusterMode::Context => {
             let (name, version, nodes) = probe_context(

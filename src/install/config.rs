@@ -11,7 +11,7 @@ use super::InstallError;
 pub use crate::model::install::ClusterMode;
 
 /// Argo CD release the wizard installs by default (a pinned tag of argoproj/argo-cd).
-pub const DEFAULT_ARGOCD_MANIFEST: &str =
+pub(crate) const DEFAULT_ARGOCD_MANIFEST: &str =
     "https://raw.githubusercontent.com/argoproj/argo-cd/v3.1.8/manifests/install.yaml";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -19,7 +19,7 @@ pub const DEFAULT_ARGOCD_MANIFEST: &str =
 pub struct InstallConfig {
     /// Environment name (dev, qa, prod): one age key and one values folder per environment.
     #[serde(default = "default_environment")]
-    pub environment: String,
+    pub(crate) environment: String,
     #[serde(default)]
     pub cluster: ClusterConfig,
     #[serde(default)]
@@ -90,7 +90,7 @@ pub struct AgeKeyConfig {
     pub secret_name: String,
     /// Key of the Secret's data (seeds: `key.txt`).
     #[serde(default = "default_secret_key")]
-    pub secret_key: String,
+    pub(crate) secret_key: String,
     /// What to do with a Secret that holds no usable key or another key than the local one:
     /// `ask` (stop and say so), `keep`, `replace` (the old Secret is backed up first) or
     /// `import` (the key of `import_file` becomes the local key and the Secret's).
@@ -98,7 +98,7 @@ pub struct AgeKeyConfig {
     pub existing: KeyChoice,
     /// A key file (age-keygen format) to import with `existing = "import"`.
     #[serde(default)]
-    pub import_file: Option<PathBuf>,
+    pub(crate) import_file: Option<PathBuf>,
 }
 
 /// The answer to an existing key Secret that does not hold the local key.
@@ -165,7 +165,7 @@ pub struct ArgoCdConfig {
     pub manifest: String,
     /// How long to wait for the Deployments to become available ("0s": do not wait).
     #[serde(default = "default_rollout_timeout")]
-    pub rollout_timeout: String,
+    pub(crate) rollout_timeout: String,
     /// What to do when Argo CD is already installed: `ask` (stop at the plan), `adopt`,
     /// `force`, `skip` or `stop`.
     #[serde(default)]
@@ -191,9 +191,9 @@ pub struct GitopsConfig {
     pub path: PathBuf,
     /// Where Argo CD clones the GitOps repository from.
     #[serde(default = "default_repo_url")]
-    pub repo_url: String,
+    pub(crate) repo_url: String,
     #[serde(default = "default_revision")]
-    pub revision: String,
+    pub(crate) revision: String,
 }
 
 impl Default for GitopsConfig {
@@ -211,13 +211,13 @@ impl Default for GitopsConfig {
 pub struct AppsConfig {
     /// Catalog apps to install (names from `opsdeck install --catalog`).
     #[serde(default = "default_apps")]
-    pub enabled: Vec<String>,
+    pub(crate) enabled: Vec<String>,
     /// Name of the root app-of-apps Application.
     #[serde(default = "default_root_app")]
-    pub root_name: String,
+    pub(crate) root_name: String,
     /// Per-app overrides of the catalog defaults.
     #[serde(default)]
-    pub overrides: BTreeMap<String, AppOverride>,
+    pub(crate) overrides: BTreeMap<String, AppOverride>,
 }
 
 impl Default for AppsConfig {
@@ -232,10 +232,10 @@ impl Default for AppsConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
-pub struct AppOverride {
+pub(crate) struct AppOverride {
     pub wave: Option<i32>,
-    pub repo_url: Option<String>,
-    pub revision: Option<String>,
+    pub(crate) repo_url: Option<String>,
+    pub(crate) revision: Option<String>,
     pub chart: Option<String>,
     pub path: Option<String>,
     pub namespace: Option<String>,
@@ -319,7 +319,7 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 
 impl InstallConfig {
     /// Records the answer to a plan's question (`argocd.existing = "adopt"`).
-    pub fn set_choice(&mut self, key: &str, answer: &str) -> Result<(), String> {
+    pub(crate) fn set_choice(&mut self, key: &str, answer: &str) -> Result<(), String> {
         let value = toml::Value::String(answer.to_string());
         match key {
             "argocd.existing" => {
@@ -473,7 +473,7 @@ impl InstallConfig {
 }
 
 /// A Kubernetes DNS label (namespace, environment): lowercase letters, digits, '-'.
-pub fn validate_dns_label(s: &str) -> Result<(), String> {
+pub(crate) fn validate_dns_label(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("is empty".into());
     }
@@ -494,7 +494,7 @@ pub fn validate_dns_label(s: &str) -> Result<(), String> {
 }
 
 /// A Kubernetes object name (DNS subdomain).
-pub fn validate_dns_subdomain(s: &str) -> Result<(), String> {
+pub(crate) fn validate_dns_subdomain(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("is empty".into());
     }
@@ -509,7 +509,7 @@ pub fn validate_dns_subdomain(s: &str) -> Result<(), String> {
 }
 
 /// "30s", "5m", "1h", "0s".
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = num

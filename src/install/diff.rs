@@ -21,7 +21,7 @@ const BOOKKEEPING: &[&str] = &[
 
 /// The differences from `live` to `after` as lines: `~ spec.replicas: 2 → 1`,
 /// `+ spec.template.spec.containers[name=x]: {…}`, `- data.y: "v"`. `secret` redacts values.
-pub fn field_diff(live: &Value, after: &Value, secret: bool) -> Vec<String> {
+pub(crate) fn field_diff(live: &Value, after: &Value, secret: bool) -> Vec<String> {
     let mut out = Vec::new();
     let (Some(l), Some(a)) = (live.as_object(), after.as_object()) else {
         return out;
@@ -137,7 +137,7 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// A value as one short line: compact JSON, multi-line strings shortened.
-pub fn show(v: &Value, secret: bool) -> String {
+pub(crate) fn show(v: &Value, secret: bool) -> String {
     if secret {
         return "<redacted>".into();
     }
@@ -160,7 +160,10 @@ pub fn show(v: &Value, secret: bool) -> String {
 /// ones the manifest names: server-side apply merges these lists by name, so a live
 /// container named differently from the manifest's is kept and both run. Returns
 /// `(path, names kept, names added)` per list.
-pub fn merged_lists(desired: &Value, after: &Value) -> Vec<(String, Vec<String>, Vec<String>)> {
+pub(crate) fn merged_lists(
+    desired: &Value,
+    after: &Value,
+) -> Vec<(String, Vec<String>, Vec<String>)> {
     let mut out = Vec::new();
     for list in ["containers", "initContainers"] {
         let pointer = format!("/spec/template/spec/{list}");

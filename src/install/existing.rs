@@ -17,7 +17,7 @@ const CONTROLLERS: &[&str] = &[
 
 /// Who manages a live object besides opsdeck, in words: "Helm release argocd (chart
 /// argo-cd-8.6.4)", "kubectl apply (client-side)", "field manager kustomize-controller".
-pub fn owners(live: &Value) -> Vec<String> {
+pub(crate) fn owners(live: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let label = |k: &str| {
         live.pointer("/metadata/labels")
@@ -58,7 +58,7 @@ pub fn owners(live: &Value) -> Vec<String> {
 }
 
 /// Field managers of the main resource (not its status), opsdeck and controllers left out.
-pub fn managers(live: &Value) -> Vec<String> {
+pub(crate) fn managers(live: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for entry in live
         .pointer("/metadata/managedFields")
@@ -85,7 +85,7 @@ pub fn managers(live: &Value) -> Vec<String> {
 }
 
 /// Whether opsdeck is one of the object's field managers.
-pub fn managed_by_opsdeck(live: &Value) -> bool {
+pub(crate) fn managed_by_opsdeck(live: &Value) -> bool {
     live.pointer("/metadata/managedFields")
         .and_then(Value::as_array)
         .is_some_and(|m| {
@@ -96,7 +96,7 @@ pub fn managed_by_opsdeck(live: &Value) -> bool {
 
 /// The version an object declares: its `app.kubernetes.io/version` label, else the tag of
 /// its first container's image.
-pub fn version(live: &Value) -> Option<String> {
+pub(crate) fn version(live: &Value) -> Option<String> {
     if let Some(v) = live
         .pointer("/metadata/labels/app.kubernetes.io~1version")
         .and_then(Value::as_str)
@@ -114,7 +114,7 @@ pub fn version(live: &Value) -> Option<String> {
 /// One line about an existing install: which version, how many of the manifest's objects
 /// exist, and who installed them (most common first). `None` when nothing of it exists or
 /// only opsdeck manages what does.
-pub fn describe_install(
+pub(crate) fn describe_install(
     product: &str,
     namespace: &str,
     total: usize,

@@ -11,14 +11,14 @@ use super::InstallError;
 use super::state::write_atomic;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EksEntry {
+pub(crate) struct EksEntry {
     /// Context, cluster and user name (the cluster ARN, as `aws eks update-kubeconfig`).
     pub name: String,
     pub cluster_name: String,
     pub region: String,
     pub endpoint: String,
     /// Base64 PEM of the cluster CA.
-    pub ca_data: String,
+    pub(crate) ca_data: String,
 }
 
 fn entries(e: &EksEntry) -> (Value, Value, Value) {
@@ -48,7 +48,10 @@ fn upsert(root: &mut Map<String, Value>, list: &str, item: Value) {
 }
 
 /// The file's new content, or `None` when it already has the entry as current context.
-pub fn updated(existing: Option<&str>, entry: &EksEntry) -> Result<Option<String>, InstallError> {
+pub(crate) fn updated(
+    existing: Option<&str>,
+    entry: &EksEntry,
+) -> Result<Option<String>, InstallError> {
     let mut doc = match existing {
         Some(t) if !t.trim().is_empty() => serde_saphyr::from_str::<Value>(t)
             .map_err(|e| InstallError::Invalid(format!("kubeconfig is not valid YAML: {e}")))?,
@@ -72,7 +75,7 @@ pub fn updated(existing: Option<&str>, entry: &EksEntry) -> Result<Option<String
 }
 
 /// Writes the entry into `path`; true when the file changed.
-pub fn write(path: &Path, entry: &EksEntry) -> Result<bool, InstallError> {
+pub(crate) fn write(path: &Path, entry: &EksEntry) -> Result<bool, InstallError> {
     let existing = match std::fs::read_to_string(path) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

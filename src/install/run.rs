@@ -12,7 +12,7 @@ use crate::model::install::ALREADY_IN_PLACE;
 
 pub struct RunOptions<'a> {
     pub config: &'a Path,
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     pub yes: bool,
     pub data_dir: &'a Path,
 }
@@ -202,7 +202,7 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// How to reach Argo CD and what to do next.
-pub fn next_steps(w: &Wizard) -> Vec<String> {
+pub(crate) fn next_steps(w: &Wizard) -> Vec<String> {
     let ns = &w.config.argocd.namespace;
     let k = kubectl(
         w.state

@@ -7,12 +7,12 @@ use serde_json::{Map, Value, json};
 use super::InstallError;
 
 /// The files of an environment that sops encrypts with its key.
-pub fn path_regex(environment: &str) -> String {
+pub(crate) fn path_regex(environment: &str) -> String {
     format!("environments/{environment}/.*secrets.*\\.ya?ml$")
 }
 
 /// The `.sops.yaml` content with the environment's rule; `None` when `existing` already has it.
-pub fn updated(
+pub(crate) fn updated(
     existing: Option<&str>,
     environment: &str,
     recipient: &str,
@@ -62,7 +62,7 @@ pub fn updated(
 }
 
 /// Whether `text` has the environment's rule with `recipient`.
-pub fn has_rule(text: &str, environment: &str, recipient: &str) -> bool {
+pub(crate) fn has_rule(text: &str, environment: &str, recipient: &str) -> bool {
     matches!(updated(Some(text), environment, recipient), Ok(None))
 }
 

@@ -19,7 +19,7 @@ pub struct StepState {
     #[serde(default)]
     pub message: Option<String>,
     #[serde(default)]
-    pub updated_at: Option<String>,
+    pub(crate) updated_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -60,7 +60,7 @@ impl InstallState {
 
     /// Drops recorded paths that no longer exist (a state resumed from another machine or
     /// folder), so the answers' paths are used instead.
-    pub fn revalidate(&mut self) {
+    pub(crate) fn revalidate(&mut self) {
         if let Some(kc) = &self.kubeconfig
             && !std::env::split_paths(kc).any(|p| p.exists())
         {
@@ -89,7 +89,11 @@ impl InstallState {
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename. With
 /// `mode` (unix) the temp file is created with that mode, so the content is never readable
 /// by others, not even briefly.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), InstallError> {
+pub(crate) fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+) -> Result<(), InstallError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| InstallError::io(dir, e))?;
     let file_name = path
@@ -122,7 +126,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), 
 
 /// Removes temp files of `file_name` left by processes that were killed mid-write (the
 /// pid in the name is not running): they may hold a copy of a key.
-pub fn remove_stale_temps(dir: &Path, file_name: &str) {
+pub(crate) fn remove_stale_temps(dir: &Path, file_name: &str) {
     let prefix = format!(".{file_name}.tmp-");
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -148,7 +152,7 @@ fn process_alive(pid: u32) -> bool {
 }
 
 /// Turns a cluster name or ARN into a safe file name component.
-pub fn safe_name(s: &str) -> String {
+pub(crate) fn safe_name(s: &str) -> String {
     let out: String = s
         .chars()
         .map(|c| {

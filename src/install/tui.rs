@@ -17,14 +17,13 @@
 //! Progress is the persisted install state, so a new wizard resumes at the first unfinished
 //! step. The summary says how to reach Argo CD and can save the answers as `install.toml`.
 
-pub mod form;
-pub mod keys;
-pub mod runner;
-pub mod state;
+pub(crate) mod form;
+pub(crate) mod keys;
+pub(crate) mod runner;
+pub(crate) mod state;
 mod summary;
 #[cfg(test)]
 mod tests;
 
-pub use crate::app::wizard::{Page, Phase};
-pub use runner::{ConsoleKubeconfig, Options, console_options, run, run_standalone};
-pub use state::{Effect, Msg, WizardState};
+pub(crate) use runner::run;
+pub(crate) use runner::{ConsoleKubeconfig, Options, console_options, run_standalone};

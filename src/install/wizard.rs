@@ -26,7 +26,7 @@ impl Progress {
         Progress::new(|_| {})
     }
 
-    pub fn say(&self, line: &str) {
+    pub(crate) fn say(&self, line: &str) {
         tracing::info!(target: "opsdeck::install", "{line}");
         (self.0)(line);
     }
@@ -40,7 +40,7 @@ pub struct StepCtx<'a> {
     client: Option<&'a kube::Client>,
     progress: &'a Progress,
     /// The plan the user saw and confirmed (apply refuses when the cluster changed since).
-    pub previewed: Option<&'a Plan>,
+    pub(crate) previewed: Option<&'a Plan>,
 }
 
 impl StepCtx<'_> {
@@ -50,12 +50,12 @@ impl StepCtx<'_> {
         })
     }
 
-    pub fn say(&self, line: &str) {
+    pub(crate) fn say(&self, line: &str) {
         self.progress.say(line);
     }
 
     /// Names the cluster in key paths: the chosen context, else the configured one.
-    pub fn cluster_id(&self) -> String {
+    pub(crate) fn cluster_id(&self) -> String {
         self.state
             .context
             .clone()
@@ -79,7 +79,7 @@ impl StepCtx<'_> {
 /// Names the install's context as the interactive wizard does when the answers leave it
 /// out: the kubeconfig's current context. The CLI and the wizard then share one state file
 /// (`<data dir>/install/<context>-<env>.json`), so either resumes the other's progress.
-pub fn resolve_context(cfg: &mut InstallConfig) {
+pub(crate) fn resolve_context(cfg: &mut InstallConfig) {
     if cfg.cluster.mode == ClusterMode::Eks || cfg.cluster.context.is_some() {
         return;
     }
@@ -104,7 +104,7 @@ pub fn state_path(data_dir: &Path, identity: &str, environment: &str) -> PathBuf
 /// A cluster's identity: its API server URL and the uid of its `kube-system` namespace
 /// (stable for the cluster's life, different for every new cluster behind the same URL or
 /// context name). `None` when it cannot be read.
-pub async fn cluster_identity(client: &kube::Client, server: &str) -> Option<String> {
+pub(crate) async fn cluster_identity(client: &kube::Client, server: &str) -> Option<String> {
     use k8s_openapi::api::core::v1::Namespace;
     let api: kube::Api<Namespace> = kube::Api::all(client.clone());
     let uid = api.get_opt("kube-system").await.ok()??.metadata.uid?;
@@ -117,7 +117,7 @@ pub async fn cluster_identity(client: &kube::Client, server: &str) -> Option<Str
 
 /// The state file of the install the answers name, keyed by the cluster's identity when it
 /// answers (else by context name, until it does).
-pub async fn state_path_for(cfg: &InstallConfig, data_dir: &Path) -> PathBuf {
+pub(crate) async fn state_path_for(cfg: &InstallConfig, data_dir: &Path) -> PathBuf {
     let legacy = data_dir
         .join("install")
         .join(format!("{}.json", safe_name(&install_id(cfg))));
@@ -146,7 +146,7 @@ pub async fn state_path_for(cfg: &InstallConfig, data_dir: &Path) -> PathBuf {
     }
 }
 
-pub fn install_id(cfg: &InstallConfig) -> String {
+pub(crate) fn install_id(cfg: &InstallConfig) -> String {
     let cluster = match (cfg.cluster.mode, &cfg.cluster.eks, &cfg.cluster.context) {
         (ClusterMode::Eks, Some(eks), _) => eks.name.clone(),
         (_, _, Some(ctx)) => ctx.clone(),
@@ -163,7 +163,7 @@ pub struct Wizard {
     progress: Progress,
     client: Option<kube::Client>,
     /// Set by a dry run: the state is kept in memory only.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// The last plan shown, per step (what apply must match).
     previewed: Option<(StepId, Plan)>,
     /// The API server URL of the connection.
@@ -228,10 +228,6 @@ impl Wizard {
         self.state = state;
         self.state_path = path;
         Ok(())
-    }
-
-    pub fn progress(&self) -> &Progress {
-        &self.progress
     }
 
     fn save(&self) -> Result<(), InstallError> {

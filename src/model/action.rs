@@ -64,7 +64,7 @@ impl Context {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Context> {
+    pub(crate) fn from_name(name: &str) -> Option<Context> {
         Context::ALL.iter().copied().find(|c| c.name() == name)
     }
 }
@@ -199,12 +199,12 @@ actions! {
 }
 
 impl Action {
-    pub fn from_name(name: &str) -> Option<Action> {
+    pub(crate) fn from_name(name: &str) -> Option<Action> {
         Action::ALL.iter().copied().find(|a| a.name() == name)
     }
 
     /// Whether the action changes the cluster (refused in read-only mode).
-    pub fn is_mutating(self) -> bool {
+    pub(crate) fn is_mutating(self) -> bool {
         matches!(
             self,
             Action::Delete
@@ -222,7 +222,7 @@ impl Action {
 impl Action {
     /// The column a sort key orders by, and whether its first press sorts descending (as
     /// k9s: most restarts first; AGE ascending shows the youngest first).
-    pub fn sort_column(self) -> Option<(&'static str, bool)> {
+    pub(crate) fn sort_column(self) -> Option<(&'static str, bool)> {
         Some(match self {
             Action::SortName => ("NAME", false),
             Action::SortAge => ("AGE", false),
@@ -236,7 +236,7 @@ impl Action {
     }
 
     /// The namespace favourite a digit key picks: 0 = all namespaces, 1–9 = recent ones.
-    pub fn namespace_slot(self) -> Option<usize> {
+    pub(crate) fn namespace_slot(self) -> Option<usize> {
         Some(match self {
             Action::Namespace0 => 0,
             Action::Namespace1 => 1,
@@ -254,7 +254,7 @@ impl Action {
 
     /// Replay controls: shown in hints and help only while a replay is served; allowed in
     /// read-only mode (they change the replay, not the cluster).
-    pub fn is_replay(self) -> bool {
+    pub(crate) fn is_replay(self) -> bool {
         matches!(
             self,
             Action::ReplayPause

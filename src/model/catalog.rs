@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::resource::{ResourceKind, builtin_kinds};
 
 /// k9s aliases: alias → a name the catalog resolves.
-pub const ALIASES: &[(&str, &str)] = &[
+pub(crate) const ALIASES: &[(&str, &str)] = &[
     ("po", "pods"),
     ("deploy", "deployments.apps"),
     ("dp", "deployments.apps"),
@@ -39,7 +39,7 @@ pub const ALIASES: &[(&str, &str)] = &[
 pub struct Catalog {
     kinds: Vec<Arc<ResourceKind>>,
     /// True once filled from the server's discovery.
-    pub discovered: bool,
+    pub(crate) discovered: bool,
 }
 
 /// The kinds of the catalog used before discovery answers, in its order.
@@ -74,7 +74,7 @@ impl Catalog {
     }
 
     /// Common kinds, usable before discovery answers.
-    pub fn builtin() -> Catalog {
+    pub(crate) fn builtin() -> Catalog {
         let all = builtin_kinds();
         let kinds = BEFORE_DISCOVERY
             .iter()

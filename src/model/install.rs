@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod plan;
 
-pub use plan::{Change, ChangeKind, Plan, Question};
+pub(crate) use plan::{ChangeKind, Plan};
 
 /// The install's steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -71,7 +71,7 @@ impl StepStatus {
 
     /// The status recorded when a step (re)starts: `checking`, keeping `failed` visible until
     /// the check passes.
-    pub fn restarted(self) -> StepStatus {
+    pub(crate) fn restarted(self) -> StepStatus {
         match self {
             StepStatus::Failed => StepStatus::Failed,
             _ => StepStatus::Checking,
@@ -115,7 +115,7 @@ impl StepOutcome {
 }
 
 /// How a step found already in place is reported (the wizard's result, the CLI's line).
-pub const ALREADY_IN_PLACE: &str = "already in place:";
+pub(crate) const ALREADY_IN_PLACE: &str = "already in place:";
 
 /// Where the cluster comes from.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -129,4 +129,4 @@ pub enum ClusterMode {
 }
 
 /// Node group presets from the seeds (`install::cluster::preset` holds their groups).
-pub const PRESETS: &[&str] = &["infra-apps", "workload-database-large"];
+pub(crate) const PRESETS: &[&str] = &["infra-apps", "workload-database-large"];

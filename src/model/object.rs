@@ -3,9 +3,9 @@
 //! `DynamicObject` keeps its body as a `serde_json::Value`, which costs about three times
 //! the memory (see `value.rs`).
 
-pub mod by_addr;
-pub mod de;
-pub mod value;
+pub(crate) mod by_addr;
+pub(crate) mod de;
+pub(crate) mod value;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -15,7 +15,8 @@ use kube::core::{DynamicResourceScope, Resource};
 use serde::de::{self as serde_de, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-pub use value::{Key, Map, Value};
+pub(crate) use value::Key;
+pub use value::{Map, Value};
 
 /// An object of any kind: `apiVersion`/`kind`, metadata, and every other field in `data`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -27,7 +28,7 @@ pub struct Obj {
     /// What could not be read of this object (`metadata.labels: …`): an object a server
     /// sent with fields of the wrong type is kept (its other fields, the rest of its list)
     /// and marked, instead of failing the whole list.
-    pub invalid: Option<String>,
+    pub(crate) invalid: Option<String>,
 }
 
 impl Obj {
@@ -37,7 +38,8 @@ impl Obj {
     }
 
     /// The whole object as a `serde_json::Value` (typed decoding of small objects).
-    pub fn to_json(&self) -> serde_json::Value {
+    #[cfg(test)]
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
 }

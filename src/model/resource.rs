@@ -9,24 +9,24 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResource;
 use kube::core::ApiResource;
 use serde_json::Value;
 
-pub use builtin::builtin_kinds;
+pub(crate) use builtin::builtin_kinds;
 
 /// A CRD's `additionalPrinterColumns` entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PrinterColumn {
+pub(crate) struct PrinterColumn {
     pub name: String,
-    pub json_path: String,
+    pub(crate) json_path: String,
     /// `string`, `integer`, `number`, `boolean`, `date`.
-    pub type_: String,
+    pub(crate) type_: String,
     pub format: String,
-    pub description: String,
-    pub priority: i64,
+    pub(crate) description: String,
+    pub(crate) priority: i64,
 }
 
 impl PrinterColumn {
     /// The columns of one CRD version's `additionalPrinterColumns`. An entry without a
     /// name or a JSONPath is skipped (nothing could be printed); the type defaults to string.
-    pub fn parse_list(cols: &Value) -> Vec<PrinterColumn> {
+    pub(crate) fn parse_list(cols: &Value) -> Vec<PrinterColumn> {
         let Some(cols) = cols.as_array() else {
             return Vec::new();
         };
@@ -49,9 +49,9 @@ impl PrinterColumn {
 /// Where a scalable resource keeps its replica counts (its `scale` subresource).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScalePaths {
-    pub spec_replicas: String,
-    pub status_replicas: String,
-    pub label_selector: Option<String>,
+    pub(crate) spec_replicas: String,
+    pub(crate) status_replicas: String,
+    pub(crate) label_selector: Option<String>,
 }
 
 impl Default for ScalePaths {
@@ -72,10 +72,10 @@ pub struct ResourceKind {
     pub version: String,
     pub kind: String,
     pub plural: String,
-    pub singular: String,
-    pub short_names: Vec<String>,
+    pub(crate) singular: String,
+    pub(crate) short_names: Vec<String>,
     /// `all` for the kinds `kubectl get all` lists, or a CRD's categories.
-    pub categories: Vec<String>,
+    pub(crate) categories: Vec<String>,
     pub namespaced: bool,
     /// The verbs discovery lists; empty when not known (every verb is then assumed).
     pub verbs: Vec<String>,
@@ -84,12 +84,12 @@ pub struct ResourceKind {
     /// Its `scale` subresource (known for built-in kinds and CRDs).
     pub scale: Option<ScalePaths>,
     /// Defined by a CRD (custom resources take no strategic merge patches).
-    pub custom: bool,
-    pub printer_columns: Vec<PrinterColumn>,
+    pub(crate) custom: bool,
+    pub(crate) printer_columns: Vec<PrinterColumn>,
 }
 
 /// The verbs the API server lists for a resource (namespaces have no `deletecollection`).
-pub fn standard_verbs(group: &str, plural: &str) -> Vec<String> {
+pub(crate) fn standard_verbs(group: &str, plural: &str) -> Vec<String> {
     [
         "create",
         "delete",
@@ -107,7 +107,7 @@ pub fn standard_verbs(group: &str, plural: &str) -> Vec<String> {
 }
 
 /// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
-pub fn split_api_version(api_version: &str) -> (&str, &str) {
+pub(crate) fn split_api_version(api_version: &str) -> (&str, &str) {
     match api_version.split_once('/') {
         Some((g, v)) => (g, v),
         None => ("", api_version),
@@ -125,7 +125,7 @@ impl ResourceKind {
 
     /// `plural` for the core group, `plural.group` otherwise: the group-resource, as
     /// Kubernetes names it in errors.
-    pub fn full_name(&self) -> String {
+    pub(crate) fn full_name(&self) -> String {
         if self.group.is_empty() {
             self.plural.clone()
         } else {
@@ -134,17 +134,18 @@ impl ResourceKind {
     }
 
     /// kube's name for the kind (what `Api::*_with` and watches take).
-    pub fn api_resource(&self) -> ApiResource {
+    pub(crate) fn api_resource(&self) -> ApiResource {
         ApiResource::from(self)
     }
 
-    pub fn supports(&self, verb: &str) -> bool {
+    #[cfg(test)]
+    pub(crate) fn supports(&self, verb: &str) -> bool {
         self.verbs.is_empty() || self.verbs.iter().any(|v| v == verb)
     }
 
     /// Whether `word` names this kind (plural, singular, short name, kind, `plural.group`,
     /// `singular.group`, `plural.version.group`).
-    pub fn is_named(&self, word: &str) -> bool {
+    pub(crate) fn is_named(&self, word: &str) -> bool {
         let w = word.to_ascii_lowercase();
         w == self.plural
             || w == self.singular
@@ -158,7 +159,7 @@ impl ResourceKind {
 
     /// A resource of a discovery `APIResourceList` for `group_version`; `None` for a
     /// subresource (`pods/log`).
-    pub fn from_discovery(group_version: &str, r: APIResource) -> Option<ResourceKind> {
+    pub(crate) fn from_discovery(group_version: &str, r: APIResource) -> Option<ResourceKind> {
         if r.name.contains('/') {
             return None;
         }
@@ -187,7 +188,7 @@ impl ResourceKind {
 
     /// The kinds a `CustomResourceDefinition` object defines (one per served version), or
     /// an error naming the field that makes it unusable.
-    pub fn from_crd(crd: &Value) -> Result<Vec<ResourceKind>, String> {
+    pub(crate) fn from_crd(crd: &Value) -> Result<Vec<ResourceKind>, String> {
         let s = |path: &str| {
             crd.pointer(path)
                 .and_then(Value::as_str)

@@ -7,14 +7,14 @@
 //! panes read. Parsing is lenient as the API is: a field that is missing or of the wrong type
 //! reads as its default (or `None`), it never fails the object.
 
-pub mod application;
-pub mod cluster;
-pub mod event;
-pub mod node;
-pub mod pdb;
-pub mod pod;
-pub mod service;
-pub mod workload;
+pub(crate) mod application;
+pub(crate) mod cluster;
+pub(crate) mod event;
+pub(crate) mod node;
+pub(crate) mod pdb;
+pub(crate) mod pod;
+pub(crate) mod service;
+pub(crate) mod workload;
 
 use std::collections::BTreeMap;
 
@@ -28,7 +28,7 @@ pub use cluster::Cluster;
 pub use event::Event;
 pub use node::Node;
 pub use pdb::PodDisruptionBudget;
-pub use pod::{ContainerStatus, Pod};
+pub use pod::Pod;
 pub use service::Service;
 pub use workload::Workload;
 
@@ -41,16 +41,16 @@ pub struct Meta {
     pub namespace: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
-    pub owners: Vec<Owner>,
+    pub(crate) owners: Vec<Owner>,
     pub resource_version: String,
     pub created: Option<jiff::Timestamp>,
     /// `metadata.deletionTimestamp` is set.
-    pub deleting: bool,
+    pub(crate) deleting: bool,
 }
 
 /// One `metadata.ownerReferences` entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Owner {
+pub(crate) struct Owner {
     pub api_version: String,
     pub kind: String,
     pub name: String,
@@ -59,7 +59,7 @@ pub struct Owner {
 impl Meta {
     /// From an object; `api_version`/`kind` stand in when the object does not say (list
     /// items as the API hands them over).
-    pub fn of(obj: &Obj, api_version: &str, kind: &str) -> Meta {
+    pub(crate) fn of(obj: &Obj, api_version: &str, kind: &str) -> Meta {
         let m = &obj.metadata;
         let (api_version, kind) = match &obj.types {
             Some(t) => (t.api_version.clone(), t.kind.clone()),
@@ -103,7 +103,7 @@ impl Meta {
 }
 
 /// The group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
-pub fn group_of(api_version: &str) -> &str {
+pub(crate) fn group_of(api_version: &str) -> &str {
     match api_version.split_once('/') {
         Some((group, _)) => group,
         None => "",

@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 use crate::domain::pools::{PROVIDER_LABELS, UNPOOLED, ZONE_LABEL};
 
 /// The label on everything a play creates; `--cleanup` deletes by it.
-pub const PLAYED_BY: &str = "opsdeck.dev/played-by";
+pub(crate) const PLAYED_BY: &str = "opsdeck.dev/played-by";
 /// The field manager of every write.
-pub const FIELD_MANAGER: &str = "opsdeck-play";
+pub(crate) const FIELD_MANAGER: &str = "opsdeck-play";
 
 /// Kinds whose status a controller of the real cluster writes: their recorded status is
 /// not written, and timeline changes of it are skipped.
@@ -39,7 +39,7 @@ const CONTROLLER_OWNERS: &[&str] = &[
 
 /// What happens to one recorded object.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Disposition {
+pub(crate) enum Disposition {
     /// Written (server-side apply), then its status through the status subresource.
     Write,
     /// Not written; the reason is printed.
@@ -48,7 +48,7 @@ pub enum Disposition {
 
 /// How names move from the recording to the cluster.
 #[derive(Debug, Clone, Default)]
-pub struct Mapping {
+pub(crate) struct Mapping {
     /// `--namespace-prefix`: `keycloak` becomes `P-keycloak`; cluster-scoped objects (other
     /// than CRDs and nodes) get the prefix in their name too.
     pub prefix: Option<String>,
@@ -61,7 +61,7 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    pub fn namespace(&self, ns: &str) -> String {
+    pub(crate) fn namespace(&self, ns: &str) -> String {
         match &self.prefix {
             Some(p) => format!("{p}-{ns}"),
             None => ns.to_string(),
@@ -73,7 +73,7 @@ impl Mapping {
     }
 
     /// The cluster's node for a recorded node name (unchanged when unknown).
-    pub fn node(&self, name: &str) -> String {
+    pub(crate) fn node(&self, name: &str) -> String {
         self.nodes
             .get(name)
             .cloned()
@@ -81,7 +81,7 @@ impl Mapping {
     }
 
     /// The name an object of `kind` gets in the cluster.
-    pub fn object_name(&self, kind: &str, name: &str, namespaced: bool) -> String {
+    pub(crate) fn object_name(&self, kind: &str, name: &str, namespaced: bool) -> String {
         if namespaced || kind == "CustomResourceDefinition" {
             name.to_string()
         } else if kind == "Node" {
@@ -93,7 +93,7 @@ impl Mapping {
 }
 
 /// The id of a play: the prefix, else the recording's name, as a label value.
-pub fn play_id(prefix: Option<&str>, recording: &str) -> String {
+pub(crate) fn play_id(prefix: Option<&str>, recording: &str) -> String {
     let raw = prefix.unwrap_or(recording);
     let mut id: String = raw
         .chars()
@@ -125,7 +125,7 @@ fn controller_owner(obj: &Value) -> Option<&str> {
 }
 
 /// Whether the real cluster's controllers make this object themselves, and what is done.
-pub fn disposition(obj: &Value) -> Disposition {
+pub(crate) fn disposition(obj: &Value) -> Disposition {
     let kind = kind_of(obj);
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let owner = controller_owner(obj);
@@ -159,7 +159,7 @@ pub fn disposition(obj: &Value) -> Disposition {
 }
 
 /// Rank in write order: CRDs, namespaces, objects without owners, owned objects, events.
-pub fn rank(obj: &Value) -> u8 {
+pub(crate) fn rank(obj: &Value) -> u8 {
     match kind_of(obj) {
         "CustomResourceDefinition" => 0,
         "Namespace" => 1,
@@ -173,7 +173,7 @@ pub fn rank(obj: &Value) -> u8 {
 
 /// Whether the recorded status of `kind` is written (through the status subresource when
 /// the kind has one).
-pub fn writes_status(kind: &str) -> bool {
+pub(crate) fn writes_status(kind: &str) -> bool {
     !CONTROLLED_STATUS.contains(&kind) && kind != "CustomResourceDefinition"
 }
 
@@ -192,7 +192,7 @@ fn replace_strings(v: &mut Value, map: &BTreeMap<String, String>) {
 }
 
 /// Prefixes the namespace fields that name where something lives.
-pub fn rename_namespaces(obj: &mut Value, m: &Mapping) {
+pub(crate) fn rename_namespaces(obj: &mut Value, m: &Mapping) {
     if m.prefix.is_none() {
         return;
     }
@@ -220,7 +220,7 @@ pub fn rename_namespaces(obj: &mut Value, m: &Mapping) {
 }
 
 /// Rewrites uids, node names and namespaces inside a patch body or object.
-pub fn rewrite_refs(v: &mut Value, m: &Mapping) {
+pub(crate) fn rewrite_refs(v: &mut Value, m: &Mapping) {
     replace_strings(v, &m.uids);
     replace_strings(v, &m.nodes);
 }
@@ -228,7 +228,7 @@ pub fn rewrite_refs(v: &mut Value, m: &Mapping) {
 /// The object as it is applied (main resource): identity fields dropped, names mapped,
 /// the play's label, owner references to objects not written removed, no status unless the
 /// kind keeps status in the main resource (`status_in_main`).
-pub fn prepare(obj: &Value, m: &Mapping, namespaced: bool, status_in_main: bool) -> Value {
+pub(crate) fn prepare(obj: &Value, m: &Mapping, namespaced: bool, status_in_main: bool) -> Value {
     let mut o = obj.clone();
     let kind = kind_of(obj).to_string();
     if let Some(meta) = o.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -317,7 +317,7 @@ pub fn prepare(obj: &Value, m: &Mapping, namespaced: bool, status_in_main: bool)
 
 /// Drops what the cluster's kubelet (kwok) owns from a recorded pod status: its addresses
 /// come from the node the pod runs on, and the API server refuses others.
-pub fn strip_kubelet_fields(kind: &str, status: &mut Value) {
+pub(crate) fn strip_kubelet_fields(kind: &str, status: &mut Value) {
     if kind != "Pod" {
         return;
     }
@@ -329,7 +329,12 @@ pub fn strip_kubelet_fields(kind: &str, status: &mut Value) {
 }
 
 /// The status body written through the status subresource (`None` when nothing to write).
-pub fn status_body(obj: &Value, m: &Mapping, name: &str, namespace: Option<&str>) -> Option<Value> {
+pub(crate) fn status_body(
+    obj: &Value,
+    m: &Mapping,
+    name: &str,
+    namespace: Option<&str>,
+) -> Option<Value> {
     let mut status = obj.get("status")?.clone();
     if status.as_object().is_some_and(Map::is_empty) {
         return None;
@@ -354,7 +359,7 @@ pub fn status_body(obj: &Value, m: &Mapping, name: &str, namespace: Option<&str>
 
 /// Namespaces that written objects live in but the recording does not declare (as
 /// `Namespace` objects): they are created too (or left alone when the cluster has them).
-pub fn missing_namespaces(objects: &[Value]) -> Vec<Value> {
+pub(crate) fn missing_namespaces(objects: &[Value]) -> Vec<Value> {
     let declared: std::collections::BTreeSet<&str> = objects
         .iter()
         .filter(|o| kind_of(o) == "Namespace")
@@ -373,7 +378,7 @@ pub fn missing_namespaces(objects: &[Value]) -> Vec<Value> {
 
 /// ServiceAccounts that written pods and workloads name but the recording does not hold:
 /// a real API server refuses such pods.
-pub fn missing_service_accounts(objects: &[Value]) -> Vec<Value> {
+pub(crate) fn missing_service_accounts(objects: &[Value]) -> Vec<Value> {
     let key = |o: &Value, sa: &str| {
         (
             o.pointer("/metadata/namespace")
@@ -419,14 +424,14 @@ pub fn missing_service_accounts(objects: &[Value]) -> Vec<Value> {
 
 /// A node as the mapping sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NodeSpot {
+pub(crate) struct NodeSpot {
     pub name: String,
     pub pool: String,
     pub zone: String,
 }
 
 impl NodeSpot {
-    pub fn of(node: &Value) -> NodeSpot {
+    pub(crate) fn of(node: &Value) -> NodeSpot {
         NodeSpot {
             name: node
                 .pointer("/metadata/name")
@@ -457,7 +462,7 @@ impl NodeSpot {
 /// Maps each recorded node onto a cluster node: same pool and zone, else same pool, else
 /// same zone, else any; among equals the one given the fewest recorded nodes so far, then by
 /// name (deterministic).
-pub fn map_nodes(recorded: &[NodeSpot], cluster: &[NodeSpot]) -> BTreeMap<String, String> {
+pub(crate) fn map_nodes(recorded: &[NodeSpot], cluster: &[NodeSpot]) -> BTreeMap<String, String> {
     let mut used: BTreeMap<&str, usize> = BTreeMap::new();
     let mut out = BTreeMap::new();
     let mut sorted: Vec<&NodeSpot> = cluster.iter().collect();
@@ -483,7 +488,7 @@ pub fn map_nodes(recorded: &[NodeSpot], cluster: &[NodeSpot]) -> BTreeMap<String
 /// Whether a context looks like a test cluster: its server is on a loopback address, or the
 /// context's or cluster's name contains `kind`, `kwok`, `k3d`, `minikube`, `test`, `sandbox`
 /// or `docker-desktop`.
-pub fn looks_like_test_cluster(server: &str, context: &str, cluster: &str) -> bool {
+pub(crate) fn looks_like_test_cluster(server: &str, context: &str, cluster: &str) -> bool {
     const WORDS: &[&str] = &[
         "kind",
         "kwok",

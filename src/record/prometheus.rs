@@ -24,7 +24,7 @@ pub struct Captured {
     /// Raw series with their samples.
     pub series: Vec<SeriesEntry>,
     /// Seconds between the samples of the runs (the interval most series are scraped at).
-    pub scrape_interval: Option<f64>,
+    pub(crate) scrape_interval: Option<f64>,
     /// Metrics whose samples could not be read, with Prometheus's reason (not recorded).
     pub failed: Vec<String>,
 }
@@ -184,7 +184,7 @@ pub async fn capture(client: &PromClient, recorded_at: Timestamp, end: Timestamp
 
 /// Services of the recorded objects through which the cluster's Prometheus is reached:
 /// `prometheus-operated`, or a Service named like Prometheus with a web port.
-pub fn prometheus_services(services: &[serde_json::Value]) -> Vec<PromService> {
+pub(crate) fn prometheus_services(services: &[serde_json::Value]) -> Vec<PromService> {
     let typed: Vec<k8s_openapi::api::core::v1::Service> = services
         .iter()
         .filter_map(|v| serde_json::from_value(v.clone()).ok())

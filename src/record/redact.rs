@@ -17,7 +17,7 @@
 use serde_json::{Value, json};
 
 /// What replaces a redacted value.
-pub const MARKER: &str = "<redacted by opsdeck>";
+pub(crate) const MARKER: &str = "<redacted by opsdeck>";
 /// Base64 of [`MARKER`], for Secret `data` (which must stay base64).
 pub const MARKER_B64: &str = "PHJlZGFjdGVkIGJ5IG9wc2RlY2s+";
 
@@ -43,7 +43,7 @@ const CREDENTIAL_WORDS: &[&str] = &[
 ];
 
 /// Whether a key name looks like it holds a credential.
-pub fn is_credential_key(key: &str) -> bool {
+pub(crate) fn is_credential_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     CREDENTIAL_WORDS.iter().any(|w| k.contains(w))
 }
@@ -51,7 +51,7 @@ pub fn is_credential_key(key: &str) -> bool {
 /// Whether a value looks like a credential whatever its key: private keys, age or
 /// bearer tokens, kubeconfig credentials — also when base64-encoded (once or twice), as a
 /// key pasted into a ConfigMap or a Helm value often is.
-pub fn looks_secret(value: &str) -> bool {
+pub(crate) fn looks_secret(value: &str) -> bool {
     looks_secret_plain(value) || encoded_secret(value, 2)
 }
 

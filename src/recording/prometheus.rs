@@ -121,7 +121,7 @@ impl<'de> Deserialize<'de> for SampleValue {
 
 impl PromRecording {
     /// Seconds between the samples of a run.
-    pub fn scrape_interval(&self) -> f64 {
+    pub(crate) fn scrape_interval(&self) -> f64 {
         self.scrape_interval
             .unwrap_or(tsdb::DEFAULT_SCRAPE_INTERVAL_S)
     }
@@ -193,7 +193,7 @@ impl PromRecording {
 }
 
 /// Prometheus's text for a sample value (Go's `FormatFloat(v, 'f', -1, 64)`).
-pub fn format_value(v: f64) -> String {
+pub(crate) fn format_value(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v == f64::INFINITY {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::registry::{Registry, ResourceKind};
 
-pub fn version(git_version: &str) -> Value {
+pub(crate) fn version(git_version: &str) -> Value {
     let core = git_version.trim_start_matches('v');
     let mut parts = core.split(['.', '-', '+']);
     let major = parts.next().unwrap_or("1");
@@ -23,7 +23,7 @@ pub fn version(git_version: &str) -> Value {
     })
 }
 
-pub fn core_versions(server_address: &str) -> Value {
+pub(crate) fn core_versions(server_address: &str) -> Value {
     json!({
         "kind": "APIVersions",
         "versions": ["v1"],
@@ -39,7 +39,7 @@ fn group_doc(group: &str, versions: &[String]) -> Value {
     json!({"name": group, "versions": vs, "preferredVersion": vs.first().cloned().unwrap_or(json!({}))})
 }
 
-pub fn group_list(reg: &Registry) -> Value {
+pub(crate) fn group_list(reg: &Registry) -> Value {
     let groups: Vec<Value> = reg
         .groups()
         .iter()
@@ -48,7 +48,7 @@ pub fn group_list(reg: &Registry) -> Value {
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
-pub fn group(reg: &Registry, name: &str) -> Option<Value> {
+pub(crate) fn group(reg: &Registry, name: &str) -> Option<Value> {
     let (g, vs) = reg.groups().into_iter().find(|(g, _)| g == name)?;
     let mut doc = group_doc(&g, &vs);
     doc["kind"] = json!("APIGroup");
@@ -56,7 +56,7 @@ pub fn group(reg: &Registry, name: &str) -> Option<Value> {
     Some(doc)
 }
 
-pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value> {
+pub(crate) fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value> {
     let types: Vec<&ResourceKind> = reg.in_group_version(group, version).collect();
     if types.is_empty() {
         return None;
@@ -121,7 +121,7 @@ fn discovery_entries(t: &ResourceKind) -> Vec<Value> {
 
 /// Content type of aggregated discovery (`/api`, `/apis` with
 /// `Accept: …;as=APIGroupDiscoveryList`).
-pub const AGGREGATED_CONTENT_TYPE: &str =
+pub(crate) const AGGREGATED_CONTENT_TYPE: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 fn aggregated_resource(t: &ResourceKind) -> Value {
@@ -160,7 +160,7 @@ fn aggregated_resource(t: &ResourceKind) -> Value {
 
 /// Aggregated discovery: the core group (`core == true`, for `/api`) or every named
 /// group (`/apis`), with all their resources in one document.
-pub fn aggregated(reg: &Registry, core: bool) -> Value {
+pub(crate) fn aggregated(reg: &Registry, core: bool) -> Value {
     let groups: Vec<(String, Vec<String>)> = if core {
         vec![(String::new(), vec!["v1".to_string()])]
     } else {
@@ -194,7 +194,7 @@ fn gv_path(group: &str, version: &str) -> String {
 }
 
 /// `/openapi/v3`: one entry per group version.
-pub fn openapi_index(reg: &Registry) -> Value {
+pub(crate) fn openapi_index(reg: &Registry) -> Value {
     let mut paths = serde_json::Map::new();
     let mut gvs: Vec<(String, String)> = vec![(String::new(), "v1".into())];
     for (g, vs) in reg.groups() {
@@ -215,7 +215,7 @@ pub fn openapi_index(reg: &Registry) -> Value {
 /// `/openapi/v3/api/v1`, `/openapi/v3/apis/{group}/{version}`: the paths of the group
 /// version with their PATCH operations, which declare the `fieldValidation` parameter, and
 /// the schemas of its built-in kinds (`kubectl explain` reads them).
-pub fn openapi_group_version(reg: &Registry, group: &str, version: &str) -> Option<Value> {
+pub(crate) fn openapi_group_version(reg: &Registry, group: &str, version: &str) -> Option<Value> {
     let types: Vec<&ResourceKind> = reg.in_group_version(group, version).collect();
     if types.is_empty() {
         return None;

@@ -16,13 +16,13 @@ use serde_json::{Map, Value, json};
 use crate::recording::eks::EksRecording;
 
 #[derive(Default)]
-pub struct EksState {
+pub(crate) struct EksState {
     data: Mutex<EksRecording>,
     updates: Mutex<u64>,
 }
 
 impl EksState {
-    pub fn new(rec: EksRecording) -> Self {
+    pub(crate) fn new(rec: EksRecording) -> Self {
         EksState {
             data: Mutex::new(rec),
             updates: Mutex::new(0),
@@ -34,7 +34,7 @@ impl EksState {
     }
 }
 
-pub fn router(state: Arc<EksState>) -> Router {
+pub(crate) fn router(state: Arc<EksState>) -> Router {
     Router::new()
         .route("/clusters", get(list_clusters))
         .route("/clusters/{name}", get(describe_cluster))

@@ -9,10 +9,10 @@ pub struct ApiError {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
-    pub details: Option<Value>,
+    pub(crate) details: Option<Value>,
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
@@ -33,7 +33,7 @@ impl ApiError {
         self
     }
 
-    pub fn not_found(rt: &ResourceKind, name: &str) -> Self {
+    pub(crate) fn not_found(rt: &ResourceKind, name: &str) -> Self {
         Self::new(
             404,
             "NotFound",
@@ -42,13 +42,13 @@ impl ApiError {
         .with_details(rt, name)
     }
 
-    pub fn namespace_not_found(ns: &str) -> Self {
+    pub(crate) fn namespace_not_found(ns: &str) -> Self {
         let mut e = Self::new(404, "NotFound", format!("namespaces \"{ns}\" not found"));
         e.details = Some(json!({"name": ns, "kind": "namespaces"}));
         e
     }
 
-    pub fn already_exists(rt: &ResourceKind, name: &str) -> Self {
+    pub(crate) fn already_exists(rt: &ResourceKind, name: &str) -> Self {
         Self::new(
             409,
             "AlreadyExists",
@@ -69,7 +69,7 @@ impl ApiError {
         .with_details(rt, name)
     }
 
-    pub fn invalid(rt: &ResourceKind, name: &str, field: &str, detail: &str) -> Self {
+    pub(crate) fn invalid(rt: &ResourceKind, name: &str, field: &str, detail: &str) -> Self {
         let mut e = Self::new(
             422,
             "Invalid",
@@ -83,25 +83,25 @@ impl ApiError {
         e
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }
 
-    pub fn gone(message: impl Into<String>) -> Self {
+    pub(crate) fn gone(message: impl Into<String>) -> Self {
         Self::new(410, "Expired", message)
     }
 
-    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+    pub(crate) fn method_not_allowed(message: impl Into<String>) -> Self {
         Self::new(405, "MethodNotAllowed", message)
     }
 
-    pub fn unsupported_media(message: impl Into<String>) -> Self {
+    pub(crate) fn unsupported_media(message: impl Into<String>) -> Self {
         Self::new(415, "UnsupportedMediaType", message)
     }
 
     /// The API server's 404 for a path it serves no resource at (`path` goes to the log only:
     /// clients get the API server's words).
-    pub fn no_resource(path: &str) -> Self {
+    pub(crate) fn no_resource(path: &str) -> Self {
         tracing::debug!(path, "no such resource");
         let mut e = Self::new(
             404,
@@ -112,7 +112,7 @@ impl ApiError {
         e
     }
 
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self::new(500, "InternalError", message)
     }
 

@@ -7,10 +7,10 @@ use std::sync::Mutex;
 use tokio::sync::broadcast;
 
 /// (namespace, pod, container)
-pub type LogKey = (String, String, String);
+pub(crate) type LogKey = (String, String, String);
 
 /// Receives the lines appended after a read.
-pub type LogReceiver = broadcast::Receiver<(LogKey, String)>;
+pub(crate) type LogReceiver = broadcast::Receiver<(LogKey, String)>;
 
 /// How many lines are kept per container (older ones are dropped, as kubelet rotates).
 const MAX_LINES: usize = 10_000;
@@ -46,16 +46,16 @@ impl Default for Logs {
 /// Options of a log request (`kubectl logs` flags).
 #[derive(Debug, Clone, Default)]
 pub struct LogQuery {
-    pub previous: bool,
-    pub timestamps: bool,
-    pub tail_lines: Option<usize>,
-    pub since_seconds: Option<i64>,
+    pub(crate) previous: bool,
+    pub(crate) timestamps: bool,
+    pub(crate) tail_lines: Option<usize>,
+    pub(crate) since_seconds: Option<i64>,
     /// `sinceTime`: lines at or after this instant.
-    pub since_time: Option<jiff::Timestamp>,
+    pub(crate) since_time: Option<jiff::Timestamp>,
 }
 
 /// Splits `2026-11-01T09:00:00.123Z message` into its timestamp and message.
-pub fn split_timestamp(line: &str) -> (Option<jiff::Timestamp>, &str) {
+pub(crate) fn split_timestamp(line: &str) -> (Option<jiff::Timestamp>, &str) {
     match line.split_once(' ') {
         Some((ts, rest)) => match ts.parse::<jiff::Timestamp>() {
             Ok(t) => (Some(t), rest),
@@ -66,7 +66,7 @@ pub fn split_timestamp(line: &str) -> (Option<jiff::Timestamp>, &str) {
 }
 
 /// A stored line as the client asked for it (with or without its timestamp).
-pub fn format_line(line: &str, timestamps: bool) -> String {
+pub(crate) fn format_line(line: &str, timestamps: bool) -> String {
     let (ts, msg) = split_timestamp(line);
     match (timestamps, ts) {
         (true, Some(_)) | (true, None) => format!("{line}\n"),
@@ -97,7 +97,7 @@ impl Logs {
     }
 
     /// Puts the lines back as they were in `snap` (followers keep following).
-    pub fn restore(&self, snap: &LogSnapshot) {
+    pub(crate) fn restore(&self, snap: &LogSnapshot) {
         let mut inner = self.lock();
         inner.current = snap.current.clone();
         inner.previous = snap.previous.clone();

@@ -41,7 +41,7 @@ fn is_set_list(field: &str) -> bool {
 /// Applies a strategic merge patch to `target`. Directives (`$patch`,
 /// `$deleteFromPrimitiveList/…`, `$setElementOrder/…`, `$retainKeys`) are honoured or
 /// dropped as the API server does.
-pub fn strategic_merge(target: &mut Value, patch: &Value) {
+pub(crate) fn strategic_merge(target: &mut Value, patch: &Value) {
     let Some(patch_map) = patch.as_object() else {
         *target = patch.clone();
         return;
@@ -145,7 +145,7 @@ fn strip_directives(v: &Value) -> Value {
 }
 
 /// The `fieldsV1` set of the fields an applied configuration names.
-pub fn fields_v1(applied: &Value) -> Value {
+pub(crate) fn fields_v1(applied: &Value) -> Value {
     let mut out = Map::new();
     if let Some(m) = applied.as_object() {
         for (k, v) in m {
@@ -217,7 +217,7 @@ fn field_set(name: &str, v: &Value) -> Value {
 
 /// Removes from `obj` the fields that `previous` names and `current` no longer does (a
 /// manager stopped applying them).
-pub fn remove_unapplied(obj: &mut Value, previous: &Value, current: &Value) {
+pub(crate) fn remove_unapplied(obj: &mut Value, previous: &Value, current: &Value) {
     let (Some(prev), Some(target)) = (previous.as_object(), obj.as_object_mut()) else {
         return;
     };

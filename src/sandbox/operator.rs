@@ -18,13 +18,13 @@ use super::server::Shared;
 use super::store::{PatchType, Sub, WriteOpts};
 
 /// How long the "operator" takes to switch over.
-pub const DELAY: Duration = Duration::from_secs(4);
+pub(crate) const DELAY: Duration = Duration::from_secs(4);
 const TICK: Duration = Duration::from_millis(500);
 const SWITCHOVER: &str = "Switchover in progress";
 const HEALTHY: &str = "Cluster in healthy state";
 
 /// `(current, target)` of a Cluster waiting for a switchover.
-pub fn pending_switchover(cluster: &Value) -> Option<(String, String)> {
+pub(crate) fn pending_switchover(cluster: &Value) -> Option<(String, String)> {
     let status = cluster.get("status")?;
     let s = |k: &str| status.get(k).and_then(Value::as_str).unwrap_or("");
     let (current, target) = (s("currentPrimary"), s("targetPrimary"));
@@ -34,7 +34,7 @@ pub fn pending_switchover(cluster: &Value) -> Option<(String, String)> {
 }
 
 /// The status merge patch that completes a switchover to `target`.
-pub fn completed_status(cluster: &Value, target: &str, now: &str) -> Value {
+pub(crate) fn completed_status(cluster: &Value, target: &str, now: &str) -> Value {
     let timeline = cluster
         .pointer("/status/timelineID")
         .and_then(Value::as_i64)
@@ -71,7 +71,7 @@ pub fn completed_status(cluster: &Value, target: &str, now: &str) -> Value {
 }
 
 /// Watches Clusters (polling the store; no client sees this) until the sandbox stops.
-pub async fn run(shared: Arc<Shared>) {
+pub(crate) async fn run(shared: Arc<Shared>) {
     let mut due: HashMap<(String, String), (String, Instant)> = HashMap::new();
     loop {
         tokio::time::sleep(TICK).await;

@@ -11,8 +11,8 @@
 //! support is a Prometheus-style error saying so.
 
 pub mod api;
-pub mod eval;
-pub mod proxy;
+pub(crate) mod eval;
+pub(crate) mod proxy;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -26,11 +26,11 @@ use crate::domain::dashboard::promql;
 use crate::recording::prometheus::{PromRecording, PromService, Sample, SampleValue, tsdb};
 
 /// Prometheus's default lookback: an instant query sees the latest sample at most this old.
-pub const LOOKBACK_MS: i64 = 5 * 60 * 1000;
+pub(crate) const LOOKBACK_MS: i64 = 5 * 60 * 1000;
 /// Prometheus refuses range queries with more points per series than this.
-pub const MAX_POINTS: i64 = 11_000;
+pub(crate) const MAX_POINTS: i64 = 11_000;
 /// Reported by `/api/v1/status/buildinfo` when the section names no version.
-pub const DEFAULT_VERSION: &str = "0.0.0";
+pub(crate) const DEFAULT_VERSION: &str = "0.0.0";
 
 /// A result series ready to evaluate: absolute times in ms, sorted.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub(crate) struct Compiled {
 impl Compiled {
     /// The value at `t` with Prometheus's lookback: the latest sample in `(t − 5m, t]`,
     /// unless it is a staleness marker.
-    pub fn at(&self, t: i64) -> Option<f64> {
+    pub(crate) fn at(&self, t: i64) -> Option<f64> {
         let i = self.points.partition_point(|p| p.0 <= t);
         let (ts, v) = *self.points.get(i.checked_sub(1)?)?;
         if ts <= t - LOOKBACK_MS {
@@ -126,7 +126,7 @@ impl PromState {
 
 /// Routes of both mounts; merged into the sandbox's router (they take precedence over the
 /// Kubernetes API's fallback).
-pub fn router(state: Arc<PromState>) -> Router {
+pub(crate) fn router(state: Arc<PromState>) -> Router {
     Router::new()
         .route("/prometheus/{*rest}", any(api::direct))
         .route(

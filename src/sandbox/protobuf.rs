@@ -21,14 +21,14 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 /// The media type of Kubernetes protobuf bodies.
-pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
+pub(crate) const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
 
 /// The prefix of every Kubernetes protobuf body.
 const MAGIC: &[u8; 4] = b"k8s\0";
 
 /// What can go wrong while decoding a Kubernetes protobuf body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProtobufError {
+pub(crate) enum ProtobufError {
     /// The body does not start with `k8s\0`.
     #[error(
         "not a Kubernetes protobuf body: expected the magic prefix 6b 38 73 00 (\"k8s\\0\"), found {found}"
@@ -112,7 +112,7 @@ pub enum ProtobufError {
 }
 
 /// True when the content type is the Kubernetes protobuf one (parameters and case ignored).
-pub fn is_protobuf(content_type: &str) -> bool {
+pub(crate) fn is_protobuf(content_type: &str) -> bool {
     content_type
         .split(';')
         .next()
@@ -120,7 +120,7 @@ pub fn is_protobuf(content_type: &str) -> bool {
 }
 
 /// Decodes a Kubernetes protobuf body (`k8s\0` + runtime.Unknown) into the JSON object.
-pub fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
+pub(crate) fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
     let Some(rest) = body.strip_prefix(MAGIC) else {
         let found = body
             .iter()

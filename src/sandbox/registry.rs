@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-pub use crate::model::resource::{
+pub(crate) use crate::model::resource::{
     PrinterColumn, ResourceKind, ScalePaths, builtin_kinds, split_api_version,
 };
 
@@ -15,7 +15,7 @@ pub struct ResKey {
 }
 
 impl ResKey {
-    pub fn of(t: &ResourceKind) -> ResKey {
+    pub(crate) fn of(t: &ResourceKind) -> ResKey {
         ResKey {
             group: t.group.clone(),
             plural: t.plural.clone(),
@@ -24,7 +24,7 @@ impl ResKey {
 }
 
 #[derive(Debug, Clone)]
-pub struct Registry {
+pub(crate) struct Registry {
     types: Vec<ResourceKind>,
 }
 
@@ -35,39 +35,40 @@ impl Default for Registry {
 }
 
 impl Registry {
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         Registry {
             types: builtin_kinds(),
         }
     }
 
-    pub fn types(&self) -> &[ResourceKind] {
+    #[cfg(test)]
+    pub(crate) fn types(&self) -> &[ResourceKind] {
         &self.types
     }
 
     /// The type served at `group/version` under `plural`.
-    pub fn lookup(&self, group: &str, version: &str, plural: &str) -> Option<&ResourceKind> {
+    pub(crate) fn lookup(&self, group: &str, version: &str, plural: &str) -> Option<&ResourceKind> {
         self.types
             .iter()
             .find(|t| t.group == group && t.version == version && t.plural == plural)
     }
 
     /// The type of `apiVersion` + `kind`.
-    pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<&ResourceKind> {
+    pub(crate) fn by_kind(&self, api_version: &str, kind: &str) -> Option<&ResourceKind> {
         let (group, version) = split_api_version(api_version);
         self.types
             .iter()
             .find(|t| t.group == group && t.version == version && t.kind == kind)
     }
 
-    pub fn by_key(&self, key: &ResKey) -> Option<&ResourceKind> {
+    pub(crate) fn by_key(&self, key: &ResKey) -> Option<&ResourceKind> {
         self.types
             .iter()
             .find(|t| t.group == key.group && t.plural == key.plural)
     }
 
     /// Groups and their versions, core group excluded, in registration order.
-    pub fn groups(&self) -> Vec<(String, Vec<String>)> {
+    pub(crate) fn groups(&self) -> Vec<(String, Vec<String>)> {
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         for t in self.types.iter().filter(|t| !t.group.is_empty()) {
             match out.iter_mut().find(|(g, _)| *g == t.group) {
@@ -82,7 +83,7 @@ impl Registry {
         out
     }
 
-    pub fn in_group_version<'a>(
+    pub(crate) fn in_group_version<'a>(
         &'a self,
         group: &'a str,
         version: &'a str,
@@ -94,7 +95,7 @@ impl Registry {
 
     /// Registers (or re-registers) the types of a CRD object. Returns an error message
     /// naming the field when the CRD is not usable.
-    pub fn register_crd(&mut self, crd: &Value) -> Result<Vec<ResourceKind>, String> {
+    pub(crate) fn register_crd(&mut self, crd: &Value) -> Result<Vec<ResourceKind>, String> {
         let types = ResourceKind::from_crd(crd)?;
         let group = types.first().map(|t| t.group.clone()).unwrap_or_default();
         let plural = types.first().map(|t| t.plural.clone()).unwrap_or_default();
@@ -105,7 +106,7 @@ impl Registry {
     }
 
     /// Removes the types served by a CRD; returns their storage key.
-    pub fn unregister_crd(&mut self, crd: &Value) -> Option<ResKey> {
+    pub(crate) fn unregister_crd(&mut self, crd: &Value) -> Option<ResKey> {
         let group = crd.pointer("/spec/group")?.as_str()?.to_string();
         let plural = crd.pointer("/spec/names/plural")?.as_str()?.to_string();
         self.types

@@ -10,36 +10,36 @@
 //! needs no sandbox-specific client: it watches the kind when discovery lists it.
 //! The replay task ([`player`]) follows `spec` through the store's own watch.
 
-pub mod player;
+pub(crate) mod player;
 
 use serde_json::{Value, json};
 
 use super::registry::ResKey;
 use crate::recording::parse_offset;
 
-pub const GROUP: &str = "sandbox.opsdeck.dev";
-pub const VERSION: &str = "v1";
-pub const KIND: &str = "Replay";
-pub const PLURAL: &str = "replays";
+pub(crate) const GROUP: &str = "sandbox.opsdeck.dev";
+pub(crate) const VERSION: &str = "v1";
+pub(crate) const KIND: &str = "Replay";
+pub(crate) const PLURAL: &str = "replays";
 /// The one Replay object.
-pub const NAME: &str = "current";
-pub const MIN_SPEED: f64 = 0.5;
-pub const MAX_SPEED: f64 = 60.0;
+pub(crate) const NAME: &str = "current";
+pub(crate) const MIN_SPEED: f64 = 0.5;
+pub(crate) const MAX_SPEED: f64 = 60.0;
 
-pub fn key() -> ResKey {
+pub(crate) fn key() -> ResKey {
     ResKey {
         group: GROUP.into(),
         plural: PLURAL.into(),
     }
 }
 
-pub fn api_version() -> String {
+pub(crate) fn api_version() -> String {
     format!("{GROUP}/{VERSION}")
 }
 
 /// The CustomResourceDefinition of `Replay` (schema and printer columns as documented in
 /// `recordings/README.md`).
-pub fn crd() -> Value {
+pub(crate) fn crd() -> Value {
     let number = |desc: &str| json!({"type": "number", "description": desc});
     let spec = json!({"type": "object", "properties": {
         "paused": {"type": "boolean", "description": "Stop the clock."},
@@ -105,7 +105,7 @@ pub fn crd() -> Value {
 }
 
 /// The `current` object as the sandbox starts: `speed` ≤ 0 (`--speed 0`) starts paused.
-pub fn initial_object(speed: f64) -> Value {
+pub(crate) fn initial_object(speed: f64) -> Value {
     let (paused, speed) = if speed > 0.0 && speed.is_finite() {
         (false, speed)
     } else {
@@ -120,7 +120,7 @@ pub fn initial_object(speed: f64) -> Value {
 }
 
 /// A seek target: an offset string (`1m30s`) or a number of seconds.
-pub fn seek_target(v: &Value) -> Option<Result<std::time::Duration, String>> {
+pub(crate) fn seek_target(v: &Value) -> Option<Result<std::time::Duration, String>> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(parse_offset(s)),
@@ -135,7 +135,7 @@ pub fn seek_target(v: &Value) -> Option<Result<std::time::Duration, String>> {
 /// Checks `spec` as the CRD's schema says, as a real API server would (422 Invalid naming
 /// the field). Like Kubernetes' validation ratcheting, a value that did not change is not
 /// checked again (`opsdeck sandbox --speed 100` may start faster than 60×).
-pub fn validate(new: &Value, old: Option<&Value>) -> Result<(), (String, String)> {
+pub(crate) fn validate(new: &Value, old: Option<&Value>) -> Result<(), (String, String)> {
     let spec = new.get("spec").cloned().unwrap_or(Value::Null);
     let old_spec = old
         .and_then(|o| o.get("spec"))

@@ -25,7 +25,7 @@ fn kind_schema<T: JsonSchema + Resource>(
 
 /// `components.schemas` for the given built-in kinds of one group version: each kind's schema
 /// and the schemas they refer to. Kinds without a known schema are left out.
-pub fn builtin_schemas(group: &str, version: &str, kinds: &[&str]) -> Map<String, Value> {
+pub(crate) fn builtin_schemas(group: &str, version: &str, kinds: &[&str]) -> Map<String, Value> {
     use k8s_openapi::api::admissionregistration::v1 as admission;
     use k8s_openapi::api::apps::v1 as apps;
     use k8s_openapi::api::autoscaling::v2 as autoscaling;

@@ -85,7 +85,8 @@ impl LabelSelector {
 
     /// Builds a selector from a `metav1.LabelSelector` object (`matchLabels` only plus
     /// `matchExpressions`).
-    pub fn from_object(sel: &Value) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_object(sel: &Value) -> Self {
         let mut reqs = Vec::new();
         if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in m {
@@ -246,7 +247,7 @@ impl FieldSelector {
     }
 
     /// Refuses a field the kind cannot be selected on, as the API server does.
-    pub fn check_fields(&self, group: &str, kind: &str) -> Result<(), String> {
+    pub(crate) fn check_fields(&self, group: &str, kind: &str) -> Result<(), String> {
         let extra = selectable_fields(group, kind);
         for (path, _, _) in &self.0 {
             if path != "metadata.name"
@@ -260,7 +261,8 @@ impl FieldSelector {
     }
 
     /// The value of `metadata.name=` when the selector pins one name.
-    pub fn pinned_name(&self) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn pinned_name(&self) -> Option<&str> {
         self.0
             .iter()
             .find(|(p, eq, _)| *eq && p == "metadata.name")

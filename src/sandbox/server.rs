@@ -38,11 +38,11 @@ pub struct Shared {
 }
 
 /// The largest request body accepted (the API server's limit): larger is 413.
-pub const MAX_BODY: usize = 3 * 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 3 * 1024 * 1024;
 /// The longest request URI answered with a `Status` (hyper answers a bare 414 beyond 64 KiB).
-pub const MAX_URI: usize = 32 * 1024;
+pub(crate) const MAX_URI: usize = 32 * 1024;
 
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .fallback(handle)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

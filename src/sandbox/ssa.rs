@@ -72,12 +72,12 @@ fn display(path: &[String]) -> String {
 
 /// A field the applier would change that another manager owns.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Conflict {
+pub(crate) struct Conflict {
     pub manager: String,
     pub path: FieldPath,
     /// The API version of the manager's entry when it wrote with an update (the API server
     /// names those managers `"<manager>" using <apiVersion>`; appliers by name only).
-    pub using: Option<String>,
+    pub(crate) using: Option<String>,
 }
 
 impl Conflict {
@@ -93,7 +93,12 @@ impl Conflict {
 /// The conflicts of `manager` applying `patch` (whose field set is `applied`) to `current`:
 /// fields owned by another manager (its entry for the main resource) whose value the apply
 /// would change.
-pub fn conflicts(current: &Value, manager: &str, applied: &Value, patch: &Value) -> Vec<Conflict> {
+pub(crate) fn conflicts(
+    current: &Value,
+    manager: &str,
+    applied: &Value,
+    patch: &Value,
+) -> Vec<Conflict> {
     let mut mine = Vec::new();
     leaves(applied, &mut Vec::new(), &mut mine);
     let mut out = Vec::new();
@@ -142,7 +147,7 @@ fn managed(obj: &Value) -> Vec<Value> {
 }
 
 /// The 409 the API server answers for an apply with conflicts.
-pub fn conflict_error(conflicts: &[Conflict]) -> ApiError {
+pub(crate) fn conflict_error(conflicts: &[Conflict]) -> ApiError {
     let mut managers: Vec<String> = Vec::new();
     for c in conflicts {
         if !managers.contains(&c.who()) {
@@ -191,7 +196,7 @@ pub fn conflict_error(conflicts: &[Conflict]) -> ApiError {
 }
 
 /// The 422 for an apply without `fieldManager`.
-pub fn field_manager_required() -> ApiError {
+pub(crate) fn field_manager_required() -> ApiError {
     let mut e = ApiError::new(
         422,
         "Invalid",
@@ -208,7 +213,7 @@ pub fn field_manager_required() -> ApiError {
 }
 
 /// Removes forced-over fields from their previous owners' entries (entries left empty go).
-pub fn take_ownership(obj: &mut Value, conflicts: &[Conflict]) {
+pub(crate) fn take_ownership(obj: &mut Value, conflicts: &[Conflict]) {
     let Some(list) = obj
         .pointer_mut("/metadata/managedFields")
         .and_then(Value::as_array_mut)

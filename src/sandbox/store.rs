@@ -24,18 +24,18 @@ mod snapshot;
 mod write;
 
 use scale::scale_into;
-pub use scale::scale_of;
+pub(crate) use scale::scale_of;
 
 /// How many watch events are kept at most for watches that resume from a resourceVersion.
 const HISTORY: usize = 50_000;
 /// And how many bytes of objects they may hold (estimated by [`value_bytes`]): a replay
 /// that patches a large object thousands of times keeps its memory bounded. A watch from a
 /// resourceVersion older than what is kept gets 410 Gone and relists, as from a real server.
-pub const HISTORY_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const HISTORY_BYTES: usize = 64 * 1024 * 1024;
 
 /// A cheap estimate of the memory a JSON value holds: its strings, keys and one slot per
 /// value. Used to bound the watch history by bytes.
-pub fn value_bytes(v: &Value) -> usize {
+pub(crate) fn value_bytes(v: &Value) -> usize {
     // A value's slot, and a map entry's bucket, hash index and key (`preserve_order`).
     const SLOT: usize = 32;
     const ENTRY: usize = 120;
@@ -51,14 +51,14 @@ pub fn value_bytes(v: &Value) -> usize {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
+pub(crate) enum EventType {
     Added,
     Modified,
     Deleted,
 }
 
 impl EventType {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EventType::Added => "ADDED",
             EventType::Modified => "MODIFIED",
@@ -70,12 +70,12 @@ impl EventType {
 #[derive(Debug)]
 pub struct WatchEvent {
     pub rv: u64,
-    pub type_: EventType,
+    pub(crate) type_: EventType,
     pub key: ResKey,
     pub object: Arc<Value>,
     /// The object before the change (MODIFIED), to send DELETED/ADDED to watchers whose
     /// selector the object leaves or enters.
-    pub previous: Option<Arc<Value>>,
+    pub(crate) previous: Option<Arc<Value>>,
 }
 
 /// Which part of an object a write addresses.
@@ -96,12 +96,12 @@ pub enum PatchType {
 
 #[derive(Debug, Clone, Default)]
 pub struct WriteOpts {
-    pub dry_run: bool,
-    pub field_manager: Option<String>,
+    pub(crate) dry_run: bool,
+    pub(crate) field_manager: Option<String>,
     /// Server-side apply takes fields other managers own (`force=true`).
     pub force: bool,
     /// DELETE's `propagationPolicy` (`Background` when absent).
-    pub propagation: Option<String>,
+    pub(crate) propagation: Option<String>,
 }
 
 /// One page of a list.
@@ -109,7 +109,7 @@ pub struct ListPage {
     pub items: Vec<Arc<Value>>,
     pub resource_version: u64,
     pub continue_token: Option<String>,
-    pub remaining: Option<usize>,
+    pub(crate) remaining: Option<usize>,
 }
 
 /// What a new watch gets: the events before it (a resumed backlog, or synthetic ADDED
@@ -117,7 +117,7 @@ pub struct ListPage {
 pub struct Subscription {
     pub initial: Vec<Arc<WatchEvent>>,
     pub live: broadcast::Receiver<Arc<WatchEvent>>,
-    pub disconnect: watch::Receiver<u64>,
+    pub(crate) disconnect: watch::Receiver<u64>,
     pub resource_version: u64,
 }
 
@@ -148,7 +148,7 @@ pub struct Store {
     disconnect: watch::Sender<u64>,
 }
 
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
@@ -256,7 +256,7 @@ impl Store {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn registry(&self) -> Registry {
+    pub(crate) fn registry(&self) -> Registry {
         self.lock().registry.clone()
     }
 
@@ -270,14 +270,16 @@ impl Store {
     }
 
     /// A store whose watch history holds at most `bytes` of objects (tests).
-    pub fn with_history_budget(bytes: usize) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_history_budget(bytes: usize) -> Self {
         let store = Self::new();
         store.lock().history_budget = bytes;
         store
     }
 
     /// Estimated bytes the watch history holds, and how many events.
-    pub fn history_size(&self) -> (usize, usize) {
+    #[cfg(test)]
+    pub(crate) fn history_size(&self) -> (usize, usize) {
         let inner = self.lock();
         (inner.history_bytes, inner.history.len())
     }
@@ -431,7 +433,7 @@ impl Store {
         )
     }
 
-    pub fn resolve_ref(
+    pub(crate) fn resolve_ref(
         &self,
         api_version: &str,
         kind: &str,

@@ -17,17 +17,17 @@ use super::store::{PatchType, Sub, WatchEvent, WriteOpts};
 use crate::recording::{Recording, RecordingMeta};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SyntheticSpec {
+pub(crate) struct SyntheticSpec {
     pub nodes: usize,
     pub pods: usize,
     pub apps: usize,
     pub cnpg: usize,
     /// Pod status updates per second.
-    pub churn: u32,
+    pub(crate) churn: u32,
     /// Argo CD Application status updates per second (sync and health flip).
-    pub app_churn: u32,
+    pub(crate) app_churn: u32,
     /// CNPG Cluster status updates per second (an instance not ready, then ready again).
-    pub cnpg_churn: u32,
+    pub(crate) cnpg_churn: u32,
 }
 
 impl Default for SyntheticSpec {
@@ -136,7 +136,7 @@ fn node(i: usize) -> Value {
 const NAMESPACES: usize = 50;
 
 /// Namespace and name of synthetic pod `i`.
-pub fn pod_ref(i: usize) -> (String, String) {
+pub(crate) fn pod_ref(i: usize) -> (String, String) {
     (
         format!("team-{}", i % NAMESPACES),
         format!("svc-{}-7d9f8c6b5-{:05x}", i / 10, i % 0xfffff),
@@ -165,12 +165,12 @@ fn pod(i: usize, nodes: usize) -> Value {
 }
 
 /// The Application `i` of a synthetic cluster: (namespace, name).
-pub fn app_ref(i: usize) -> (String, String) {
+pub(crate) fn app_ref(i: usize) -> (String, String) {
     ("argo".into(), format!("app-{i}"))
 }
 
 /// The CNPG Cluster `i` of a synthetic cluster: (namespace, name).
-pub fn cnpg_ref(i: usize) -> (String, String) {
+pub(crate) fn cnpg_ref(i: usize) -> (String, String) {
     (format!("team-{}", i % 50), format!("pg-{i}"))
 }
 
@@ -212,7 +212,7 @@ fn crd(group: &str, kind: &str, plural: &str, version: &str, status: bool) -> Va
 }
 
 /// A recording of a synthetic cluster (no timeline: churn is generated live).
-pub fn recording(spec: &SyntheticSpec) -> Recording {
+pub(crate) fn recording(spec: &SyntheticSpec) -> Recording {
     let namespaces = NAMESPACES;
     let mut objects =
         Vec::with_capacity(spec.nodes + spec.pods + spec.apps + spec.cnpg + namespaces + 4);
@@ -283,7 +283,7 @@ enum Churned {
 /// Runs the churn's streams: `churn` pods, `app_churn` Applications and `cnpg_churn`
 /// Clusters per second, forever, while the `Replay` object is not paused and `speed` times
 /// as often; its status counts the pod updates.
-pub async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
+pub(crate) async fn churn(shared: Arc<Shared>, spec: SyntheticSpec) {
     tokio::join!(
         stream(shared.clone(), spec, Churned::Pods),
         stream(shared.clone(), spec, Churned::Apps),

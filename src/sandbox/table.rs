@@ -118,7 +118,7 @@ fn columns(rt: &ResourceKind) -> Vec<Col> {
 }
 
 /// Age of an RFC 3339 timestamp, or `<unknown>`.
-pub fn age(ts: Option<&str>) -> String {
+pub(crate) fn age(ts: Option<&str>) -> String {
     let Some(ts) = ts.and_then(|t| t.parse::<jiff::Timestamp>().ok()) else {
         return "<unknown>".into();
     };
@@ -181,7 +181,7 @@ fn selector_text(obj: &Value) -> String {
 }
 
 /// Pod STATUS as kubectl shows it (reason of a waiting/terminated container wins).
-pub fn pod_status(pod: &Value) -> String {
+pub(crate) fn pod_status(pod: &Value) -> String {
     if pod.pointer("/metadata/deletionTimestamp").is_some() {
         return "Terminating".into();
     }
@@ -485,7 +485,7 @@ fn cells(rt: &ResourceKind, obj: &Value) -> Vec<Value> {
 
 /// Evaluates the JSONPath subset CRD printer columns use: `.a.b`, `.a[0].b`,
 /// `.a[?(@.type=="Ready")].status`.
-pub fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
+pub(crate) fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = obj;
     let mut rest = path
         .trim()
@@ -582,7 +582,7 @@ fn row(rt: &ResourceKind, obj: &Value, include: &str) -> Value {
 
 /// A Table of `objects`. `include` is the `includeObject` parameter (None, Metadata,
 /// Object; default Metadata).
-pub fn table<'a>(
+pub(crate) fn table<'a>(
     rt: &ResourceKind,
     objects: impl IntoIterator<Item = &'a Value>,
     resource_version: u64,

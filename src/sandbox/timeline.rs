@@ -2,7 +2,7 @@
 //! timestamps so that ages look as they did when the recording was made. The replay
 //! clock and its controls are in [`super::replay`]; [`source`] reads the timeline.
 
-pub mod source;
+pub(crate) mod source;
 
 use serde_json::Value;
 
@@ -12,7 +12,7 @@ use crate::recording::{Change, PatchKind};
 
 /// Moves every RFC 3339 timestamp in `value` (object fields and log-line prefixes alike)
 /// by `delta_secs`.
-pub fn shift_timestamps(value: &mut Value, delta_secs: i64) {
+pub(crate) fn shift_timestamps(value: &mut Value, delta_secs: i64) {
     match value {
         Value::String(s) => {
             if let Some(shifted) = shift_one(s, delta_secs) {
@@ -30,7 +30,7 @@ pub fn shift_timestamps(value: &mut Value, delta_secs: i64) {
 }
 
 /// Shifts a string that is a timestamp, or starts with one followed by a space.
-pub fn shift_one(s: &str, delta_secs: i64) -> Option<String> {
+pub(crate) fn shift_one(s: &str, delta_secs: i64) -> Option<String> {
     let (head, tail) = match s.split_once(' ') {
         Some((h, t)) => (h, Some(t)),
         None => (s, None),
@@ -62,7 +62,7 @@ pub fn shift_one(s: &str, delta_secs: i64) -> Option<String> {
 }
 
 /// Shifts the timestamps of one change (objects, patch bodies, log lines).
-pub fn shift_change(change: &mut Change, delta: i64) {
+pub(crate) fn shift_change(change: &mut Change, delta: i64) {
     if delta == 0 {
         return;
     }
@@ -79,7 +79,7 @@ pub fn shift_change(change: &mut Change, delta: i64) {
 }
 
 /// Applies one timeline change through the same store code paths clients use.
-pub fn apply_change(shared: &Shared, change: &Change) -> Result<(), String> {
+pub(crate) fn apply_change(shared: &Shared, change: &Change) -> Result<(), String> {
     let store = &shared.store;
     match change {
         Change::Apply(obj) => store

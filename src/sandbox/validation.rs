@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::registry::ResourceKind;
 
 /// Annotations may hold at most this many bytes (keys and values).
-pub const ANNOTATIONS_MAX: usize = 256 * 1024;
+pub(crate) const ANNOTATIONS_MAX: usize = 256 * 1024;
 
 const LABEL_VALUE_RULE: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 const NAME_PART_RULE: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -19,7 +19,7 @@ const LABEL_RULE: &str = "a lowercase RFC 1123 label must consist of lower case 
 const DNS1035_RULE: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 
 /// One invalid field: `(field, detail)`, as a `Status` cause.
-pub type Cause = (String, String);
+pub(crate) type Cause = (String, String);
 
 /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, at most 63 characters.
 fn is_name_part(s: &str) -> bool {
@@ -32,7 +32,7 @@ fn is_name_part(s: &str) -> bool {
 }
 
 /// RFC 1123 label: lowercase alphanumerics and '-', at most 63.
-pub fn is_dns1123_label(s: &str) -> bool {
+pub(crate) fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -42,7 +42,7 @@ pub fn is_dns1123_label(s: &str) -> bool {
 }
 
 /// RFC 1123 subdomain: dot-separated labels, at most 253.
-pub fn is_dns1123_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns1123_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
 }
 
@@ -88,7 +88,7 @@ fn name_rule(rt: &ResourceKind) -> (fn(&str) -> bool, &'static str) {
 }
 
 /// Problems of a name for `rt` (`None` when fine).
-pub fn name_problem(rt: &ResourceKind, name: &str) -> Option<String> {
+pub(crate) fn name_problem(rt: &ResourceKind, name: &str) -> Option<String> {
     if rt.kind == "Node" {
         // Nodes are named as hosts are (also `ip-10-0-1-1.ec2.internal`).
         return (!is_dns1123_subdomain(name))
@@ -121,7 +121,7 @@ fn undecodable(rt: &ResourceKind, got: &Value, field: &str, go_type: &str) -> Ap
 }
 
 /// Checks the types of `metadata`'s fields: what a typed decode would refuse.
-pub fn check_meta_types(rt: &ResourceKind, obj: &Value) -> Result<(), ApiError> {
+pub(crate) fn check_meta_types(rt: &ResourceKind, obj: &Value) -> Result<(), ApiError> {
     let Some(meta) = obj.get("metadata") else {
         return Ok(());
     };
@@ -222,7 +222,7 @@ pub fn check_meta_types(rt: &ResourceKind, obj: &Value) -> Result<(), ApiError> 
 
 /// Value problems of `metadata` (types already checked): labels, annotations, namespace,
 /// generateName. The name is checked by the caller once it is known.
-pub fn meta_causes(obj: &Value) -> Vec<Cause> {
+pub(crate) fn meta_causes(obj: &Value) -> Vec<Cause> {
     let mut causes = Vec::new();
     let Some(meta) = obj.get("metadata").and_then(Value::as_object) else {
         return causes;
@@ -295,7 +295,7 @@ pub fn meta_causes(obj: &Value) -> Vec<Cause> {
 }
 
 /// A 422 Invalid `Status` listing every cause, as the API server returns it.
-pub fn invalid(rt: &ResourceKind, name: &str, causes: &[Cause]) -> ApiError {
+pub(crate) fn invalid(rt: &ResourceKind, name: &str, causes: &[Cause]) -> ApiError {
     let text = causes
         .iter()
         .map(|(f, d)| format!("{f}: {d}"))

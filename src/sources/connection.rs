@@ -253,7 +253,7 @@ fn push_resources(
 }
 
 /// Lists every group's preferred version and its resources, then reads CRD printer columns.
-pub async fn discover(client: &kube::Client) -> Result<Catalog, kube::Error> {
+pub(crate) async fn discover(client: &kube::Client) -> Result<Catalog, kube::Error> {
     let mut kinds = Vec::new();
     let core = client.list_core_api_versions().await?;
     for v in core.versions {
@@ -288,7 +288,7 @@ pub async fn discover(client: &kube::Client) -> Result<Catalog, kube::Error> {
 }
 
 /// Copies a CRD's `additionalPrinterColumns` (for the served version) onto its kind.
-pub fn apply_printer_columns(kinds: &mut [ResourceKind], crd: &Value) {
+pub(crate) fn apply_printer_columns(kinds: &mut [ResourceKind], crd: &Value) {
     let spec = &crd["spec"];
     let Some(group) = spec["group"].as_str() else {
         return;

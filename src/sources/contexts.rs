@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Sender, SourceEvent, Target};
 
 /// How long one context's probe may take in all (credentials plugin included).
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(6);
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(6);
 
 /// What a probe found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum Reach {
 }
 
 /// Whether an error comes from getting credentials rather than from the server.
-pub fn credential_error(message: &str) -> bool {
+pub(crate) fn credential_error(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("credential plugin")
         || m.contains("auth exec")
@@ -32,7 +32,7 @@ pub fn credential_error(message: &str) -> bool {
 }
 
 /// Probes one context and reports [`SourceEvent::ContextProbed`].
-pub async fn probe(mut target: Target, name: String, tx: Sender) {
+pub(crate) async fn probe(mut target: Target, name: String, tx: Sender) {
     let reach = match target.switch_context(&name) {
         Err(e) => Reach::Credentials(e.to_string()),
         Ok(()) => match tokio::time::timeout(PROBE_TIMEOUT, probe_inner(&target)).await {
@@ -71,7 +71,7 @@ async fn probe_inner(target: &Target) -> Reach {
 
 /// A credential plugin's failure in a few words: the plugin, its exit status and what it
 /// wrote on stderr (kube's message also repeats the plugin's whole environment).
-pub fn short_credential_error(plugin: Option<&str>, text: &str) -> String {
+pub(crate) fn short_credential_error(plugin: Option<&str>, text: &str) -> String {
     let status = text
         .split("failed with status ")
         .nth(1)

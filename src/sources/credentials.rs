@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 /// A bearer token shared by the clients built for one user. Its Debug never shows it.
 #[derive(Clone, Default)]
-pub struct LiveToken(Arc<RwLock<String>>);
+pub(crate) struct LiveToken(Arc<RwLock<String>>);
 
 impl std::fmt::Debug for LiveToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -21,14 +21,14 @@ impl std::fmt::Debug for LiveToken {
 }
 
 impl LiveToken {
-    pub fn set(&self, token: &str) {
+    pub(crate) fn set(&self, token: &str) {
         if let Ok(mut t) = self.0.write() {
             *t = token.to_string();
         }
     }
 
     /// Puts `Authorization: Bearer <token>` on a request (marked sensitive: never logged).
-    pub fn authorize(&self, request: &mut http::Request<Body>) {
+    pub(crate) fn authorize(&self, request: &mut http::Request<Body>) {
         let Ok(token) = self.0.read() else { return };
         if token.is_empty() {
             return;
@@ -42,7 +42,7 @@ impl LiveToken {
     }
 
     /// A client for `config` (whose own token is left out) that sends this token.
-    pub fn client(&self, mut config: kube::Config) -> Result<kube::Client, kube::Error> {
+    pub(crate) fn client(&self, mut config: kube::Config) -> Result<kube::Client, kube::Error> {
         config.auth_info.token = None;
         config.auth_info.token_file = None;
         let live = self.clone();
@@ -58,11 +58,11 @@ impl LiveToken {
 
 /// Asks the console for its terminal ([`Lender::borrow`]); cloned into every connection task.
 #[derive(Clone, Debug)]
-pub struct Lender(mpsc::UnboundedSender<Loan>);
+pub(crate) struct Lender(mpsc::UnboundedSender<Loan>);
 
 /// A plugin's request for the terminal, received by the console's event loop.
 #[derive(Debug)]
-pub struct Loan {
+pub(crate) struct Loan {
     /// Why the plugin runs (said on the terminal before it asks).
     pub reason: String,
     ready: oneshot::Sender<()>,
@@ -71,20 +71,20 @@ pub struct Loan {
 
 /// The terminal, while a plugin has it; dropping it hands the terminal back to the console.
 #[derive(Debug)]
-pub struct Borrowed {
+pub(crate) struct Borrowed {
     _done: oneshot::Sender<()>,
 }
 
 impl Lender {
     /// The lender for the connection tasks and the receiver the console's event loop polls.
-    pub fn channel() -> (Lender, mpsc::UnboundedReceiver<Loan>) {
+    pub(crate) fn channel() -> (Lender, mpsc::UnboundedReceiver<Loan>) {
         let (tx, rx) = mpsc::unbounded_channel();
         (Lender(tx), rx)
     }
 
     /// Waits until the console has left the screen for a plugin that asks; `None` when no
     /// console takes the request (it quit).
-    pub async fn borrow(&self, reason: String) -> Option<Borrowed> {
+    pub(crate) async fn borrow(&self, reason: String) -> Option<Borrowed> {
         tracing::info!(%reason, "asking the console for the terminal");
         let (ready_tx, ready_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
@@ -103,7 +103,7 @@ impl Lender {
 impl Loan {
     /// The console has left the screen: the plugin may run. Resolves when the plugin is done
     /// with the terminal (or its task ended).
-    pub async fn lend(self) {
+    pub(crate) async fn lend(self) {
         if self.ready.send(()).is_err() {
             return;
         }

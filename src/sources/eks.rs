@@ -94,7 +94,7 @@ where
 }
 
 /// EKS taint effects (`NO_SCHEDULE`) as Kubernetes names them (`NoSchedule`).
-pub fn kubernetes_effect(eks: &str) -> &'static str {
+pub(crate) fn kubernetes_effect(eks: &str) -> &'static str {
     match eks {
         "NO_SCHEDULE" => "NoSchedule",
         "NO_EXECUTE" => "NoExecute",
@@ -104,7 +104,7 @@ pub fn kubernetes_effect(eks: &str) -> &'static str {
 }
 
 /// The pane's view of a node group.
-pub fn nodegroup_info(ng: &Nodegroup) -> NodegroupInfo {
+pub(crate) fn nodegroup_info(ng: &Nodegroup) -> NodegroupInfo {
     let sc = ng.scaling_config();
     NodegroupInfo {
         name: ng.nodegroup_name().unwrap_or_default().to_string(),
@@ -278,7 +278,7 @@ impl EksSource {
 /// The EKS cluster (and region) a kubeconfig context points at, if any: from an exec
 /// plugin's arguments (`eks get-token --cluster-name X --region R`, as the aws CLI and
 /// eksctl write them), an EKS ARN context/cluster name, or the server URL's region.
-pub fn detect_cluster(
+pub(crate) fn detect_cluster(
     context_name: &str,
     cluster_name: &str,
     server: &str,

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use super::{LogId, SourceEvent, error_chain};
 
 /// The byte of ctrl-]: ends a session from this side (as telnet's escape).
-pub const DETACH_BYTE: u8 = 0x1d;
+pub(crate) const DETACH_BYTE: u8 = 0x1d;
 /// How often the watchdog looks at the pod.
 const WATCHDOG_EVERY: Duration = Duration::from_secs(3);
 /// Failed looks in a row before the session counts as lost.
@@ -36,7 +36,7 @@ pub struct ShellSpec {
     pub namespace: String,
     pub pod: String,
     pub container: String,
-    pub shells: Vec<String>,
+    pub(crate) shells: Vec<String>,
 }
 
 /// A one-shot command in a container.
@@ -51,7 +51,7 @@ pub struct ExecSpec {
 
 /// How a session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ShellEnd {
+pub(crate) enum ShellEnd {
     /// The shell exited (its status message when it failed).
     Exited {
         shell: String,
@@ -67,7 +67,7 @@ pub enum ShellEnd {
 
 impl ShellEnd {
     /// The flash message and whether it is an error.
-    pub fn message(&self, spec: &ShellSpec) -> (String, bool) {
+    pub(crate) fn message(&self, spec: &ShellSpec) -> (String, bool) {
         let what = format!("{}/{} ({})", spec.namespace, spec.pod, spec.container);
         match self {
             ShellEnd::Exited { shell, error: None } => {
@@ -85,13 +85,13 @@ impl ShellEnd {
 }
 
 /// Whether an exec failure says the program does not exist (try the next shell).
-pub fn missing_program(message: &str) -> bool {
+pub(crate) fn missing_program(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("not found") || m.contains("no such file") || m.contains("executable file")
 }
 
 /// Why a pod cannot run a shell any more, if it cannot.
-pub fn pod_gone(pod: &Pod) -> Option<String> {
+pub(crate) fn pod_gone(pod: &Pod) -> Option<String> {
     if pod.metadata.deletion_timestamp.is_some() {
         return Some("the pod is being deleted".into());
     }
@@ -178,7 +178,7 @@ fn terminal_size() -> Option<TerminalSize> {
 
 /// Runs an interactive shell on the terminal the caller handed over (out of the alternate
 /// screen, raw mode on). Tries each shell in turn while the container lacks it.
-pub async fn session(client: kube::Client, spec: &ShellSpec) -> Result<ShellEnd, String> {
+pub(crate) async fn session(client: kube::Client, spec: &ShellSpec) -> Result<ShellEnd, String> {
     let api: Api<Pod> = Api::namespaced(client, &spec.namespace);
     let mut last_error = String::from("no shell configured");
     for shell in &spec.shells {
@@ -291,7 +291,7 @@ async fn one_shell(api: &Api<Pod>, spec: &ShellSpec, shell: &str) -> Result<Shel
 }
 
 /// Runs a command once and streams its output as log lines of view `spec.id`.
-pub async fn run_once(client: kube::Client, spec: ExecSpec, tx: super::Sender) {
+pub(crate) async fn run_once(client: kube::Client, spec: ExecSpec, tx: super::Sender) {
     let api: Api<Pod> = Api::namespaced(client, &spec.namespace);
     let mut params = AttachParams::default().stdout(true).stderr(true);
     if let Some(c) = &spec.container {

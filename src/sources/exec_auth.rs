@@ -22,16 +22,16 @@ use serde_json::{Value, json};
 use tokio::io::AsyncReadExt as _;
 
 /// A plugin that may not ask anything gets this long to answer.
-pub const NON_INTERACTIVE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const NON_INTERACTIVE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How much of the plugin's stderr a failure quotes.
 const STDERR_TAIL: usize = 600;
 
 /// What a plugin handed back.
 #[derive(Clone)]
-pub struct Credential {
+pub(crate) struct Credential {
     pub token: Option<String>,
     /// PEM certificate and key.
-    pub client_cert: Option<(String, String)>,
+    pub(crate) client_cert: Option<(String, String)>,
     pub expires: Option<jiff::Timestamp>,
 }
 
@@ -49,7 +49,7 @@ impl std::fmt::Debug for Credential {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum PluginError {
+pub(crate) enum PluginError {
     #[error("credential plugin `{command}` could not start: {error}")]
     Start { command: String, error: String },
     #[error("credential plugin `{command}` failed ({status}){}", stderr_suffix(.stderr))]
@@ -87,7 +87,7 @@ fn stderr_suffix(stderr: &str) -> String {
 }
 
 /// The command line as the user wrote it (program and arguments).
-pub fn command_line(exec: &ExecConfig) -> String {
+pub(crate) fn command_line(exec: &ExecConfig) -> String {
     let mut parts = vec![exec.command.clone().unwrap_or_default()];
     parts.extend(exec.args.clone().unwrap_or_default());
     parts.join(" ")
@@ -95,7 +95,7 @@ pub fn command_line(exec: &ExecConfig) -> String {
 
 /// Whether the plugin gets the terminal: `Never` no; `Always` yes (`None` without one);
 /// `IfAvailable` (and unset, client-go's default for v1beta1) when stdin is a terminal.
-pub fn interactive(mode: Option<&ExecInteractiveMode>, have_terminal: bool) -> Option<bool> {
+pub(crate) fn interactive(mode: Option<&ExecInteractiveMode>, have_terminal: bool) -> Option<bool> {
     match mode {
         Some(ExecInteractiveMode::Never) => Some(false),
         Some(ExecInteractiveMode::Always) if !have_terminal => None,
@@ -105,7 +105,7 @@ pub fn interactive(mode: Option<&ExecInteractiveMode>, have_terminal: bool) -> O
 }
 
 /// `KUBERNETES_EXEC_INFO`: the request the plugin reads.
-pub fn exec_info(exec: &ExecConfig, interactive: bool, cluster: Option<Value>) -> Value {
+pub(crate) fn exec_info(exec: &ExecConfig, interactive: bool, cluster: Option<Value>) -> Value {
     let api_version = exec
         .api_version
         .clone()
@@ -120,7 +120,7 @@ pub fn exec_info(exec: &ExecConfig, interactive: bool, cluster: Option<Value>) -
 }
 
 /// Reads the plugin's answer (JSON; YAML is accepted as client-go does).
-pub fn parse_credential(stdout: &[u8]) -> Result<Credential, String> {
+pub(crate) fn parse_credential(stdout: &[u8]) -> Result<Credential, String> {
     let v: Value = serde_json::from_slice(stdout)
         .or_else(|_| serde_saphyr::from_slice(stdout))
         .map_err(|e| format!("{e}"))?;
@@ -164,7 +164,7 @@ pub fn parse_credential(stdout: &[u8]) -> Result<Credential, String> {
 
 /// Runs the plugin once. `have_terminal`: stdin is a terminal the plugin may use (the console
 /// has not taken the screen yet). `cluster`: the cluster section for `provideClusterInfo`.
-pub async fn run(
+pub(crate) async fn run(
     exec: &ExecConfig,
     have_terminal: bool,
     cluster: Option<Value>,
@@ -270,7 +270,7 @@ pub async fn run(
 
 /// Puts `cred` in place of the user's `exec` section (kube-rs then sends the token or the
 /// certificate and never runs the plugin).
-pub fn install(auth: &mut kube::config::AuthInfo, cred: &Credential) {
+pub(crate) fn install(auth: &mut kube::config::AuthInfo, cred: &Credential) {
     auth.exec = None;
     if let Some(t) = &cred.token {
         auth.token = Some(t.clone().into());
@@ -286,22 +286,22 @@ pub fn install(auth: &mut kube::config::AuthInfo, cred: &Credential) {
 }
 
 /// Whether stdin is a terminal a plugin could ask on.
-pub fn stdin_is_terminal() -> bool {
+pub(crate) fn stdin_is_terminal() -> bool {
     std::io::stdin().is_terminal()
 }
 
 /// Why signing in failed, with the fix to print (the console reports it as a user error).
 #[derive(Debug)]
-pub struct SignInError {
+pub(crate) struct SignInError {
     pub message: String,
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
 /// Before the console takes the screen: runs the context's credential plugin on the real
 /// terminal (it may ask for an MFA code or open a browser). A failure prints the plugin's
 /// command and stderr and, on a terminal, offers to run it again; without a terminal (or when
 /// the user quits) it is the error to report.
-pub async fn sign_in(target: &mut super::Target) -> Result<(), SignInError> {
+pub(crate) async fn sign_in(target: &mut super::Target) -> Result<(), SignInError> {
     if target.exec_plugin().is_none() {
         return Ok(());
     }

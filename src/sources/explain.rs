@@ -5,18 +5,18 @@
 use kube::runtime::watcher as kw;
 
 /// The longest error text the sources hand to the screen (the header shortens further).
-pub const MAX_CHARS: usize = 240;
+pub(crate) const MAX_CHARS: usize = 240;
 
 /// kube's `reason` for an error body that was not a JSON `Status`.
 const UNPARSED: &str = "Failed to parse error data";
 
 /// The message for a server whose answer is not the Kubernetes API's JSON.
-pub fn not_kubernetes(got: &str, from: &str) -> String {
+pub(crate) fn not_kubernetes(got: &str, from: &str) -> String {
     format!("this server is not a Kubernetes API (got {got} from {from})")
 }
 
 /// What a response body looks like, as a content type (for bodies kube already read).
-pub fn body_kind(body: &str) -> &'static str {
+pub(crate) fn body_kind(body: &str) -> &'static str {
     let head: String = body.trim_start().chars().take(512).collect();
     let lower = head.to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.contains("<html") {
@@ -29,7 +29,7 @@ pub fn body_kind(body: &str) -> &'static str {
 }
 
 /// Whether a content type is one the Kubernetes API answers with.
-pub fn is_kubernetes_type(content_type: &str) -> bool {
+pub(crate) fn is_kubernetes_type(content_type: &str) -> bool {
     let t = content_type
         .split(';')
         .next()
@@ -43,7 +43,7 @@ pub fn is_kubernetes_type(content_type: &str) -> bool {
 }
 
 /// A `Status` from the server, or what kube made of a body that was not one.
-pub fn status(s: &kube::core::Status, server: Option<&str>) -> String {
+pub(crate) fn status(s: &kube::core::Status, server: Option<&str>) -> String {
     if s.reason == UNPARSED {
         let from = server.unwrap_or("the server");
         let got = body_kind(&s.message);
@@ -63,7 +63,7 @@ pub fn status(s: &kube::core::Status, server: Option<&str>) -> String {
 }
 
 /// A kube error in words, or `None` to fall back on its source chain.
-pub fn kube(e: &kube::Error, server: Option<&str>) -> Option<String> {
+pub(crate) fn kube(e: &kube::Error, server: Option<&str>) -> Option<String> {
     match e {
         kube::Error::Api(s) => Some(status(s, server)),
         // A 2xx answer that is not JSON at all (an HTML page served with 200).
@@ -76,7 +76,7 @@ pub fn kube(e: &kube::Error, server: Option<&str>) -> Option<String> {
 }
 
 /// A watcher error in words, or `None` to fall back on its source chain.
-pub fn watcher(e: &kw::Error, server: Option<&str>) -> Option<String> {
+pub(crate) fn watcher(e: &kw::Error, server: Option<&str>) -> Option<String> {
     let (what, inner) = match e {
         kw::Error::InitialListFailed(k) => ("list", k),
         kw::Error::WatchStartFailed(k) | kw::Error::WatchFailed(k) => ("watch", k),

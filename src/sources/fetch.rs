@@ -8,7 +8,7 @@ use kube::api::Api;
 
 use super::{ObjectTarget, SourceEvent};
 
-pub async fn get(client: kube::Client, target: ObjectTarget, tx: super::Sender) {
+pub(crate) async fn get(client: kube::Client, target: ObjectTarget, tx: super::Sender) {
     let ar = target.kind.api_resource();
     let api: Api<Obj> = match &target.namespace {
         Some(ns) => Api::namespaced_with(client, ns, &ar),

@@ -5,7 +5,7 @@
 
 /// The denial of a 403 `Status` message in short words, or `None` when `message` is not an
 /// RBAC denial.
-pub fn reword(message: &str) -> Option<String> {
+pub(crate) fn reword(message: &str) -> Option<String> {
     let (subject, rest) = message.split_once(" is forbidden: User \"")?;
     let (user, rest) = rest.split_once("\" cannot ")?;
     let (verb, rest) = rest.split_once(" resource \"")?;

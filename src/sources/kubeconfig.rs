@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 /// How long one-shot requests wait to connect, and for an answer ([`Target::request_client`]).
-pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+pub(crate) const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
@@ -181,7 +181,7 @@ impl Target {
 
     /// kubectl's `--cluster` and `--user`: the chosen context uses this kubeconfig cluster
     /// and/or user instead of its own.
-    pub fn with_overrides(
+    pub(crate) fn with_overrides(
         mut self,
         cluster: Option<&str>,
         user: Option<&str>,
@@ -239,7 +239,7 @@ impl Target {
             .collect()
     }
 
-    pub fn switch_context(&mut self, name: &str) -> Result<(), TargetError> {
+    pub(crate) fn switch_context(&mut self, name: &str) -> Result<(), TargetError> {
         if !self.kubeconfig.contexts.iter().any(|c| c.name == name) {
             return Err(TargetError::UnknownContext {
                 name: name.to_string(),
@@ -273,7 +273,7 @@ impl Target {
     /// credential in place of the plugin in this (in-memory) kubeconfig: clients built later
     /// send it without running anything. `have_terminal`: the plugin may ask on the terminal
     /// (nothing has taken the screen). Returns when the credential expires, if it says.
-    pub async fn run_exec_plugin(
+    pub(crate) async fn run_exec_plugin(
         &mut self,
         have_terminal: bool,
     ) -> Result<Option<jiff::Timestamp>, super::exec_auth::PluginError> {
@@ -320,24 +320,24 @@ impl Target {
     }
 
     /// The console's terminal, for plugins that must ask again while it holds the screen.
-    pub fn lend_terminal(&mut self, lender: super::credentials::Lender) {
+    pub(crate) fn lend_terminal(&mut self, lender: super::credentials::Lender) {
         self.lender = Some(lender);
     }
 
     /// When the credential a plugin handed the chosen context's user is to be refreshed, if
     /// it says when it expires.
-    pub fn refresh_schedule(&self) -> Option<crate::domain::credential_refresh::Schedule> {
+    pub(crate) fn refresh_schedule(&self) -> Option<crate::domain::credential_refresh::Schedule> {
         self.schedules.get(&self.info().user).copied()
     }
 
     /// Whether clients built for the chosen context's user send a plugin's token that a
     /// refresh replaces in place (no new client needed; a client certificate needs one).
-    pub fn has_live_token(&self) -> bool {
+    pub(crate) fn has_live_token(&self) -> bool {
         self.live.contains_key(&self.info().user)
     }
 
     /// The exec plugin that signed the chosen context's user in, if one did.
-    pub fn signed_in_by(&self) -> Option<&kube::config::ExecConfig> {
+    pub(crate) fn signed_in_by(&self) -> Option<&kube::config::ExecConfig> {
         self.plugins.get(&self.info().user)
     }
 
@@ -345,7 +345,7 @@ impl Target {
     /// soon). Without the terminal (the console holds the screen): plugins that cache a login
     /// (kubelogin, `aws eks get-token`) answer. A plugin with `interactiveMode: Always` gets
     /// the console's terminal lent ([`Target::lend_terminal`]; `reason` is said there first).
-    pub async fn sign_in_again(
+    pub(crate) async fn sign_in_again(
         &mut self,
         reason: &str,
     ) -> Result<Option<jiff::Timestamp>, super::exec_auth::PluginError> {
@@ -444,7 +444,7 @@ impl Target {
 
     /// The exec credential plugin's command when it cannot be found (a path that does not
     /// exist, or a name on no `PATH` directory): kube-rs would only report a failed spawn.
-    pub fn missing_plugin(&self) -> Option<TargetError> {
+    pub(crate) fn missing_plugin(&self) -> Option<TargetError> {
         let exec = self.exec_plugin()?;
         let command = exec.command.clone()?;
         if find_command(&command, std::env::var_os("PATH").as_deref()) {
@@ -486,7 +486,7 @@ impl Target {
     /// A client for one-shot requests (`opsdeck record`, `opsdeck install`): connecting
     /// gives up after [`CONNECT_TIMEOUT`] and an answer after [`REQUEST_TIMEOUT`], so a
     /// server that accepts and never answers fails the command instead of hanging it.
-    pub async fn request_client(&self) -> Result<kube::Client, TargetError> {
+    pub(crate) async fn request_client(&self) -> Result<kube::Client, TargetError> {
         self.build_client(true).await
     }
 

@@ -13,7 +13,7 @@ use kube::api::{Api, ListParams, PostParams};
 const MAX_ASKED: usize = 100;
 
 /// `kubectl auth can-i VERB RESOURCE [-n NS]` (core group).
-pub async fn can_i(
+pub(crate) async fn can_i(
     client: &kube::Client,
     verb: &str,
     resource: &str,
@@ -37,7 +37,7 @@ pub async fn can_i(
 }
 
 /// The namespaces to ask about, in order: by name, without `start`, at most [`MAX_ASKED`].
-pub fn candidates(mut names: Vec<String>, start: &str) -> Vec<String> {
+pub(crate) fn candidates(mut names: Vec<String>, start: &str) -> Vec<String> {
     names.retain(|n| n != start);
     names.sort();
     names.truncate(MAX_ASKED);
@@ -45,7 +45,7 @@ pub fn candidates(mut names: Vec<String>, start: &str) -> Vec<String> {
 }
 
 /// A namespace to land in instead of `start`, when the user may not list pods in `start`.
-pub async fn readable_instead_of(client: &kube::Client, start: &str) -> Option<String> {
+pub(crate) async fn readable_instead_of(client: &kube::Client, start: &str) -> Option<String> {
     match can_i(client, "list", "pods", Some(start)).await {
         Ok(false) => {}
         Ok(true) => return None,

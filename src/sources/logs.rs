@@ -25,7 +25,7 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// with exactly that timestamp (`sinceTime` has a resolution of a second, so the reopened
 /// stream repeats that second).
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Resume {
+pub(crate) struct Resume {
     last: Option<Timestamp>,
     at_last: Vec<String>,
 }
@@ -33,13 +33,13 @@ pub struct Resume {
 impl Resume {
     /// The `sinceTime` to reopen with: the last line's second (kube rounds `sinceTime` to
     /// the nearest second, which could skip the rest of that second).
-    pub fn since(&self) -> Option<Timestamp> {
+    pub(crate) fn since(&self) -> Option<Timestamp> {
         self.last
             .and_then(|t| Timestamp::from_second(t.as_second()).ok())
     }
 
     /// Whether `line` (with the server's timestamp prefix) is new; remembers it if so.
-    pub fn admit(&mut self, line: &str) -> bool {
+    pub(crate) fn admit(&mut self, line: &str) -> bool {
         let Some(ts) = line
             .split_once(' ')
             .and_then(|(ts, _)| ts.parse::<Timestamp>().ok())
@@ -77,7 +77,7 @@ enum End {
     Gone,
 }
 
-pub async fn run(client: kube::Client, req: LogRequest, tx: super::Sender) {
+pub(crate) async fn run(client: kube::Client, req: LogRequest, tx: super::Sender) {
     let api: Api<Pod> = Api::namespaced(client, &req.namespace);
     let follow = !req.previous;
     let mut resume = Resume::default();

@@ -12,7 +12,7 @@ fn api(client: kube::Client, target: &ObjectTarget) -> Api<DynamicObject> {
     }
 }
 
-pub async fn delete(client: kube::Client, target: ObjectTarget, tx: super::Sender) {
+pub(crate) async fn delete(client: kube::Client, target: ObjectTarget, tx: super::Sender) {
     let result = api(client, &target)
         .delete(&target.name, &DeleteParams::default())
         .await;
@@ -24,7 +24,7 @@ pub async fn delete(client: kube::Client, target: ObjectTarget, tx: super::Sende
     });
 }
 
-pub async fn patch(
+pub(crate) async fn patch(
     client: kube::Client,
     target: ObjectTarget,
     patch: serde_json::Value,
@@ -44,7 +44,7 @@ pub async fn patch(
 
 /// A merge patch of the `status` subresource (`PATCH …/<name>/status`, as `kubectl cnpg
 /// promote` sends it): only the status changes, never spec or metadata.
-pub async fn patch_status(
+pub(crate) async fn patch_status(
     client: kube::Client,
     target: ObjectTarget,
     patch: serde_json::Value,

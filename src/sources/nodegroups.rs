@@ -12,9 +12,9 @@ use super::{ClusterInfo, Sender, SourceEvent, Target, Task};
 use crate::domain::pools::NodegroupInfo;
 
 /// How often the node groups are described while the pane is open.
-pub const POLL_EVERY: Duration = Duration::from_secs(30);
+pub(crate) const POLL_EVERY: Duration = Duration::from_secs(30);
 /// After a failed poll the next comes sooner, so the pane recovers soon after the EKS API.
-pub const RETRY_FAILED: Duration = Duration::from_secs(5);
+pub(crate) const RETRY_FAILED: Duration = Duration::from_secs(5);
 
 /// What the EKS side reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +118,7 @@ impl Nodegroups {
     }
 
     /// Settings from the command line and the sandbox (cluster name, endpoint, …).
-    pub fn set_base(&mut self, base: EksSettings) {
+    pub(crate) fn set_base(&mut self, base: EksSettings) {
         self.base = base;
     }
 
@@ -129,7 +129,7 @@ impl Nodegroups {
 
     /// After a (re)connect: works out the EKS cluster of the target's context and tells
     /// the app. A running poller stops; [`Self::reconcile`] starts the next one.
-    pub fn retarget(&mut self, target: &Target) {
+    pub(crate) fn retarget(&mut self, target: &Target) {
         self.poller = None;
         self.settings = resolve(&self.base, &target.info(), target.exec_plugin().as_ref());
         tracing::info!(cluster = ?self.settings.as_ref().map(|s| &s.cluster), "EKS cluster");
@@ -138,7 +138,7 @@ impl Nodegroups {
     }
 
     /// Runs the poller while the app wants node groups (the pools pane is open).
-    pub fn reconcile(&mut self, wanted: bool) {
+    pub(crate) fn reconcile(&mut self, wanted: bool) {
         if !wanted {
             self.poller = None;
             return;

@@ -17,7 +17,7 @@ pub struct PluginRun {
     pub args: Vec<String>,
     /// k9s's variables, also set in the command's environment.
     pub env: Vec<(String, String)>,
-    pub background: bool,
+    pub(crate) background: bool,
     /// The output view of a background run.
     pub log: Option<LogId>,
 }
@@ -36,7 +36,7 @@ impl PluginRun {
 
 /// Runs a background plugin: stdout and stderr stream into its output view as lines, then
 /// the exit status. Dropping the task (the view closed) kills the command.
-pub async fn run_background(run: PluginRun, id: LogId, tx: Sender) {
+pub(crate) async fn run_background(run: PluginRun, id: LogId, tx: Sender) {
     let mut cmd = run.command();
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use super::{Sender, SourceEvent, error_chain};
 
-pub type ForwardId = u64;
+pub(crate) type ForwardId = u64;
 
 /// Which pods a forward may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,14 +35,14 @@ pub enum PodPick {
 pub struct ForwardSpec {
     pub id: ForwardId,
     pub namespace: String,
-    pub pick: PodPick,
-    pub container_port: u16,
+    pub(crate) pick: PodPick,
+    pub(crate) container_port: u16,
     /// A Service's named target port (`targetPort: http`): resolved on each pod from its
     /// containers' port names, as the API server does for a Service; `container_port` is then
     /// the Service's port (shown), not the one connected to.
-    pub named_port: Option<String>,
+    pub(crate) named_port: Option<String>,
     /// The local port asked for (another free one is taken when it is in use).
-    pub local_port: u16,
+    pub(crate) local_port: u16,
 }
 
 /// What a forward reports.
@@ -80,7 +80,7 @@ fn send(tx: &Sender, ev: ForwardEvent) {
 }
 
 /// Runs one forward until its task is aborted.
-pub async fn run(client: kube::Client, spec: ForwardSpec, tx: Sender) {
+pub(crate) async fn run(client: kube::Client, spec: ForwardSpec, tx: Sender) {
     let id = spec.id;
     let listener = match TcpListener::bind(("127.0.0.1", spec.local_port)).await {
         Ok(l) => l,
@@ -272,7 +272,7 @@ async fn report(counters: Arc<Counters>, tx: Sender, id: ForwardId) {
 }
 
 /// A pod that can take connections: running, ready, not being deleted.
-pub fn usable(pod: &Pod) -> bool {
+pub(crate) fn usable(pod: &Pod) -> bool {
     if pod.metadata.deletion_timestamp.is_some() {
         return false;
     }
@@ -296,7 +296,7 @@ pub enum PortRef {
 }
 
 /// The pod's port for this reference (`None`: no container port of that name).
-pub fn port_on(pod: &Pod, port: &PortRef) -> Option<u16> {
+pub(crate) fn port_on(pod: &Pod, port: &PortRef) -> Option<u16> {
     match port {
         PortRef::Number(n) => Some(*n),
         PortRef::Named(name) => pod
@@ -311,7 +311,7 @@ pub fn port_on(pod: &Pod, port: &PortRef) -> Option<u16> {
 
 /// The pod to use and its port: the current pod while it stays usable, else the newest usable
 /// one that has the port.
-pub fn choose(
+pub(crate) fn choose(
     current: Option<&str>,
     pods: &BTreeMap<String, Pod>,
     port: &PortRef,

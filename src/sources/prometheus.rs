@@ -3,11 +3,11 @@
 //! instant and range queries returning plain [`QueryResult`]s, and typed errors (Prometheus's
 //! own `bad_data: 1:5: parse error: …`, unreachable, timeout).
 
-pub mod api;
-pub mod discover;
-pub mod manager;
-pub mod proxy;
-pub mod task;
+pub(crate) mod api;
+pub(crate) mod discover;
+pub(crate) mod manager;
+pub(crate) mod proxy;
+pub(crate) mod task;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -20,11 +20,11 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use crate::domain::dashboard::{QueryResult, ResultKind, Series};
 
 /// Environment variables read for credentials (their values are never shown).
-pub const ENV_TOKEN: &str = "OPSDECK_PROMETHEUS_TOKEN";
-pub const ENV_TOKEN_FILE: &str = "OPSDECK_PROMETHEUS_TOKEN_FILE";
+pub(crate) const ENV_TOKEN: &str = "OPSDECK_PROMETHEUS_TOKEN";
+pub(crate) const ENV_TOKEN_FILE: &str = "OPSDECK_PROMETHEUS_TOKEN_FILE";
 /// `user:password`.
-pub const ENV_BASIC_AUTH: &str = "OPSDECK_PROMETHEUS_BASIC_AUTH";
-pub const ENV_BASIC_AUTH_FILE: &str = "OPSDECK_PROMETHEUS_BASIC_AUTH_FILE";
+pub(crate) const ENV_BASIC_AUTH: &str = "OPSDECK_PROMETHEUS_BASIC_AUTH";
+pub(crate) const ENV_BASIC_AUTH_FILE: &str = "OPSDECK_PROMETHEUS_BASIC_AUTH_FILE";
 
 /// Why a query or the connection failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -60,7 +60,7 @@ impl PromError {
 }
 
 /// Finds `L:C:` (or `L:C-L2:C2:`) right before `parse error` in Prometheus's message.
-pub fn parse_error_position(message: &str) -> Option<(usize, usize)> {
+pub(crate) fn parse_error_position(message: &str) -> Option<(usize, usize)> {
     let at = message.find("parse error")?;
     let before = message[..at].trim_end();
     let token = before.rsplit(' ').next()?.strip_suffix(':')?;
@@ -134,7 +134,7 @@ impl PromSettings {
     /// Settings from the `--prometheus*` flags, falling back to the environment for
     /// credentials: a token file flag, `OPSDECK_PROMETHEUS_TOKEN(_FILE)`, a basic-auth file
     /// flag (`user:password`), `OPSDECK_PROMETHEUS_BASIC_AUTH(_FILE)`.
-    pub fn from_flags(
+    pub(crate) fn from_flags(
         url: &str,
         token_file: Option<&Path>,
         basic_auth_file: Option<&Path>,
@@ -391,21 +391,21 @@ impl PromClient {
 /// Where queries go: a configured URL, or the cluster's own Prometheus through the API
 /// server's service proxy. Cheap to clone.
 #[derive(Debug, Clone)]
-pub enum Backend {
+pub(crate) enum Backend {
     Direct(PromClient),
     Proxy(proxy::ProxyClient),
 }
 
 impl Backend {
     /// `http://prometheus:9090` or `service monitoring/prometheus-operated:http-web`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Backend::Direct(c) => c.url().to_string(),
             Backend::Proxy(p) => p.service().to_string(),
         }
     }
 
-    pub async fn instant(
+    pub(crate) async fn instant(
         &self,
         query: &str,
         at: Option<Timestamp>,
@@ -416,7 +416,7 @@ impl Backend {
         }
     }
 
-    pub async fn range(
+    pub(crate) async fn range(
         &self,
         query: &str,
         start: Timestamp,
@@ -429,7 +429,7 @@ impl Backend {
         }
     }
 
-    pub async fn label_values(
+    pub(crate) async fn label_values(
         &self,
         label: &str,
         matches: &[String],

@@ -52,7 +52,7 @@ const CONTAINER_STATUS: &[&str] = &["name", "ready", "restartCount", "state", "l
 
 /// How the objects of one watch are pruned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pruning {
+pub(crate) enum Pruning {
     /// Managed fields and the last-applied annotation only.
     Metadata,
     /// Pods: also the spec and status fields nothing but describe/YAML shows.
@@ -60,7 +60,7 @@ pub enum Pruning {
 }
 
 impl Pruning {
-    pub fn for_kind(ar: &ApiResource) -> Pruning {
+    pub(crate) fn for_kind(ar: &ApiResource) -> Pruning {
         if ar.group.is_empty() && ar.plural == "pods" {
             Pruning::Pod
         } else {
@@ -69,7 +69,7 @@ impl Pruning {
     }
 
     /// Prunes one object in place.
-    pub fn apply(self, obj: &mut Obj) {
+    pub(crate) fn apply(self, obj: &mut Obj) {
         // Which kind it is, the store knows.
         obj.types = None;
         let meta = &mut obj.metadata;

@@ -23,17 +23,17 @@ use crate::model::WatchSpec;
 
 const COALESCE: Duration = Duration::from_millis(80);
 /// First wait before probing a failed watch's server again.
-pub const PROBE_MIN: Duration = Duration::from_millis(500);
+pub(crate) const PROBE_MIN: Duration = Duration::from_millis(500);
 /// Longest wait between probes (the fault suite's 30 s recovery bound relies on it).
-pub const PROBE_MAX: Duration = Duration::from_secs(8);
+pub(crate) const PROBE_MAX: Duration = Duration::from_secs(8);
 /// A probe that gets no answer within this long failed (a black-holed server).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a reopened watch must stay open (without an error) to count as working.
-pub const GRACE: Duration = Duration::from_secs(1);
+pub(crate) const GRACE: Duration = Duration::from_secs(1);
 /// A failure this long after the previous one starts backing off from [`PROBE_MIN`] again.
 const CALM: Duration = Duration::from_secs(60);
 
-pub async fn run(client: kube::Client, spec: WatchSpec, tx: super::Sender) {
+pub(crate) async fn run(client: kube::Client, spec: WatchSpec, tx: super::Sender) {
     let ar = spec.kind.api_resource();
     let key = spec.key.clone();
     let writer: Writer<Obj> = Writer::new(ar.clone());
@@ -143,7 +143,7 @@ async fn wait_for_server(api: &Api<Obj>, probe: &ListParams, mut wait: Duration)
 }
 
 /// The wait after `wait`: doubled, at most [`PROBE_MAX`].
-pub fn next_wait(wait: Duration) -> Duration {
+pub(crate) fn next_wait(wait: Duration) -> Duration {
     (wait * 2).clamp(PROBE_MIN, PROBE_MAX)
 }
 

@@ -8,16 +8,24 @@
 use jiff::tz::TimeZone;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
-use ratatui::text::{Line as TextLine, Span};
+use ratatui::widgets::Widget;
 use ratatui::widgets::canvas::{Canvas, Line, Points};
-use ratatui::widgets::{Paragraph, Sparkline, Widget};
+// The stat, gauge, bar and table widgets below are drawn only by this module's tests.
+#[cfg(test)]
+use ratatui::{
+    style::Modifier,
+    text::{Line as TextLine, Span},
+    widgets::{Paragraph, Sparkline},
+};
 
 use crate::app::metrics::panel::Plotted;
 use crate::domain::dashboard::axis::{time_ticks, value_ticks};
 use crate::domain::dashboard::field::Calc;
-use crate::domain::dashboard::model::{Severity, Threshold, Unit, severity_of};
+#[cfg(test)]
+use crate::domain::dashboard::model::severity_of;
+use crate::domain::dashboard::model::{Severity, Threshold, Unit};
 use crate::domain::dashboard::units::format_value;
 
 /// Colours of the widgets (from the theme).
@@ -27,11 +35,11 @@ pub struct Palette {
     pub axis: Style,
     pub label: Style,
     pub text: Style,
-    pub muted: Style,
+    pub(crate) muted: Style,
     pub ok: Color,
     pub info: Color,
-    pub warn: Color,
-    pub critical: Color,
+    pub(crate) warn: Color,
+    pub(crate) critical: Color,
 }
 
 impl Default for Palette {
@@ -69,7 +77,7 @@ impl Palette {
         }
     }
 
-    pub fn series_color(&self, i: usize) -> Color {
+    pub(crate) fn series_color(&self, i: usize) -> Color {
         self.series
             .get(i % self.series.len().max(1))
             .copied()
@@ -78,7 +86,7 @@ impl Palette {
 }
 
 /// `text` cut to `width` characters, ending with `…` when cut.
-pub fn ellipsis(text: &str, width: usize) -> String {
+pub(crate) fn ellipsis(text: &str, width: usize) -> String {
     let n = text.chars().count();
     if n <= width {
         return text.to_string();
@@ -113,7 +121,7 @@ pub fn runs(points: &[(f64, f64)], step: f64) -> Vec<&[(f64, f64)]> {
 }
 
 /// A time-series chart.
-pub struct TimeSeriesChart<'a> {
+pub(crate) struct TimeSeriesChart<'a> {
     pub series: &'a [Plotted],
     /// Time window, Unix seconds.
     pub start: f64,
@@ -125,15 +133,15 @@ pub struct TimeSeriesChart<'a> {
     pub max: Option<f64>,
     pub thresholds: &'a [Threshold],
     pub tz: &'a TimeZone,
-    pub palette: &'a Palette,
+    pub(crate) palette: &'a Palette,
     /// Draw the legend under the chart.
     pub legend: bool,
     /// Values beside each legend name (`Last`, `Max`, `Mean`); with `legend_table` the
     /// legend is a table with a column per value.
-    pub legend_calcs: &'a [Calc],
-    pub legend_table: bool,
+    pub(crate) legend_calcs: &'a [Calc],
+    pub(crate) legend_table: bool,
     /// Fill the area under each line.
-    pub fill: bool,
+    pub(crate) fill: bool,
     /// Mark each sample.
     pub points: bool,
 }
@@ -475,15 +483,17 @@ fn legend_rows(series: &[String], width: u16, max_lines: usize) -> Vec<Vec<usize
 }
 
 /// The big number of a stat panel with a sparkline of its history.
-pub struct Stat<'a> {
+#[cfg(test)]
+pub(crate) struct Stat<'a> {
     pub value: Option<f64>,
-    pub history: &'a [(f64, f64)],
+    pub(crate) history: &'a [(f64, f64)],
     pub unit: Unit,
-    pub decimals: Option<u8>,
+    pub(crate) decimals: Option<u8>,
     pub thresholds: &'a [Threshold],
-    pub palette: &'a Palette,
+    pub(crate) palette: &'a Palette,
 }
 
+#[cfg(test)]
 impl Widget for Stat<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.height == 0 || area.width == 0 {
@@ -545,6 +555,7 @@ impl Widget for Stat<'_> {
 }
 
 /// Picks `n` evenly spaced samples (the last one included).
+#[cfg(test)]
 fn resample(data: &[u64], n: usize) -> Vec<u64> {
     if n == 0 || data.is_empty() {
         return Vec::new();
@@ -555,16 +566,18 @@ fn resample(data: &[u64], n: usize) -> Vec<u64> {
 }
 
 /// A horizontal gauge: the value as a share of min..max, coloured by thresholds.
-pub struct Gauge<'a> {
+#[cfg(test)]
+pub(crate) struct Gauge<'a> {
     pub value: Option<f64>,
     pub min: f64,
     pub max: f64,
     pub unit: Unit,
-    pub decimals: Option<u8>,
+    pub(crate) decimals: Option<u8>,
     pub thresholds: &'a [Threshold],
-    pub palette: &'a Palette,
+    pub(crate) palette: &'a Palette,
 }
 
+#[cfg(test)]
 impl Widget for Gauge<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.height == 0 || area.width < 4 {
@@ -612,6 +625,7 @@ impl Widget for Gauge<'_> {
 }
 
 /// `████████░░░░` of `width` cells, eighth-blocks for the partial cell.
+#[cfg(test)]
 fn bar(buf: &mut Buffer, x: u16, y: u16, width: u16, ratio: f64, color: Color, rest: Style) {
     const EIGHTHS: [&str; 8] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
     let eighths = (ratio * f64::from(width) * 8.0).round() as u32;
@@ -627,15 +641,17 @@ fn bar(buf: &mut Buffer, x: u16, y: u16, width: u16, ratio: f64, color: Color, r
 }
 
 /// Horizontal bars, one per series: `name ███████ value`.
-pub struct Bars<'a> {
+#[cfg(test)]
+pub(crate) struct Bars<'a> {
     pub items: &'a [(String, f64)],
     pub unit: Unit,
-    pub decimals: Option<u8>,
+    pub(crate) decimals: Option<u8>,
     pub max: Option<f64>,
     pub thresholds: &'a [Threshold],
-    pub palette: &'a Palette,
+    pub(crate) palette: &'a Palette,
 }
 
+#[cfg(test)]
 impl Widget for Bars<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width < 10 || area.height == 0 {
@@ -697,14 +713,16 @@ impl Widget for Bars<'_> {
 }
 
 /// Rows of `name  value`, values right-aligned.
-pub struct ValueTable<'a> {
+#[cfg(test)]
+pub(crate) struct ValueTable<'a> {
     pub rows: &'a [(String, f64)],
     pub unit: Unit,
-    pub decimals: Option<u8>,
+    pub(crate) decimals: Option<u8>,
     pub thresholds: &'a [Threshold],
-    pub palette: &'a Palette,
+    pub(crate) palette: &'a Palette,
 }
 
+#[cfg(test)]
 impl Widget for ValueTable<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.height == 0 {

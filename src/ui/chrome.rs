@@ -33,7 +33,7 @@ fn or_dash(s: &str) -> String {
 /// A kubeconfig name made readable: an EKS ARN
 /// (`arn:aws:eks:eu-west-1:123:cluster/platform-prod`) → `platform-prod (eu-west-1)`, a
 /// GKE name (`gke_project_europe-west1_prod`) → `prod (europe-west1)`; others unchanged.
-pub fn short_name(name: &str) -> String {
+pub(crate) fn short_name(name: &str) -> String {
     if let Some(rest) = name.strip_prefix("arn:")
         && let [_partition, "eks", region, _account, resource] =
             rest.splitn(5, ':').collect::<Vec<_>>().as_slice()
@@ -75,7 +75,7 @@ pub(crate) fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
     out
 }
 
-pub fn header(app: &App, f: &mut Frame, area: Rect) {
+pub(super) fn header(app: &App, f: &mut Frame, area: Rect) {
     let c = &app.cluster;
     let width = area.width as usize;
     let mut l1 = vec![
@@ -163,7 +163,7 @@ pub fn header(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
-pub fn crumbs(app: &App, f: &mut Frame, area: Rect) {
+pub(crate) fn crumbs(app: &App, f: &mut Frame, area: Rect) {
     let mut spans = vec![Span::raw(" ")];
     let n = app.stack.len();
     for (i, v) in app.stack.iter().enumerate() {
@@ -179,7 +179,7 @@ pub fn crumbs(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub fn prompt(app: &App, p: &Prompt, f: &mut Frame, area: Rect) {
+pub(crate) fn prompt(app: &App, p: &Prompt, f: &mut Frame, area: Rect) {
     let ps = style(app, Slot::prompt);
     let mut spans = vec![Span::styled(
         format!(" {}", p.label()),
@@ -265,7 +265,7 @@ fn footer_desc(app: &App, ctx: Context, b: &crate::config::Binding) -> Option<St
     })
 }
 
-pub fn hints(app: &App, f: &mut Frame, area: Rect) {
+pub(crate) fn hints(app: &App, f: &mut Frame, area: Rect) {
     let ctx = app.focused_context();
     let km = &app.config.keymap;
     let mut spans = vec![Span::raw(" ")];
@@ -334,7 +334,7 @@ pub fn hints(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub fn flash(app: &App, f: &mut Frame, area: Rect) {
+pub(crate) fn flash(app: &App, f: &mut Frame, area: Rect) {
     let Some(fl) = &app.flash else { return };
     let slot = match fl.level {
         Level::Info => Slot::flash,

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 
-pub use detail::render as detail;
+pub(super) use detail::render as detail;
 
 use super::style;
 use super::table::{block, fitted_table, status_span};
@@ -97,7 +97,7 @@ fn visible<T>(items: &[T], cursor: Cursor, height: usize) -> (&[T], Option<usize
     (&items[start..end], sel)
 }
 
-pub fn list(app: &App, v: &CnpgListView, f: &mut Frame, area: Rect) {
+pub(super) fn list(app: &App, v: &CnpgListView, f: &mut Frame, area: Rect) {
     let title = vec![
         Span::raw(" "),
         Span::styled(strings::LIST_TITLE, style(app, Slot::title)),

@@ -12,7 +12,7 @@ use crate::app::{App, Dialog, strings};
 use crate::config::Slot;
 use crate::model::action::{Action, Context};
 
-pub fn render(app: &App, d: &Dialog, f: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, d: &Dialog, f: &mut Frame, area: Rect) {
     let width = (d.message.chars().count() as u16 + 6).clamp(40, 90);
     let height = if d.expect.is_some() { 8 } else { 7 };
     let rect = centered(area, width, height);

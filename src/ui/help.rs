@@ -12,7 +12,7 @@ use crate::app::HelpLine;
 use crate::app::view::HelpView;
 use crate::config::Slot;
 
-pub fn render(app: &App, h: &HelpView, f: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, h: &HelpView, f: &mut Frame, area: Rect) {
     let height = app.text_height();
     let lines: Vec<Line> = app
         .help_lines(h.context)

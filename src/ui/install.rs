@@ -33,7 +33,7 @@ fn choice_style(s: &WizardScreen, on: bool, focused: bool) -> Style {
     }
 }
 
-pub fn render(s: &WizardScreen, f: &mut Frame) {
+pub(crate) fn render(s: &WizardScreen, f: &mut Frame) {
     let [title, body, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(5),

@@ -13,21 +13,21 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::app::viewport::Viewport;
 
-pub const HEADER_H: u16 = 2;
-pub const CRUMBS_H: u16 = 1;
-pub const HINTS_H: u16 = 1;
-pub const FLASH_H: u16 = 1;
+pub(crate) const HEADER_H: u16 = 2;
+pub(crate) const CRUMBS_H: u16 = 1;
+pub(crate) const HINTS_H: u16 = 1;
+pub(crate) const FLASH_H: u16 = 1;
 
-pub struct Areas {
+pub(crate) struct Areas {
     pub header: Rect,
-    pub crumbs: Rect,
-    pub prompt: Option<Rect>,
+    pub(crate) crumbs: Rect,
+    pub(crate) prompt: Option<Rect>,
     pub body: Rect,
-    pub hints: Rect,
-    pub flash: Rect,
+    pub(crate) hints: Rect,
+    pub(crate) flash: Rect,
 }
 
-pub fn areas(area: Rect, prompt: bool) -> Areas {
+pub(crate) fn areas(area: Rect, prompt: bool) -> Areas {
     let prompt_h = u16::from(prompt);
     let [header, crumbs, prompt_area, body, hints, flash] = Layout::vertical([
         Constraint::Length(HEADER_H),
@@ -54,7 +54,7 @@ fn body(size: (u16, u16), prompt: bool) -> Rect {
 
 /// The layout of a `width`×`height` terminal as `update` needs it (measured by the event
 /// loop on start and on every resize).
-pub fn viewport(width: u16, height: u16) -> Viewport {
+pub(crate) fn viewport(width: u16, height: u16) -> Viewport {
     let measure = |prompt| {
         let b = body((width, height), prompt);
         (b.width, b.height)
@@ -66,17 +66,19 @@ pub fn viewport(width: u16, height: u16) -> Viewport {
 }
 
 /// Rows of a list inside the body (borders and the column header excluded).
-pub fn list_rows(size: (u16, u16), prompt: bool) -> usize {
+#[cfg(test)]
+pub(crate) fn list_rows(size: (u16, u16), prompt: bool) -> usize {
     viewport(size.0, size.1).list_rows(prompt)
 }
 
 /// Lines of a text view inside the body (borders excluded).
-pub fn text_rows(size: (u16, u16), prompt: bool) -> usize {
+#[cfg(test)]
+pub(crate) fn text_rows(size: (u16, u16), prompt: bool) -> usize {
     viewport(size.0, size.1).text_rows(prompt)
 }
 
 /// A centred rectangle of at most `w`×`h` inside `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(

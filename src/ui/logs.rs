@@ -11,7 +11,7 @@ use crate::app::view::{LogStatus, LogsView};
 use crate::app::{App, strings};
 use crate::config::Slot;
 
-pub fn render(app: &App, l: &LogsView, f: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, l: &LogsView, f: &mut Frame, area: Rect) {
     let h = app.text_height();
     let width = area.width.saturating_sub(2).max(1) as usize;
     let visible: Vec<&str> = l.visible().collect();

@@ -8,7 +8,7 @@ mod fixture_tests;
 mod panel;
 #[cfg(test)]
 mod tests;
-pub mod view;
+pub(crate) mod view;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -44,7 +44,7 @@ pub fn age(now: Timestamp, t: Timestamp) -> String {
 
 /// Where placed item `p` goes in `area`, shifted up by `scroll` rows; `None` when it is
 /// scrolled out. Partly visible panels are cut at the edges.
-pub fn placed_rect(p: &Placed, area: Rect, scroll: u16) -> Option<Rect> {
+pub(crate) fn placed_rect(p: &Placed, area: Rect, scroll: u16) -> Option<Rect> {
     let cols = u32::from(GRID_COLUMNS);
     let x0 = u32::from(area.width) * u32::from(p.x) / cols;
     let x1 = u32::from(area.width) * u32::from(p.x + p.w).min(cols) / cols;
@@ -88,7 +88,7 @@ pub fn draw_dashboard(
 
 /// Draws placed items (row headers and panels).
 #[allow(clippy::too_many_arguments)]
-pub fn draw_items(
+pub(crate) fn draw_items(
     d: &Dashboard,
     items: &[Placed],
     data: &[PanelData],
@@ -162,7 +162,7 @@ fn draw_row(
     }
 }
 
-pub use self::panel::draw_panel;
+pub(crate) use self::panel::draw_panel;
 
 /// Buffer contents as text (tests and snapshots).
 pub fn buffer_text(buf: &Buffer) -> String {

@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::app::panel::PanelView;
 use crate::config::Slot;
 
-pub fn render(app: &App, p: &PanelView, f: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, p: &PanelView, f: &mut Frame, area: Rect) {
     let h = app.list_height();
     let title = vec![
         Span::raw(" "),

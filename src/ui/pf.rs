@@ -12,7 +12,7 @@ use crate::app::pf::{PfStatus, PfView};
 use crate::config::Slot;
 
 /// `1.2 KiB`
-pub fn bytes(n: u64) -> String {
+pub(super) fn bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} B");
@@ -26,7 +26,7 @@ pub fn bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
-pub fn render(app: &App, v: &PfView, f: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, v: &PfView, f: &mut Frame, area: Rect) {
     let h = app.list_height();
     let rows: Vec<Vec<Cell>> = app
         .pf

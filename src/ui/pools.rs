@@ -16,7 +16,7 @@ use crate::app::pools::PoolsView;
 use crate::domain::pools::Pool;
 
 /// Rows of the pools table that fit (the detail area gets the rest of the body).
-pub fn table_rows(size: (u16, u16), prompt: bool) -> usize {
+pub(crate) fn table_rows(size: (u16, u16), prompt: bool) -> usize {
     let body = layout::areas(Rect::new(0, 0, size.0, size.1), prompt).body;
     crate::app::pools::table_rows_in(body.height)
 }
@@ -109,7 +109,7 @@ fn eks_tone(status: &str) -> Tone {
         _ => Tone::Error,
     }
 }
-pub fn render(app: &App, v: &PoolsView, f: &mut Frame, area: Rect) {
+pub(crate) fn render(app: &App, v: &PoolsView, f: &mut Frame, area: Rect) {
     let rows = v
         .pools
         .len()

@@ -15,7 +15,7 @@ const BAR_MIN: usize = 6;
 
 /// `▶ playing ━━━━━━╸────── 0:05/0:24  2×  events 6/26`, fitted into `room` columns
 /// (the bar shrinks first, then goes, then the words). Empty when there is no replay.
-pub fn spans(app: &App, room: usize) -> Vec<Span<'static>> {
+pub(crate) fn spans(app: &App, room: usize) -> Vec<Span<'static>> {
     let Some(bar) = &app.replay.bar else {
         return Vec::new();
     };

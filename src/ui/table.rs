@@ -57,7 +57,7 @@ pub(crate) struct List<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ColumnRule {
     /// Dropped in ascending order; `u8::MAX` is never dropped (NAME).
-    pub drop_rank: u8,
+    pub(crate) drop_rank: u8,
     /// The narrowest it may be cut to, or `None`: never cut.
     pub min: Option<usize>,
 }
@@ -322,7 +322,7 @@ pub(crate) fn draw_rows(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, 
     fitted_table(app, f, inner, &header, rows, selected, highlight, empty);
 }
 
-pub fn resources(app: &App, t: &TableView, f: &mut Frame, area: Rect) {
+pub(crate) fn resources(app: &App, t: &TableView, f: &mut Frame, area: Rect) {
     let h = app.list_height();
     let visible = t.rows.iter().skip(t.cursor.offset).take(h);
     let rows: Vec<Vec<Cell>> = visible
@@ -399,7 +399,7 @@ fn empty_text(app: &App, status: Option<&WatchStatus>, total: usize) -> String {
     }
 }
 
-pub fn containers(app: &App, c: &ContainersView, f: &mut Frame, area: Rect) {
+pub(super) fn containers(app: &App, c: &ContainersView, f: &mut Frame, area: Rect) {
     let h = app.list_height();
     let rows: Vec<Vec<Cell>> = c
         .rows
@@ -476,7 +476,7 @@ pub fn containers(app: &App, c: &ContainersView, f: &mut Frame, area: Rect) {
     );
 }
 
-pub fn contexts(app: &App, c: &ContextsView, f: &mut Frame, area: Rect) {
+pub(super) fn contexts(app: &App, c: &ContextsView, f: &mut Frame, area: Rect) {
     let h = app.list_height();
     let rows: Vec<Vec<Cell>> = c
         .names

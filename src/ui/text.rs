@@ -32,7 +32,7 @@ fn yaml_line<'a>(app: &App, line: &'a str, search: Option<&str>) -> Line<'a> {
     Line::from(highlighted(line, search, text, mark))
 }
 
-pub fn render(app: &App, t: &TextView, f: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, t: &TextView, f: &mut Frame, area: Rect) {
     let h = app.text_height();
     let what = match &t.source.namespace {
         Some(ns) => format!("{} {ns}/{}", t.source.kind().singular, t.source.name),

@@ -6,7 +6,7 @@ mod detail;
 #[cfg(test)]
 mod tests;
 
-pub use detail::detail;
+pub(crate) use detail::detail;
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -70,7 +70,7 @@ fn areas(w: &WavesView, body: Rect) -> Areas {
     }
 }
 
-pub fn render(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
+pub(crate) fn render(app: &App, w: &WavesView, f: &mut Frame, area: Rect) {
     let a = areas(w, area);
     summary(app, w, f, a.summary);
     tree(app, w, f, a.tree);

@@ -8,7 +8,7 @@ use super::cluster::RealCluster;
 
 /// A namespace (created by the install itself) and the renamed cluster-scoped RBAC objects,
 /// deleted when dropped.
-pub struct Installed<'a> {
+pub(crate) struct Installed<'a> {
     pub cluster: &'a RealCluster,
     pub ns: String,
 }
@@ -38,7 +38,7 @@ impl Drop for Installed<'_> {
 
 /// The fixture manifest with its ClusterRoles and ClusterRoleBindings named `<ns>-…` (their
 /// subjects, ServiceAccounts of the namespace, keep their names).
-pub fn manifest(dir: &Path, ns: &str) -> PathBuf {
+pub(crate) fn manifest(dir: &Path, ns: &str) -> PathBuf {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/install");
     let text = std::fs::read_to_string(fixtures.join("argocd-install.yaml")).expect("manifest");
     let docs: Vec<String> = text
@@ -64,7 +64,7 @@ pub fn manifest(dir: &Path, ns: &str) -> PathBuf {
 
 /// A CRD whose schema the API server enforces (required fields, an integer with a minimum,
 /// an enum), cluster-scoped and the same for every test that uses it.
-pub const WIDGET_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
+pub(crate) const WIDGET_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: widgets.schema.opsdeck.test
@@ -89,12 +89,12 @@ spec:
               color: {type: string, enum: [red, green]}"#;
 
 /// A Widget the schema refuses: `spec.size` is a string, `spec.color` is missing.
-pub const BAD_WIDGET: &str = "apiVersion: schema.opsdeck.test/v1\nkind: Widget\nmetadata:\n  name: dashboard\nspec:\n  size: large";
+pub(crate) const BAD_WIDGET: &str = "apiVersion: schema.opsdeck.test/v1\nkind: Widget\nmetadata:\n  name: dashboard\nspec:\n  size: large";
 /// The same Widget, fixed.
-pub const GOOD_WIDGET: &str = "apiVersion: schema.opsdeck.test/v1\nkind: Widget\nmetadata:\n  name: dashboard\nspec:\n  size: 3\n  color: green";
+pub(crate) const GOOD_WIDGET: &str = "apiVersion: schema.opsdeck.test/v1\nkind: Widget\nmetadata:\n  name: dashboard\nspec:\n  size: 3\n  color: green";
 
 /// [`manifest`] with the Widget CRD and `widget` appended (written over the same file).
-pub fn manifest_with_widget(dir: &Path, ns: &str, widget: &str) -> PathBuf {
+pub(crate) fn manifest_with_widget(dir: &Path, ns: &str, widget: &str) -> PathBuf {
     let path = manifest(dir, ns);
     let text = std::fs::read_to_string(&path).expect("manifest");
     std::fs::write(

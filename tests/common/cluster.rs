@@ -22,7 +22,7 @@ fn required_env(name: &str) -> String {
 }
 
 /// The running test cluster.
-pub struct RealCluster {
+pub(crate) struct RealCluster {
     kubeconfig: PathBuf,
     admin: String,
     view: String,
@@ -36,7 +36,7 @@ static NAMESPACE_SEQ: AtomicU32 = AtomicU32::new(0);
 impl RealCluster {
     /// The cluster named by `OPSDECK_TEST_CLUSTER_*`; panics when they are missing or the
     /// kubeconfig is not there.
-    pub fn from_env() -> RealCluster {
+    pub(crate) fn from_env() -> RealCluster {
         let kubeconfig = PathBuf::from(required_env("OPSDECK_TEST_CLUSTER_KUBECONFIG"));
         assert!(
             kubeconfig.is_file(),
@@ -52,25 +52,25 @@ impl RealCluster {
         }
     }
 
-    pub fn kubeconfig(&self) -> &Path {
+    pub(crate) fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
     }
 
-    pub fn admin_context(&self) -> &str {
+    pub(crate) fn admin_context(&self) -> &str {
         &self.admin
     }
 
-    pub fn view_context(&self) -> &str {
+    pub(crate) fn view_context(&self) -> &str {
         &self.view
     }
 
     /// The one namespace where the restricted context may read.
-    pub fn view_namespace(&self) -> &str {
+    pub(crate) fn view_namespace(&self) -> &str {
         &self.view_namespace
     }
 
     /// kubectl with the given context (not run yet).
-    pub fn kubectl_cmd(&self, context: &str, args: &[&str]) -> Command {
+    pub(crate) fn kubectl_cmd(&self, context: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(super::kubectl_path());
         cmd.arg("--kubeconfig")
             .arg(&self.kubeconfig)
@@ -83,14 +83,14 @@ impl RealCluster {
         cmd
     }
 
-    pub fn kubectl_as(&self, context: &str, args: &[&str]) -> Output {
+    pub(crate) fn kubectl_as(&self, context: &str, args: &[&str]) -> Output {
         self.kubectl_cmd(context, args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", super::kubectl_path().display()))
     }
 
     /// kubectl as admin; panics with stderr unless it succeeds. Returns stdout.
-    pub fn kubectl_ok(&self, args: &[&str]) -> String {
+    pub(crate) fn kubectl_ok(&self, args: &[&str]) -> String {
         let out = self.kubectl_as(&self.admin, args);
         assert!(
             out.status.success(),
@@ -104,7 +104,7 @@ impl RealCluster {
     }
 
     /// kubectl as admin with `stdin` (for `-f -`).
-    pub fn kubectl_stdin_ok(&self, args: &[&str], stdin: &str) -> String {
+    pub(crate) fn kubectl_stdin_ok(&self, args: &[&str], stdin: &str) -> String {
         use std::io::Write;
         let mut child = self
             .kubectl_cmd(&self.admin, args)
@@ -130,7 +130,7 @@ impl RealCluster {
     }
 
     /// `kubectl … -o json` as admin, parsed.
-    pub fn kubectl_json(&self, args: &[&str]) -> serde_json::Value {
+    pub(crate) fn kubectl_json(&self, args: &[&str]) -> serde_json::Value {
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["-o", "json"]);
         let out = self.kubectl_ok(&all);
@@ -139,7 +139,7 @@ impl RealCluster {
     }
 
     /// A fresh namespace named `<prefix>-<pid>-<n>`, deleted (without waiting) when dropped.
-    pub fn namespace(&self, prefix: &str) -> TestNamespace<'_> {
+    pub(crate) fn namespace(&self, prefix: &str) -> TestNamespace<'_> {
         let name = format!(
             "{prefix}-{}-{}",
             std::process::id(),
@@ -162,7 +162,7 @@ impl RealCluster {
 
     /// Polls `f` every 200 ms until it returns `Some` (that value) or 90 s pass (panics
     /// naming `what`).
-    pub fn poll<T>(&self, what: &str, f: impl Fn(&RealCluster) -> Option<T>) -> T {
+    pub(crate) fn poll<T>(&self, what: &str, f: impl Fn(&RealCluster) -> Option<T>) -> T {
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             if let Some(v) = f(self) {
@@ -178,13 +178,13 @@ impl RealCluster {
 }
 
 /// A namespace of one test; deleted when dropped.
-pub struct TestNamespace<'a> {
+pub(crate) struct TestNamespace<'a> {
     cluster: &'a RealCluster,
     name: String,
 }
 
 impl TestNamespace<'_> {
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 }

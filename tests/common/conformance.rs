@@ -25,13 +25,13 @@ use crate::common::SandboxProcess;
 
 /// Which server a [`Server`] is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Side {
+pub(crate) enum Side {
     Real,
     Sandbox,
 }
 
 impl Side {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Side::Real => "real",
             Side::Sandbox => "sandbox",
@@ -50,7 +50,7 @@ fn required_env(name: &str) -> String {
 }
 
 /// One server under test, with a kube-rs client and kubectl pointed at it.
-pub struct Server {
+pub(crate) struct Server {
     pub side: Side,
     pub client: Client,
     kubeconfig: PathBuf,
@@ -61,7 +61,7 @@ pub struct Server {
 
 /// What one HTTP exchange returned.
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub content_type: String,
     pub body: Value,
@@ -69,7 +69,7 @@ pub struct Reply {
 
 impl Reply {
     /// Status code and body as one observation.
-    pub fn obs(&self) -> Value {
+    pub(crate) fn obs(&self) -> Value {
         json!({"code": self.status, "body": self.body})
     }
 }
@@ -89,7 +89,7 @@ async fn client_for(kubeconfig: &PathBuf, context: Option<String>) -> Client {
 
 impl Server {
     /// The real control plane named by `OPSDECK_TEST_CLUSTER_*` (admin context).
-    pub async fn real() -> Server {
+    pub(crate) async fn real() -> Server {
         let kubeconfig = PathBuf::from(required_env("OPSDECK_TEST_CLUSTER_KUBECONFIG"));
         assert!(
             kubeconfig.is_file(),
@@ -109,7 +109,7 @@ impl Server {
     }
 
     /// A fresh `opsdeck sandbox` serving an empty recording.
-    pub async fn sandbox() -> Server {
+    pub(crate) async fn sandbox() -> Server {
         let yaml = crate::common::recording_yaml("conformance", "", "");
         let sandbox = tokio::task::spawn_blocking(move || SandboxProcess::with_recording(&yaml))
             .await
@@ -127,7 +127,7 @@ impl Server {
     }
 
     /// The sandbox's log (empty for the real server).
-    pub fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         self._sandbox
             .as_ref()
             .map(SandboxProcess::log_tail)
@@ -136,7 +136,7 @@ impl Server {
 
     /// One HTTP request; the reply's body is parsed as JSON when it is JSON, else kept as a
     /// string.
-    pub async fn raw(
+    pub(crate) async fn raw(
         &self,
         method: &str,
         path: &str,
@@ -177,17 +177,23 @@ impl Server {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         self.raw("GET", path, &[("Accept", "application/json")], None)
             .await
     }
 
-    pub async fn get_as(&self, path: &str, accept: &str) -> Reply {
+    pub(crate) async fn get_as(&self, path: &str, accept: &str) -> Reply {
         self.raw("GET", path, &[("Accept", accept)], None).await
     }
 
     /// A request with a JSON body of the given content type.
-    pub async fn send_json(&self, method: &str, path: &str, ctype: &str, body: &Value) -> Reply {
+    pub(crate) async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        ctype: &str,
+        body: &Value,
+    ) -> Reply {
         self.raw(
             method,
             path,
@@ -197,21 +203,21 @@ impl Server {
         .await
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Reply {
         self.send_json("POST", path, "application/json", body).await
     }
 
-    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+    pub(crate) async fn put(&self, path: &str, body: &Value) -> Reply {
         self.send_json("PUT", path, "application/json", body).await
     }
 
-    pub async fn delete(&self, path: &str) -> Reply {
+    pub(crate) async fn delete(&self, path: &str) -> Reply {
         self.raw("DELETE", path, &[("Accept", "application/json")], None)
             .await
     }
 
     /// POST that must succeed (2xx); returns the body.
-    pub async fn create_ok(&self, path: &str, body: &Value) -> Value {
+    pub(crate) async fn create_ok(&self, path: &str, body: &Value) -> Value {
         let r = self.post(path, body).await;
         assert!(
             (200..300).contains(&r.status),
@@ -226,7 +232,12 @@ impl Server {
 
     /// Reads a watch stream until `want` events arrived or `timeout` passed. Returns the
     /// status code and the events.
-    pub async fn watch(&self, path: &str, want: usize, timeout: Duration) -> (u16, Vec<Value>) {
+    pub(crate) async fn watch(
+        &self,
+        path: &str,
+        want: usize,
+        timeout: Duration,
+    ) -> (u16, Vec<Value>) {
         let req = http::Request::builder()
             .method("GET")
             .uri(path)
@@ -273,7 +284,7 @@ impl Server {
     }
 
     /// kubectl pointed at this server (not run yet).
-    pub fn kubectl_cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn kubectl_cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(crate::common::kubectl_path());
         cmd.arg("--kubeconfig").arg(&self.kubeconfig);
         if let Some(ctx) = &self.context {
@@ -290,7 +301,7 @@ impl Server {
 
     /// Runs kubectl (with `stdin` when given); the observation is its exit code, stdout and
     /// stderr.
-    pub async fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Value {
+    pub(crate) async fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Value {
         let mut cmd = self.kubectl_cmd(args);
         let stdin = stdin.map(str::to_string);
         let out = tokio::task::spawn_blocking(move || {
@@ -321,7 +332,7 @@ impl Server {
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 /// A namespace name unique to this process and call, the same for both servers.
-pub fn fresh_namespace(scenario: &str) -> String {
+pub(crate) fn fresh_namespace(scenario: &str) -> String {
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
     let short: String = scenario
         .chars()
@@ -333,18 +344,18 @@ pub fn fresh_namespace(scenario: &str) -> String {
 
 /// The record of one scenario run on one server: named steps, in order.
 #[derive(Default)]
-pub struct Record {
+pub(crate) struct Record {
     pub steps: Vec<(String, Value)>,
 }
 
 impl Record {
-    pub fn add(&mut self, step: &str, value: Value) {
+    pub(crate) fn add(&mut self, step: &str, value: Value) {
         self.steps.push((step.to_string(), value));
     }
 }
 
 /// Values a client cannot expect to be equal between two servers, replaced by placeholders.
-pub fn normalize(value: &Value, ns: &str) -> Value {
+pub(crate) fn normalize(value: &Value, ns: &str) -> Value {
     fn walk(v: &Value, key: Option<&str>, ns: &str) -> Value {
         match v {
             Value::Object(map) => {
@@ -399,7 +410,7 @@ fn is_root_ca(v: &Value) -> bool {
 }
 
 /// Text normalization: generated-name suffixes, uids and ages in kubectl's tables.
-pub fn normalize_text(s: &str, _ns: &str) -> String {
+pub(crate) fn normalize_text(s: &str, _ns: &str) -> String {
     let uid = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
         .expect("regex");
     let s = uid.replace_all(s, "<uid>");
@@ -420,7 +431,7 @@ pub fn normalize_text(s: &str, _ns: &str) -> String {
 
 /// One observed difference.
 #[derive(Debug, Clone)]
-pub struct Difference {
+pub(crate) struct Difference {
     pub path: String,
     pub real: String,
     pub sandbox: String,
@@ -449,7 +460,12 @@ fn short(v: Option<&Value>) -> String {
 }
 
 /// Path-by-path differences between two JSON values.
-pub fn diff(path: &str, real: Option<&Value>, sandbox: Option<&Value>, out: &mut Vec<Difference>) {
+pub(crate) fn diff(
+    path: &str,
+    real: Option<&Value>,
+    sandbox: Option<&Value>,
+    out: &mut Vec<Difference>,
+) {
     match (real, sandbox) {
         (Some(Value::Object(a)), Some(Value::Object(b))) => {
             let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
@@ -474,7 +490,7 @@ pub fn diff(path: &str, real: Option<&Value>, sandbox: Option<&Value>, out: &mut
 }
 
 /// A difference the sandbox is known to have, with why (mirrored in recordings/README.md).
-pub struct Expected {
+pub(crate) struct Expected {
     pub scenario: &'static str,
     /// The difference's path starts with this (`step` then `.body.…`); `*` stands for any
     /// run of characters (`table *.columns[*].description`). A leading `~` marks a difference
@@ -484,7 +500,7 @@ pub struct Expected {
 }
 
 /// Whether `path` starts with `pattern`, where `*` in the pattern matches any characters.
-pub fn path_matches(pattern: &str, path: &str) -> bool {
+pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
     let re = format!(
         "^{}",
         pattern
@@ -499,7 +515,13 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 
 /// Compares the two records of one scenario, prints the report and panics on a new
 /// difference or on an expected one that did not happen.
-pub fn compare(scenario: &str, ns: &str, real: &Record, sandbox: &Record, expected: &[Expected]) {
+pub(crate) fn compare(
+    scenario: &str,
+    ns: &str,
+    real: &Record,
+    sandbox: &Record,
+    expected: &[Expected],
+) {
     let mut diffs = Vec::new();
     let real_steps: BTreeMap<&str, &Value> =
         real.steps.iter().map(|(k, v)| (k.as_str(), v)).collect();

@@ -9,10 +9,10 @@
 #![allow(clippy::mod_module_files)]
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
-pub mod argocd;
-pub mod cluster;
-pub mod proxy;
-pub mod tmux;
+pub(crate) mod argocd;
+pub(crate) mod cluster;
+pub(crate) mod proxy;
+pub(crate) mod tmux;
 
 use std::collections::BTreeMap;
 
@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
 
 /// One running `opsdeck sandbox` process, killed when dropped.
-pub struct SandboxProcess {
+pub(crate) struct SandboxProcess {
     child: Child,
     /// Temporary directory holding the kubeconfig, the recording and the sandbox's log.
     dir: tempfile::TempDir,
@@ -39,17 +39,17 @@ pub struct SandboxProcess {
 
 impl SandboxProcess {
     /// `opsdeck sandbox` serving the embedded `platform` recording.
-    pub fn platform() -> Self {
+    pub(crate) fn platform() -> Self {
         Self::start_with(None, &[])
     }
 
     /// `opsdeck sandbox --recording <tmp file holding yaml>`.
-    pub fn with_recording(yaml: &str) -> Self {
+    pub(crate) fn with_recording(yaml: &str) -> Self {
         Self::start_with(Some(yaml), &[])
     }
 
     /// `opsdeck sandbox [--recording <tmp file holding yaml>] EXTRA_ARGS…`.
-    pub fn start_with(recording_yaml: Option<&str>, extra_args: &[&str]) -> Self {
+    pub(crate) fn start_with(recording_yaml: Option<&str>, extra_args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("create temp dir");
         let kubeconfig = dir.path().join("kubeconfig");
         let log_path = dir.path().join("sandbox.log");
@@ -147,43 +147,43 @@ impl SandboxProcess {
         );
     }
 
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// Process id of the sandbox (for /proc/<pid>/status).
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
-    pub fn kubeconfig(&self) -> &Path {
+    pub(crate) fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
     }
 
     /// A scratch directory that lives as long as the sandbox.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
     }
 
     /// Everything the sandbox printed on stdout so far.
-    pub fn stdout(&self) -> String {
+    pub(crate) fn stdout(&self) -> String {
         self.stdout_lines.lock().expect("lines lock").join("\n")
     }
 
     /// Everything the sandbox wrote on stderr so far (its log).
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("sandbox.log")).unwrap_or_default()
     }
 
     /// The sandbox's log, last lines only (for failure messages).
-    pub fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         let log = self.log();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
     /// A `kubectl` command pointed at this sandbox (not run yet).
-    pub fn kubectl_cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn kubectl_cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(kubectl_path());
         cmd.arg("--kubeconfig")
             .arg(&self.kubeconfig)
@@ -195,7 +195,7 @@ impl SandboxProcess {
     }
 
     /// Runs kubectl against this sandbox and returns what it did.
-    pub fn kubectl(&self, args: &[&str]) -> Output {
+    pub(crate) fn kubectl(&self, args: &[&str]) -> Output {
         self.kubectl_cmd(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", kubectl_path().display()))
@@ -203,7 +203,7 @@ impl SandboxProcess {
 
     /// Runs kubectl; panics with its stderr (and the sandbox's log) unless it succeeds.
     /// Returns stdout.
-    pub fn kubectl_ok(&self, args: &[&str]) -> String {
+    pub(crate) fn kubectl_ok(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
         if !out.status.success() {
             panic!(
@@ -228,7 +228,7 @@ impl SandboxProcess {
     }
 
     /// Runs kubectl expecting it to fail; returns stderr.
-    pub fn kubectl_err(&self, args: &[&str]) -> String {
+    pub(crate) fn kubectl_err(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
         assert!(
             !out.status.success(),
@@ -240,7 +240,7 @@ impl SandboxProcess {
     }
 
     /// Runs kubectl with `stdin` as its standard input (for `-f -`).
-    pub fn kubectl_stdin_ok(&self, args: &[&str], stdin: &str) -> String {
+    pub(crate) fn kubectl_stdin_ok(&self, args: &[&str], stdin: &str) -> String {
         use std::io::Write;
         let mut child = self
             .kubectl_cmd(args)
@@ -267,7 +267,7 @@ impl SandboxProcess {
     }
 
     /// `kubectl get … -o json`, parsed.
-    pub fn kubectl_json(&self, args: &[&str]) -> serde_json::Value {
+    pub(crate) fn kubectl_json(&self, args: &[&str]) -> serde_json::Value {
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["-o", "json"]);
         let out = self.kubectl_ok(&all);
@@ -277,7 +277,7 @@ impl SandboxProcess {
 
     /// Starts a long-running kubectl (e.g. `get --watch`) whose stdout lines arrive on a
     /// channel. The child is killed when the returned guard is dropped.
-    pub fn kubectl_stream(&self, args: &[&str]) -> KubectlStream {
+    pub(crate) fn kubectl_stream(&self, args: &[&str]) -> KubectlStream {
         let mut child = self
             .kubectl_cmd(args)
             .stdout(Stdio::piped())
@@ -321,7 +321,7 @@ impl Drop for SandboxProcess {
 }
 
 /// A running kubectl whose stdout is read line by line.
-pub struct KubectlStream {
+pub(crate) struct KubectlStream {
     child: Child,
     lines: Receiver<String>,
     seen: Vec<String>,
@@ -331,7 +331,7 @@ pub struct KubectlStream {
 impl KubectlStream {
     /// Reads lines until one satisfies `pred` (returns it) or `deadline` passes (panics with
     /// everything seen so far and kubectl's stderr).
-    pub fn wait_for_line(
+    pub(crate) fn wait_for_line(
         &mut self,
         what: &str,
         deadline: Duration,
@@ -361,7 +361,7 @@ impl KubectlStream {
     }
 
     /// Every line read so far.
-    pub fn seen(&self) -> &[String] {
+    pub(crate) fn seen(&self) -> &[String] {
         &self.seen
     }
 }
@@ -386,7 +386,7 @@ fn is_klog_problem(line: &str) -> bool {
 /// from tests/cluster/, the release of the test control plane), else that build in
 /// `target/cluster/bin`. Never a kubectl that happens to be on PATH. Panics when there is
 /// none: these tests need the real client.
-pub fn kubectl_path() -> PathBuf {
+pub(crate) fn kubectl_path() -> PathBuf {
     if let Some(path) = std::env::var_os("OPSDECK_TEST_KUBECTL").filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         assert!(
@@ -411,7 +411,7 @@ pub fn kubectl_path() -> PathBuf {
 }
 
 /// Path of a file under `tests/fixtures/`.
-pub fn fixture(rel: &str) -> PathBuf {
+pub(crate) fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(rel)
@@ -419,7 +419,7 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// A small recording: `objects` and `timeline` are YAML sequences (already indented by
 /// nothing; they are re-indented here).
-pub fn recording_yaml(name: &str, objects: &str, timeline: &str) -> String {
+pub(crate) fn recording_yaml(name: &str, objects: &str, timeline: &str) -> String {
     fn indent(block: &str) -> String {
         block
             .lines()
@@ -454,7 +454,12 @@ pub fn recording_yaml(name: &str, objects: &str, timeline: &str) -> String {
 }
 
 /// A minimal Pod as a recording object (YAML list item).
-pub fn pod_yaml(namespace: &str, name: &str, labels: &[(&str, &str)], phase: &str) -> String {
+pub(crate) fn pod_yaml(
+    namespace: &str,
+    name: &str,
+    labels: &[(&str, &str)],
+    phase: &str,
+) -> String {
     let labels = if labels.is_empty() {
         "{}".to_string()
     } else {
@@ -501,7 +506,7 @@ pub fn pod_yaml(namespace: &str, name: &str, labels: &[(&str, &str)], phase: &st
 }
 
 /// A minimal Namespace as a recording object (YAML list item).
-pub fn namespace_yaml(name: &str) -> String {
+pub(crate) fn namespace_yaml(name: &str) -> String {
     format!(
         "- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: {name}\n    uid: {}\n    creationTimestamp: \"2026-11-01T09:00:00Z\"\n  spec: {{finalizers: [kubernetes]}}\n  status: {{phase: Active}}",
         uuid_for("", name)
@@ -509,7 +514,7 @@ pub fn namespace_yaml(name: &str) -> String {
 }
 
 /// A stable, valid-looking UID for a fixture object.
-pub fn uuid_for(namespace: &str, name: &str) -> String {
+pub(crate) fn uuid_for(namespace: &str, name: &str) -> String {
     uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_URL,
         format!("opsdeck-test/{namespace}/{name}").as_bytes(),
@@ -520,7 +525,7 @@ pub fn uuid_for(namespace: &str, name: &str) -> String {
 /// Parses kubectl's table output (`kubectl get` without `-o`) into rows keyed by the header's
 /// column names. Cells are cut at the header's column offsets (kubectl aligns them), so empty
 /// cells and values with spaces are handled; the amount of padding is not assumed.
-pub fn parse_table(text: &str) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn parse_table(text: &str) -> Vec<BTreeMap<String, String>> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let Some(header) = lines.next() else {
         return vec![];
@@ -564,7 +569,7 @@ pub fn parse_table(text: &str) -> Vec<BTreeMap<String, String>> {
 }
 
 /// The column names of a kubectl table's header line.
-pub fn table_header(text: &str) -> Vec<String> {
+pub(crate) fn table_header(text: &str) -> Vec<String> {
     let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     header
         .split("  ")
@@ -576,7 +581,7 @@ pub fn table_header(text: &str) -> Vec<String> {
 
 /// After an install into `sb`, every form of the age private key that must not leak: the
 /// key itself, the Secret's base64 values, and the base64 of the bare key.
-pub fn age_key_needles(sb: &SandboxProcess) -> Vec<String> {
+pub(crate) fn age_key_needles(sb: &SandboxProcess) -> Vec<String> {
     let secret = sb.kubectl_json(&[
         "-n",
         "argo",
@@ -590,7 +595,7 @@ pub fn age_key_needles(sb: &SandboxProcess) -> Vec<String> {
 }
 
 /// [`age_key_needles`] of a key Secret read elsewhere (the real control plane).
-pub fn age_key_needles_from(secret: &serde_json::Value) -> Vec<String> {
+pub(crate) fn age_key_needles_from(secret: &serde_json::Value) -> Vec<String> {
     let data = secret["data"].as_object().expect("the key Secret has data");
     let mut needles = Vec::new();
     for value in data.values() {
@@ -616,7 +621,7 @@ pub fn age_key_needles_from(secret: &serde_json::Value) -> Vec<String> {
 }
 
 /// Fails, naming `what`, when `text` holds one of the [`age_key_needles`].
-pub fn assert_no_age_key(what: &str, text: &str, needles: &[String]) {
+pub(crate) fn assert_no_age_key(what: &str, text: &str, needles: &[String]) {
     for n in needles {
         assert!(
             !text.contains(n.as_str()),

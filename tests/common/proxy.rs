@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Pass,
     /// Open connections were shut down; new ones are closed at once.
     Refuse,
@@ -34,14 +34,14 @@ struct Shared {
     gone_answers: AtomicUsize,
 }
 
-pub struct Proxy {
+pub(crate) struct Proxy {
     addr: SocketAddr,
     shared: Arc<Shared>,
 }
 
 impl Proxy {
     /// Listens on a free 127.0.0.1 port and forwards to `upstream` (`host:port`).
-    pub fn start(upstream: &str) -> Proxy {
+    pub(crate) fn start(upstream: &str) -> Proxy {
         let upstream: SocketAddr = upstream.parse().expect("upstream host:port");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr");
@@ -88,16 +88,16 @@ impl Proxy {
     }
 
     /// `host:port` of the proxy.
-    pub fn addr(&self) -> String {
+    pub(crate) fn addr(&self) -> String {
         self.addr.to_string()
     }
 
     /// `http://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    pub fn set(&self, mode: Mode) {
+    pub(crate) fn set(&self, mode: Mode) {
         *self.shared.mode.lock().expect("mode") = mode;
         if mode == Mode::Refuse {
             for c in self.shared.conns.lock().expect("conns").drain(..) {
@@ -107,19 +107,19 @@ impl Proxy {
     }
 
     /// Shuts down every open connection (the mode stays): clients reconnect.
-    pub fn drop_connections(&self) {
+    pub(crate) fn drop_connections(&self) {
         for c in self.shared.conns.lock().expect("conns").drain(..) {
             let _ = c.shutdown(Shutdown::Both);
         }
     }
 
     /// Every request line seen so far.
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.shared.requests.lock().expect("requests").clone()
     }
 
     /// How many watch requests were answered with 410 Gone.
-    pub fn gone_answers(&self) -> usize {
+    pub(crate) fn gone_answers(&self) -> usize {
         self.shared.gone_answers.load(Ordering::SeqCst)
     }
 }

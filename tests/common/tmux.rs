@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// The binary under test: `$OPSDECK_BIN`, else the one `cargo test` just built; panics
 /// (naming how to build it) when missing.
-pub fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     let bin = std::env::var_os("OPSDECK_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_opsdeck")));
@@ -23,7 +23,7 @@ pub fn binary() -> PathBuf {
 }
 
 /// The console exited (it prints this marker when it does).
-pub fn exited(screen: &str) -> bool {
+pub(crate) fn exited(screen: &str) -> bool {
     screen.contains("OPSDECK-EXITED")
 }
 
@@ -32,7 +32,7 @@ fn quote(s: &str) -> String {
 }
 
 /// A tmux server running the console, killed on drop.
-pub struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
     wait: Duration,
     _dir: tempfile::TempDir,
@@ -41,17 +41,17 @@ pub struct Tmux {
 impl Tmux {
     /// `opsdeck ARGS…` in a 160×45 terminal, with its own config and data directories and
     /// no KUBECONFIG or AWS settings from the environment; waits give up after `wait`.
-    pub fn start(name: &str, args: &[&str], wait: Duration) -> Tmux {
+    pub(crate) fn start(name: &str, args: &[&str], wait: Duration) -> Tmux {
         Self::start_sized(name, args, (160, 45), wait)
     }
 
-    pub fn start_sized(name: &str, args: &[&str], size: (u16, u16), wait: Duration) -> Tmux {
+    pub(crate) fn start_sized(name: &str, args: &[&str], size: (u16, u16), wait: Duration) -> Tmux {
         Self::start_prepared(name, args, size, wait, |_| {})
     }
 
     /// Like [`Tmux::start_sized`], with extra environment variables (`AWS_ENDPOINT_URL_EKS`…)
     /// set for the console after the defaults.
-    pub fn start_env(
+    pub(crate) fn start_env(
         name: &str,
         args: &[&str],
         env: &[(&str, &str)],
@@ -71,7 +71,7 @@ impl Tmux {
 
     /// Like [`Tmux::start_sized`], after `prepare` got the session's directory (its
     /// `config/` is the console's config directory).
-    pub fn start_prepared(
+    pub(crate) fn start_prepared(
         name: &str,
         args: &[&str],
         size: (u16, u16),
@@ -88,7 +88,7 @@ impl Tmux {
 
     /// Any shell command line (made by `command` from the session's directory) with the
     /// console's isolated environment; the screen shows `OPSDECK-EXITED <status>` after it.
-    pub fn start_command(
+    pub(crate) fn start_command(
         name: &str,
         (width, height): (u16, u16),
         wait: Duration,
@@ -117,7 +117,7 @@ impl Tmux {
         t
     }
 
-    pub fn tmux(&self, args: &[&str]) -> Output {
+    pub(crate) fn tmux(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -127,7 +127,7 @@ impl Tmux {
     }
 
     /// Sends tmux key names (`Enter`, `Escape`, `C-d`) or single characters.
-    pub fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         for k in keys {
             self.tmux(&["send-keys", "-t", "main", k]);
             // A lone Escape followed at once by a key reads as Alt-key.
@@ -137,12 +137,12 @@ impl Tmux {
     }
 
     /// Types text literally.
-    pub fn text(&self, text: &str) {
+    pub(crate) fn text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "main", "-l", text]);
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    pub fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         String::from_utf8_lossy(
             &self
                 .tmux(&["capture-pane", "-p", "-J", "-t", "main"])
@@ -153,7 +153,7 @@ impl Tmux {
 
     /// Polls the screen until `done` holds, or fails with the screen (also when the console
     /// exited on the way).
-    pub fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + self.wait;
         loop {
             let s = self.screen();
@@ -168,14 +168,14 @@ impl Tmux {
     }
 
     /// Polls the screen until every needle shows.
-    pub fn wait_for(&self, needles: &[&str]) -> String {
+    pub(crate) fn wait_for(&self, needles: &[&str]) -> String {
         self.wait_until(&format!("{needles:?}"), |s| {
             needles.iter().all(|n| s.contains(n))
         })
     }
 
     /// Polls the screen until `done` holds, keeping every distinct screen seen on the way.
-    pub fn record_until(&self, what: &str, done: impl Fn(&str) -> bool) -> Vec<String> {
+    pub(crate) fn record_until(&self, what: &str, done: impl Fn(&str) -> bool) -> Vec<String> {
         let deadline = Instant::now() + self.wait;
         let mut seen: Vec<String> = Vec::new();
         loop {
@@ -197,7 +197,7 @@ impl Tmux {
     }
 
     /// Ctrl-C, then waits for a clean exit.
-    pub fn quit(&self) {
+    pub(crate) fn quit(&self) {
         self.keys(&["C-c"]);
         self.wait_until("the console to exit", |s| s.contains("OPSDECK-EXITED 0"));
     }

@@ -154,7 +154,7 @@ yellowgreen 9acd32";
 
 /// A k9s colour (`dodgerblue`, `#1e90ff`, `default`) as an opsdeck theme colour
 /// (`#1e90ff`, `reset`); `None` when unknown.
-pub fn convert(k9s: &str) -> Option<String> {
+pub(crate) fn convert(k9s: &str) -> Option<String> {
     let c = k9s.trim();
     let lower = c.to_ascii_lowercase();
     if lower == "default" || lower == "transparent" || lower.is_empty() {

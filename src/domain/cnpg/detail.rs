@@ -29,7 +29,7 @@ const ZONE_LABELS: &[&str] = &[
 ];
 
 /// Zone of a Node object, from its topology label.
-pub fn node_zone(node: &Node) -> Option<String> {
+pub(crate) fn node_zone(node: &Node) -> Option<String> {
     ZONE_LABELS
         .iter()
         .find_map(|key| node.meta.label(key).filter(|v| !v.is_empty()))
@@ -38,7 +38,7 @@ pub fn node_zone(node: &Node) -> Option<String> {
 
 /// Node pool of a Node object: the first pool label it carries (EKS node group, Karpenter
 /// node pool, GKE, AKS, DOKS, kOps, then `workload-type`).
-pub fn node_pool(node: &Node) -> Option<String> {
+pub(crate) fn node_pool(node: &Node) -> Option<String> {
     POOL_LABELS
         .iter()
         .find_map(|key| node.meta.label(key).filter(|v| !v.is_empty()))
@@ -77,7 +77,7 @@ impl InstanceRole {
 
 /// The group `status.instancesStatus` lists an instance under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstanceStatusGroup {
+pub(crate) enum InstanceStatusGroup {
     /// Active and ready.
     Healthy,
     /// Active, not ready yet.
@@ -102,7 +102,7 @@ fn status_group(cluster: &Cluster, pod: &str) -> Option<InstanceStatusGroup> {
 /// a missing pod make it unhealthy; otherwise the `cnpg.io/instanceRole` label (or the
 /// deprecated `role`) decides; without labels, `status.currentPrimary` and
 /// `status.instanceNames` do.
-pub fn instance_role(pod: Option<&Pod>, pod_name: &str, cluster: &Cluster) -> InstanceRole {
+pub(crate) fn instance_role(pod: Option<&Pod>, pod_name: &str, cluster: &Cluster) -> InstanceRole {
     if status_group(cluster, pod_name) == Some(InstanceStatusGroup::Failed) {
         return InstanceRole::Unhealthy;
     }
@@ -130,12 +130,16 @@ pub fn instance_role(pod: Option<&Pod>, pod_name: &str, cluster: &Cluster) -> In
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct InstanceMetrics {
     /// `cnpg_pg_replication_lag`, seconds.
-    pub lag_seconds: Option<f64>,
+    pub(crate) lag_seconds: Option<f64>,
     /// `cnpg_pg_replication_is_wal_receiver_up`.
-    pub wal_receiver_up: Option<bool>,
+    pub(crate) wal_receiver_up: Option<bool>,
 }
 
 /// Whether a replica receives WAL from the primary.
+#[allow(
+    clippy::enum_variant_names,
+    reason = "`Streaming` is what the operator reports"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Streaming {
     /// The primary does not stream from anyone.
@@ -157,16 +161,16 @@ pub struct InstanceRow {
     /// The pod's Ready condition is True.
     pub ready: bool,
     /// The pod has a deletionTimestamp.
-    pub terminating: bool,
+    pub(crate) terminating: bool,
     /// Pod `status.phase` (Running, Pending, …), empty when the pod is missing.
-    pub pod_phase: String,
-    pub status_group: Option<InstanceStatusGroup>,
+    pub(crate) pod_phase: String,
+    pub(crate) status_group: Option<InstanceStatusGroup>,
     pub node: Option<String>,
     pub zone: Option<String>,
     pub pool: Option<String>,
     pub restarts: u32,
     /// Replication lag in seconds; `None` is unknown (no metrics), never zero.
-    pub lag_seconds: Option<f64>,
+    pub(crate) lag_seconds: Option<f64>,
     pub streaming: Streaming,
     /// Timeline the instance manager last reported (`status.instancesReportedState`).
     pub timeline_id: Option<i64>,
@@ -174,7 +178,7 @@ pub struct InstanceRow {
 
 impl InstanceRow {
     /// The lag for display: `0.4s`, `12s`, or `unknown`.
-    pub fn lag_text(&self) -> String {
+    pub(crate) fn lag_text(&self) -> String {
         match self.lag_seconds {
             None => "unknown".to_string(),
             Some(s) if s < 10.0 => format!("{s:.1}s"),
@@ -201,7 +205,7 @@ impl ServiceKind {
         ServiceKind::Read,
     ];
 
-    pub fn suffix(self) -> &'static str {
+    pub(crate) fn suffix(self) -> &'static str {
         match self {
             ServiceKind::ReadWrite => "rw",
             ServiceKind::ReadOnly => "ro",
@@ -215,37 +219,37 @@ pub struct ServiceRow {
     pub kind: ServiceKind,
     pub name: String,
     pub exists: bool,
-    pub cluster_ip: Option<String>,
+    pub(crate) cluster_ip: Option<String>,
     pub port: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ConditionRow {
-    pub type_: String,
+pub(crate) struct ConditionRow {
+    pub(crate) type_: String,
     pub status: String,
     pub reason: String,
     pub message: String,
-    pub last_transition: Option<Timestamp>,
+    pub(crate) last_transition: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PdbRow {
     pub name: String,
     /// `minAvailable 1`, `maxUnavailable 25%`.
-    pub budget: String,
+    pub(crate) budget: String,
     /// The instance role the PDB selects (`primary`, `replica`), if it selects by role.
     pub role: Option<String>,
-    pub current_healthy: Option<i64>,
-    pub desired_healthy: Option<i64>,
-    pub disruptions_allowed: Option<i64>,
-    pub expected_pods: Option<i64>,
+    pub(crate) current_healthy: Option<i64>,
+    pub(crate) desired_healthy: Option<i64>,
+    pub(crate) disruptions_allowed: Option<i64>,
+    pub(crate) expected_pods: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRow {
     pub at: Option<Timestamp>,
     /// Normal or Warning.
-    pub type_: String,
+    pub(crate) type_: String,
     pub reason: String,
     /// `Cluster/keycloak-db`, `Pod/keycloak-db-1`.
     pub object: String,
@@ -257,11 +261,11 @@ pub struct EventRow {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetailOptions {
     /// A failover or switchover running longer than this is a warning.
-    pub failover_warn_after_secs: u64,
+    pub(crate) failover_warn_after_secs: u64,
     /// Replication lag above this is a warning.
-    pub lag_warn_secs: f64,
+    pub(crate) lag_warn_secs: f64,
     /// At most this many events, newest first.
-    pub max_events: usize,
+    pub(crate) max_events: usize,
 }
 
 impl Default for DetailOptions {
@@ -311,7 +315,7 @@ pub struct ClusterDetail {
     pub summary: ClusterSummary,
     pub instances: Vec<InstanceRow>,
     pub services: Vec<ServiceRow>,
-    pub conditions: Vec<ConditionRow>,
+    pub(crate) conditions: Vec<ConditionRow>,
     pub pdbs: Vec<PdbRow>,
     pub events: Vec<EventRow>,
     pub warnings: Vec<Warning>,

@@ -4,26 +4,26 @@
 
 use serde_json::{Value, json};
 
-pub const NS: &str = "keycloak";
-pub const NAME: &str = "keycloak-db";
-pub const DB1: &str = "keycloak-db-1";
-pub const DB2: &str = "keycloak-db-2";
-pub const DB3: &str = "keycloak-db-3";
+pub(super) const NS: &str = "keycloak";
+pub(crate) const NAME: &str = "keycloak-db";
+pub(crate) const DB1: &str = "keycloak-db-1";
+pub(crate) const DB2: &str = "keycloak-db-2";
+pub(crate) const DB3: &str = "keycloak-db-3";
 
 /// What differs between the Cluster statuses of the tests.
 #[derive(Clone)]
-pub struct St<'a> {
+pub(crate) struct St<'a> {
     pub phase: &'a str,
     pub reason: &'a str,
     pub current: &'a str,
     pub target: &'a str,
     pub timeline: i64,
     pub healthy: &'a [&'a str],
-    pub replicating: &'a [&'a str],
+    pub(crate) replicating: &'a [&'a str],
     pub failed: &'a [&'a str],
-    pub failing_since: Option<&'a str>,
-    pub target_since: &'a str,
-    pub ready_condition: bool,
+    pub(crate) failing_since: Option<&'a str>,
+    pub(crate) target_since: &'a str,
+    pub(crate) ready_condition: bool,
 }
 
 impl Default for St<'_> {
@@ -44,7 +44,7 @@ impl Default for St<'_> {
     }
 }
 
-pub fn cluster(st: St<'_>) -> Value {
+pub(super) fn cluster(st: St<'_>) -> Value {
     let mut instances_status = serde_json::Map::new();
     for (key, pods) in [
         ("healthy", st.healthy),
@@ -152,12 +152,12 @@ pub fn cluster(st: St<'_>) -> Value {
     })
 }
 
-pub fn healthy() -> Value {
+pub(super) fn healthy() -> Value {
     cluster(St::default())
 }
 
 /// The first failover step: targetPrimary `pending`, the old primary gone.
-pub fn failing_over_pending() -> Value {
+pub(crate) fn failing_over_pending() -> Value {
     cluster(St {
         phase: "Failing over",
         reason: "Initiating a failover from keycloak-db-1",
@@ -172,7 +172,7 @@ pub fn failing_over_pending() -> Value {
 }
 
 /// Failover target elected, not promoted yet.
-pub fn failing_over_to_db2() -> Value {
+pub(crate) fn failing_over_to_db2() -> Value {
     cluster(St {
         phase: "Failing over",
         reason: "Failing over from keycloak-db-1 to keycloak-db-2",
@@ -187,7 +187,7 @@ pub fn failing_over_to_db2() -> Value {
 }
 
 /// A supervised switchover (as `kubectl cnpg promote` starts one).
-pub fn switchover() -> Value {
+pub(crate) fn switchover() -> Value {
     cluster(St {
         phase: "Switchover in progress",
         reason: "Switching over to keycloak-db-3",
@@ -198,7 +198,7 @@ pub fn switchover() -> Value {
     })
 }
 
-pub fn setting_up_primary() -> Value {
+pub(crate) fn setting_up_primary() -> Value {
     let mut c = cluster(St {
         phase: "Setting up primary",
         reason: "Creating primary instance keycloak-db-1-initdb",
@@ -217,7 +217,7 @@ pub fn setting_up_primary() -> Value {
     c
 }
 
-pub fn creating_replica() -> Value {
+pub(crate) fn creating_replica() -> Value {
     let mut c = cluster(St {
         phase: "Creating a new replica",
         reason: "Creating replica keycloak-db-3-join",
@@ -230,7 +230,7 @@ pub fn creating_replica() -> Value {
     c
 }
 
-pub fn upgrading() -> Value {
+pub(crate) fn upgrading() -> Value {
     cluster(St {
         phase: "Upgrading cluster",
         reason: "Restarting instance keycloak-db-3, because: the instance is using a different image",
@@ -241,7 +241,7 @@ pub fn upgrading() -> Value {
     })
 }
 
-pub fn waiting_for_user() -> Value {
+pub(crate) fn waiting_for_user() -> Value {
     cluster(St {
         phase: "Waiting for user action",
         reason: "User must issue a supervised switchover",
@@ -250,7 +250,7 @@ pub fn waiting_for_user() -> Value {
     })
 }
 
-pub fn waiting_for_instances() -> Value {
+pub(crate) fn waiting_for_instances() -> Value {
     cluster(St {
         phase: "Waiting for the instances to become active",
         reason: "Some instances are not yet active. Please wait.",
@@ -264,7 +264,7 @@ pub fn waiting_for_instances() -> Value {
     })
 }
 
-pub fn unrecoverable() -> Value {
+pub(crate) fn unrecoverable() -> Value {
     cluster(St {
         phase: "Cluster is unrecoverable and needs manual intervention",
         reason: "No pods are active, the cluster needs manual intervention ",
@@ -276,7 +276,7 @@ pub fn unrecoverable() -> Value {
 }
 
 /// An instance pod as the operator creates it (labels, owner) and the kubelet reports it.
-pub fn pod(name: &str, role: &str, node: &str, ready: bool, restarts: i64) -> Value {
+pub(super) fn pod(name: &str, role: &str, node: &str, ready: bool, restarts: i64) -> Value {
     let ready_text = if ready { "True" } else { "False" };
     json!({
         "apiVersion": "v1",
@@ -310,7 +310,7 @@ pub fn pod(name: &str, role: &str, node: &str, ready: bool, restarts: i64) -> Va
 }
 
 /// A node in `zone`, in EKS node group `db`.
-pub fn node(name: &str, zone: &str) -> Value {
+pub(super) fn node(name: &str, zone: &str) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Node",
@@ -327,7 +327,7 @@ pub fn node(name: &str, zone: &str) -> Value {
     })
 }
 
-pub fn nodes() -> Vec<Value> {
+pub(super) fn nodes() -> Vec<Value> {
     vec![
         node("ip-10-20-1-10.eu-west-1.compute.internal", "eu-west-1a"),
         node("ip-10-20-2-10.eu-west-1.compute.internal", "eu-west-1b"),
@@ -335,11 +335,11 @@ pub fn nodes() -> Vec<Value> {
     ]
 }
 
-pub const NODE_A: &str = "ip-10-20-1-10.eu-west-1.compute.internal";
-pub const NODE_B: &str = "ip-10-20-2-10.eu-west-1.compute.internal";
-pub const NODE_C: &str = "ip-10-20-3-10.eu-west-1.compute.internal";
+pub(crate) const NODE_A: &str = "ip-10-20-1-10.eu-west-1.compute.internal";
+pub(crate) const NODE_B: &str = "ip-10-20-2-10.eu-west-1.compute.internal";
+pub(crate) const NODE_C: &str = "ip-10-20-3-10.eu-west-1.compute.internal";
 
-pub fn healthy_pods() -> Vec<Value> {
+pub(crate) fn healthy_pods() -> Vec<Value> {
     vec![
         pod(DB1, "primary", NODE_A, true, 0),
         pod(DB2, "replica", NODE_B, true, 0),
@@ -347,7 +347,7 @@ pub fn healthy_pods() -> Vec<Value> {
     ]
 }
 
-pub fn service(suffix: &str, ip: &str) -> Value {
+pub(crate) fn service(suffix: &str, ip: &str) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Service",
@@ -356,7 +356,7 @@ pub fn service(suffix: &str, ip: &str) -> Value {
     })
 }
 
-pub fn services() -> Vec<Value> {
+pub(super) fn services() -> Vec<Value> {
     vec![
         service("rw", "172.20.10.1"),
         service("ro", "172.20.10.2"),
@@ -365,7 +365,7 @@ pub fn services() -> Vec<Value> {
     ]
 }
 
-pub fn pdbs() -> Vec<Value> {
+pub(super) fn pdbs() -> Vec<Value> {
     vec![
         json!({
             "apiVersion": "policy/v1",
@@ -390,7 +390,7 @@ pub fn pdbs() -> Vec<Value> {
     ]
 }
 
-pub fn event(kind: &str, name: &str, reason: &str, message: &str, at: &str) -> Value {
+pub(super) fn event(kind: &str, name: &str, reason: &str, message: &str, at: &str) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Event",
@@ -405,7 +405,7 @@ pub fn event(kind: &str, name: &str, reason: &str, message: &str, at: &str) -> V
     })
 }
 
-pub fn events() -> Vec<Value> {
+pub(super) fn events() -> Vec<Value> {
     vec![
         event(
             "Cluster",
@@ -446,14 +446,14 @@ pub fn events() -> Vec<Value> {
 }
 
 /// The typed view of a fixture (a test's JSON as a watch store would hand it over).
-pub fn view<V: crate::model::views::View>(v: &Value) -> V {
+pub(super) fn view<V: crate::model::views::View>(v: &Value) -> V {
     V::from_json(v.clone()).expect("a fixture is an object")
 }
 
-pub fn views<V: crate::model::views::View>(list: &[Value]) -> Vec<V> {
+pub(super) fn views<V: crate::model::views::View>(list: &[Value]) -> Vec<V> {
     list.iter().map(view).collect()
 }
 
-pub fn cl(v: &Value) -> crate::model::views::Cluster {
+pub(super) fn cl(v: &Value) -> crate::model::views::Cluster {
     view(v)
 }

@@ -16,7 +16,7 @@ pub enum Severity {
 /// Colour class of a Cluster phase: healthy, setting up primary and creating a replica are
 /// fine; upgrading and waiting for user action are warnings; every other phase (failing
 /// over, switchover, unrecoverable, waiting for instances, none yet…) is an error.
-pub fn phase_severity(phase_text: &str) -> Severity {
+pub(crate) fn phase_severity(phase_text: &str) -> Severity {
     match phase_text {
         phase::HEALTHY | phase::SETTING_UP_PRIMARY | phase::CREATING_REPLICA => Severity::Ok,
         phase::UPGRADING | phase::WAITING_FOR_USER => Severity::Warn,
@@ -26,7 +26,7 @@ pub fn phase_severity(phase_text: &str) -> Severity {
 
 /// What targetPrimary says about the primary.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrimaryChange {
+pub(crate) enum PrimaryChange {
     /// targetPrimary equals currentPrimary (or is not set).
     None,
     /// targetPrimary is `pending`: a failover has started, no new primary chosen yet.
@@ -44,26 +44,26 @@ pub struct ClusterSummary {
     pub name: String,
     /// `status.phase`; empty before the operator first reconciles.
     pub phase: String,
-    pub phase_reason: String,
+    pub(crate) phase_reason: String,
     pub severity: Severity,
     /// `status.instances`: instance pods that exist.
     pub instances: u32,
     /// `status.readyInstances`.
-    pub ready_instances: u32,
+    pub(crate) ready_instances: u32,
     /// `spec.instances`: how many were asked for (1 when unset, as the CRD defaults it).
-    pub requested_instances: u32,
-    pub current_primary: Option<String>,
-    pub target_primary: Option<String>,
-    pub primary_change: PrimaryChange,
+    pub(crate) requested_instances: u32,
+    pub(crate) current_primary: Option<String>,
+    pub(crate) target_primary: Option<String>,
+    pub(crate) primary_change: PrimaryChange,
     pub timeline_id: Option<i64>,
     /// `currentPrimaryTimestamp`: when the current primary was promoted.
-    pub last_promotion: Option<Timestamp>,
+    pub(crate) last_promotion: Option<Timestamp>,
     /// `targetPrimaryTimestamp`: when targetPrimary was last set.
-    pub target_primary_since: Option<Timestamp>,
+    pub(crate) target_primary_since: Option<Timestamp>,
     /// `currentPrimaryFailingSinceTimestamp` (set when a failover delay is configured).
-    pub failing_since: Option<Timestamp>,
+    pub(crate) failing_since: Option<Timestamp>,
     /// `status.instanceNames`.
-    pub instance_names: Vec<String>,
+    pub(crate) instance_names: Vec<String>,
     pub created: Option<Timestamp>,
 }
 
@@ -137,7 +137,7 @@ impl ClusterSummary {
     }
 
     /// The phase followed by its reason, when there is one.
-    pub fn phase_text(&self) -> String {
+    pub(crate) fn phase_text(&self) -> String {
         match (self.phase.is_empty(), self.phase_reason.trim().is_empty()) {
             (true, _) => "-".to_string(),
             (false, true) => self.phase.clone(),
@@ -146,12 +146,12 @@ impl ClusterSummary {
     }
 
     /// A failover (targetPrimary `pending` or phase "Failing over") is under way.
-    pub fn is_failing_over(&self) -> bool {
+    pub(crate) fn is_failing_over(&self) -> bool {
         self.primary_change == PrimaryChange::FailoverStarting || self.phase == phase::FAILING_OVER
     }
 
     /// A change of primary (failover or switchover) is under way.
-    pub fn is_primary_changing(&self) -> bool {
+    pub(crate) fn is_primary_changing(&self) -> bool {
         matches!(
             self.primary_change,
             PrimaryChange::FailoverStarting | PrimaryChange::SwitchingTo(_)
@@ -161,7 +161,7 @@ impl ClusterSummary {
 
     /// When the ongoing change of primary started, if one is under way: the failing-since
     /// timestamp when the operator set it, else when targetPrimary was set.
-    pub fn primary_change_started(&self) -> Option<Timestamp> {
+    pub(crate) fn primary_change_started(&self) -> Option<Timestamp> {
         if !self.is_primary_changing() {
             return None;
         }

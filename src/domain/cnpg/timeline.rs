@@ -10,7 +10,7 @@ use super::{ClusterSummary, PENDING_FAILOVER, phase};
 use crate::model::views::{Cluster, Meta, Pod};
 
 /// Entries kept by [`FailoverTimeline::new`].
-pub const DEFAULT_CAPACITY: usize = 100;
+pub(crate) const DEFAULT_CAPACITY: usize = 100;
 
 /// One observed transition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +181,7 @@ impl FailoverTimeline {
         Self::with_capacity(namespace, name, DEFAULT_CAPACITY)
     }
 
-    pub fn with_capacity(namespace: &str, name: &str, capacity: usize) -> Self {
+    pub(crate) fn with_capacity(namespace: &str, name: &str, capacity: usize) -> Self {
         FailoverTimeline {
             namespace: namespace.to_string(),
             name: name.to_string(),
@@ -222,7 +222,8 @@ impl FailoverTimeline {
     }
 
     /// When the ongoing failover or switchover was first observed (`None` when none is).
-    pub fn change_started(&self) -> Option<Timestamp> {
+    #[cfg(test)]
+    pub(crate) fn change_started(&self) -> Option<Timestamp> {
         self.change_started
     }
 

@@ -132,7 +132,7 @@ fn join_words(items: &[String]) -> String {
 }
 
 /// A duration for people: `45s`, `2m05s`, `1h02m`.
-pub fn format_elapsed(secs: u64) -> String {
+pub(crate) fn format_elapsed(secs: u64) -> String {
     match (secs / 3600, (secs % 3600) / 60, secs % 60) {
         (0, 0, s) => format!("{s}s"),
         (0, m, 0) => format!("{m}m"),
@@ -143,7 +143,7 @@ pub fn format_elapsed(secs: u64) -> String {
 
 /// Warnings that need only the Cluster object (for the list view): too few ready instances,
 /// a change of primary running too long.
-pub fn summary_warnings(
+pub(crate) fn summary_warnings(
     summary: &ClusterSummary,
     opts: &DetailOptions,
     now: Timestamp,

@@ -11,7 +11,7 @@ use super::model::Unit;
 use super::units::{Scale, format_scaled, scale};
 
 /// The scrape interval assumed for `$__rate_interval` and the smallest step.
-pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(15);
+pub(crate) const SCRAPE_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Steps Prometheus queries use (Grafana's rounding list).
 const NICE_STEPS: [u64; 16] = [
@@ -19,7 +19,7 @@ const NICE_STEPS: [u64; 16] = [
 ];
 
 /// Parses `30s`, `5m`, `1h`, `24h`, `7d`, `1w`, `1h30m`.
-pub fn parse_duration(text: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
     let t = text.trim();
     if t.is_empty() {
         return None;
@@ -80,7 +80,7 @@ pub fn format_duration(d: Duration) -> String {
 
 /// The query step for `range` drawn over `columns` terminal columns: one point per
 /// braille dot column (two per cell), rounded up to a nice step, never below `min_step`.
-pub fn choose_step(range: Duration, columns: u16, min_step: Duration) -> Duration {
+pub(crate) fn choose_step(range: Duration, columns: u16, min_step: Duration) -> Duration {
     let points = (u64::from(columns.max(1))) * 2;
     let raw = range
         .as_secs()
@@ -96,13 +96,13 @@ pub fn choose_step(range: Duration, columns: u16, min_step: Duration) -> Duratio
 }
 
 /// Grafana's `$__rate_interval`: max(step + scrape interval, 4 × scrape interval).
-pub fn rate_interval(step: Duration, scrape: Duration) -> Duration {
+pub(crate) fn rate_interval(step: Duration, scrape: Duration) -> Duration {
     (step + scrape).max(scrape * 4)
 }
 
 /// A tick on an axis: where (in data units) and its label.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tick {
+pub(crate) struct Tick {
     pub value: f64,
     pub label: String,
 }
@@ -113,7 +113,7 @@ const TIME_STEPS: [i64; 12] = [
 
 /// Ticks for a time axis from `start` to `end` (Unix seconds) that fit `columns`, with
 /// labels in `tz`: `14:05` within a day, `Mon 14:00` or `03-12` over days.
-pub fn time_ticks(start: f64, end: f64, columns: u16, tz: &TimeZone) -> Vec<Tick> {
+pub(crate) fn time_ticks(start: f64, end: f64, columns: u16, tz: &TimeZone) -> Vec<Tick> {
     if end.partial_cmp(&start) != Some(std::cmp::Ordering::Greater) {
         return Vec::new();
     }
@@ -173,7 +173,7 @@ pub fn time_ticks(start: f64, end: f64, columns: u16, tz: &TimeZone) -> Vec<Tick
 
 /// Nice bounds and ticks for values from `lo` to `hi` in `unit`, at most `max_ticks`.
 /// Returns the (possibly widened) bounds, the ticks and the shared scale.
-pub fn value_ticks(lo: f64, hi: f64, max_ticks: usize, unit: Unit) -> (f64, f64, Vec<Tick>) {
+pub(crate) fn value_ticks(lo: f64, hi: f64, max_ticks: usize, unit: Unit) -> (f64, f64, Vec<Tick>) {
     let (mut lo, mut hi) = if lo.is_finite() && hi.is_finite() {
         (lo, hi)
     } else {

@@ -9,7 +9,7 @@ use super::units::{Unit, format_value_at};
 
 /// How a series is reduced to one value (Grafana's `reduceOptions.calcs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Calc {
+pub(crate) enum Calc {
     #[default]
     LastNotNull,
     Last,
@@ -26,7 +26,7 @@ pub enum Calc {
 }
 
 impl Calc {
-    pub fn from_grafana(id: &str) -> Option<Calc> {
+    pub(crate) fn from_grafana(id: &str) -> Option<Calc> {
         Some(match id {
             "lastNotNull" | "current" => Calc::LastNotNull,
             "last" => Calc::Last,
@@ -45,7 +45,7 @@ impl Calc {
     }
 
     /// Column header / legend name.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Calc::LastNotNull | Calc::Last => "Last",
             Calc::First | Calc::FirstNotNull => "First",
@@ -61,7 +61,7 @@ impl Calc {
     }
 
     /// The reduced value of `points` (`None` when there is nothing to reduce).
-    pub fn reduce(self, points: &[(f64, f64)]) -> Option<f64> {
+    pub(crate) fn reduce(self, points: &[(f64, f64)]) -> Option<f64> {
         let finite = || points.iter().map(|p| p.1).filter(|v| v.is_finite());
         let n = finite().count();
         match self {
@@ -97,7 +97,7 @@ impl Calc {
 
 /// A value mapping: a value, a range or a special value shown as text (and a colour).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Mapping {
+pub(crate) enum Mapping {
     Value {
         value: String,
         text: String,
@@ -124,13 +124,13 @@ pub enum Mapping {
 
 /// What a mapping made of a value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mapped {
+pub(crate) struct Mapped {
     pub text: String,
     pub color: Option<Severity>,
 }
 
 /// The first mapping that matches `v` (its formatted text `shown` for regex mappings).
-pub fn map_value(mappings: &[Mapping], v: Option<f64>, shown: &str) -> Option<Mapped> {
+pub(crate) fn map_value(mappings: &[Mapping], v: Option<f64>, shown: &str) -> Option<Mapped> {
     for m in mappings {
         let hit = match (m, v) {
             (Mapping::Value { value, .. }, Some(v)) => value
@@ -173,21 +173,25 @@ pub fn map_value(mappings: &[Mapping], v: Option<f64>, shown: &str) -> Option<Ma
 
 /// Field properties an override (or the defaults) set.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct FieldProps {
+pub(crate) struct FieldProps {
     pub unit: Option<Unit>,
-    pub decimals: Option<u8>,
+    pub(crate) decimals: Option<u8>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub color: Option<Severity>,
-    pub display_name: Option<String>,
-    pub hidden: bool,
+    pub(crate) display_name: Option<String>,
+    pub(crate) hidden: bool,
     pub thresholds: Option<Vec<Threshold>>,
-    pub mappings: Option<Vec<Mapping>>,
+    pub(crate) mappings: Option<Vec<Mapping>>,
 }
 
 /// Which series an override applies to.
+#[allow(
+    clippy::enum_variant_names,
+    reason = "Grafana names its matchers `byName`, `byRegexp`, …"
+)]
 #[derive(Debug, Clone, PartialEq)]
-pub enum Matcher {
+pub(crate) enum Matcher {
     ByName(String),
     ByRegexp(String),
     /// `byFrameRefID`: every series of one query.
@@ -195,13 +199,13 @@ pub enum Matcher {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Override {
-    pub matcher: Matcher,
+pub(crate) struct Override {
+    pub(crate) matcher: Matcher,
     pub props: FieldProps,
 }
 
 impl Override {
-    pub fn matches(&self, name: &str, ref_id: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str, ref_id: &str) -> bool {
         match &self.matcher {
             Matcher::ByName(n) => n == name,
             Matcher::ByRegexp(r) => {
@@ -213,7 +217,7 @@ impl Override {
 }
 
 /// The overrides for one series merged in order (later ones win).
-pub fn props_for(overrides: &[Override], name: &str, ref_id: &str) -> FieldProps {
+pub(crate) fn props_for(overrides: &[Override], name: &str, ref_id: &str) -> FieldProps {
     let mut out = FieldProps::default();
     for o in overrides.iter().filter(|o| o.matches(name, ref_id)) {
         let p = &o.props;
@@ -248,12 +252,12 @@ pub enum LegendMode {
 pub struct Legend {
     pub mode: LegendMode,
     /// Values shown beside each name (`last`, `max`, `mean`).
-    pub calcs: Vec<Calc>,
+    pub(crate) calcs: Vec<Calc>,
 }
 
 /// What a stat panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TextMode {
+pub(crate) enum TextMode {
     #[default]
     Auto,
     Value,
@@ -264,7 +268,7 @@ pub enum TextMode {
 
 /// What a stat panel colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ColorMode {
+pub(crate) enum ColorMode {
     #[default]
     Value,
     Background,
@@ -274,26 +278,26 @@ pub enum ColorMode {
 /// Everything an import adds to a panel beyond the TOML model.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PanelOptions {
-    pub mappings: Vec<Mapping>,
-    pub overrides: Vec<Override>,
+    pub(crate) mappings: Vec<Mapping>,
+    pub(crate) overrides: Vec<Override>,
     pub legend: Legend,
-    pub stack: bool,
+    pub(crate) stack: bool,
     /// Area fill 0–100 (Grafana's `fillOpacity`, or `fill` × 10).
-    pub fill: u8,
+    pub(crate) fill: u8,
     pub points: bool,
     /// Stat, gauge, bar gauge: how each series becomes one value.
-    pub reduce: Calc,
+    pub(crate) reduce: Calc,
     /// Stat/gauge: one value for all series (`reduceOptions.values = false`) or each row.
-    pub text_mode: TextMode,
-    pub color_mode: ColorMode,
-    pub transformations: Vec<Transform>,
+    pub(crate) text_mode: TextMode,
+    pub(crate) color_mode: ColorMode,
+    pub(crate) transformations: Vec<Transform>,
     /// Repeat for each value of this variable.
     pub repeat: Option<String>,
-    pub repeat_vertical: bool,
-    pub max_per_row: Option<u16>,
+    pub(crate) repeat_vertical: bool,
+    pub(crate) max_per_row: Option<u16>,
     /// Text panels: their content; unsupported panels: Grafana's type.
     pub text: String,
-    pub grafana_type: String,
+    pub(crate) grafana_type: String,
     /// Index into [`super::model::Dashboard::rows`].
     pub row: Option<usize>,
     /// Variable values of a repeated copy.
@@ -301,7 +305,7 @@ pub struct PanelOptions {
 }
 
 /// A value as a panel shows it: mapped text, or the number in its unit.
-pub fn display(
+pub(crate) fn display(
     v: Option<f64>,
     unit: Unit,
     decimals: Option<u8>,

@@ -5,7 +5,7 @@
 //! and an entry in [`Imported::skipped`]; what is approximated is listed in
 //! [`Imported::notes`]. Nothing is dropped silently.
 
-pub mod panel;
+pub(crate) mod panel;
 
 use serde_json::Value;
 

@@ -17,7 +17,7 @@ pub enum Item {
 /// An item's place: columns on the grid, rows in terminal lines from the top.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placed {
-    pub item: Item,
+    pub(crate) item: Item,
     pub x: u16,
     pub w: u16,
     pub y: u32,
@@ -25,7 +25,7 @@ pub struct Placed {
 }
 
 /// Terminal rows for grid row `y`: a grid row is 30 px in Grafana, about 1.5 text rows.
-pub fn rows_of(y: u32) -> u32 {
+pub(crate) fn rows_of(y: u32) -> u32 {
     y * 3 / 2
 }
 
@@ -197,7 +197,7 @@ pub fn expand_repeats(d: &Dashboard, values: &dyn Fn(&str) -> Vec<String>) -> Da
 
 /// Variables filled in panel and row titles and in legends (`$node`, `$__interval`;
 /// `{{label}}` stays for each series), with each repeated copy's own values.
-pub fn fill_titles(d: &mut Dashboard, b: &super::template::Bindings) {
+pub(crate) fn fill_titles(d: &mut Dashboard, b: &super::template::Bindings) {
     use super::template::expand_text;
     for r in &mut d.rows {
         r.title = expand_text(&r.title, &b.scoped(&r.scoped));

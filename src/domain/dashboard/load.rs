@@ -10,7 +10,7 @@ use super::grafana;
 use super::model::{Dashboard, GRID_COLUMNS, Panel};
 
 /// Built-in dashboards: (id, TOML text).
-pub const BUILTIN: [(&str, &str); 4] = [
+pub(crate) const BUILTIN: [(&str, &str); 4] = [
     (
         "cluster-overview",
         include_str!("../../../dashboards/cluster-overview.toml"),
@@ -41,7 +41,7 @@ pub struct Loaded {
     /// `cluster-overview`, or the file stem of a user dashboard.
     pub id: String,
     /// `built-in`, or the file path.
-    pub origin: String,
+    pub(crate) origin: String,
     pub dashboard: Dashboard,
     /// Panels an import could not render, and why.
     pub skipped: Vec<grafana::Skipped>,
@@ -82,7 +82,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Parses one TOML dashboard strictly.
-pub fn parse_toml(file: &str, text: &str) -> Result<Dashboard, DashboardError> {
+pub(crate) fn parse_toml(file: &str, text: &str) -> Result<Dashboard, DashboardError> {
     let raw: RawDashboard = toml::from_str(text).map_err(|e| DashboardError {
         file: file.to_string(),
         line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
@@ -179,7 +179,7 @@ pub fn parse_toml(file: &str, text: &str) -> Result<Dashboard, DashboardError> {
 }
 
 /// The built-in dashboards; an error here is a bug caught by the tests.
-pub fn builtin() -> Vec<Result<Loaded, DashboardError>> {
+pub(crate) fn builtin() -> Vec<Result<Loaded, DashboardError>> {
     BUILTIN
         .iter()
         .map(|(id, text)| {
@@ -196,7 +196,12 @@ pub fn builtin() -> Vec<Result<Loaded, DashboardError>> {
 
 /// One dashboard file's text (TOML, or Grafana JSON when `json`), named `file` in errors;
 /// `id` is the file's stem.
-pub fn parse_file(file: &str, id: &str, json: bool, text: &str) -> Result<Loaded, DashboardError> {
+pub(crate) fn parse_file(
+    file: &str,
+    id: &str,
+    json: bool,
+    text: &str,
+) -> Result<Loaded, DashboardError> {
     let file = file.to_string();
     let id = id.to_string();
     if json {

@@ -4,14 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 /// Width of the layout grid, in columns (Grafana's).
-pub const GRID_COLUMNS: u16 = 24;
+pub(crate) const GRID_COLUMNS: u16 = 24;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dashboard {
     pub title: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub description: String,
+    pub(crate) description: String,
     /// Default time range, e.g. `1h`.
     #[serde(default = "default_range")]
     pub range: String,
@@ -91,9 +91,9 @@ pub struct Variable {
     #[serde(default)]
     pub auto: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auto_count: Option<u32>,
+    pub(crate) auto_count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auto_min: Option<String>,
+    pub(crate) auto_min: Option<String>,
 }
 
 fn default_sort() -> u8 {
@@ -207,7 +207,7 @@ pub struct Panel {
     #[serde(default, skip_serializing_if = "is_default_unit")]
     pub unit: Unit,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decimals: Option<u8>,
+    pub(crate) decimals: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,7 +246,7 @@ pub struct Target {
     pub legend: String,
     /// Grafana's `refId` (`A`, `B`): names the value column of a table (`Value #A`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub ref_id: String,
+    pub(crate) ref_id: String,
 }
 
 /// A threshold step: from `value` upwards the panel is drawn in `color`.
@@ -269,7 +269,7 @@ pub enum Severity {
 
 impl Severity {
     /// Grafana's colour names (`green`, `#F2495C`, `semi-dark-red`) by meaning.
-    pub fn from_grafana(color: &str) -> Severity {
+    pub(crate) fn from_grafana(color: &str) -> Severity {
         let c = color.to_ascii_lowercase();
         if let Some(hex) = c.strip_prefix('#') {
             return Severity::from_hue(hex);
@@ -317,7 +317,7 @@ impl Severity {
 }
 
 /// The severity of `value` against ascending `thresholds` (the highest step it reaches).
-pub fn severity_of(thresholds: &[Threshold], value: f64) -> Option<Severity> {
+pub(crate) fn severity_of(thresholds: &[Threshold], value: f64) -> Option<Severity> {
     let mut out = None;
     for t in thresholds {
         if value >= t.value {

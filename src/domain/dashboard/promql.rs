@@ -70,7 +70,7 @@ fn flush_space(out: &mut String, pending: &mut bool, next: char, word: impl Fn(c
 /// Checks brackets, braces, parentheses and quotes; an error is Prometheus's own message
 /// with its position, e.g. `1:16: parse error: unclosed left parenthesis` (line and
 /// column are 1-based, columns count bytes, as Prometheus does).
-pub fn check_syntax(expr: &str) -> Result<(), String> {
+pub(crate) fn check_syntax(expr: &str) -> Result<(), String> {
     let err = |line: usize, col: usize, msg: &str| Err(format!("{line}:{col}: parse error: {msg}"));
     if expr.trim().is_empty() {
         return err(1, 1, "no expression found in input");
@@ -140,7 +140,7 @@ pub fn check_syntax(expr: &str) -> Result<(), String> {
 
 /// A label matcher operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchOp {
+pub(crate) enum MatchOp {
     Equal,
     NotEqual,
     Regex,
@@ -149,7 +149,7 @@ pub enum MatchOp {
 
 /// One `label op "value"` of a selector.
 #[derive(Debug, Clone)]
-pub struct Matcher {
+pub(crate) struct Matcher {
     pub label: String,
     pub op: MatchOp,
     pub value: String,
@@ -157,7 +157,7 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    pub fn new(label: &str, op: MatchOp, value: &str) -> Result<Matcher, String> {
+    pub(crate) fn new(label: &str, op: MatchOp, value: &str) -> Result<Matcher, String> {
         let regex = match op {
             MatchOp::Regex | MatchOp::NotRegex => Some(
                 // Prometheus anchors label regexes at both ends.
@@ -175,7 +175,7 @@ impl Matcher {
     }
 
     /// Whether a series' labels satisfy this matcher (a missing label is the empty string).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub(crate) fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         let v = labels.get(&self.label).map(String::as_str).unwrap_or("");
         match (self.op, &self.regex) {
             (MatchOp::Equal, _) => v == self.value,
@@ -189,13 +189,13 @@ impl Matcher {
 
 /// A series selector as `match[]` takes it: `name`, `name{a="b", c=~"d.*"}`, `{__name__="x"}`.
 #[derive(Debug, Clone)]
-pub struct Selector {
-    pub matchers: Vec<Matcher>,
+pub(crate) struct Selector {
+    pub(crate) matchers: Vec<Matcher>,
 }
 
 impl Selector {
     /// Parses a selector; errors are Prometheus-style `1:N: parse error: …` messages.
-    pub fn parse(text: &str) -> Result<Selector, String> {
+    pub(crate) fn parse(text: &str) -> Result<Selector, String> {
         check_syntax(text)?;
         let text = text.trim();
         let perr = |col: usize, msg: &str| format!("1:{col}: parse error: {msg}");
@@ -263,7 +263,7 @@ impl Selector {
         Ok(Selector { matchers })
     }
 
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub(crate) fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.matchers.iter().all(|m| m.matches(labels))
     }
 }
@@ -338,7 +338,7 @@ pub fn builtin_label_values() -> Vec<(String, String)> {
 }
 
 /// `label_values(metric, label)` → `(metric, label)`.
-pub fn parse_label_values(query: &str) -> Option<(String, String)> {
+pub(crate) fn parse_label_values(query: &str) -> Option<(String, String)> {
     let inner = query
         .trim()
         .strip_prefix("label_values(")?

@@ -71,7 +71,7 @@ impl QueryResult {
     /// beside their own rows: CPU/memory use per node pool (`by
     /// (label_eks_amazonaws_com_nodegroup)`), replication lag per CNPG pod (`by (pod)`).
     /// Series without the label or without a finite value are left out.
-    pub fn latest_by(&self, label: &str) -> BTreeMap<String, f64> {
+    pub(crate) fn latest_by(&self, label: &str) -> BTreeMap<String, f64> {
         self.series
             .iter()
             .filter_map(|s| {

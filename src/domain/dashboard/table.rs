@@ -9,7 +9,7 @@ use super::field::Calc;
 
 /// A transformation from a panel's `transformations`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Transform {
+pub(crate) enum Transform {
     /// `merge`, `seriesToColumns`, `joinByField` (optionally on one field), `joinByLabels`.
     Join { field: Option<String> },
     /// `organize` / `filterFieldsByName`: hide, rename and order columns.
@@ -27,29 +27,29 @@ pub enum Transform {
 }
 
 /// A series as a table sees it: display name, labels, points.
-pub type FrameSeries = (String, BTreeMap<String, String>, Vec<(f64, f64)>);
+pub(crate) type FrameSeries = (String, BTreeMap<String, String>, Vec<(f64, f64)>);
 
 /// A joined row: the labels seen, and one value per frame.
 type JoinedRow = (BTreeMap<String, String>, Vec<Option<f64>>);
 
 /// One query's answer as the table sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Frame {
-    pub ref_id: String,
+pub(crate) struct Frame {
+    pub(crate) ref_id: String,
     /// Series: display name, labels, points.
     pub series: Vec<FrameSeries>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Num(f64),
     Empty,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Table {
-    pub columns: Vec<String>,
+pub(crate) struct Table {
+    pub(crate) columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -64,7 +64,7 @@ fn value_column(ref_id: &str, several: bool) -> String {
 
 /// The table of `frames` after `transforms`. Several frames without a join are joined
 /// on their shared labels anyway: a terminal shows one table.
-pub fn build(frames: &[Frame], transforms: &[Transform]) -> Table {
+pub(crate) fn build(frames: &[Frame], transforms: &[Transform]) -> Table {
     if let Some(calcs) = transforms.iter().find_map(|t| match t {
         Transform::Reduce { calcs } => Some(calcs),
         _ => None,

@@ -23,7 +23,7 @@ pub struct VarValue {
 }
 
 impl VarValue {
-    pub fn single(v: &str) -> VarValue {
+    pub(crate) fn single(v: &str) -> VarValue {
         VarValue {
             values: vec![v.to_string()],
             ..VarValue::default()
@@ -42,7 +42,7 @@ pub struct Bindings {
 }
 
 /// Characters escaped in regex-context values (Grafana's `prometheusSpecialRegexEscape`).
-pub fn regex_escape(v: &str) -> String {
+pub(crate) fn regex_escape(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
         if "\\^$*+?.()|{}[]".contains(c) {
@@ -185,7 +185,7 @@ fn is_name(c: char) -> bool {
 }
 
 /// The variable references in `text` (names only), for dependency order.
-pub fn references(text: &str) -> Vec<String> {
+pub(crate) fn references(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     scan(text, &mut |name, _| {
         if !out.iter().any(|n| n == name) {
@@ -265,7 +265,7 @@ pub fn expand(expr: &str, b: &Bindings) -> String {
 }
 
 /// Expands variables in a title or legend: values as text (`a + b`, `All`).
-pub fn expand_text(text: &str, b: &Bindings) -> String {
+pub(crate) fn expand_text(text: &str, b: &Bindings) -> String {
     scan(text, &mut |name, format| {
         b.lookup(name, Some(format.unwrap_or("text")))
     })

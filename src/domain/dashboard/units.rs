@@ -56,7 +56,7 @@ pub enum Unit {
 impl Unit {
     /// Grafana's unit ids (`bytes`, `percentunit`, `s`, `ops`, `reqps`, …); `None` when
     /// there is no close equivalent.
-    pub fn from_grafana(id: &str) -> Option<Unit> {
+    pub(crate) fn from_grafana(id: &str) -> Option<Unit> {
         Some(match id {
             "short" | "" | "locale" | "sishort" => Unit::Short,
             "none" | "string" => Unit::None,
@@ -97,7 +97,7 @@ impl Unit {
     }
 
     /// Values that are not magnitudes (dates, booleans): no axis scale, no bars.
-    pub fn is_textual(self) -> bool {
+    pub(crate) fn is_textual(self) -> bool {
         matches!(
             self,
             Unit::DateTime | Unit::DateTimeFromNow | Unit::Bool | Unit::BoolYesNo | Unit::BoolOnOff
@@ -114,9 +114,9 @@ const HERTZ: [&str; 7] = ["Hz", "kHz", "MHz", "GHz", "THz", "PHz", "EHz"];
 /// Scale of a set of values in a unit: what to divide by and the suffix, chosen from the
 /// largest magnitude so that axis labels share one suffix.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scale {
-    pub divisor: f64,
-    pub suffix: String,
+pub(crate) struct Scale {
+    pub(crate) divisor: f64,
+    pub(crate) suffix: String,
 }
 
 fn fixed(suffix: &str) -> Scale {
@@ -127,7 +127,7 @@ fn fixed(suffix: &str) -> Scale {
 }
 
 /// The scale for values up to `max_abs`.
-pub fn scale(unit: Unit, max_abs: f64) -> Scale {
+pub(crate) fn scale(unit: Unit, max_abs: f64) -> Scale {
     let m = if max_abs.is_finite() {
         max_abs.abs()
     } else {
@@ -202,7 +202,7 @@ pub fn scale(unit: Unit, max_abs: f64) -> Scale {
 }
 
 /// A number with at most `decimals` decimals, trailing zeros removed.
-pub fn trim_number(v: f64, decimals: usize) -> String {
+pub(crate) fn trim_number(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$}");
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -226,12 +226,17 @@ fn auto_decimals(scaled: f64) -> usize {
 
 /// `v` in `unit`, scaled on its own: `1.5 GiB`, `42.1%`, `1.2k ops/s`, `NaN` → `–`.
 /// `dateTimeFromNow` needs the time: without it the date is shown.
-pub fn format_value(unit: Unit, v: f64, decimals: Option<u8>) -> String {
+pub(crate) fn format_value(unit: Unit, v: f64, decimals: Option<u8>) -> String {
     format_value_at(unit, v, decimals, None)
 }
 
 /// [`format_value`] with the current time (Unix seconds) for relative dates.
-pub fn format_value_at(unit: Unit, v: f64, decimals: Option<u8>, now: Option<f64>) -> String {
+pub(crate) fn format_value_at(
+    unit: Unit,
+    v: f64,
+    decimals: Option<u8>,
+    now: Option<f64>,
+) -> String {
     if !v.is_finite() {
         return "–".into();
     }
@@ -312,7 +317,7 @@ fn words_duration(secs: f64) -> String {
 }
 
 /// `v` in a given scale (for axis labels that share one suffix).
-pub fn format_scaled(v: f64, scale: &Scale, decimals: Option<u8>) -> String {
+pub(crate) fn format_scaled(v: f64, scale: &Scale, decimals: Option<u8>) -> String {
     let scaled = v / scale.divisor;
     let d = decimals
         .map(usize::from)

@@ -93,7 +93,7 @@ pub fn values_from_series(source: &VarSource, series: &[Series]) -> Vec<String> 
 }
 
 /// Names of other variables `v` uses (in its query and regex).
-pub fn dependencies(v: &Variable, all: &[Variable]) -> Vec<String> {
+pub(crate) fn dependencies(v: &Variable, all: &[Variable]) -> Vec<String> {
     let mut text = v.query.clone().unwrap_or_default();
     text.push(' ');
     text.push_str(&v.regex);

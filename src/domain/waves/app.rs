@@ -49,7 +49,7 @@ pub struct Wave {
 
 impl Wave {
     /// Reads `argocd.argoproj.io/sync-wave` from `metadata.annotations`.
-    pub fn of(meta: &Meta) -> Wave {
+    pub(crate) fn of(meta: &Meta) -> Wave {
         let ann = |key: &str| meta.annotation(key);
         let weight = || {
             ann(annotation::HELM_HOOK_WEIGHT)
@@ -82,7 +82,7 @@ impl Wave {
     }
 
     /// A wave known only from a parent's `status.resources[].syncWave`.
-    pub fn declared(value: i64) -> Wave {
+    pub(crate) fn declared(value: i64) -> Wave {
         Wave {
             value,
             raw: None,
@@ -143,7 +143,7 @@ code_enum!(
 impl HealthCode {
     /// Argo CD's order of badness (`health.IsWorse`): Healthy < Suspended < Progressing <
     /// Missing < Degraded < Unknown.
-    pub fn badness(&self) -> u8 {
+    pub(crate) fn badness(&self) -> u8 {
         match self {
             HealthCode::Healthy => 0,
             HealthCode::Suspended => 1,
@@ -155,19 +155,19 @@ impl HealthCode {
     }
 
     /// Counts as unhealthy in the resource counts (everything but Healthy and Suspended).
-    pub fn is_unhealthy(&self) -> bool {
+    pub(crate) fn is_unhealthy(&self) -> bool {
         !matches!(self, HealthCode::Healthy | HealthCode::Suspended)
     }
 }
 
 impl OperationPhase {
     /// Running or Terminating.
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         matches!(self, OperationPhase::Running | OperationPhase::Terminating)
     }
 
     /// Failed or Error.
-    pub fn is_failure(&self) -> bool {
+    pub(crate) fn is_failure(&self) -> bool {
         matches!(self, OperationPhase::Failed | OperationPhase::Error)
     }
 }
@@ -197,7 +197,8 @@ impl ResourceRef {
     }
 
     /// `group/kind/name` as Argo CD's operation messages write it (`/Service/web` for core).
-    pub fn argo_path(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn argo_path(&self) -> String {
         format!("{}/{}/{}", self.group, self.kind, self.name)
     }
 }
@@ -212,17 +213,17 @@ impl fmt::Display for ResourceRef {
 /// One entry of `status.resources`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceSummary {
-    pub resource: ResourceRef,
+    pub(crate) resource: ResourceRef,
     pub version: String,
     pub sync: SyncCode,
     /// `None` when not stored (Argo CD ≥ 3.0 with `resourceHealthSource: appTree`) or for
     /// kinds without a health check.
     pub health: Option<HealthCode>,
-    pub health_message: Option<String>,
-    pub hook: bool,
-    pub requires_pruning: bool,
+    pub(crate) health_message: Option<String>,
+    pub(crate) hook: bool,
+    pub(crate) requires_pruning: bool,
     /// Omitted means 0.
-    pub sync_wave: i64,
+    pub(crate) sync_wave: i64,
 }
 
 impl ResourceSummary {
@@ -242,10 +243,10 @@ impl ResourceSummary {
 
 /// Who started an operation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Initiator {
+pub(crate) struct Initiator {
     pub username: Option<String>,
     /// Started by the application controller (auto-sync, self-heal).
-    pub automated: bool,
+    pub(crate) automated: bool,
 }
 
 impl Initiator {
@@ -269,15 +270,15 @@ impl fmt::Display for Initiator {
 
 /// One entry of `status.operationState.syncResult.resources`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyncResultEntry {
-    pub resource: ResourceRef,
+pub(crate) struct SyncResultEntry {
+    pub(crate) resource: ResourceRef,
     /// `Synced`, `SyncFailed`, `Pruned`, `PruneSkipped`.
     pub status: String,
     pub message: Option<String>,
     /// `Running`, `Succeeded`, `Failed`, … (also set for non-hook resources).
-    pub hook_phase: Option<String>,
-    pub hook_type: Option<String>,
-    pub sync_phase: Option<String>,
+    pub(crate) hook_phase: Option<String>,
+    pub(crate) hook_type: Option<String>,
+    pub(crate) sync_phase: Option<String>,
 }
 
 /// `status.operationState`.
@@ -285,13 +286,13 @@ pub struct SyncResultEntry {
 pub struct OperationSummary {
     pub phase: OperationPhase,
     pub message: Option<String>,
-    pub started_at: Option<Timestamp>,
-    pub finished_at: Option<Timestamp>,
-    pub retry_count: i64,
-    pub initiated_by: Initiator,
+    pub(crate) started_at: Option<Timestamp>,
+    pub(crate) finished_at: Option<Timestamp>,
+    pub(crate) retry_count: i64,
+    pub(crate) initiated_by: Initiator,
     /// `syncResult.revision` (or the requested `operation.sync.revision`).
-    pub revision: Option<String>,
-    pub sync_result: Vec<SyncResultEntry>,
+    pub(crate) revision: Option<String>,
+    pub(crate) sync_result: Vec<SyncResultEntry>,
 }
 
 impl OperationSummary {
@@ -329,23 +330,23 @@ impl OperationSummary {
 
 /// `spec.syncPolicy.automated` and friends.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AutoSync {
+pub(crate) struct AutoSync {
     /// `automated` is set and not `enabled: false`.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     pub prune: bool,
-    pub self_heal: bool,
-    pub allow_empty: bool,
+    pub(crate) self_heal: bool,
+    pub(crate) allow_empty: bool,
 }
 
 /// One source (`spec.source` or an entry of `spec.sources`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SourceSummary {
-    pub repo_url: String,
+    pub(crate) repo_url: String,
     pub path: Option<String>,
     pub chart: Option<String>,
-    pub target_revision: Option<String>,
+    pub(crate) target_revision: Option<String>,
     /// `ref` (a values-only source referenced as `$ref` by the others).
-    pub ref_name: Option<String>,
+    pub(crate) ref_name: Option<String>,
     pub name: Option<String>,
 }
 
@@ -364,20 +365,20 @@ impl SourceSummary {
 
 /// One entry of `status.conditions`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Condition {
+pub(crate) struct Condition {
     /// `ComparisonError`, `SyncError`, `InvalidSpecError`, `OrphanedResourceWarning`, …
     pub kind: String,
     pub message: String,
-    pub last_transition_time: Option<Timestamp>,
+    pub(crate) last_transition_time: Option<Timestamp>,
 }
 
 impl Condition {
     /// Argo CD: a condition is an error when its type ends in `Error`.
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         self.kind.ends_with("Error")
     }
 
-    pub fn is_warning(&self) -> bool {
+    pub(crate) fn is_warning(&self) -> bool {
         self.kind.ends_with("Warning")
     }
 }
@@ -386,10 +387,10 @@ impl Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct ParentHints {
     /// Application part of a `tracking-id` that names this very object.
-    pub tracking_app: Option<String>,
+    pub(crate) tracking_app: Option<String>,
     pub labels: BTreeMap<String, String>,
     /// Names of owner Applications.
-    pub owner_apps: Vec<String>,
+    pub(crate) owner_apps: Vec<String>,
 }
 
 /// One Application (or one a parent declares but has not created yet).
@@ -398,48 +399,48 @@ pub struct AppSummary {
     pub key: AppKey,
     /// `false` for an Application known only from a parent's `status.resources`.
     pub exists: bool,
-    pub project: String,
+    pub(crate) project: String,
     pub wave: Wave,
     pub sync: SyncCode,
     pub health: HealthCode,
-    pub health_message: Option<String>,
+    pub(crate) health_message: Option<String>,
     /// `status.health.lastTransitionTime` (Argo CD ≥ 3.0).
-    pub health_since: Option<Timestamp>,
+    pub(crate) health_since: Option<Timestamp>,
     /// `status.operationState`: the running or the last operation.
     pub operation: Option<OperationSummary>,
     /// The top-level `operation` field: an operation requested or in progress.
-    pub requested_operation: Option<Initiator>,
+    pub(crate) requested_operation: Option<Initiator>,
     /// Short revision(s) for display (7 characters of a Git SHA, chart versions as is).
-    pub revision: Option<String>,
+    pub(crate) revision: Option<String>,
     /// Full revisions: `status.sync.revision`, or `revisions` of a multi-source app.
-    pub revisions: Vec<String>,
+    pub(crate) revisions: Vec<String>,
     /// `operationState.finishedAt`, else the last history entry's `deployedAt`.
-    pub last_synced: Option<Timestamp>,
-    pub reconciled_at: Option<Timestamp>,
-    pub auto_sync: AutoSync,
-    pub sync_options: Vec<String>,
-    pub out_of_sync: usize,
+    pub(crate) last_synced: Option<Timestamp>,
+    pub(crate) reconciled_at: Option<Timestamp>,
+    pub(crate) auto_sync: AutoSync,
+    pub(crate) sync_options: Vec<String>,
+    pub(crate) out_of_sync: usize,
     /// `None` when resource health is not stored on the Application (Argo CD ≥ 3.0 default).
-    pub unhealthy: Option<usize>,
-    pub resources: Vec<ResourceSummary>,
+    pub(crate) unhealthy: Option<usize>,
+    pub(crate) resources: Vec<ResourceSummary>,
     /// `status.resourceHealthSource` is not `appTree`.
-    pub resource_health_stored: bool,
-    pub conditions: Vec<Condition>,
+    pub(crate) resource_health_stored: bool,
+    pub(crate) conditions: Vec<Condition>,
     pub sources: Vec<SourceSummary>,
     /// `spec.destination`: `server` or `name`, then `namespace`.
-    pub destination: String,
+    pub(crate) destination: String,
     /// Filled in by [`super::WavesModel::build`].
     pub parent: Option<ParentLink>,
     /// Owning ApplicationSet, if any.
-    pub application_set: Option<String>,
+    pub(crate) application_set: Option<String>,
     /// `metadata.deletionTimestamp` is set.
-    pub deleting: bool,
+    pub(crate) deleting: bool,
     pub(crate) hints: ParentHints,
 }
 
 impl AppSummary {
     /// Reads an Application; `None` when it has no name.
-    pub fn of(obj: &Application) -> Option<AppSummary> {
+    pub(crate) fn of(obj: &Application) -> Option<AppSummary> {
         let meta = &obj.meta;
         if meta.name.is_empty() {
             return None;
@@ -614,23 +615,23 @@ impl AppSummary {
     }
 
     /// Synced and Healthy: nothing left for this app in a rollout.
-    pub fn is_done(&self) -> bool {
+    pub(crate) fn is_done(&self) -> bool {
         self.exists && self.sync == SyncCode::Synced && self.health == HealthCode::Healthy
     }
 
     /// The running operation, if any.
-    pub fn running_operation(&self) -> Option<&OperationSummary> {
+    pub(crate) fn running_operation(&self) -> Option<&OperationSummary> {
         self.operation.as_ref().filter(|op| op.phase.is_active())
     }
 
     /// The Application children this app manages (from its `status.resources`).
-    pub fn declared_children(&self) -> impl Iterator<Item = &ResourceSummary> {
+    pub(crate) fn declared_children(&self) -> impl Iterator<Item = &ResourceSummary> {
         self.resources
             .iter()
             .filter(|r| r.resource.is_application())
     }
 
-    pub fn error_conditions(&self) -> impl Iterator<Item = &Condition> {
+    pub(crate) fn error_conditions(&self) -> impl Iterator<Item = &Condition> {
         self.conditions.iter().filter(|c| c.is_error())
     }
 }
@@ -650,7 +651,7 @@ fn tracking_parent(meta: &Meta, key: &AppKey) -> Option<String> {
 }
 
 /// 7 characters of a 40-character Git SHA; anything else (chart versions, tags) as is.
-pub fn short_revision(revision: &str) -> String {
+pub(crate) fn short_revision(revision: &str) -> String {
     let is_sha = revision.len() == 40 && revision.chars().all(|c| c.is_ascii_hexdigit());
     if is_sha {
         revision[..7].to_string()

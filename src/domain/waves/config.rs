@@ -5,17 +5,17 @@ use std::collections::BTreeMap;
 use crate::model::object::Value;
 
 /// Key of the health customization that makes parents wait for child Applications.
-pub const APP_HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
+pub(crate) const APP_HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
 /// The pre-1.8 style: one YAML document of all customizations.
-pub const LEGACY_CUSTOMIZATIONS_KEY: &str = "resource.customizations";
+pub(crate) const LEGACY_CUSTOMIZATIONS_KEY: &str = "resource.customizations";
 /// Label key used by label-based tracking.
-pub const INSTANCE_LABEL_KEY: &str = "application.instanceLabelKey";
+pub(crate) const INSTANCE_LABEL_KEY: &str = "application.instanceLabelKey";
 /// `label`, `annotation` or `annotation+label`.
-pub const TRACKING_METHOD_KEY: &str = "application.resourceTrackingMethod";
+pub(crate) const TRACKING_METHOD_KEY: &str = "application.resourceTrackingMethod";
 
 /// Where the Application health check was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HealthCheckSource {
+pub(crate) enum HealthCheckSource {
     /// `resource.customizations.health.argoproj.io_Application`.
     Key,
     /// `argoproj.io/Application: health.lua` inside `resource.customizations`.
@@ -26,16 +26,16 @@ pub enum HealthCheckSource {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ArgoCdConfig {
     /// Where the `argoproj.io/Application` health check is defined, if anywhere.
-    pub app_health_check: Option<HealthCheckSource>,
+    pub(crate) app_health_check: Option<HealthCheckSource>,
     /// `application.instanceLabelKey` when set.
-    pub instance_label_key: Option<String>,
+    pub(crate) instance_label_key: Option<String>,
     /// `application.resourceTrackingMethod` when set.
-    pub tracking_method: Option<String>,
+    pub(crate) tracking_method: Option<String>,
 }
 
 impl ArgoCdConfig {
     /// From the ConfigMap's `data`.
-    pub fn from_data(data: &BTreeMap<String, String>) -> ArgoCdConfig {
+    pub(crate) fn from_data(data: &BTreeMap<String, String>) -> ArgoCdConfig {
         let get = |k: &str| {
             data.get(k)
                 .map(String::as_str)
@@ -75,7 +75,8 @@ impl ArgoCdConfig {
     }
 
     /// A configuration with the Application health check (tests and fixtures).
-    pub fn with_app_health() -> ArgoCdConfig {
+    #[cfg(test)]
+    pub(crate) fn with_app_health() -> ArgoCdConfig {
         ArgoCdConfig {
             app_health_check: Some(HealthCheckSource::Key),
             ..ArgoCdConfig::default()

@@ -5,19 +5,19 @@ use serde_json::{Value, json};
 
 use super::annotation;
 
-pub const SHA: &str = "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39";
+pub(crate) const SHA: &str = "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39";
 
-pub fn ts(text: &str) -> Timestamp {
+pub(super) fn ts(text: &str) -> Timestamp {
     text.parse().expect("test timestamp")
 }
 
 /// The tests' "now".
-pub fn now() -> Timestamp {
+pub(super) fn now() -> Timestamp {
     ts("2026-11-01T09:30:00Z")
 }
 
 /// Sets `value` at a JSON pointer, creating objects on the way.
-pub fn set_path(target: &mut Value, pointer: &str, value: Value) {
+pub(crate) fn set_path(target: &mut Value, pointer: &str, value: Value) {
     let mut cur = target;
     let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
     for (i, part) in parts.iter().enumerate() {
@@ -34,12 +34,12 @@ pub fn set_path(target: &mut Value, pointer: &str, value: Value) {
 }
 
 /// An Application as Argo CD 2.x stores it (Synced, Healthy, single source), adjustable.
-pub struct App {
+pub(crate) struct App {
     v: Value,
 }
 
 impl App {
-    pub fn new(name: &str) -> App {
+    pub(super) fn new(name: &str) -> App {
         App {
             v: json!({
                 "apiVersion": "argoproj.io/v1alpha1",
@@ -86,20 +86,20 @@ impl App {
         }
     }
 
-    pub fn build(self) -> Value {
+    pub(super) fn build(self) -> Value {
         self.v
     }
 
-    pub fn set(mut self, pointer: &str, value: Value) -> App {
+    pub(super) fn set(mut self, pointer: &str, value: Value) -> App {
         set_path(&mut self.v, pointer, value);
         self
     }
 
-    pub fn namespace(self, ns: &str) -> App {
+    pub(super) fn namespace(self, ns: &str) -> App {
         self.set("/metadata/namespace", json!(ns))
     }
 
-    pub fn annotation(mut self, key: &str, value: &str) -> App {
+    pub(super) fn annotation(mut self, key: &str, value: &str) -> App {
         let anns = self
             .v
             .pointer_mut("/metadata")
@@ -111,7 +111,7 @@ impl App {
         self
     }
 
-    pub fn label(mut self, key: &str, value: &str) -> App {
+    pub(super) fn label(mut self, key: &str, value: &str) -> App {
         let labels = self
             .v
             .pointer_mut("/metadata")
@@ -123,12 +123,12 @@ impl App {
         self
     }
 
-    pub fn wave(self, wave: &str) -> App {
+    pub(super) fn wave(self, wave: &str) -> App {
         self.annotation(annotation::SYNC_WAVE, wave)
     }
 
     /// Annotation tracking by `parent` (the 3.x default).
-    pub fn tracking(self, parent: &str) -> App {
+    pub(crate) fn tracking(self, parent: &str) -> App {
         let ns = self.v["metadata"]["namespace"]
             .as_str()
             .unwrap_or("")
@@ -143,7 +143,7 @@ impl App {
         )
     }
 
-    pub fn owner(mut self, kind: &str, name: &str) -> App {
+    pub(super) fn owner(mut self, kind: &str, name: &str) -> App {
         self.v["metadata"]["ownerReferences"] = json!([{
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": kind,
@@ -155,11 +155,11 @@ impl App {
         self
     }
 
-    pub fn sync(self, status: &str) -> App {
+    pub(super) fn sync(self, status: &str) -> App {
         self.set("/status/sync/status", json!(status))
     }
 
-    pub fn health(self, status: &str, message: Option<&str>) -> App {
+    pub(super) fn health(self, status: &str, message: Option<&str>) -> App {
         let mut h = json!({"status": status});
         if let Some(m) = message {
             h["message"] = json!(m);
@@ -167,16 +167,16 @@ impl App {
         self.set("/status/health", h)
     }
 
-    pub fn health_since(self, at: &str) -> App {
+    pub(crate) fn health_since(self, at: &str) -> App {
         self.set("/status/health/lastTransitionTime", json!(at))
     }
 
     /// Argo CD ≥ 3.0 default: resource health not stored.
-    pub fn app_tree(self) -> App {
+    pub(crate) fn app_tree(self) -> App {
         self.set("/status/resourceHealthSource", json!("appTree"))
     }
 
-    pub fn automated(self, prune: bool, self_heal: bool) -> App {
+    pub(crate) fn automated(self, prune: bool, self_heal: bool) -> App {
         self.set(
             "/spec/syncPolicy",
             json!({"automated": {"prune": prune, "selfHeal": self_heal}, "syncOptions": ["CreateNamespace=true"]}),
@@ -194,7 +194,7 @@ impl App {
     }
 
     /// A `status.resources` entry; `health` is `(status, message)`, message may be empty.
-    pub fn resource(
+    pub(crate) fn resource(
         self,
         group: &str,
         kind: &str,
@@ -217,7 +217,13 @@ impl App {
     }
 
     /// A child Application entry in `status.resources` (omitted wave when 0, as Argo CD).
-    pub fn child_app(self, name: &str, status: &str, health: Option<&str>, wave: i64) -> App {
+    pub(crate) fn child_app(
+        self,
+        name: &str,
+        status: &str,
+        health: Option<&str>,
+        wave: i64,
+    ) -> App {
         let mut r = json!({"group": "argoproj.io", "version": "v1alpha1", "kind": "Application", "namespace": "argo", "name": name, "status": status});
         if let Some(h) = health {
             r["health"] = json!({"status": h});
@@ -228,14 +234,14 @@ impl App {
         self.push("/status/resources", r)
     }
 
-    pub fn condition(self, kind: &str, message: &str) -> App {
+    pub(crate) fn condition(self, kind: &str, message: &str) -> App {
         self.push(
             "/status/conditions",
             json!({"type": kind, "message": message, "lastTransitionTime": "2026-11-01T09:10:00Z"}),
         )
     }
 
-    pub fn history(self, revision: &str, deployed_at: &str) -> App {
+    pub(crate) fn history(self, revision: &str, deployed_at: &str) -> App {
         self.push(
             "/status/history",
             json!({"id": 0, "revision": revision, "deployedAt": deployed_at, "deployStartedAt": deployed_at,
@@ -244,7 +250,7 @@ impl App {
         )
     }
 
-    pub fn operation_running(self, started_at: &str, message: &str) -> App {
+    pub(crate) fn operation_running(self, started_at: &str, message: &str) -> App {
         self.set(
             "/status/operationState",
             json!({
@@ -258,7 +264,7 @@ impl App {
         )
     }
 
-    pub fn operation_finished(
+    pub(crate) fn operation_finished(
         self,
         phase: &str,
         message: &str,
@@ -279,14 +285,14 @@ impl App {
     }
 
     /// The top-level `operation` the controller keeps while it runs an auto-sync.
-    pub fn requested_by_automation(self) -> App {
+    pub(crate) fn requested_by_automation(self) -> App {
         self.set(
             "/operation",
             json!({"initiatedBy": {"automated": true}, "sync": {"revision": SHA, "prune": true}, "retry": {"limit": 5}}),
         )
     }
 
-    pub fn multi_source(mut self, sources: &[Value]) -> App {
+    pub(crate) fn multi_source(mut self, sources: &[Value]) -> App {
         if let Some(spec) = self.v.get_mut("spec").and_then(Value::as_object_mut) {
             spec.remove("source");
             spec.insert("sources".into(), json!(sources));
@@ -294,7 +300,7 @@ impl App {
         self
     }
 
-    pub fn revisions(mut self, revisions: &[&str]) -> App {
+    pub(crate) fn revisions(mut self, revisions: &[&str]) -> App {
         if let Some(sync) = self
             .v
             .pointer_mut("/status/sync")
@@ -310,7 +316,7 @@ impl App {
 /// The stalled platform of the wave-stuck recording, Argo CD 2.x shapes: the root waits for
 /// cert-manager (wave -5, Degraded because of its webhook); traefik, cnpg-operator and
 /// keycloak are not created yet.
-pub fn stuck_platform() -> Vec<Value> {
+pub(crate) fn stuck_platform() -> Vec<Value> {
     let root = App::new("platform-root")
         .automated(true, true)
         .sync("OutOfSync")
@@ -360,7 +366,7 @@ pub fn stuck_platform() -> Vec<Value> {
 }
 
 /// `cert-manager/cert-manager-webhook` with 2 replicas, `available` of them available.
-pub fn webhook_deployment(available: i64) -> Value {
+pub(crate) fn webhook_deployment(available: i64) -> Value {
     json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -375,7 +381,7 @@ pub fn webhook_deployment(available: i64) -> Value {
 
 /// A pod of cert-manager's `component` (`cert-manager-webhook` → label name `webhook`) in
 /// CrashLoopBackOff.
-pub fn crashing_pod(name: &str, component: &str) -> Value {
+pub(crate) fn crashing_pod(name: &str, component: &str) -> Value {
     let short = component.trim_start_matches("cert-manager-");
     json!({
         "apiVersion": "v1",
@@ -390,17 +396,17 @@ pub fn crashing_pod(name: &str, component: &str) -> Value {
 }
 
 /// The typed view of an Application (or any object) built by these fixtures.
-pub fn view(v: Value) -> crate::model::views::Application {
+pub(super) fn view(v: Value) -> crate::model::views::Application {
     use crate::model::views::View;
     crate::model::views::Application::from_json(v).expect("a fixture is an object")
 }
 
-pub fn views(list: Vec<Value>) -> Vec<crate::model::views::Application> {
+pub(super) fn views(list: Vec<Value>) -> Vec<crate::model::views::Application> {
     list.into_iter().map(view).collect()
 }
 
 /// The typed view of a workload or pod built by these fixtures.
-pub fn workload(mut v: Value) -> crate::model::views::Workload {
+pub(super) fn workload(mut v: Value) -> crate::model::views::Workload {
     use crate::model::views::View;
     if let Some(map) = v.as_object_mut()
         && !map.contains_key("apiVersion")

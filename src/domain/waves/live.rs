@@ -40,7 +40,7 @@ impl LiveObjects {
 
     /// What is wrong with a live resource, in a few words (`0/2 available, 2 pods
     /// CrashLoopBackOff`); `None` when it is absent or nothing is wrong that we can see.
-    pub fn hint(&self, resource: &ResourceRef) -> Option<String> {
+    pub(crate) fn hint(&self, resource: &ResourceRef) -> Option<String> {
         let obj = self.get(resource)?;
         let mut hint = workload_hint(obj)?;
         if let Some(reasons) = self.pod_reasons(obj) {
@@ -93,7 +93,7 @@ fn pod_reason(pod: &Workload) -> Option<String> {
 /// What is visibly wrong with a workload from its own status: `0/2 available` for a
 /// Deployment, `1/3 ready` for a StatefulSet, `CrashLoopBackOff` for a Pod. `None` when it
 /// looks fine or the kind is not a workload.
-pub fn workload_hint(obj: &Workload) -> Option<String> {
+pub(crate) fn workload_hint(obj: &Workload) -> Option<String> {
     let s = &obj.status;
     let desired = obj.spec.replicas.unwrap_or(1);
     match obj.meta.kind.as_str() {

@@ -34,21 +34,21 @@ pub struct Blocker {
     pub wave: i64,
     pub state: BlockerState,
     /// The resource that explains it, when known.
-    pub resource: Option<ResourceRef>,
+    pub(crate) resource: Option<ResourceRef>,
     /// `cert-manager Degraded — Deployment cert-manager-webhook 0/2 available`.
     pub text: String,
 }
 
 /// The parent's operation, and what it says it is waiting for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParentWait {
+pub(crate) struct ParentWait {
     pub parent: AppKey,
     pub phase: OperationPhase,
     pub message: String,
     /// `healthy state of`, `completion of hook`, `deletion of`, `pruning confirmation of`.
     pub reason: Option<String>,
     /// The first resource named in `waiting for …` (its namespace is not in the message).
-    pub waiting_for: Option<ResourceRef>,
+    pub(crate) waiting_for: Option<ResourceRef>,
     /// `and N more resources`.
     pub more: usize,
 }
@@ -73,9 +73,9 @@ pub enum RolloutState {
 pub struct Rollout {
     /// `None`: all apps.
     pub parent: Option<AppKey>,
-    pub lanes: Vec<WaveLane>,
+    pub(crate) lanes: Vec<WaveLane>,
     pub state: RolloutState,
-    pub parent_wait: Option<ParentWait>,
+    pub(crate) parent_wait: Option<ParentWait>,
     /// The rollout in words, most important first.
     pub lines: Vec<String>,
 }
@@ -89,14 +89,15 @@ impl Rollout {
         }
     }
 
-    pub fn headline(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn headline(&self) -> &str {
         self.lines.first().map(String::as_str).unwrap_or("")
     }
 }
 
 impl WavesModel {
     /// The children of `parent` (or all apps) grouped by wave, lowest first.
-    pub fn lanes(&self, parent: Option<&AppKey>) -> Vec<WaveLane> {
+    pub(crate) fn lanes(&self, parent: Option<&AppKey>) -> Vec<WaveLane> {
         let mut lanes: Vec<WaveLane> = Vec::new();
         for app in self.members(parent) {
             match lanes.last_mut() {

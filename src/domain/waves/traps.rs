@@ -43,13 +43,13 @@ pub struct Trap {
     pub severity: Severity,
     pub apps: Vec<AppKey>,
     pub title: String,
-    pub explanation: String,
+    pub(crate) explanation: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrapOptions {
     /// A running operation older than this is reported as stuck.
-    pub stuck_after: SignedDuration,
+    pub(crate) stuck_after: SignedDuration,
 }
 
 impl Default for TrapOptions {
@@ -62,7 +62,7 @@ impl Default for TrapOptions {
 
 /// Every trap in `model`, most severe first. `config` is `argocd-cm` (`None` when it could
 /// not be read); `now` dates running operations.
-pub fn detect_traps(
+pub(crate) fn detect_traps(
     model: &WavesModel,
     config: Option<&ArgoCdConfig>,
     now: Timestamp,

@@ -30,19 +30,19 @@ pub struct ParentLink {
 
 /// Parents → children. Children are ordered by wave, then name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AppTree {
+pub(crate) struct AppTree {
     /// Apps without a parent among the known apps (and one app of any parent cycle).
-    pub roots: Vec<AppKey>,
+    pub(crate) roots: Vec<AppKey>,
     pub children: BTreeMap<AppKey, Vec<AppKey>>,
 }
 
 impl AppTree {
-    pub fn children_of(&self, key: &AppKey) -> &[AppKey] {
+    pub(crate) fn children_of(&self, key: &AppKey) -> &[AppKey] {
         self.children.get(key).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Every app as `(depth, key)`, depth-first from the roots: the order the tree is drawn.
-    pub fn walk(&self) -> Vec<(usize, AppKey)> {
+    pub(crate) fn walk(&self) -> Vec<(usize, AppKey)> {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
         let mut stack: Vec<(usize, &AppKey)> = self.roots.iter().rev().map(|k| (0, k)).collect();
@@ -57,7 +57,7 @@ impl AppTree {
     }
 
     /// Apps with children, in tree order.
-    pub fn parents(&self) -> Vec<AppKey> {
+    pub(crate) fn parents(&self) -> Vec<AppKey> {
         self.walk()
             .into_iter()
             .map(|(_, k)| k)
@@ -70,7 +70,7 @@ impl AppTree {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WavesModel {
     pub apps: BTreeMap<AppKey, AppSummary>,
-    pub tree: AppTree,
+    pub(crate) tree: AppTree,
 }
 
 impl WavesModel {

@@ -129,7 +129,7 @@ impl AgeKey {
 
 /// Checks a key file to import: it exists, is readable and holds one age identity (the
 /// format age-keygen writes). The recipient, or what is wrong; never the secret.
-pub fn check_import_file(path: &Path) -> Result<String, String> {
+pub(crate) fn check_import_file(path: &Path) -> Result<String, String> {
     match AgeKey::load(path) {
         Ok(Some(k)) => Ok(k.recipient()),
         Ok(None) => Err(format!("{} does not exist", path.display())),
@@ -138,7 +138,7 @@ pub fn check_import_file(path: &Path) -> Result<String, String> {
 }
 
 /// Where the key of (cluster, environment) lives: `<data>/keys/<cluster>/<env>/key.txt`.
-pub fn key_path(data_dir: &Path, cluster: &str, environment: &str) -> PathBuf {
+pub(crate) fn key_path(data_dir: &Path, cluster: &str, environment: &str) -> PathBuf {
     data_dir
         .join("keys")
         .join(safe_name(cluster))
@@ -153,7 +153,7 @@ pub struct KeyFile {
     pub path: PathBuf,
     /// Set when `path` is the context-named file of an earlier opsdeck, used because the
     /// file keyed by the cluster's identity (this path) does not exist.
-    pub instead_of: Option<PathBuf>,
+    pub(crate) instead_of: Option<PathBuf>,
 }
 
 /// The key file of (cluster, environment): keyed by the cluster's identity (server URL and

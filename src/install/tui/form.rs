@@ -14,7 +14,7 @@ use crate::install::config::{AppOverride, ClusterMode, EksConfig, InstallConfig}
 
 /// The form holding `cfg`'s answers; `contexts` from the kubeconfig, `current` its
 /// current context (the default when `cfg` names none).
-pub fn new_form(
+pub(crate) fn new_form(
     cfg: &InstallConfig,
     contexts: Vec<String>,
     current: Option<&str>,
@@ -98,7 +98,7 @@ pub fn new_form(
 }
 
 /// The form's answers as install configuration.
-pub trait Answers {
+pub(crate) trait Answers {
     /// The configuration these answers stand for; relative paths are resolved against
     /// `base` (the folder the wizard was started in).
     fn config(&self, base: &Path) -> InstallConfig;

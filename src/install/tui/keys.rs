@@ -16,7 +16,7 @@ use crate::install::wizard::StepId;
 use crate::model::action::{Action, Context};
 
 /// Lines of a plan preview (found, changes, details, summary).
-pub fn preview_len(plan: &Plan) -> usize {
+pub(crate) fn preview_len(plan: &Plan) -> usize {
     plan.found.len()
         + plan
             .changes

@@ -26,7 +26,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where the wizard starts from.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// Kubeconfig of the cluster answer (default: `KUBECONFIG`, else `~/.kube/config`).
     pub kubeconfig: Option<PathBuf>,
     /// The default context (the console passes its current one).
@@ -34,11 +34,11 @@ pub struct Options {
     pub data_dir: PathBuf,
     pub theme: Theme,
     /// The keymap (with the user's patches): the wizard's keys are its `wizard` context.
-    pub keymap: Keymap,
+    pub(crate) keymap: Keymap,
 }
 
 /// The answers of the last interactive run, for resuming: `<data>/install/wizard-answers.toml`.
-pub fn answers_path(data_dir: &Path) -> PathBuf {
+pub(crate) fn answers_path(data_dir: &Path) -> PathBuf {
     data_dir.join("install").join("wizard-answers.toml")
 }
 
@@ -50,7 +50,7 @@ fn save_toml(path: &Path, cfg: &InstallConfig, header: &str) -> Result<(), Insta
 
 /// `opsdeck install` without `--config`: the wizard in its own terminal session (restored on
 /// return, on error, and on panic by ratatui's hook).
-pub async fn run_standalone(opts: Options) -> Result<()> {
+pub(crate) async fn run_standalone(opts: Options) -> Result<()> {
     let mut terminal = ratatui::init();
     let mut input = EventStream::new();
     let result = run(&mut terminal, &mut input, opts).await;
@@ -141,7 +141,7 @@ impl Drop for TaskGuard {
 
 /// The wizard on an already initialized terminal, reading keys from `input` (the console
 /// lends its own). Returns when the user closes it.
-pub async fn run(
+pub(crate) async fn run(
     terminal: &mut DefaultTerminal,
     input: &mut EventStream,
     opts: Options,
@@ -296,7 +296,7 @@ async fn worker(mut cmds: UnboundedReceiver<Cmd>, tx: UnboundedSender<Msg>, data
 
 /// Where the console's cluster comes from, for `:install`.
 #[derive(Debug, Clone)]
-pub enum ConsoleKubeconfig {
+pub(crate) enum ConsoleKubeconfig {
     /// `--kubeconfig` / `KUBECONFIG` (None: `~/.kube/config`).
     File(Option<PathBuf>),
     /// The in-process sandbox's kubeconfig text (written to the data dir, 0600, when used).
@@ -305,7 +305,7 @@ pub enum ConsoleKubeconfig {
 
 /// The wizard's options for `:install` in the console: its kubeconfig, its current context
 /// as the default cluster answer, its theme and keymap.
-pub fn console_options(
+pub(crate) fn console_options(
     kubeconfig: &ConsoleKubeconfig,
     context: &str,
     theme: &Theme,

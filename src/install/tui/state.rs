@@ -4,7 +4,7 @@
 //! persisted progress, its paths and the answers given to plans. Keys: [`super::keys`].
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
 
@@ -22,7 +22,7 @@ const LOG_LINES: usize = 500;
 
 /// What the worker (the task running the steps) reports.
 #[derive(Debug, Clone, PartialEq)]
-pub enum WorkerEvent {
+pub(crate) enum WorkerEvent {
     Log(String),
     /// The plan waits for a confirmation.
     Planned(StepId, Plan),
@@ -33,7 +33,7 @@ pub enum WorkerEvent {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Msg {
+pub(crate) enum Msg {
     Key(KeyEvent),
     Probed {
         context: String,
@@ -46,7 +46,7 @@ pub enum Msg {
 
 /// Work for the runner.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Check that a context is reachable (version, nodes).
     Probe {
         kubeconfig: Option<PathBuf>,
@@ -67,40 +67,40 @@ pub enum Effect {
 }
 
 /// What the wizard starts from.
-pub struct Init {
-    pub answers: InstallConfig,
+pub(crate) struct Init {
+    pub(crate) answers: InstallConfig,
     pub contexts: Vec<String>,
     pub current_context: Option<String>,
-    pub kubeconfig_error: Option<String>,
+    pub(crate) kubeconfig_error: Option<String>,
     pub install: InstallState,
     pub state_path: PathBuf,
     pub data_dir: PathBuf,
     /// The folder relative answers (GitOps folder, manifest, save path) are resolved in.
-    pub base_dir: PathBuf,
+    pub(crate) base_dir: PathBuf,
     pub theme: Theme,
     /// The keymap (the user's patches applied): the wizard's keys are its `wizard` context.
-    pub keymap: Keymap,
+    pub(crate) keymap: Keymap,
 }
 
-pub struct WizardState {
+pub(crate) struct WizardState {
     /// What the screens show (render reads only this).
     pub screen: WizardScreen,
     pub install: InstallState,
     pub state_path: PathBuf,
     pub data_dir: PathBuf,
-    pub base_dir: PathBuf,
+    pub(crate) base_dir: PathBuf,
     /// Where the answers were saved as install.toml.
     pub saved: Option<PathBuf>,
     pub quit: bool,
     /// Answers given to a plan's question (config key → answer), applied to the config.
-    pub choices: BTreeMap<String, String>,
+    pub(crate) choices: BTreeMap<String, String>,
 }
 
 impl WizardState {
     /// The wizard resumed from the persisted state: finished steps show as done, the page is
     /// the first unfinished step (or the summary). Returns the first effects (the probe of
     /// the default context).
-    pub fn new(init: Init) -> (WizardState, Vec<Effect>) {
+    pub(crate) fn new(init: Init) -> (WizardState, Vec<Effect>) {
         let form = new_form(
             &init.answers,
             init.contexts,
@@ -150,7 +150,7 @@ impl WizardState {
     }
 
     /// The answers as the install configuration.
-    pub fn config(&self) -> InstallConfig {
+    pub(crate) fn config(&self) -> InstallConfig {
         let mut cfg = self.screen.form.config(&self.base_dir);
         for (key, answer) in &self.choices {
             // Only answers the plan offered are stored.
@@ -187,7 +187,7 @@ impl WizardState {
     }
 
     /// Problems of the fields on a step's page.
-    pub fn page_problems(&self, step: StepId) -> Vec<(FieldId, String)> {
+    pub(crate) fn page_problems(&self, step: StepId) -> Vec<(FieldId, String)> {
         let fields = self.screen.form.fields(step);
         self.screen
             .form
@@ -223,7 +223,7 @@ impl WizardState {
         })
     }
 
-    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+    pub(crate) fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let effects = self.apply(msg);
         self.refresh();
         effects
@@ -376,10 +376,5 @@ impl WizardState {
             (i + n - 1) % n
         };
         self.screen.form.set_focus(fields[j]);
-    }
-
-    /// Where relative answers resolve.
-    pub fn base_dir(&self) -> &Path {
-        &self.base_dir
     }
 }

@@ -19,7 +19,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    pub fn symbol(self) -> char {
+    pub(crate) fn symbol(self) -> char {
         match self {
             ChangeKind::Create => '+',
             ChangeKind::Update => '~',
@@ -39,7 +39,7 @@ impl ChangeKind {
         }
     }
 
-    pub fn is_change(self) -> bool {
+    pub(crate) fn is_change(self) -> bool {
         matches!(
             self,
             ChangeKind::Create | ChangeKind::Update | ChangeKind::Conflict
@@ -65,7 +65,7 @@ impl Change {
         }
     }
 
-    pub fn with_detail(mut self, detail: Vec<String>) -> Change {
+    pub(crate) fn with_detail(mut self, detail: Vec<String>) -> Change {
         self.detail = detail;
         self
     }
@@ -85,7 +85,7 @@ pub struct Plan {
 /// A choice offered by a plan: the answers and the config key that records one.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Question {
-    pub prompt: String,
+    pub(crate) prompt: String,
     /// The config key the answer goes to (`argocd.existing`).
     pub key: String,
     /// (answer, what it does).

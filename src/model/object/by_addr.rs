@@ -10,13 +10,13 @@ use std::sync::Arc;
 use super::Obj;
 
 /// The address of a store's object (stable while an `Arc` to it is held).
-pub fn addr(o: &Arc<Obj>) -> usize {
+pub(crate) fn addr(o: &Arc<Obj>) -> usize {
     Arc::as_ptr(o) as usize
 }
 
 /// A map from object addresses; the entry must hold an `Arc` of its object, so that the
 /// address cannot be reused while the entry lives.
-pub type ByAddr<V> = HashMap<usize, V, foldhash::fast::FixedState>;
+pub(crate) type ByAddr<V> = HashMap<usize, V, foldhash::fast::FixedState>;
 
 #[cfg(test)]
 mod tests {

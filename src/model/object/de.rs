@@ -35,13 +35,13 @@ impl de::Error for Error {
 }
 
 /// Reads a `T` from a compact value.
-pub fn from_value<'de, T: Deserialize<'de>>(v: &'de Value) -> Result<T, Error> {
+pub(crate) fn from_value<'de, T: Deserialize<'de>>(v: &'de Value) -> Result<T, Error> {
     T::deserialize(v)
 }
 
 /// A field that does not fit its type is read as its default (as `pointer(..).as_str()`
 /// reading `None` did). Use with `#[serde(default, deserialize_with = "lax")]`.
-pub fn lax<'de, D, T>(d: D) -> Result<T, D::Error>
+pub(crate) fn lax<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -53,7 +53,7 @@ where
 
 /// An integer written as a number or as its decimal text (`3` or `"3"`); anything else is
 /// `None`.
-pub fn int_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn int_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum IntOrText {
@@ -80,7 +80,7 @@ impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Lax<T> {
 
 /// A list whose elements are read leniently (each one that does not fit is a default); a
 /// field that is not a list is empty.
-pub fn lax_items<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn lax_items<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -90,14 +90,14 @@ where
 }
 
 /// The strings of a list (other elements are skipped); not a list is empty.
-pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let items: Vec<Lax<Option<String>>> = lax(d)?;
     Ok(items.into_iter().filter_map(|Lax(s)| s).collect())
 }
 
 /// `Some` for any value but `null` (read leniently), `None` for `null`; with
 /// `#[serde(default)]` an absent field is `None` too.
-pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -107,7 +107,7 @@ where
 }
 
 /// An RFC 3339 timestamp (surrounding spaces allowed); anything else is `None`.
-pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<jiff::Timestamp>, D::Error> {
+pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<jiff::Timestamp>, D::Error> {
     Ok(Option::<String>::deserialize(d)
         .ok()
         .flatten()
@@ -116,7 +116,7 @@ pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<jiff::Timestamp>, 
 
 /// A quantity as written (`500m`, `2Gi`); a bare number (`2`, `0.5`) is taken as its text,
 /// anything else is `None`.
-pub fn quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum NumberOrText {
@@ -133,7 +133,7 @@ pub fn quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
 }
 
 /// A non-empty string; empty text and other types are `None`.
-pub fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(d)
         .ok()
         .flatten()

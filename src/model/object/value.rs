@@ -68,7 +68,7 @@ thread_local! {
 
 /// A shared copy of `s`: map keys (`"containerStatuses"`) and short values (`"Running"`,
 /// node names, timestamps) repeat across objects.
-pub fn intern(s: &str) -> Arc<str> {
+pub(crate) fn intern(s: &str) -> Arc<str> {
     if s.len() > INTERNED_LEN {
         return Arc::from(s);
     }
@@ -149,7 +149,7 @@ impl Value {
         }
     }
 
-    pub fn as_f64(&self) -> Option<f64> {
+    pub(crate) fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(n) => n.as_f64(),
             _ => None,
@@ -178,7 +178,7 @@ impl Value {
     }
 
     /// The items of an array, copied first if the array is shared.
-    pub fn as_array_mut(&mut self) -> Option<&mut [Value]> {
+    pub(crate) fn as_array_mut(&mut self) -> Option<&mut [Value]> {
         match self {
             Value::Array(a) => Some(unshared(a)),
             _ => None,
@@ -189,11 +189,12 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    pub fn is_object(&self) -> bool {
+    pub(crate) fn is_object(&self) -> bool {
         matches!(self, Value::Object(_))
     }
 
-    pub fn is_array(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_array(&self) -> bool {
         matches!(self, Value::Array(_))
     }
 
@@ -222,7 +223,7 @@ impl Value {
     }
 
     /// The same value as a `serde_json::Value` (for typed decoding of small objects).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
@@ -246,7 +247,7 @@ impl Map {
             .map(|(_, v)| v)
     }
 
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         unshared(&mut self.0)
             .iter_mut()
             .find(|(k, _)| k.as_str() == key)
@@ -277,12 +278,8 @@ impl Map {
         self.0.iter().map(|(_, v)| v)
     }
 
-    pub fn values_mut(&mut self) -> impl ExactSizeIterator<Item = &mut Value> {
-        unshared(&mut self.0).iter_mut().map(|(_, v)| v)
-    }
-
     /// Keeps the entries whose key is in `keep`.
-    pub fn retain_keys(&mut self, keep: &[&str]) {
+    pub(crate) fn retain_keys(&mut self, keep: &[&str]) {
         if self.0.iter().all(|(k, _)| keep.contains(&k.as_str())) {
             return;
         }

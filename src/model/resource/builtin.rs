@@ -70,7 +70,7 @@ const CATEGORY_ALL: &[&str] = &[
 ];
 
 /// The built-in kinds, core group first, in the order discovery lists them.
-pub fn builtin_kinds() -> Vec<ResourceKind> {
+pub(crate) fn builtin_kinds() -> Vec<ResourceKind> {
     BUILTINS
         .iter()
         .map(

@@ -12,13 +12,13 @@ use super::{Meta, View, body};
 /// An Application: metadata, `spec`, `status` and the requested `operation`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Application {
-    pub meta: Meta,
+    pub(crate) meta: Meta,
     pub spec: AppSpec,
     pub status: AppStatus,
     /// The top-level `operation` (set while an operation is requested or running).
     pub operation: Option<RequestedOperation>,
     /// `spec` as written, for what a sync copies verbatim (sources, options, retry).
-    pub spec_raw: Value,
+    pub(crate) spec_raw: Value,
 }
 
 #[derive(Deserialize, Default)]
@@ -52,21 +52,21 @@ impl View for Application {
 #[serde(default, rename_all = "camelCase")]
 pub struct AppSpec {
     #[serde(deserialize_with = "lax")]
-    pub project: Option<String>,
+    pub(crate) project: Option<String>,
     #[serde(deserialize_with = "present")]
     pub source: Option<AppSource>,
     /// `None` when absent or not a list.
     #[serde(deserialize_with = "lax")]
     pub sources: Option<Vec<Lax<AppSource>>>,
     #[serde(deserialize_with = "lax")]
-    pub destination: Destination,
+    pub(crate) destination: Destination,
     #[serde(deserialize_with = "lax")]
-    pub sync_policy: SyncPolicy,
+    pub(crate) sync_policy: SyncPolicy,
 }
 
 impl AppSpec {
     /// `spec.sources` when it is a non-empty list.
-    pub fn source_list(&self) -> Option<impl Iterator<Item = &AppSource>> {
+    pub(crate) fn source_list(&self) -> Option<impl Iterator<Item = &AppSource>> {
         self.sources
             .as_ref()
             .filter(|s| !s.is_empty())
@@ -78,22 +78,22 @@ impl AppSpec {
 #[serde(default, rename_all = "camelCase")]
 pub struct AppSource {
     #[serde(rename = "repoURL", deserialize_with = "lax")]
-    pub repo_url: String,
+    pub(crate) repo_url: String,
     #[serde(deserialize_with = "non_empty")]
     pub path: Option<String>,
     #[serde(deserialize_with = "non_empty")]
     pub chart: Option<String>,
     #[serde(deserialize_with = "lax")]
-    pub target_revision: Option<String>,
+    pub(crate) target_revision: Option<String>,
     #[serde(rename = "ref", deserialize_with = "non_empty")]
-    pub ref_name: Option<String>,
+    pub(crate) ref_name: Option<String>,
     #[serde(deserialize_with = "non_empty")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct Destination {
+pub(crate) struct Destination {
     #[serde(deserialize_with = "lax")]
     pub name: String,
     #[serde(deserialize_with = "lax")]
@@ -104,25 +104,25 @@ pub struct Destination {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct SyncPolicy {
+pub(crate) struct SyncPolicy {
     /// `None` unless `automated` is an object.
     #[serde(deserialize_with = "lax")]
-    pub automated: Option<Automated>,
+    pub(crate) automated: Option<Automated>,
     #[serde(deserialize_with = "strings")]
-    pub sync_options: Vec<String>,
+    pub(crate) sync_options: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Automated {
+pub(crate) struct Automated {
     #[serde(deserialize_with = "lax")]
-    pub enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     #[serde(deserialize_with = "lax")]
     pub prune: bool,
     #[serde(deserialize_with = "lax")]
-    pub self_heal: bool,
+    pub(crate) self_heal: bool,
     #[serde(deserialize_with = "lax")]
-    pub allow_empty: bool,
+    pub(crate) allow_empty: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -134,17 +134,17 @@ pub struct AppStatus {
     pub health: HealthStatus,
     /// `None` unless it is an object with a `phase`.
     #[serde(deserialize_with = "lax")]
-    pub operation_state: Option<OperationState>,
+    pub(crate) operation_state: Option<OperationState>,
     #[serde(deserialize_with = "lax_items")]
-    pub history: Vec<HistoryEntry>,
+    pub(crate) history: Vec<HistoryEntry>,
     #[serde(deserialize_with = "lax")]
-    pub resource_health_source: Option<String>,
+    pub(crate) resource_health_source: Option<String>,
     #[serde(deserialize_with = "lax_items")]
-    pub resources: Vec<ResourceStatus>,
+    pub(crate) resources: Vec<ResourceStatus>,
     #[serde(deserialize_with = "lax_items")]
-    pub conditions: Vec<AppCondition>,
+    pub(crate) conditions: Vec<AppCondition>,
     #[serde(deserialize_with = "time")]
-    pub reconciled_at: Option<Timestamp>,
+    pub(crate) reconciled_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -153,9 +153,9 @@ pub struct SyncStatus {
     #[serde(deserialize_with = "lax")]
     pub status: Option<String>,
     #[serde(deserialize_with = "non_empty")]
-    pub revision: Option<String>,
+    pub(crate) revision: Option<String>,
     #[serde(deserialize_with = "strings")]
-    pub revisions: Vec<String>,
+    pub(crate) revisions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -166,27 +166,27 @@ pub struct HealthStatus {
     #[serde(deserialize_with = "non_empty")]
     pub message: Option<String>,
     #[serde(deserialize_with = "time")]
-    pub last_transition_time: Option<Timestamp>,
+    pub(crate) last_transition_time: Option<Timestamp>,
 }
 
 /// `status.operationState`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct OperationState {
+pub(crate) struct OperationState {
     #[serde(deserialize_with = "lax")]
     pub phase: Option<String>,
     #[serde(deserialize_with = "non_empty")]
     pub message: Option<String>,
     #[serde(deserialize_with = "time")]
-    pub started_at: Option<Timestamp>,
+    pub(crate) started_at: Option<Timestamp>,
     #[serde(deserialize_with = "time")]
-    pub finished_at: Option<Timestamp>,
+    pub(crate) finished_at: Option<Timestamp>,
     #[serde(deserialize_with = "int_or_string")]
-    pub retry_count: Option<i64>,
+    pub(crate) retry_count: Option<i64>,
     #[serde(deserialize_with = "lax")]
     pub operation: RequestedOperation,
     #[serde(deserialize_with = "lax")]
-    pub sync_result: SyncResult,
+    pub(crate) sync_result: SyncResult,
 }
 
 /// An operation: who asked, and for which revision.
@@ -194,7 +194,7 @@ pub struct OperationState {
 #[serde(default, rename_all = "camelCase")]
 pub struct RequestedOperation {
     #[serde(deserialize_with = "lax")]
-    pub initiated_by: InitiatedBy,
+    pub(crate) initiated_by: InitiatedBy,
     #[serde(deserialize_with = "lax")]
     pub sync: SyncRequested,
 }
@@ -203,30 +203,30 @@ pub struct RequestedOperation {
 #[serde(default)]
 pub struct SyncRequested {
     #[serde(deserialize_with = "non_empty")]
-    pub revision: Option<String>,
+    pub(crate) revision: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct InitiatedBy {
+pub(crate) struct InitiatedBy {
     #[serde(deserialize_with = "non_empty")]
     pub username: Option<String>,
     #[serde(deserialize_with = "lax")]
-    pub automated: bool,
+    pub(crate) automated: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct SyncResult {
+pub(crate) struct SyncResult {
     #[serde(deserialize_with = "non_empty")]
-    pub revision: Option<String>,
+    pub(crate) revision: Option<String>,
     #[serde(deserialize_with = "lax_items")]
-    pub resources: Vec<SyncResultResource>,
+    pub(crate) resources: Vec<SyncResultResource>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct SyncResultResource {
+pub(crate) struct SyncResultResource {
     #[serde(deserialize_with = "lax")]
     pub group: String,
     #[serde(deserialize_with = "lax")]
@@ -240,17 +240,17 @@ pub struct SyncResultResource {
     #[serde(deserialize_with = "non_empty")]
     pub message: Option<String>,
     #[serde(deserialize_with = "non_empty")]
-    pub hook_phase: Option<String>,
+    pub(crate) hook_phase: Option<String>,
     #[serde(deserialize_with = "non_empty")]
-    pub hook_type: Option<String>,
+    pub(crate) hook_type: Option<String>,
     #[serde(deserialize_with = "non_empty")]
-    pub sync_phase: Option<String>,
+    pub(crate) sync_phase: Option<String>,
 }
 
 /// One `status.resources` entry.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct ResourceStatus {
+pub(crate) struct ResourceStatus {
     #[serde(deserialize_with = "lax")]
     pub group: String,
     #[serde(deserialize_with = "lax")]
@@ -266,16 +266,16 @@ pub struct ResourceStatus {
     #[serde(deserialize_with = "lax")]
     pub health: ResourceHealth,
     #[serde(deserialize_with = "lax")]
-    pub hook: bool,
+    pub(crate) hook: bool,
     #[serde(deserialize_with = "lax")]
-    pub requires_pruning: bool,
+    pub(crate) requires_pruning: bool,
     #[serde(deserialize_with = "int_or_string")]
-    pub sync_wave: Option<i64>,
+    pub(crate) sync_wave: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct ResourceHealth {
+pub(crate) struct ResourceHealth {
     #[serde(deserialize_with = "lax")]
     pub status: Option<String>,
     #[serde(deserialize_with = "non_empty")]
@@ -285,28 +285,28 @@ pub struct ResourceHealth {
 /// One `status.conditions` entry.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct AppCondition {
+pub(crate) struct AppCondition {
     #[serde(rename = "type", deserialize_with = "lax")]
     pub kind: String,
     #[serde(deserialize_with = "lax")]
     pub message: String,
     #[serde(deserialize_with = "time")]
-    pub last_transition_time: Option<Timestamp>,
+    pub(crate) last_transition_time: Option<Timestamp>,
 }
 
 /// One `status.history` entry.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct HistoryEntry {
+pub(crate) struct HistoryEntry {
     #[serde(deserialize_with = "lax")]
     pub id: Option<i64>,
     #[serde(deserialize_with = "lax")]
-    pub revision: Option<String>,
+    pub(crate) revision: Option<String>,
     /// `None` when absent or not a list.
     #[serde(deserialize_with = "lax")]
-    pub revisions: Option<Vec<Lax<Option<String>>>>,
+    pub(crate) revisions: Option<Vec<Lax<Option<String>>>>,
     #[serde(deserialize_with = "time")]
-    pub deployed_at: Option<Timestamp>,
+    pub(crate) deployed_at: Option<Timestamp>,
     #[serde(deserialize_with = "lax")]
-    pub initiated_by: Option<InitiatedBy>,
+    pub(crate) initiated_by: Option<InitiatedBy>,
 }

@@ -14,11 +14,11 @@ use super::{Meta, View, body};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cluster {
-    pub meta: Meta,
+    pub(crate) meta: Meta,
     pub spec: ClusterSpec,
     pub status: ClusterStatus,
     /// `status.conditions` as written (a promote rewrites the list).
-    pub conditions_raw: Value,
+    pub(crate) conditions_raw: Value,
 }
 
 #[derive(Deserialize, Default)]
@@ -62,43 +62,43 @@ pub struct ClusterStatus {
     #[serde(deserialize_with = "lax")]
     pub phase: Option<String>,
     #[serde(deserialize_with = "lax")]
-    pub phase_reason: Option<String>,
+    pub(crate) phase_reason: Option<String>,
     #[serde(deserialize_with = "int_or_string")]
     pub instances: Option<i64>,
     #[serde(deserialize_with = "int_or_string")]
-    pub ready_instances: Option<i64>,
+    pub(crate) ready_instances: Option<i64>,
     #[serde(deserialize_with = "non_empty")]
-    pub current_primary: Option<String>,
+    pub(crate) current_primary: Option<String>,
     #[serde(deserialize_with = "non_empty")]
-    pub target_primary: Option<String>,
+    pub(crate) target_primary: Option<String>,
     #[serde(rename = "timelineID", deserialize_with = "int_or_string")]
     pub timeline_id: Option<i64>,
     #[serde(deserialize_with = "time")]
-    pub current_primary_timestamp: Option<Timestamp>,
+    pub(crate) current_primary_timestamp: Option<Timestamp>,
     #[serde(deserialize_with = "time")]
-    pub target_primary_timestamp: Option<Timestamp>,
+    pub(crate) target_primary_timestamp: Option<Timestamp>,
     /// As written (the timeline compares the text).
     #[serde(deserialize_with = "non_empty")]
-    pub current_primary_failing_since_timestamp: Option<String>,
+    pub(crate) current_primary_failing_since_timestamp: Option<String>,
     #[serde(deserialize_with = "strings")]
-    pub instance_names: Vec<String>,
+    pub(crate) instance_names: Vec<String>,
     /// `None` when the operator has not written it.
     #[serde(deserialize_with = "present")]
-    pub instances_status: Option<InstancesStatus>,
+    pub(crate) instances_status: Option<InstancesStatus>,
     #[serde(deserialize_with = "lax")]
-    pub instances_reported_state: BTreeMap<String, Lax<ReportedState>>,
+    pub(crate) instances_reported_state: BTreeMap<String, Lax<ReportedState>>,
     #[serde(deserialize_with = "lax_items")]
-    pub conditions: Vec<Condition>,
+    pub(crate) conditions: Vec<Condition>,
 }
 
 /// `status.instancesStatus`: instance names by group.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct InstancesStatus {
+pub(crate) struct InstancesStatus {
     #[serde(deserialize_with = "strings")]
     pub healthy: Vec<String>,
     #[serde(deserialize_with = "strings")]
-    pub replicating: Vec<String>,
+    pub(crate) replicating: Vec<String>,
     #[serde(deserialize_with = "strings")]
     pub failed: Vec<String>,
 }
@@ -106,7 +106,7 @@ pub struct InstancesStatus {
 /// One entry of `status.instancesReportedState`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct ReportedState {
+pub(crate) struct ReportedState {
     #[serde(rename = "timeLineID", deserialize_with = "int_or_string")]
     pub timeline_id: Option<i64>,
 }
@@ -121,7 +121,7 @@ impl Cluster {
     }
 
     /// The timeline an instance last reported.
-    pub fn reported_timeline(&self, instance: &str) -> Option<i64> {
+    pub(crate) fn reported_timeline(&self, instance: &str) -> Option<i64> {
         self.status
             .instances_reported_state
             .get(instance)

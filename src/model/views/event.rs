@@ -9,13 +9,13 @@ use super::{Meta, View, body};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
-    pub meta: Meta,
+    pub(crate) meta: Meta,
     /// Kind and name of `involvedObject` (or `regarding`).
-    pub object_kind: String,
-    pub object_name: String,
+    pub(crate) object_kind: String,
+    pub(crate) object_name: String,
     /// The latest of the event's times (its creation time included).
     pub at: Option<Timestamp>,
-    pub type_: Option<String>,
+    pub(crate) type_: Option<String>,
     pub reason: Option<String>,
     /// `message` (or `note`).
     pub message: Option<String>,

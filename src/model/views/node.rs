@@ -11,7 +11,7 @@ use super::{Meta, View, body};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Node {
-    pub meta: Meta,
+    pub(crate) meta: Meta,
     pub spec: NodeSpec,
     pub status: NodeStatus,
 }
@@ -43,7 +43,7 @@ impl View for Node {
 #[serde(default)]
 pub struct NodeSpec {
     #[serde(deserialize_with = "lax")]
-    pub unschedulable: bool,
+    pub(crate) unschedulable: bool,
     #[serde(deserialize_with = "lax_items")]
     pub taints: Vec<Taint>,
 }
@@ -92,20 +92,20 @@ impl Taint {
 #[serde(default)]
 pub struct NodeStatus {
     #[serde(deserialize_with = "lax")]
-    pub allocatable: Resources,
+    pub(crate) allocatable: Resources,
     #[serde(deserialize_with = "lax_items")]
-    pub conditions: Vec<Condition>,
+    pub(crate) conditions: Vec<Condition>,
 }
 
 /// The quantities of a resource list (`requests`, `allocatable`) the panes read, as written
 /// (`500m`, `2Gi`; a bare number is taken as its text).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(default)]
-pub struct Resources {
+pub(crate) struct Resources {
     #[serde(deserialize_with = "quantity")]
     pub cpu: Option<String>,
     #[serde(deserialize_with = "quantity")]
-    pub memory: Option<String>,
+    pub(crate) memory: Option<String>,
     #[serde(deserialize_with = "quantity")]
     pub pods: Option<String>,
 }
@@ -116,7 +116,7 @@ impl Node {
     }
 
     /// The status of the condition `kind` (`Ready`, `MemoryPressure`…).
-    pub fn condition(&self, kind: &str) -> Option<&str> {
+    pub(crate) fn condition(&self, kind: &str) -> Option<&str> {
         self.status
             .conditions
             .iter()

@@ -10,16 +10,16 @@ use super::{Meta, View, body};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PodDisruptionBudget {
-    pub meta: Meta,
+    pub(crate) meta: Meta,
     /// `spec.minAvailable` as written (`1` or `50%`).
-    pub min_available: Option<String>,
-    pub max_unavailable: Option<String>,
+    pub(crate) min_available: Option<String>,
+    pub(crate) max_unavailable: Option<String>,
     /// `spec.selector.matchLabels` (string values).
-    pub match_labels: BTreeMap<String, String>,
-    pub current_healthy: Option<i64>,
-    pub desired_healthy: Option<i64>,
-    pub disruptions_allowed: Option<i64>,
-    pub expected_pods: Option<i64>,
+    pub(crate) match_labels: BTreeMap<String, String>,
+    pub(crate) current_healthy: Option<i64>,
+    pub(crate) desired_healthy: Option<i64>,
+    pub(crate) disruptions_allowed: Option<i64>,
+    pub(crate) expected_pods: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]

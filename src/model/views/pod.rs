@@ -11,7 +11,7 @@ use super::{Meta, View, body};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pod {
-    pub meta: Meta,
+    pub(crate) meta: Meta,
     pub spec: PodSpec,
     pub status: PodStatus,
 }
@@ -43,18 +43,18 @@ impl View for Pod {
 #[serde(default, rename_all = "camelCase")]
 pub struct PodSpec {
     #[serde(deserialize_with = "non_empty")]
-    pub node_name: Option<String>,
+    pub(crate) node_name: Option<String>,
     #[serde(deserialize_with = "lax_items")]
     pub containers: Vec<Container>,
     #[serde(deserialize_with = "lax_items")]
-    pub init_containers: Vec<Container>,
+    pub(crate) init_containers: Vec<Container>,
     #[serde(deserialize_with = "lax_items")]
     pub tolerations: Vec<Toleration>,
     /// `spec.nodeSelector` (entries whose value is not text are left out).
     #[serde(deserialize_with = "text_map")]
-    pub node_selector: BTreeMap<String, String>,
+    pub(crate) node_selector: BTreeMap<String, String>,
     #[serde(deserialize_with = "lax")]
-    pub affinity: Affinity,
+    pub(crate) affinity: Affinity,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -63,12 +63,12 @@ pub struct Container {
     #[serde(deserialize_with = "lax")]
     pub name: String,
     #[serde(deserialize_with = "lax")]
-    pub resources: ContainerResources,
+    pub(crate) resources: ContainerResources,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct ContainerResources {
+pub(crate) struct ContainerResources {
     #[serde(deserialize_with = "lax")]
     pub requests: Resources,
 }
@@ -81,7 +81,7 @@ pub struct Toleration {
     pub key: String,
     /// `Equal` when not given.
     #[serde(deserialize_with = "lax")]
-    pub operator: Option<String>,
+    pub(crate) operator: Option<String>,
     #[serde(deserialize_with = "lax")]
     pub value: String,
     #[serde(deserialize_with = "lax")]
@@ -91,7 +91,7 @@ pub struct Toleration {
 impl Toleration {
     /// Whether it tolerates the taint (Kubernetes' matching rules: an empty key with
     /// `Exists` matches every key, an empty effect every effect).
-    pub fn tolerates(&self, taint: &Taint) -> bool {
+    pub(crate) fn tolerates(&self, taint: &Taint) -> bool {
         let exists = self.operator.as_deref() == Some("Exists");
         let key_ok = self.key.is_empty() && exists || self.key == taint.key;
         let value_ok = exists || self.value == taint.value;
@@ -103,46 +103,46 @@ impl Toleration {
 /// What the panes read of `spec.affinity`: the required node affinity.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Affinity {
+pub(crate) struct Affinity {
     #[serde(deserialize_with = "lax")]
-    pub node_affinity: NodeAffinity,
+    pub(crate) node_affinity: NodeAffinity,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct NodeAffinity {
+pub(crate) struct NodeAffinity {
     #[serde(
         rename = "requiredDuringSchedulingIgnoredDuringExecution",
         deserialize_with = "lax"
     )]
-    pub required: NodeSelector,
+    pub(crate) required: NodeSelector,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct NodeSelector {
+pub(crate) struct NodeSelector {
     /// ORed; the requirements of one term are ANDed.
     #[serde(deserialize_with = "lax_items")]
-    pub node_selector_terms: Vec<NodeSelectorTerm>,
+    pub(crate) node_selector_terms: Vec<NodeSelectorTerm>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct NodeSelectorTerm {
+pub(crate) struct NodeSelectorTerm {
     #[serde(deserialize_with = "lax_items")]
-    pub match_expressions: Vec<Requirement>,
+    pub(crate) match_expressions: Vec<Requirement>,
     #[serde(deserialize_with = "lax_items")]
-    pub match_fields: Vec<Requirement>,
+    pub(crate) match_fields: Vec<Requirement>,
 }
 
 /// A `matchExpressions` / `matchFields` requirement: `key operator values`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct Requirement {
+pub(crate) struct Requirement {
     #[serde(deserialize_with = "lax")]
     pub key: String,
     #[serde(deserialize_with = "lax")]
-    pub operator: String,
+    pub(crate) operator: String,
     #[serde(deserialize_with = "strings")]
     pub values: Vec<String>,
 }
@@ -161,17 +161,17 @@ pub struct PodStatus {
     #[serde(deserialize_with = "lax")]
     pub phase: Option<String>,
     #[serde(deserialize_with = "lax_items")]
-    pub init_container_statuses: Vec<ContainerStatus>,
+    pub(crate) init_container_statuses: Vec<ContainerStatus>,
     #[serde(deserialize_with = "lax_items")]
     pub container_statuses: Vec<ContainerStatus>,
     #[serde(deserialize_with = "lax_items")]
-    pub conditions: Vec<Condition>,
+    pub(crate) conditions: Vec<Condition>,
 }
 
 /// One entry of `status.conditions` (of a pod, a node, a Cluster…).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Condition {
+pub(crate) struct Condition {
     #[serde(rename = "type", deserialize_with = "lax")]
     pub kind: Option<String>,
     #[serde(deserialize_with = "lax")]
@@ -181,12 +181,12 @@ pub struct Condition {
     #[serde(deserialize_with = "lax")]
     pub message: Option<String>,
     #[serde(deserialize_with = "time")]
-    pub last_transition_time: Option<jiff::Timestamp>,
+    pub(crate) last_transition_time: Option<jiff::Timestamp>,
 }
 
 impl Condition {
     /// This condition's type is `kind` and its status `True`.
-    pub fn is_true(&self, kind: &str) -> bool {
+    pub(crate) fn is_true(&self, kind: &str) -> bool {
         self.kind.as_deref() == Some(kind) && self.status.as_deref() == Some("True")
     }
 }
@@ -198,12 +198,12 @@ impl Pod {
     }
 
     /// A DaemonSet owns it.
-    pub fn daemonset(&self) -> bool {
+    pub(crate) fn daemonset(&self) -> bool {
         self.meta.owners.iter().any(|o| o.kind == "DaemonSet")
     }
 
     /// The `Ready` condition is `True`.
-    pub fn is_ready(&self) -> bool {
+    pub(crate) fn is_ready(&self) -> bool {
         self.status.conditions.iter().any(|c| c.is_true("Ready"))
     }
 }
@@ -217,7 +217,7 @@ pub struct ContainerStatus {
     #[serde(deserialize_with = "lax")]
     pub ready: bool,
     #[serde(deserialize_with = "int_or_string")]
-    pub restart_count: Option<i64>,
+    pub(crate) restart_count: Option<i64>,
     #[serde(deserialize_with = "lax")]
     pub state: ContainerState,
 }
@@ -226,23 +226,23 @@ pub struct ContainerStatus {
 #[serde(default)]
 pub struct ContainerState {
     #[serde(deserialize_with = "lax")]
-    pub waiting: Option<Waiting>,
+    pub(crate) waiting: Option<Waiting>,
     #[serde(deserialize_with = "lax")]
-    pub terminated: Option<Terminated>,
+    pub(crate) terminated: Option<Terminated>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct Waiting {
+pub(crate) struct Waiting {
     #[serde(deserialize_with = "lax")]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Terminated {
+pub(crate) struct Terminated {
     #[serde(deserialize_with = "int_or_string")]
-    pub exit_code: Option<i64>,
+    pub(crate) exit_code: Option<i64>,
     #[serde(deserialize_with = "lax")]
     pub reason: Option<String>,
 }
@@ -250,7 +250,7 @@ pub struct Terminated {
 impl ContainerStatus {
     /// The waiting reason, or for a container that exited non-zero its reason (`Error`
     /// when it gives none).
-    pub fn problem(&self) -> Option<&str> {
+    pub(crate) fn problem(&self) -> Option<&str> {
         if let Some(reason) = self
             .state
             .waiting

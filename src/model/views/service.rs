@@ -8,8 +8,8 @@ use super::{Meta, View, body};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Service {
-    pub meta: Meta,
-    pub cluster_ip: Option<String>,
+    pub(crate) meta: Meta,
+    pub(crate) cluster_ip: Option<String>,
     pub port: Option<i64>,
 }
 

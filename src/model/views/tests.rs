@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::pod::ContainerStatus;
 use super::*;
 
 #[test]

@@ -12,7 +12,7 @@ use super::{Meta, View, body};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Workload {
-    pub meta: Meta,
+    pub(crate) meta: Meta,
     pub spec: WorkloadSpec,
     pub status: WorkloadStatus,
 }
@@ -53,24 +53,24 @@ pub struct WorkloadSpec {
 #[serde(default, rename_all = "camelCase")]
 pub struct Selector {
     #[serde(deserialize_with = "lax")]
-    pub match_labels: BTreeMap<String, String>,
+    pub(crate) match_labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct WorkloadStatus {
     #[serde(deserialize_with = "int_or_string")]
-    pub available_replicas: Option<i64>,
+    pub(crate) available_replicas: Option<i64>,
     #[serde(deserialize_with = "int_or_string")]
     pub ready_replicas: Option<i64>,
     #[serde(deserialize_with = "int_or_string")]
-    pub desired_number_scheduled: Option<i64>,
+    pub(crate) desired_number_scheduled: Option<i64>,
     #[serde(deserialize_with = "int_or_string")]
-    pub number_available: Option<i64>,
+    pub(crate) number_available: Option<i64>,
     #[serde(deserialize_with = "lax")]
     pub phase: Option<String>,
     #[serde(deserialize_with = "lax_items")]
-    pub init_container_statuses: Vec<ContainerStatus>,
+    pub(crate) init_container_statuses: Vec<ContainerStatus>,
     #[serde(deserialize_with = "lax_items")]
     pub container_statuses: Vec<ContainerStatus>,
 }

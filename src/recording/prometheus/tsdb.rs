@@ -10,7 +10,7 @@ use super::{Sample, SampleValue};
 
 /// Scrape interval of runs when the section names none (Prometheus's default is 1 m, the
 /// kube-prometheus-stack's 30 s; the console assumes 15 s for `$__rate_interval`).
-pub const DEFAULT_SCRAPE_INTERVAL_S: f64 = 15.0;
+pub(crate) const DEFAULT_SCRAPE_INTERVAL_S: f64 = 15.0;
 
 /// One entry of a series' `samples`: a sample `[offset, value]` (value a number, `NaN`,
 /// `+Inf`, `-Inf` or `stale`), or a run `[offset, value, count, delta]`: `count` samples
@@ -51,11 +51,11 @@ impl SeriesEntry {
 /// Evenly spaced samples in absolute milliseconds; `stale` runs are one staleness marker.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Run {
-    pub t0: i64,
-    pub every: i64,
+    pub(crate) t0: i64,
+    pub(crate) every: i64,
     pub n: u32,
-    pub v0: f64,
-    pub dv: f64,
+    pub(crate) v0: f64,
+    pub(crate) dv: f64,
     pub stale: bool,
 }
 
@@ -80,7 +80,11 @@ pub struct Series {
 
 impl Series {
     /// Compiles `samples` (offsets in seconds from `base_ms`); errors say which sample.
-    pub fn compile(raw: &RawSeries, base_ms: i64, every_s: f64) -> Result<Series, (usize, String)> {
+    pub(crate) fn compile(
+        raw: &RawSeries,
+        base_ms: i64,
+        every_s: f64,
+    ) -> Result<Series, (usize, String)> {
         let every = (every_s * 1000.0).round() as i64;
         let mut runs: Vec<Run> = Vec::with_capacity(raw.samples.len());
         for (i, s) in raw.samples.iter().enumerate() {
@@ -120,7 +124,7 @@ impl Series {
     }
 
     /// The latest sample at or before `t`: its time and value (`None` for a staleness marker).
-    pub fn last_at(&self, t: i64) -> Option<(i64, Option<f64>)> {
+    pub(crate) fn last_at(&self, t: i64) -> Option<(i64, Option<f64>)> {
         let i = self.runs.partition_point(|r| r.t0 <= t);
         let r = self.runs.get(i.checked_sub(1)?)?;
         let k = (((t - r.t0) / r.every) as u64).min(u64::from(r.n - 1)) as u32;
@@ -129,7 +133,7 @@ impl Series {
     }
 
     /// Samples (not staleness markers) with `from < time <= to`, appended to `out`.
-    pub fn window(&self, from: i64, to: i64, out: &mut Vec<(i64, f64)>) {
+    pub(crate) fn window(&self, from: i64, to: i64, out: &mut Vec<(i64, f64)>) {
         let first = self.runs.partition_point(|r| r.end() <= from);
         for r in &self.runs[first..] {
             if r.t0 > to {
@@ -156,7 +160,7 @@ impl Series {
     }
 
     /// Whether the series has a sample (or marker) in `[from, to]`.
-    pub fn touches(&self, from: i64, to: i64) -> bool {
+    pub(crate) fn touches(&self, from: i64, to: i64) -> bool {
         let i = self.runs.partition_point(|r| r.end() < from);
         self.runs.get(i).is_some_and(|r| r.t0 <= to)
     }

@@ -17,7 +17,7 @@ use crate::domain::dashboard::promql::{self, Selector};
 use crate::recording::prometheus::format_value;
 
 /// `/prometheus/{*rest}`.
-pub async fn direct(
+pub(crate) async fn direct(
     State(st): State<Arc<PromState>>,
     Path(rest): Path<String>,
     method: Method,
@@ -30,13 +30,13 @@ pub async fn direct(
 
 /// A Prometheus API error: `errorType` and message, with the status code Prometheus uses.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PromApiError {
+pub(crate) struct PromApiError {
     pub error_type: &'static str,
     pub message: String,
 }
 
 impl PromApiError {
-    pub fn bad_data(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_data(message: impl Into<String>) -> Self {
         PromApiError {
             error_type: "bad_data",
             message: message.into(),
@@ -181,7 +181,7 @@ impl Params {
 }
 
 /// `application/x-www-form-urlencoded` pairs (`+` is a space, `%XX` a byte).
-pub fn parse_form(text: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_form(text: &str) -> Vec<(String, String)> {
     text.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -287,7 +287,7 @@ fn now_ms() -> i64 {
 }
 
 /// Prometheus's JSON for a time: seconds, with three decimals when there are milliseconds.
-pub fn format_time(ms: i64) -> String {
+pub(crate) fn format_time(ms: i64) -> String {
     let (s, frac) = (ms.div_euclid(1000), ms.rem_euclid(1000));
     if frac == 0 {
         s.to_string()

@@ -22,32 +22,32 @@ use super::api::format_time;
 use crate::recording::prometheus::format_value;
 use crate::recording::prometheus::tsdb::Series;
 
-pub type Labels = BTreeMap<String, String>;
+pub(crate) type Labels = BTreeMap<String, String>;
 
-pub const NAME: &str = "__name__";
+pub(crate) const NAME: &str = "__name__";
 
 /// Why a query has no answer: Prometheus's `errorType` (`bad_data` for what is not a valid
 /// or supported query, `execution` for what fails while evaluating) and its message.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EvalError {
+pub(crate) struct EvalError {
     pub kind: &'static str,
     pub message: String,
 }
 
 impl EvalError {
-    pub fn bad_data(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_data(message: impl Into<String>) -> Self {
         EvalError {
             kind: "bad_data",
             message: message.into(),
         }
     }
-    pub fn execution(message: impl Into<String>) -> Self {
+    pub(crate) fn execution(message: impl Into<String>) -> Self {
         EvalError {
             kind: "execution",
             message: message.into(),
         }
     }
-    pub fn unsupported(what: impl std::fmt::Display) -> Self {
+    pub(crate) fn unsupported(what: impl std::fmt::Display) -> Self {
         Self::bad_data(format!(
             "the opsdeck sandbox's PromQL evaluator does not support {what} (see recordings/README.md, \"Evaluation\")"
         ))
@@ -58,20 +58,20 @@ type R<T> = Result<T, EvalError>;
 
 /// A sample of an instant vector.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Elem {
+pub(crate) struct Elem {
     pub labels: Labels,
     pub v: f64,
 }
 
 /// A series of a range vector or of a range query's result.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ranged {
+pub(crate) struct Ranged {
     pub labels: Labels,
     pub points: Vec<(i64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Scalar(f64),
     Str(String),
     Vector(Vec<Elem>),
@@ -90,12 +90,12 @@ impl Value {
 }
 
 /// Parses a query as Prometheus does (errors are `bad_data`).
-pub fn parse(query: &str) -> R<Expr> {
+pub(crate) fn parse(query: &str) -> R<Expr> {
     parser::parse(query).map_err(|e| EvalError::bad_data(e.trim().to_string()))
 }
 
 /// Evaluates queries over `series`.
-pub struct Engine<'a> {
+pub(crate) struct Engine<'a> {
     series: &'a [Series],
     lookback: i64,
     /// The query's start and end (for `@ start()` and `@ end()`).
@@ -106,7 +106,7 @@ pub struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(series: &'a [Series], lookback: i64) -> Self {
+    pub(crate) fn new(series: &'a [Series], lookback: i64) -> Self {
         Engine {
             series,
             lookback,
@@ -117,7 +117,7 @@ impl<'a> Engine<'a> {
     }
 
     /// The value of `expr` at `t` (ms).
-    pub fn instant(&mut self, expr: &Expr, t: i64) -> R<Value> {
+    pub(crate) fn instant(&mut self, expr: &Expr, t: i64) -> R<Value> {
         self.start = t;
         self.end = t;
         let v = self.eval(expr, t)?;
@@ -128,7 +128,7 @@ impl<'a> Engine<'a> {
     }
 
     /// `expr` at `start + k·step` up to `end`, as Prometheus's range query.
-    pub fn range(&mut self, expr: &Expr, start: i64, end: i64, step: i64) -> R<Vec<Ranged>> {
+    pub(crate) fn range(&mut self, expr: &Expr, start: i64, end: i64, step: i64) -> R<Vec<Ranged>> {
         match expr.value_type() {
             ValueType::Scalar | ValueType::Vector => {}
             ValueType::Matrix => {
@@ -306,7 +306,7 @@ impl<'a> Engine<'a> {
 }
 
 /// Whether `labels` match a selector's name and matchers (and its `or` groups).
-pub fn selector_matches(vs: &VectorSelector, labels: &Labels) -> bool {
+pub(crate) fn selector_matches(vs: &VectorSelector, labels: &Labels) -> bool {
     if let Some(name) = &vs.name
         && labels.get(NAME) != Some(name)
     {
@@ -362,7 +362,7 @@ fn labels_json(labels: &Labels) -> String {
 }
 
 /// `data` of an instant query's answer, as Prometheus writes it.
-pub fn instant_json(v: &Value, t: i64) -> String {
+pub(crate) fn instant_json(v: &Value, t: i64) -> String {
     let mut out = String::new();
     match v {
         Value::Scalar(x) => {
@@ -407,7 +407,7 @@ pub fn instant_json(v: &Value, t: i64) -> String {
 }
 
 /// A matrix's `result` array.
-pub fn matrix_json(series: &[Ranged]) -> String {
+pub(crate) fn matrix_json(series: &[Ranged]) -> String {
     let mut out = String::from("[");
     for (i, s) in series.iter().enumerate() {
         if i > 0 {

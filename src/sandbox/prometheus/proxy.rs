@@ -16,7 +16,7 @@ use super::api::serve;
 use crate::sandbox::error::ApiError;
 
 /// `…/proxy` (no path after it).
-pub async fn root(
+pub(crate) async fn root(
     State(st): State<Arc<PromState>>,
     Path((ns, svc)): Path<(String, String)>,
     method: Method,
@@ -28,7 +28,7 @@ pub async fn root(
 }
 
 /// `…/proxy/{*rest}`.
-pub async fn proxied(
+pub(crate) async fn proxied(
     State(st): State<Arc<PromState>>,
     Path((ns, svc, rest)): Path<(String, String, String)>,
     method: Method,

@@ -27,7 +27,7 @@ const STATUS_AT_MOST: Duration = Duration::from_millis(200);
 const BURST: usize = 256;
 
 /// What the replay starts from.
-pub struct Start {
+pub(crate) struct Start {
     pub recording: String,
     /// `--speed`: 0 (or less) starts paused.
     pub speed: f64,
@@ -62,7 +62,7 @@ fn secs(d: Duration) -> f64 {
 }
 
 /// `1:05` (or `1:02:03`): the position as a person reads it.
-pub fn clock(d: Duration) -> String {
+pub(crate) fn clock(d: Duration) -> String {
     let s = d.as_secs();
     if s >= 3600 {
         format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
@@ -326,7 +326,7 @@ impl Player {
 }
 
 /// Plays `source` until the sandbox stops, following the `Replay` object's spec.
-pub async fn run(shared: Arc<Shared>, source: TimelineSource, start: Start) {
+pub(crate) async fn run(shared: Arc<Shared>, source: TimelineSource, start: Start) {
     let Some(rt) = shared.store.registry().by_key(&key()).cloned() else {
         tracing::warn!("replay: the Replay kind is not registered; no replay");
         return;

@@ -21,7 +21,7 @@ impl Store {
     /// DELETE of a namespace: the API server marks it `Terminating` (no new content may be
     /// created in it) and its namespace controller empties and removes it later, which
     /// [`Store::finish_namespace_deletion`] does.
-    pub fn begin_namespace_deletion(&self, name: &str) -> ApiResult<Arc<Value>> {
+    pub(crate) fn begin_namespace_deletion(&self, name: &str) -> ApiResult<Arc<Value>> {
         let mut inner = self.lock();
         let rt = inner
             .registry
@@ -39,7 +39,7 @@ impl Store {
     }
 
     /// Removes a `Terminating` namespace and everything in it.
-    pub fn finish_namespace_deletion(&self, name: &str) {
+    pub(crate) fn finish_namespace_deletion(&self, name: &str) {
         let mut inner = self.lock();
         let Some(rt) = inner.registry.by_key(&ns_key()).cloned() else {
             return;

@@ -132,7 +132,7 @@ impl Store {
     }
 
     /// Applies a recorded change with the same semantics as a client request.
-    pub fn apply_object(&self, obj: Value) -> ApiResult<Arc<Value>> {
+    pub(crate) fn apply_object(&self, obj: Value) -> ApiResult<Arc<Value>> {
         let (rt, ns, name) = self.resolve(&obj)?;
         let mut inner = self.lock();
         let opts = WriteOpts::default();

@@ -9,7 +9,7 @@ fn scale_paths(rt: &ResourceKind) -> ApiResult<&ScalePaths> {
 }
 
 /// The `autoscaling/v1` Scale view of an object.
-pub fn scale_of(rt: &ResourceKind, obj: &Value) -> ApiResult<Value> {
+pub(crate) fn scale_of(rt: &ResourceKind, obj: &Value) -> ApiResult<Value> {
     let paths = scale_paths(rt)?;
     let spec = get_path(obj, &paths.spec_replicas)
         .cloned()

@@ -32,7 +32,7 @@ impl Store {
     /// Puts every object (except those of `skip`) back as it was in `snap`, as writes that
     /// watchers see: objects created since are DELETED, deleted ones ADDED again, changed
     /// ones MODIFIED, each with a new resourceVersion. Finalizers are not waited for.
-    pub fn reset_to(&self, snap: &Snapshot, skip: &ResKey) {
+    pub(crate) fn reset_to(&self, snap: &Snapshot, skip: &ResKey) {
         let mut inner = self.lock();
         let inner = &mut *inner;
         let wanted: HashMap<(&ResKey, &(String, String)), &Arc<Value>> =

@@ -194,7 +194,7 @@ impl Store {
     }
 
     /// Replaces an object (PUT), or its status or scale subresource.
-    pub fn update(
+    pub(crate) fn update(
         &self,
         rt: &ResourceKind,
         ns: &str,

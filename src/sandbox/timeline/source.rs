@@ -22,7 +22,7 @@ use crate::recording::{
 
 /// The timeline a replay plays.
 #[derive(Debug, Clone)]
-pub enum TimelineSource {
+pub(crate) enum TimelineSource {
     Memory(Arc<Vec<TimelineEntry>>),
     File(FileTimeline),
 }
@@ -42,23 +42,23 @@ pub struct FileTimeline {
     count: usize,
     duration: Duration,
     /// Seconds added to every timestamp of an entry as it is read (the time shift).
-    pub shift: i64,
+    pub(crate) shift: i64,
 }
 
 impl TimelineSource {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             TimelineSource::Memory(v) => v.len(),
             TimelineSource::File(f) => f.count,
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Offset of the last entry.
-    pub fn duration(&self) -> Duration {
+    pub(crate) fn duration(&self) -> Duration {
         match self {
             TimelineSource::Memory(v) => v.last().map(|e| e.at).unwrap_or_default(),
             TimelineSource::File(f) => f.duration,
@@ -66,12 +66,12 @@ impl TimelineSource {
     }
 
     /// Whether entries are read from the file as the replay proceeds.
-    pub fn streaming(&self) -> bool {
+    pub(crate) fn streaming(&self) -> bool {
         matches!(self, TimelineSource::File(_))
     }
 
     /// A cursor at the first entry.
-    pub fn open(&self) -> Result<Cursor, String> {
+    pub(crate) fn open(&self) -> Result<Cursor, String> {
         match self {
             TimelineSource::Memory(v) => Ok(Cursor::Memory {
                 entries: v.clone(),
@@ -108,7 +108,7 @@ impl FileTimeline {
 }
 
 /// Reads a timeline from its start, one entry at a time.
-pub enum Cursor {
+pub(crate) enum Cursor {
     Memory {
         entries: Arc<Vec<TimelineEntry>>,
         next: usize,
@@ -123,7 +123,7 @@ impl Cursor {
     /// The next entry (timestamps shifted), `None` at the end. An entry of a streamed file
     /// that does not parse (the load-time scan checks only offsets) is `Some(Err)`, with
     /// the file and line: the replay logs it and goes on, as for a change that fails.
-    pub fn next_entry(&mut self) -> Option<Result<TimelineEntry, String>> {
+    pub(crate) fn next_entry(&mut self) -> Option<Result<TimelineEntry, String>> {
         match self {
             Cursor::Memory { entries, next } => {
                 let e = entries.get(*next).cloned();
@@ -143,7 +143,7 @@ impl Cursor {
 
 /// Splits a block sequence into its items and parses each one alone. It holds the text of
 /// at most one entry (plus one look-ahead line): never the timeline.
-pub struct EntryReader<R> {
+pub(crate) struct EntryReader<R> {
     reader: R,
     origin: String,
     /// Line number of the last line read.
@@ -162,7 +162,7 @@ pub struct EntryReader<R> {
 
 impl<R: BufRead> EntryReader<R> {
     /// `first_line`: the file's line number of the reader's first line (for errors).
-    pub fn new(reader: R, origin: &str, first_line: usize) -> Self {
+    pub(crate) fn new(reader: R, origin: &str, first_line: usize) -> Self {
         EntryReader {
             reader,
             origin: origin.to_string(),
@@ -178,7 +178,8 @@ impl<R: BufRead> EntryReader<R> {
     }
 
     /// Bytes held for the entry being read (for tests: one entry, not the timeline).
-    pub fn held_bytes(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn held_bytes(&self) -> usize {
         self.chunk.capacity() + self.line.capacity()
     }
 
@@ -235,7 +236,7 @@ impl<R: BufRead> EntryReader<R> {
     /// The offset of the next entry, the entry parsed and checked as strictly as a whole
     /// file's timeline (unknown fields, misspelt changes, bad objects are errors with the
     /// file's line): what the load-time scan counts is what the replay can apply.
-    pub fn next_offset(&mut self) -> Option<Result<Duration, RecordingError>> {
+    pub(crate) fn next_offset(&mut self) -> Option<Result<Duration, RecordingError>> {
         if let Err(e) = self.next_chunk()? {
             return Some(Err(e));
         }
@@ -434,7 +435,7 @@ fn scan_layout(reader: impl BufRead) -> std::io::Result<Layout> {
 /// [`FileTimeline`] when the layout allows it (validated and counted here, one entry at a
 /// time). Otherwise the whole file is read as [`Recording::load`] does and the timeline is
 /// in the returned recording.
-pub fn load_file(path: &Path) -> Result<(Recording, Option<FileTimeline>), RecordingError> {
+pub(crate) fn load_file(path: &Path) -> Result<(Recording, Option<FileTimeline>), RecordingError> {
     let io = |source| RecordingError::Io {
         path: path.to_path_buf(),
         source,

@@ -24,7 +24,11 @@ struct Envelope {
 
 /// The `data` of a successful answer, or the error it carries. `via` names the endpoint
 /// for errors that are not Prometheus's own.
-pub fn data<T: DeserializeOwned>(status: u16, body: &[u8], via: &str) -> Result<T, PromError> {
+pub(crate) fn data<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    via: &str,
+) -> Result<T, PromError> {
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(_) => {

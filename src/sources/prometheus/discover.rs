@@ -53,7 +53,7 @@ fn rank(svc: &Service) -> Option<u8> {
 
 /// Every Service among `services` that looks like Prometheus, best first (ties: namespace
 /// `monitoring` first, then by name).
-pub fn candidates(services: &[Service]) -> Vec<ServiceRef> {
+pub(crate) fn candidates(services: &[Service]) -> Vec<ServiceRef> {
     let mut ranked: Vec<(u8, bool, ServiceRef)> = services
         .iter()
         .filter_map(|s| {
@@ -77,13 +77,13 @@ pub fn candidates(services: &[Service]) -> Vec<ServiceRef> {
 }
 
 /// The best Prometheus Service among `services`.
-pub fn pick(services: &[Service]) -> Option<ServiceRef> {
+pub(crate) fn pick(services: &[Service]) -> Option<ServiceRef> {
     candidates(services).into_iter().next()
 }
 
 /// Lists Services once and picks Prometheus. An error is the API server's answer (for
 /// example RBAC forbidding a cluster-wide list).
-pub async fn discover(client: kube::Client) -> Result<Option<ServiceRef>, String> {
+pub(crate) async fn discover(client: kube::Client) -> Result<Option<ServiceRef>, String> {
     let api: Api<Service> = Api::all(client);
     let list = api
         .list(&ListParams::default())

@@ -26,7 +26,7 @@ pub enum MetricsRequest {
 }
 
 /// Why metrics are missing when no Prometheus is configured or found.
-pub const NOT_FOUND: &str = "no Prometheus found: no Service named prometheus-operated or like a Prometheus server \
+pub(crate) const NOT_FOUND: &str = "no Prometheus found: no Service named prometheus-operated or like a Prometheus server \
      (port http-web/web/9090); start opsdeck with --prometheus URL";
 
 /// What the Prometheus source reports.
@@ -59,9 +59,9 @@ impl Slot {
 }
 
 /// Settings, or why they could not be read.
-pub type Configured = Result<PromSettings, PromError>;
+pub(crate) type Configured = Result<PromSettings, PromError>;
 
-pub struct MetricsSource {
+pub(crate) struct MetricsSource {
     tx: Sender,
     /// `--prometheus`: wins for every context.
     flag: Option<Configured>,
@@ -77,7 +77,7 @@ pub struct MetricsSource {
 }
 
 impl MetricsSource {
-    pub fn new(tx: Sender) -> MetricsSource {
+    pub(crate) fn new(tx: Sender) -> MetricsSource {
         MetricsSource {
             tx,
             flag: None,
@@ -93,7 +93,7 @@ impl MetricsSource {
 
     /// A configured Prometheus: the flag's, and config.toml's per context. Contexts with
     /// neither discover the cluster's own.
-    pub fn configure(
+    pub(crate) fn configure(
         &mut self,
         flag: Option<Configured>,
         per_context: BTreeMap<String, Configured>,
@@ -114,19 +114,19 @@ impl MetricsSource {
     }
 
     /// The kubeconfig context changed (connecting again): forget the old backend.
-    pub fn set_context(&mut self, context: &str) {
+    pub(crate) fn set_context(&mut self, context: &str) {
         self.context = context.to_string();
         self.client = None;
         self.pick();
         self.resolve();
     }
 
-    pub fn set_history_file(&mut self, path: Option<PathBuf>) {
+    pub(crate) fn set_history_file(&mut self, path: Option<PathBuf>) {
         self.history_file = path;
     }
 
     /// A new cluster connection (or none while connecting).
-    pub fn set_client(&mut self, client: Option<kube::Client>) {
+    pub(crate) fn set_client(&mut self, client: Option<kube::Client>) {
         self.client = client;
         self.resolve();
     }
@@ -191,7 +191,7 @@ impl MetricsSource {
         }
     }
 
-    pub fn handle(&mut self, request: MetricsRequest) {
+    pub(crate) fn handle(&mut self, request: MetricsRequest) {
         let tx = self.tx.clone();
         match request {
             MetricsRequest::Run(queries) => {
@@ -248,7 +248,7 @@ impl MetricsSource {
 }
 
 /// The PromQL history file: a JSON array of queries, oldest first.
-pub fn load_history(path: &std::path::Path) -> Vec<String> {
+pub(crate) fn load_history(path: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
@@ -256,7 +256,7 @@ pub fn load_history(path: &std::path::Path) -> Vec<String> {
 }
 
 /// Writes atomically (temporary file, then rename).
-pub fn save_history(path: &std::path::Path, entries: &[String]) -> std::io::Result<()> {
+pub(crate) fn save_history(path: &std::path::Path, entries: &[String]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

@@ -14,7 +14,7 @@ use crate::domain::dashboard::QueryResult;
 
 /// A Service in front of Prometheus.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceRef {
+pub(crate) struct ServiceRef {
     pub namespace: String,
     pub name: String,
     /// Port name, or number when unnamed.
@@ -29,7 +29,7 @@ impl fmt::Display for ServiceRef {
 
 impl ServiceRef {
     /// The proxy path prefix; Prometheus's API paths go after it.
-    pub fn proxy_path(&self) -> String {
+    pub(crate) fn proxy_path(&self) -> String {
         format!(
             "/api/v1/namespaces/{}/services/{}:{}/proxy",
             self.namespace, self.name, self.port
@@ -38,7 +38,7 @@ impl ServiceRef {
 }
 
 #[derive(Clone)]
-pub struct ProxyClient {
+pub(crate) struct ProxyClient {
     client: kube::Client,
     service: ServiceRef,
     timeout: Duration,
@@ -53,7 +53,7 @@ impl fmt::Debug for ProxyClient {
 }
 
 impl ProxyClient {
-    pub fn new(client: kube::Client, service: ServiceRef) -> ProxyClient {
+    pub(crate) fn new(client: kube::Client, service: ServiceRef) -> ProxyClient {
         ProxyClient {
             client,
             service,
@@ -61,7 +61,7 @@ impl ProxyClient {
         }
     }
 
-    pub fn service(&self) -> &ServiceRef {
+    pub(crate) fn service(&self) -> &ServiceRef {
         &self.service
     }
 
@@ -116,7 +116,7 @@ impl ProxyClient {
             })?
     }
 
-    pub async fn instant(
+    pub(crate) async fn instant(
         &self,
         query: &str,
         at: Option<Timestamp>,
@@ -129,7 +129,7 @@ impl ProxyClient {
         Ok(convert(r))
     }
 
-    pub async fn range(
+    pub(crate) async fn range(
         &self,
         query: &str,
         start: Timestamp,
@@ -146,7 +146,7 @@ impl ProxyClient {
         Ok(convert(r))
     }
 
-    pub async fn label_values(
+    pub(crate) async fn label_values(
         &self,
         label: &str,
         matches: &[String],

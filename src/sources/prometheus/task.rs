@@ -12,11 +12,11 @@ use crate::domain::dashboard::QueryResult;
 const CONCURRENCY: usize = 4;
 
 /// Identifies one query of a batch (the app keeps which panel/target it belongs to).
-pub type QueryId = u64;
+pub(crate) type QueryId = u64;
 
 /// A range query window.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Window {
+pub(crate) struct Window {
     pub start: Timestamp,
     pub end: Timestamp,
     pub step: Duration,
@@ -28,15 +28,15 @@ pub struct MetricsQuery {
     pub id: QueryId,
     pub expr: String,
     /// `None` runs an instant query now.
-    pub window: Option<Window>,
+    pub(crate) window: Option<Window>,
 }
 
 /// One query's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsAnswer {
     pub id: QueryId,
-    pub sent: Timestamp,
-    pub received: Timestamp,
+    pub(crate) sent: Timestamp,
+    pub(crate) received: Timestamp,
     pub result: Result<QueryResult, PromError>,
 }
 
@@ -55,7 +55,7 @@ pub struct LabelAnswer {
 }
 
 /// Runs one query.
-pub async fn run_one(client: &Backend, query: &MetricsQuery) -> MetricsAnswer {
+pub(crate) async fn run_one(client: &Backend, query: &MetricsQuery) -> MetricsAnswer {
     let sent = Timestamp::now();
     let result = match query.window {
         Some(w) => client.range(&query.expr, w.start, w.end, w.step).await,
@@ -70,7 +70,7 @@ pub async fn run_one(client: &Backend, query: &MetricsQuery) -> MetricsAnswer {
 }
 
 /// Runs a batch, a few at a time, calling `report` with each answer as it arrives.
-pub async fn run_batch(
+pub(crate) async fn run_batch(
     client: Backend,
     queries: Vec<MetricsQuery>,
     report: impl Fn(MetricsAnswer),

@@ -404,7 +404,7 @@ fn columns(widths: [usize; 3], total: u16) -> [Constraint; 3] {
     }
 }
 
-pub fn render(app: &App, v: &CnpgDetailView, f: &mut Frame, area: Rect) {
+pub(crate) fn render(app: &App, v: &CnpgDetailView, f: &mut Frame, area: Rect) {
     let (ns, name) = &v.key;
     let mut title = vec![
         Span::raw(" "),

@@ -19,7 +19,7 @@ use crate::domain::dashboard::table::{Cell, Frame as TableFrame, build};
 
 /// Markdown as plain text: headings, emphasis, code marks and link targets dropped, HTML
 /// tags removed, list bullets kept.
-pub fn markdown_text(md: &str) -> Vec<String> {
+pub(crate) fn markdown_text(md: &str) -> Vec<String> {
     let tag = regex::Regex::new(r"<[^>]+>").ok();
     let link = regex::Regex::new(r"!?\[([^\]]*)\]\([^)]*\)").ok();
     let mut out = Vec::new();
@@ -55,7 +55,7 @@ pub fn markdown_text(md: &str) -> Vec<String> {
     out
 }
 
-pub fn text(md: &str, palette: &Palette, area: Rect, buf: &mut Buffer) {
+pub(super) fn text(md: &str, palette: &Palette, area: Rect, buf: &mut Buffer) {
     let lines: Vec<Line> = markdown_text(md)
         .into_iter()
         .map(|l| Line::styled(l, palette.text))
@@ -68,7 +68,7 @@ pub fn text(md: &str, palette: &Palette, area: Rect, buf: &mut Buffer) {
 /// A table: each query's series as rows of labels and a value column, joined and
 /// organized by the panel's transformations; values in the column's unit (overrides by
 /// column name) and coloured by thresholds.
-pub fn table(
+pub(super) fn table(
     panel: &Panel,
     shown: &[Shown],
     frame: &Frame,
@@ -232,7 +232,7 @@ fn value_at(points: &[(f64, f64)], t: f64, step: f64) -> Option<f64> {
 
 /// A line per series: its name, then a cell per time column coloured by the value's
 /// mapping or threshold (the mapped text of the latest value at the end when room).
-pub fn state_timeline(
+pub(crate) fn state_timeline(
     panel: &Panel,
     shown: &[Shown],
     frame: &Frame,
@@ -341,7 +341,13 @@ fn buckets(shown: &[Shown]) -> Vec<(String, Vec<(f64, f64)>)> {
 
 /// A heatmap: a line per bucket (largest at the top), a cell per time column shaded by
 /// the value against the largest one.
-pub fn heatmap(shown: &[Shown], frame: &Frame, palette: &Palette, area: Rect, buf: &mut Buffer) {
+pub(crate) fn heatmap(
+    shown: &[Shown],
+    frame: &Frame,
+    palette: &Palette,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     const SHADES: [&str; 5] = [" ", "░", "▒", "▓", "█"];
     let rows = buckets(shown);
     let name_w = rows

@@ -23,13 +23,13 @@ use crate::domain::dashboard::units::Unit;
 const MIN_W: u16 = 6;
 
 /// A series with its overrides applied.
-pub struct Shown {
+pub(crate) struct Shown {
     pub series: Plotted,
     pub props: FieldProps,
 }
 
 /// The panel's series after overrides: renamed, recoloured, hidden ones left out.
-pub fn shown_series(panel: &Panel, data: &PanelData, palette: &Palette) -> Vec<Shown> {
+pub(crate) fn shown_series(panel: &Panel, data: &PanelData, palette: &Palette) -> Vec<Shown> {
     data.series
         .iter()
         .filter_map(|s| {
@@ -69,7 +69,7 @@ fn stacked(series: &mut [Plotted]) {
 }
 
 /// One panel in a frame titled with its name and state.
-pub fn draw_panel(
+pub(crate) fn draw_panel(
     panel: &Panel,
     data: &PanelData,
     frame: &Frame,
@@ -233,7 +233,7 @@ pub fn draw_panel(
 }
 
 /// A series' value as shown: text (mapped or formatted) and colour.
-pub fn value_of(
+pub(crate) fn value_of(
     panel: &Panel,
     s: &Shown,
     v: Option<f64>,
@@ -401,7 +401,7 @@ fn sparkline(points: &[(f64, f64)], color: Color, area: Rect, buf: &mut Buffer) 
 
 /// The min and max a gauge or bar measures against: the panel's, else 0–100% for
 /// percentages, else 0 to the largest value.
-pub fn bounds(panel: &Panel, unit: Unit, values: &[f64]) -> (f64, f64) {
+pub(super) fn bounds(panel: &Panel, unit: Unit, values: &[f64]) -> (f64, f64) {
     let min = panel.min.unwrap_or(0.0);
     let max = panel.max.unwrap_or(match unit {
         Unit::PercentUnit => 1.0,

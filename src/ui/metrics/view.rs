@@ -17,7 +17,7 @@ use crate::app::metrics::{MetricsView, Shown, strings};
 use crate::config::{Slot, Theme};
 
 /// Chart colours from the theme (NO_COLOR keeps every series in the default colour).
-pub fn palette(theme: &Theme) -> Palette {
+pub(crate) fn palette(theme: &Theme) -> Palette {
     let fg = |slot: Slot, default: Color| theme.style(slot).fg.unwrap_or(default);
     let mut p = Palette::default();
     if theme.no_color() {
@@ -144,7 +144,7 @@ pub(crate) fn backend_down(panels: &[PanelData]) -> Option<&str> {
     (panels.len() >= 2 && errors.all(|e| e == Some(first))).then_some(first)
 }
 
-pub fn render(app: &App, m: &MetricsView, f: &mut Frame, area: Rect) {
+pub(crate) fn render(app: &App, m: &MetricsView, f: &mut Frame, area: Rect) {
     let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
     let mut status = status_lines(app, m);
     let banner = backend_down(&m.panels);
@@ -256,7 +256,7 @@ fn answer(e: &EditorView) -> PanelData {
     }
 }
 
-pub fn editor(app: &App, e: &EditorView, f: &mut Frame, area: Rect) {
+pub(crate) fn editor(app: &App, e: &EditorView, f: &mut Frame, area: Rect) {
     let lines = e.textarea.lines().len() as u16;
     let input_h = (lines + 2).clamp(5, area.height / 2);
     let error_h = match &e.status {

@@ -32,7 +32,7 @@ fn areas(d: &WaveAppView, body: Rect, now: Timestamp) -> Areas {
     Areas { info, resources }
 }
 
-pub fn detail(app: &App, d: &WaveAppView, f: &mut Frame, area: Rect) {
+pub(crate) fn detail(app: &App, d: &WaveAppView, f: &mut Frame, area: Rect) {
     let a = areas(d, area, app.now);
     let mut title = vec![
         Span::raw(" "),

@@ -16,7 +16,7 @@ use super::{Imported, Skipped, text};
 
 /// Adds panel `p` (in row `row`) to the import: drawn when it can be, a box saying why
 /// when not.
-pub fn add(p: &Value, row: Option<usize>, out: &mut Imported) {
+pub(crate) fn add(p: &Value, row: Option<usize>, out: &mut Imported) {
     let title = text(p, "title");
     let ty = text(p, "type");
     let mut panel = Panel {
