@@ -5,40 +5,40 @@
 //! [`Request`]s for the sources (drained by the event loop) and declares the watches the
 //! view stack needs ([`App::desired_watches`]).
 
-pub mod clipboard;
-pub mod cnpg;
-pub mod columns;
-pub mod command;
-pub mod ctx;
-pub mod describe;
-pub mod drill;
-pub mod edit;
-pub mod effect;
-pub mod filter;
+pub(crate) mod clipboard;
+pub(crate) mod cnpg;
+pub(crate) mod columns;
+pub(crate) mod command;
+pub(crate) mod ctx;
+pub(crate) mod describe;
+pub(crate) mod drill;
+pub(crate) mod edit;
+pub(crate) mod effect;
+pub(crate) mod filter;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod handlers;
 mod hints;
-pub use handlers::HelpLine;
-pub mod jsonpath;
+pub(crate) use handlers::HelpLine;
+pub(crate) mod jsonpath;
 pub mod metrics;
-pub mod pane;
-pub mod panel;
-pub mod pending;
-pub mod pf;
-pub mod plugins;
-pub mod pools;
-pub mod prompt;
+pub(crate) mod pane;
+pub(crate) mod panel;
+pub(crate) mod pending;
+pub(crate) mod pf;
+pub(crate) mod plugins;
+pub(crate) mod pools;
+pub(crate) mod prompt;
 mod refresh;
-pub mod replay;
-pub mod shell;
-pub mod strings;
-pub mod view;
-pub mod viewport;
+pub(crate) mod replay;
+pub(crate) mod shell;
+pub(crate) mod strings;
+pub(crate) mod view;
+pub(crate) mod viewport;
 mod watchset;
-pub mod waves;
-pub mod wizard;
-pub mod xray;
+pub(crate) mod waves;
+pub(crate) mod wizard;
+pub(crate) mod xray;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

@@ -7,8 +7,6 @@
 #![deny(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
-// src/app is narrowed to pub(crate) in a pass of its own.
-#[allow(unreachable_pub)]
 pub mod app;
 pub mod bench;
 pub mod cli;

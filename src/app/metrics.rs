@@ -5,14 +5,14 @@
 //! and CNPG panes ([`PaneMetrics`]).
 
 mod actions;
-pub mod editor;
+pub(crate) mod editor;
 mod pane;
 pub mod panel;
-pub mod range;
-pub mod strings;
+pub(crate) mod range;
+pub(crate) mod strings;
 #[cfg(test)]
 mod tests;
-pub mod vars;
+pub(crate) mod vars;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use jiff::{SignedDuration, Timestamp};
 use self::panel::{PanelData, PanelStatus};
 use self::range::TimeRange;
 use self::vars::VarAnswer;
-pub use self::vars::VarState;
+pub(crate) use self::vars::VarState;
 use super::view::View;
 use super::{App, Level};
 use crate::domain::dashboard::axis::{choose_step, parse_duration};
