@@ -15,18 +15,18 @@ use crate::sources::{ObjectTarget, Request};
 
 /// Longest text sent: terminals drop (or truncate) bigger OSC 52 payloads; tmux's limit
 /// is about 1 MiB of encoded data.
-pub const MAX_BYTES: usize = 512 * 1024;
+pub(crate) const MAX_BYTES: usize = 512 * 1024;
 
 /// The OSC 52 sequence that puts `text` on the clipboard (`c`), terminated by BEL (what
 /// tmux, xterm, kitty, WezTerm and iTerm2 all accept).
-pub fn osc52(text: &str) -> String {
+pub(crate) fn osc52(text: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     format!("\x1b]52;c;{b64}\x07")
 }
 
 /// A copy waiting for the whole object (a GET), from a table row.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PendingCopy(pub ObjectTarget);
+pub(crate) struct PendingCopy(pub ObjectTarget);
 
 impl App {
     /// `c` / `Y` on the selection or the object shown.

@@ -12,7 +12,7 @@ mod actions;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod state;
-pub mod strings;
+pub(crate) mod strings;
 
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ use crate::model::object::Obj;
 use crate::model::views::{Event, PodDisruptionBudget, Service, View as ObjView};
 use kube::runtime::reflector::Store;
 
-pub use state::{ClusterKey, CnpgState, PendingSwitchover};
+pub(crate) use state::{ClusterKey, CnpgState, PendingSwitchover};
 
 use super::effect::Effect;
 use super::pane::{Pane, PaneCx, Refreshed};

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 mod builtin;
 
 use builtin::builtin_columns;
-pub use builtin::{pod_ready, pod_restarts, pod_status};
+pub(crate) use builtin::pod_status;
 
 use super::jsonpath::{JsonPath, scalar_text};
 use crate::model::ResourceKind;
@@ -24,7 +24,7 @@ pub enum Tone {
 }
 
 /// After the name of an object that could not be read whole.
-pub const INVALID_MARK: &str = "⚠ invalid";
+pub(crate) const INVALID_MARK: &str = "⚠ invalid";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
@@ -134,7 +134,7 @@ impl Column {
 }
 
 /// Evaluates a path on an object; `metadata` paths see the object's metadata.
-pub fn eval_on_object(path: &JsonPath, obj: &Obj) -> String {
+pub(crate) fn eval_on_object(path: &JsonPath, obj: &Obj) -> String {
     if path.first_field() == Some("metadata") {
         let meta = serde_json::to_value(&obj.metadata).unwrap_or_default();
         path.render(&Value::from(serde_json::json!({ "metadata": meta })))
@@ -151,7 +151,7 @@ fn is_status_like(name: &str) -> bool {
 }
 
 /// Colours well-known status words.
-pub fn tone_for(text: &str) -> Tone {
+pub(crate) fn tone_for(text: &str) -> Tone {
     let t = text.to_ascii_lowercase();
     const OK: &[&str] = &[
         "running",
@@ -213,12 +213,12 @@ pub fn tone_for(text: &str) -> Tone {
 
 /// kubectl's human duration (`45s`, `3m20s`, `12m`, `5h3m`, `20h`, `3d4h`, `45d`, `2y30d`);
 /// a time in the future reads `0s`.
-pub fn age(since: Timestamp, now: Timestamp) -> String {
+pub(crate) fn age(since: Timestamp, now: Timestamp) -> String {
     crate::domain::duration::human_duration((now.as_second() - since.as_second()).max(0))
 }
 
 /// The columns of a kind's table. `all_namespaces` adds NAMESPACE first for namespaced kinds.
-pub fn columns_for(kind: &ResourceKind, all_namespaces: bool) -> Vec<Column> {
+pub(crate) fn columns_for(kind: &ResourceKind, all_namespaces: bool) -> Vec<Column> {
     let mut cols = Vec::new();
     if kind.namespaced && all_namespaces {
         cols.push(Column::new("NAMESPACE", ColumnKind::Namespace));
@@ -260,7 +260,7 @@ pub fn columns_for(kind: &ResourceKind, all_namespaces: bool) -> Vec<Column> {
 }
 
 /// The text a filter matches against: every cell except ages.
-pub fn row_text(cols: &[Column], obj: &Obj, now: Timestamp) -> String {
+pub(crate) fn row_text(cols: &[Column], obj: &Obj, now: Timestamp) -> String {
     cols.iter()
         .filter(|c| !matches!(c.kind, ColumnKind::Age))
         .map(|c| c.cell(obj, now).text)
@@ -269,7 +269,7 @@ pub fn row_text(cols: &[Column], obj: &Obj, now: Timestamp) -> String {
 }
 
 /// A field of an object by a dotted path, for field selectors (`spec.nodeName`).
-pub fn field_value(obj: &Obj, dotted: &str) -> String {
+pub(crate) fn field_value(obj: &Obj, dotted: &str) -> String {
     match dotted {
         "metadata.name" => obj.metadata.name.clone().unwrap_or_default(),
         "metadata.namespace" => obj.metadata.namespace.clone().unwrap_or_default(),

@@ -4,7 +4,7 @@ use crate::model::Catalog;
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     Quit,
     Help,
     /// `:ctx` lists contexts; `:ctx name` switches.
@@ -51,7 +51,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NsArg {
+pub(crate) enum NsArg {
     All,
     Named(String),
 }
@@ -70,7 +70,7 @@ const BUILTINS: &[&str] = &[
     "promql", "install", "replay", "sort", "exec", "pf", "xray",
 ];
 
-pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
+pub(crate) fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
     let mut words = input.split_whitespace();
     let Some(first) = words.next() else {
         return Err(String::new());
@@ -191,7 +191,7 @@ pub fn parse(input: &str, catalog: &Catalog) -> Result<Command, String> {
 }
 
 /// The feedback for a word that is neither a command nor a kind.
-pub fn unknown_command(word: &str) -> String {
+pub(crate) fn unknown_command(word: &str) -> String {
     format!("unknown command: {word} — try :help, or tab to complete")
 }
 
@@ -228,7 +228,7 @@ fn kind_args(args: &[&str]) -> Result<(Option<NsArg>, Option<String>), String> {
 }
 
 /// Candidate completions of the whole line, sorted, best first.
-pub fn completions(
+pub(crate) fn completions(
     input: &str,
     catalog: &Catalog,
     contexts: &[String],
@@ -274,7 +274,7 @@ pub fn completions(
 
 /// Completions of the argument of a command whose first word is one of `commands` (`metrics`
 /// → dashboard ids); `None` for other lines.
-pub fn argument_completions(
+pub(crate) fn argument_completions(
     input: &str,
     commands: &[&str],
     pool: &[String],
@@ -299,10 +299,10 @@ pub fn argument_completions(
 }
 
 /// Commands whose argument is a dashboard id.
-pub const DASHBOARD_COMMANDS: &[&str] = &["metrics", "dashboard", "dashboards", "grafana"];
+pub(crate) const DASHBOARD_COMMANDS: &[&str] = &["metrics", "dashboard", "dashboards", "grafana"];
 
 /// The longest common prefix of the candidates.
-pub fn common_prefix(candidates: &[String]) -> String {
+pub(crate) fn common_prefix(candidates: &[String]) -> String {
     let Some(first) = candidates.first() else {
         return String::new();
     };

@@ -200,7 +200,7 @@ fn describe_pod(out: &mut Vec<String>, obj: &Obj) {
 }
 
 /// Whether an event is about this object.
-pub fn event_is_about(ev: &Obj, kind: &ResourceKind, obj: &Obj) -> bool {
+pub(crate) fn event_is_about(ev: &Obj, kind: &ResourceKind, obj: &Obj) -> bool {
     let io = &ev.data["involvedObject"];
     let io = if io.is_object() {
         io
@@ -226,7 +226,7 @@ fn event_time(ev: &Obj) -> Option<Timestamp> {
 
 /// The describe text. `events` are all events of the namespace (filtered here), or `None`
 /// while they are loading.
-pub fn describe(
+pub(crate) fn describe(
     kind: &ResourceKind,
     obj: &Obj,
     events: Option<&[Arc<Obj>]>,
@@ -374,18 +374,20 @@ fn describe_secret(out: &mut Vec<String>, obj: &Obj) {
 }
 
 /// What the YAML view shows instead of a Secret's value.
-pub fn hidden_value(bytes: usize) -> String {
+pub(crate) fn hidden_value(bytes: usize) -> String {
     format!("<hidden: {bytes} bytes>")
+}
+
+/// The YAML view text (without `managedFields`, as k9s shows it), with every Secret value
+/// hidden.
+#[cfg(test)]
+fn yaml(obj: &Obj) -> Vec<String> {
+    yaml_revealing(obj, None)
 }
 
 /// The YAML view text (without `managedFields`, as k9s shows it). A Secret's values are
 /// hidden (their sizes shown), except the key named in `reveal`.
-pub fn yaml(obj: &Obj) -> Vec<String> {
-    yaml_revealing(obj, None)
-}
-
-/// [`yaml`], showing the decoded value of one Secret key.
-pub fn yaml_revealing(obj: &Obj, reveal: Option<&str>) -> Vec<String> {
+pub(crate) fn yaml_revealing(obj: &Obj, reveal: Option<&str>) -> Vec<String> {
     let mut o = obj.clone();
     o.metadata.managed_fields = None;
     let is_secret = o

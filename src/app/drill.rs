@@ -6,7 +6,7 @@ use crate::model::object::{Obj, Value};
 use crate::model::ResourceKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Drill {
+pub(crate) enum Drill {
     /// A table of `kind` in a scope; `title` explains the scope in the breadcrumb.
     Table {
         kind: String,
@@ -52,7 +52,7 @@ fn workload_selector(obj: &Obj) -> Option<String> {
     }
 }
 
-pub fn drill(kind: &ResourceKind, obj: &Obj) -> Drill {
+pub(crate) fn drill(kind: &ResourceKind, obj: &Obj) -> Drill {
     let name = obj.metadata.name.clone().unwrap_or_default();
     let ns = obj.metadata.namespace.clone();
     let pods = |namespace: Option<String>,

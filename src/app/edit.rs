@@ -26,7 +26,7 @@ const HEADER: &[&str] = &[
 ];
 
 /// The object as the editor shows it: without managed fields and status.
-pub fn editable(object: &Value) -> Value {
+pub(crate) fn editable(object: &Value) -> Value {
     let mut v = object.clone();
     if let Some(o) = v.as_object_mut() {
         o.remove("status");
@@ -38,12 +38,12 @@ pub fn editable(object: &Value) -> Value {
 }
 
 /// YAML of a value.
-pub fn to_yaml(v: &Value) -> Result<String, String> {
+pub(crate) fn to_yaml(v: &Value) -> Result<String, String> {
     serde_saphyr::to_string(v).map_err(|e| format!("cannot render YAML: {e}"))
 }
 
 /// The file's text: the header, the errors of the last save (if any), then the YAML.
-pub fn document(errors: &[String], yaml: &str) -> String {
+pub(crate) fn document(errors: &[String], yaml: &str) -> String {
     let mut out = String::new();
     for l in HEADER {
         out.push_str(l);
@@ -68,7 +68,7 @@ pub fn document(errors: &[String], yaml: &str) -> String {
 }
 
 /// The text without its leading comment block (to put a new header on it).
-pub fn body(text: &str) -> &str {
+pub(crate) fn body(text: &str) -> &str {
     let mut rest = text;
     while let Some(line) = rest.lines().next() {
         if !line.starts_with('#') {
@@ -81,7 +81,7 @@ pub fn body(text: &str) -> &str {
 
 /// What the user saved.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Saved {
+pub(crate) enum Saved {
     /// Only comments and blank lines: the edit is cancelled.
     Empty,
     /// Not YAML, or not one object: reopened with the error.
@@ -89,7 +89,7 @@ pub enum Saved {
     Object(Value),
 }
 
-pub fn parse(text: &str) -> Saved {
+pub(crate) fn parse(text: &str) -> Saved {
     let content = text
         .lines()
         .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
@@ -106,7 +106,7 @@ pub fn parse(text: &str) -> Saved {
 /// The update's body: what the user saved, with the status read put back, and the
 /// resourceVersion read when the user removed it (an update without one would not be
 /// checked against concurrent changes).
-pub fn update_body(saved: &Value, live: &Value) -> Value {
+pub(crate) fn update_body(saved: &Value, live: &Value) -> Value {
     let mut v = saved.clone();
     if let Some(o) = v.as_object_mut() {
         if let Some(status) = live.get("status") {
@@ -127,7 +127,7 @@ pub fn update_body(saved: &Value, live: &Value) -> Value {
 
 /// The user's changes as a JSON merge patch (RFC 7386): what `saved` changes of `original`
 /// (removed fields are `null`; lists are replaced whole).
-pub fn merge_patch(original: &Value, saved: &Value) -> Value {
+pub(crate) fn merge_patch(original: &Value, saved: &Value) -> Value {
     match (original, saved) {
         (Value::Object(o), Value::Object(s)) => {
             let mut out = serde_json::Map::new();
@@ -156,7 +156,7 @@ pub fn merge_patch(original: &Value, saved: &Value) -> Value {
 /// After a conflict: the user's changes (from `original` to `saved`) applied over the
 /// newest version of the object, shown as the editor shows it. Its resourceVersion is the
 /// newest, so saving it again is an update of that version.
-pub fn rebase(original: &Value, saved: &Value, latest: &Value) -> Value {
+pub(crate) fn rebase(original: &Value, saved: &Value, latest: &Value) -> Value {
     let mut patch = merge_patch(original, saved);
     if let Some(m) = patch
         .pointer_mut("/metadata")
@@ -171,7 +171,7 @@ pub fn rebase(original: &Value, saved: &Value, latest: &Value) -> Value {
 
 /// Top-level paths (`spec.replicas`, `metadata.labels`) whose values differ between two
 /// versions of an object, ignoring what the server changes on every write.
-pub fn changed_paths(a: &Value, b: &Value) -> Vec<String> {
+pub(crate) fn changed_paths(a: &Value, b: &Value) -> Vec<String> {
     const NOISE: &[&str] = &[
         "metadata.resourceVersion",
         "metadata.managedFields",
@@ -218,7 +218,7 @@ fn diff(a: &Value, b: &Value, path: &str, depth: usize, out: &mut Vec<String>) {
 }
 
 /// What a conflict says in the reopened file.
-pub fn conflict_note(error: &str, fields: &[String]) -> Vec<String> {
+pub(crate) fn conflict_note(error: &str, fields: &[String]) -> Vec<String> {
     let changed = if fields.is_empty() {
         String::new()
     } else {

@@ -13,10 +13,10 @@ use crate::model::ResourceKind;
 use crate::sources::Request;
 
 /// Seconds a flash stays up unless it says otherwise.
-pub const FLASH_SECS: i64 = 5;
+pub(crate) const FLASH_SECS: i64 = 5;
 
 #[derive(Debug, Clone)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// A message in the status bar for `secs` seconds.
     Flash {
         text: String,
@@ -60,11 +60,11 @@ pub enum Effect {
 }
 
 impl Effect {
-    pub fn flash(text: impl Into<String>, level: Level) -> Effect {
+    pub(crate) fn flash(text: impl Into<String>, level: Level) -> Effect {
         Effect::flash_for(text, level, FLASH_SECS)
     }
 
-    pub fn flash_for(text: impl Into<String>, level: Level, secs: i64) -> Effect {
+    pub(crate) fn flash_for(text: impl Into<String>, level: Level, secs: i64) -> Effect {
         Effect::Flash {
             text: text.into(),
             level,

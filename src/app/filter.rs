@@ -91,7 +91,7 @@ fn label_matches(req: &LabelReq, labels: Option<&BTreeMap<String, String>>) -> b
     }
 }
 
-pub fn parse_selector(sel: &str) -> Result<Vec<LabelReq>, String> {
+pub(crate) fn parse_selector(sel: &str) -> Result<Vec<LabelReq>, String> {
     if sel.is_empty() {
         return Err("-l needs a selector such as app=web".into());
     }

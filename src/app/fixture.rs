@@ -16,18 +16,18 @@ use crate::recording::Recording;
 use crate::sources::connection::apply_printer_columns;
 use crate::sources::{ClusterInfo, SourceEvent};
 
-pub fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     "2025-01-10T12:00:00Z"
         .parse()
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-pub fn recording() -> Recording {
+pub(crate) fn recording() -> Recording {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/console-shop.yaml");
     Recording::load(&path).unwrap_or_else(|e| panic!("fixture: {e}"))
 }
 
-pub fn objects() -> Vec<Obj> {
+pub(crate) fn objects() -> Vec<Obj> {
     recording()
         .objects
         .into_iter()
@@ -36,7 +36,7 @@ pub fn objects() -> Vec<Obj> {
 }
 
 /// A discovered kind without printer columns.
-pub fn kind(
+pub(crate) fn kind(
     group: &str,
     version: &str,
     kind: &str,
@@ -58,7 +58,7 @@ pub fn kind(
 }
 
 /// The built-in kinds plus the fixture's CRDs, with their printer columns.
-pub fn catalog() -> Catalog {
+pub(crate) fn catalog() -> Catalog {
     let mut kinds: Vec<ResourceKind> = Catalog::builtin()
         .kinds()
         .iter()
@@ -88,7 +88,7 @@ pub fn catalog() -> Catalog {
     Catalog::new(kinds)
 }
 
-pub fn cluster() -> ClusterInfo {
+pub(crate) fn cluster() -> ClusterInfo {
     ClusterInfo {
         context: "opsdeck-sandbox".into(),
         cluster: "opsdeck-sandbox".into(),
@@ -100,11 +100,11 @@ pub fn cluster() -> ClusterInfo {
 }
 
 /// An app in namespace `shop`, connected, with every desired watch filled.
-pub fn app() -> App {
+pub(crate) fn app() -> App {
     app_with(Config::default())
 }
 
-pub fn app_with(config: Config) -> App {
+pub(crate) fn app_with(config: Config) -> App {
     let mut app = App::new(
         config,
         Options {
@@ -125,7 +125,7 @@ pub fn app_with(config: Config) -> App {
 }
 
 /// Fills every desired watch that has no data yet from the fixture objects.
-pub fn feed(app: &mut App) {
+pub(crate) fn feed(app: &mut App) {
     let objs = objects();
     for spec in app.desired_watches() {
         if app.watches.contains_key(&spec.key) {
@@ -135,7 +135,7 @@ pub fn feed(app: &mut App) {
     }
 }
 
-pub fn fill(app: &mut App, spec: &WatchSpec, objs: &[Obj]) {
+pub(crate) fn fill(app: &mut App, spec: &WatchSpec, objs: &[Obj]) {
     let mut writer: Writer<Obj> = Writer::new(spec.kind.api_resource());
     for o in objs {
         let t = o.types.as_ref();
@@ -150,7 +150,7 @@ pub fn fill(app: &mut App, spec: &WatchSpec, objs: &[Obj]) {
 }
 
 /// Hands the app a watch's store, complete (as the first list does).
-pub fn start(app: &mut App, key: &WatchKey, store: Store<Obj>) {
+pub(crate) fn start(app: &mut App, key: &WatchKey, store: Store<Obj>) {
     app.dispatch(Msg::Source(SourceEvent::WatchStarted {
         key: key.clone(),
         store,
@@ -159,7 +159,7 @@ pub fn start(app: &mut App, key: &WatchKey, store: Store<Obj>) {
 }
 
 /// The embedded `platform` recording's objects (pods, services, nodes of an EKS cluster).
-pub fn platform_objects() -> Vec<Obj> {
+pub(crate) fn platform_objects() -> Vec<Obj> {
     Recording::embedded("platform")
         .unwrap_or_else(|e| panic!("platform recording: {e}"))
         .objects
@@ -169,7 +169,7 @@ pub fn platform_objects() -> Vec<Obj> {
 }
 
 /// When the platform recording was captured (its ages read as at capture time).
-pub fn platform_now() -> Timestamp {
+pub(crate) fn platform_now() -> Timestamp {
     "2026-11-01T09:00:00Z"
         .parse()
         .unwrap_or(Timestamp::UNIX_EPOCH)
@@ -177,7 +177,7 @@ pub fn platform_now() -> Timestamp {
 
 /// An app on the platform recording at `size`, with an EKS context, after running the
 /// `:` command `command` (`pods -A`, `svc -A`, `nodes`), every watch filled.
-pub fn platform_app(size: (u16, u16), command: &str, config: Config) -> App {
+pub(crate) fn platform_app(size: (u16, u16), command: &str, config: Config) -> App {
     let mut app = App::new(config, Options::default(), platform_now());
     app.dispatch(Msg::Resize(crate::ui::layout::viewport(size.0, size.1)));
     let arn = "arn:aws:eks:eu-west-1:123456789012:cluster/platform-prod".to_string();

@@ -20,7 +20,7 @@ mod mutate;
 mod open;
 mod prompt;
 
-pub use help::HelpLine;
+pub(crate) use help::HelpLine;
 
 pub(super) const SCALABLE: &[&str] = &["deployments.apps", "statefulsets.apps", "replicasets.apps"];
 pub(super) const RESTARTABLE: &[&str] =

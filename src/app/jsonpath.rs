@@ -171,7 +171,7 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// A value as text: strings without quotes, other values as compact JSON.
-pub fn scalar_text(v: &Value) -> String {
+pub(crate) fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.to_string(),
         Value::Null => String::new(),

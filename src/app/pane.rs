@@ -21,7 +21,7 @@ use crate::model::object::Obj;
 use crate::model::{Catalog, WatchKey, WatchSpec};
 
 /// What a pane reads to rebuild itself.
-pub struct PaneCx<'a> {
+pub(crate) struct PaneCx<'a> {
     pub(super) watches: &'a HashMap<WatchKey, WatchData>,
     pub catalog: &'a Catalog,
     pub now: Timestamp,
@@ -41,29 +41,29 @@ pub struct PaneCx<'a> {
 }
 
 impl PaneCx<'_> {
-    pub fn store(&self, spec: &WatchSpec) -> Option<&Store<Obj>> {
+    pub(crate) fn store(&self, spec: &WatchSpec) -> Option<&Store<Obj>> {
         self.watches.get(&spec.key).and_then(|w| w.store.as_ref())
     }
 
-    pub fn status(&self, spec: &WatchSpec) -> Option<&WatchStatus> {
+    pub(crate) fn status(&self, spec: &WatchSpec) -> Option<&WatchStatus> {
         self.watches.get(&spec.key).map(|w| &w.status)
     }
 
     /// Rows of a list that fills the body.
-    pub fn list_rows(&self) -> usize {
+    pub(crate) fn list_rows(&self) -> usize {
         self.viewport.list_rows(self.prompt)
     }
 }
 
 /// What rebuilding a pane changed besides the pane itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Refreshed {
+pub(crate) struct Refreshed {
     /// The pane now needs other watches (the app starts and stops them).
     pub watches_changed: bool,
 }
 
 /// A pane: a view with its own watches, model and selection.
-pub trait Pane {
+pub(crate) trait Pane {
     /// The watches it needs while it is on the stack.
     fn watches(&self) -> Vec<&WatchSpec>;
 
@@ -87,7 +87,7 @@ pub trait Pane {
 }
 
 /// The pane a view is, if it is one.
-pub fn pane(v: &View) -> Option<&dyn Pane> {
+pub(crate) fn pane(v: &View) -> Option<&dyn Pane> {
     match v {
         View::Pools(p) => Some(p),
         View::Waves(w) => Some(w),
@@ -99,7 +99,7 @@ pub fn pane(v: &View) -> Option<&dyn Pane> {
     }
 }
 
-pub fn pane_mut(v: &mut View) -> Option<&mut dyn Pane> {
+pub(crate) fn pane_mut(v: &mut View) -> Option<&mut dyn Pane> {
     match v {
         View::Pools(p) => Some(p),
         View::Waves(w) => Some(w),

@@ -201,7 +201,7 @@ impl PfState {
 
 /// `LOCAL:PORT`, `PORT` (same local port) or `:PORT` (local port suggested): the local port
 /// (or `None`) and the container port.
-pub fn parse_ports(text: &str) -> Result<(Option<u16>, u16), String> {
+pub(crate) fn parse_ports(text: &str) -> Result<(Option<u16>, u16), String> {
     let bad = || format!("{text:?}: enter LOCAL:PORT, e.g. 8080:80");
     let num = |s: &str| s.trim().parse::<u16>().ok().filter(|p| *p > 0);
     match text.trim().split_once(':') {
@@ -221,7 +221,7 @@ fn u16_of(v: &crate::model::object::Value) -> Option<u16> {
 /// The ports an object offers to forward to: containers' ports (pods and workloads), a
 /// Service's own ports (as `kubectl port-forward svc/NAME LOCAL:PORT`, which then goes to the
 /// target port on a pod: see [`service_ports`]).
-pub fn ports_of(plural: &str, obj: &Obj) -> Vec<u16> {
+pub(crate) fn ports_of(plural: &str, obj: &Obj) -> Vec<u16> {
     let containers = match plural {
         "pods" => obj.data["spec"]["containers"].as_array(),
         "services" => {
@@ -243,7 +243,7 @@ pub fn ports_of(plural: &str, obj: &Obj) -> Vec<u16> {
 
 /// A Service's ports and where each goes on a pod: its `targetPort` (a number, or a container
 /// port's name resolved on each pod), else the port itself.
-pub fn service_ports(obj: &Obj) -> Vec<(u16, PortRef)> {
+pub(crate) fn service_ports(obj: &Obj) -> Vec<(u16, PortRef)> {
     obj.data["spec"]["ports"]
         .as_array()
         .into_iter()
@@ -265,7 +265,7 @@ pub fn service_ports(obj: &Obj) -> Vec<(u16, PortRef)> {
 
 /// Which pods a forward to this object uses: the pod itself, or a workload's or Service's
 /// label selector (a workload's `matchLabels` and `matchExpressions`).
-pub fn pick_of(plural: &str, obj: &Obj) -> Option<PodPick> {
+pub(crate) fn pick_of(plural: &str, obj: &Obj) -> Option<PodPick> {
     let selector = &obj.data["spec"]["selector"];
     let mut sel: Vec<String> = Vec::new();
     let labels = match plural {
@@ -319,7 +319,7 @@ pub struct PfAsk {
     pub service_ports: Vec<(u16, PortRef)>,
 }
 
-pub fn prompt_label(ask: &PfAsk) -> String {
+pub(crate) fn prompt_label(ask: &PfAsk) -> String {
     let ports = if ask.ports.is_empty() {
         "no declared ports".to_string()
     } else {
@@ -491,8 +491,8 @@ impl App {
     }
 }
 
-pub mod strings {
-    pub const PF_WHERE: &str =
+pub(crate) mod strings {
+    pub(crate) const PF_WHERE: &str =
         "port-forward works on a pod, Deployment, StatefulSet, ReplicaSet, DaemonSet or Service";
 }
 

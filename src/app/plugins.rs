@@ -31,21 +31,21 @@ pub struct Subject {
 }
 
 /// User-visible strings of plugins.
-pub mod strings {
-    pub fn readonly(name: &str) -> String {
+pub(crate) mod strings {
+    pub(crate) fn readonly(name: &str) -> String {
         format!("read-only mode: plugin {name} is dangerous and disabled")
     }
-    pub fn confirm(line: &str) -> String {
+    pub(crate) fn confirm(line: &str) -> String {
         format!("Run `{line}`?")
     }
-    pub const CONFIRM_TITLE: &str = "Run plugin";
-    pub fn started(name: &str) -> String {
+    pub(crate) const CONFIRM_TITLE: &str = "Run plugin";
+    pub(crate) fn started(name: &str) -> String {
         format!("plugin {name}: running")
     }
 }
 
 /// Quotes a command line for display (the command itself runs without a shell).
-pub fn display_line(program: &str, args: &[String]) -> String {
+pub(crate) fn display_line(program: &str, args: &[String]) -> String {
     std::iter::once(program)
         .chain(args.iter().map(String::as_str))
         .map(|a| {
@@ -426,7 +426,7 @@ impl App {
 
 /// An alias's command line, taken apart.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AliasLine {
+pub(crate) struct AliasLine {
     /// A catalog word (`pods`, `deployments.apps`).
     pub resource: String,
     pub namespace: Option<NsArg>,
@@ -436,7 +436,7 @@ pub struct AliasLine {
 }
 
 /// k9s's `group/version/resource` (`v1/pods`, `apps/v1/deployments`) as a catalog word.
-pub fn gvr_word(s: &str) -> String {
+pub(crate) fn gvr_word(s: &str) -> String {
     let parts: Vec<&str> = s.split('/').collect();
     match parts.as_slice() {
         [_version, resource] => resource.to_string(),
@@ -446,7 +446,7 @@ pub fn gvr_word(s: &str) -> String {
 }
 
 /// Parses `RESOURCE [NAMESPACE|-n NS|-A] [k=v,… | -l SEL] [@CONTEXT] [/FILTER]`.
-pub fn parse_alias_line(line: &str) -> AliasLine {
+pub(crate) fn parse_alias_line(line: &str) -> AliasLine {
     let mut words = line.split_whitespace();
     let mut out = AliasLine {
         resource: gvr_word(words.next().unwrap_or_default()),

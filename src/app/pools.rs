@@ -7,8 +7,8 @@
 //! selected pool's EKS node group scaling, behind a prompt and a confirmation.
 
 pub(super) mod actions;
-pub mod index;
-pub mod strings;
+pub(crate) mod index;
+pub(crate) mod strings;
 
 use jiff::Timestamp;
 
@@ -24,7 +24,7 @@ use crate::sources::nodegroups::EksEvent;
 
 /// Rows of the pools table in a body `height` rows high: two fifths of it (borders and
 /// heading excluded); the detail below takes the rest.
-pub fn table_rows_in(height: u16) -> usize {
+pub(crate) fn table_rows_in(height: u16) -> usize {
     (usize::from(height) * 2 / 5).saturating_sub(3).max(3)
 }
 
@@ -55,7 +55,7 @@ impl Default for EksState {
 }
 
 /// `min/desired/max` of a node group.
-pub type Scaling = (i32, i32, i32);
+pub(crate) type Scaling = (i32, i32, i32);
 
 #[derive(Debug, Clone)]
 pub struct PoolsView {
@@ -133,7 +133,7 @@ impl Pane for PoolsView {
 
 /// Parses `min/desired/max` (`2/4/6`), or a lone desired size kept within the current
 /// min and max.
-pub fn parse_scaling(text: &str, current: Scaling) -> Result<Scaling, String> {
+pub(crate) fn parse_scaling(text: &str, current: Scaling) -> Result<Scaling, String> {
     let parts: Vec<&str> = text.split('/').map(str::trim).collect();
     let num = |s: &str| {
         s.parse::<i32>()

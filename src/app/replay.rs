@@ -19,22 +19,23 @@ use crate::model::{ResourceKind, WatchKey, WatchSpec};
 use crate::sources::{ObjectTarget, Request};
 
 /// The kind, as discovery names it.
-pub const KIND: &str = "replays.sandbox.opsdeck.dev";
+pub(crate) const KIND: &str = "replays.sandbox.opsdeck.dev";
 /// The one object of the kind.
-pub const OBJECT: &str = "current";
+pub(crate) const OBJECT: &str = "current";
 /// Speeds the faster/slower keys go through.
-pub const SPEEDS: &[f64] = &[0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0];
+pub(crate) const SPEEDS: &[f64] = &[0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0];
 
-pub mod strings {
-    pub const NO_REPLAY: &str = "no replay: the cluster does not serve replays.sandbox.opsdeck.dev (opsdeck --sandbox serves it while a recording replays)";
-    pub const USAGE: &str = "usage: :replay pause|resume|step|speed N|seek OFFSET (e.g. 1m30s)";
-    pub const HELP_SECTION: &str =
+pub(crate) mod strings {
+    pub(crate) const NO_REPLAY: &str = "no replay: the cluster does not serve replays.sandbox.opsdeck.dev (opsdeck --sandbox serves it while a recording replays)";
+    pub(crate) const USAGE: &str =
+        "usage: :replay pause|resume|step|speed N|seek OFFSET (e.g. 1m30s)";
+    pub(crate) const HELP_SECTION: &str =
         "replay keys (a sandbox replaying a recording; allowed in --readonly)";
-    pub const HELP_COMMAND: &str = ":replay <what>";
-    pub const HELP_COMMAND_WHAT: &str = "pause, resume, step, speed N (0.5-60), seek 1m30s (restarts from the start and fast-forwards)";
-    pub const FASTEST: &str = "replay: already at the fastest speed (60×)";
-    pub const SLOWEST: &str = "replay: already at the slowest speed (0.5×)";
-    pub const SEEK_PROMPT: &str = "replay seek ";
+    pub(crate) const HELP_COMMAND: &str = ":replay <what>";
+    pub(crate) const HELP_COMMAND_WHAT: &str = "pause, resume, step, speed N (0.5-60), seek 1m30s (restarts from the start and fast-forwards)";
+    pub(crate) const FASTEST: &str = "replay: already at the fastest speed (60×)";
+    pub(crate) const SLOWEST: &str = "replay: already at the slowest speed (0.5×)";
+    pub(crate) const SEEK_PROMPT: &str = "replay seek ";
 }
 
 /// Where the replay is, from the `current` object's status (and spec).
@@ -76,7 +77,7 @@ pub struct ReplayState {
 
 /// A parsed `:replay …` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReplayCommand {
+pub(crate) enum ReplayCommand {
     Pause,
     Resume,
     Step,
@@ -87,7 +88,7 @@ pub enum ReplayCommand {
 }
 
 /// Parses the words after `:replay`.
-pub fn parse_command(args: &[&str]) -> Result<ReplayCommand, String> {
+pub(crate) fn parse_command(args: &[&str]) -> Result<ReplayCommand, String> {
     match args {
         ["pause"] => Ok(ReplayCommand::Pause),
         ["resume" | "play"] => Ok(ReplayCommand::Resume),
@@ -114,7 +115,7 @@ pub fn parse_command(args: &[&str]) -> Result<ReplayCommand, String> {
 }
 
 /// The next speed up (`faster`) or down the [`SPEEDS`] ladder.
-pub fn next_speed(current: f64, faster: bool) -> Option<f64> {
+pub(crate) fn next_speed(current: f64, faster: bool) -> Option<f64> {
     if faster {
         SPEEDS.iter().copied().find(|s| *s > current + 1e-9)
     } else {
@@ -123,7 +124,7 @@ pub fn next_speed(current: f64, faster: bool) -> Option<f64> {
 }
 
 /// The bar of a `Replay` object.
-pub fn bar_of(obj: &Obj) -> ReplayBar {
+pub(crate) fn bar_of(obj: &Obj) -> ReplayBar {
     let st = &obj.data["status"];
     let spec = &obj.data["spec"];
     let num = |v: &crate::model::object::Value| v.as_f64().unwrap_or(0.0);
@@ -154,7 +155,7 @@ pub fn bar_of(obj: &Obj) -> ReplayBar {
 }
 
 /// `1:05`, `1:02:03`.
-pub fn clock(secs: f64) -> String {
+pub(crate) fn clock(secs: f64) -> String {
     let s = secs.max(0.0) as u64;
     if s >= 3600 {
         format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
@@ -164,7 +165,7 @@ pub fn clock(secs: f64) -> String {
 }
 
 /// `2×`, `0.5×`.
-pub fn speed_label(speed: f64) -> String {
+pub(crate) fn speed_label(speed: f64) -> String {
     if speed.fract() == 0.0 {
         format!("{speed:.0}×")
     } else {

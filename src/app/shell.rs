@@ -20,7 +20,7 @@ pub struct PodChoice {
 
 /// The words of a `:exec` line: split on spaces, or run by `/bin/sh -c` when it uses
 /// quotes, pipes, redirections or variables.
-pub fn exec_argv(line: &str) -> Vec<String> {
+pub(crate) fn exec_argv(line: &str) -> Vec<String> {
     let shell_syntax = line.chars().any(|c| {
         matches!(
             c,

@@ -296,7 +296,7 @@ impl LogsView {
 }
 
 /// Drops a leading RFC 3339 timestamp (as the API server prefixes with `timestamps=true`).
-pub fn strip_timestamp(line: &str) -> &str {
+pub(crate) fn strip_timestamp(line: &str) -> &str {
     match line.split_once(' ') {
         Some((ts, rest)) if ts.parse::<jiff::Timestamp>().is_ok() => rest,
         _ => line,

@@ -3,9 +3,9 @@
 //! and scrolls by it without asking the ui.
 
 /// A list's borders and column header: the rows of a list area that show no item.
-pub const LIST_CHROME: usize = 3;
+pub(crate) const LIST_CHROME: usize = 3;
 /// A text view's borders.
-pub const TEXT_CHROME: usize = 2;
+pub(crate) const TEXT_CHROME: usize = 2;
 
 /// Terminal size and the body area (the bordered view between the crumbs and the hints),
 /// without and with the prompt line.
@@ -47,6 +47,6 @@ impl Viewport {
 }
 
 /// Rows of a list drawn in an area `height` rows high.
-pub fn list_rows_in(height: u16) -> usize {
+pub(crate) fn list_rows_in(height: u16) -> usize {
     usize::from(height).saturating_sub(LIST_CHROME).max(1)
 }

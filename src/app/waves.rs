@@ -11,8 +11,8 @@ mod actions;
 pub(crate) use actions::source_of;
 #[cfg(test)]
 pub(crate) mod fixture;
-pub mod layout;
-pub mod strings;
+pub(crate) mod layout;
+pub(crate) mod strings;
 #[cfg(test)]
 mod tests;
 

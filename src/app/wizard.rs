@@ -6,8 +6,8 @@
 //! - [`form`]: the answers as inputs (text fields, choice lists, the apps checklist).
 //! - [`strings`]: the wizard's user-visible text and its key hints.
 
-pub mod form;
-pub mod strings;
+pub(crate) mod form;
+pub(crate) mod strings;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -20,14 +20,14 @@ use form::{FieldId, FieldKind, Form};
 
 /// An entry of the step list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
+pub(crate) enum Page {
     Step(StepId),
     Summary,
 }
 
 /// Where a step's page is.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Answering the form.
     Form,
     /// check → plan running.
@@ -45,7 +45,7 @@ pub enum Phase {
 impl Phase {
     /// The page a step shows for its persisted progress: a finished step its verify
     /// message, a failed one its error, any other (pending or interrupted) its answers.
-    pub fn resumed(status: StepStatus, message: Option<&str>) -> Phase {
+    pub(crate) fn resumed(status: StepStatus, message: Option<&str>) -> Phase {
         let message = message.unwrap_or_default().to_string();
         match status {
             StepStatus::Done => Phase::Done(message),
@@ -56,13 +56,13 @@ impl Phase {
 
     /// The page of a step the engine reports finished: its result (a plan to confirm comes
     /// as [`Phase::Preview`] instead).
-    pub fn finished(outcome: &StepOutcome) -> Phase {
+    pub(crate) fn finished(outcome: &StepOutcome) -> Phase {
         Phase::Done(outcome.message().unwrap_or_default())
     }
 
     /// The progress this phase shows; `None` on the form, where the persisted progress
     /// (pending, or where an interrupted run stopped) is shown.
-    pub fn status(&self) -> Option<StepStatus> {
+    pub(crate) fn status(&self) -> Option<StepStatus> {
         Some(match self {
             Phase::Form => return None,
             Phase::Checking => StepStatus::Checking,
@@ -75,7 +75,7 @@ impl Phase {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct StepView {
+pub(crate) struct StepView {
     pub phase: Phase,
     pub log: Vec<String>,
     /// Scroll offset of the plan preview.
@@ -83,7 +83,7 @@ pub struct StepView {
 }
 
 impl StepView {
-    pub const fn new(phase: Phase) -> StepView {
+    pub(crate) const fn new(phase: Phase) -> StepView {
         StepView {
             phase,
             log: Vec::new(),
@@ -93,7 +93,7 @@ impl StepView {
 }
 
 /// What the wizard's screens show.
-pub struct WizardScreen {
+pub(crate) struct WizardScreen {
     pub form: Form,
     pub page: Page,
     pub steps: BTreeMap<StepId, StepView>,
@@ -118,7 +118,7 @@ pub struct WizardScreen {
 }
 
 impl WizardScreen {
-    pub fn new(form: Form, theme: Theme, keymap: Keymap) -> WizardScreen {
+    pub(crate) fn new(form: Form, theme: Theme, keymap: Keymap) -> WizardScreen {
         WizardScreen {
             form,
             page: Page::Summary,
@@ -135,12 +135,12 @@ impl WizardScreen {
         }
     }
 
-    pub fn view(&self, step: StepId) -> &StepView {
+    pub(crate) fn view(&self, step: StepId) -> &StepView {
         static EMPTY: StepView = StepView::new(Phase::Form);
         self.steps.get(&step).unwrap_or(&EMPTY)
     }
 
-    pub fn view_mut(&mut self, step: StepId) -> &mut StepView {
+    pub(crate) fn view_mut(&mut self, step: StepId) -> &mut StepView {
         self.steps
             .entry(step)
             .or_insert_with(|| StepView::new(Phase::Form))
@@ -148,7 +148,7 @@ impl WizardScreen {
 
     /// The status mark of a step in the list: its phase's progress, else (on the form) the
     /// persisted one, where a finished or failed step being edited counts as pending.
-    pub fn status(&self, step: StepId) -> StepStatus {
+    pub(crate) fn status(&self, step: StepId) -> StepStatus {
         self.view(step).phase.status().unwrap_or_else(|| {
             match self.persisted.get(&step).copied().unwrap_or_default() {
                 StepStatus::Done | StepStatus::Failed => StepStatus::Pending,
@@ -158,14 +158,14 @@ impl WizardScreen {
     }
 
     /// The step whose work is running, if any.
-    pub fn busy(&self) -> Option<StepId> {
+    pub(crate) fn busy(&self) -> Option<StepId> {
         StepId::ALL
             .into_iter()
             .find(|s| matches!(self.view(*s).phase, Phase::Checking | Phase::Applying))
     }
 
     /// The first problem of a field.
-    pub fn problem(&self, id: FieldId) -> Option<&str> {
+    pub(crate) fn problem(&self, id: FieldId) -> Option<&str> {
         self.problems
             .iter()
             .find(|(f, _)| *f == id)
@@ -173,7 +173,7 @@ impl WizardScreen {
     }
 
     /// The resume note of a step interrupted mid-way (from the persisted progress).
-    pub fn interrupted(&self, step: StepId) -> Option<String> {
+    pub(crate) fn interrupted(&self, step: StepId) -> Option<String> {
         match self.persisted.get(&step).copied().unwrap_or_default() {
             s @ (StepStatus::Applying | StepStatus::Verifying | StepStatus::Planned) => {
                 Some(strings::interrupted(s.label()))
@@ -184,7 +184,7 @@ impl WizardScreen {
 
     /// Whether keys type into a text field (printable keys are then typed, not bound):
     /// a text field on the form, or the summary's save path, with no question or help open.
-    pub fn typing(&self) -> bool {
+    pub(crate) fn typing(&self) -> bool {
         if self.confirm_close.is_some() || self.help.is_some() {
             return false;
         }
@@ -198,7 +198,7 @@ impl WizardScreen {
 
     /// The key hints of the footer for the current page: each as in [`strings`] while the
     /// keymap binds its actions as the built-in keymap does, else with the keymap's keys.
-    pub fn hints(&self) -> Vec<(String, &'static str)> {
+    pub(crate) fn hints(&self) -> Vec<(String, &'static str)> {
         let hints = match self.page {
             Page::Summary => strings::KEYS_SUMMARY,
             Page::Step(step) => match &self.view(step).phase {
@@ -233,7 +233,7 @@ impl WizardScreen {
 
     /// Help for the wizard, generated from the keymap: the `wizard` context, then the
     /// `global` keys the wizard honours.
-    pub fn help_lines(&self) -> Vec<HelpLine> {
+    pub(crate) fn help_lines(&self) -> Vec<HelpLine> {
         let mut out = vec![HelpLine::Section(strings::HELP_WIZARD.into())];
         out.extend(self.keymap.bindings(Context::Wizard).map(HelpLine::binding));
         out.push(HelpLine::Section(strings::HELP_GLOBAL.into()));
@@ -258,7 +258,7 @@ impl WizardScreen {
 static BUILTIN: LazyLock<Keymap> = LazyLock::new(Keymap::builtin);
 
 /// The `global` actions the wizard honours when its own context does not bind the key.
-pub const GLOBAL_ACTIONS: &[Action] = &[Action::Quit, Action::Help, Action::Back];
+pub(crate) const GLOBAL_ACTIONS: &[Action] = &[Action::Quit, Action::Help, Action::Back];
 
 /// The keys of an action in the wizard (its own context, else `global`), as shown.
 fn wizard_keys(km: &Keymap, action: Action) -> Vec<String> {

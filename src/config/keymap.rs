@@ -35,7 +35,7 @@ pub struct Binding {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Keymap {
+pub(crate) struct Keymap {
     /// Keyed by (context, action); ordered for help.
     bindings: BTreeMap<(Context, Action), Binding>,
     lookup: HashMap<(Context, Key), Action>,
@@ -54,7 +54,7 @@ type RawKeymap = BTreeMap<String, Spanned<BTreeMap<String, Spanned<RawBinding>>>
 
 impl Keymap {
     /// The embedded keymap of that name (`default`, `vim`), layered over `default`.
-    pub fn embedded(name: &str) -> Option<(Keymap, Vec<ConfigError>)> {
+    pub(crate) fn embedded(name: &str) -> Option<(Keymap, Vec<ConfigError>)> {
         let mut map = Keymap::default();
         let mut errors = Vec::new();
         let (_, base) = EMBEDDED.iter().find(|(n, _)| *n == "default")?;
@@ -289,7 +289,7 @@ impl Keymap {
     }
 
     /// Bindings of one context (with keys), in help order.
-    pub fn bindings(&self, context: Context) -> impl Iterator<Item = &Binding> {
+    pub(crate) fn bindings(&self, context: Context) -> impl Iterator<Item = &Binding> {
         self.bindings
             .range((context, Action::ALL[0])..)
             .take_while(move |((c, _), _)| *c == context)
@@ -297,7 +297,7 @@ impl Keymap {
             .filter(|b| !b.keys.is_empty())
     }
 
-    pub fn binding(&self, context: Context, action: Action) -> Option<&Binding> {
+    pub(crate) fn binding(&self, context: Context, action: Action) -> Option<&Binding> {
         self.bindings
             .get(&(context, action))
             .filter(|b| !b.keys.is_empty())

@@ -19,7 +19,7 @@ use crate::sources::{ClusterInfo, SourceEvent};
 type ObjKey = (String, String, String, String);
 
 /// A recording's objects and how far its timeline has been applied.
-pub struct World {
+pub(crate) struct World {
     pub recording: Recording,
     objects: BTreeMap<ObjKey, Value>,
     next: usize,
@@ -42,7 +42,7 @@ fn key_of(v: &Value) -> ObjKey {
 }
 
 impl World {
-    pub fn new(name: &str) -> World {
+    pub(crate) fn new(name: &str) -> World {
         let recording = Recording::embedded(name).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut w = World {
             objects: BTreeMap::new(),
@@ -63,7 +63,7 @@ impl World {
     }
 
     /// When the recording was captured: offset 0 of its timeline.
-    pub fn start(&self) -> Timestamp {
+    pub(crate) fn start(&self) -> Timestamp {
         self.recording
             .metadata
             .recorded_at
@@ -72,14 +72,14 @@ impl World {
             .unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
-    pub fn at(&self, offset: Duration) -> Timestamp {
+    pub(crate) fn at(&self, offset: Duration) -> Timestamp {
         self.start()
             .checked_add(SignedDuration::try_from(offset).unwrap_or_default())
             .unwrap_or(self.start())
     }
 
     /// Offsets of the timeline's remaining steps (entries sharing an offset are one step).
-    pub fn pending_offsets(&self) -> Vec<Duration> {
+    pub(crate) fn pending_offsets(&self) -> Vec<Duration> {
         let mut out: Vec<Duration> = self.recording.timeline[self.next..]
             .iter()
             .map(|e| e.at)
@@ -89,7 +89,7 @@ impl World {
     }
 
     /// Applies every timeline entry at or before `offset` not applied yet.
-    pub fn advance_to(&mut self, offset: Duration) {
+    pub(crate) fn advance_to(&mut self, offset: Duration) {
         while let Some(entry) = self.recording.timeline.get(self.next).cloned() {
             if entry.at > offset {
                 break;
@@ -122,14 +122,14 @@ impl World {
         }
     }
 
-    pub fn dynamic(&self) -> Vec<Obj> {
+    pub(crate) fn dynamic(&self) -> Vec<Obj> {
         self.objects
             .values()
             .filter_map(|v| serde_json::from_value(v.clone()).ok())
             .collect()
     }
 
-    pub fn get(&self, kind: &str, ns: &str, name: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, kind: &str, ns: &str, name: &str) -> Option<&Value> {
         self.objects
             .iter()
             .find(|(k, _)| k.1 == kind && k.2 == ns && k.3 == name)
@@ -138,7 +138,7 @@ impl World {
 }
 
 /// The built-in kinds plus CNPG Clusters and PodDisruptionBudgets, as discovery finds them.
-pub fn catalog() -> Catalog {
+pub(crate) fn catalog() -> Catalog {
     let mut kinds: Vec<ResourceKind> = Catalog::builtin()
         .kinds()
         .iter()
@@ -161,12 +161,12 @@ pub fn catalog() -> Catalog {
     Catalog::new(kinds)
 }
 
-pub fn cluster_info() -> ClusterInfo {
+pub(crate) fn cluster_info() -> ClusterInfo {
     crate::app::fixture::cluster()
 }
 
 /// A connected app (size `w`×`h`) at the world's current time, every watch filled.
-pub fn app(world: &World, config: Config, size: (u16, u16)) -> App {
+pub(crate) fn app(world: &World, config: Config, size: (u16, u16)) -> App {
     let mut app = App::new(config, Options::default(), world.start());
     app.dispatch(Msg::Resize(crate::ui::layout::viewport(size.0, size.1)));
     app.dispatch(Msg::Source(SourceEvent::Cluster(cluster_info())));
@@ -181,7 +181,7 @@ pub fn app(world: &World, config: Config, size: (u16, u16)) -> App {
 
 /// Fills every watch the app runs (views and background) from the world's objects, the
 /// Clusters first, then the pods, then the rest (as watch events of one instant).
-pub fn feed(app: &mut App, world: &World) {
+pub(crate) fn feed(app: &mut App, world: &World) {
     let objs = world.dynamic();
     let mut specs = app.all_watches();
     specs.sort_by_key(|s| match s.key.plural.as_str() {
@@ -210,7 +210,7 @@ pub fn feed(app: &mut App, world: &World) {
 
 /// Plays the world's timeline up to `offset` step by step, feeding the app at each step's
 /// time (as the live console would see it).
-pub fn play_to(app: &mut App, world: &mut World, offset: Duration) {
+pub(crate) fn play_to(app: &mut App, world: &mut World, offset: Duration) {
     for at in world.pending_offsets() {
         if at > offset {
             break;

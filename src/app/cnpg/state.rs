@@ -14,7 +14,7 @@ use kube::api::ApiResource;
 use kube::runtime::reflector::{ObjectRef, Store};
 
 /// A Cluster (or its pods) by namespace and name.
-pub type ClusterKey = (String, String);
+pub(crate) type ClusterKey = (String, String);
 
 /// The typed view of an object and the resourceVersion it was read from.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ pub struct PendingSwitchover {
 
 /// Seconds after a replay seek during which the Clusters' changes are the replayed state
 /// arriving (the watches re-list), not transitions.
-pub const SEEK_SETTLE_S: i64 = 5;
+pub(super) const SEEK_SETTLE_S: i64 = 5;
 
 /// CNPG data shared by the pane's views and the failover timelines.
 #[derive(Debug, Clone, Default)]

@@ -23,7 +23,7 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
 }
 
 /// (ready, total) containers of a pod.
-pub fn pod_ready(obj: &Obj) -> (usize, usize) {
+pub(crate) fn pod_ready(obj: &Obj) -> (usize, usize) {
     let total = obj.data["spec"]["containers"]
         .as_array()
         .map_or(0, <[Value]>::len);
@@ -37,7 +37,7 @@ pub fn pod_ready(obj: &Obj) -> (usize, usize) {
     (ready, total)
 }
 
-pub fn pod_restarts(obj: &Obj) -> i64 {
+pub(crate) fn pod_restarts(obj: &Obj) -> i64 {
     obj.data["status"]["containerStatuses"]
         .as_array()
         .map_or(0, |s| {
@@ -48,7 +48,7 @@ pub fn pod_restarts(obj: &Obj) -> i64 {
 }
 
 /// The STATUS column as kubectl computes it (simplified).
-pub fn pod_status(obj: &Obj) -> String {
+pub(crate) fn pod_status(obj: &Obj) -> String {
     let status = &obj.data["status"];
     let mut reason = status["reason"]
         .as_str()

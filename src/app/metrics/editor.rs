@@ -72,7 +72,7 @@ impl EditorView {
 }
 
 /// A one-panel dashboard for drawing the editor's answer with the dashboard widgets.
-pub fn result_panel(mode: ResultMode) -> Panel {
+pub(crate) fn result_panel(mode: ResultMode) -> Panel {
     Panel {
         title: strings::EDITOR_TITLE.into(),
         kind: match mode {

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::domain::dashboard::axis::{format_duration, parse_duration};
 
 /// The presets `t`/`T` cycle through.
-pub const PRESETS: &[&str] = &["5m", "15m", "1h", "6h", "24h", "7d"];
+pub(crate) const PRESETS: &[&str] = &["5m", "15m", "1h", "6h", "24h", "7d"];
 
 /// A window: its length, and its end (`None`: now, following time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,7 @@ fn point(text: &str, now: Timestamp) -> Result<Timestamp, String> {
 }
 
 /// Parses a typed range. `now` anchors relative times.
-pub fn parse(text: &str, now: Timestamp) -> Result<TimeRange, String> {
+pub(crate) fn parse(text: &str, now: Timestamp) -> Result<TimeRange, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("empty".into());

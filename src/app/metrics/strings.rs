@@ -1,33 +1,33 @@
 //! User-visible text of the metrics pane and the PromQL editor.
 
-pub const TITLE: &str = "metrics";
-pub const EDITOR_TITLE: &str = "promql";
-pub const DISCOVERING: &str = "looking for the cluster's Prometheus…";
-pub const NO_DASHBOARDS: &str = "no dashboards loaded";
-pub const PAUSED: &str = "paused";
-pub const EMPTY_QUERY: &str = "the query is empty";
+pub(crate) const TITLE: &str = "metrics";
+pub(crate) const EDITOR_TITLE: &str = "promql";
+pub(crate) const DISCOVERING: &str = "looking for the cluster's Prometheus…";
+pub(crate) const NO_DASHBOARDS: &str = "no dashboards loaded";
+pub(crate) const PAUSED: &str = "paused";
+pub(crate) const EMPTY_QUERY: &str = "the query is empty";
 
 /// The line under an empty editor: what to type and how to run it.
-pub fn empty_hint(run_key: &str) -> String {
+pub(crate) fn empty_hint(run_key: &str) -> String {
     format!(
         "type a PromQL query, e.g. sum by (namespace) (rate(container_cpu_usage_seconds_total[5m])), then {run_key} to run it"
     )
 }
-pub const RUNNING: &str = "running…";
-pub const RESOLVING: &str = "resolving variables…";
-pub const NO_DATA: &str = "no data";
-pub const RANGE_HELP: &str =
+pub(crate) const RUNNING: &str = "running…";
+pub(crate) const RESOLVING: &str = "resolving variables…";
+pub(crate) const NO_DATA: &str = "no data";
+pub(crate) const RANGE_HELP: &str =
     "range: a duration (30m, 6h, 2d) or FROM..TO with now-DURATION or RFC 3339 times";
 
-pub fn unknown_dashboard(name: &str, known: &[String]) -> String {
+pub(crate) fn unknown_dashboard(name: &str, known: &[String]) -> String {
     format!("no dashboard {name:?}; known: {}", known.join(", "))
 }
 
-pub fn bad_range(text: &str, why: &str) -> String {
+pub(crate) fn bad_range(text: &str, why: &str) -> String {
     format!("bad time range {text:?}: {why}")
 }
 
-pub fn refresh_label(every: Option<std::time::Duration>) -> String {
+pub(crate) fn refresh_label(every: Option<std::time::Duration>) -> String {
     match every {
         Some(d) => format!(
             "refresh {}",
@@ -37,7 +37,7 @@ pub fn refresh_label(every: Option<std::time::Duration>) -> String {
     }
 }
 
-pub fn source_line(state: &crate::model::BackendState) -> String {
+pub(crate) fn source_line(state: &crate::model::BackendState) -> String {
     use crate::model::BackendState;
     match state {
         BackendState::Discovering => DISCOVERING.into(),
@@ -47,7 +47,10 @@ pub fn source_line(state: &crate::model::BackendState) -> String {
 }
 
 /// Why a pane has no metric column values.
-pub fn pane_metrics_missing(state: &crate::model::BackendState, error: Option<&str>) -> String {
+pub(crate) fn pane_metrics_missing(
+    state: &crate::model::BackendState,
+    error: Option<&str>,
+) -> String {
     use crate::model::BackendState;
     match (state, error) {
         (_, Some(e)) => format!("no data from Prometheus: {e}"),
@@ -58,7 +61,7 @@ pub fn pane_metrics_missing(state: &crate::model::BackendState, error: Option<&s
 }
 
 /// The banner when every panel fails with the same error (Prometheus itself unreachable).
-pub fn backend_down(error: &str) -> String {
+pub(crate) fn backend_down(error: &str) -> String {
     let what = if error.starts_with("Prometheus") {
         error.to_string()
     } else {
@@ -68,9 +71,9 @@ pub fn backend_down(error: &str) -> String {
 }
 
 /// What a panel says when the banner explains its error.
-pub const SEE_BANNER: &str = "no answer (see above)";
+pub(crate) const SEE_BANNER: &str = "no answer (see above)";
 /// The flash at startup when dashboard files failed to load.
-pub fn dashboards_failed(count: usize, first: &str) -> String {
+pub(crate) fn dashboards_failed(count: usize, first: &str) -> String {
     if count == 1 {
         format!("dashboard failed to load: {first} (`:metrics`, then n, lists it)")
     } else {
@@ -78,6 +81,6 @@ pub fn dashboards_failed(count: usize, first: &str) -> String {
     }
 }
 
-pub const NOTES_TITLE: &str = "import report";
-pub const NO_NOTES: &str = "nothing to report: every panel and option was imported";
-pub const FAILED_HEADER: &str = "dashboards that failed to load:";
+pub(crate) const NOTES_TITLE: &str = "import report";
+pub(crate) const NO_NOTES: &str = "nothing to report: every panel and option was imported";
+pub(crate) const FAILED_HEADER: &str = "dashboards that failed to load:";

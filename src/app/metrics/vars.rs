@@ -25,7 +25,7 @@ use crate::sources::prometheus::manager::MetricsRequest;
 use crate::sources::prometheus::task::{LabelQuery, MetricsQuery, QueryId};
 
 /// The option that stands for every value.
-pub const ALL: &str = "all";
+pub(crate) const ALL: &str = "all";
 
 /// A template variable's choices and selection.
 #[derive(Debug, Clone, PartialEq)]
@@ -359,7 +359,7 @@ impl App {
 }
 
 /// What answered a variable's query.
-pub enum VarAnswer {
+pub(crate) enum VarAnswer {
     Labels(Vec<String>),
     Series(QueryResult),
 }

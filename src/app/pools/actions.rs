@@ -77,7 +77,7 @@ fn scale(v: &PoolsView, cx: &PaneCx<'_>) -> Vec<Effect> {
 }
 
 /// Enter in the scaling prompt: validates, then asks for confirmation.
-pub fn submit_scaling(
+pub(crate) fn submit_scaling(
     text: &str,
     cluster: String,
     nodegroup: String,

@@ -17,8 +17,8 @@ use crate::sources::eks::kubernetes_effect;
 use crate::sources::nodegroups::EksEvent;
 use crate::sources::{ClusterInfo, SourceEvent};
 
-pub const ARN: &str = "arn:aws:eks:eu-west-1:123456789012:cluster/platform-prod";
-pub const CLUSTER: &str = "platform-prod";
+pub(crate) const ARN: &str = "arn:aws:eks:eu-west-1:123456789012:cluster/platform-prod";
+pub(crate) const CLUSTER: &str = "platform-prod";
 
 fn recording() -> &'static Recording {
     static REC: OnceLock<Recording> = OnceLock::new();
@@ -28,7 +28,7 @@ fn recording() -> &'static Recording {
 }
 
 /// The recording's initial objects.
-pub fn objects() -> &'static [Obj] {
+pub(crate) fn objects() -> &'static [Obj] {
     static OBJS: OnceLock<Vec<Obj>> = OnceLock::new();
     OBJS.get_or_init(|| {
         recording()
@@ -40,7 +40,7 @@ pub fn objects() -> &'static [Obj] {
 }
 
 /// The recording's EKS node groups, as the EKS source would describe them.
-pub fn nodegroups() -> Vec<NodegroupInfo> {
+pub(crate) fn nodegroups() -> Vec<NodegroupInfo> {
     let eks = recording()
         .eks
         .as_ref()
@@ -103,7 +103,7 @@ fn nodegroup(v: &Value) -> NodegroupInfo {
     }
 }
 
-pub fn cluster() -> ClusterInfo {
+pub(crate) fn cluster() -> ClusterInfo {
     ClusterInfo {
         context: ARN.into(),
         cluster: ARN.into(),
@@ -115,7 +115,7 @@ pub fn cluster() -> ClusterInfo {
 }
 
 /// Connected to the platform recording, on the pods of `default`, stores filled.
-pub fn app_with(config: Config) -> App {
+pub(crate) fn app_with(config: Config) -> App {
     let mut app = App::new(config, Options::default(), now());
     app.dispatch(Msg::Resize(crate::ui::layout::viewport(120, 30)));
     app.dispatch(Msg::Source(SourceEvent::Cluster(cluster())));
@@ -128,12 +128,12 @@ pub fn app_with(config: Config) -> App {
     app
 }
 
-pub fn app() -> App {
+pub(crate) fn app() -> App {
     app_with(Config::default())
 }
 
 /// Fills every desired watch that has no data yet from the recording's objects.
-pub fn feed(app: &mut App) {
+pub(crate) fn feed(app: &mut App) {
     for spec in app.desired_watches() {
         if !app.watches.contains_key(&spec.key) {
             fill(app, &spec, objects());
@@ -142,14 +142,14 @@ pub fn feed(app: &mut App) {
 }
 
 /// The sources' answer for the platform context: EKS cluster platform-prod.
-pub fn eks_cluster(app: &mut App) {
+pub(crate) fn eks_cluster(app: &mut App) {
     app.dispatch(Msg::Source(SourceEvent::Eks(EksEvent::Cluster(Some(
         CLUSTER.into(),
     )))));
 }
 
 /// The recorded node groups arrive.
-pub fn eks_groups(app: &mut App) {
+pub(crate) fn eks_groups(app: &mut App) {
     app.dispatch(Msg::Source(SourceEvent::Eks(EksEvent::Nodegroups {
         cluster: CLUSTER.into(),
         groups: nodegroups(),
@@ -157,7 +157,7 @@ pub fn eks_groups(app: &mut App) {
 }
 
 /// `:pools` typed and run, watches filled.
-pub fn open_pools(app: &mut App) {
+pub(crate) fn open_pools(app: &mut App) {
     app.dispatch(Msg::Action(crate::model::action::Action::Command));
     for c in "pools".chars() {
         app.dispatch(Msg::Input(c));

@@ -29,7 +29,7 @@ fn load(name: &str) -> Recording {
 }
 
 /// The recording's objects after the first `steps` timeline entries (all for `None`).
-pub fn state(name: &str, steps: Option<usize>) -> Vec<Obj> {
+pub(crate) fn state(name: &str, steps: Option<usize>) -> Vec<Obj> {
     let rec = load(name);
     let shared = Shared {
         store: Store::new(),
@@ -78,7 +78,7 @@ pub fn state(name: &str, steps: Option<usize>) -> Vec<Obj> {
 
 /// `recordedAt` plus an offset, as the sandbox would serve the recording at that moment
 /// (without the time shift: timestamps stay as written).
-pub fn at(name: &str, secs: i64) -> Timestamp {
+pub(crate) fn at(name: &str, secs: i64) -> Timestamp {
     let rec = load(name);
     let base: Timestamp = rec
         .metadata
@@ -91,7 +91,7 @@ pub fn at(name: &str, secs: i64) -> Timestamp {
 }
 
 /// An app connected to a fake server at `now`, with `:waves` open and every watch filled.
-pub fn waves_app(objects: &[Obj], now: Timestamp, config: Config) -> App {
+pub(crate) fn waves_app(objects: &[Obj], now: Timestamp, config: Config) -> App {
     let mut app = App::new(
         config,
         Options {
@@ -114,7 +114,7 @@ pub fn waves_app(objects: &[Obj], now: Timestamp, config: Config) -> App {
 
 /// Fills every desired watch without data, until the set of watches settles (the pane
 /// adds Deployment and Pod watches once it knows which apps are unhealthy).
-pub fn feed(app: &mut App, objects: &[Obj]) {
+pub(crate) fn feed(app: &mut App, objects: &[Obj]) {
     for _ in 0..8 {
         let missing: Vec<_> = app
             .desired_watches()
@@ -131,7 +131,7 @@ pub fn feed(app: &mut App, objects: &[Obj]) {
 }
 
 /// Replaces the data of every watch with `objects` (a watch relisting after changes).
-pub fn replace(app: &mut App, objects: &[Obj]) {
+pub(crate) fn replace(app: &mut App, objects: &[Obj]) {
     for spec in app.desired_watches() {
         console::fill(app, &spec, objects);
     }
@@ -139,7 +139,7 @@ pub fn replace(app: &mut App, objects: &[Obj]) {
 }
 
 /// `platform`: the healthy app of apps, as recorded.
-pub fn platform() -> App {
+pub(crate) fn platform() -> App {
     waves_app(
         &state("platform", Some(0)),
         at("platform", 0),
@@ -148,7 +148,7 @@ pub fn platform() -> App {
 }
 
 /// `wave-stuck` after its whole timeline: stalled behind a Degraded cert-manager.
-pub fn stuck() -> App {
+pub(crate) fn stuck() -> App {
     waves_app(
         &state("wave-stuck", None),
         at("wave-stuck", 25),

@@ -15,21 +15,21 @@ use crate::domain::waves::{
 };
 
 /// Width of the tree panel (at most a third of the screen).
-pub const TREE_W: u16 = 38;
+pub(crate) const TREE_W: u16 = 38;
 /// The lanes keep at least this many rows (borders and heading included).
-pub const MIN_LANES_H: u16 = 7;
+pub(crate) const MIN_LANES_H: u16 = 7;
 /// The tree asks for at most this many lines; longer trees scroll.
-pub const TREE_LINES: usize = 8;
+pub(crate) const TREE_LINES: usize = 8;
 /// The summary never takes less than this (borders included).
-pub const MIN_TOP_H: u16 = 4;
+pub(crate) const MIN_TOP_H: u16 = 4;
 
 /// Display width of `text` in columns.
-pub fn width(text: &str) -> usize {
+pub(crate) fn width(text: &str) -> usize {
     Span::raw(text).width()
 }
 
 /// Word-wraps `text` to `width` columns (long words are cut).
-pub fn wrap(text: &str, max: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut out = Vec::new();
     let mut line = String::new();
@@ -73,16 +73,16 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
 }
 
 /// Lines of pre-wrapped text with their slots.
-pub type Items = Vec<(String, Slot)>;
+pub(crate) type Items = Vec<(String, Slot)>;
 
-pub fn wrapped(items: &Items, width: usize) -> Items {
+pub(crate) fn wrapped(items: &Items, width: usize) -> Items {
     items
         .iter()
         .flat_map(|(text, slot)| wrap(text, width).into_iter().map(move |l| (l, *slot)))
         .collect()
 }
 
-pub fn health_slot(h: &HealthCode) -> Slot {
+pub(crate) fn health_slot(h: &HealthCode) -> Slot {
     match h {
         HealthCode::Healthy => Slot::ok,
         HealthCode::Progressing | HealthCode::Suspended => Slot::warn,
@@ -91,7 +91,7 @@ pub fn health_slot(h: &HealthCode) -> Slot {
     }
 }
 
-pub fn sync_slot(s: &SyncCode) -> Slot {
+pub(crate) fn sync_slot(s: &SyncCode) -> Slot {
     match s {
         SyncCode::Synced => Slot::ok,
         SyncCode::OutOfSync => Slot::warn,
@@ -99,7 +99,7 @@ pub fn sync_slot(s: &SyncCode) -> Slot {
     }
 }
 
-pub fn phase_slot(p: &OperationPhase) -> Slot {
+pub(crate) fn phase_slot(p: &OperationPhase) -> Slot {
     match p {
         OperationPhase::Running | OperationPhase::Terminating => Slot::warn,
         OperationPhase::Failed | OperationPhase::Error => Slot::error,
@@ -108,7 +108,7 @@ pub fn phase_slot(p: &OperationPhase) -> Slot {
     }
 }
 
-pub fn severity_mark(s: Severity) -> (&'static str, Slot) {
+pub(crate) fn severity_mark(s: Severity) -> (&'static str, Slot) {
     match s {
         Severity::Error => ("✖", Slot::error),
         Severity::Warning => ("⚠", Slot::warn),
@@ -117,7 +117,7 @@ pub fn severity_mark(s: Severity) -> (&'static str, Slot) {
 }
 
 /// The summary: the rollout lines (blockers first), the traps, the argocd-cm finding.
-pub fn summary_items(w: &WavesView) -> Items {
+pub(crate) fn summary_items(w: &WavesView) -> Items {
     let mut out: Items = Vec::new();
     if let Some(r) = w.rollout() {
         let blockers: Vec<Slot> = match &r.state {
@@ -171,15 +171,15 @@ pub fn summary_items(w: &WavesView) -> Items {
 }
 
 /// The resources list keeps at least this many rows (borders and heading included).
-pub const MIN_RESOURCES_H: u16 = 6;
+pub(crate) const MIN_RESOURCES_H: u16 = 6;
 
-pub fn ago(t: Option<Timestamp>, now: Timestamp) -> String {
+pub(crate) fn ago(t: Option<Timestamp>, now: Timestamp) -> String {
     t.map(|t| format!("{} ago", age(t, now)))
         .unwrap_or_else(|| "–".into())
 }
 
 /// The lines above the resources.
-pub fn info_items(d: &WaveAppView, now: Timestamp) -> Items {
+pub(crate) fn info_items(d: &WaveAppView, now: Timestamp) -> Items {
     let Some(a) = &d.app else {
         return Vec::new();
     };
@@ -309,10 +309,10 @@ pub fn info_items(d: &WaveAppView, now: Timestamp) -> Items {
 }
 
 /// One line of the app-of-apps tree: its text (indented by depth), slot and app.
-pub type TreeLine = (String, Slot, Option<AppKey>);
+pub(crate) type TreeLine = (String, Slot, Option<AppKey>);
 
 /// The app-of-apps tree: one line per app, indented by depth.
-pub fn tree_lines(w: &WavesView) -> Vec<TreeLine> {
+pub(crate) fn tree_lines(w: &WavesView) -> Vec<TreeLine> {
     let Some(model) = w.model() else {
         return Vec::new();
     };
@@ -335,7 +335,7 @@ pub fn tree_lines(w: &WavesView) -> Vec<TreeLine> {
 }
 
 /// A one-character state of an app.
-pub fn app_mark(a: &AppSummary) -> (&'static str, Slot) {
+pub(crate) fn app_mark(a: &AppSummary) -> (&'static str, Slot) {
     if !a.exists {
         ("○", Slot::muted)
     } else if a.is_done() {
@@ -349,7 +349,7 @@ pub fn app_mark(a: &AppSummary) -> (&'static str, Slot) {
 
 /// The width the lanes' name column asks for: the widest app name with its indent (or the
 /// root's label).
-pub fn name_width(w: &WavesView) -> usize {
+pub(crate) fn name_width(w: &WavesView) -> usize {
     w.rows
         .iter()
         .filter_map(|r| match r {
@@ -363,7 +363,7 @@ pub fn name_width(w: &WavesView) -> usize {
 
 /// Width of the summary and height of the summary and tree row above the lanes, in a body
 /// of `width`×`height`.
-pub fn waves_top(w: &WavesView, width: u16, height: u16) -> (u16, u16) {
+pub(crate) fn waves_top(w: &WavesView, width: u16, height: u16) -> (u16, u16) {
     let tree_w = TREE_W.min(width / 3);
     let summary_w = width.saturating_sub(tree_w);
     let text_lines = wrapped(&w.summary(), summary_w.saturating_sub(2) as usize).len();
@@ -378,21 +378,26 @@ pub fn waves_top(w: &WavesView, width: u16, height: u16) -> (u16, u16) {
 
 /// Height of the app detail's information above its resources, in a body of
 /// `width`×`height`.
-pub fn detail_info_height(d: &WaveAppView, width: u16, height: u16, now: Timestamp) -> u16 {
+pub(crate) fn detail_info_height(d: &WaveAppView, width: u16, height: u16, now: Timestamp) -> u16 {
     let lines = wrapped(&info_items(d, now), width.saturating_sub(2) as usize).len();
     let max_info = height.saturating_sub(MIN_RESOURCES_H).max(3);
     ((lines + 2) as u16).clamp(3, max_info).min(height)
 }
 
 /// Rows of the lanes list that fit in the viewport.
-pub fn lane_rows(viewport: &Viewport, prompt: bool, w: &WavesView) -> usize {
+pub(crate) fn lane_rows(viewport: &Viewport, prompt: bool, w: &WavesView) -> usize {
     let (width, height) = viewport.body(prompt);
     let (_, top) = waves_top(w, width, height);
     list_rows_in(height.saturating_sub(top))
 }
 
 /// Rows of the app detail's resources list that fit in the viewport.
-pub fn detail_rows(viewport: &Viewport, prompt: bool, d: &WaveAppView, now: Timestamp) -> usize {
+pub(crate) fn detail_rows(
+    viewport: &Viewport,
+    prompt: bool,
+    d: &WaveAppView,
+    now: Timestamp,
+) -> usize {
     let (width, height) = viewport.body(prompt);
     let info = detail_info_height(d, width, height, now);
     list_rows_in(height.saturating_sub(info))

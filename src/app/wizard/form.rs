@@ -14,7 +14,7 @@ use crate::model::install::{ClusterMode, PRESETS, StepId};
 
 /// One input of the wizard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FieldId {
+pub(crate) enum FieldId {
     Mode,
     Context,
     Environment,
@@ -44,7 +44,7 @@ pub enum FieldId {
 
 /// How a field is edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
+pub(crate) enum FieldKind {
     Text,
     /// A short list of options picked with ←/→ (or ↑/↓ when it is a list).
     Choice,
@@ -53,11 +53,11 @@ pub enum FieldKind {
 }
 
 impl FieldId {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         strings::field_label(self)
     }
 
-    pub fn kind(self) -> FieldKind {
+    pub(crate) fn kind(self) -> FieldKind {
         match self {
             FieldId::Mode | FieldId::Context | FieldId::EksPreset => FieldKind::Choice,
             FieldId::Apps => FieldKind::Checklist,
@@ -66,7 +66,7 @@ impl FieldId {
     }
 
     /// The field of a validation problem's path (`cluster.eks.role_arn`).
-    pub fn from_path(path: &str) -> Option<FieldId> {
+    pub(crate) fn from_path(path: &str) -> Option<FieldId> {
         Some(match path {
             "environment" => FieldId::Environment,
             "argocd.namespace" => FieldId::Namespace,
@@ -96,7 +96,7 @@ impl FieldId {
 
 /// One row of the apps checklist.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AppRow {
+pub(crate) struct AppRow {
     pub name: &'static str,
     pub description: &'static str,
     pub enabled: bool,
@@ -107,7 +107,7 @@ pub struct AppRow {
 
 /// Reachability of the chosen context, probed by a task (never in update or render).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Probe {
+pub(crate) enum Probe {
     Unknown,
     Checking(String),
     Reachable { context: String, detail: String },
@@ -115,7 +115,7 @@ pub enum Probe {
 }
 
 #[derive(Debug, Clone)]
-pub struct Form {
+pub(crate) struct Form {
     texts: BTreeMap<FieldId, TextArea<'static>>,
     pub mode: ClusterMode,
     /// Contexts of the kubeconfig and the selected one.
@@ -146,7 +146,7 @@ fn text_area(value: &str, placeholder: &str) -> TextArea<'static> {
 impl Form {
     /// A form with these text values (the other fields at their defaults: the first
     /// context, the first preset, focus on the cluster mode).
-    pub fn new(values: BTreeMap<FieldId, String>, apps: Vec<AppRow>) -> Form {
+    pub(crate) fn new(values: BTreeMap<FieldId, String>, apps: Vec<AppRow>) -> Form {
         let texts = values
             .into_iter()
             .map(|(id, v)| (id, text_area(&v, strings::placeholder(id))))
@@ -170,7 +170,7 @@ impl Form {
     }
 
     /// The fields of a step's page, in Tab order.
-    pub fn fields(&self, step: StepId) -> Vec<FieldId> {
+    pub(crate) fn fields(&self, step: StepId) -> Vec<FieldId> {
         match step {
             StepId::Cluster => match self.mode {
                 ClusterMode::Context => {
@@ -206,22 +206,22 @@ impl Form {
         }
     }
 
-    pub fn text(&self, id: FieldId) -> String {
+    pub(crate) fn text(&self, id: FieldId) -> String {
         self.texts
             .get(&id)
             .map(|t| t.lines().join(""))
             .unwrap_or_default()
     }
 
-    pub fn text_area(&self, id: FieldId) -> Option<&TextArea<'static>> {
+    pub(crate) fn text_area(&self, id: FieldId) -> Option<&TextArea<'static>> {
         self.texts.get(&id)
     }
 
-    pub fn text_area_mut(&mut self, id: FieldId) -> Option<&mut TextArea<'static>> {
+    pub(crate) fn text_area_mut(&mut self, id: FieldId) -> Option<&mut TextArea<'static>> {
         self.texts.get_mut(&id)
     }
 
-    pub fn set_text(&mut self, id: FieldId, value: &str) {
+    pub(crate) fn set_text(&mut self, id: FieldId, value: &str) {
         if let Some(t) = self.texts.get_mut(&id) {
             let cursor = t.cursor_style();
             *t = text_area(value, strings::placeholder(id));
@@ -230,7 +230,7 @@ impl Form {
     }
 
     /// Moves the focus, showing the text cursor only in the focused input.
-    pub fn set_focus(&mut self, id: FieldId) {
+    pub(crate) fn set_focus(&mut self, id: FieldId) {
         for (fid, t) in self.texts.iter_mut() {
             t.set_cursor_style(if *fid == id {
                 Style::default().add_modifier(Modifier::REVERSED)
@@ -241,16 +241,16 @@ impl Form {
         self.focus = id;
     }
 
-    pub fn selected_context(&self) -> Option<&str> {
+    pub(crate) fn selected_context(&self) -> Option<&str> {
         self.contexts.get(self.context).map(String::as_str)
     }
 
-    pub fn preset_name(&self) -> &'static str {
+    pub(crate) fn preset_name(&self) -> &'static str {
         PRESETS.get(self.preset).copied().unwrap_or("infra-apps")
     }
 
     /// The node groups the chosen preset creates, for the preview under the field.
-    pub fn preset_groups(&self) -> &[String] {
+    pub(crate) fn preset_groups(&self) -> &[String] {
         self.presets
             .get(self.preset)
             .map(Vec::as_slice)

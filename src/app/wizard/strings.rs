@@ -5,7 +5,7 @@ use crate::model::action::Action;
 
 /// A key hint of the footer: the actions it stands for, their keys as shown while the
 /// keymap binds them as the built-in one does, and what they do.
-pub struct Hint {
+pub(crate) struct Hint {
     pub actions: &'static [Action],
     pub keys: &'static str,
     pub desc: &'static str,
@@ -19,27 +19,28 @@ const fn key_hint(actions: &'static [Action], keys: &'static str, desc: &'static
     }
 }
 
-pub const TITLE: &str = "opsdeck install";
-pub const TITLE_FLOW: &str = "cluster → age key → Argo CD → apps";
-pub const STEPS: &str = "Steps";
-pub const SUMMARY: &str = "Summary";
-pub const NO_CONTEXTS: &str = "the kubeconfig has no contexts";
-pub const FIX_FIRST: &str = "fix the marked answers first";
-pub const STILL_PROBING: &str = "still checking that the context is reachable";
-pub const CHECKING: &str = "Checking what exists…";
-pub const APPLYING: &str = "Applying…";
-pub const LOG: &str = "Log";
-pub const FOUND: &str = "Found";
-pub const CHANGES: &str = "Changes";
-pub const RESULT_OK: &str = "Done";
-pub const RESULT_FAILED: &str = "Failed";
-pub const ANSWERS_KEPT: &str = "Your answers are kept: r retries the step, e edits the answers.";
-pub const HELP_TITLE: &str = "help";
-pub const HELP_WIZARD: &str = "wizard keys";
-pub const HELP_GLOBAL: &str = "global keys";
-pub const HELP_TYPING: &str = "typing";
+pub(crate) const TITLE: &str = "opsdeck install";
+pub(crate) const TITLE_FLOW: &str = "cluster → age key → Argo CD → apps";
+pub(crate) const STEPS: &str = "Steps";
+pub(crate) const SUMMARY: &str = "Summary";
+pub(crate) const NO_CONTEXTS: &str = "the kubeconfig has no contexts";
+pub(crate) const FIX_FIRST: &str = "fix the marked answers first";
+pub(crate) const STILL_PROBING: &str = "still checking that the context is reachable";
+pub(crate) const CHECKING: &str = "Checking what exists…";
+pub(crate) const APPLYING: &str = "Applying…";
+pub(crate) const LOG: &str = "Log";
+pub(crate) const FOUND: &str = "Found";
+pub(crate) const CHANGES: &str = "Changes";
+pub(crate) const RESULT_OK: &str = "Done";
+pub(crate) const RESULT_FAILED: &str = "Failed";
+pub(crate) const ANSWERS_KEPT: &str =
+    "Your answers are kept: r retries the step, e edits the answers.";
+pub(crate) const HELP_TITLE: &str = "help";
+pub(crate) const HELP_WIZARD: &str = "wizard keys";
+pub(crate) const HELP_GLOBAL: &str = "global keys";
+pub(crate) const HELP_TYPING: &str = "typing";
 /// How keys behave where text is typed (not bindable: they are the text).
-pub const HELP_TYPING_LINES: &[(&str, &str)] = &[
+pub(crate) const HELP_TYPING_LINES: &[(&str, &str)] = &[
     (
         "text fields",
         "printable keys are typed; only the keys above that do not type act there",
@@ -47,9 +48,9 @@ pub const HELP_TYPING_LINES: &[(&str, &str)] = &[
     ("apps checklist", "0-9 and - type the wave"),
     ("plan question", "1-9 pick a numbered answer"),
 ];
-pub const NEVER_SHOWN: &str = "(the private key is never shown; only the public key above)";
+pub(crate) const NEVER_SHOWN: &str = "(the private key is never shown; only the public key above)";
 
-pub const KEYS_FORM: &[Hint] = &[
+pub(crate) const KEYS_FORM: &[Hint] = &[
     key_hint(
         &[Action::NextField, Action::PrevField],
         "tab/shift-tab",
@@ -60,7 +61,7 @@ pub const KEYS_FORM: &[Hint] = &[
     key_hint(&[Action::Back], "esc", "back/close"),
     key_hint(&[Action::Quit], "ctrl-c", "quit (resumable)"),
 ];
-pub const KEYS_CHOICE: &[Hint] = &[
+pub(crate) const KEYS_CHOICE: &[Hint] = &[
     key_hint(
         &[
             Action::CursorLeft,
@@ -79,14 +80,14 @@ pub const KEYS_CHOICE: &[Hint] = &[
     key_hint(&[Action::Submit], "enter", "check & plan"),
     key_hint(&[Action::Close], "q", "close the wizard"),
 ];
-pub const KEYS_CHECKLIST: &[Hint] = &[
+pub(crate) const KEYS_CHECKLIST: &[Hint] = &[
     key_hint(&[Action::Up, Action::Down], "↑/↓", "move"),
     key_hint(&[Action::ToggleRow], "space", "toggle app"),
     key_hint(&[Action::DeleteBack], "0-9 - backspace", "edit wave"),
     key_hint(&[Action::NextField], "tab", "next field"),
     key_hint(&[Action::Submit], "enter", "check & plan"),
 ];
-pub const KEYS_PREVIEW: &[Hint] = &[
+pub(crate) const KEYS_PREVIEW: &[Hint] = &[
     key_hint(&[Action::Submit], "enter", "apply these changes"),
     key_hint(&[Action::Back], "esc", "back to the answers"),
     key_hint(
@@ -96,7 +97,7 @@ pub const KEYS_PREVIEW: &[Hint] = &[
     ),
     key_hint(&[Action::Close], "q", "close the wizard"),
 ];
-pub const KEYS_BUSY: &[Hint] = &[
+pub(crate) const KEYS_BUSY: &[Hint] = &[
     key_hint(
         &[Action::Close],
         "q",
@@ -104,19 +105,19 @@ pub const KEYS_BUSY: &[Hint] = &[
     ),
     key_hint(&[Action::Quit], "ctrl-c", "quit"),
 ];
-pub const KEYS_DONE: &[Hint] = &[
+pub(crate) const KEYS_DONE: &[Hint] = &[
     key_hint(&[Action::Submit], "enter", "next step"),
     key_hint(&[Action::Edit], "e", "edit answers and re-run"),
     key_hint(&[Action::Back], "esc", "previous step"),
     key_hint(&[Action::Close], "q", "close the wizard"),
 ];
-pub const KEYS_FAILED: &[Hint] = &[
+pub(crate) const KEYS_FAILED: &[Hint] = &[
     key_hint(&[Action::Retry], "r", "retry"),
     key_hint(&[Action::Edit], "e", "edit answers"),
     key_hint(&[Action::Back], "esc", "previous step"),
     key_hint(&[Action::Close], "q", "close the wizard"),
 ];
-pub const KEYS_SUMMARY: &[Hint] = &[
+pub(crate) const KEYS_SUMMARY: &[Hint] = &[
     key_hint(
         &[Action::Submit],
         "enter",
@@ -126,11 +127,11 @@ pub const KEYS_SUMMARY: &[Hint] = &[
 ];
 
 /// The confirmation asked before closing with a step half done.
-pub fn close_question(reason: &str) -> String {
+pub(crate) fn close_question(reason: &str) -> String {
     format!("Close the wizard? {reason}; its progress is saved and resumes next time.")
 }
 
-pub fn field_label(id: FieldId) -> &'static str {
+pub(crate) fn field_label(id: FieldId) -> &'static str {
     match id {
         FieldId::Mode => "Cluster",
         FieldId::Context => "Context",
@@ -158,7 +159,7 @@ pub fn field_label(id: FieldId) -> &'static str {
     }
 }
 
-pub fn placeholder(id: FieldId) -> &'static str {
+pub(crate) fn placeholder(id: FieldId) -> &'static str {
     match id {
         FieldId::EksName => "platform-dev",
         FieldId::EksRoleArn | FieldId::EksNodeRoleArn => "arn:aws:iam::123456789012:role/name",
@@ -170,7 +171,7 @@ pub fn placeholder(id: FieldId) -> &'static str {
 }
 
 /// The hint under a field when it has no problem.
-pub fn hint(id: FieldId) -> &'static str {
+pub(crate) fn hint(id: FieldId) -> &'static str {
     match id {
         FieldId::Environment => "one age key and one values folder per environment",
         FieldId::EksSubnets => "comma-separated, in at least 2 availability zones",
@@ -188,7 +189,7 @@ pub fn hint(id: FieldId) -> &'static str {
     }
 }
 
-pub fn mode_label(eks: bool) -> &'static str {
+pub(crate) fn mode_label(eks: bool) -> &'static str {
     if eks {
         "create an EKS cluster"
     } else {
@@ -196,29 +197,30 @@ pub fn mode_label(eks: bool) -> &'static str {
     }
 }
 
-pub fn bad_wave(app: &str, typed: &str) -> String {
+pub(crate) fn bad_wave(app: &str, typed: &str) -> String {
     format!("{app}: wave {typed:?} is not a whole number (e.g. -5)")
 }
 
-pub fn step_header(number: usize, title: &str, what: &str) -> String {
+pub(crate) fn step_header(number: usize, title: &str, what: &str) -> String {
     format!("Step {number}/4 · {title} — {what}")
 }
 
-pub fn probing(context: &str) -> String {
+pub(crate) fn probing(context: &str) -> String {
     format!("checking {context}…")
 }
 
-pub fn reachable(detail: &str) -> String {
+pub(crate) fn reachable(detail: &str) -> String {
     format!("reachable: {detail}")
 }
 
-pub fn interrupted(status: &str) -> String {
+pub(crate) fn interrupted(status: &str) -> String {
     format!("interrupted while {status}: enter checks again and continues where it stopped")
 }
 
-pub fn saved(path: &str) -> String {
+pub(crate) fn saved(path: &str) -> String {
     format!("saved {path}: opsdeck install --config {path} --yes runs the same install")
 }
 
 /// Choosing `import` with no key file to import.
-pub const IMPORT_NEEDS_FILE: &str = "type the key file to import (Import key file), then Enter";
+pub(crate) const IMPORT_NEEDS_FILE: &str =
+    "type the key file to import (Import key file), then Enter";
