@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::sandbox::SandboxArgs;
 use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter};
 
 /// A terminal ops console for Kubernetes GitOps platforms.
@@ -207,34 +209,6 @@ pub struct InstallArgs {
     /// Interactive wizard: theme (dark, light, high-contrast, or a themes/<name>.toml).
     #[arg(long, conflicts_with = "config")]
     pub theme: Option<String>,
-}
-
-/// Flags of `opsdeck sandbox`.
-#[derive(Debug, Clone, Args)]
-pub struct SandboxArgs {
-    /// Recording to serve (default: the embedded `platform` recording).
-    #[arg(long)]
-    pub recording: Option<PathBuf>,
-
-    /// Port to listen on (0 picks a free port).
-    #[arg(long, default_value_t = 0)]
-    pub port: u16,
-
-    /// Where to write the kubeconfig for the sandbox (default: `opsdeck-sandbox.kubeconfig`
-    /// in the system temp directory).
-    #[arg(long)]
-    pub write_kubeconfig: Option<PathBuf>,
-
-    /// Serve a large synthetic cluster instead of a recording, e.g.
-    /// `nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200` (pod updates per second;
-    /// `app_churn=`/`cnpg_churn=` update Applications/CNPG Clusters per second too).
-    #[arg(long, conflicts_with = "recording")]
-    pub(crate) synthetic: Option<String>,
-
-    /// Timeline speed: 2 plays the recording's timeline twice as fast, 0 pauses it
-    /// (0, or 0.01 to 1000).
-    #[arg(long, default_value_t = 1.0, value_parser = crate::domain::duration::parse_speed)]
-    pub speed: f64,
 }
 
 /// Flags of `opsdeck bench`.

@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let printed = match &cli.command {
         Some(Command::Completions(a)) => Some(opsdeck::tools::completions(a, &mut stdout)),
-        Some(Command::Man) => Some(opsdeck::tools::man(&mut stdout)),
+        Some(Command::Man) => Some(opsdeck::tools::man(Cli::command(), &mut stdout)),
         Some(Command::Config(a)) => Some(opsdeck::tools::config(a, &mut stdout)),
         Some(Command::ImportK9s(a)) => Some(opsdeck::tools::import_k9s(a, &mut stdout)),
         _ => None,

@@ -372,13 +372,13 @@ pub async fn run_cli(args: PlayArgs) -> Result<()> {
     if args.cleanup {
         return cleanup(&client, &id).await;
     }
-    let delta = crate::sandbox::time_shift(&rec);
+    let delta = crate::recording::shift::time_shift(&rec);
     if delta != 0 {
         for o in &mut rec.objects {
-            crate::sandbox::timeline::shift_timestamps(o, delta);
+            crate::recording::shift::shift_timestamps(o, delta);
         }
         for e in &mut rec.timeline {
-            crate::sandbox::timeline::shift_change(&mut e.change, delta);
+            crate::recording::shift::shift_change(&mut e.change, delta);
         }
     }
     let nodes_api: Api<DynamicObject> = Api::all_with(

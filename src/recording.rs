@@ -8,6 +8,7 @@
 
 pub(crate) mod eks;
 pub mod prometheus;
+pub(crate) mod shift;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -28,12 +28,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use clap::Args;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::cli::SandboxArgs;
+use crate::recording::shift::{self, time_shift};
 use crate::recording::{self, Recording};
 use server::Shared;
 
@@ -72,16 +73,6 @@ pub enum SandboxError {
     Load { recording: String, message: String },
 }
 
-/// Seconds between the recording's `recordedAt` and now.
-pub(crate) fn time_shift(rec: &Recording) -> i64 {
-    rec.metadata
-        .recorded_at
-        .as_deref()
-        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .map(|t| jiff::Timestamp::now().as_second() - t.as_second())
-        .unwrap_or(0)
-}
-
 /// Unix ms of a recorded Prometheus sample's offset 0: `recordedAt` moved by the same
 /// whole-second shift as the objects (so it is the sandbox's start), or now without it.
 fn prometheus_base_ms(rec: &Recording) -> i64 {
@@ -104,7 +95,7 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
     let mut objects = std::mem::take(&mut rec.objects);
     objects.sort_by_key(|o| rank(o));
     for (i, mut obj) in objects.into_iter().enumerate() {
-        timeline::shift_timestamps(&mut obj, delta);
+        shift::shift_timestamps(&mut obj, delta);
         shared
             .store
             .load(obj)
@@ -117,7 +108,7 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
         let shift = |lines: &[String]| -> Vec<String> {
             lines
                 .iter()
-                .map(|l| timeline::shift_one(l, delta).unwrap_or_else(|| l.clone()))
+                .map(|l| shift::shift_one(l, delta).unwrap_or_else(|| l.clone()))
                 .collect()
         };
         shared.logs.set(
@@ -131,13 +122,13 @@ fn load(shared: &Shared, rec: &mut Recording) -> Result<(), SandboxError> {
         );
     }
     for entry in &mut rec.timeline {
-        timeline::shift_change(&mut entry.change, delta);
+        shift::shift_change(&mut entry.change, delta);
     }
     if let Some(eks) = &mut rec.eks {
         eks.clusters
             .iter_mut()
             .chain(eks.nodegroups.iter_mut())
-            .for_each(|v| timeline::shift_timestamps(v, delta));
+            .for_each(|v| shift::shift_timestamps(v, delta));
     }
     Ok(())
 }
@@ -416,6 +407,34 @@ fn start_replay(
         source,
         start,
     )))
+}
+
+/// Flags of `opsdeck sandbox`.
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Recording to serve (default: the embedded `platform` recording).
+    #[arg(long)]
+    pub recording: Option<PathBuf>,
+
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Where to write the kubeconfig for the sandbox (default: `opsdeck-sandbox.kubeconfig`
+    /// in the system temp directory).
+    #[arg(long)]
+    pub write_kubeconfig: Option<PathBuf>,
+
+    /// Serve a large synthetic cluster instead of a recording, e.g.
+    /// `nodes=5000,pods=50000,apps=1000,cnpg=200,churn=200` (pod updates per second;
+    /// `app_churn=`/`cnpg_churn=` update Applications/CNPG Clusters per second too).
+    #[arg(long, conflicts_with = "recording")]
+    pub(crate) synthetic: Option<String>,
+
+    /// Timeline speed: 2 plays the recording's timeline twice as fast, 0 pauses it
+    /// (0, or 0.01 to 1000).
+    #[arg(long, default_value_t = 1.0, value_parser = crate::domain::duration::parse_speed)]
+    pub speed: f64,
 }
 
 /// Default kubeconfig path of `opsdeck sandbox`.

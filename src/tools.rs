@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, CommandFactory, Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use clap_complete::engine::{CompletionCandidate, ValueCompleter};
 use color_eyre::eyre::{Result, eyre};
 
@@ -92,9 +92,9 @@ pub fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// `opsdeck man`: the man page (roff) of the command line.
-pub fn man(out: &mut dyn Write) -> Result<()> {
-    let cmd = crate::cli::Cli::command();
+/// `opsdeck man`: the man page (roff) of the command line `cmd` (the binary passes
+/// `Cli::command()`).
+pub fn man(cmd: clap::Command, out: &mut dyn Write) -> Result<()> {
     clap_mangen::Man::new(cmd).render(out)?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::shift_change;
+use crate::recording::shift::shift_change;
 use crate::recording::{
     Change, Recording, RecordingError, TimelineEntry, check_object, parse_offset, yaml_options,
 };
