@@ -5,7 +5,9 @@ use serde::Deserialize;
 use super::super::object::Value;
 use std::collections::BTreeMap;
 
-use super::super::object::de::{Error, int_or_string, lax, lax_items, non_empty, strings, time};
+use super::super::object::de::{
+    Error, Lax, int_or_string, lax, lax_items, non_empty, strings, time,
+};
 use super::node::{Resources, Taint};
 use super::{Meta, View, body};
 
@@ -149,9 +151,9 @@ pub(crate) struct Requirement {
 
 /// A map whose values are text; entries of another type are left out, not a map is empty.
 fn text_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
-    let m: BTreeMap<String, super::super::object::de::Lax<Option<String>>> = lax(d)?;
+    let m: BTreeMap<String, Lax<Option<String>>> = lax(d)?;
     Ok(m.into_iter()
-        .filter_map(|(k, super::super::object::de::Lax(v))| Some((k, v?)))
+        .filter_map(|(k, Lax(v))| Some((k, v?)))
         .collect())
 }
 
